@@ -1,1 +1,333 @@
-/* placeholder: being written */
+/*
+ * The refheap command: argument parsing, the pipeline target -> image ->
+ * snapshot -> analysis -> report for each subcommand, and exit statuses.
+ * Only this layer prints to stdout/stderr and exits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/histogram.h"
+#include "cli/exitcodes.h"
+#include "dwarf/layouts.h"
+#include "heap/snapshot.h"
+#include "image/image.h"
+#include "report/escape.h"
+#include "report/summary.h"
+#include "target/target.h"
+#include "util/error.h"
+
+#define MAX_DEBUG_DIRS 16
+
+struct common_opts {
+	const char *core;
+	long pid;
+	bool have_pid;
+	const char *sysroot;
+	const char *exe;
+	const char *debug_dirs[MAX_DEBUG_DIRS];
+	size_t ndebug_dirs;
+	const char *cache_dir;
+	bool no_cache;
+	bool json;
+	bool verbose;
+	unsigned top;
+};
+
+static const char main_usage[] =
+	"Usage: refheap COMMAND [OPTIONS] (CORE | --pid PID)\n"
+	"\n"
+	"Explain what a CPython heap holds, from an ELF core file or a live process,\n"
+	"using the interpreter's DWARF debug info. The target is never modified; a\n"
+	"live process is stopped only while it is read.\n"
+	"\n"
+	"Commands:\n"
+	"  summary     Python version, interpreters, threads, GC state per generation,\n"
+	"              and the top types by count and by size\n"
+	"\n"
+	"Run 'refheap COMMAND --help' for the options of a command.\n"
+	"Options: -h, --help   this text;  --version   print the version\n";
+
+static const char summary_usage[] =
+	"Usage: refheap summary [OPTIONS] (CORE | --pid PID)\n"
+	"\n"
+	"Inventory of the heap: Python version, interpreters and their threads, GC\n"
+	"state (enabled, thresholds, counts, objects and bytes per generation, the\n"
+	"permanent generation of gc.freeze(), len(gc.garbage)), and the types of all\n"
+	"GC-tracked objects by count and by total size (sizes as sys.getsizeof()).\n"
+	"\n"
+	"Target:\n"
+	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n"
+	"  -p, --pid PID        a live process, stopped while it is read (ptrace);\n"
+	"                       if a debugger already traces it, it is only read\n"
+	"\n"
+	"Output:\n"
+	"      --json           one JSON object on stdout instead of text\n"
+	"  -n, --top N          rows per type table (text default 20; JSON default all)\n"
+	"  -v, --verbose        also report warnings about the target's files\n"
+	"\n"
+	"Files:\n"
+	"      --sysroot DIR    look for the core's mapped files under DIR\n"
+	"      --exe PATH       the main executable, if not at its recorded path\n"
+	"      --debug-dir DIR  look for separate debug files in DIR first\n"
+	"                       (DIR/.build-id/xx/yyyy.debug); repeatable\n"
+	"      --cache-dir DIR  cache of struct layouts per build-id (default\n"
+	"                       $REFHEAP_CACHE_DIR, $XDG_CACHE_HOME/refheap or\n"
+	"                       ~/.cache/refheap)\n"
+	"      --no-cache       read the layouts from DWARF, write no cache\n"
+	"  -h, --help           this text\n"
+	"\n";
+
+static void print_error(const struct rh_error *err)
+{
+	fputs("refheap: ", stderr);
+	rh_escape_text(stderr, err->message, strlen(err->message));
+	fputc('\n', stderr);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("refheap: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see 'refheap --help')\n", stderr);
+	return RH_EXIT_USAGE;
+}
+
+static bool parse_uint(const char *s, long max, long *ret)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+enum {
+	OPT_JSON = 256,
+	OPT_SYSROOT,
+	OPT_EXE,
+	OPT_DEBUG_DIR,
+	OPT_CACHE_DIR,
+	OPT_NO_CACHE,
+};
+
+/* Parse the options shared by every command. Returns -1 to go on, else an exit status. */
+static int parse_common(int argc, char **argv, const char *usage,
+			struct common_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "top", required_argument, NULL, 'n' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "exe", required_argument, NULL, OPT_EXE },
+		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	long v;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:p:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'n':
+			if (!parse_uint(optarg, 1000000, &v))
+				return usage_error("--top needs a count, not '%s'", optarg);
+			o->top = (unsigned)v;
+			break;
+		case 'p':
+			if (!parse_uint(optarg, INT_MAX, &v) || v == 0)
+				return usage_error("--pid needs a process id, not '%s'", optarg);
+			o->pid = v;
+			o->have_pid = true;
+			break;
+		case OPT_SYSROOT:
+			o->sysroot = optarg;
+			break;
+		case OPT_EXE:
+			o->exe = optarg;
+			break;
+		case OPT_DEBUG_DIR:
+			if (o->ndebug_dirs == MAX_DEBUG_DIRS)
+				return usage_error("at most %d --debug-dir options", MAX_DEBUG_DIRS);
+			o->debug_dirs[o->ndebug_dirs++] = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			o->cache_dir = optarg;
+			break;
+		case OPT_NO_CACHE:
+			o->no_cache = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			fputs(rh_exit_status_help, stdout);
+			return RH_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->core = argv[optind++];
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->core && !o->have_pid)
+		return usage_error("no target: give a CORE file or --pid PID");
+	if (o->core && o->have_pid)
+		return usage_error("give a CORE file or --pid PID, not both");
+	return -1;
+}
+
+static void print_problems(const struct rh_problems *p, const char *what)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->count; i++) {
+		fprintf(stderr, "refheap: warning (%s): ", what);
+		rh_escape_text(stderr, p->messages[i], strlen(p->messages[i]));
+		fputc('\n', stderr);
+	}
+	if (p->dropped)
+		fprintf(stderr, "refheap: warning (%s): %zu more\n", what, p->dropped);
+}
+
+/* Open the target, its image and read the snapshot. */
+static struct rh_error *load(const struct common_opts *o, struct rh_target **t_ret,
+			     struct rh_image **img_ret, struct rh_snapshot **snap_ret)
+{
+	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe };
+	struct rh_target *t;
+	struct rh_error *err = o->have_pid ?
+		rh_target_open_pid((pid_t)o->pid, &topts, &t) :
+		rh_target_open_core(o->core, &topts, &t);
+	if (err)
+		return err;
+	struct rh_image_options iopts = {
+		.debug_dirs = o->debug_dirs,
+		.ndebug_dirs = o->ndebug_dirs,
+		.sysroot = o->sysroot,
+	};
+	struct rh_image *img;
+	err = rh_image_create(t, &iopts, &img);
+	if (err)
+		goto out_target;
+
+	char *cache_dir = NULL;
+	if (!o->no_cache)
+		cache_dir = o->cache_dir ? strdup(o->cache_dir) : rh_layouts_default_cache_dir();
+	struct rh_snapshot_options sopts = { .cache_dir = cache_dir };
+	struct rh_snapshot *snap;
+	err = rh_snapshot_create(t, img, &sopts, &snap);
+	free(cache_dir);
+	if (err)
+		goto out_image;
+	// The snapshot holds all we need: let a live process run again now
+	// rather than after the report is written.
+	err = rh_target_resume(t);
+	if (err) {
+		rh_snapshot_destroy(snap);
+		goto out_image;
+	}
+	if (o->verbose) {
+		print_problems(rh_target_problems(t), "target");
+		print_problems(rh_image_problems(img), "image");
+	}
+	*t_ret = t;
+	*img_ret = img;
+	*snap_ret = snap;
+	return NULL;
+
+out_image:
+	rh_image_destroy(img);
+out_target:
+	rh_target_destroy(t);
+	return err;
+}
+
+static int cmd_summary(int argc, char **argv)
+{
+	struct common_opts o = { 0 };
+	int status = parse_common(argc, argv, summary_usage, &o);
+	if (status >= 0)
+		return status;
+
+	struct rh_target *t;
+	struct rh_image *img;
+	struct rh_snapshot *snap;
+	struct rh_error *err = load(&o, &t, &img, &snap);
+	if (err) {
+		print_error(err);
+		status = rh_exit_status(err);
+		rh_error_destroy(err);
+		return status;
+	}
+	struct rh_histogram *h;
+	err = rh_histogram_create(snap, &h);
+	if (err) {
+		print_error(err);
+		status = rh_exit_status(err);
+		rh_error_destroy(err);
+		goto out;
+	}
+	if (o.json)
+		rh_report_summary_json(stdout, snap, h, o.top);
+	else
+		rh_report_summary_text(stdout, snap, h, o.top);
+	rh_histogram_destroy(h);
+	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
+		status = RH_EXIT_OS;
+	}
+out:
+	rh_snapshot_destroy(snap);
+	rh_image_destroy(img);
+	rh_target_destroy(t);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return RH_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(main_usage, stdout);
+		fputc('\n', stdout);
+		fputs(rh_exit_status_help, stdout);
+		return RH_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		puts(PACKAGE_STRING);
+		return RH_EXIT_OK;
+	}
+	if (strcmp(cmd, "summary") == 0)
+		return cmd_summary(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", cmd);
+}

@@ -1,1 +1,881 @@
-/* placeholder: being written */
+/*
+ * Finding CPython in a target and reading its runtime state.
+ *
+ * Start here: rh_py_runtime_open() finds the module that defines
+ * `_PyRuntime` (Python/pylifecycle.c; the `.PyRuntime` section of 3.10+
+ * when symbols are gone), answers the layout table of layout_table.h from
+ * that module's DWARF, reads the version, then walks
+ *   _PyRuntime.interpreters.head -> interp->next ...      (pycore_runtime.h)
+ *   interp->tstate_head (<=3.10) / interp->threads.head (3.11+) -> tstate->next
+ * and reads each interpreter's GC state: `_PyRuntime.gc` in 3.8, `interp->gc`
+ * from 3.9 (bpo-36854), `struct _gc_runtime_state` in
+ * Include/internal/pycore_gc.h (3.8-3.12) / pycore_gc.h + Python/gc.c (3.13).
+ *
+ * Every list in target memory is walked with a bound and a cycle check.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpython/gclist.h"
+#include "cpython/py_internal.h"
+#include "cpython/runtime.h"
+#include "dwarf/layouts.h"
+#include "image/image.h"
+#include "target/target.h"
+#include "util/error.h"
+
+/* Bounds on walks of runtime lists; real processes are far below them. */
+#define MAX_INTERPRETERS 4096
+#define MAX_THREADS 100000
+#define TYPE_NAME_MAX 256
+
+const struct rh_py_info *rh_py_runtime_info(const struct rh_py_runtime *rt)
+{
+	return &rt->info;
+}
+
+size_t rh_py_interp_count(const struct rh_py_runtime *rt)
+{
+	return rt->ninterps;
+}
+
+const struct rh_py_interp *rh_py_interp(const struct rh_py_runtime *rt,
+					size_t i)
+{
+	return i < rt->ninterps ? &rt->interps[i] : NULL;
+}
+
+void rh_py_runtime_destroy(struct rh_py_runtime *rt)
+{
+	if (!rt)
+		return;
+	for (size_t i = 0; i < rt->ninterps; i++)
+		free(rt->interps[i].threads);
+	free(rt->interps);
+	free(rt->types);
+	rh_u64map_deinit(&rt->type_index);
+	rh_arena_deinit(&rt->arena);
+	free(rt);
+}
+
+/* ------------------------------------------------------------------ */
+/* Finding the interpreter module                                      */
+
+static bool is_libpython_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return strncmp(base, "libpython", 9) == 0;
+}
+
+/*
+ * The module that defines _PyRuntime. libpython is preferred (an executable
+ * linked against it only references the symbol); a statically linked python
+ * executable defines it itself. 3.10+ also put it in the `.PyRuntime`
+ * section (Include/internal/pycore_runtime.h, GENERATE_DEBUG_SECTION), which
+ * survives stripping of .symtab.
+ */
+static struct rh_error *find_runtime_module(struct rh_py_runtime *rt,
+					    const struct rh_module **mod_ret,
+					    uint64_t *addr_ret)
+{
+	const struct rh_module *best = NULL;
+	uint64_t best_addr = 0;
+	size_t n = rh_image_module_count(rt->image);
+	for (int pass = 0; pass < 2 && !best; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct rh_module *m = rh_image_module(rt->image, i);
+			// Pass 0: libpython only; pass 1: any module.
+			if (pass == 0 && !is_libpython_name(m->name))
+				continue;
+			uint64_t addr, size;
+			struct rh_error *err = rh_image_find_symbol(
+				rt->image, m, "_PyRuntime", &addr, &size);
+			if (err) {
+				rh_error_destroy(err);
+				err = rh_image_find_section(rt->image, m, ".PyRuntime",
+							    &addr, &size);
+			}
+			if (err) {
+				rh_error_destroy(err);
+				continue;
+			}
+			best = m;
+			best_addr = addr;
+			break;
+		}
+	}
+	if (!best)
+		return rh_error_create(
+			RH_ERR_NOT_PYTHON,
+			"%s is not a Python process: no loaded module defines _PyRuntime "
+			"(looked in %zu modules; CPython 3.8-3.13 are supported)",
+			rh_target_name(rt->target), n);
+	*mod_ret = best;
+	*addr_ret = best_addr;
+	return NULL;
+}
+
+/* Which Debian package carries the debug file of a module, for messages. */
+static void debug_package_hint(const struct rh_module *m, char *buf, size_t len)
+{
+	const char *base = strrchr(m->name, '/');
+	base = base ? base + 1 : m->name;
+	unsigned major, minor;
+	if (strncmp(m->name, "/usr/", 5) == 0 &&
+	    (sscanf(base, "python%u.%u", &major, &minor) == 2 ||
+	     sscanf(base, "libpython%u.%u", &major, &minor) == 2)) {
+		snprintf(buf, len,
+			 "install the Debian package %spython%u.%u-dbg (apt-get install %spython%u.%u-dbg), or pass --debug-dir DIR",
+			 base[0] == 'l' ? "lib" : "", major, minor,
+			 base[0] == 'l' ? "lib" : "", major, minor);
+	} else {
+		snprintf(buf, len,
+			 "pass --debug-dir DIR with its debug file, or rebuild that Python with -g");
+	}
+}
+
+static struct rh_error *resolve_layouts(struct rh_py_runtime *rt,
+					const struct rh_py_options *opts)
+{
+	const struct rh_module *m = rt->info.module;
+	if (!m->debug_path) {
+		char hint[256];
+		debug_package_hint(m, hint, sizeof(hint));
+		return rh_error_create(
+			RH_ERR_MISSING_DEBUG_INFO,
+			"no DWARF debug info for %s (build-id %s): looked in %s; %s",
+			m->name, m->build_id[0] ? m->build_id : "none",
+			m->debug_searched && m->debug_searched[0] ? m->debug_searched
+								  : "the file itself",
+			hint);
+	}
+	struct rh_layout_stats stats;
+	struct rh_error *err = rh_layouts_resolve(
+		m->debug_path, m->build_id[0] ? m->build_id : NULL,
+		opts ? opts->cache_dir : NULL, rh_py_layout_queries, PYL_COUNT_,
+		rt->L, &stats);
+	if (err)
+		return rh_error_prefix(err, "reading the struct layouts of %s",
+				       m->name);
+	rt->info.layouts_from_cache = stats.from_cache;
+	rt->info.layouts_seconds = stats.seconds;
+
+	for (size_t i = 0; i < PYL_COUNT_; i++) {
+		if (rh_py_layout_required[i] && !rt->L[i].found) {
+			const struct rh_layout_query *q = &rh_py_layout_queries[i];
+			return rh_error_create(
+				RH_ERR_UNSUPPORTED,
+				"the DWARF of %s (%s) has no %s%s%s: this CPython version or build is not supported (3.8-3.13 default builds are)",
+				m->name, m->debug_path, q->type ? q->type : "",
+				q->member ? "." : "", q->member ? q->member : "");
+		}
+	}
+	// A free-threaded build (3.13t) has a 32-byte object header and no GC
+	// lists; a Py_TRACE_REFS build adds two pointers in front of ob_refcnt.
+	if (PYL(rt, SZ_OBJECT) != 16 || PYL(rt, OB_REFCNT) != 0 ||
+	    PYL(rt, OB_TYPE) != 8)
+		return rh_error_create(
+			RH_ERR_UNSUPPORTED,
+			"%s has a %" PRId64 "-byte object header (ob_refcnt at %" PRId64
+			"): free-threaded and Py_TRACE_REFS builds are not supported",
+			m->name, PYL(rt, SZ_OBJECT), PYL(rt, OB_REFCNT));
+	if (!PYL_HAS(rt, GCS_GENERATIONS))
+		return rh_error_create(
+			RH_ERR_UNSUPPORTED,
+			"%s uses the incremental garbage collector (CPython 3.14.0-3.14.4: young/old spaces), which is not supported yet",
+			m->name);
+	if (!PYL_HAS(rt, RT_GC) && !PYL_HAS(rt, IS_GC))
+		return rh_error_create(RH_ERR_UNSUPPORTED,
+				       "%s: found no GC state in _PyRuntimeState or PyInterpreterState",
+				       m->name);
+	if (!PYL_HAS(rt, IS_TSTATE_HEAD) && !PYL_HAS(rt, IS_THREADS_HEAD))
+		return rh_error_create(RH_ERR_UNSUPPORTED,
+				       "%s: found no thread list in PyInterpreterState",
+				       m->name);
+	if (PYL(rt, SZ_GC_GENERATION) <= 0 || PYL(rt, SZ_GC_HEAD) < 16 ||
+	    PYL(rt, SZ_GC_STATE) <= 0 || PYL(rt, SZ_GC_STATE) > 65536)
+		return RH_BAD_DATA(0, "%s: implausible GC struct sizes in DWARF",
+				   m->debug_path);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading strings and dicts (for sys.version)                          */
+
+/*
+ * Read a str object as UTF-8 into buf (NUL-terminated, truncated to max-1).
+ * Only compact strings (every string created by 3.3+ except legacy ones)
+ * are read: PyASCIIObject.state says compact/ascii/kind
+ * (Include/cpython/unicodeobject.h); ASCII data follows PyASCIIObject,
+ * other kinds follow PyCompactUnicodeObject.
+ */
+static struct rh_error *read_str(struct rh_py_runtime *rt, uint64_t addr,
+				 char *buf, size_t max)
+{
+	unsigned char hdr[128];
+	size_t hlen = (size_t)PYL(rt, SZ_ASCII);
+	if (hlen > sizeof(hdr) || max == 0)
+		return RH_BAD_DATA(addr, "implausible PyASCIIObject size");
+	struct rh_error *err = rh_target_read(rt->target, addr, hdr, hlen);
+	if (err)
+		return err;
+	int64_t len = (int64_t)py_get_u64(hdr, PYL(rt, STR_LENGTH));
+	int64_t kbit = PYL(rt, STR_STATE_KIND_BITS);
+	int64_t kwidth = PYL(rt, STR_STATE_KIND_WIDTH);
+	int64_t cbit = PYL(rt, STR_STATE_COMPACT_BITS);
+	int64_t abit = PYL(rt, STR_STATE_ASCII_BITS);
+	if (kbit < 0 || cbit < 0 || abit < 0 || kwidth <= 0 || kwidth > 8 ||
+	    kbit / 8 + 2 > (int64_t)hlen || cbit / 8 >= (int64_t)hlen ||
+	    abit / 8 >= (int64_t)hlen)
+		return RH_BAD_DATA(addr, "implausible PyASCIIObject.state layout");
+	unsigned kind = (unsigned)(((hdr[kbit / 8] | hdr[kbit / 8 + 1] << 8) >>
+				    (kbit % 8)) & ((1u << kwidth) - 1));
+	bool compact = (hdr[cbit / 8] >> (cbit % 8)) & 1;
+	bool ascii = (hdr[abit / 8] >> (abit % 8)) & 1;
+	if (len < 0 || !compact || (kind != 1 && kind != 2 && kind != 4))
+		return RH_BAD_DATA(addr, "str at 0x%" PRIx64 " is not a compact string", addr);
+	uint64_t data = addr + (uint64_t)(ascii ? PYL(rt, SZ_ASCII)
+						: PYL(rt, SZ_COMPACT_UNICODE));
+	size_t out = 0;
+	for (int64_t i = 0; i < len && out + 4 < max; i++) {
+		uint32_t cp = 0;
+		err = rh_target_read(rt->target, data + (uint64_t)i * kind, &cp, kind);
+		if (err)
+			return err;
+		if (cp < 0x80) {
+			buf[out++] = (char)cp;
+		} else if (cp < 0x800) {
+			buf[out++] = (char)(0xc0 | cp >> 6);
+			buf[out++] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			buf[out++] = (char)(0xe0 | cp >> 12);
+			buf[out++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			buf[out++] = (char)(0x80 | (cp & 0x3f));
+		} else {
+			buf[out++] = (char)(0xf0 | ((cp >> 18) & 7));
+			buf[out++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			buf[out++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			buf[out++] = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	buf[out] = '\0';
+	return NULL;
+}
+
+/*
+ * Find the value of str key `name` in a dict with a combined table.
+ * Mirrors the entry layout of Objects/dictobject.c: 3.8-3.10 keep dk_size
+ * and PyDictKeyEntry {hash, key, value} after indices of 1/2/4/8 bytes;
+ * 3.11+ keep dk_log2_size / dk_log2_index_bytes and, for dk_kind != GENERAL,
+ * PyDictUnicodeEntry {key, value}.
+ */
+static struct rh_error *dict_find_str(struct rh_py_runtime *rt, uint64_t dict,
+				      const char *name, uint64_t *value_ret)
+{
+	struct rh_target *t = rt->target;
+	uint64_t keys, values;
+	struct rh_error *err;
+	if ((err = rh_target_read_u64(t, dict + PYL(rt, DICT_KEYS), &keys)) ||
+	    (err = rh_target_read_u64(t, dict + PYL(rt, DICT_VALUES), &values)))
+		return err;
+	if (values)
+		return rh_error_create(RH_ERR_UNSUPPORTED,
+				       "dict 0x%" PRIx64 " has a split table", dict);
+	uint64_t nentries, entries;
+	size_t esize, koff, voff;
+	if ((err = rh_target_read_u64(t, keys + PYL(rt, DK_NENTRIES), &nentries)))
+		return err;
+	if (PYL_HAS(rt, DK_SIZE)) {
+		uint64_t size;
+		if ((err = rh_target_read_u64(t, keys + PYL(rt, DK_SIZE), &size)))
+			return err;
+		if (size == 0 || size > (1ULL << 40) || (size & (size - 1)))
+			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has dk_size %" PRIu64,
+					   keys, size);
+		unsigned width = size <= 0xff ? 1 : size <= 0xffff ? 2 :
+				 size <= 0xffffffff ? 4 : 8;
+		entries = keys + PYL(rt, DK_INDICES) + size * width;
+		esize = (size_t)PYL(rt, SZ_DICTKEYENTRY);
+		koff = (size_t)PYL(rt, DKE_KEY);
+		voff = (size_t)PYL(rt, DKE_VALUE);
+		if (nentries > size)
+			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has more entries than slots", keys);
+	} else {
+		unsigned char b[3];
+		if ((err = rh_target_read(t, keys + PYL(rt, DK_LOG2_SIZE), &b[0], 1)) ||
+		    (err = rh_target_read(t, keys + PYL(rt, DK_LOG2_INDEX_BYTES), &b[1], 1)) ||
+		    (err = rh_target_read(t, keys + PYL(rt, DK_KIND), &b[2], 1)))
+			return err;
+		if (b[0] > 40 || b[1] > 43)
+			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has log2 size %u", keys, b[0]);
+		entries = keys + PYL(rt, DK_INDICES) + (1ULL << b[1]);
+		bool general = b[2] == 0; // DICT_KEYS_GENERAL
+		esize = (size_t)(general ? PYL(rt, SZ_DICTKEYENTRY) : PYL(rt, SZ_DICTUNICODEENTRY));
+		koff = (size_t)(general ? PYL(rt, DKE_KEY) : PYL(rt, DUE_KEY));
+		voff = (size_t)(general ? PYL(rt, DKE_VALUE) : PYL(rt, DUE_VALUE));
+		if (nentries > (1ULL << b[0]))
+			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has more entries than slots", keys);
+	}
+	if (esize == 0 || esize > 64 || koff + 8 > esize || voff + 8 > esize)
+		return RH_BAD_DATA(keys, "implausible dict entry layout");
+	size_t nlen = strlen(name);
+	for (uint64_t i = 0; i < nentries; i++) {
+		unsigned char e[64];
+		if ((err = rh_target_read(t, entries + i * esize, e, esize)))
+			return err;
+		uint64_t k = py_get_u64(e, (int64_t)koff), v = py_get_u64(e, (int64_t)voff);
+		if (!k || !v)
+			continue;
+		char kbuf[64];
+		err = read_str(rt, k, kbuf, sizeof(kbuf));
+		if (err) {
+			// Non-str keys or unreadable ones cannot be the one we want.
+			rh_error_destroy(err);
+			continue;
+		}
+		if (strlen(kbuf) == nlen && memcmp(kbuf, name, nlen) == 0) {
+			*value_ret = v;
+			return NULL;
+		}
+	}
+	return rh_error_create(RH_ERR_NOT_FOUND, "no key '%s' in dict 0x%" PRIx64,
+			       name, dict);
+}
+
+/* "3.9.18 (main, ...)" or "3.13.0rc2+ ..." -> PY_VERSION_HEX */
+static bool parse_version(const char *s, uint32_t *hex_ret, char *out, size_t outlen)
+{
+	unsigned major, minor, micro = 0;
+	int n = 0;
+	if (sscanf(s, "%u.%u%n", &major, &minor, &n) < 2)
+		return false;
+	const char *p = s + n;
+	if (*p == '.') {
+		int m = 0;
+		if (sscanf(p, ".%u%n", &micro, &m) < 1)
+			return false;
+		p += m;
+	}
+	unsigned level = 0xf, serial = 0;
+	if (p[0] == 'a' || p[0] == 'b' || (p[0] == 'r' && p[1] == 'c')) {
+		level = p[0] == 'a' ? 0xa : p[0] == 'b' ? 0xb : 0xc;
+		p += p[0] == 'r' ? 2 : 1;
+		sscanf(p, "%u", &serial);
+	}
+	if (major > 255 || minor > 255 || micro > 255 || serial > 15)
+		return false;
+	*hex_ret = major << 24 | minor << 16 | micro << 8 | level << 4 | serial;
+	size_t len = strcspn(s, " ");
+	if (len >= outlen)
+		len = outlen - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
+}
+
+static void version_from_hex(uint32_t hex, char *out, size_t len)
+{
+	unsigned level = (hex >> 4) & 0xf;
+	const char *lv = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
+	if (*lv)
+		snprintf(out, len, "%u.%u.%u%s%u", hex >> 24, (hex >> 16) & 0xff,
+			 (hex >> 8) & 0xff, lv, hex & 0xf);
+	else
+		snprintf(out, len, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff,
+			 (hex >> 8) & 0xff);
+}
+
+/*
+ * The version: `Py_Version` (PY_VERSION_HEX as a uint32 global, 3.11+,
+ * Python/getversion.c), else sys.version from the main interpreter's sys
+ * dict, else major.minor from the library name.
+ */
+static void find_version(struct rh_py_runtime *rt)
+{
+	uint64_t addr;
+	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
+						    "Py_Version", &addr, NULL);
+	uint32_t hex;
+	if (!err && !(err = rh_target_read_u32(rt->target, addr, &hex)) &&
+	    hex >> 24 == 3) {
+		rt->info.version_hex = hex;
+		version_from_hex(hex, rt->info.version, sizeof(rt->info.version));
+		return;
+	}
+	rh_error_destroy(err);
+	err = NULL;
+
+	const struct rh_py_interp *main_interp = NULL;
+	for (size_t i = 0; i < rt->ninterps; i++)
+		if (rt->interps[i].main)
+			main_interp = &rt->interps[i];
+	if (main_interp) {
+		uint64_t sysdict = 0, vstr = 0;
+		char buf[128];
+		if (!(err = rh_target_read_u64(rt->target,
+					       main_interp->addr + PYL(rt, IS_SYSDICT),
+					       &sysdict)) &&
+		    !(err = dict_find_str(rt, sysdict, "version", &vstr)) &&
+		    !(err = read_str(rt, vstr, buf, sizeof(buf))) &&
+		    parse_version(buf, &rt->info.version_hex, rt->info.version,
+				  sizeof(rt->info.version)))
+			return;
+	}
+	if (err)
+		rh_problems_add_error(rt->problems, err, "reading sys.version");
+	const char *base = strrchr(rt->info.module->name, '/');
+	base = base ? base + 1 : rt->info.module->name;
+	unsigned major, minor;
+	if (sscanf(base, "libpython%u.%u", &major, &minor) == 2 ||
+	    sscanf(base, "python%u.%u", &major, &minor) == 2) {
+		rt->info.version_hex = major << 24 | minor << 16;
+		snprintf(rt->info.version, sizeof(rt->info.version), "%u.%u", major, minor);
+	} else {
+		snprintf(rt->info.version, sizeof(rt->info.version), "unknown");
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Interpreters, threads, GC state                                     */
+
+static struct rh_error *read_gc_state(struct rh_py_runtime *rt, uint64_t addr,
+				      struct rh_py_gc *gc)
+{
+	unsigned char buf[65536];
+	size_t size = (size_t)PYL(rt, SZ_GC_STATE);
+	struct rh_error *err = rh_target_read(rt->target, addr, buf, size);
+	if (err)
+		return rh_error_prefix(err, "reading the GC state at 0x%" PRIx64, addr);
+	memset(gc, 0, sizeof(*gc));
+	gc->addr = addr;
+	int64_t gens = PYL(rt, GCS_GENERATIONS), gsz = PYL(rt, SZ_GC_GENERATION);
+	int64_t ngens = PYL_HAS(rt, GCS_NGENERATIONS) ? PYL(rt, GCS_NGENERATIONS) : 3;
+	if (ngens != RH_PY_NGENS)
+		return rh_error_create(RH_ERR_UNSUPPORTED,
+				       "this CPython has %" PRId64 " GC generations, expected 3",
+				       ngens);
+	// Every field read below must lie inside the struct we copied.
+	int64_t last = gens + 3 * gsz;
+	int64_t fields[] = { PYL(rt, GCS_ENABLED) + 4, PYL(rt, GCS_COLLECTING) + 4,
+			     PYL(rt, GCS_PERMANENT) + gsz, PYL(rt, GCS_GARBAGE) + 8, last };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i] > (int64_t)size)
+			return RH_BAD_DATA(addr, "GC state layout exceeds its size");
+	gc->enabled = py_get_i32(buf, PYL(rt, GCS_ENABLED)) != 0;
+	gc->collecting = py_get_i32(buf, PYL(rt, GCS_COLLECTING)) != 0;
+	for (int i = 0; i < RH_PY_NGENS; i++) {
+		int64_t g = gens + i * gsz;
+		gc->gens[i].head_addr = addr + (uint64_t)(g + PYL(rt, GEN_HEAD));
+		gc->gens[i].threshold = py_get_i32(buf, g + PYL(rt, GEN_THRESHOLD));
+		gc->gens[i].count = py_get_i32(buf, g + PYL(rt, GEN_COUNT));
+	}
+	gc->permanent_head = addr + (uint64_t)(PYL(rt, GCS_PERMANENT) + PYL(rt, GEN_HEAD));
+	gc->garbage_addr = py_get_u64(buf, PYL(rt, GCS_GARBAGE));
+	if (PYL_HAS(rt, GCS_LONG_LIVED_TOTAL) && PYL_HAS(rt, GCS_LONG_LIVED_PENDING) &&
+	    PYL(rt, GCS_LONG_LIVED_TOTAL) + 8 <= (int64_t)size &&
+	    PYL(rt, GCS_LONG_LIVED_PENDING) + 8 <= (int64_t)size) {
+		gc->have_long_lived = true;
+		gc->long_lived_total = (int64_t)py_get_u64(buf, PYL(rt, GCS_LONG_LIVED_TOTAL));
+		gc->long_lived_pending = (int64_t)py_get_u64(buf, PYL(rt, GCS_LONG_LIVED_PENDING));
+	}
+	gc->garbage_len = -1;
+	if (gc->garbage_addr) {
+		uint64_t len;
+		err = rh_target_read_u64(rt->target, gc->garbage_addr + PYL(rt, OB_SIZE), &len);
+		if (err)
+			rh_problems_add_error(rt->problems, err, "reading len(gc.garbage)");
+		else
+			gc->garbage_len = (int64_t)len;
+	} else {
+		gc->garbage_len = 0;
+	}
+	return NULL;
+}
+
+static void read_threads(struct rh_py_runtime *rt, struct rh_py_interp *in)
+{
+	int64_t off = PYL_HAS(rt, IS_THREADS_HEAD) ? PYL(rt, IS_THREADS_HEAD)
+						    : PYL(rt, IS_TSTATE_HEAD);
+	uint64_t ts;
+	struct rh_error *err = rh_target_read_u64(rt->target, in->addr + off, &ts);
+	if (err) {
+		rh_problems_add_error(rt->problems, err,
+				      "reading the thread list of interpreter %" PRId64, in->id);
+		return;
+	}
+	size_t cap = 0;
+	struct rh_u64map seen;
+	rh_u64map_init(&seen);
+	while (ts) {
+		if (in->nthreads >= MAX_THREADS) {
+			rh_problems_add(rt->problems,
+					"interpreter %" PRId64 ": more than %d thread states, stopped reading them",
+					in->id, MAX_THREADS);
+			break;
+		}
+		int r = rh_u64map_insert(&seen, ts, 0, NULL);
+		if (r == 0) {
+			rh_problems_add(rt->problems,
+					"interpreter %" PRId64 ": thread list loops back to 0x%" PRIx64
+					" after %zu threads",
+					in->id, ts, in->nthreads);
+			break;
+		}
+		if (r < 0)
+			break;
+		struct rh_py_thread th = { .addr = ts, .native_thread_id = -1, .id = -1 };
+		uint64_t next, v;
+		if ((err = rh_target_read_u64(rt->target, ts + PYL(rt, TS_NEXT), &next)) ||
+		    (err = rh_target_read_u64(rt->target, ts + PYL(rt, TS_THREAD_ID), &th.thread_id))) {
+			rh_problems_add_error(rt->problems, err,
+					      "interpreter %" PRId64 ": thread state 0x%" PRIx64
+					      " unreadable after %zu threads",
+					      in->id, ts, in->nthreads);
+			break;
+		}
+		if (PYL_HAS(rt, TS_NATIVE_THREAD_ID) &&
+		    !rh_target_read_u64(rt->target, ts + PYL(rt, TS_NATIVE_THREAD_ID), &v))
+			th.native_thread_id = (int64_t)v;
+		if (PYL_HAS(rt, TS_ID) &&
+		    !rh_target_read_u64(rt->target, ts + PYL(rt, TS_ID), &v))
+			th.id = (int64_t)v;
+		if (in->nthreads == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct rh_py_thread *p = realloc(in->threads, ncap * sizeof(*p));
+			if (!p)
+				break;
+			in->threads = p;
+			cap = ncap;
+		}
+		in->threads[in->nthreads++] = th;
+		ts = next;
+	}
+	rh_u64map_deinit(&seen);
+}
+
+static struct rh_error *read_interpreters(struct rh_py_runtime *rt)
+{
+	uint64_t rtaddr = rt->info.runtime_addr;
+	uint64_t head, main_addr;
+	struct rh_error *err;
+	if ((err = rh_target_read_u64(rt->target, rtaddr + PYL(rt, RT_INTERP_HEAD), &head)) ||
+	    (err = rh_target_read_u64(rt->target, rtaddr + PYL(rt, RT_INTERP_MAIN), &main_addr)))
+		return rh_error_prefix(err, "reading _PyRuntime at 0x%" PRIx64, rtaddr);
+	if (!head)
+		return rh_error_create(RH_ERR_NOT_PYTHON,
+				       "%s: _PyRuntime has no interpreter (Python not initialized yet, or already finalized)",
+				       rh_target_name(rt->target));
+	struct rh_py_gc runtime_gc;
+	if (PYL_HAS(rt, RT_GC)) {
+		err = read_gc_state(rt, rtaddr + PYL(rt, RT_GC), &runtime_gc);
+		if (err)
+			return err;
+		runtime_gc.runtime_wide = true;
+	}
+	size_t cap = 0;
+	for (uint64_t ip = head; ip; ) {
+		if (rt->ninterps >= MAX_INTERPRETERS) {
+			rh_problems_add(rt->problems, "more than %d interpreters; stopped reading them",
+					MAX_INTERPRETERS);
+			break;
+		}
+		for (size_t i = 0; i < rt->ninterps; i++) {
+			if (rt->interps[i].addr == ip) {
+				rh_problems_add(rt->problems,
+						"interpreter list loops back to 0x%" PRIx64, ip);
+				return NULL;
+			}
+		}
+		if (rt->ninterps == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct rh_py_interp *p = realloc(rt->interps, ncap * sizeof(*p));
+			if (!p)
+				return rh_enomem;
+			rt->interps = p;
+			cap = ncap;
+		}
+		struct rh_py_interp *in = &rt->interps[rt->ninterps];
+		memset(in, 0, sizeof(*in));
+		in->addr = ip;
+		in->main = ip == main_addr;
+		uint64_t next, id;
+		if ((err = rh_target_read_u64(rt->target, ip + PYL(rt, IS_NEXT), &next)) ||
+		    (err = rh_target_read_u64(rt->target, ip + PYL(rt, IS_ID), &id))) {
+			if (rt->ninterps == 0)
+				return rh_error_prefix(err, "reading the main interpreter state");
+			rh_problems_add_error(rt->problems, err, "reading interpreter 0x%" PRIx64, ip);
+			break;
+		}
+		in->id = (int64_t)id;
+		if (PYL_HAS(rt, RT_GC)) {
+			in->gc = runtime_gc;
+		} else {
+			err = read_gc_state(rt, ip + PYL(rt, IS_GC), &in->gc);
+			if (err) {
+				if (in->main)
+					return err;
+				rh_problems_add_error(rt->problems, err,
+						      "interpreter %" PRId64, in->id);
+			}
+		}
+		rt->ninterps++;
+		read_threads(rt, in);
+		ip = next;
+	}
+	return NULL;
+}
+
+/* Bound list walks by what the target could hold: one object per 32 bytes. */
+static uint64_t target_capacity(struct rh_target *t)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < rh_target_segment_count(t); i++) {
+		struct rh_segment_info s;
+		rh_target_segment(t, i, &s);
+		bytes += s.end - s.start;
+	}
+	return bytes / 32 + 1;
+}
+
+struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
+				    const struct rh_py_options *opts,
+				    struct rh_problems *problems,
+				    struct rh_py_runtime **ret)
+{
+	struct rh_py_runtime *rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return rh_enomem;
+	rt->target = t;
+	rt->image = img;
+	rt->problems = problems;
+	rh_arena_init(&rt->arena);
+	rh_u64map_init(&rt->type_index);
+	rt->max_objects = target_capacity(t);
+
+	struct rh_error *err = find_runtime_module(rt, &rt->info.module,
+						   &rt->info.runtime_addr);
+	if (err)
+		goto out_rt;
+	err = resolve_layouts(rt, opts);
+	if (err)
+		goto out_rt;
+	err = read_interpreters(rt);
+	if (err)
+		goto out_rt;
+	find_version(rt);
+	*ret = rt;
+	return NULL;
+
+out_rt:
+	rh_py_runtime_destroy(rt);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Types                                                               */
+
+const char *rh_py_type_name(struct rh_py_runtime *rt, uint64_t type_addr)
+{
+	const struct py_type *tp = py_type_get(rt, type_addr);
+	return tp ? tp->name : "<unknown type>";
+}
+
+/*
+ * The __sizeof__ a type inherits: the first base (tp_base chain, itself
+ * included) that is one of the builtins whose __sizeof__ is not
+ * object.__sizeof__. Static builtins are matched by tp_name and the absence
+ * of Py_TPFLAGS_HEAPTYPE, so a user class named "list" is not mistaken for
+ * list; qualified names ("collections.deque") cannot be user class names.
+ */
+static enum py_size_kind size_kind_of(struct rh_py_runtime *rt, uint64_t addr)
+{
+	static const struct {
+		const char *name;
+		bool qualified;
+		enum py_size_kind kind;
+	} known[] = {
+		{ "list", false, PY_SIZE_LIST },
+		{ "dict", false, PY_SIZE_DICT },
+		{ "set", false, PY_SIZE_SET },
+		{ "frozenset", false, PY_SIZE_SET },
+		{ "type", false, PY_SIZE_TYPE },
+		{ "frame", false, PY_SIZE_FRAME },
+		{ "generator", false, PY_SIZE_GEN },
+		{ "coroutine", false, PY_SIZE_GEN },
+		{ "async_generator", false, PY_SIZE_GEN },
+		{ "collections.OrderedDict", true, PY_SIZE_ODICT },
+		{ "collections.deque", true, PY_SIZE_DEQUE },
+	};
+	unsigned char buf[512];
+	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
+	if (tsz > sizeof(buf))
+		return PY_SIZE_GENERIC;
+	for (int depth = 0; addr && depth < 64; depth++) {
+		struct rh_error *rerr = rh_target_read(rt->target, addr, buf, tsz);
+		if (rerr) {
+			// An unreadable base: size it as object.__sizeof__ does.
+			rh_error_destroy(rerr);
+			return PY_SIZE_GENERIC;
+		}
+		uint64_t flags = py_get_u64(buf, PYL(rt, TP_FLAGS));
+		char name[TYPE_NAME_MAX];
+		size_t len;
+		struct rh_error *err = rh_target_read_cstr(rt->target,
+							   py_get_u64(buf, PYL(rt, TP_NAME)),
+							   name, sizeof(name), &len, NULL);
+		if (!err) {
+			for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+				if (strcmp(name, known[i].name) == 0 &&
+				    (known[i].qualified || !(flags & PY_TPFLAGS_HEAPTYPE)))
+					return known[i].kind;
+		}
+		rh_error_destroy(err);
+		addr = py_get_u64(buf, PYL(rt, TP_BASE));
+	}
+	return PY_SIZE_GENERIC;
+}
+
+const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr)
+{
+	uint32_t idx;
+	if (rh_u64map_find(&rt->type_index, addr, &idx))
+		return &rt->types[idx];
+	if (rt->ntypes >= UINT32_MAX - 1)
+		return NULL;
+	if (rt->ntypes == rt->types_cap) {
+		size_t ncap = rt->types_cap ? rt->types_cap * 2 : 256;
+		struct py_type *p = realloc(rt->types, ncap * sizeof(*p));
+		if (!p)
+			return NULL;
+		rt->types = p;
+		rt->types_cap = ncap;
+	}
+	struct py_type tp = { .addr = addr };
+	unsigned char buf[512];
+	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
+	char name[TYPE_NAME_MAX];
+	struct rh_error *err = tsz <= sizeof(buf) ?
+		rh_target_read(rt->target, addr, buf, tsz) :
+		RH_BAD_DATA(addr, "implausible PyTypeObject size");
+	if (err) {
+		rh_error_destroy(err);
+		snprintf(name, sizeof(name), "<unreadable type 0x%" PRIx64 ">", addr);
+	} else {
+		tp.basicsize = (int64_t)py_get_u64(buf, PYL(rt, TP_BASICSIZE));
+		tp.itemsize = (int64_t)py_get_u64(buf, PYL(rt, TP_ITEMSIZE));
+		tp.flags = py_get_u64(buf, PYL(rt, TP_FLAGS));
+		size_t len;
+		bool trunc;
+		err = rh_target_read_cstr(rt->target, py_get_u64(buf, PYL(rt, TP_NAME)),
+					  name, sizeof(name), &len, &trunc);
+		if (err) {
+			rh_error_destroy(err);
+			snprintf(name, sizeof(name), "<type 0x%" PRIx64 " with unreadable name>", addr);
+		}
+		tp.size_kind = size_kind_of(rt, addr);
+		// sys.getsizeof() adds what precedes the object: the GC header
+		// and, for managed dict/weakref types, two more words
+		// (_PyType_PreHeaderSize, Include/internal/pycore_object.h 3.11+;
+		// 3.8-3.10 add sizeof(PyGC_Head) for GC objects only).
+		tp.presize = PYL(rt, SZ_GC_HEAD);
+		if (tp.flags & (PY_TPFLAGS_MANAGED_DICT | PY_TPFLAGS_MANAGED_WEAKREF))
+			tp.presize += 16;
+	}
+	tp.name = rh_arena_intern(&rt->arena, name, strlen(name));
+	if (!tp.name)
+		return NULL;
+	idx = (uint32_t)rt->ntypes;
+	if (rh_u64map_insert(&rt->type_index, addr, idx, NULL) < 0)
+		return NULL;
+	rt->types[rt->ntypes++] = tp;
+	return &rt->types[idx];
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking the GC lists                                                */
+
+struct walk_ctx {
+	struct rh_py_runtime *rt;
+	rh_py_object_fn *fn;
+	void *arg;
+	int gen;
+	size_t gc_head;
+	bool stopped;
+	struct rh_error *err;
+};
+
+static int walk_node(void *arg, uint64_t node, const unsigned char *bytes)
+{
+	struct walk_ctx *w = arg;
+	struct rh_py_runtime *rt = w->rt;
+	const unsigned char *ob = bytes + w->gc_head;
+	struct rh_py_object o = {
+		.addr = node + w->gc_head,
+		.refcnt = (int64_t)py_get_u64(ob, PYL(rt, OB_REFCNT)),
+		.type_addr = py_get_u64(ob, PYL(rt, OB_TYPE)),
+		.gen = w->gen,
+	};
+	const struct py_type *tp = py_type_get(rt, o.type_addr);
+	if (!tp) {
+		w->err = rh_enomem;
+		return 1;
+	}
+	o.size = py_object_size(rt, tp, o.addr);
+	if (w->fn(w->arg, &o)) {
+		w->stopped = true;
+		return 1;
+	}
+	return 0;
+}
+
+struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
+				   struct rh_problems *problems,
+				   rh_py_object_fn *fn, void *arg,
+				   uint64_t *walked_ret)
+{
+	if (interp >= rt->ninterps)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT, "no interpreter %zu", interp);
+	const struct rh_py_interp *in = &rt->interps[interp];
+	struct walk_ctx w = {
+		.rt = rt, .fn = fn, .arg = arg,
+		.gc_head = (size_t)PYL(rt, SZ_GC_HEAD),
+	};
+	uint64_t total = 0;
+	static const char *const names[] = { "generation 0", "generation 1",
+					     "generation 2", "the permanent generation" };
+	for (int g = 0; g <= RH_PY_GEN_PERMANENT && !w.stopped; g++) {
+		struct rh_gclist_params p = {
+			.head = g < RH_PY_NGENS ? in->gc.gens[g].head_addr : in->gc.permanent_head,
+			.next_off = (size_t)PYL(rt, GC_NEXT),
+			.prev_off = (size_t)PYL(rt, GC_PREV),
+			// PyGC_Head + ob_refcnt + ob_type: nothing past the
+			// smallest object, so a node at the very end of a segment
+			// still reads. ob_size is read only for var-sized types.
+			.node_read = w.gc_head + 16,
+			.max_nodes = rt->max_objects,
+			// During a collection _gc_prev holds gc_refs, not a link
+			// (Modules/gcmodule.c update_refs()).
+			.check_prev = !in->gc.collecting,
+		};
+		w.gen = g;
+		uint64_t n = 0;
+		struct rh_error *err = rh_gclist_walk(rt->target, &p, walk_node, &w, &n);
+		total += n;
+		if (w.err) {
+			rh_error_destroy(err);
+			return w.err;
+		}
+		if (err) {
+			rh_problems_add_error(problems, err, "interpreter %" PRId64 ", %s",
+					      in->id, names[g]);
+		}
+	}
+	if (walked_ret)
+		*walked_ret = total;
+	return NULL;
+}

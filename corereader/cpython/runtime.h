@@ -1,1 +1,147 @@
-/* placeholder */
+/*
+ * The CPython runtime of a target: where `_PyRuntime` is, which version, the
+ * struct layouts of that exact build (from its DWARF), the interpreters with
+ * their threads and garbage-collector state, and walks over the objects the
+ * collector tracks.
+ *
+ * Every CPython version difference lives in this layer: callers see version-
+ * free structs (struct rh_py_interp, struct rh_py_gc) and object callbacks.
+ *
+ * Supported: default (GIL) builds of CPython 3.8 - 3.13 on x86-64. The
+ * free-threaded build (3.13t) keeps no GC lists and is refused with
+ * RH_ERR_UNSUPPORTED.
+ */
+#ifndef RH_CPYTHON_RUNTIME_H
+#define RH_CPYTHON_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rh_error;
+struct rh_image;
+struct rh_module;
+struct rh_problems;
+struct rh_target;
+
+struct rh_py_options {
+	/** Layout cache directory; NULL means no cache. */
+	const char *cache_dir;
+};
+
+/** GC generation numbers as the snapshot uses them. */
+#define RH_PY_NGENS 3
+#define RH_PY_GEN_PERMANENT 3
+
+struct rh_py_gc_gen {
+	int64_t threshold;
+	int64_t count;
+	uint64_t head_addr;   /* list head (a PyGC_Head inside the GC state) */
+};
+
+struct rh_py_gc {
+	uint64_t addr;              /* the struct _gc_runtime_state */
+	bool enabled;
+	bool collecting;
+	struct rh_py_gc_gen gens[RH_PY_NGENS];
+	uint64_t permanent_head;
+	uint64_t garbage_addr;      /* gc.garbage list, 0 if NULL */
+	int64_t garbage_len;        /* -1 if unreadable */
+	bool have_long_lived;       /* the full-collection heuristic exists */
+	int64_t long_lived_total;
+	int64_t long_lived_pending;
+	/** True where one GC state serves the whole runtime (3.8). */
+	bool runtime_wide;
+};
+
+struct rh_py_thread {
+	uint64_t addr;              /* PyThreadState */
+	uint64_t thread_id;         /* pthread_self() of the thread */
+	int64_t native_thread_id;   /* OS tid, -1 where the version lacks it */
+	int64_t id;                 /* tstate->id, -1 if absent */
+};
+
+struct rh_py_interp {
+	uint64_t addr;
+	int64_t id;
+	bool main;
+	struct rh_py_thread *threads;
+	size_t nthreads;
+	struct rh_py_gc gc;
+};
+
+struct rh_py_info {
+	/** "3.11.7" */
+	char version[32];
+	/** PY_VERSION_HEX, e.g. 0x030b07f0. */
+	uint32_t version_hex;
+	/** The module holding _PyRuntime (libpython or the executable). */
+	const struct rh_module *module;
+	uint64_t runtime_addr;
+	bool layouts_from_cache;
+	double layouts_seconds;
+};
+
+struct rh_py_runtime;
+
+/**
+ * Find CPython in the target: the module that defines `_PyRuntime` (symbol,
+ * or the `.PyRuntime` section of 3.10+), its DWARF, the layouts, the
+ * version, the interpreters, their threads and GC state.
+ *
+ * Errors: RH_ERR_NOT_PYTHON (no module defines _PyRuntime),
+ * RH_ERR_MISSING_DEBUG_INFO (names the files looked for and the Debian
+ * package that provides them), RH_ERR_UNSUPPORTED (version or build),
+ * RH_ERR_FAULT / RH_ERR_BAD_DATA / RH_ERR_TRUNCATED (the runtime state itself
+ * is unreadable). Unreadable parts past the runtime state (one interpreter's
+ * thread list, say) are recorded in `problems` instead.
+ *
+ * The runtime borrows t and img: they must outlive it.
+ */
+struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
+				    const struct rh_py_options *opts,
+				    struct rh_problems *problems,
+				    struct rh_py_runtime **ret);
+void rh_py_runtime_destroy(struct rh_py_runtime *rt);
+
+const struct rh_py_info *rh_py_runtime_info(const struct rh_py_runtime *rt);
+size_t rh_py_interp_count(const struct rh_py_runtime *rt);
+const struct rh_py_interp *rh_py_interp(const struct rh_py_runtime *rt,
+					size_t i);
+
+/** What a walk reports for each tracked object. */
+struct rh_py_object {
+	uint64_t addr;        /* the PyObject, not its GC header */
+	uint64_t type_addr;
+	int64_t refcnt;       /* raw ob_refcnt */
+	uint64_t size;        /* shallow size, as sys.getsizeof() */
+	int gen;              /* 0..2, or RH_PY_GEN_PERMANENT */
+};
+
+/** Return non-zero to stop the walk. */
+typedef int rh_py_object_fn(void *arg, const struct rh_py_object *obj);
+
+/**
+ * Walk the GC lists of interpreter i: generations 0, 1, 2, then the
+ * permanent generation. Each list walk is bounded and checks that every
+ * node's _gc_prev points back to the node it came from (CPython's
+ * validate_list, made unconditional); a broken list is recorded in
+ * `problems` (which list, how many objects were read, where it broke) and
+ * the walk goes on with the next list. An object whose size cannot be read
+ * is reported with its basic size and a problem.
+ *
+ * Returns an error only for no memory; *walked_ret (may be NULL) gets the
+ * number of objects reported.
+ */
+struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
+				   struct rh_problems *problems,
+				   rh_py_object_fn *fn, void *arg,
+				   uint64_t *walked_ret);
+
+/**
+ * tp_name of a type object, interned (valid until the runtime is
+ * destroyed). Unreadable names come back as "<unreadable type 0x...>".
+ */
+const char *rh_py_type_name(struct rh_py_runtime *rt, uint64_t type_addr);
+
+#endif /* RH_CPYTHON_RUNTIME_H */

@@ -1,1 +1,236 @@
-/* placeholder: being written */
+/*
+ * Building the snapshot from the CPython layer; see snapshot.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpython/runtime.h"
+#include "heap/snapshot.h"
+#include "image/image.h"
+#include "target/target.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void rh_snapshot_destroy(struct rh_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->ninterps; i++)
+		free(s->interps[i].threads);
+	free(s->interps);
+	free(s->obj_addr);
+	free(s->obj_type);
+	free(s->obj_size);
+	free(s->obj_refcnt);
+	free(s->obj_gen);
+	free(s->obj_interp);
+	free(s->types);
+	rh_u64map_deinit(&s->type_index);
+	rh_problems_deinit(&s->problems);
+	rh_arena_deinit(&s->arena);
+	free(s);
+}
+
+/* Grow the object arrays together, geometrically. */
+static bool grow_objects(struct rh_snapshot *s)
+{
+	if (s->objects_cap >= UINT32_MAX / 2)
+		return false;
+	uint32_t cap = s->objects_cap ? s->objects_cap * 2 : 1u << 16;
+#define GROW(field)                                                            \
+	do {                                                                   \
+		void *p = realloc(s->field, (size_t)cap * sizeof(*s->field));  \
+		if (!p)                                                        \
+			return false;                                          \
+		s->field = p;                                                  \
+	} while (0)
+	GROW(obj_addr);
+	GROW(obj_type);
+	GROW(obj_size);
+	GROW(obj_refcnt);
+	GROW(obj_gen);
+	GROW(obj_interp);
+#undef GROW
+	s->objects_cap = cap;
+	return true;
+}
+
+static int type_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
+		      uint64_t addr, uint32_t *ret)
+{
+	if (rh_u64map_find(&s->type_index, addr, ret))
+		return 0;
+	if (s->ntypes == s->types_cap) {
+		uint32_t cap = s->types_cap ? s->types_cap * 2 : 256;
+		struct rh_snap_type *p = realloc(s->types, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		s->types = p;
+		s->types_cap = cap;
+	}
+	const char *name = rh_py_type_name(rt, addr);
+	name = rh_arena_intern(&s->arena, name, strlen(name));
+	if (!name)
+		return -1;
+	s->types[s->ntypes] = (struct rh_snap_type){ .addr = addr, .name = name };
+	if (rh_u64map_insert(&s->type_index, addr, s->ntypes, NULL) < 0)
+		return -1;
+	*ret = s->ntypes++;
+	return 0;
+}
+
+struct add_ctx {
+	struct rh_snapshot *s;
+	struct rh_py_runtime *rt;
+	uint8_t interp;
+	bool nomem;
+};
+
+static int add_object(void *arg, const struct rh_py_object *o)
+{
+	struct add_ctx *c = arg;
+	struct rh_snapshot *s = c->s;
+	if (s->nobjects == s->objects_cap && !grow_objects(s)) {
+		c->nomem = true;
+		return 1;
+	}
+	uint32_t t;
+	if (type_index(s, c->rt, o->type_addr, &t) < 0) {
+		c->nomem = true;
+		return 1;
+	}
+	uint32_t i = s->nobjects++;
+	s->obj_addr[i] = o->addr;
+	s->obj_type[i] = t;
+	s->obj_size[i] = o->size;
+	s->obj_refcnt[i] = o->refcnt;
+	s->obj_gen[i] = (int8_t)o->gen;
+	s->obj_interp[i] = c->interp;
+	return 0;
+}
+
+static const char *intern(struct rh_snapshot *s, const char *str)
+{
+	return str ? rh_arena_intern(&s->arena, str, strlen(str)) : NULL;
+}
+
+static struct rh_error *copy_runtime(struct rh_snapshot *s, struct rh_target *t,
+				     struct rh_py_runtime *rt)
+{
+	const struct rh_py_info *info = rh_py_runtime_info(rt);
+	s->target_name = intern(s, rh_target_name(t));
+	s->live = rh_target_kind(t) == RH_TARGET_LIVE;
+	s->pid = (int)rh_target_pid(t);
+	s->python_version = intern(s, info->version);
+	s->python_version_hex = info->version_hex;
+	s->python_module = intern(s, info->module->name);
+	s->build_id = intern(s, info->module->build_id);
+	s->debug_file = intern(s, info->module->debug_path ? info->module->debug_path : "");
+	s->layouts_from_cache = info->layouts_from_cache;
+	if (!s->target_name || !s->python_version || !s->python_module ||
+	    !s->build_id || !s->debug_file)
+		return rh_enomem;
+
+	size_t n = rh_py_interp_count(rt);
+	s->interps = calloc(n ? n : 1, sizeof(*s->interps));
+	if (!s->interps)
+		return rh_enomem;
+	for (size_t i = 0; i < n; i++) {
+		const struct rh_py_interp *in = rh_py_interp(rt, i);
+		struct rh_snap_interp *out = &s->interps[i];
+		out->addr = in->addr;
+		out->id = in->id;
+		out->main = in->main;
+		out->gc_owner = i;
+		// 3.8 keeps one GC state for the runtime: its lists are walked
+		// once, through the first interpreter.
+		for (size_t j = 0; j < i; j++)
+			if (rh_py_interp(rt, j)->gc.addr == in->gc.addr) {
+				out->gc_owner = j;
+				break;
+			}
+		out->gc = (struct rh_snap_gc){
+			.enabled = in->gc.enabled,
+			.collecting = in->gc.collecting,
+			.garbage_len = in->gc.garbage_len,
+			.have_long_lived = in->gc.have_long_lived,
+			.long_lived_total = in->gc.long_lived_total,
+			.long_lived_pending = in->gc.long_lived_pending,
+			.runtime_wide = in->gc.runtime_wide,
+		};
+		for (int g = 0; g < RH_SNAP_NGENS; g++) {
+			out->gc.gens[g].threshold = in->gc.gens[g].threshold;
+			out->gc.gens[g].count = in->gc.gens[g].count;
+		}
+		if (in->nthreads) {
+			out->threads = calloc(in->nthreads, sizeof(*out->threads));
+			if (!out->threads)
+				return rh_enomem;
+			for (size_t k = 0; k < in->nthreads; k++)
+				out->threads[k] = (struct rh_snap_thread){
+					.addr = in->threads[k].addr,
+					.thread_id = in->threads[k].thread_id,
+					.native_thread_id = in->threads[k].native_thread_id,
+				};
+			out->nthreads = in->nthreads;
+		}
+		s->ninterps++;
+	}
+	return NULL;
+}
+
+struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
+				    const struct rh_snapshot_options *opts,
+				    struct rh_snapshot **ret)
+{
+	struct rh_snapshot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return rh_enomem;
+	rh_problems_init(&s->problems);
+	rh_arena_init(&s->arena);
+	rh_u64map_init(&s->type_index);
+
+	double t0 = now();
+	struct rh_py_options popts = { .cache_dir = opts ? opts->cache_dir : NULL };
+	struct rh_py_runtime *rt;
+	struct rh_error *err = rh_py_runtime_open(t, img, &popts, &s->problems, &rt);
+	if (err)
+		goto out_snapshot;
+	err = copy_runtime(s, t, rt);
+	if (err)
+		goto out_runtime;
+	double t1 = now();
+	s->seconds_runtime = t1 - t0;
+
+	for (size_t i = 0; i < s->ninterps; i++) {
+		if (s->interps[i].gc_owner != i)
+			continue;
+		struct add_ctx c = { .s = s, .rt = rt, .interp = i > 255 ? 255 : (uint8_t)i };
+		err = rh_py_gc_for_each(rt, i, &s->problems, add_object, &c, NULL);
+		if (!err && c.nomem)
+			err = rh_error_create(RH_ERR_NO_MEMORY,
+					      "out of memory after reading %u objects",
+					      s->nobjects);
+		if (err)
+			goto out_runtime;
+	}
+	s->seconds_objects = now() - t1;
+	rh_py_runtime_destroy(rt);
+	*ret = s;
+	return NULL;
+
+out_runtime:
+	rh_py_runtime_destroy(rt);
+out_snapshot:
+	rh_snapshot_destroy(s);
+	return err;
+}

@@ -1,1 +1,125 @@
-/* placeholder */
+/*
+ * The snapshot: what analyses see of a heap. It is built once from the
+ * CPython layer and then read without touching the target again, and it
+ * speaks no CPython version: generations are 0..2 plus "permanent", types
+ * are (address, name) pairs, the GC state is plain numbers.
+ *
+ * Objects are compact parallel arrays indexed by uint32_t (no per-object
+ * malloc): about 29 bytes per object, so 10 million objects take ~290 MB.
+ * Strings are interned in an arena the snapshot owns.
+ */
+#ifndef RH_HEAP_SNAPSHOT_H
+#define RH_HEAP_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+#include "util/error.h"
+#include "util/u64map.h"
+
+struct rh_image;
+struct rh_py_runtime;
+struct rh_target;
+
+#define RH_SNAP_NGENS 3
+#define RH_SNAP_GEN_PERMANENT 3
+#define RH_SNAP_GEN_UNTRACKED (-1)
+
+struct rh_snap_gen {
+	int64_t threshold;
+	int64_t count;
+};
+
+struct rh_snap_gc {
+	bool enabled;
+	bool collecting;
+	struct rh_snap_gen gens[RH_SNAP_NGENS];
+	int64_t garbage_len;       /* len(gc.garbage), -1 if unreadable */
+	bool have_long_lived;
+	int64_t long_lived_total;
+	int64_t long_lived_pending;
+	bool runtime_wide;         /* one GC state for all interpreters */
+};
+
+struct rh_snap_thread {
+	uint64_t addr;
+	uint64_t thread_id;
+	int64_t native_thread_id;  /* -1 if unknown */
+};
+
+struct rh_snap_interp {
+	uint64_t addr;
+	int64_t id;
+	bool main;
+	struct rh_snap_thread *threads;
+	size_t nthreads;
+	struct rh_snap_gc gc;
+	/** Index of the interpreter whose GC lists hold this one's objects. */
+	size_t gc_owner;
+};
+
+struct rh_snap_type {
+	uint64_t addr;
+	const char *name;   /* interned, unescaped bytes from the target */
+};
+
+struct rh_snapshot {
+	/* what was read */
+	const char *target_name;
+	bool live;
+	int pid;
+	const char *python_version;
+	uint32_t python_version_hex;
+	const char *python_module;
+	const char *build_id;
+	const char *debug_file;
+	bool layouts_from_cache;
+
+	struct rh_snap_interp *interps;
+	size_t ninterps;
+
+	/* objects: parallel arrays of length nobjects */
+	uint32_t nobjects;
+	uint32_t objects_cap;
+	uint64_t *obj_addr;
+	uint32_t *obj_type;   /* index into types */
+	uint64_t *obj_size;   /* shallow, as sys.getsizeof() */
+	int64_t *obj_refcnt;  /* raw ob_refcnt */
+	int8_t *obj_gen;      /* 0..2, RH_SNAP_GEN_PERMANENT, RH_SNAP_GEN_UNTRACKED */
+	uint8_t *obj_interp;  /* interpreter index (capped at 255) */
+
+	struct rh_snap_type *types;
+	uint32_t ntypes, types_cap;
+	struct rh_u64map type_index;
+
+	/** What could not be read; non-empty means the result is partial. */
+	struct rh_problems problems;
+	struct rh_arena arena;
+
+	/* timings, seconds */
+	double seconds_runtime;  /* finding the runtime and layouts */
+	double seconds_objects;  /* walking the objects */
+};
+
+struct rh_snapshot_options {
+	const char *cache_dir;
+};
+
+/**
+ * Read the heap of a target: the CPython runtime, then every object on the
+ * GC lists of every interpreter.
+ *
+ * Errors are those of rh_py_runtime_open() (not Python, no debug info,
+ * unsupported) and RH_ERR_NO_MEMORY; everything after the runtime is found
+ * degrades to problems recorded in the snapshot.
+ *
+ * @param ret written only on success; free with rh_snapshot_destroy().
+ */
+struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
+				    const struct rh_snapshot_options *opts,
+				    struct rh_snapshot **ret);
+void rh_snapshot_destroy(struct rh_snapshot *s);
+
+#endif /* RH_HEAP_SNAPSHOT_H */

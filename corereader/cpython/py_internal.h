@@ -1,0 +1,93 @@
+/*
+ * Internals shared by the files of the CPython layer.
+ */
+#ifndef RH_CPYTHON_PY_INTERNAL_H
+#define RH_CPYTHON_PY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cpython/layout_table.h"
+#include "cpython/runtime.h"
+#include "util/arena.h"
+#include "util/u64map.h"
+
+/* tp_flags bits, Include/object.h; the same values in 3.8-3.14. */
+#define PY_TPFLAGS_MANAGED_WEAKREF (1UL << 3)  /* 3.12+ */
+#define PY_TPFLAGS_MANAGED_DICT (1UL << 4)     /* 3.11+ */
+#define PY_TPFLAGS_HEAPTYPE (1UL << 9)
+#define PY_TPFLAGS_HAVE_GC (1UL << 14)
+
+/*
+ * How sys.getsizeof() sizes an object of a type: which __sizeof__ the type
+ * inherits. Found by walking tp_base to the first builtin that defines one.
+ */
+enum py_size_kind {
+	PY_SIZE_GENERIC,    /* object.__sizeof__: basicsize + |ob_size| * itemsize */
+	PY_SIZE_LIST,
+	PY_SIZE_DICT,
+	PY_SIZE_ODICT,
+	PY_SIZE_SET,
+	PY_SIZE_DEQUE,
+	PY_SIZE_TYPE,
+	PY_SIZE_FRAME,
+	PY_SIZE_GEN,        /* generator, coroutine, async generator */
+};
+
+struct py_type {
+	uint64_t addr;
+	const char *name;         /* interned */
+	int64_t basicsize;
+	int64_t itemsize;
+	uint64_t flags;
+	enum py_size_kind size_kind;
+	/* bytes sys.getsizeof() adds in front of a tracked instance */
+	int64_t presize;
+};
+
+struct rh_py_runtime {
+	struct rh_target *target;
+	struct rh_image *image;
+	struct rh_layout_value L[PYL_COUNT_];
+	struct rh_py_info info;
+	struct rh_py_interp *interps;
+	size_t ninterps;
+	struct rh_arena arena;
+	/* type cache: address -> index in types */
+	struct rh_u64map type_index;
+	struct py_type *types;
+	size_t ntypes, types_cap;
+	/* bound for list walks: blocks of 32 bytes the target could hold */
+	uint64_t max_objects;
+	struct rh_problems *problems;
+};
+
+#define PYL(rt, name) ((rt)->L[PYL_##name].value)
+#define PYL_HAS(rt, name) ((rt)->L[PYL_##name].found)
+
+static inline uint64_t py_get_u64(const unsigned char *b, int64_t off)
+{
+	uint64_t v;
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+static inline int32_t py_get_i32(const unsigned char *b, int64_t off)
+{
+	int32_t v;
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+/** The type record for a type address (reads the type on first use). */
+const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr);
+
+/**
+ * Shallow size of the object at addr as sys.getsizeof() gives it. On a
+ * read error the basic size is returned and a problem recorded.
+ */
+uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
+			uint64_t addr);
+
+#endif /* RH_CPYTHON_PY_INTERNAL_H */
