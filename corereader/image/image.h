@@ -39,7 +39,12 @@ struct rh_module {
 	const char *name;
 	/** The file opened on this machine, or NULL if none could be. */
 	const char *local_path;
-	uint64_t start, end;   /* span of all its mappings */
+	/**
+	 * Span of all its mappings, extended to the end of its last PT_LOAD
+	 * segment: .bss past the file's last page is anonymous memory that
+	 * no file mapping covers, but its statics belong to the module.
+	 */
+	uint64_t start, end;
 	uint64_t bias;         /* runtime address = link-time address + bias */
 	/** Lower-case hex build-id ("" if the file has none). */
 	const char *build_id;
@@ -55,7 +60,17 @@ struct rh_image;
 /**
  * Build the image of a target: modules and their symbol tables. Files that
  * cannot be opened leave local_path NULL (recorded as a problem), they are
- * not an error.
+ * not an error. Neither is missing debug information: debug_path is then
+ * NULL and debug_searched says where it was looked for.
+ *
+ * A mapped file that is not ELF (locale archive, data files) is not a
+ * module. When the target's copy of a module's ELF header is readable, its
+ * build-id must match the file's, else the file is not used (a problem
+ * says so) and the target's build-id is used to look for a debug file.
+ *
+ * Errors: RH_ERR_NO_MEMORY (RH_ERR_UNSUPPORTED if libelf refuses to start).
+ * @param ret written only on success; free with rh_image_destroy(). The
+ *            image does not keep t: it may be destroyed before the image.
  */
 struct rh_error *rh_image_create(struct rh_target *t,
 				 const struct rh_image_options *opts,
@@ -71,8 +86,16 @@ const struct rh_module *rh_image_module(const struct rh_image *img, size_t i);
  * ("arenas.lto_priv.0", "interned.0") are found by their C name. Searches
  * .dynsym, .symtab and the debug file's .symtab.
  *
+ * When several renamed symbols match, "name.lto_priv.N" and "name.N" (a
+ * renamed static variable) win over other suffixes, and ".cold" parts of
+ * split functions come last; ties go to the first by name.
+ *
+ * The first lookup by name in a module sorts an index of its symbols, so
+ * lookups on one image must not run concurrently.
+ *
  * @param size_ret may be NULL.
- * Errors: RH_ERR_NOT_FOUND.
+ * Errors: RH_ERR_NOT_FOUND (the message names the files read),
+ * RH_ERR_INVALID_ARGUMENT (empty name, or m not from this image).
  */
 struct rh_error *rh_image_find_symbol(struct rh_image *img,
 				      const struct rh_module *m,
@@ -80,8 +103,11 @@ struct rh_error *rh_image_find_symbol(struct rh_image *img,
 				      uint64_t *size_ret);
 
 /**
- * Find the runtime address of section `name` (e.g. ".PyRuntime") of module m.
- * Errors: RH_ERR_NOT_FOUND.
+ * Find the runtime address of allocated section `name` (e.g. ".PyRuntime")
+ * of module m (or of any module when m is NULL, executable first). Sections
+ * come from the module file, or from its debug file when the module file is
+ * missing (same addresses).
+ * Errors: RH_ERR_NOT_FOUND, RH_ERR_INVALID_ARGUMENT (m not from this image).
  */
 struct rh_error *rh_image_find_section(struct rh_image *img,
 				       const struct rh_module *m,
@@ -90,8 +116,10 @@ struct rh_error *rh_image_find_section(struct rh_image *img,
 
 /**
  * Symbolize a runtime address: the nearest preceding symbol of the module
- * that contains it. Returns false if none. *name_ret is valid until the
- * image is destroyed.
+ * that contains it (among aliases at one address: one whose size covers
+ * addr, then a global before a weak before a local). Returns false if none;
+ * the out parameters (each may be NULL) are written only on true.
+ * *name_ret is valid until the image is destroyed.
  */
 bool rh_image_symbolize(struct rh_image *img, uint64_t addr,
 			const struct rh_module **module_ret,
