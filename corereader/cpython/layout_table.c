@@ -13,12 +13,12 @@
 
 const struct rh_layout_query rh_py_layout_queries[] = {
 #define RH_X(name, kind, type, member, req) [PYL_##name] = { kind, type, member },
-	RH_PY_LAYOUTS(RH_X)
+	RH_PY_ALL_LAYOUTS(RH_X)
 #undef RH_X
 };
 
 const bool rh_py_layout_required[] = {
 #define RH_X(name, kind, type, member, req) [PYL_##name] = req,
-	RH_PY_LAYOUTS(RH_X)
+	RH_PY_ALL_LAYOUTS(RH_X)
 #undef RH_X
 };

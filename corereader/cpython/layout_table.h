@@ -131,9 +131,22 @@
 	X(STR_STATE_ASCII_BITS, BO, "PyASCIIObject", "state.ascii", true)      \
 	X(STR_STATE_KIND_WIDTH, BS, "PyASCIIObject", "state.kind", true)
 
+/*
+ * Other files of this layer keep their own lists (same X signature) so they
+ * can grow without touching this one; all lists form ONE table, answered in
+ * one pass over the DWARF and cached as one file.
+ */
+#include "cpython/layouts_traverse.h"
+#include "cpython/layouts_obmalloc.h"
+
+#define RH_PY_ALL_LAYOUTS(X)                                                   \
+	RH_PY_LAYOUTS(X)                                                       \
+	RH_PY_TRAVERSE_LAYOUTS(X)                                              \
+	RH_PY_OBMALLOC_LAYOUTS(X)
+
 enum rh_py_layout_index {
 #define RH_X(name, kind, type, member, req) PYL_##name,
-	RH_PY_LAYOUTS(RH_X)
+	RH_PY_ALL_LAYOUTS(RH_X)
 #undef RH_X
 	PYL_COUNT_
 };

@@ -235,7 +235,9 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 			if (keys)
 				size += keys_size(&c, keys, NULL);
 		} else {
-			size = (uint64_t)PYL(rt, SZ_TYPE);
+			// Static types have no PyGC_Head in front of them, and
+			// sys.getsizeof() adds nothing for them.
+			return c.err ? (uint64_t)tp->basicsize : (uint64_t)PYL(rt, SZ_TYPE);
 		}
 		break;
 	}

@@ -60,6 +60,8 @@ struct rh_py_runtime {
 	size_t ntypes, types_cap;
 	/* bound for list walks: blocks of 32 bytes the target could hold */
 	uint64_t max_objects;
+	/* &PyType_Type, to recognise type objects; 0 if not found */
+	uint64_t type_type;
 	struct rh_problems *problems;
 };
 

@@ -668,6 +668,11 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	if (err)
 		goto out_rt;
 	find_version(rt);
+	if ((err = rh_image_find_symbol(img, rt->info.module, "PyType_Type",
+					&rt->type_type, NULL))) {
+		rh_problems_add_error(problems, err, "looking up PyType_Type");
+		rt->type_type = 0;
+	}
 	*ret = rt;
 	return NULL;
 
@@ -781,8 +786,9 @@ const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr)
 		// sys.getsizeof() adds what precedes the object: the GC header
 		// and, for managed dict/weakref types, two more words
 		// (_PyType_PreHeaderSize, Include/internal/pycore_object.h 3.11+;
-		// 3.8-3.10 add sizeof(PyGC_Head) for GC objects only).
-		tp.presize = PYL(rt, SZ_GC_HEAD);
+		// 3.8-3.10 add sizeof(PyGC_Head) for GC objects only). Static
+		// type objects are the exception: see py_object_size().
+		tp.presize = (tp.flags & PY_TPFLAGS_HAVE_GC) ? PYL(rt, SZ_GC_HEAD) : 0;
 		if (tp.flags & (PY_TPFLAGS_MANAGED_DICT | PY_TPFLAGS_MANAGED_WEAKREF))
 			tp.presize += 16;
 	}
@@ -794,6 +800,59 @@ const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr)
 		return NULL;
 	rt->types[rt->ntypes++] = tp;
 	return &rt->types[idx];
+}
+
+struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
+				   struct rh_py_object *ret)
+{
+	unsigned char hdr[16];
+	struct rh_error *err = rh_target_read(rt->target, addr, hdr, sizeof(hdr));
+	if (err)
+		return err;
+	struct rh_py_object o = {
+		.addr = addr,
+		.refcnt = (int64_t)py_get_u64(hdr, PYL(rt, OB_REFCNT)),
+		.type_addr = py_get_u64(hdr, PYL(rt, OB_TYPE)),
+		.gen = -1,
+	};
+	const struct py_type *tp = py_type_get(rt, o.type_addr);
+	if (!tp)
+		return rh_enomem;
+	o.size = py_object_size(rt, tp, addr);
+	*ret = o;
+	return NULL;
+}
+
+bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
+{
+	if (!addr || (addr & 7) || !rt->type_type)
+		return false;
+	uint64_t w[2];
+	if (!rh_target_readable(rt->target, addr, sizeof(w)) ||
+	    rh_target_read(rt->target, addr, w, sizeof(w)))
+		return false;
+	int64_t refcnt = (int64_t)w[PYL(rt, OB_REFCNT) / 8];
+	uint64_t tp = w[PYL(rt, OB_TYPE) / 8];
+	if (refcnt <= 0 && (refcnt & 0xffffffff) == 0)
+		return false;
+	// ob_type -> its type -> ... must reach PyType_Type: a metaclass
+	// chain is short in practice.
+	for (int depth = 0; depth < 4; depth++) {
+		if (!tp || (tp & 7) || !rh_target_readable(rt->target, tp, 16))
+			return false;
+		if (tp == rt->type_type)
+			return true;
+		uint64_t next;
+		struct rh_error *err = rh_target_read_u64(rt->target, tp + PYL(rt, OB_TYPE), &next);
+		if (err) {
+			rh_error_destroy(err);
+			return false;
+		}
+		if (next == tp)
+			return false;
+		tp = next;
+	}
+	return false;
 }
 
 /* ------------------------------------------------------------------ */

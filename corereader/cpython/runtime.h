@@ -139,6 +139,22 @@ struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
 				   uint64_t *walked_ret);
 
 /**
+ * Read the header and shallow size of the object at addr (an object found
+ * through a reference rather than on a GC list): obj->gen is set to -1.
+ * Errors: RH_ERR_FAULT when the header is unreadable.
+ */
+struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
+				   struct rh_py_object *ret);
+
+/**
+ * Whether addr plausibly holds a live object: 8-aligned, readable header,
+ * refcount > 0, and ob_type a readable type object whose own type chain
+ * reaches `type` (PyType_Type) within a few steps. Allocates nothing and
+ * records no problem; used to vet conservative pointers.
+ */
+bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr);
+
+/**
  * tp_name of a type object, interned (valid until the runtime is
  * destroyed). Unreadable names come back as "<unreadable type 0x...>".
  */

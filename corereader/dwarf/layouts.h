@@ -38,9 +38,16 @@ struct rh_error;
 enum rh_layout_kind {
 	/** Byte size of `type` (member == NULL) or of the member's type. */
 	RH_LAYOUT_SIZEOF,
-	/** Byte offset of `member` (a path) from the start of `type`. */
+	/**
+	 * Byte offset of `member` (a path) from the start of `type`. For a
+	 * bit-field: the byte holding its first bit (see BIT_OFFSET).
+	 */
 	RH_LAYOUT_OFFSET,
-	/** Element count of array `member` of `type` (or of array type `type`). */
+	/**
+	 * Element count of array `member` of `type` (or of array type
+	 * `type`): its first dimension. A flexible array member has count 0
+	 * (found). "grid[1]" gives the second dimension of `int grid[3][5]`.
+	 */
 	RH_LAYOUT_COUNT,
 	/** Bit offset from the start of `type` of a (bit-field) member. */
 	RH_LAYOUT_BIT_OFFSET,
@@ -81,7 +88,8 @@ struct rh_layout_stats {
  * @param debug_path file with .debug_info (the binary itself or its
  *        separate debug file).
  * @param build_id_hex build-id of the binary, used as the cache key; NULL
- *        disables the cache.
+ *        disables the cache. Hex digits only, at most 128 (it becomes part
+ *        of a file name): anything else is RH_ERR_INVALID_ARGUMENT.
  * @param cache_dir directory for cache files (created if missing), or NULL
  *        for no cache. A cache file that is unreadable, corrupt or for
  *        another query table is ignored and rewritten; failing to write it
@@ -89,10 +97,14 @@ struct rh_layout_stats {
  * @param values out: n answers, in query order. Written only on success.
  * @param stats out, may be NULL.
  *
- * Errors: RH_ERR_MISSING_DEBUG_INFO (no .debug_info in the file: the
- * message names the file), RH_ERR_OS, RH_ERR_BAD_DATA (libdwarf's message
- * kept), RH_ERR_NO_MEMORY. A query that finds nothing is not an error: its
- * value has found == false and the caller names what is missing.
+ * Errors: RH_ERR_MISSING_DEBUG_INFO (no .debug_info in the file, or not
+ * an ELF file: the message names the file), RH_ERR_OS (cannot open it;
+ * errno and path set), RH_ERR_BAD_DATA (corrupt DWARF, libdwarf's message
+ * kept; also type chains longer than 64 or anonymous members nested
+ * deeper than 16), RH_ERR_INVALID_ARGUMENT (a malformed query: the
+ * message gives its index), RH_ERR_NO_MEMORY. A query that finds nothing
+ * is not an error: its value has found == false and the caller names what
+ * is missing.
  */
 struct rh_error *rh_layouts_resolve(const char *debug_path,
 				    const char *build_id_hex,

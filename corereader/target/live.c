@@ -1,1 +1,925 @@
-/* placeholder: being written */
+/*
+ * Live processes: stop every thread with ptrace, read memory through
+ * /proc/PID/mem with a block cache, resume on every exit path.
+ *
+ * Stopping: PTRACE_SEIZE + PTRACE_INTERRUPT, thread by thread, listing
+ * /proc/PID/task again until a listing shows no thread we have not stopped
+ * (a stopped thread cannot create new ones, so the last listing is complete).
+ * SEIZE, unlike PTRACE_ATTACH, sends no SIGSTOP: the process's own job-control
+ * state is untouched and PTRACE_DETACH lets it run on. The kernel detaches
+ * every tracee when the tracer exits (exit_ptrace()), SIGKILL included, so a
+ * killed refheap leaves the target running: nothing global (signal handlers,
+ * atexit) is needed, and none is installed. If a debugger already traces the
+ * process (TracerPid in /proc/PID/status), it is the one keeping the process
+ * stopped; we only read memory and have no registers.
+ *
+ * Reading: the snapshot makes millions of 8-48 byte reads. Each miss preads a
+ * 64 KiB block into a direct-mapped cache (a hash of the block number picks
+ * the slot), so a GC-list walk over a heap costs a few thousand system calls.
+ * The cache is one anonymous mapping reserved at open (1 GiB at most, fewer
+ * if the system refuses) and filled page by page as it is touched, so reads
+ * never allocate. The cache is never invalidated: the process is stopped
+ * while we read it. Reads after rh_target_resume() still work, but mix old
+ * (cached) and new bytes.
+ *
+ * The same thread that opened the target must resume/destroy it: ptrace
+ * belongs to the tracing thread.
+ *
+ * Start reading at rh_target_open_pid().
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "target/target.h"
+#include "target/target_internal.h"
+#include "util/error.h"
+
+#define BLOCK_SHIFT 16
+#define BLOCK_SIZE ((uint64_t)1 << BLOCK_SHIFT)
+/* Upper bound on the cache, and the least we accept before giving up. */
+#define CACHE_MAX_BYTES ((size_t)1 << 30)
+#define CACHE_MIN_BYTES ((size_t)1 << 22)
+#define SLOT_EMPTY UINT64_MAX
+
+/* How often /proc/PID/task is listed again while threads keep appearing. */
+#define ATTACH_ROUNDS_MAX 100
+/* How long one thread may take to stop after PTRACE_INTERRUPT. */
+#define STOP_TIMEOUT_MS 5000
+/* Longest stall REFHEAP_TEST_STALL_MS may ask for. */
+#define TEST_STALL_MAX_MS 600000
+
+#define PERMISSION_HINT                                                        \
+	"run refheap as root, as the process's owner with "                    \
+	"kernel.yama.ptrace_scope=0 (sysctl -w kernel.yama.ptrace_scope=0), " \
+	"or with CAP_SYS_PTRACE"
+
+/* Bytes [base + lo, base + hi) of one block are valid. */
+struct cache_slot {
+	uint64_t base;
+	uint32_t lo;
+	uint32_t hi;
+};
+
+struct tracee {
+	pid_t tid;
+	bool stopped;
+	bool gone;          /* exited: nothing to wait for or detach */
+	/** Signal caught in a signal-delivery-stop, given back at detach. */
+	int pending_sig;
+};
+
+struct rh_live_state {
+	int mem_fd;
+	uint8_t *blocks;            /* nslots x BLOCK_SIZE, one mmap */
+	struct cache_slot *slots;
+	size_t nslots;              /* a power of two */
+	unsigned slot_shift;        /* 64 - log2(nslots) */
+	int last_errno;             /* of the last failed pread, for messages */
+
+	struct tracee *tracees;     /* threads we attached */
+	size_t ntracees;
+	size_t tracee_cap;
+	bool resumed;
+};
+
+/* --------------------------------------------------------------- /proc */
+
+/*
+ * Read a whole /proc file into a NUL-terminated buffer. /proc files report
+ * size 0, so read until EOF. Errors: RH_ERR_OS.
+ */
+static struct rh_error *read_proc_file(const char *path, char **ret,
+				       size_t *len_ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rh_error_os(errno, path, "cannot open %s", path);
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return rh_enomem;
+	}
+	for (;;) {
+		if (cap - len < 2) {
+			char *p = realloc(buf, cap * 2);
+			if (!p) {
+				free(buf);
+				close(fd);
+				return rh_enomem;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			struct rh_error *err =
+				rh_error_os(errno, path, "cannot read %s", path);
+			free(buf);
+			close(fd);
+			return err;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = buf;
+	if (len_ret)
+		*len_ret = len;
+	return NULL;
+}
+
+/* A numeric field "Name:\t123" of /proc/PID/status, or -1. */
+static long status_field(const char *status, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *line = status; line && *line;) {
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			return strtol(line + n + 1, NULL, 10);
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -1;
+}
+
+/* State letter of a thread from /proc/PID/task/TID/stat, or 0. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid,
+		 (int)tid);
+	char *buf;
+	if (read_proc_file(path, &buf, NULL))  // gone: report no state
+		return 0;
+	// "tid (comm) S ...": comm may hold spaces and parentheses, so
+	// look for the last ')'.
+	char *p = strrchr(buf, ')');
+	char state = p && p[1] == ' ' ? p[2] : 0;
+	free(buf);
+	return state;
+}
+
+/* Thread ids in /proc/PID/task, in directory order. */
+static struct rh_error *list_tasks(pid_t pid, pid_t **ret, size_t *n_ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	if (!dir) {
+		if (errno == ENOENT)
+			return rh_error_create(RH_ERR_NOT_FOUND,
+					       "no process with pid %d (it exited)",
+					       (int)pid);
+		return rh_error_os(errno, path, "cannot list threads of pid %d",
+				   (int)pid);
+	}
+	pid_t *tids = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		if (!isdigit((unsigned char)de->d_name[0]) || *end || v <= 0 ||
+		    v > INT_MAX)
+			continue;
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 16;
+			pid_t *p = reallocarray(tids, c, sizeof(*p));
+			if (!p) {
+				free(tids);
+				closedir(dir);
+				return rh_enomem;
+			}
+			tids = p;
+			cap = c;
+		}
+		tids[n++] = (pid_t)v;
+	}
+	closedir(dir);
+	*ret = tids;
+	*n_ret = n;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- ptrace */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum wait_result { WAIT_STOPPED, WAIT_GONE, WAIT_TIMEOUT };
+
+/*
+ * Wait until tracee tr reports a ptrace-stop. After PTRACE_INTERRUPT that is
+ * PTRACE_EVENT_STOP, or a signal-delivery-stop if a signal got there first:
+ * then the signal is kept and handed back at detach, so the process does not
+ * lose it. Polls, so that a thread stuck in an uninterruptible sleep cannot
+ * hang us.
+ */
+static enum wait_result wait_stopped(struct tracee *tr, long timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	long nap = 0;
+	for (;;) {
+		int st;
+		pid_t r = waitpid(tr->tid, &st, __WALL | WNOHANG);
+		if (r == tr->tid) {
+			if (WIFEXITED(st) || WIFSIGNALED(st))
+				return WAIT_GONE;
+			if (WIFSTOPPED(st)) {
+				if ((st >> 16) != PTRACE_EVENT_STOP)
+					tr->pending_sig = WSTOPSIG(st);
+				tr->stopped = true;
+				return WAIT_STOPPED;
+			}
+			continue;  // WIFCONTINUED: wait on
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return WAIT_GONE;  // ECHILD: no longer ours to wait for
+		}
+		if (now_ms() >= deadline)
+			return WAIT_TIMEOUT;
+		// Most threads stop within microseconds; back off to 1 ms.
+		sleep_ms(nap);
+		nap = 1;
+	}
+}
+
+static bool is_tracee(const struct rh_live_state *ls, pid_t tid)
+{
+	for (size_t i = 0; i < ls->ntracees; i++) {
+		if (ls->tracees[i].tid == tid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Seize and interrupt one thread. Sets *attached when it is now a tracee.
+ * A thread that exited in the meantime, or a zombie, is skipped.
+ */
+static struct rh_error *seize_thread(struct rh_target *t, pid_t tid,
+				     bool *attached)
+{
+	struct rh_live_state *ls = t->live;
+	*attached = false;
+	char state = thread_state(t->pid, tid);
+	if (state == 0 || state == 'Z' || state == 'X')
+		return NULL;  // gone, or a zombie that can never stop
+	if (ls->ntracees == ls->tracee_cap) {
+		size_t c = ls->tracee_cap ? 2 * ls->tracee_cap : 16;
+		struct tracee *p = reallocarray(ls->tracees, c, sizeof(*p));
+		if (!p)
+			return rh_enomem;
+		ls->tracees = p;
+		ls->tracee_cap = c;
+	}
+	if (ptrace(PTRACE_SEIZE, tid, 0, 0) < 0) {
+		int e = errno;
+		if (e == ESRCH)
+			return NULL;  // exited since the listing
+		state = thread_state(t->pid, tid);
+		if (e == EPERM && (state == 0 || state == 'Z' || state == 'X'))
+			return NULL;  // became a zombie: attaching one is EPERM
+		return rh_error_os(e, NULL, "cannot attach to thread %d of pid %d (" PERMISSION_HINT ")",
+				   (int)tid, (int)t->pid);
+	}
+	ls->tracees[ls->ntracees++] = (struct tracee){ .tid = tid };
+	*attached = true;
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH)
+		return rh_error_os(errno, NULL, "cannot stop thread %d of pid %d",
+				   (int)tid, (int)t->pid);
+	return NULL;
+}
+
+/*
+ * Stop every thread. Postcondition on success: every thread listed in the
+ * last listing of /proc/PID/task is a stopped tracee (or exited or a zombie),
+ * and that listing showed no thread we had not seen.
+ */
+static struct rh_error *stop_all(struct rh_target *t)
+{
+	struct rh_live_state *ls = t->live;
+	for (int round = 0; round < ATTACH_ROUNDS_MAX; round++) {
+		pid_t *tids;
+		size_t n;
+		struct rh_error *err = list_tasks(t->pid, &tids, &n);
+		if (err)
+			return err;
+		size_t first_new = ls->ntracees;
+		bool seen_new = false;
+		for (size_t i = 0; i < n; i++) {
+			if (is_tracee(ls, tids[i]))
+				continue;
+			bool attached;
+			err = seize_thread(t, tids[i], &attached);
+			if (err) {
+				free(tids);
+				return err;
+			}
+			seen_new |= attached;
+		}
+		free(tids);
+		for (size_t i = first_new; i < ls->ntracees; i++) {
+			struct tracee *tr = &ls->tracees[i];
+			enum wait_result w = wait_stopped(tr, STOP_TIMEOUT_MS);
+			if (w == WAIT_GONE)
+				tr->gone = true;
+			else if (w == WAIT_TIMEOUT)
+				rh_problems_add(&t->problems,
+						"thread %d of pid %d did not stop within %d ms (in an uninterruptible sleep?): "
+						"memory it changes may be read inconsistently",
+						(int)tr->tid, (int)t->pid,
+						STOP_TIMEOUT_MS);
+		}
+		if (!seen_new)
+			return NULL;
+	}
+	return rh_error_create(RH_ERR_LIMIT,
+			       "pid %d kept creating threads while refheap stopped them (%d rounds); try again",
+			       (int)t->pid, ATTACH_ROUNDS_MAX);
+}
+
+struct rh_error *rh_target_live_resume(struct rh_target *t)
+{
+	struct rh_live_state *ls = t->live;
+	if (!ls || ls->resumed)
+		return NULL;
+	ls->resumed = true;
+	struct rh_error *err = NULL;
+	for (size_t i = 0; i < ls->ntracees; i++) {
+		struct tracee *tr = &ls->tracees[i];
+		if (tr->gone)
+			continue;
+		// PTRACE_DETACH needs a stopped tracee. One that did not stop
+		// in time has its interrupt pending: give it one more chance.
+		enum wait_result w = tr->stopped ? WAIT_STOPPED
+						 : wait_stopped(tr, 1000);
+		if (w == WAIT_GONE)
+			continue;
+		if (w == WAIT_TIMEOUT) {
+			if (!err)
+				err = rh_error_create(RH_ERR_OS,
+						      "thread %d of pid %d never stopped, so it cannot be detached: "
+						      "it will be when refheap exits",
+						      (int)tr->tid, (int)t->pid);
+			continue;
+		}
+		if (ptrace(PTRACE_DETACH, tr->tid, 0,
+			   (void *)(intptr_t)tr->pending_sig) < 0 &&
+		    errno != ESRCH && !err)
+			err = rh_error_os(errno, NULL,
+					  "cannot detach from thread %d of pid %d (it will be detached when refheap exits)",
+					  (int)tr->tid, (int)t->pid);
+	}
+	return err;
+}
+
+/* ----------------------------------------------------------- block cache */
+
+static struct rh_error *cache_create(struct rh_live_state *ls)
+{
+	// Reserve address space only: pages are committed when first
+	// written, so a small heap costs little. Halve on refusal
+	// (overcommit off, RLIMIT_AS).
+	for (size_t bytes = CACHE_MAX_BYTES; bytes >= CACHE_MIN_BYTES;
+	     bytes /= 2) {
+		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			       0);
+		if (p == MAP_FAILED)
+			continue;
+		size_t nslots = bytes / BLOCK_SIZE;
+		ls->slots = malloc(nslots * sizeof(*ls->slots));
+		if (!ls->slots) {
+			munmap(p, bytes);
+			return rh_enomem;
+		}
+		for (size_t i = 0; i < nslots; i++)
+			ls->slots[i].base = SLOT_EMPTY;
+		ls->blocks = p;
+		ls->nslots = nslots;
+		ls->slot_shift = 64 - (unsigned)__builtin_ctzll(nslots);
+		return NULL;
+	}
+	return rh_enomem;
+}
+
+static size_t slot_index(const struct rh_live_state *ls, uint64_t base)
+{
+	// Fibonacci hashing of the block number: the heap, the stacks and
+	// the libraries are far apart, and their low bits would collide.
+	return (size_t)(((base >> BLOCK_SHIFT) * 0x9E3779B97F4A7C15ull) >>
+			ls->slot_shift);
+}
+
+static bool pread_full(struct rh_live_state *ls, uint8_t *buf, uint64_t len,
+		       uint64_t addr, uint64_t *got)
+{
+	*got = 0;
+	while (*got < len) {
+		ssize_t r = pread(ls->mem_fd, buf + *got, len - *got,
+				  (off_t)(addr + *got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ls->last_errno = r < 0 ? errno : EIO;
+			break;
+		}
+		*got += (uint64_t)r;
+	}
+	return *got > 0;
+}
+
+/*
+ * Load the block at base so that it holds addr. The read starts where the
+ * run of contiguous segments around addr starts (or at base), so that a
+ * block shared by two adjacent mappings is read once. The kernel stops at
+ * the first unreadable page; if addr is past it, retry from addr's page.
+ */
+static bool cache_fill(struct rh_target *t, const struct rh_seg *seg,
+		       struct cache_slot *sl, uint8_t *blk, uint64_t base,
+		       uint64_t addr)
+{
+	struct rh_live_state *ls = t->live;
+	sl->base = SLOT_EMPTY;
+	if (addr > (uint64_t)INT64_MAX) {
+		ls->last_errno = EINVAL;  // beyond any off_t: kernel space
+		return false;
+	}
+	const struct rh_seg *s = seg;
+	while (s->start > base && s > t->segs && s[-1].end == s->start)
+		s--;
+	uint64_t lo = s->start > base ? s->start : base;
+	uint64_t hi_limit = base + BLOCK_SIZE;
+	if (hi_limit - 1 > (uint64_t)INT64_MAX)
+		hi_limit = (uint64_t)INT64_MAX + 1;
+	uint64_t got;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (pread_full(ls, blk + (lo - base), hi_limit - lo, lo, &got) &&
+		    lo + got > addr) {
+			sl->base = base;
+			sl->lo = (uint32_t)(lo - base);
+			sl->hi = (uint32_t)(lo - base + got);
+			return true;
+		}
+		uint64_t page = addr & ~(uint64_t)4095;
+		if (page <= lo)
+			break;
+		lo = page;
+	}
+	return false;
+}
+
+bool rh_target_live_read(struct rh_target *t, const struct rh_seg *seg,
+			 uint64_t addr, void *buf, size_t len,
+			 uint64_t *fail_addr)
+{
+	struct rh_live_state *ls = t->live;
+	uint8_t *out = buf;
+	uint64_t end = addr + len;  // the caller ruled out wrap-around
+	while (addr < end) {
+		uint64_t base = addr & ~(BLOCK_SIZE - 1);
+		size_t idx = slot_index(ls, base);
+		struct cache_slot *sl = &ls->slots[idx];
+		uint8_t *blk = ls->blocks + idx * BLOCK_SIZE;
+		uint64_t off = addr - base;
+		if (sl->base != base || off < sl->lo || off >= sl->hi) {
+			if (!cache_fill(t, seg, sl, blk, base, addr)) {
+				*fail_addr = addr;
+				return false;
+			}
+		}
+		uint64_t n = base + sl->hi - addr;
+		if (n > end - addr)
+			n = end - addr;
+		if (out) {
+			memcpy(out, blk + off, n);
+			out += n;
+		}
+		addr += n;
+	}
+	return true;
+}
+
+struct rh_error *rh_target_live_fault(struct rh_target *t, uint64_t addr)
+{
+	return rh_error_fault(addr,
+			      "address 0x%" PRIx64 " is mapped in %s but cannot be read (%s from /proc/%d/mem): "
+			      "a guard page, device memory, or the mapping changed",
+			      addr, t->name, strerror(t->live->last_errno),
+			      (int)t->pid);
+}
+
+/* --------------------------------------------------------------- maps */
+
+static const char *path_join(char *buf, size_t size, const char *root,
+			     const char *path)
+{
+	size_t n = strlen(root);
+	if (n && root[n - 1] == '/' && path[0] == '/')
+		n--;
+	if ((size_t)snprintf(buf, size, "%.*s%s", (int)n, root, path) >= size)
+		return NULL;
+	return buf;
+}
+
+static bool is_regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The file on this machine for a mapped path: --exe for the executable,
+ * else under --sysroot, else the path itself, else through the process's
+ * own root (a process in a container). NULL if none is a regular file.
+ */
+static char *local_path_for(const struct rh_target *t,
+			    const struct rh_target_options *opts,
+			    const char *exe, const char *path)
+{
+	char buf[PATH_MAX + 64];
+	const char *p = NULL;
+	if (opts && opts->exe && exe && strcmp(path, exe) == 0)
+		p = opts->exe;
+	else if (opts && opts->sysroot && opts->sysroot[0])
+		p = path_join(buf, sizeof(buf), opts->sysroot, path);
+	else if (is_regular_file(path))
+		p = path;
+	else {
+		char root[64];
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)t->pid);
+		p = path_join(buf, sizeof(buf), root, path);
+	}
+	if (!p || !is_regular_file(p))
+		return NULL;
+	return strdup(p);
+}
+
+static unsigned prot_from_perms(const char *perms)
+{
+	return (perms[0] == 'r' ? RH_PROT_READ : 0) |
+	       (perms[1] == 'w' ? RH_PROT_WRITE : 0) |
+	       (perms[2] == 'x' ? RH_PROT_EXEC : 0);
+}
+
+/*
+ * One line of /proc/PID/maps:
+ *   start-end perms offset dev inode [path]
+ * The path may contain spaces and runs to the end of the line.
+ */
+static bool parse_maps_line(char *line, uint64_t *start, uint64_t *end,
+			    unsigned *prot, uint64_t *offset, char **path)
+{
+	char *p = line, *q;
+	errno = 0;
+	*start = strtoull(p, &q, 16);
+	if (q == p || *q != '-')
+		return false;
+	p = q + 1;
+	*end = strtoull(p, &q, 16);
+	if (q == p || *q != ' ' || strlen(q + 1) < 5)
+		return false;
+	p = q + 1;
+	*prot = prot_from_perms(p);
+	p += 4;
+	if (*p != ' ')
+		return false;
+	*offset = strtoull(p + 1, &q, 16);
+	if (q == p + 1 || *q != ' ' || errno)
+		return false;
+	p = q + 1;
+	p = strchr(p, ' ');  // device
+	if (!p)
+		return false;
+	strtoull(p + 1, &q, 10);  // inode
+	if (q == p + 1)
+		return false;
+	p = q;
+	while (*p == ' ')
+		p++;
+	*path = p;
+	return *end > *start;
+}
+
+static struct rh_error *read_maps(struct rh_target *t,
+				  const struct rh_target_options *opts,
+				  const char *exe)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
+	char *buf;
+	struct rh_error *err = read_proc_file(path, &buf, NULL);
+	if (err)
+		return err;
+	size_t lines = 0;
+	for (const char *c = buf; *c; c++)
+		lines += *c == '\n';
+	lines++;
+	t->segs = calloc(lines, sizeof(*t->segs));
+	t->mappings = calloc(lines, sizeof(*t->mappings));
+	if (!t->segs || !t->mappings) {
+		err = rh_enomem;
+		goto out_buf;
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		uint64_t start, end, offset;
+		unsigned prot;
+		char *mpath;
+		if (!parse_maps_line(line, &start, &end, &prot, &offset,
+				     &mpath)) {
+			rh_problems_add(&t->problems,
+					"%s: cannot parse line \"%.80s\"; skipped",
+					path, line);
+			continue;
+		}
+		struct rh_seg *s = &t->segs[t->nsegs++];
+		s->start = start;
+		s->end = end;
+		s->kind = RH_SEG_LIVE;
+		s->prot = (uint8_t)prot;
+		if (mpath[0] != '/')
+			continue;  // anonymous, [heap], [stack], [vdso]...
+		struct rh_mapping *m = &t->mappings[t->nmappings];
+		m->start = start;
+		m->end = end;
+		m->file_offset = offset;
+		m->prot = prot;
+		m->path = strdup(mpath);
+		if (!m->path) {
+			err = rh_enomem;
+			goto out_buf;
+		}
+		t->nmappings++;
+		m->local_path = local_path_for(t, opts, exe, mpath);
+	}
+	err = rh_target_sort_segments(t->segs, t->nsegs, path);
+	if (err)
+		goto out_buf;
+	// maps is sorted already; sort anyway, the API promises it.
+	for (size_t i = 1; i < t->nmappings; i++) {
+		if (t->mappings[i].start < t->mappings[i - 1].start) {
+			err = RH_BAD_DATA(t->mappings[i].start,
+					  "%s is not sorted by address", path);
+			goto out_buf;
+		}
+	}
+out_buf:
+	free(buf);
+	return err;
+}
+
+static struct rh_error *read_auxv(struct rh_target *t)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)t->pid);
+	char *buf;
+	size_t len;
+	struct rh_error *err = read_proc_file(path, &buf, &len);
+	if (err) {
+		// Not needed to read memory: note it and go on.
+		rh_problems_add_error(&t->problems, err, "no auxiliary vector");
+		return NULL;
+	}
+	size_t n = len / 16;
+	if (n) {
+		t->auxv = calloc(n, 2 * sizeof(uint64_t));
+		if (!t->auxv) {
+			free(buf);
+			return rh_enomem;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pair[2];
+		memcpy(pair, buf + 16 * i, sizeof(pair));
+		if (pair[0] == AT_NULL)
+			break;
+		t->auxv[2 * i] = pair[0];
+		t->auxv[2 * i + 1] = pair[1];
+		t->nauxv++;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Threads: registers from our tracees, or only tids when not tracing. */
+static struct rh_error *read_threads(struct rh_target *t)
+{
+	struct rh_live_state *ls = t->live;
+	if (ls->ntracees) {
+		t->threads = calloc(ls->ntracees, sizeof(*t->threads));
+		if (!t->threads)
+			return rh_enomem;
+		for (size_t i = 0; i < ls->ntracees; i++) {
+			if (ls->tracees[i].gone)
+				continue;
+			struct rh_thread *th = &t->threads[t->nthreads];
+			th->tid = ls->tracees[i].tid;
+			struct user_regs_struct regs;
+			if (ls->tracees[i].stopped &&
+			    ptrace(PTRACE_GETREGS, th->tid, 0, &regs) == 0) {
+				memcpy(th->regs, &regs, sizeof(th->regs));
+				th->have_regs = true;
+				th->pc = regs.rip;
+				th->sp = regs.rsp;
+				th->fs_base = regs.fs_base;
+			} else if (ls->tracees[i].stopped) {
+				continue;  // exited while stopped (SIGKILL)
+			}
+			t->nthreads++;
+		}
+		return NULL;
+	}
+	pid_t *tids;
+	size_t n;
+	struct rh_error *err = list_tasks(t->pid, &tids, &n);
+	if (err)
+		return err;
+	t->threads = calloc(n ? n : 1, sizeof(*t->threads));
+	if (!t->threads) {
+		free(tids);
+		return rh_enomem;
+	}
+	for (size_t i = 0; i < n; i++)
+		t->threads[t->nthreads++].tid = tids[i];
+	free(tids);
+	return NULL;
+}
+
+/* REFHEAP_TEST_STALL_MS: see rh_target_open_pid(). */
+static void test_stall(void)
+{
+	const char *s = getenv("REFHEAP_TEST_STALL_MS");
+	if (!s || !*s)
+		return;
+	char *end;
+	long ms = strtol(s, &end, 10);
+	if (*end || ms <= 0)
+		return;
+	sleep_ms(ms > TEST_STALL_MAX_MS ? TEST_STALL_MAX_MS : ms);
+}
+
+struct rh_error *rh_target_open_pid(pid_t pid,
+				    const struct rh_target_options *opts,
+				    struct rh_target **ret)
+{
+	if (pid <= 0)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
+				       "invalid pid %d", (int)pid);
+	if (pid == getpid())
+		// Its threads cannot trace each other (EPERM), and stopping
+		// them would stop the reader.
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
+				       "pid %d is refheap itself: it cannot stop and read its own process",
+				       (int)pid);
+	char name[32];
+	snprintf(name, sizeof(name), "pid %d", (int)pid);
+	struct rh_target *t = NULL;
+	struct rh_error *err = rh_target_alloc(RH_TARGET_LIVE, name, &t);
+	if (err)
+		return err;
+	t->pid = pid;
+	struct rh_live_state *ls = calloc(1, sizeof(*ls));
+	if (!ls) {
+		err = rh_enomem;
+		goto out_target;
+	}
+	ls->mem_fd = -1;
+	t->live = ls;
+
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	char *status;
+	err = read_proc_file(path, &status, NULL);
+	if (err) {
+		if (err->errnum == ENOENT || err->errnum == ESRCH) {
+			rh_error_destroy(err);
+			err = rh_error_create(RH_ERR_NOT_FOUND,
+					      "no process with pid %d", (int)pid);
+		}
+		goto out_target;
+	}
+	long tgid = status_field(status, "Tgid");
+	long tracer = status_field(status, "TracerPid");
+	free(status);
+	if (tgid > 0 && tgid != pid) {
+		// /proc/TID exists for threads too, hidden from listings.
+		err = rh_error_create(RH_ERR_INVALID_ARGUMENT,
+				      "%d is a thread of process %ld: use pid %ld",
+				      (int)pid, tgid, tgid);
+		goto out_target;
+	}
+
+	if (tracer > 0) {
+		// A debugger holds the process and decides when it runs;
+		// attaching would fail anyway (one tracer per thread).
+		rh_problems_add(&t->problems,
+				"pid %d is traced by pid %ld (a debugger?): read without stopping it, and without registers",
+				(int)pid, tracer);
+	} else {
+		err = stop_all(t);
+		if (err)
+			goto out_target;
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	ls->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ls->mem_fd < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			err = rh_error_create(RH_ERR_NOT_FOUND,
+					      "no process with pid %d (it exited)",
+					      (int)pid);
+		else
+			err = rh_error_os(e, path,
+					  "cannot open %s (" PERMISSION_HINT ")",
+					  path);
+		goto out_target;
+	}
+	err = read_auxv(t);
+	if (err)
+		goto out_target;
+	char exe[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	if (n >= 0)
+		exe[n] = '\0';
+	err = read_maps(t, opts, n >= 0 ? exe : NULL);
+	if (err)
+		goto out_target;
+	err = read_threads(t);
+	if (err)
+		goto out_target;
+	err = cache_create(ls);
+	if (err)
+		goto out_target;
+
+	// Test hook: REFHEAP_TEST_STALL_MS=N sleeps N ms here, with every
+	// thread stopped, so that an integration test can SIGKILL refheap
+	// at this point and check that the target runs on.
+	test_stall();
+
+	*ret = t;
+	return NULL;
+
+out_target:
+	rh_target_destroy(t);
+	return err;
+}
+
+void rh_target_live_destroy(struct rh_target *t)
+{
+	struct rh_live_state *ls = t->live;
+	// Nobody to tell if detaching fails: the kernel detaches the rest
+	// when this process exits.
+	rh_error_destroy(rh_target_live_resume(t));
+	for (size_t i = 0; i < t->nmappings; i++) {
+		free((char *)t->mappings[i].path);
+		free((char *)t->mappings[i].local_path);
+	}
+	if (ls->mem_fd >= 0)
+		close(ls->mem_fd);
+	if (ls->blocks)
+		munmap(ls->blocks, ls->nslots * BLOCK_SIZE);
+	free(ls->slots);
+	free(ls->tracees);
+	free(ls);
+	t->live = NULL;
+}

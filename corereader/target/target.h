@@ -170,7 +170,9 @@ struct rh_error *rh_target_read_i64(struct rh_target *t, uint64_t addr,
  * Stops at the first NUL or unreadable byte after at least one byte was
  * read; the result is always NUL-terminated. *len_ret gets the length.
  * RH_ERR_FAULT if not even the first byte is readable.
- * *truncated_ret (may be NULL) is set when no NUL was found within max-1.
+ * *truncated_ret (may be NULL) is set when no NUL was found within max-1
+ * bytes (a string of exactly max-1 bytes whose NUL follows is complete), or
+ * an unreadable byte stopped the string first.
  */
 struct rh_error *rh_target_read_cstr(struct rh_target *t, uint64_t addr,
 				     char *buf, size_t max, size_t *len_ret,
