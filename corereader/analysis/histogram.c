@@ -40,16 +40,19 @@ struct rh_error *rh_histogram_create(const struct rh_snapshot *s,
 		struct rh_hist_type *r = &rows[s->obj_type[i]];
 		uint64_t size = s->obj_size[i];
 		int g = gen_slot(s->obj_gen[i]);
+		bool inexact = !s->types[s->obj_type[i]].size_exact;
 		r->count++;
 		r->bytes += size;
 		h->objects++;
 		h->bytes += size;
+		h->inexact += inexact;
 		if (g >= 0) {
 			r->gen_count[g]++;
 			size_t in = s->obj_interp[i];
 			if (in < h->ninterps) {
 				h->gens[in][g].objects++;
 				h->gens[in][g].bytes += size;
+				h->gens[in][g].inexact += inexact;
 			}
 		}
 	}

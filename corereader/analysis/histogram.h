@@ -24,6 +24,8 @@ struct rh_hist_type {
 struct rh_hist_gen {
 	uint64_t objects;
 	uint64_t bytes;
+	/** objects whose size is approximate (see rh_snap_type.size_exact) */
+	uint64_t inexact;
 };
 
 struct rh_histogram {
@@ -35,6 +37,7 @@ struct rh_histogram {
 	size_t ninterps;
 	uint64_t objects;
 	uint64_t bytes;
+	uint64_t inexact;
 };
 
 enum rh_hist_order {

@@ -102,8 +102,21 @@
 	X(SZ_SETENTRY, S, "setentry", NULL, true)                              \
 	X(ODICT_FAST_NODES_SIZE, O, "struct _odictobject", "od_fast_nodes_size", false) \
 	X(SZ_ODICTNODE, S, "struct _odictnode", NULL, false)                   \
+	/* "struct BLOCK", not "block": obmalloc.c has typedef uint8_t block */ \
 	X(DEQUE_LEFTINDEX, O, "dequeobject", "leftindex", false)               \
-	X(SZ_DEQUE_BLOCK, S, "block", NULL, false)                             \
+	X(SZ_DEQUE_BLOCK, S, "struct BLOCK", NULL, false)                      \
+	/* _io buffered objects (Modules/_io/bufferedio.c)                  */ \
+	X(BUF_BUFFER, O, "buffered", "buffer", false)                          \
+	X(BUF_SIZE, O, "buffered", "buffer_size", false)                       \
+	/* which __sizeof__ a type inherits                                 */ \
+	X(TP_METHODS, O, "PyTypeObject", "tp_methods", true)                   \
+	X(SZ_METHODDEF, S, "PyMethodDef", NULL, true)                          \
+	X(ML_NAME, O, "PyMethodDef", "ml_name", true)                          \
+	/* int: ob_digit after ob_size (<=3.11) or lv_tag (3.12+)           */ \
+	X(LONG_DIGIT, O, "struct _longobject", "ob_digit", false)              \
+	X(LONG_DIGIT_312, O, "struct _longobject", "long_value.ob_digit", false) \
+	X(LONG_TAG, O, "struct _longobject", "long_value.lv_tag", false)       \
+	X(SZ_DIGIT, S, "digit", NULL, true)                                    \
 	/* frames and code, for frame/generator sizes                       */ \
 	X(SZ_FRAMEOBJECT, S, "PyFrameObject", NULL, true)                      \
 	X(FRAME_CODE, O, "PyFrameObject", "f_code", false)        /* <=3.10 */ \
@@ -129,7 +142,14 @@
 	X(STR_STATE_KIND_BITS, BO, "PyASCIIObject", "state.kind", true)        \
 	X(STR_STATE_COMPACT_BITS, BO, "PyASCIIObject", "state.compact", true)  \
 	X(STR_STATE_ASCII_BITS, BO, "PyASCIIObject", "state.ascii", true)      \
-	X(STR_STATE_KIND_WIDTH, BS, "PyASCIIObject", "state.kind", true)
+	X(STR_STATE_KIND_WIDTH, BS, "PyASCIIObject", "state.kind", true)       \
+	X(STR_STATE_READY_BITS, BO, "PyASCIIObject", "state.ready", false)     \
+	X(STR_WSTR, O, "PyASCIIObject", "wstr", false)          /* <=3.11 */   \
+	X(STR_WSTR_LENGTH, O, "PyCompactUnicodeObject", "wstr_length", false)  \
+	X(STR_UTF8_LENGTH, O, "PyCompactUnicodeObject", "utf8_length", true)   \
+	X(STR_UTF8, O, "PyCompactUnicodeObject", "utf8", true)                 \
+	X(SZ_UNICODE, S, "PyUnicodeObject", NULL, true)                        \
+	X(STR_DATA, O, "PyUnicodeObject", "data", true)
 
 /*
  * Other files of this layer keep their own lists (same X signature) so they

@@ -181,6 +181,96 @@ static uint64_t gen_size(struct size_ctx *c, const struct py_type *tp, uint64_t 
 	       (code ? code_slots(c, code) : 0) * 8;
 }
 
+/*
+ * long___sizeof___impl(), Objects/longobject.c: offsetof(ob_digit) plus the
+ * digits. <=3.11 count digits as |ob_size|; 3.12+ as lv_tag >> 3
+ * (_PyLong_DigitCount, NON_SIZE_BITS). From 3.11 at least one digit is
+ * counted, since zero still allocates one (gh-90716 changed __sizeof__ in
+ * 3.11; not visible in DWARF, hence the version test).
+ */
+static uint64_t long_size(struct size_ctx *c, uint64_t op)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t ndigits;
+	int64_t digits_off;
+	if (PYL_HAS(rt, LONG_TAG)) {
+		ndigits = rd64(c, op + PYL(rt, LONG_TAG)) >> 3;
+		digits_off = PYL(rt, LONG_DIGIT_312);
+	} else {
+		int64_t n = (int64_t)rd64(c, op + PYL(rt, OB_SIZE));
+		ndigits = (uint64_t)(n < 0 ? -n : n);
+		digits_off = PYL(rt, LONG_DIGIT);
+	}
+	if (ndigits == 0 && rt->info.version_hex >= 0x030b0000)
+		ndigits = 1;
+	return (uint64_t)digits_off + ndigits * (uint64_t)PYL(rt, SZ_DIGIT);
+}
+
+static bool state_bit(const unsigned char *hdr, int64_t bit)
+{
+	return bit >= 0 && (hdr[bit / 8] >> (bit % 8)) & 1;
+}
+
+/*
+ * unicode___sizeof___impl(), Objects/unicodeobject.c: compact ASCII
+ * strings hold len+1 bytes after PyASCIIObject, other compact ones
+ * (len+1)*kind after PyCompactUnicodeObject, legacy ones (every str
+ * subclass instance) a separate data block; plus a wchar_t copy (<=3.11,
+ * wstr, when not shared with the data) and a UTF-8 copy (utf8, when not
+ * shared).
+ */
+static uint64_t unicode_size(struct size_ctx *c, uint64_t op)
+{
+	struct rh_py_runtime *rt = c->rt;
+	unsigned char hdr[128];
+	size_t hlen = (size_t)PYL(rt, SZ_ASCII);
+	if (hlen > sizeof(hdr) || c->err)
+		return 0;
+	c->err = rh_target_read(rt->target, op, hdr, hlen);
+	if (c->err)
+		return 0;
+	int64_t kbit = PYL(rt, STR_STATE_KIND_BITS), kw = PYL(rt, STR_STATE_KIND_WIDTH);
+	if (kbit < 0 || kw <= 0 || kw > 8 || kbit / 8 + 2 > (int64_t)hlen ||
+	    PYL(rt, STR_STATE_COMPACT_BITS) / 8 >= (int64_t)hlen ||
+	    PYL(rt, STR_STATE_ASCII_BITS) / 8 >= (int64_t)hlen)
+		return 0;
+	uint64_t kind = ((hdr[kbit / 8] | hdr[kbit / 8 + 1] << 8) >> (kbit % 8)) & ((1u << kw) - 1);
+	bool compact = state_bit(hdr, PYL(rt, STR_STATE_COMPACT_BITS));
+	bool ascii = state_bit(hdr, PYL(rt, STR_STATE_ASCII_BITS));
+	bool ready = !PYL_HAS(rt, STR_STATE_READY_BITS) ||
+		     state_bit(hdr, PYL(rt, STR_STATE_READY_BITS));
+	uint64_t len = py_get_u64(hdr, PYL(rt, STR_LENGTH));
+	if (len > (1ULL << 40))
+		len = 0;
+	uint64_t size, data;
+	if (compact && ascii) {
+		size = (uint64_t)PYL(rt, SZ_ASCII) + len + 1;
+		data = op + (uint64_t)PYL(rt, SZ_ASCII);
+	} else if (compact) {
+		size = (uint64_t)PYL(rt, SZ_COMPACT_UNICODE) + (len + 1) * kind;
+		data = op + (uint64_t)PYL(rt, SZ_COMPACT_UNICODE);
+	} else {
+		size = (uint64_t)PYL(rt, SZ_UNICODE);
+		data = rd64(c, op + PYL(rt, STR_DATA));
+		if (data)
+			size += (len + 1) * kind;
+	}
+	if (PYL_HAS(rt, STR_WSTR)) {
+		uint64_t wstr = rd64(c, op + PYL(rt, STR_WSTR));
+		if (wstr && (!ready || wstr != data)) {
+			uint64_t wlen = compact && ascii ? len
+				: rd64(c, op + PYL(rt, STR_WSTR_LENGTH));
+			size += (wlen + 1) * 4;  // sizeof(wchar_t) on Linux
+		}
+	}
+	if (!(compact && ascii)) {
+		uint64_t utf8 = rd64(c, op + PYL(rt, STR_UTF8));
+		if (utf8 && utf8 != data)
+			size += rd64(c, op + PYL(rt, STR_UTF8_LENGTH)) + 1;
+	}
+	return size;
+}
+
 uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 			uint64_t addr)
 {
@@ -247,6 +337,20 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 	case PY_SIZE_GEN:
 		size = gen_size(&c, tp, addr);
 		break;
+	case PY_SIZE_LONG:
+		size = long_size(&c, addr);
+		break;
+	case PY_SIZE_UNICODE:
+		size = unicode_size(&c, addr);
+		break;
+	case PY_SIZE_BUFFERED:
+		// buffered_sizeof(), Modules/_io/bufferedio.c: plus the buffer.
+		size = (uint64_t)tp->basicsize;
+		if (PYL_HAS(rt, BUF_BUFFER) && PYL_HAS(rt, BUF_SIZE) &&
+		    rd64(&c, addr + PYL(rt, BUF_BUFFER)))
+			size += rd64(&c, addr + PYL(rt, BUF_SIZE));
+		break;
+	case PY_SIZE_UNMODELLED:
 	case PY_SIZE_GENERIC:
 	default:
 		size = (uint64_t)tp->basicsize;

@@ -33,6 +33,14 @@ enum py_size_kind {
 	PY_SIZE_TYPE,
 	PY_SIZE_FRAME,
 	PY_SIZE_GEN,        /* generator, coroutine, async generator */
+	PY_SIZE_LONG,       /* int and its subclasses */
+	PY_SIZE_UNICODE,    /* str and its subclasses */
+	PY_SIZE_BUFFERED,   /* _io.BufferedReader/Writer/Random */
+	/*
+	 * A base defines a __sizeof__ refheap does not model (a C extension's):
+	 * the size is object.__sizeof__'s and marked approximate.
+	 */
+	PY_SIZE_UNMODELLED,
 };
 
 struct py_type {
@@ -42,6 +50,8 @@ struct py_type {
 	int64_t itemsize;
 	uint64_t flags;
 	enum py_size_kind size_kind;
+	/* sizes of this type's objects equal sys.getsizeof() */
+	bool size_exact;
 	/* bytes sys.getsizeof() adds in front of a tracked instance */
 	int64_t presize;
 };

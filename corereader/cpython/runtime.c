@@ -690,12 +690,54 @@ const char *rh_py_type_name(struct rh_py_runtime *rt, uint64_t type_addr)
 	return tp ? tp->name : "<unknown type>";
 }
 
+bool rh_py_type_size_exact(struct rh_py_runtime *rt, uint64_t type_addr)
+{
+	const struct py_type *tp = py_type_get(rt, type_addr);
+	return tp && tp->size_exact;
+}
+
+/* Whether a static type's tp_methods table defines __sizeof__. */
+static bool defines_sizeof(struct rh_py_runtime *rt, uint64_t methods)
+{
+	int64_t msz = PYL(rt, SZ_METHODDEF);
+	if (!methods || msz <= 0)
+		return false;
+	// A PyMethodDef table ends with a NULL ml_name; 512 entries is more
+	// than any builtin type has.
+	for (int i = 0; i < 512; i++) {
+		uint64_t name;
+		struct rh_error *err = rh_target_read_u64(
+			rt->target, methods + (uint64_t)(i * msz) + PYL(rt, ML_NAME), &name);
+		if (err) {
+			rh_error_destroy(err);
+			return false;
+		}
+		if (!name)
+			return false;
+		char buf[16];
+		size_t len;
+		err = rh_target_read_cstr(rt->target, name, buf, sizeof(buf), &len, NULL);
+		if (err) {
+			rh_error_destroy(err);
+			continue;
+		}
+		if (strcmp(buf, "__sizeof__") == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
- * The __sizeof__ a type inherits: the first base (tp_base chain, itself
- * included) that is one of the builtins whose __sizeof__ is not
- * object.__sizeof__. Static builtins are matched by tp_name and the absence
- * of Py_TPFLAGS_HEAPTYPE, so a user class named "list" is not mistaken for
- * list; qualified names ("collections.deque") cannot be user class names.
+ * The __sizeof__ a type inherits: walk tp_base from the type itself to the
+ * first type that defines __sizeof__ in its tp_methods (that is the one
+ * type.__sizeof__ lookup finds for C-defined methods). Builtins whose
+ * __sizeof__ is mirrored in objsize.c are recognised by tp_name plus the
+ * absence of Py_TPFLAGS_HEAPTYPE (a user class named "list" is not list);
+ * qualified names ("collections.deque") cannot be user class names. Any
+ * other definer is a C extension's __sizeof__ we do not model: the size is
+ * then object.__sizeof__'s and flagged approximate.
+ *
+ * A Python-level __sizeof__ in a class body is not detected.
  */
 static enum py_size_kind size_kind_of(struct rh_py_runtime *rt, uint64_t addr)
 {
@@ -704,6 +746,7 @@ static enum py_size_kind size_kind_of(struct rh_py_runtime *rt, uint64_t addr)
 		bool qualified;
 		enum py_size_kind kind;
 	} known[] = {
+		{ "object", false, PY_SIZE_GENERIC },
 		{ "list", false, PY_SIZE_LIST },
 		{ "dict", false, PY_SIZE_DICT },
 		{ "set", false, PY_SIZE_SET },
@@ -713,26 +756,30 @@ static enum py_size_kind size_kind_of(struct rh_py_runtime *rt, uint64_t addr)
 		{ "generator", false, PY_SIZE_GEN },
 		{ "coroutine", false, PY_SIZE_GEN },
 		{ "async_generator", false, PY_SIZE_GEN },
+		{ "int", false, PY_SIZE_LONG },
+		{ "str", false, PY_SIZE_UNICODE },
 		{ "collections.OrderedDict", true, PY_SIZE_ODICT },
 		{ "collections.deque", true, PY_SIZE_DEQUE },
+		{ "_io.BufferedReader", true, PY_SIZE_BUFFERED },
+		{ "_io.BufferedWriter", true, PY_SIZE_BUFFERED },
+		{ "_io.BufferedRandom", true, PY_SIZE_BUFFERED },
 	};
 	unsigned char buf[512];
 	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
 	if (tsz > sizeof(buf))
-		return PY_SIZE_GENERIC;
+		return PY_SIZE_UNMODELLED;
 	for (int depth = 0; addr && depth < 64; depth++) {
-		struct rh_error *rerr = rh_target_read(rt->target, addr, buf, tsz);
-		if (rerr) {
-			// An unreadable base: size it as object.__sizeof__ does.
-			rh_error_destroy(rerr);
-			return PY_SIZE_GENERIC;
+		struct rh_error *err = rh_target_read(rt->target, addr, buf, tsz);
+		if (err) {
+			// An unreadable base: we cannot tell which __sizeof__.
+			rh_error_destroy(err);
+			return PY_SIZE_UNMODELLED;
 		}
 		uint64_t flags = py_get_u64(buf, PYL(rt, TP_FLAGS));
 		char name[TYPE_NAME_MAX];
 		size_t len;
-		struct rh_error *err = rh_target_read_cstr(rt->target,
-							   py_get_u64(buf, PYL(rt, TP_NAME)),
-							   name, sizeof(name), &len, NULL);
+		err = rh_target_read_cstr(rt->target, py_get_u64(buf, PYL(rt, TP_NAME)),
+					  name, sizeof(name), &len, NULL);
 		if (!err) {
 			for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 				if (strcmp(name, known[i].name) == 0 &&
@@ -740,6 +787,10 @@ static enum py_size_kind size_kind_of(struct rh_py_runtime *rt, uint64_t addr)
 					return known[i].kind;
 		}
 		rh_error_destroy(err);
+		// Classes from `class` statements have no tp_methods; static
+		// types and PyType_FromSpec types may define __sizeof__ there.
+		if (defines_sizeof(rt, py_get_u64(buf, PYL(rt, TP_METHODS))))
+			return PY_SIZE_UNMODELLED;
 		addr = py_get_u64(buf, PYL(rt, TP_BASE));
 	}
 	return PY_SIZE_GENERIC;
@@ -783,6 +834,7 @@ const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr)
 			snprintf(name, sizeof(name), "<type 0x%" PRIx64 " with unreadable name>", addr);
 		}
 		tp.size_kind = size_kind_of(rt, addr);
+		tp.size_exact = tp.size_kind != PY_SIZE_UNMODELLED;
 		// sys.getsizeof() adds what precedes the object: the GC header
 		// and, for managed dict/weakref types, two more words
 		// (_PyType_PreHeaderSize, Include/internal/pycore_object.h 3.11+;

@@ -160,4 +160,11 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr);
  */
 const char *rh_py_type_name(struct rh_py_runtime *rt, uint64_t type_addr);
 
+/**
+ * Whether the sizes reported for objects of this type equal
+ * sys.getsizeof(): false when a base defines a __sizeof__ refheap does not
+ * model (a C extension's), whose objects are sized as object.__sizeof__.
+ */
+bool rh_py_type_size_exact(struct rh_py_runtime *rt, uint64_t type_addr);
+
 #endif /* RH_CPYTHON_RUNTIME_H */

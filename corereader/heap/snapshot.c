@@ -81,7 +81,10 @@ static int type_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	name = rh_arena_intern(&s->arena, name, strlen(name));
 	if (!name)
 		return -1;
-	s->types[s->ntypes] = (struct rh_snap_type){ .addr = addr, .name = name };
+	s->types[s->ntypes] = (struct rh_snap_type){
+		.addr = addr, .name = name,
+		.size_exact = rh_py_type_size_exact(rt, addr),
+	};
 	if (rh_u64map_insert(&s->type_index, addr, s->ntypes, NULL) < 0)
 		return -1;
 	*ret = s->ntypes++;

@@ -63,6 +63,8 @@ struct rh_snap_interp {
 struct rh_snap_type {
 	uint64_t addr;
 	const char *name;   /* interned, unescaped bytes from the target */
+	/** obj_size equals sys.getsizeof() for this type's objects */
+	bool size_exact;
 };
 
 struct rh_snapshot {

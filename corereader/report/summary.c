@@ -43,7 +43,8 @@ static void type_table(FILE *f, const struct rh_snapshot *s,
 		const struct rh_hist_type *r = &h->types[i];
 		char b[32];
 		human_bytes(b, sizeof(b), r->bytes);
-		fprintf(f, "  %12" PRIu64 " %12s %8" PRIu64 "  ", r->count, b,
+		fprintf(f, "  %12" PRIu64 " %c%11s %8" PRIu64 "  ", r->count,
+			s->types[r->type].size_exact ? ' ' : '~', b,
 			r->count ? r->bytes / r->count : 0);
 		text_str(f, s->types[r->type].name);
 		fputc('\n', f);
@@ -114,6 +115,9 @@ void rh_report_summary_text(FILE *f, const struct rh_snapshot *s,
 	char b[32];
 	human_bytes(b, sizeof(b), h->bytes);
 	fprintf(f, "\nTracked objects: %" PRIu64 " (%s)\n", h->objects, b);
+	if (h->inexact)
+		fprintf(f, "  ~ marks types whose C __sizeof__ refheap does not model: sized as\n"
+			"    object.__sizeof__ (%" PRIu64 " objects)\n", h->inexact);
 	unsigned n = top ? top : 20;
 	rh_histogram_sort(h, s, RH_HIST_BY_COUNT);
 	type_table(f, s, h, n, "Top types by count");
@@ -224,6 +228,8 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 			rh_json_uint(&j, hg[g].objects);
 			rh_json_key(&j, "bytes");
 			rh_json_uint(&j, hg[g].bytes);
+			rh_json_key(&j, "bytes_exact");
+			rh_json_bool(&j, hg[g].inexact == 0);
 			rh_json_object_end(&j);
 		}
 		rh_json_array_end(&j);
@@ -233,6 +239,8 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 		rh_json_uint(&j, hg[RH_SNAP_GEN_PERMANENT].objects);
 		rh_json_key(&j, "bytes");
 		rh_json_uint(&j, hg[RH_SNAP_GEN_PERMANENT].bytes);
+		rh_json_key(&j, "bytes_exact");
+		rh_json_bool(&j, hg[RH_SNAP_GEN_PERMANENT].inexact == 0);
 		rh_json_object_end(&j);
 		rh_json_key(&j, "garbage");
 		if (gc->garbage_len >= 0)
@@ -256,6 +264,8 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 	rh_json_uint(&j, h->objects);
 	rh_json_key(&j, "bytes");
 	rh_json_uint(&j, h->bytes);
+	rh_json_key(&j, "bytes_exact");
+	rh_json_bool(&j, h->inexact == 0);
 	rh_json_object_end(&j);
 
 	rh_histogram_sort(h, s, RH_HIST_BY_COUNT);
@@ -273,6 +283,8 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 		rh_json_uint(&j, r->count);
 		rh_json_key(&j, "bytes");
 		rh_json_uint(&j, r->bytes);
+		rh_json_key(&j, "size_exact");
+		rh_json_bool(&j, s->types[r->type].size_exact);
 		rh_json_key(&j, "per_gen");
 		rh_json_array_begin(&j);
 		for (int g = 0; g < RH_HIST_NGENS; g++)

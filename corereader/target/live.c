@@ -838,7 +838,22 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 	}
 	long tgid = status_field(status, "Tgid");
 	long tracer = status_field(status, "TracerPid");
+	const char *st = strstr(status, "\nState:");
+	char state = 0;
+	if (st) {
+		st += strlen("\nState:");
+		while (*st == ' ' || *st == '\t')
+			st++;
+		state = *st;
+	}
 	free(status);
+	if (state == 'Z' || state == 'X') {
+		// Its memory is gone already; only the exit status is left.
+		err = rh_error_create(RH_ERR_NOT_FOUND,
+				      "pid %d has exited (a zombie its parent has not reaped): there is no memory to read",
+				      (int)pid);
+		goto out_target;
+	}
 	if (tgid > 0 && tgid != pid) {
 		// /proc/TID exists for threads too, hidden from listings.
 		err = rh_error_create(RH_ERR_INVALID_ARGUMENT,
@@ -863,7 +878,7 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 	ls->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ls->mem_fd < 0) {
 		int e = errno;
-		if (e == ENOENT)
+		if (e == ENOENT || e == ESRCH)
 			err = rh_error_create(RH_ERR_NOT_FOUND,
 					      "no process with pid %d (it exited)",
 					      (int)pid);
