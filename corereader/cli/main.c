@@ -20,6 +20,7 @@
 #include "heap/snapshot.h"
 #include "image/image.h"
 #include "report/escape.h"
+#include "report/export.h"
 #include "report/summary.h"
 #include "target/target.h"
 #include "util/error.h"
@@ -39,7 +40,16 @@ struct common_opts {
 	bool json;
 	bool verbose;
 	unsigned top;
+	/* export */
+	const char *output;
+	bool no_alloc_scan;
+	/* options this command takes beyond the common ones */
+	unsigned allowed;
 };
+
+#define ALLOW_JSON 1u
+#define ALLOW_TOP 2u
+#define ALLOW_EXPORT 4u
 
 static const char main_usage[] =
 	"Usage: refheap COMMAND [OPTIONS] (CORE | --pid PID)\n"
@@ -51,6 +61,8 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  summary     Python version, interpreters, threads, GC state per generation,\n"
 	"              and the top types by count and by size\n"
+	"  export      every object with its type, size, refcount, generation and\n"
+	"              references (as gc.get_referents()), as JSON Lines\n"
 	"\n"
 	"Run 'refheap COMMAND --help' for the options of a command.\n"
 	"Options: -h, --help   this text;  --version   print the version\n";
@@ -115,8 +127,40 @@ static bool parse_uint(const char *s, long max, long *ret)
 	return true;
 }
 
+static const char export_usage[] =
+	"Usage: refheap export [--format=jsonl] [-o FILE] [OPTIONS] (CORE | --pid PID)\n"
+	"\n"
+	"Write the whole heap as JSON Lines: a snapshot record (Python version, GC\n"
+	"state, gc.garbage), then one record per object: address, type (tp_name),\n"
+	"size (as sys.getsizeof()), raw refcount, GC generation (null: not tracked),\n"
+	"how it was found (gc lists, a reference, or only the allocator scan: an\n"
+	"object nothing references), and its references in the order and sense of\n"
+	"gc.get_referents() (\"refs\"), plus references it owns without traversing\n"
+	"them (\"owned\": str keys of dicts, code constants).\n"
+	"\n"
+	"Target:\n"
+	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n"
+	"  -p, --pid PID        a live process, stopped while it is read\n"
+	"\n"
+	"Output:\n"
+	"      --format=jsonl   the only format so far\n"
+	"  -o, --output FILE    write there instead of stdout\n"
+	"      --no-alloc-scan  do not scan the allocators for unreferenced objects\n"
+	"  -v, --verbose        also report warnings about the target's files\n"
+	"\n"
+	"Files:\n"
+	"      --sysroot DIR    look for the core's mapped files under DIR\n"
+	"      --exe PATH       the main executable, if not at its recorded path\n"
+	"      --debug-dir DIR  look for separate debug files in DIR first; repeatable\n"
+	"      --cache-dir DIR  cache of struct layouts per build-id\n"
+	"      --no-cache       read the layouts from DWARF, write no cache\n"
+	"  -h, --help           this text\n"
+	"\n";
+
 enum {
 	OPT_JSON = 256,
+	OPT_FORMAT,
+	OPT_NO_ALLOC_SCAN,
 	OPT_SYSROOT,
 	OPT_EXE,
 	OPT_DEBUG_DIR,
@@ -137,6 +181,9 @@ static int parse_common(int argc, char **argv, const char *usage,
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-alloc-scan", no_argument, NULL, OPT_NO_ALLOC_SCAN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -144,10 +191,26 @@ static int parse_common(int argc, char **argv, const char *usage,
 	int c;
 	long v;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:p:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:p:o:vh", longopts, NULL)) != -1) {
+		if (((c == OPT_JSON) && !(o->allowed & ALLOW_JSON)) ||
+		    ((c == 'n') && !(o->allowed & ALLOW_TOP)) ||
+		    ((c == 'o' || c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN) &&
+		     !(o->allowed & ALLOW_EXPORT)))
+			return usage_error("option '%s' does not apply to this command",
+					   argv[optind - 1]);
 		switch (c) {
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "jsonl") != 0)
+				return usage_error("unknown format '%s' (jsonl is supported)", optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_NO_ALLOC_SCAN:
+			o->no_alloc_scan = true;
 			break;
 		case 'n':
 			if (!parse_uint(optarg, 1000000, &v))
@@ -215,8 +278,9 @@ static void print_problems(const struct rh_problems *p, const char *what)
 }
 
 /* Open the target, its image and read the snapshot. */
-static struct rh_error *load(const struct common_opts *o, struct rh_target **t_ret,
-			     struct rh_image **img_ret, struct rh_snapshot **snap_ret)
+static struct rh_error *load(const struct common_opts *o, bool graph,
+			     struct rh_target **t_ret, struct rh_image **img_ret,
+			     struct rh_snapshot **snap_ret)
 {
 	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe };
 	struct rh_target *t;
@@ -238,7 +302,11 @@ static struct rh_error *load(const struct common_opts *o, struct rh_target **t_r
 	char *cache_dir = NULL;
 	if (!o->no_cache)
 		cache_dir = o->cache_dir ? strdup(o->cache_dir) : rh_layouts_default_cache_dir();
-	struct rh_snapshot_options sopts = { .cache_dir = cache_dir };
+	struct rh_snapshot_options sopts = {
+		.cache_dir = cache_dir,
+		.graph = graph,
+		.alloc_scan = graph && !o->no_alloc_scan,
+	};
 	struct rh_snapshot *snap;
 	err = rh_snapshot_create(t, img, &sopts, &snap);
 	free(cache_dir);
@@ -269,7 +337,7 @@ out_target:
 
 static int cmd_summary(int argc, char **argv)
 {
-	struct common_opts o = { 0 };
+	struct common_opts o = { .allowed = ALLOW_JSON | ALLOW_TOP };
 	int status = parse_common(argc, argv, summary_usage, &o);
 	if (status >= 0)
 		return status;
@@ -277,7 +345,7 @@ static int cmd_summary(int argc, char **argv)
 	struct rh_target *t;
 	struct rh_image *img;
 	struct rh_snapshot *snap;
-	struct rh_error *err = load(&o, &t, &img, &snap);
+	struct rh_error *err = load(&o, false, &t, &img, &snap);
 	if (err) {
 		print_error(err);
 		status = rh_exit_status(err);
@@ -309,6 +377,43 @@ out:
 	return status;
 }
 
+static int cmd_export(int argc, char **argv)
+{
+	struct common_opts o = { .allowed = ALLOW_EXPORT };
+	int status = parse_common(argc, argv, export_usage, &o);
+	if (status >= 0)
+		return status;
+	FILE *out = stdout;
+	if (o.output && !(out = fopen(o.output, "w"))) {
+		fprintf(stderr, "refheap: cannot write %s: %s\n", o.output, strerror(errno));
+		return RH_EXIT_OS;
+	}
+	struct rh_target *t;
+	struct rh_image *img;
+	struct rh_snapshot *snap;
+	struct rh_error *err = load(&o, true, &t, &img, &snap);
+	if (err) {
+		print_error(err);
+		status = rh_exit_status(err);
+		rh_error_destroy(err);
+		if (out != stdout) {
+			fclose(out);
+			remove(o.output);
+		}
+		return status;
+	}
+	rh_report_export_jsonl(out, snap);
+	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
+	if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
+		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
+		status = RH_EXIT_OS;
+	}
+	rh_snapshot_destroy(snap);
+	rh_image_destroy(img);
+	rh_target_destroy(t);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -329,5 +434,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "summary") == 0)
 		return cmd_summary(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

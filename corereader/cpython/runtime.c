@@ -885,7 +885,11 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 		return false;
 	int64_t refcnt = (int64_t)w[PYL(rt, OB_REFCNT) / 8];
 	uint64_t tp = w[PYL(rt, OB_TYPE) / 8];
-	if (refcnt <= 0 && (refcnt & 0xffffffff) == 0)
+	// A live object has a positive count; 3.12+ immortal ones hold
+	// 0xFFFFFFFF or a little more. Anything near 2^40 is a pointer, not a
+	// count: words of a PyMem buffer (a list's item array) that happen to
+	// look like a header.
+	if (refcnt <= 0 || refcnt >= ((int64_t)1 << 40))
 		return false;
 	// ob_type -> its type -> ... must reach PyType_Type: a metaclass
 	// chain is short in practice.
@@ -903,6 +907,37 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 		if (next == tp)
 			return false;
 		tp = next;
+	}
+	return false;
+}
+
+bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
+			uint64_t *obj_ret)
+{
+	uint64_t gc = (uint64_t)PYL(rt, SZ_GC_HEAD);
+	uint64_t offsets[] = { 0, gc, gc + 16 };
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		uint64_t obj = block + offsets[i];
+		if (offsets[i] + 16 > size)
+			break;
+		if (!rh_py_object_plausible(rt, obj))
+			continue;
+		uint64_t type;
+		struct rh_error *err = rh_target_read_u64(rt->target, obj + PYL(rt, OB_TYPE), &type);
+		if (err) {
+			rh_error_destroy(err);
+			continue;
+		}
+		const struct py_type *tp = py_type_get(rt, type);
+		if (!tp)
+			return false;
+		// presize is exactly what precedes such an object in its block.
+		if ((uint64_t)tp->presize == offsets[i] ||
+		    // 3.8-3.10 have no managed pre-header
+		    ((tp->flags & PY_TPFLAGS_HAVE_GC) ? gc : 0) == offsets[i]) {
+			*obj_ret = obj;
+			return true;
+		}
 	}
 	return false;
 }

@@ -155,6 +155,16 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr);
 
 /**
+ * Whether an allocator block [block, block+size) holds an object, and
+ * where it starts: at the block for non-GC types, after the PyGC_Head for
+ * GC types, after the managed dict/weakref pre-header too for types that
+ * have one (_PyType_PreHeaderSize, 3.11+). The object must be plausible
+ * and its type must agree with the offset it was found at.
+ */
+bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
+			uint64_t *obj_ret);
+
+/**
  * tp_name of a type object, interned (valid until the runtime is
  * destroyed). Unreadable names come back as "<unreadable type 0x...>".
  */

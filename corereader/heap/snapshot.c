@@ -3,12 +3,15 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cpython/obmalloc.h"
 #include "cpython/runtime.h"
+#include "cpython/traverse.h"
 #include "heap/snapshot.h"
 #include "image/image.h"
 #include "target/target.h"
@@ -33,6 +36,10 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 	free(s->obj_refcnt);
 	free(s->obj_gen);
 	free(s->obj_interp);
+	free(s->obj_found);
+	rh_u64map_deinit(&s->obj_index);
+	free(s->edge_start);
+	free(s->edges);
 	free(s->types);
 	rh_u64map_deinit(&s->type_index);
 	rh_problems_deinit(&s->problems);
@@ -43,9 +50,11 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 /* Grow the object arrays together, geometrically. */
 static bool grow_objects(struct rh_snapshot *s)
 {
-	if (s->objects_cap >= UINT32_MAX / 2)
+	if (s->objects_cap >= RH_SNAP_MAX_OBJECTS)
 		return false;
 	uint32_t cap = s->objects_cap ? s->objects_cap * 2 : 1u << 16;
+	if (cap > RH_SNAP_MAX_OBJECTS)
+		cap = RH_SNAP_MAX_OBJECTS;
 #define GROW(field)                                                            \
 	do {                                                                   \
 		void *p = realloc(s->field, (size_t)cap * sizeof(*s->field));  \
@@ -59,6 +68,7 @@ static bool grow_objects(struct rh_snapshot *s)
 	GROW(obj_refcnt);
 	GROW(obj_gen);
 	GROW(obj_interp);
+	GROW(obj_found);
 #undef GROW
 	s->objects_cap = cap;
 	return true;
@@ -91,6 +101,42 @@ static int type_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	return 0;
 }
 
+bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret)
+{
+	return rh_u64map_find(&s->obj_index, addr, idx_ret);
+}
+
+/*
+ * Add an object. Returns 1 if added (*idx_ret its index), 0 if it was
+ * already there (*idx_ret the existing index, `found` bits merged), -1 on
+ * no memory or when the table is full.
+ */
+static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
+	       const struct rh_py_object *o, uint8_t found, uint8_t interp,
+	       uint32_t *idx_ret)
+{
+	uint32_t i = s->nobjects;
+	int r = rh_u64map_insert(&s->obj_index, o->addr, i, idx_ret);
+	if (r <= 0) {
+		if (r == 0)
+			s->obj_found[*idx_ret] |= found;
+		return r;
+	}
+	uint32_t t;
+	if ((s->nobjects == s->objects_cap && !grow_objects(s)) ||
+	    type_index(s, rt, o->type_addr, &t) < 0)
+		return -1;
+	s->nobjects++;
+	s->obj_addr[i] = o->addr;
+	s->obj_type[i] = t;
+	s->obj_size[i] = o->size;
+	s->obj_refcnt[i] = o->refcnt;
+	s->obj_gen[i] = (int8_t)o->gen;
+	s->obj_interp[i] = interp;
+	s->obj_found[i] = found;
+	return 1;
+}
+
 struct add_ctx {
 	struct rh_snapshot *s;
 	struct rh_py_runtime *rt;
@@ -98,27 +144,198 @@ struct add_ctx {
 	bool nomem;
 };
 
-static int add_object(void *arg, const struct rh_py_object *o)
+static int add_tracked(void *arg, const struct rh_py_object *o)
 {
 	struct add_ctx *c = arg;
-	struct rh_snapshot *s = c->s;
-	if (s->nobjects == s->objects_cap && !grow_objects(s)) {
+	uint32_t idx;
+	int r = add(c->s, c->rt, o, RH_FOUND_GC, c->interp, &idx);
+	if (r < 0) {
 		c->nomem = true;
 		return 1;
 	}
-	uint32_t t;
-	if (type_index(s, c->rt, o->type_addr, &t) < 0) {
-		c->nomem = true;
-		return 1;
-	}
-	uint32_t i = s->nobjects++;
-	s->obj_addr[i] = o->addr;
-	s->obj_type[i] = t;
-	s->obj_size[i] = o->size;
-	s->obj_refcnt[i] = o->refcnt;
-	s->obj_gen[i] = (int8_t)o->gen;
-	s->obj_interp[i] = c->interp;
+	if (r == 0)
+		// CPython keeps an object on one list only: a second sighting
+		// means torn lists (a core taken mid-collection?).
+		rh_problems_add(&c->s->problems,
+				"object 0x%" PRIx64 " is on two GC lists", o->addr);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Following references                                                */
+
+struct follow_ctx {
+	struct rh_snapshot *s;
+	struct rh_py_runtime *rt;
+	uint8_t interp;
+	bool nomem;
+	bool full;              /* edge array at its bound */
+	uint64_t dangling;      /* references to unreadable memory */
+	uint64_t orphans;       /* objects found by the allocator scan only */
+};
+
+static bool push_edge(struct rh_snapshot *s, uint32_t word)
+{
+	if (s->nedges == s->edges_cap) {
+		if (s->edges_cap >= UINT32_MAX)
+			return false;
+		uint64_t cap = s->edges_cap ? s->edges_cap * 2 : 1u << 18;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		uint32_t *p = realloc(s->edges, cap * sizeof(*p));
+		if (!p)
+			return false;
+		s->edges = p;
+		s->edges_cap = cap;
+	}
+	s->edges[s->nedges++] = word;
+	return true;
+}
+
+static int on_ref(void *arg, const struct rh_py_ref *ref)
+{
+	struct follow_ctx *c = arg;
+	struct rh_snapshot *s = c->s;
+	// Weak references never keep anything alive (Objects/weakrefobject.c
+	// gc_traverse visits only the callback).
+	if (ref->kind == RH_REF_WEAK)
+		return 0;
+	uint32_t idx;
+	if (!rh_u64map_find(&s->obj_index, ref->addr, &idx)) {
+		struct rh_py_object o;
+		struct rh_error *err = rh_py_object_read(c->rt, ref->addr, &o);
+		if (err) {
+			if (err->code == RH_ERR_NO_MEMORY) {
+				c->nomem = true;
+				return 1;
+			}
+			// A reference into unreadable memory: a dangling pointer,
+			// or memory the core does not hold. Counted, and the first
+			// few named.
+			if (c->dangling++ < 20)
+				rh_problems_add_error(&s->problems, err,
+						      "reference to 0x%" PRIx64 " is unreadable",
+						      ref->addr);
+			else
+				rh_error_destroy(err);
+			return 0;
+		}
+		if (add(s, c->rt, &o, RH_FOUND_REF, c->interp, &idx) < 0) {
+			c->nomem = true;
+			return 1;
+		}
+	}
+	uint32_t word = idx;
+	// A conservative pointer stands in for the unknown tp_traverse: it
+	// counts as traversed, marked so readers can tell.
+	if (ref->kind == RH_REF_CONSERVATIVE)
+		word |= RH_EDGE_CONSERVATIVE;
+	else if (!ref->traversed)
+		word |= RH_EDGE_OWNED;
+	if (!push_edge(s, word)) {
+		c->full = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int on_block(void *arg, const struct rh_py_block *b)
+{
+	struct follow_ctx *c = arg;
+	uint64_t addr;
+	uint32_t idx;
+	if (!rh_py_block_object(c->rt, b->addr, b->size, &addr) ||
+	    rh_u64map_find(&c->s->obj_index, addr, &idx))
+		return 0;
+	struct rh_py_object o;
+	struct rh_error *err = rh_py_object_read(c->rt, addr, &o);
+	if (err) {
+		bool nomem = err->code == RH_ERR_NO_MEMORY;
+		rh_error_destroy(err);
+		c->nomem = nomem;
+		return nomem;
+	}
+	if (add(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx) < 0) {
+		c->nomem = true;
+		return 1;
+	}
+	c->orphans++;
+	return 0;
+}
+
+/*
+ * Breadth-first over the object table itself: object i's references are
+ * read when i is reached, and new referents are appended, so the table is
+ * the queue and edge_start can be filled in index order.
+ * Invariant: edges of objects < i are final; objects >= i are unvisited.
+ * Once the queue drains, the allocator scan may append orphans, whose own
+ * references are then followed the same way.
+ */
+static struct rh_error *follow_references(struct rh_snapshot *s,
+					  struct rh_py_runtime *rt,
+					  bool alloc_scan)
+{
+	struct follow_ctx c = { .s = s, .rt = rt };
+	uint64_t start_cap = 0;
+	bool scanned = !alloc_scan;
+	uint64_t unreadable = 0;
+	for (uint32_t i = 0; i < s->nobjects || !scanned; i++) {
+		if (i == s->nobjects) {
+			scanned = true;
+			struct rh_error *err = rh_py_alloc_for_each(rt, &s->problems, on_block, &c);
+			if (err)
+				return err;
+			if (c.nomem)
+				return rh_enomem;
+			if (i == s->nobjects)
+				break;
+		}
+		if (i + 2 > start_cap) {
+			uint64_t cap = start_cap ? start_cap * 2 : 1u << 16;
+			uint32_t *p = realloc(s->edge_start, cap * sizeof(*p));
+			if (!p)
+				return rh_enomem;
+			s->edge_start = p;
+			start_cap = cap;
+		}
+		s->edge_start[i] = (uint32_t)s->nedges;
+		if (c.full)
+			continue;
+		c.interp = s->obj_interp[i];
+		struct rh_error *err = rh_py_referents(rt, s->obj_addr[i],
+						       s->types[s->obj_type[i]].addr,
+						       on_ref, &c);
+		if (c.nomem) {
+			rh_error_destroy(err);
+			return rh_enomem;
+		}
+		if (err) {
+			if (unreadable++ < 20)
+				rh_problems_add_error(&s->problems, err,
+						      "references of %s object 0x%" PRIx64,
+						      s->types[s->obj_type[i]].name, s->obj_addr[i]);
+			else
+				rh_error_destroy(err);
+		}
+	}
+	if (!s->edge_start) {
+		s->edge_start = malloc(sizeof(*s->edge_start));
+		if (!s->edge_start)
+			return rh_enomem;
+	}
+	s->edge_start[s->nobjects] = (uint32_t)s->nedges;
+	if (c.full)
+		rh_problems_add(&s->problems,
+				"more than %u references: the rest were not recorded",
+				UINT32_MAX);
+	if (c.dangling > 20)
+		rh_problems_add(&s->problems, "%" PRIu64 " references in all were unreadable",
+				c.dangling);
+	if (unreadable > 20)
+		rh_problems_add(&s->problems, "%" PRIu64 " objects in all had unreadable references",
+				unreadable);
+	s->have_graph = true;
+	return NULL;
 }
 
 static const char *intern(struct rh_snapshot *s, const char *str)
@@ -165,6 +382,7 @@ static struct rh_error *copy_runtime(struct rh_snapshot *s, struct rh_target *t,
 			.enabled = in->gc.enabled,
 			.collecting = in->gc.collecting,
 			.garbage_len = in->gc.garbage_len,
+			.garbage_addr = in->gc.garbage_addr,
 			.have_long_lived = in->gc.have_long_lived,
 			.long_lived_total = in->gc.long_lived_total,
 			.long_lived_pending = in->gc.long_lived_pending,
@@ -218,11 +436,16 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		if (s->interps[i].gc_owner != i)
 			continue;
 		struct add_ctx c = { .s = s, .rt = rt, .interp = i > 255 ? 255 : (uint8_t)i };
-		err = rh_py_gc_for_each(rt, i, &s->problems, add_object, &c, NULL);
+		err = rh_py_gc_for_each(rt, i, &s->problems, add_tracked, &c, NULL);
 		if (!err && c.nomem)
 			err = rh_error_create(RH_ERR_NO_MEMORY,
 					      "out of memory after reading %u objects",
 					      s->nobjects);
+		if (err)
+			goto out_runtime;
+	}
+	if (opts && opts->graph) {
+		err = follow_references(s, rt, opts->alloc_scan);
 		if (err)
 			goto out_runtime;
 	}

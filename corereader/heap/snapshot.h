@@ -27,6 +27,21 @@ struct rh_target;
 #define RH_SNAP_GEN_PERMANENT 3
 #define RH_SNAP_GEN_UNTRACKED (-1)
 
+/* How an object was found (bits of obj_found). */
+#define RH_FOUND_GC 1u        /* on a GC generation list */
+#define RH_FOUND_REF 2u       /* referenced by a found object */
+#define RH_FOUND_ALLOC 4u     /* only by the allocator scan: nothing references it */
+
+/*
+ * Edges: CSR over object indices. The two high bits of an edge word say
+ * what kind of reference it is; the rest is the target's index (so at most
+ * 2^30 objects).
+ */
+#define RH_EDGE_OWNED (1u << 31)        /* owned, not visited by tp_traverse */
+#define RH_EDGE_CONSERVATIVE (1u << 30) /* a pointer found by scanning an unknown type */
+#define RH_EDGE_INDEX_MASK ((1u << 30) - 1)
+#define RH_SNAP_MAX_OBJECTS RH_EDGE_INDEX_MASK
+
 struct rh_snap_gen {
 	int64_t threshold;
 	int64_t count;
@@ -37,6 +52,7 @@ struct rh_snap_gc {
 	bool collecting;
 	struct rh_snap_gen gens[RH_SNAP_NGENS];
 	int64_t garbage_len;       /* len(gc.garbage), -1 if unreadable */
+	uint64_t garbage_addr;     /* the gc.garbage list object, 0 if none */
 	bool have_long_lived;
 	int64_t long_lived_total;
 	int64_t long_lived_pending;
@@ -91,6 +107,20 @@ struct rh_snapshot {
 	int64_t *obj_refcnt;  /* raw ob_refcnt */
 	int8_t *obj_gen;      /* 0..2, RH_SNAP_GEN_PERMANENT, RH_SNAP_GEN_UNTRACKED */
 	uint8_t *obj_interp;  /* interpreter index (capped at 255) */
+	uint8_t *obj_found;   /* RH_FOUND_* bits */
+	/** Address -> object index (all objects). */
+	struct rh_u64map obj_index;
+
+	/*
+	 * References, when the snapshot was built with `graph`: the edges of
+	 * object i are edges[edge_start[i] .. edge_start[i+1]), traversed ones
+	 * in tp_traverse order (gc.get_referents order).
+	 */
+	bool have_graph;
+	uint32_t *edge_start;  /* nobjects + 1 entries */
+	uint32_t *edges;
+	uint64_t nedges;
+	uint64_t edges_cap;
 
 	struct rh_snap_type *types;
 	uint32_t ntypes, types_cap;
@@ -107,7 +137,18 @@ struct rh_snapshot {
 
 struct rh_snapshot_options {
 	const char *cache_dir;
+	/**
+	 * Follow every object's references: objects only referenced (str,
+	 * int, untracked tuples and dicts...) join the table and edges are
+	 * recorded. Off for `summary`, which needs only the GC lists.
+	 */
+	bool graph;
+	/** Also scan the allocators for objects nothing references (needs graph). */
+	bool alloc_scan;
 };
+
+/** Index of the object at addr, or false. */
+bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret);
 
 /**
  * Read the heap of a target: the CPython runtime, then every object on the

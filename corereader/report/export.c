@@ -1,0 +1,186 @@
+/*
+ * JSON Lines export of a snapshot; see export.h.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include "report/export.h"
+#include "report/json.h"
+
+static void gc_record(struct rh_json *j, const struct rh_snapshot *s,
+		      const struct rh_snap_interp *in)
+{
+	const struct rh_snap_gc *gc = &in->gc;
+	uint64_t per_gen[RH_SNAP_NGENS + 1] = { 0 };
+	size_t owner = in->gc_owner;
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		int g = s->obj_gen[i];
+		if (g >= 0 && g <= RH_SNAP_GEN_PERMANENT && s->obj_interp[i] == owner)
+			per_gen[g]++;
+	}
+	rh_json_object_begin(j);
+	rh_json_key(j, "enabled");
+	rh_json_bool(j, gc->enabled);
+	rh_json_key(j, "collecting");
+	rh_json_bool(j, gc->collecting);
+	rh_json_key(j, "generations");
+	rh_json_array_begin(j);
+	for (int g = 0; g < RH_SNAP_NGENS; g++) {
+		rh_json_object_begin(j);
+		rh_json_key(j, "gen");
+		rh_json_int(j, g);
+		rh_json_key(j, "count");
+		rh_json_int(j, gc->gens[g].count);
+		rh_json_key(j, "threshold");
+		rh_json_int(j, gc->gens[g].threshold);
+		rh_json_key(j, "objects");
+		rh_json_uint(j, per_gen[g]);
+		rh_json_object_end(j);
+	}
+	rh_json_array_end(j);
+	rh_json_key(j, "permanent");
+	rh_json_uint(j, per_gen[RH_SNAP_GEN_PERMANENT]);
+	if (gc->have_long_lived) {
+		rh_json_key(j, "long_lived_total");
+		rh_json_int(j, gc->long_lived_total);
+		rh_json_key(j, "long_lived_pending");
+		rh_json_int(j, gc->long_lived_pending);
+	}
+	// gc.garbage's items are the traversed references of that list.
+	rh_json_key(j, "garbage");
+	rh_json_array_begin(j);
+	uint32_t g;
+	if (gc->garbage_addr && s->have_graph && rh_snapshot_find(s, gc->garbage_addr, &g)) {
+		for (uint32_t e = s->edge_start[g]; e < s->edge_start[g + 1]; e++)
+			if (!(s->edges[e] & RH_EDGE_OWNED))
+				rh_json_addr(j, s->obj_addr[s->edges[e] & RH_EDGE_INDEX_MASK]);
+	}
+	rh_json_array_end(j);
+	rh_json_object_end(j);
+}
+
+static const char *found_name(uint8_t found)
+{
+	if (found & RH_FOUND_GC)
+		return "gc";
+	if (found & RH_FOUND_REF)
+		return "ref";
+	if (found & RH_FOUND_ALLOC)
+		return "alloc";
+	return "unknown";
+}
+
+void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s)
+{
+	struct rh_json j;
+	const struct rh_snap_interp *main_in = NULL;
+	for (size_t i = 0; i < s->ninterps; i++)
+		if (s->interps[i].main)
+			main_in = &s->interps[i];
+	if (!main_in && s->ninterps)
+		main_in = &s->interps[0];
+
+	rh_json_init(&j, f, false);
+	rh_json_object_begin(&j);
+	rh_json_key(&j, "record");
+	rh_json_string(&j, "snapshot");
+	rh_json_key(&j, "python");
+	rh_json_string(&j, s->python_version);
+	rh_json_key(&j, "pointer_size");
+	rh_json_int(&j, 8);
+	rh_json_key(&j, "target");
+	rh_json_object_begin(&j);
+	rh_json_key(&j, "kind");
+	rh_json_string(&j, s->live ? "live" : "core");
+	rh_json_key(&j, "name");
+	rh_json_string(&j, s->target_name);
+	rh_json_key(&j, "pid");
+	rh_json_int(&j, s->pid);
+	rh_json_object_end(&j);
+	if (main_in) {
+		rh_json_key(&j, "gc");
+		gc_record(&j, s, main_in);
+	}
+	rh_json_key(&j, "interpreters");
+	rh_json_array_begin(&j);
+	for (size_t i = 0; i < s->ninterps; i++) {
+		rh_json_object_begin(&j);
+		rh_json_key(&j, "id");
+		rh_json_int(&j, s->interps[i].id);
+		rh_json_key(&j, "addr");
+		rh_json_addr(&j, s->interps[i].addr);
+		rh_json_key(&j, "main");
+		rh_json_bool(&j, s->interps[i].main);
+		rh_json_key(&j, "gc");
+		gc_record(&j, s, &s->interps[i]);
+		rh_json_object_end(&j);
+	}
+	rh_json_array_end(&j);
+	rh_json_key(&j, "objects");
+	rh_json_uint(&j, s->nobjects);
+	rh_json_key(&j, "edges");
+	rh_json_uint(&j, s->nedges);
+	rh_json_key(&j, "problems");
+	rh_json_array_begin(&j);
+	for (size_t i = 0; i < s->problems.count; i++)
+		rh_json_string(&j, s->problems.messages[i]);
+	rh_json_array_end(&j);
+	rh_json_object_end(&j);
+	rh_json_finish(&j);
+
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		const struct rh_snap_type *t = &s->types[s->obj_type[i]];
+		rh_json_init(&j, f, false);
+		rh_json_object_begin(&j);
+		rh_json_key(&j, "record");
+		rh_json_string(&j, "object");
+		rh_json_key(&j, "addr");
+		rh_json_addr(&j, s->obj_addr[i]);
+		rh_json_key(&j, "type");
+		rh_json_string(&j, t->name);
+		rh_json_key(&j, "size");
+		rh_json_uint(&j, s->obj_size[i]);
+		rh_json_key(&j, "refcnt");
+		rh_json_int(&j, s->obj_refcnt[i]);
+		rh_json_key(&j, "gen");
+		int g = s->obj_gen[i];
+		if (g == RH_SNAP_GEN_PERMANENT)
+			rh_json_string(&j, "permanent");
+		else if (g >= 0)
+			rh_json_int(&j, g);
+		else
+			rh_json_null(&j);
+		rh_json_key(&j, "found");
+		rh_json_string(&j, found_name(s->obj_found[i]));
+		if (s->have_graph) {
+			bool owned = false, conservative = false;
+			rh_json_key(&j, "refs");
+			rh_json_array_begin(&j);
+			for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
+				uint32_t w = s->edges[e];
+				owned |= (w & RH_EDGE_OWNED) != 0;
+				conservative |= (w & RH_EDGE_CONSERVATIVE) != 0;
+				if (!(w & RH_EDGE_OWNED))
+					rh_json_addr(&j, s->obj_addr[w & RH_EDGE_INDEX_MASK]);
+			}
+			rh_json_array_end(&j);
+			if (owned) {
+				rh_json_key(&j, "owned");
+				rh_json_array_begin(&j);
+				for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++)
+					if (s->edges[e] & RH_EDGE_OWNED)
+						rh_json_addr(&j, s->obj_addr[s->edges[e] & RH_EDGE_INDEX_MASK]);
+				rh_json_array_end(&j);
+			}
+			if (conservative) {
+				// The type's tp_traverse is unknown: refs come from a
+				// scan of its memory for pointers to objects.
+				rh_json_key(&j, "conservative");
+				rh_json_bool(&j, true);
+			}
+		}
+		rh_json_object_end(&j);
+		rh_json_finish(&j);
+	}
+}

@@ -1,0 +1,23 @@
+/*
+ * `refheap export --format=jsonl`: the snapshot as JSON Lines, a contract
+ * other tools build on (keep it stable; add fields, never change them):
+ *
+ *   {"record":"snapshot","python":"3.11.7","pointer_size":8,"gc":{...},...}
+ *   {"record":"object","addr":"0x...","type":"dict","size":N,"refcnt":N,
+ *    "gen":0|1|2|"permanent"|null,"refs":["0x...",...],"found":"gc|ref|alloc",...}
+ *   {"record":"root",...}   (when roots are known)
+ *
+ * `refs` are the references tp_traverse visits, in its order: what
+ * gc.get_referents() returns. `owned` lists references the object holds but
+ * does not traverse (str keys of dicts, code constants).
+ */
+#ifndef RH_REPORT_EXPORT_H
+#define RH_REPORT_EXPORT_H
+
+#include <stdio.h>
+
+#include "heap/snapshot.h"
+
+void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s);
+
+#endif /* RH_REPORT_EXPORT_H */
