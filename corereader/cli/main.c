@@ -261,6 +261,8 @@ static int parse_common(int argc, char **argv, const char *usage,
 		return usage_error("no target: give a CORE file or --pid PID");
 	if (o->core && o->have_pid)
 		return usage_error("give a CORE file or --pid PID, not both");
+	if (o->no_cache && o->cache_dir)
+		return usage_error("--cache-dir and --no-cache contradict each other");
 	return -1;
 }
 
@@ -416,10 +418,8 @@ static int cmd_export(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(main_usage, stderr);
-		return RH_EXIT_USAGE;
-	}
+	if (argc < 2)
+		return usage_error("no command given");
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "help") == 0) {

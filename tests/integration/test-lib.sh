@@ -1,0 +1,507 @@
+# shellcheck shell=bash
+# test-lib.sh: shared helpers for tests/integration/*.sh (bash only).
+#
+# Sourced at the top of each test:
+#     . "$(dirname "$0")/test-lib.sh"
+# It gives the test its own temporary directory (removed on exit; keep it with
+# REFHEAP_KEEP_TESTDIR=1), kills the processes the test started, and bounds
+# every wait (REFHEAP_TEST_TIMEOUT seconds, default 120) so CI never hangs.
+#
+# Environment (exported by Makefile.am's AM_TESTS_ENVIRONMENT, or guessed
+# when a test is run by hand from the source tree):
+#   top_srcdir, top_builddir, REFHEAP
+#   REFHEAP_PYTHONS="path1 path2"   test exactly these interpreters instead of
+#                                   the pyenv versions and /usr/bin/python3.11
+#
+# Exit statuses follow automake's harness: 0 pass, 1 fail, 77 skip (always
+# with a printed reason), 99 hard error (the harness itself failed, e.g. the
+# sample could not make an exact record: not a refheap failure).
+
+if [ -z "${BASH_VERSION:-}" ]; then
+    echo "test-lib.sh needs bash" >&2
+    exit 99
+fi
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${REFHEAP:=$top_builddir/refheap}"
+SAMPLE=$top_srcdir/samples/known_heap.py
+COMPARE=$top_srcdir/tests/integration/compare_summary.py
+TIMEOUT=${REFHEAP_TEST_TIMEOUT:-120}
+TESTNAME=$(basename "$0" .sh)
+
+# Never let gdb reach for the network, and make sanitizer reports distinct
+# from refheap's own exit codes (ASan and UBSan exit 1 by default, which is
+# refheap's "partial").
+unset DEBUGINFOD_URLS
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:print_stacktrace=1:exitcode=87"
+
+TESTDIR=$(mktemp -d "${TMPDIR:-/tmp}/refheap-$TESTNAME.XXXXXX") || exit 99
+CHILD_PIDS=()
+
+# our_child PID: PID is still a child of this shell (not a recycled pid)
+our_child() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }                       # skip "pid (comm) "
+    set -- $stat                            # state ppid ...
+    [ "${2:-}" = "$$" ]
+}
+
+_cleanup() {
+    local p
+    for p in "${CHILD_PIDS[@]}"; do
+        our_child "$p" && kill -KILL "$p" 2>/dev/null
+    done
+    if [ -n "${REFHEAP_KEEP_TESTDIR:-}" ]; then
+        echo "kept test directory $TESTDIR"
+    else
+        rm -rf "$TESTDIR"
+    fi
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+cd "$TESTDIR" || exit 99
+
+# ------------------------------------------------------------------ verdicts
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+hard_error() {
+    echo "HARNESS ERROR: $*"
+    exit 99
+}
+
+require_refheap() {
+    [ -x "$REFHEAP" ] || hard_error "refheap binary not found at $REFHEAP (build it first)"
+}
+
+# is_crash RC: a status refheap must never return (signal, sanitizer, timeout)
+is_crash() {
+    [ "$1" -ge 124 ] || [ "$1" -eq 86 ] || [ "$1" -eq 87 ] || [ "$1" -eq 23 ]
+}
+
+describe_rc() {
+    case $1 in
+        124) echo "$1 (timed out after ${TIMEOUT}s)" ;;
+        86) echo "$1 (AddressSanitizer report)" ;;
+        87) echo "$1 (UndefinedBehaviorSanitizer report)" ;;
+        23) echo "$1 (LeakSanitizer report)" ;;
+        *) if [ "$1" -gt 128 ]; then
+               echo "$1 (killed by signal $(( $1 - 128 )): $(kill -l $(( $1 - 128 )) 2>/dev/null))"
+           else
+               echo "$1"
+           fi ;;
+    esac
+}
+
+# ------------------------------------------------------------------- waiting
+# wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s.
+# If WAIT_ALIVE is set to a pid, give up as soon as that process is gone.
+WAIT_ALIVE=
+wait_until() {
+    local secs=$1 what=$2
+    shift 2
+    local deadline=$(( $(date +%s) + secs ))
+    while :; do
+        "$@" && return 0
+        if [ -n "$WAIT_ALIVE" ] && ! proc_alive "$WAIT_ALIVE"; then
+            echo "gave up waiting for $what: process $WAIT_ALIVE is gone"
+            return 1
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "timed out after ${secs}s waiting for $what"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# proc_state PID: one letter (R S D T t Z X), empty if there is no such process
+proc_state() {
+    sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null
+}
+
+# alive = exists and is not a zombie waiting to be reaped
+proc_alive() {
+    local s
+    s=$(proc_state "$1")
+    [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
+}
+
+proc_group_stopped() { [ "$(proc_state "$1")" = T ]; }
+proc_trace_stopped() { [ "$(proc_state "$1")" = t ]; }
+
+# proc_running PID: alive and no thread stopped (T) or in a tracing stop (t)
+proc_running() {
+    local t s
+    proc_alive "$1" || return 1
+    for t in /proc/"$1"/task/*; do
+        s=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$t/status" 2>/dev/null)
+        case $s in T|t) return 1 ;; esac
+    done
+    return 0
+}
+
+thread_states() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        printf '%s:%s ' "${t##*/}" "$(sed -n 's/^State:[[:space:]]*//p' "$t/status" 2>/dev/null)"
+    done
+    echo
+}
+
+# reap PID: wait (bounded) for a child to exit; sets REAPED_RC
+reap() {
+    local pid=$1
+    WAIT_ALIVE='' wait_until "$TIMEOUT" "process $pid to exit" eval '! proc_alive '"$pid" || {
+        kill -KILL "$pid" 2>/dev/null
+    }
+    wait "$pid" 2>/dev/null
+    REAPED_RC=$?
+}
+
+# ------------------------------------------------------------- interpreters
+# find_pythons fills PY_LABELS[] / PY_PATHS[] with the CPython interpreters to
+# test, and PY_SKIPPED[] with "label: reason" for those found but not tested.
+# Sources: $REFHEAP_PYTHONS if set; otherwise every pyenv version (root from
+# `pyenv root`, else $PYENV_ROOT, else pyenv's default ~/.pyenv) plus Debian's
+# /usr/bin/python3.11.
+PY_LABELS=()
+PY_PATHS=()
+PY_SKIPPED=()
+
+_py_probe() {
+    # prints "VERSION OK" or "VERSION reason..." for interpreter $1
+    timeout 30 "$1" - <<'EOF' 2>/dev/null
+import sys
+v = "%d.%d.%d" % tuple(sys.version_info[:3])
+def say(reason):
+    sys.stdout.write("%s %s\n" % (v, reason))
+    sys.exit(0)
+if sys.version_info < (3, 8):
+    say("older than 3.8: the sample needs gc.get_objects(generation=)")
+import struct, sysconfig
+if sys.implementation.name != "cpython":
+    say("not CPython (%s)" % sys.implementation.name)
+if struct.calcsize("P") != 8:
+    say("not a 64-bit build")
+if sysconfig.get_config_var("Py_GIL_DISABLED"):
+    say("free-threaded build (no GC generation lists)")
+if sysconfig.get_config_var("Py_DEBUG"):
+    say("debug build (Py_DEBUG)")
+say("OK")
+EOF
+}
+
+_py_consider() {
+    local label=$1 path=$2 probe version reason p
+    if [ ! -x "$path" ]; then
+        PY_SKIPPED+=("$label: no executable $path")
+        return
+    fi
+    for p in "${PY_PATHS[@]}"; do
+        if [ "$(readlink -f "$p")" = "$(readlink -f "$path")" ]; then
+            return
+        fi
+    done
+    probe=$(_py_probe "$path")
+    if [ -z "$probe" ]; then
+        PY_SKIPPED+=("$label: $path does not run")
+        return
+    fi
+    version=${probe%% *}
+    reason=${probe#* }
+    if [ "$reason" != OK ]; then
+        PY_SKIPPED+=("$label ($version): $reason")
+        return
+    fi
+    PY_LABELS+=("$label")
+    PY_PATHS+=("$path")
+}
+
+# safe_name TEXT: TEXT usable as one file name
+safe_name() {
+    printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_'
+}
+
+find_pythons() {
+    local root v py
+    PY_LABELS=()
+    PY_PATHS=()
+    PY_SKIPPED=()
+    if [ -n "${REFHEAP_PYTHONS:-}" ]; then
+        local n=0
+        for py in $REFHEAP_PYTHONS; do
+            n=$(( n + 1 ))
+            v=$(_py_probe "$py" | cut -d' ' -f1)
+            _py_consider "python${n}-${v:-unknown}" "$py"
+        done
+        return
+    fi
+    if command -v pyenv >/dev/null 2>&1; then
+        root=$(pyenv root 2>/dev/null)
+    fi
+    root=${root:-${PYENV_ROOT:-$HOME/.pyenv}}
+    if [ -d "$root/versions" ]; then
+        local versions
+        if command -v pyenv >/dev/null 2>&1; then
+            versions=$(PYENV_ROOT=$root pyenv versions --bare 2>/dev/null)
+        fi
+        [ -n "${versions:-}" ] || versions=$(ls "$root/versions")
+        for v in $versions; do
+            case $v in
+                system|*/*) continue ;;            # system python, virtualenvs
+            esac
+            py=$root/versions/$v/bin/python3
+            [ -x "$py" ] || py=$root/versions/$v/bin/python
+            _py_consider "pyenv-$v" "$py"
+        done
+    else
+        PY_SKIPPED+=("pyenv: no pyenv installation (looked in $root)")
+    fi
+    if [ -x /usr/bin/python3.11 ]; then
+        _py_consider "debian-python3.11" /usr/bin/python3.11
+    else
+        PY_SKIPPED+=("debian-python3.11: /usr/bin/python3.11 not installed")
+    fi
+}
+
+print_pythons() {
+    local i
+    echo "interpreters to test:"
+    for i in "${!PY_PATHS[@]}"; do
+        echo "  ${PY_LABELS[$i]}  ${PY_PATHS[$i]}"
+    done
+    [ ${#PY_PATHS[@]} -gt 0 ] || echo "  (none)"
+    if [ ${#PY_SKIPPED[@]} -gt 0 ]; then
+        echo "interpreters skipped:"
+        for i in "${PY_SKIPPED[@]}"; do
+            echo "  $i"
+        done
+    fi
+}
+
+# pick_python PATTERN...: index of the first tested interpreter whose label
+# matches one of the glob patterns (tried in order), or empty.
+pick_python() {
+    local pat i
+    for pat in "$@"; do
+        for i in "${!PY_LABELS[@]}"; do
+            # shellcheck disable=SC2053
+            [[ ${PY_LABELS[$i]} == $pat ]] && { echo "$i"; return; }
+        done
+    done
+}
+
+# a Python able to run tests/integration/compare_summary.py
+host_python() {
+    local p
+    for p in /usr/bin/python3.11 /usr/bin/python3 "${PY_PATHS[@]}"; do
+        [ -x "$p" ] && { echo "$p"; return; }
+    done
+    command -v python3
+}
+
+# enough_space DIR MIB: DIR's file system has MIB MiB free (cores are ~100 MiB)
+enough_space() {
+    local avail
+    avail=$(df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print int($4 / 1024) }')
+    if [ -n "$avail" ] && [ "$avail" -lt "$2" ]; then
+        echo "only $avail MiB free in $1 (need $2 MiB for cores; set TMPDIR elsewhere)"
+        return 1
+    fi
+}
+
+# ------------------------------------------------------------------- samples
+# make_core PYTHON DIR [SAMPLE ARGS...]
+# Runs the sample with --stop, waits until it is stopped (State T), dumps it
+# with gcore into DIR/core, resumes it and waits for its record
+# DIR/record.json.  Returns 0 and sets CORE, RECORD, SAMPLE_PID; on failure
+# returns 1 after printing why (a harness problem, not a refheap one).
+make_core() {
+    local py=$1 dir=$2 pid rc
+    shift 2
+    mkdir -p "$dir"
+    CORE='' RECORD=''
+    if ! enough_space "$dir" 1024; then
+        return 1
+    fi
+    "$py" -I "$SAMPLE" --stop --out "$dir/record.json" "$@" \
+        > "$dir/sample.out" 2> "$dir/sample.err" &
+    pid=$!
+    SAMPLE_PID=$pid
+    CHILD_PIDS+=("$pid")
+    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    # chap's guide asks for 0x37: also dump file-backed private mappings
+    echo 0x37 > "/proc/$pid/coredump_filter" 2>/dev/null ||
+        echo "warning: could not set /proc/$pid/coredump_filter"
+    timeout -k 5 "$TIMEOUT" gcore -o "$dir/core" "$pid" > "$dir/gcore.log" 2>&1
+    rc=$?
+    [ -f "$dir/core.$pid" ] && mv "$dir/core.$pid" "$dir/core"
+    if [ $rc -ne 0 ] || [ ! -s "$dir/core" ]; then
+        echo "gcore of pid $pid failed (exit $rc):"
+        sed 's/^/  | /' "$dir/gcore.log"
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    if ! proc_group_stopped "$pid"; then
+        echo "the sample is no longer stopped after gcore (state $(proc_state "$pid"))"
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    kill -CONT "$pid"
+    reap "$pid"
+    rc=$REAPED_RC
+    if [ $rc -ne 0 ] || [ ! -s "$dir/record.json" ]; then
+        echo "the sample failed to record its heap (exit $rc)"
+        _show_sample "$dir"
+        return 1
+    fi
+    CORE=$dir/core
+    RECORD=$dir/record.json
+    return 0
+}
+
+_show_sample() {
+    local f
+    for f in "$1/sample.out" "$1/sample.err"; do
+        if [ -s "$f" ]; then
+            echo "  ${f##*/}:"
+            tail -n 20 "$f" | sed 's/^/  | /'
+        fi
+    done
+}
+
+_sample_failed() {
+    kill -KILL "$2" 2>/dev/null
+    wait "$2" 2>/dev/null
+    _show_sample "$1"
+}
+
+# read syscall number on this machine (for /proc/PID/syscall)
+case $(uname -m) in
+    x86_64) READ_NR=0 ;;
+    aarch64|riscv64) READ_NR=63 ;;
+    *) READ_NR= ;;
+esac
+
+# blocked_in_read PID: the main thread sleeps inside read(2)
+blocked_in_read() {
+    local st nr
+    [ "$(proc_state "$1")" = S ] || return 1
+    if [ -n "$READ_NR" ] && read -r nr _ < "/proc/$1/syscall" 2>/dev/null; then
+        [ "$nr" = "$READ_NR" ]
+        return
+    fi
+    st=$(cat "/proc/$1/wchan" 2>/dev/null)
+    case $st in *pipe*) return 0 ;; esac
+    return 1
+}
+
+# start_live PYTHON DIR [SAMPLE ARGS...]
+# Starts the sample with --wait and waits until its heap is built and it is
+# blocked reading its control FIFO.  Sets LIVE_PID, LIVE_DIR, LIVE_N (number
+# of commands the sample has obeyed).
+start_live() {
+    local py=$1 dir=$2
+    shift 2
+    mkdir -p "$dir"
+    rm -f "$dir/ctl"
+    mkfifo "$dir/ctl" || return 1
+    "$py" -I "$SAMPLE" --wait --ctl "$dir/ctl" --out "$dir/rec" "$@" \
+        > "$dir/sample.out" 2> "$dir/sample.err" &
+    LIVE_PID=$!
+    LIVE_DIR=$dir
+    LIVE_N=0
+    CHILD_PIDS+=("$LIVE_PID")
+    _live_wait_ready || return 1
+}
+
+_live_wait_ready() {
+    if ! WAIT_ALIVE=$LIVE_PID wait_until "$TIMEOUT" "the sample to wait for command $LIVE_N" \
+            grep -qx "WAITING n=$LIVE_N" "$LIVE_DIR/sample.out" ||
+       ! WAIT_ALIVE=$LIVE_PID wait_until "$TIMEOUT" "the sample to block in read()" \
+            blocked_in_read "$LIVE_PID"; then
+        _show_sample "$LIVE_DIR"
+        return 1
+    fi
+}
+
+# live_send CMD: send a one-byte command (r, p, q) to the live sample and wait
+# until it has obeyed it and is blocked again (for q: until it exits).
+live_send() {
+    local cmd=$1
+    if ! proc_alive "$LIVE_PID"; then
+        echo "the sample (pid $LIVE_PID) is gone"
+        _show_sample "$LIVE_DIR"
+        return 1
+    fi
+    # the sample holds the FIFO open read-write, so this open never blocks
+    # while it lives; the timeout covers the case where it just died
+    if ! timeout 10 sh -c 'printf %s "$1" > "$2"' sh "$cmd" "$LIVE_DIR/ctl"; then
+        echo "could not write to the sample's control FIFO"
+        return 1
+    fi
+    LIVE_N=$(( LIVE_N + 1 ))
+    if [ "$cmd" = q ]; then
+        reap "$LIVE_PID"
+        return 0
+    fi
+    _live_wait_ready
+}
+
+# live_ping: the sample answers a ping (it runs and is responsive)
+live_ping() {
+    local before after
+    before=$(grep -c '^PONG' "$LIVE_DIR/sample.out")
+    live_send p || return 1
+    after=$(grep -c '^PONG' "$LIVE_DIR/sample.out")
+    [ "$after" -gt "$before" ] || { echo "no PONG from the sample"; return 1; }
+}
+
+# live_record: ask the sample to record itself; sets RECORD
+live_record() {
+    local before
+    before=$(grep -c '^RECORDED' "$LIVE_DIR/sample.out")
+    live_send r || return 1
+    RECORD=$(sed -n 's/^RECORDED seq=[0-9]* path=//p' "$LIVE_DIR/sample.out" | tail -n 1)
+    if [ "$(grep -c '^RECORDED' "$LIVE_DIR/sample.out")" -le "$before" ] || [ ! -s "$RECORD" ]; then
+        echo "the sample did not write a record"
+        _show_sample "$LIVE_DIR"
+        return 1
+    fi
+}
+
+# ------------------------------------------------------------------- refheap
+# run_refheap OUT ARGS...: run refheap with a timeout; stdout -> OUT.json,
+# stderr -> OUT.err; sets RH_RC.
+run_refheap() {
+    local out=$1
+    shift
+    timeout -k 5 "$TIMEOUT" "$REFHEAP" "$@" > "$out.json" 2> "$out.err"
+    RH_RC=$?
+}
+
+show_file() {
+    local f=$1 label=${2:-${1##*/}}
+    if [ -s "$f" ]; then
+        echo "  $label:"
+        head -c 4000 "$f" | sed 's/^/  | /'
+        echo
+    else
+        echo "  $label: (empty)"
+    fi
+}
+
+# one_line_error FILE: FILE holds exactly one line, starting with "refheap: "
+one_line_error() {
+    [ "$(awk 'END { print NR }' "$1")" -eq 1 ] && head -n 1 "$1" | grep -q '^refheap: '
+}

@@ -1,0 +1,104 @@
+#!/bin/bash
+# run-all.sh: the whole test suite, from a fresh Debian 12 checkout.
+#
+#  1. installs the build and test dependencies that are missing (apt-get, as
+#     root; nothing is installed when they are all there),
+#  2. autoreconf -fi,
+#  3. builds out of tree in build/normal and build/asan (--enable-sanitizers:
+#     AddressSanitizer + UndefinedBehaviorSanitizer),
+#  4. runs `make check` in both (VERBOSE=1: the log of every failing test is
+#     printed), and exits non-zero if either fails.
+#
+# Environment: JOBS (parallel make jobs, default: number of CPUs),
+# SKIP_APT=1 (do not check or install packages), BUILDS="normal asan".
+set -u -o pipefail
+cd "$(dirname "$0")/.." || exit 2
+SRC=$(pwd)
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+BUILDS=${BUILDS:-normal asan}
+
+PACKAGES="build-essential autoconf automake libtool pkg-config libelf-dev
+libdwarf-dev libcmocka-dev zlib1g-dev gdb python3.11 python3.11-dbg graphviz
+procps time"
+
+say() { printf '\n=== %s\n' "$*"; }
+
+# ------------------------------------------------------------- dependencies
+if [ "${SKIP_APT:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
+    missing=
+    for p in $PACKAGES; do
+        dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' ||
+            missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        say "installing:$missing"
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "run-all.sh: missing packages:$missing; run as root or: sudo apt-get install -y$missing" >&2
+            exit 2
+        fi
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update && apt-get install -y $missing || {
+            echo "run-all.sh: apt-get install failed" >&2
+            exit 2
+        }
+    else
+        say "all packages present"
+    fi
+fi
+
+# ------------------------------------------------------------------ autoconf
+say "autoreconf -fi"
+autoreconf -fi || { echo "run-all.sh: autoreconf failed" >&2; exit 2; }
+
+# An in-tree configuration (./configure && make, README's first command)
+# forbids out-of-tree builds: clean it first.
+if [ -f "$SRC/config.status" ]; then
+    say "the source tree is configured in place: make distclean"
+    if [ -f "$SRC/Makefile" ]; then
+        make -C "$SRC" distclean > /dev/null || rm -f "$SRC/config.status"
+    else
+        rm -f "$SRC/config.status"
+    fi
+fi
+
+# --------------------------------------------------------- build and check
+declare -A RESULT
+status=0
+for b in $BUILDS; do
+    case $b in
+        normal) flags= ;;
+        asan) flags=--enable-sanitizers ;;
+        *) echo "run-all.sh: unknown build '$b'" >&2; exit 2 ;;
+    esac
+    dir=$SRC/build/$b
+    say "build/$b: configure $flags"
+    mkdir -p "$dir"
+    if ! (cd "$dir" && "$SRC/configure" $flags); then
+        RESULT[$b]="configure failed (see $dir/config.log)"
+        status=1
+        continue
+    fi
+    say "build/$b: make -j$JOBS"
+    if ! make -C "$dir" -j"$JOBS"; then
+        RESULT[$b]="build failed"
+        status=1
+        continue
+    fi
+    say "build/$b: make check"
+    if make -C "$dir" -j"$JOBS" check VERBOSE=1; then
+        RESULT[$b]="ok"
+    else
+        RESULT[$b]="make check failed"
+        status=1
+        if [ -f "$dir/test-suite.log" ]; then
+            say "build/$b: test-suite.log"
+            cat "$dir/test-suite.log"
+        fi
+    fi
+done
+
+say "summary"
+for b in $BUILDS; do
+    printf '  build/%-8s %s\n' "$b" "${RESULT[$b]:-not run}"
+done
+exit $status
