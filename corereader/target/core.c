@@ -87,9 +87,13 @@ struct backing {
 	enum backing_state state;
 	int errnum;             /* BK_MISSING: why */
 	bool missing_reported;
-	/* Build-ids as hex, or why there is none ("no build-id"...). */
-	char core_id[2 * BUILD_ID_MAX + 1];
-	char file_id[2 * BUILD_ID_MAX + 1];
+	/*
+	 * BK_MISMATCH: the build-ids as hex, or why there is none ("no
+	 * build-id"...), for messages; NULL otherwise (or out of memory).
+	 * Kept small: a hostile core can name many files.
+	 */
+	char *core_id;
+	char *file_id;
 };
 
 struct rh_core_state {
@@ -885,8 +889,9 @@ static void verify_backing(struct rh_target *t, struct backing *b,
 		struct elf_src in_core = { .cs = t->core, .base = head->start };
 		cr = read_build_id(&in_core, core_id, &core_len);
 	}
-	describe_build_id(b->core_id, cr, core_id, core_len);
-	describe_build_id(b->file_id, fr, file_id, file_len);
+	char core_desc[2 * BUILD_ID_MAX + 1], file_desc[2 * BUILD_ID_MAX + 1];
+	describe_build_id(core_desc, cr, core_id, core_len);
+	describe_build_id(file_desc, fr, file_id, file_len);
 
 	if (cr == BID_FOUND && fr == BID_FOUND &&
 	    core_len == file_len && memcmp(core_id, file_id, core_len) == 0)
@@ -908,10 +913,13 @@ static void verify_backing(struct rh_target *t, struct backing *b,
 		return;  // data file, both sides agree it is not ELF
 	// Both sides known and different (build-id, or ELF vs not ELF).
 	b->state = BK_MISMATCH;
+	// On no memory the fault messages say "?": not worth failing for.
+	b->core_id = strdup(core_desc);
+	b->file_id = strdup(file_desc);
 	rh_problems_add(&t->problems,
 			"%s is not the file the core mapped as %s (build-id in the core: %s; in the file: %s): "
 			"pages of it that are not in the core will fault; use --sysroot DIR or --exe FILE to point to the original",
-			b->local_path, b->path, b->core_id, b->file_id);
+			b->local_path, b->path, core_desc, file_desc);
 }
 
 /*
@@ -1218,8 +1226,9 @@ struct rh_error *rh_target_core_fault(struct rh_target *t,
 				      "address 0x%" PRIx64 " is in %s, whose pages were not dumped in the core, "
 				      "and %s is not the same file (build-id in the core: %s; in the file: %s): "
 				      "use --sysroot DIR or --exe FILE to point to the original",
-				      addr, m->path, b->local_path, b->core_id,
-				      b->file_id);
+				      addr, m->path, b->local_path,
+				      b->core_id ? b->core_id : "?",
+				      b->file_id ? b->file_id : "?");
 	}
 	case RH_SEG_ANON:
 	default:
@@ -1238,6 +1247,8 @@ void rh_target_core_destroy(struct rh_target *t)
 		if (cs->files[i].map)
 			munmap((void *)cs->files[i].map, cs->files[i].size);
 		free(cs->files[i].local_path);
+		free(cs->files[i].core_id);
+		free(cs->files[i].file_id);
 	}
 	free(cs->files);
 	free(cs->map_file);

@@ -57,7 +57,8 @@ struct rh_mapping {
 	const char *path;
 	/**
 	 * Path of the file this tool opened for it on this machine (sysroot
-	 * and --exe applied), or NULL when it was not found/opened.
+	 * and --exe applied), or NULL when it was not found/opened, or (cores)
+	 * its build-id does not match the core's copy of its ELF headers.
 	 */
 	const char *local_path;
 	/** Permissions as in /proc/PID/maps: bit 0 r, bit 1 w, bit 2 x (0 if unknown). */
@@ -115,8 +116,17 @@ struct rh_error *rh_target_open_core(const char *path,
  * /proc/PID/task (registers through PTRACE_GETREGS when we are the tracer).
  * If /proc/PID/status shows another tracer, nothing is attached.
  *
- * Errors: RH_ERR_NOT_FOUND (no such process), RH_ERR_OS (permission: the
- * message suggests running as root or setting kernel.yama.ptrace_scope).
+ * Errors: RH_ERR_NOT_FOUND (no such process, or a zombie), RH_ERR_OS
+ * (permission: the message suggests running as root or setting
+ * kernel.yama.ptrace_scope), RH_ERR_INVALID_ARGUMENT (pid <= 0, a thread id,
+ * or refheap's own pid), RH_ERR_LIMIT (threads kept appearing).
+ *
+ * The target must be resumed/destroyed by the thread that opened it (ptrace
+ * belongs to the tracing thread).
+ *
+ * Test hook: with REFHEAP_TEST_STALL_MS=N in the environment, it sleeps N ms
+ * right after every thread is stopped, so that a test can SIGKILL refheap
+ * there and check that the target runs on (see live.c).
  */
 struct rh_error *rh_target_open_pid(pid_t pid,
 				    const struct rh_target_options *opts,
