@@ -66,6 +66,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@
 #include "image/image.h"
 #include "target/target.h"
 #include "util/error.h"
+#include "util/u64map.h"
 
 /* Objects/obmalloc.c (pycore_obmalloc.h 3.12+): the same in 3.8-3.13. */
 #define SMALL_REQUEST_THRESHOLD 512
@@ -90,6 +92,7 @@
 
 struct om_layout {
 	size_t ao_size, ao_address, ao_pool_address;
+	size_t ao_ntotalpools;    /* SIZE_MAX when DWARF lacks it */
 	size_t ph_size, ph_count, ph_freeblock, ph_arenaindex, ph_szidx,
 		ph_nextoffset, ph_maxnextoffset;
 	unsigned alignment, shift, nclasses, max_pools;
@@ -118,7 +121,6 @@ struct om_ctx {
 	struct om_layout L;
 	unsigned char *pool_buf;  /* MAX_POOL_SIZE bytes */
 	uint64_t *bitmap;         /* one bit per block of a pool */
-	size_t bitmap_words;
 	struct om_range *ranges;  /* the arenas seen, for the glibc half */
 	size_t nranges, ranges_cap;
 	struct rh_error *err;     /* NO_MEMORY only */
@@ -140,6 +142,12 @@ static inline uint64_t get_u64(const unsigned char *b, size_t off)
 
 /* ------------------------------------------------------------------ */
 /* Layout                                                              */
+
+/* Whether a field of width bytes at off lies inside a struct of size bytes. */
+static bool fits(size_t off, size_t width, size_t size)
+{
+	return off <= size && width <= size - off;
+}
 
 /* Size of a symbol of the interpreter module, 0 if not found. */
 static uint64_t symbol_size(struct rh_py_runtime *rt, const char *name)
@@ -196,12 +204,16 @@ static bool load_layout(struct om_ctx *c)
 	L->ph_szidx = (size_t)PYL(rt, OM_PH_SZIDX);
 	L->ph_nextoffset = (size_t)PYL(rt, OM_PH_NEXTOFFSET);
 	L->ph_maxnextoffset = (size_t)PYL(rt, OM_PH_MAXNEXTOFFSET);
-	// The struct sizes bound every field read from a local copy.
+	L->ao_ntotalpools = PYL_HAS(rt, OM_AO_NTOTALPOOLS) ? (size_t)PYL(rt, OM_AO_NTOTALPOOLS)
+							  : SIZE_MAX;
+	// The struct sizes bound every field read from a local copy (the
+	// answers may come from a cache file: a negative one must fail too).
 	if (L->ao_size < 16 || L->ao_size > 256 || L->ph_size < 32 || L->ph_size > 256 ||
-	    L->ao_address + 8 > L->ao_size || L->ao_pool_address + 8 > L->ao_size ||
-	    L->ph_count + 4 > L->ph_size || L->ph_freeblock + 8 > L->ph_size ||
-	    L->ph_arenaindex + 4 > L->ph_size || L->ph_szidx + 4 > L->ph_size ||
-	    L->ph_nextoffset + 4 > L->ph_size || L->ph_maxnextoffset + 4 > L->ph_size) {
+	    !fits(L->ao_address, 8, L->ao_size) || !fits(L->ao_pool_address, 8, L->ao_size) ||
+	    (L->ao_ntotalpools != SIZE_MAX && !fits(L->ao_ntotalpools, 4, L->ao_size)) ||
+	    !fits(L->ph_count, 4, L->ph_size) || !fits(L->ph_freeblock, 8, L->ph_size) ||
+	    !fits(L->ph_arenaindex, 4, L->ph_size) || !fits(L->ph_szidx, 4, L->ph_size) ||
+	    !fits(L->ph_nextoffset, 4, L->ph_size) || !fits(L->ph_maxnextoffset, 4, L->ph_size)) {
 		rh_problems_add(c->problems,
 				"pymalloc not scanned: implausible struct arena_object / pool_header layout in the DWARF of %s",
 				rt->info.module->name);
@@ -287,8 +299,8 @@ static size_t find_states(struct om_ctx *c, struct om_state **ret)
 			return 0;
 		}
 		bool pointer = PYL(rt, OM_SZ_IS_OBMALLOC) == 8;
-		uint64_t addrs_seen[64];
-		size_t nseen = 0;
+		struct rh_u64map seen;
+		rh_u64map_init(&seen);
 		bool raw_all = PYL_HAS(rt, OM_ST_RAW_BLOCKS);
 		int64_t raw_sum = 0;
 		for (size_t i = 0; i < ninterp; i++) {
@@ -305,15 +317,15 @@ static size_t find_states(struct om_ctx *c, struct om_state **ret)
 			}
 			if (!sa)
 				continue;
-			bool dup = false;
-			for (size_t k = 0; k < nseen; k++)
-				dup = dup || addrs_seen[k] == sa;
 			// Interpreters sharing the main allocator (3.13) point to
 			// the same state: scan it once.
-			if (dup)
+			int r = rh_u64map_insert(&seen, sa, 0, NULL);
+			if (r < 0) {
+				c->err = rh_enomem;
+				break;
+			}
+			if (r == 0)
 				continue;
-			if (nseen < sizeof(addrs_seen) / sizeof(addrs_seen[0]))
-				addrs_seen[nseen++] = sa;
 			struct om_state *s = &states[n];
 			uint32_t maxarenas;
 			if ((err = rh_target_read_u64(c->t, sa + PYL(rt, OM_ST_ARENAS), &s->vector)) ||
@@ -345,6 +357,11 @@ static size_t find_states(struct om_ctx *c, struct om_state **ret)
 			if (!s->vector && !s->maxarenas)
 				continue;
 			n++;
+		}
+		rh_u64map_deinit(&seen);
+		if (c->err) {
+			free(states);
+			return 0;
 		}
 		if (raw_all) {
 			st->raw_allocated_blocks = raw_sum;
@@ -622,8 +639,10 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 }
 
 static void scan_arena(struct om_ctx *c, const struct om_state *s, uint64_t idx,
-		       uint64_t address, uint64_t pool_address)
+		       const unsigned char *ao)
 {
+	uint64_t address = get_u64(ao, c->L.ao_address);
+	uint64_t pool_address = get_u64(ao, c->L.ao_pool_address);
 	struct om_layout *L = &c->L;
 	c->st->arenas++;
 	if (!L->pool_size_settled)
@@ -638,6 +657,17 @@ static void scan_arena(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 				"pymalloc: %s, arena %" PRIu64 " at 0x%" PRIx64 ": pool_address 0x%" PRIx64 " is not a pool boundary inside the arena; arena skipped",
 				s->what, idx, address, pool_address);
 		return;
+	}
+	// new_arena(): ntotalpools is MAX_POOLS_IN_ARENA, or one less when
+	// the arena is not pool-aligned; only that many are ever carved.
+	if (L->ao_ntotalpools != SIZE_MAX) {
+		uint32_t ntotal = get_u32(ao, L->ao_ntotalpools);
+		if (ntotal > L->max_pools || (pool_address - first) / P > ntotal) {
+			rh_problems_add(c->problems,
+					"pymalloc: %s, arena %" PRIu64 " at 0x%" PRIx64 ": ntotalpools %u (at most %u) and %" PRIu64 " pools carved disagree; arena skipped",
+					s->what, idx, address, ntotal, L->max_pools, (pool_address - first) / P);
+			return;
+		}
 	}
 	if (!add_range(c, address, address + L->arena_size))
 		return;
@@ -681,10 +711,9 @@ static void scan_state(struct om_ctx *c, const struct om_state *s)
 		}
 		for (uint64_t j = 0; j < n && !c->stopped && !c->err; j++) {
 			const unsigned char *ao = vec + j * L->ao_size;
-			uint64_t address = get_u64(ao, L->ao_address);
-			if (!address)
+			if (!get_u64(ao, L->ao_address))
 				continue;  // a slot on unused_arena_objects
-			scan_arena(c, s, base + j, address, get_u64(ao, L->ao_pool_address));
+			scan_arena(c, s, base + j, ao);
 		}
 	}
 	free(vec);
@@ -701,8 +730,8 @@ static void pymalloc_scan(struct om_ctx *c)
 		return;
 	}
 	c->pool_buf = malloc(MAX_POOL_SIZE);
-	c->bitmap_words = MAX_POOL_SIZE / 8 / 64 + 1;
-	c->bitmap = malloc(c->bitmap_words * sizeof(uint64_t));
+	// A pool holds at most MAX_POOL_SIZE / 8 blocks (ALIGNMENT >= 8).
+	c->bitmap = malloc((MAX_POOL_SIZE / 8 / 64 + 1) * sizeof(uint64_t));
 	if (!c->pool_buf || !c->bitmap) {
 		c->err = rh_enomem;
 		goto out;

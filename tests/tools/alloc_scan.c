@@ -1,0 +1,269 @@
+/*
+ * alloc_scan: drive the allocator scan (cpython/obmalloc.h) on a core, for
+ * tests/integration/alloc_scan.sh and for looking at a core by hand.
+ *
+ *   alloc_scan [options] (CORE | --pid PID)
+ *     --find ADDR       say whether ADDR lies in a used block, which one and
+ *                       at which offset (repeatable, up to 64)
+ *     --list            print every used block: "block ADDR SIZE SOURCE"
+ *     --classes         print pymalloc blocks per size class: "class SIZE N"
+ *     --symbol NAME     print "symbol NAME ADDR" (any module; for tests that
+ *                       corrupt a copy of the core; repeatable, up to 8)
+ *     --no-libc-symbols find glibc's heaps from the segments alone
+ *     --skip-malloc     pymalloc only
+ *     --skip-pymalloc   malloc only
+ *     --debug-dir DIR   extra debug directory (repeatable, up to 8)
+ *     --cache-dir DIR   layout cache (default: none)
+ *     --pid PID         scan a live process (stopped while it is read)
+ *
+ * Output: "key value" lines (version, the fields of struct
+ * rh_py_alloc_stats, problems N, seconds), "problem: ..." lines, and the
+ * lines the options ask for. Exit status: 0 no problem, 1 problems were
+ * recorded (the scan went on), 2 the core could not be read, 64 usage.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpython/obmalloc.h"
+#include "cpython/runtime.h"
+#include "image/image.h"
+#include "target/target.h"
+#include "util/error.h"
+
+#define MAX_FINDS 64
+#define MAX_DEBUG_DIRS 8
+#define NCLASSES 64
+
+struct find {
+	uint64_t addr;
+	bool found;
+	struct rh_py_block block;
+};
+
+struct scan {
+	bool list;
+	struct find finds[MAX_FINDS];
+	size_t nfinds;
+	uint64_t classes[NCLASSES];  /* pymalloc blocks per size / 16 - 1 */
+	uint64_t by_region[3];
+};
+
+static const char *source_name(const struct rh_py_block *b)
+{
+	if (b->source == RH_BLOCK_PYMALLOC)
+		return "pymalloc";
+	switch (b->region) {
+	case RH_MALLOC_MAIN_ARENA:
+		return "malloc-main";
+	case RH_MALLOC_THREAD_ARENA:
+		return "malloc-thread";
+	case RH_MALLOC_MMAPPED:
+		return "malloc-mmapped";
+	}
+	return "malloc";
+}
+
+static int on_block(void *arg, const struct rh_py_block *b)
+{
+	struct scan *s = arg;
+	if (s->list)
+		printf("block 0x%" PRIx64 " %" PRIu64 " %s\n", b->addr, b->size, source_name(b));
+	if (b->source == RH_BLOCK_PYMALLOC) {
+		uint64_t k = b->size / 16 - 1;
+		if (b->size % 16 == 0 && k < NCLASSES)
+			s->classes[k]++;
+	} else if ((unsigned)b->region < 3) {
+		s->by_region[b->region]++;
+	}
+	for (size_t i = 0; i < s->nfinds; i++) {
+		struct find *f = &s->finds[i];
+		if (f->addr >= b->addr && f->addr - b->addr < b->size) {
+			if (f->found)
+				printf("overlap: 0x%" PRIx64 " lies in two blocks, 0x%" PRIx64 " and 0x%" PRIx64 "\n",
+				       f->addr, f->block.addr, b->addr);
+			f->found = true;
+			f->block = *b;
+		}
+	}
+	return 0;
+}
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "alloc_scan: %s\n"
+		"usage: alloc_scan [--find ADDR]... [--list] [--classes] [--symbol NAME]... [--no-libc-symbols]\n"
+		"                  [--skip-malloc] [--skip-pymalloc] [--debug-dir DIR]... [--cache-dir DIR]\n"
+		"                  (CORE | --pid PID)\n",
+		msg);
+	return 64;
+}
+
+static void print_problems(const struct rh_problems *p)
+{
+	for (size_t i = 0; i < p->count; i++)
+		printf("problem: %s\n", p->messages[i]);
+	if (p->dropped)
+		printf("problem: ... and %zu more\n", p->dropped);
+}
+
+int main(int argc, char **argv)
+{
+	static struct scan s;
+	struct rh_py_alloc_options aopts = { 0 };
+	const char *debug_dirs[MAX_DEBUG_DIRS];
+	size_t ndebug = 0;
+	const char *core = NULL;
+	long pid = 0;
+	bool classes = false;
+	const char *symbols[MAX_DEBUG_DIRS];
+	size_t nsymbols = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--find") == 0 && i + 1 < argc) {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(argv[++i], &end, 0);
+			if (errno || *end || s.nfinds == MAX_FINDS)
+				return usage("--find needs an address (at most 64 of them)");
+			s.finds[s.nfinds++].addr = v;
+		} else if (strcmp(a, "--list") == 0) {
+			s.list = true;
+		} else if (strcmp(a, "--classes") == 0) {
+			classes = true;
+		} else if (strcmp(a, "--symbol") == 0 && i + 1 < argc) {
+			if (nsymbols == MAX_DEBUG_DIRS)
+				return usage("too many --symbol");
+			symbols[nsymbols++] = argv[++i];
+		} else if (strcmp(a, "--no-libc-symbols") == 0) {
+			aopts.no_libc_symbols = true;
+		} else if (strcmp(a, "--skip-malloc") == 0) {
+			aopts.skip_malloc = true;
+		} else if (strcmp(a, "--skip-pymalloc") == 0) {
+			aopts.skip_pymalloc = true;
+		} else if (strcmp(a, "--debug-dir") == 0 && i + 1 < argc) {
+			if (ndebug == MAX_DEBUG_DIRS)
+				return usage("too many --debug-dir");
+			debug_dirs[ndebug++] = argv[++i];
+		} else if (strcmp(a, "--pid") == 0 && i + 1 < argc) {
+			char *end;
+			pid = strtol(argv[++i], &end, 10);
+			if (*end || pid <= 0)
+				return usage("--pid needs a process id");
+		} else if (strcmp(a, "--cache-dir") == 0 && i + 1 < argc) {
+			aopts.cache_dir = argv[++i];
+		} else if (a[0] == '-') {
+			return usage("unknown option or missing argument");
+		} else if (!core) {
+			core = a;
+		} else {
+			return usage("more than one core");
+		}
+	}
+	if (!core == !pid)
+		return usage("give a CORE or --pid PID");
+	char pidname[32];
+	if (pid) {
+		snprintf(pidname, sizeof(pidname), "pid %ld", pid);
+		core = pidname;
+	}
+
+	int status = 2;
+	struct rh_problems problems;
+	rh_problems_init(&problems);
+	struct rh_target *t = NULL;
+	struct rh_image *img = NULL;
+	struct rh_py_runtime *rt = NULL;
+	struct rh_target_options topts = { 0 };
+	struct rh_error *err = pid ? rh_target_open_pid((pid_t)pid, &topts, &t)
+				   : rh_target_open_core(core, &topts, &t);
+	if (err)
+		goto out;
+	struct rh_image_options iopts = { .debug_dirs = debug_dirs, .ndebug_dirs = ndebug };
+	if ((err = rh_image_create(t, &iopts, &img)))
+		goto out;
+	struct rh_py_options popts = { .cache_dir = aopts.cache_dir };
+	if ((err = rh_py_runtime_open(t, img, &popts, &problems, &rt)))
+		goto out;
+	// Problems of opening are not the scan's: show them, count apart.
+	size_t open_problems = rh_problems_total(&problems);
+	print_problems(&problems);
+	rh_problems_deinit(&problems);
+	rh_problems_init(&problems);
+
+	for (size_t i = 0; i < nsymbols; i++) {
+		uint64_t addr;
+		struct rh_error *serr = rh_image_find_symbol(img, NULL, symbols[i], &addr, NULL);
+		if (serr) {
+			printf("symbol %s not found\n", symbols[i]);
+			rh_error_destroy(serr);
+		} else {
+			printf("symbol %s 0x%" PRIx64 "\n", symbols[i], addr);
+		}
+	}
+
+	struct rh_py_alloc_stats st;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = rh_py_alloc_scan(rt, &aopts, &problems, on_block, &s, &st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err)
+		goto out;
+	static const char *const methods[] = { "none", "symbols", "segments" };
+	printf("version %s\n", rh_py_runtime_info(rt)->version);
+	printf("pool_size %" PRIu64 "\n", st.pool_size);
+	printf("arena_size %" PRIu64 "\n", st.arena_size);
+	printf("alignment %u\n", st.alignment);
+	printf("states %u\n", st.states);
+	printf("arenas %" PRIu64 "\n", st.arenas);
+	printf("pools_used %" PRIu64 "\n", st.pools_used);
+	printf("pools_empty %" PRIu64 "\n", st.pools_empty);
+	printf("pymalloc_blocks %" PRIu64 "\n", st.pymalloc_blocks);
+	printf("pymalloc_bytes %" PRIu64 "\n", st.pymalloc_bytes);
+	printf("pool_ref_counts %" PRIu64 "\n", st.pool_ref_counts);
+	printf("raw_allocated_blocks %" PRId64 "\n", st.raw_allocated_blocks);
+	printf("allocated_blocks %" PRId64 "\n", st.allocated_blocks);
+	printf("malloc_method %s\n", methods[st.malloc_method]);
+	printf("malloc_arenas %u\n", st.malloc_arenas);
+	printf("malloc_heaps %u\n", st.malloc_heaps);
+	printf("malloc_chunks %" PRIu64 "\n", st.malloc_chunks);
+	printf("malloc_chunks_main %" PRIu64 "\n", s.by_region[RH_MALLOC_MAIN_ARENA]);
+	printf("malloc_chunks_thread %" PRIu64 "\n", s.by_region[RH_MALLOC_THREAD_ARENA]);
+	printf("malloc_bytes %" PRIu64 "\n", st.malloc_bytes);
+	printf("malloc_cached_free %" PRIu64 "\n", st.malloc_cached_free);
+	printf("mmapped_chunks %" PRIu64 "\n", st.mmapped_chunks);
+	printf("mmapped_bytes %" PRIu64 "\n", st.mmapped_bytes);
+	if (classes)
+		for (unsigned k = 0; k < NCLASSES; k++)
+			if (s.classes[k])
+				printf("class %u %" PRIu64 "\n", (k + 1) * 16, s.classes[k]);
+	for (size_t i = 0; i < s.nfinds; i++) {
+		const struct find *f = &s.finds[i];
+		if (f->found)
+			printf("find 0x%" PRIx64 " in %s block 0x%" PRIx64 " size %" PRIu64 " offset %" PRIu64 "\n",
+			       f->addr, source_name(&f->block), f->block.addr, f->block.size,
+			       f->addr - f->block.addr);
+		else
+			printf("find 0x%" PRIx64 " not in a used block\n", f->addr);
+	}
+	printf("open_problems %zu\n", open_problems);
+	printf("problems %zu\n", rh_problems_total(&problems));
+	print_problems(&problems);
+	printf("seconds %.3f\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	status = rh_problems_total(&problems) ? 1 : 0;
+out:
+	if (err) {
+		fprintf(stderr, "alloc_scan: %s: %s\n", core, err->message);
+		rh_error_destroy(err);
+	}
+	rh_py_runtime_destroy(rt);
+	rh_image_destroy(img);
+	rh_target_destroy(t);
+	rh_problems_deinit(&problems);
+	return status;
+}
