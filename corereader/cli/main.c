@@ -404,6 +404,9 @@ static int cmd_export(int argc, char **argv)
 		}
 		return status;
 	}
+	// Large writes: an export of 10 million objects is gigabytes.
+	static char outbuf[1 << 20];
+	setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
 	rh_report_export_jsonl(out, snap);
 	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
 	if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {

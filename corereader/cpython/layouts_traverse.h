@@ -1,12 +1,410 @@
 /*
  * DWARF queries of cpython/traverse.c, part of the one table of layout_table.h.
  * X(name, kind, type, member, required): kind is one of the short forms
- * S (SIZEOF), O (OFFSET), C (COUNT), BO, BS defined by layout_table.h.
+ * S (SIZEOF), O (OFFSET), C (COUNT), BO, BS defined by layout_table.h, or
+ * RH_LAYOUT_ENUM.
  * Use PYL(rt, name) / PYL_HAS(rt, name) to read an answer.
+ *
+ * None of these is required: a missing member means the version does not
+ * have it (traverse.c skips it, as that version's tp_traverse does), and a
+ * missing struct leaves its objects to the conservative scan.
+ *
+ * Names are T<struct>_<member>, grouped by the CPython file that holds the
+ * tp_traverse function reading them.
  */
 #ifndef RH_CPYTHON_LAYOUTS_TRAVERSE_H
 #define RH_CPYTHON_LAYOUTS_TRAVERSE_H
 
-#define RH_PY_TRAVERSE_LAYOUTS(X)
+#define RH_PY_TRAVERSE_LAYOUTS(X)                                              \
+	/* Include/cpython/object.h: PyTypeObject, PyHeapTypeObject       */   \
+	X(TTP_TRAVERSE, O, "PyTypeObject", "tp_traverse", false)               \
+	X(TTP_DICTOFFSET, O, "PyTypeObject", "tp_dictoffset", false)           \
+	X(TTP_WEAKLISTOFFSET, O, "PyTypeObject", "tp_weaklistoffset", false)   \
+	X(TTP_DICT, O, "PyTypeObject", "tp_dict", false)                       \
+	X(TTP_CACHE, O, "PyTypeObject", "tp_cache", false)                     \
+	X(TTP_MRO, O, "PyTypeObject", "tp_mro", false)                         \
+	X(TTP_BASES, O, "PyTypeObject", "tp_bases", false)                     \
+	X(TTP_SUBCLASSES, O, "PyTypeObject", "tp_subclasses", false)           \
+	X(TTP_WEAKLIST, O, "PyTypeObject", "tp_weaklist", false)               \
+	X(THT_NAME, O, "PyHeapTypeObject", "ht_name", false)                   \
+	X(THT_SLOTS, O, "PyHeapTypeObject", "ht_slots", false)                 \
+	X(THT_QUALNAME, O, "PyHeapTypeObject", "ht_qualname", false)           \
+	X(THT_MODULE, O, "PyHeapTypeObject", "ht_module", false) /* 3.9+ */    \
+	X(TSZ_MEMBERDEF, S, "PyMemberDef", NULL, false)                        \
+	X(TMEMBER_NAME, O, "PyMemberDef", "name", false)                       \
+	X(TMEMBER_TYPE, O, "PyMemberDef", "type", false)                       \
+	X(TMEMBER_OFFSET, O, "PyMemberDef", "offset", false)                   \
+	/* containers                                                     */   \
+	X(TTUPLE_ITEM, O, "PyTupleObject", "ob_item", false)                   \
+	X(TDK_LOOKUP, O, "struct _dictkeysobject", "dk_lookup", false) /* <=3.10 */ \
+	X(TDV_VALID, O, "struct _dictvalues", "valid", false)     /* 3.13+ */  \
+	X(TDV_CAPACITY, O, "struct _dictvalues", "capacity", false) /* 3.13+ */ \
+	X(TSZ_DICTORVALUES, S, "PyDictOrValues", NULL, false)     /* 3.12 */   \
+	X(TSETENTRY_KEY, O, "setentry", "key", false)                          \
+	/* Objects/moduleobject.c                                         */   \
+	X(TMOD_DICT, O, "PyModuleObject", "md_dict", false)                    \
+	X(TMOD_DEF, O, "PyModuleObject", "md_def", false)                      \
+	X(TMOD_STATE, O, "PyModuleObject", "md_state", false)                  \
+	X(TMOD_WEAKLIST, O, "PyModuleObject", "md_weaklist", false)            \
+	X(TMOD_NAME, O, "PyModuleObject", "md_name", false)                    \
+	X(TMODDEF_SIZE, O, "PyModuleDef", "m_size", false)                     \
+	X(TMODDEF_TRAVERSE, O, "PyModuleDef", "m_traverse", false)             \
+	/* module states of the m_traverse functions traverse.c mirrors   */   \
+	X(TSIGNAL_ITIMER_ERROR, O, "_signal_module_state", "itimer_error", false) \
+	X(TSIGNAL_SIGINFO_TYPE, O, "_signal_module_state", "siginfo_type", false) \
+	X(TOPERATOR_ITEMGETTER, O, "_operator_state", "itemgetter_type", false) \
+	X(TOPERATOR_ATTRGETTER, O, "_operator_state", "attrgetter_type", false) \
+	X(TOPERATOR_METHODCALLER, O, "_operator_state", "methodcaller_type", false) \
+	X(TARRAY_ARRAYTYPE, O, "array_state", "ArrayType", false)              \
+	X(TARRAY_ITERTYPE, O, "array_state", "ArrayIterType", false)           \
+	X(TATEXIT_CALLBACKS, O, "atexitmodule_state", "atexit_callbacks", false) \
+	X(TATEXIT_NCALLBACKS, O, "atexitmodule_state", "ncallbacks", false)    \
+	X(TATEXIT_CB_FUNC, O, "atexit_callback", "func", false)                \
+	X(TATEXIT_CB_ARGS, O, "atexit_callback", "args", false)                \
+	X(TATEXIT_CB_KWARGS, O, "atexit_callback", "kwargs", false)            \
+	/* Objects/funcobject.c                                           */   \
+	X(TFUNC_CODE, O, "PyFunctionObject", "func_code", false)               \
+	X(TFUNC_GLOBALS, O, "PyFunctionObject", "func_globals", false)         \
+	X(TFUNC_BUILTINS, O, "PyFunctionObject", "func_builtins", false)       \
+	X(TFUNC_MODULE, O, "PyFunctionObject", "func_module", false)           \
+	X(TFUNC_DEFAULTS, O, "PyFunctionObject", "func_defaults", false)       \
+	X(TFUNC_KWDEFAULTS, O, "PyFunctionObject", "func_kwdefaults", false)   \
+	X(TFUNC_DOC, O, "PyFunctionObject", "func_doc", false)                 \
+	X(TFUNC_NAME, O, "PyFunctionObject", "func_name", false)               \
+	X(TFUNC_DICT, O, "PyFunctionObject", "func_dict", false)               \
+	X(TFUNC_CLOSURE, O, "PyFunctionObject", "func_closure", false)         \
+	X(TFUNC_ANNOTATIONS, O, "PyFunctionObject", "func_annotations", false) \
+	X(TFUNC_QUALNAME, O, "PyFunctionObject", "func_qualname", false)       \
+	X(TFUNC_TYPEPARAMS, O, "PyFunctionObject", "func_typeparams", false)   \
+	X(TFUNC_WEAKLIST, O, "PyFunctionObject", "func_weakreflist", false)    \
+	X(TCM_CALLABLE, O, "classmethod", "cm_callable", false)                \
+	X(TCM_DICT, O, "classmethod", "cm_dict", false)                        \
+	X(TSM_CALLABLE, O, "staticmethod", "sm_callable", false)               \
+	X(TSM_DICT, O, "staticmethod", "sm_dict", false)                       \
+	/* Objects/classobject.c, methodobject.c, cellobject.c            */   \
+	X(TMETHOD_FUNC, O, "PyMethodObject", "im_func", false)                 \
+	X(TMETHOD_SELF, O, "PyMethodObject", "im_self", false)                 \
+	X(TMETHOD_WEAKLIST, O, "PyMethodObject", "im_weakreflist", false)      \
+	X(TIMETHOD_FUNC, O, "PyInstanceMethodObject", "func", false)           \
+	X(TCFUNC_ML, O, "PyCFunctionObject", "m_ml", false)                    \
+	X(TCFUNC_SELF, O, "PyCFunctionObject", "m_self", false)                \
+	X(TCFUNC_MODULE, O, "PyCFunctionObject", "m_module", false)            \
+	X(TCFUNC_WEAKLIST, O, "PyCFunctionObject", "m_weakreflist", false)     \
+	X(TCMETH_CLASS, O, "PyCMethodObject", "mm_class", false)  /* 3.9+ */   \
+	X(TMETHODDEF_FLAGS, O, "PyMethodDef", "ml_flags", false)               \
+	X(TCELL_REF, O, "PyCellObject", "ob_ref", false)                       \
+	/* Objects/descrobject.c                                          */   \
+	X(TDESCR_TYPE, O, "PyDescrObject", "d_type", false)                    \
+	X(TDESCR_NAME, O, "PyDescrObject", "d_name", false)                    \
+	X(TDESCR_QUALNAME, O, "PyDescrObject", "d_qualname", false)            \
+	X(TWRAPPER_DESCR, O, "wrapperobject", "descr", false)                  \
+	X(TWRAPPER_SELF, O, "wrapperobject", "self", false)                    \
+	X(TMAPPROXY_MAPPING, O, "mappingproxyobject", "mapping", false)        \
+	X(TPROP_GET, O, "propertyobject", "prop_get", false)                   \
+	X(TPROP_SET, O, "propertyobject", "prop_set", false)                   \
+	X(TPROP_DEL, O, "propertyobject", "prop_del", false)                   \
+	X(TPROP_DOC, O, "propertyobject", "prop_doc", false)                   \
+	X(TPROP_NAME, O, "propertyobject", "prop_name", false)   /* 3.10+ */   \
+	/* Objects/namespaceobject.c, sliceobject.c, traceback.c, weakrefs */  \
+	X(TNS_DICT, O, "_PyNamespaceObject", "ns_dict", false)                 \
+	X(TSLICE_START, O, "PySliceObject", "start", false)                    \
+	X(TSLICE_STOP, O, "PySliceObject", "stop", false)                      \
+	X(TSLICE_STEP, O, "PySliceObject", "step", false)                      \
+	X(TTB_NEXT, O, "PyTracebackObject", "tb_next", false)                  \
+	X(TTB_FRAME, O, "PyTracebackObject", "tb_frame", false)                \
+	X(TWR_OBJECT, O, "PyWeakReference", "wr_object", false)                \
+	X(TWR_CALLBACK, O, "PyWeakReference", "wr_callback", false)            \
+	X(TRANGE_START, O, "rangeobject", "start", false)                      \
+	X(TRANGE_STOP, O, "rangeobject", "stop", false)                        \
+	X(TRANGE_STEP, O, "rangeobject", "step", false)                        \
+	X(TRANGE_LENGTH, O, "rangeobject", "length", false)                    \
+	X(TLRANGEIT_START, O, "longrangeiterobject", "start", false)           \
+	X(TLRANGEIT_STEP, O, "longrangeiterobject", "step", false)             \
+	X(TLRANGEIT_LEN, O, "longrangeiterobject", "len", false)               \
+	/* Objects/typeobject.c super, enumobject.c, bltinmodule.c, iterobject.c */ \
+	X(TSUPER_TYPE, O, "superobject", "type", false)                        \
+	X(TSUPER_OBJ, O, "superobject", "obj", false)                          \
+	X(TSUPER_OBJ_TYPE, O, "superobject", "obj_type", false)                \
+	X(TENUM_SIT, O, "enumobject", "en_sit", false)                         \
+	X(TENUM_RESULT, O, "enumobject", "en_result", false)                   \
+	X(TENUM_LONGINDEX, O, "enumobject", "en_longindex", false)             \
+	X(TREVERSED_SEQ, O, "reversedobject", "seq", false)                    \
+	X(TZIP_ITTUPLE, O, "zipobject", "ittuple", false)                      \
+	X(TZIP_RESULT, O, "zipobject", "result", false)                        \
+	X(TMAP_ITERS, O, "mapobject", "iters", false)                          \
+	X(TMAP_FUNC, O, "mapobject", "func", false)                            \
+	X(TFILTER_FUNC, O, "filterobject", "func", false)                      \
+	X(TFILTER_IT, O, "filterobject", "it", false)                          \
+	X(TSEQITER_SEQ, O, "seqiterobject", "it_seq", false)                   \
+	X(TCALLITER_CALLABLE, O, "calliterobject", "it_callable", false)       \
+	X(TCALLITER_SENTINEL, O, "calliterobject", "it_sentinel", false)       \
+	X(TLISTITER_SEQ, O, "listiterobject", "it_seq", false)                 \
+	X(TLISTITER_SEQ2, O, "_PyListIterObject", "it_seq", false) /* 3.13 */  \
+	X(TLISTREVITER_SEQ, O, "listreviterobject", "it_seq", false)           \
+	X(TTUPLEITER_SEQ, O, "tupleiterobject", "it_seq", false)               \
+	X(TTUPLEITER_SEQ2, O, "_PyTupleIterObject", "it_seq", false) /* 3.12+ */ \
+	X(TSETITER_SET, O, "setiterobject", "si_set", false)                   \
+	X(TDICTITER_DICT, O, "dictiterobject", "di_dict", false)               \
+	X(TDICTITER_RESULT, O, "dictiterobject", "di_result", false)           \
+	X(TDICTVIEW_DICT, O, "_PyDictViewObject", "dv_dict", false)            \
+	X(TSTRITER_SEQ, O, "striterobject", "it_seq", false)                   \
+	X(TBAITER_SEQ, O, "bytesiterobject", "it_seq", false)                  \
+	X(TUNIITER_SEQ, O, "unicodeiterobject", "it_seq", false)               \
+	X(TMEMORY_MBUF, O, "PyMemoryViewObject", "mbuf", false)                \
+	X(TMEMORY_WEAKLIST, O, "PyMemoryViewObject", "weakreflist", false)     \
+	X(TMBUF_OBJ, O, "_PyManagedBufferObject", "master.obj", false)         \
+	X(TGA_ORIGIN, O, "gaobject", "origin", false)            /* 3.9+ */    \
+	X(TGA_ARGS, O, "gaobject", "args", false)                              \
+	X(TGA_PARAMETERS, O, "gaobject", "parameters", false)                  \
+	X(TUNION_ARGS, O, "unionobject", "args", false)          /* 3.10+ */   \
+	X(TUNION_PARAMETERS, O, "unionobject", "parameters", false)            \
+	/* Objects/odictobject.c                                          */   \
+	X(TODICT_FIRST, O, "PyODictObject", "od_first", false)                 \
+	X(TODICT_INST_DICT, O, "PyODictObject", "od_inst_dict", false)         \
+	X(TODICT_WEAKLIST, O, "PyODictObject", "od_weakreflist", false)        \
+	X(TODICT_FAST_NODES_SIZE, O, "PyODictObject", "od_fast_nodes_size", false) \
+	X(TODICTNODE_KEY, O, "struct _odictnode", "key", false)                \
+	X(TODICTNODE_NEXT, O, "struct _odictnode", "next", false)              \
+	X(TODICTITER_ODICT, O, "odictiterobject", "di_odict", false)           \
+	X(TODICTITER_CURRENT, O, "odictiterobject", "di_current", false)       \
+	X(TODICTITER_RESULT, O, "odictiterobject", "di_result", false)         \
+	/* Objects/genobject.c                                            */   \
+	X(TGEN_FRAME, O, "PyGenObject", "gi_frame", false)        /* <=3.10 */ \
+	X(TGEN_CODE, O, "PyGenObject", "gi_code", false)          /* <=3.11 */ \
+	X(TGEN_NAME, O, "PyGenObject", "gi_name", false)                       \
+	X(TGEN_QUALNAME, O, "PyGenObject", "gi_qualname", false)               \
+	X(TGEN_WEAKLIST, O, "PyGenObject", "gi_weakreflist", false)            \
+	X(TGEN_EXC_TYPE, O, "PyGenObject", "gi_exc_state.exc_type", false)     \
+	X(TGEN_EXC_VALUE, O, "PyGenObject", "gi_exc_state.exc_value", false)   \
+	X(TGEN_EXC_TB, O, "PyGenObject", "gi_exc_state.exc_traceback", false)  \
+	X(TGEN_ORIGIN, O, "PyGenObject", "gi_origin_or_finalizer", false)      \
+	X(TGEN_FRAME_STATE, O, "PyGenObject", "gi_frame_state", false) /* 3.11+ */ \
+	X(TGEN_IFRAME, O, "PyGenObject", "gi_iframe", false)      /* 3.11+ */  \
+	X(TCORO_ORIGIN, O, "PyCoroObject", "cr_origin", false)    /* <=3.10 */ \
+	X(TAGEN_FINALIZER, O, "PyAsyncGenObject", "ag_finalizer", false) /* <=3.10 */ \
+	X(TAGEN_ORIGIN_OR_FIN, O, "PyAsyncGenObject", "ag_origin_or_finalizer", false) \
+	X(TFRAME_CLEARED, RH_LAYOUT_ENUM, "enum _framestate", "FRAME_CLEARED", false) \
+	X(TASEND_GEN, O, "PyAsyncGenASend", "ags_gen", false)                  \
+	X(TASEND_SENDVAL, O, "PyAsyncGenASend", "ags_sendval", false)          \
+	X(TATHROW_GEN, O, "PyAsyncGenAThrow", "agt_gen", false)                \
+	X(TATHROW_ARGS, O, "PyAsyncGenAThrow", "agt_args", false)              \
+	X(TAWRAPPED_VAL, O, "_PyAsyncGenWrappedValue", "agw_val", false)       \
+	X(TCORO_WRAPPER_CORO, O, "PyCoroWrapper", "cw_coroutine", false)       \
+	/* Objects/frameobject.c, Python/frame.c                          */   \
+	X(TFRAME_BACK, O, "PyFrameObject", "f_back", false)                    \
+	X(TFRAME_CODE, O, "PyFrameObject", "f_code", false)       /* <=3.10 */ \
+	X(TFRAME_BUILTINS, O, "PyFrameObject", "f_builtins", false)            \
+	X(TFRAME_GLOBALS, O, "PyFrameObject", "f_globals", false)              \
+	X(TFRAME_LOCALS, O, "PyFrameObject", "f_locals", false)                \
+	X(TFRAME_TRACE, O, "PyFrameObject", "f_trace", false)                  \
+	X(TFRAME_VALUESTACK, O, "PyFrameObject", "f_valuestack", false)        \
+	X(TFRAME_STACKTOP, O, "PyFrameObject", "f_stacktop", false) /* 3.8-3.9 */ \
+	X(TFRAME_STACKDEPTH, O, "PyFrameObject", "f_stackdepth", false) /* 3.10 */ \
+	X(TFRAME_LOCALSPLUS, O, "PyFrameObject", "f_localsplus", false)        \
+	X(TFRAME_FRAME, O, "PyFrameObject", "f_frame", false)     /* 3.11+ */  \
+	X(TFRAME_EXTRA_LOCALS, O, "PyFrameObject", "f_extra_locals", false) /* 3.13 */ \
+	X(TFRAME_LOCALS_CACHE, O, "PyFrameObject", "f_locals_cache", false)    \
+	X(TIF_FUNC, O, "struct _PyInterpreterFrame", "f_func", false) /* 3.11 */ \
+	X(TIF_FUNCOBJ, O, "struct _PyInterpreterFrame", "f_funcobj", false)    \
+	X(TIF_CODE, O, "struct _PyInterpreterFrame", "f_code", false)          \
+	X(TIF_EXECUTABLE, O, "struct _PyInterpreterFrame", "f_executable", false) \
+	X(TIF_LOCALS, O, "struct _PyInterpreterFrame", "f_locals", false)      \
+	X(TIF_FRAME_OBJ, O, "struct _PyInterpreterFrame", "frame_obj", false)  \
+	X(TIF_STACKTOP, O, "struct _PyInterpreterFrame", "stacktop", false)    \
+	X(TIF_OWNER, O, "struct _PyInterpreterFrame", "owner", false)          \
+	X(TIF_LOCALSPLUS, O, "struct _PyInterpreterFrame", "localsplus", false) \
+	X(TOWNED_BY_FRAME_OBJECT, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_FRAME_OBJECT", false) \
+	/* Objects/codeobject.c (not GC: owned references only)           */   \
+	X(TCO_CONSTS, O, "PyCodeObject", "co_consts", false)                   \
+	X(TCO_NAMES, O, "PyCodeObject", "co_names", false)                     \
+	X(TCO_CODE, O, "PyCodeObject", "co_code", false)          /* <=3.10 */ \
+	X(TCO_VARNAMES, O, "PyCodeObject", "co_varnames", false)  /* <=3.10 */ \
+	X(TCO_FREEVARS, O, "PyCodeObject", "co_freevars", false)               \
+	X(TCO_CELLVARS, O, "PyCodeObject", "co_cellvars", false)               \
+	X(TCO_LOCALSPLUSNAMES, O, "PyCodeObject", "co_localsplusnames", false) \
+	X(TCO_LOCALSPLUSKINDS, O, "PyCodeObject", "co_localspluskinds", false) \
+	X(TCO_FILENAME, O, "PyCodeObject", "co_filename", false)               \
+	X(TCO_NAME, O, "PyCodeObject", "co_name", false)                       \
+	X(TCO_QUALNAME, O, "PyCodeObject", "co_qualname", false)               \
+	X(TCO_LNOTAB, O, "PyCodeObject", "co_lnotab", false)                   \
+	X(TCO_LINETABLE, O, "PyCodeObject", "co_linetable", false)             \
+	X(TCO_EXCEPTIONTABLE, O, "PyCodeObject", "co_exceptiontable", false)   \
+	X(TCO_ZOMBIEFRAME, O, "PyCodeObject", "co_zombieframe", false)         \
+	X(TCO_WEAKLIST, O, "PyCodeObject", "co_weakreflist", false)            \
+	/* Objects/exceptions.c                                           */   \
+	X(TEXC_DICT, O, "PyBaseExceptionObject", "dict", false)                \
+	X(TEXC_ARGS, O, "PyBaseExceptionObject", "args", false)                \
+	X(TEXC_NOTES, O, "PyBaseExceptionObject", "notes", false) /* 3.11+ */  \
+	X(TEXC_TRACEBACK, O, "PyBaseExceptionObject", "traceback", false)      \
+	X(TEXC_CONTEXT, O, "PyBaseExceptionObject", "context", false)          \
+	X(TEXC_CAUSE, O, "PyBaseExceptionObject", "cause", false)              \
+	X(TSYNERR_MSG, O, "PySyntaxErrorObject", "msg", false)                 \
+	X(TSYNERR_FILENAME, O, "PySyntaxErrorObject", "filename", false)       \
+	X(TSYNERR_LINENO, O, "PySyntaxErrorObject", "lineno", false)           \
+	X(TSYNERR_OFFSET, O, "PySyntaxErrorObject", "offset", false)           \
+	X(TSYNERR_END_LINENO, O, "PySyntaxErrorObject", "end_lineno", false)   \
+	X(TSYNERR_END_OFFSET, O, "PySyntaxErrorObject", "end_offset", false)   \
+	X(TSYNERR_TEXT, O, "PySyntaxErrorObject", "text", false)               \
+	X(TSYNERR_PFAL, O, "PySyntaxErrorObject", "print_file_and_line", false) \
+	X(TIMPERR_MSG, O, "PyImportErrorObject", "msg", false)                 \
+	X(TIMPERR_NAME, O, "PyImportErrorObject", "name", false)               \
+	X(TIMPERR_PATH, O, "PyImportErrorObject", "path", false)               \
+	X(TIMPERR_NAME_FROM, O, "PyImportErrorObject", "name_from", false)     \
+	X(TOSERR_ERRNO, O, "PyOSErrorObject", "myerrno", false)                \
+	X(TOSERR_STRERROR, O, "PyOSErrorObject", "strerror", false)            \
+	X(TOSERR_FILENAME, O, "PyOSErrorObject", "filename", false)            \
+	X(TOSERR_FILENAME2, O, "PyOSErrorObject", "filename2", false)          \
+	X(TSYSEXIT_CODE, O, "PySystemExitObject", "code", false)               \
+	X(TSTOPITER_VALUE, O, "PyStopIterationObject", "value", false)         \
+	X(TUNIERR_ENCODING, O, "PyUnicodeErrorObject", "encoding", false)      \
+	X(TUNIERR_OBJECT, O, "PyUnicodeErrorObject", "object", false)          \
+	X(TUNIERR_REASON, O, "PyUnicodeErrorObject", "reason", false)          \
+	X(TATTRERR_OBJ, O, "PyAttributeErrorObject", "obj", false) /* 3.10+ */ \
+	X(TATTRERR_NAME, O, "PyAttributeErrorObject", "name", false)           \
+	X(TNAMEERR_NAME, O, "PyNameErrorObject", "name", false)   /* 3.10+ */  \
+	X(TEXCGROUP_MSG, O, "PyBaseExceptionGroupObject", "msg", false) /* 3.11+ */ \
+	X(TEXCGROUP_EXCS, O, "PyBaseExceptionGroupObject", "excs", false)      \
+	/* Python/context.c, Python/hamt.c                                */   \
+	X(TCTX_PREV, O, "PyContext", "ctx_prev", false)                        \
+	X(TCTX_VARS, O, "PyContext", "ctx_vars", false)                        \
+	X(TCTXVAR_NAME, O, "PyContextVar", "var_name", false)                  \
+	X(TCTXVAR_DEFAULT, O, "PyContextVar", "var_default", false)            \
+	X(TCTXVAR_CACHED, O, "PyContextVar", "var_cached", false)              \
+	X(TTOKEN_CTX, O, "PyContextToken", "tok_ctx", false)                   \
+	X(TTOKEN_VAR, O, "PyContextToken", "tok_var", false)                   \
+	X(TTOKEN_OLDVAL, O, "PyContextToken", "tok_oldval", false)             \
+	X(THAMT_ROOT, O, "PyHamtObject", "h_root", false)                      \
+	X(THAMT_BITMAP_ARRAY, O, "PyHamtNode_Bitmap", "b_array", false)        \
+	X(THAMT_ARRAY_ARRAY, O, "PyHamtNode_Array", "a_array", false)          \
+	X(THAMT_ARRAY_COUNT, C, "PyHamtNode_Array", "a_array", false)          \
+	X(THAMT_COLL_ARRAY, O, "PyHamtNode_Collision", "c_array", false)       \
+	/* Modules/_collectionsmodule.c                                   */   \
+	X(TDEQUE_LEFTBLOCK, O, "dequeobject", "leftblock", false)              \
+	X(TDEQUE_RIGHTBLOCK, O, "dequeobject", "rightblock", false)            \
+	X(TDEQUE_LEFTINDEX, O, "dequeobject", "leftindex", false)              \
+	X(TDEQUE_RIGHTINDEX, O, "dequeobject", "rightindex", false)            \
+	X(TDEQUE_WEAKLIST, O, "dequeobject", "weakreflist", false)             \
+	X(TBLOCK_DATA, O, "struct BLOCK", "data", false)                       \
+	X(TBLOCK_LEN, C, "struct BLOCK", "data", false)                        \
+	X(TBLOCK_RIGHTLINK, O, "struct BLOCK", "rightlink", false)             \
+	X(TDEQUEITER_DEQUE, O, "dequeiterobject", "deque", false)              \
+	X(TDEFDICT_FACTORY, O, "defdictobject", "default_factory", false)      \
+	X(TTUPLEGETTER_DOC, O, "_tuplegetterobject", "doc", false)             \
+	/* Modules/_functoolsmodule.c                                     */   \
+	X(TPARTIAL_FN, O, "partialobject", "fn", false)                        \
+	X(TPARTIAL_ARGS, O, "partialobject", "args", false)                    \
+	X(TPARTIAL_KW, O, "partialobject", "kw", false)                        \
+	X(TPARTIAL_DICT, O, "partialobject", "dict", false)                    \
+	X(TPARTIAL_WEAKLIST, O, "partialobject", "weakreflist", false)         \
+	X(TKEYOBJ_CMP, O, "keyobject", "cmp", false)                           \
+	X(TKEYOBJ_OBJECT, O, "keyobject", "object", false)                     \
+	X(TLRU_ROOT_NEXT, O, "lru_cache_object", "root.next", false)           \
+	X(TLRU_CACHE, O, "lru_cache_object", "cache", false)                   \
+	X(TLRU_FUNC, O, "lru_cache_object", "func", false)                     \
+	X(TLRU_KWD_MARK, O, "lru_cache_object", "kwd_mark", false)             \
+	X(TLRU_ELEM_TYPE, O, "lru_cache_object", "lru_list_elem_type", false)  \
+	X(TLRU_INFO_TYPE, O, "lru_cache_object", "cache_info_type", false)     \
+	X(TLRU_DICT, O, "lru_cache_object", "dict", false)                     \
+	X(TLRU_WEAKLIST, O, "lru_cache_object", "weakreflist", false)          \
+	X(TLRU_ELEM_NEXT, O, "lru_list_elem", "next", false)                   \
+	X(TLRU_ELEM_KEY, O, "lru_list_elem", "key", false)                     \
+	X(TLRU_ELEM_RESULT, O, "lru_list_elem", "result", false)               \
+	/* Modules/_abc.c, _operator.c, itertoolsmodule.c                 */   \
+	X(TABC_REGISTRY, O, "_abc_data", "_abc_registry", false)               \
+	X(TABC_CACHE, O, "_abc_data", "_abc_cache", false)                     \
+	X(TABC_NEG_CACHE, O, "_abc_data", "_abc_negative_cache", false)        \
+	X(TITEMGETTER_ITEM, O, "itemgetterobject", "item", false)              \
+	X(TATTRGETTER_ATTR, O, "attrgetterobject", "attr", false)              \
+	X(TMCALLER_NAME, O, "methodcallerobject", "name", false)               \
+	X(TMCALLER_ARGS, O, "methodcallerobject", "args", false)               \
+	X(TMCALLER_KWDS, O, "methodcallerobject", "kwds", false)               \
+	X(TMCALLER_XARGS, O, "methodcallerobject", "xargs", false) /* 3.13 */  \
+	X(TCOUNT_LONG_CNT, O, "countobject", "long_cnt", false)                \
+	X(TCOUNT_LONG_STEP, O, "countobject", "long_step", false)              \
+	X(TCYCLE_IT, O, "cycleobject", "it", false)                            \
+	X(TCYCLE_SAVED, O, "cycleobject", "saved", false)                      \
+	X(TCHAIN_SOURCE, O, "chainobject", "source", false)                    \
+	X(TCHAIN_ACTIVE, O, "chainobject", "active", false)                    \
+	X(TISLICE_IT, O, "isliceobject", "it", false)                          \
+	X(TGROUPBY_IT, O, "groupbyobject", "it", false)                        \
+	X(TGROUPBY_KEYFUNC, O, "groupbyobject", "keyfunc", false)              \
+	X(TGROUPBY_TGTKEY, O, "groupbyobject", "tgtkey", false)                \
+	X(TGROUPBY_CURRKEY, O, "groupbyobject", "currkey", false)              \
+	X(TGROUPBY_CURRVALUE, O, "groupbyobject", "currvalue", false)          \
+	X(TGROUPER_PARENT, O, "_grouperobject", "parent", false)               \
+	X(TGROUPER_TGTKEY, O, "_grouperobject", "tgtkey", false)               \
+	X(TTEE_DATAOBJ, O, "teeobject", "dataobj", false)                      \
+	X(TTEEDATA_IT, O, "teedataobject", "it", false)                        \
+	X(TTEEDATA_NUMREAD, O, "teedataobject", "numread", false)              \
+	X(TTEEDATA_NEXTLINK, O, "teedataobject", "nextlink", false)            \
+	X(TTEEDATA_VALUES, O, "teedataobject", "values", false)                \
+	X(TTEEDATA_NVALUES, C, "teedataobject", "values", false)               \
+	X(TPRODUCT_POOLS, O, "productobject", "pools", false)                  \
+	X(TPRODUCT_RESULT, O, "productobject", "result", false)                \
+	X(TREPEAT_ELEMENT, O, "repeatobject", "element", false)                \
+	X(TACCUM_BINOP, O, "accumulateobject", "binop", false)                 \
+	X(TACCUM_IT, O, "accumulateobject", "it", false)                       \
+	X(TACCUM_TOTAL, O, "accumulateobject", "total", false)                 \
+	X(TACCUM_INITIAL, O, "accumulateobject", "initial", false)             \
+	X(TSTARMAP_FUNC, O, "starmapobject", "func", false)                    \
+	X(TSTARMAP_IT, O, "starmapobject", "it", false)                        \
+	X(TZIPLONG_ITTUPLE, O, "ziplongestobject", "ittuple", false)           \
+	X(TZIPLONG_RESULT, O, "ziplongestobject", "result", false)             \
+	X(TZIPLONG_FILLVALUE, O, "ziplongestobject", "fillvalue", false)       \
+	X(TCOMB_POOL, O, "combinationsobject", "pool", false)                  \
+	X(TCOMB_RESULT, O, "combinationsobject", "result", false)              \
+	X(TCWR_POOL, O, "cwrobject", "pool", false)                            \
+	X(TCWR_RESULT, O, "cwrobject", "result", false)                        \
+	X(TPERM_POOL, O, "permutationsobject", "pool", false)                  \
+	X(TPERM_RESULT, O, "permutationsobject", "result", false)              \
+	X(TCOMPRESS_DATA, O, "compressobject", "data", false)                  \
+	X(TCOMPRESS_SELECTORS, O, "compressobject", "selectors", false)        \
+	X(TDROPWHILE_FUNC, O, "dropwhileobject", "func", false)                \
+	X(TDROPWHILE_IT, O, "dropwhileobject", "it", false)                    \
+	X(TTAKEWHILE_FUNC, O, "takewhileobject", "func", false)                \
+	X(TTAKEWHILE_IT, O, "takewhileobject", "it", false)                    \
+	X(TFILTERFALSE_FUNC, O, "filterfalseobject", "func", false)            \
+	X(TFILTERFALSE_IT, O, "filterfalseobject", "it", false)                \
+	X(TPAIRWISE_IT, O, "pairwiseobject", "it", false)      /* 3.10+ */     \
+	X(TPAIRWISE_OLD, O, "pairwiseobject", "old", false)                    \
+	X(TPAIRWISE_RESULT, O, "pairwiseobject", "result", false) /* 3.13 */   \
+	X(TBATCHED_IT, O, "batchedobject", "it", false)        /* 3.12+ */     \
+	/* Modules/_sre.c (_sre/sre.c 3.11+)                              */   \
+	X(TPATTERN_GROUPINDEX, O, "PatternObject", "groupindex", false)        \
+	X(TPATTERN_INDEXGROUP, O, "PatternObject", "indexgroup", false)        \
+	X(TPATTERN_PATTERN, O, "PatternObject", "pattern", false)              \
+	X(TMATCH_STRING, O, "MatchObject", "string", false)                    \
+	X(TMATCH_REGS, O, "MatchObject", "regs", false)                        \
+	X(TMATCH_PATTERN, O, "MatchObject", "pattern", false)                  \
+	X(TSCANNER_PATTERN, O, "ScannerObject", "pattern", false)              \
+	/* Modules/_io                                                    */   \
+	X(TFILEIO_DICT, O, "fileio", "dict", false)                            \
+	X(TIOBASE_DICT, O, "iobase", "dict", false)                            \
+	X(TBUFFERED_RAW, O, "buffered", "raw", false)                          \
+	X(TBUFFERED_DICT, O, "buffered", "dict", false)                        \
+	X(TRWPAIR_READER, O, "rwpair", "reader", false)                        \
+	X(TRWPAIR_WRITER, O, "rwpair", "writer", false)                        \
+	X(TRWPAIR_DICT, O, "rwpair", "dict", false)                            \
+	X(TTEXTIO_BUFFER, O, "textio", "buffer", false)                        \
+	X(TTEXTIO_ENCODING, O, "textio", "encoding", false)                    \
+	X(TTEXTIO_ENCODER, O, "textio", "encoder", false)                      \
+	X(TTEXTIO_DECODER, O, "textio", "decoder", false)                      \
+	X(TTEXTIO_READNL, O, "textio", "readnl", false)                        \
+	X(TTEXTIO_DECODED_CHARS, O, "textio", "decoded_chars", false)          \
+	X(TTEXTIO_PENDING_BYTES, O, "textio", "pending_bytes", false)          \
+	X(TTEXTIO_SNAPSHOT, O, "textio", "snapshot", false)                    \
+	X(TTEXTIO_ERRORS, O, "textio", "errors", false)                        \
+	X(TTEXTIO_RAW, O, "textio", "raw", false)                              \
+	X(TTEXTIO_DICT, O, "textio", "dict", false)                            \
+	X(TSTRINGIO_READNL, O, "stringio", "readnl", false)                    \
+	X(TSTRINGIO_WRITENL, O, "stringio", "writenl", false)                  \
+	X(TSTRINGIO_DECODER, O, "stringio", "decoder", false)                  \
+	X(TSTRINGIO_DICT, O, "stringio", "dict", false)                        \
+	X(TBYTESIO_DICT, O, "bytesio", "dict", false)                          \
+	X(TBYTESIO_BUF, O, "bytesio", "buf", false)                            \
+	X(TNLDECODER_DECODER, O, "nldecoder_object", "decoder", false)         \
+	X(TNLDECODER_ERRORS, O, "nldecoder_object", "errors", false)          \
+	/* built-in extension modules (Debian): _struct, array            */   \
+	X(TSTRUCT_FORMAT, O, "PyStructObject", "s_format", false)
 
 #endif /* RH_CPYTHON_LAYOUTS_TRAVERSE_H */

@@ -72,7 +72,13 @@ struct rh_py_runtime {
 	uint64_t max_objects;
 	/* &PyType_Type, to recognise type objects; 0 if not found */
 	uint64_t type_type;
+	/* bound on a plausible refcount: one per word the target could hold */
+	uint64_t max_refcnt;
+	/* type addresses checked by rh_py_object_plausible: 1 valid, 2 not */
+	struct rh_u64map type_checked;
 	struct rh_problems *problems;
+	/* traverse.c's tables, built on the first rh_py_referents() call */
+	struct py_traverse *traverse;
 };
 
 #define PYL(rt, name) ((rt)->L[PYL_##name].value)
@@ -101,5 +107,9 @@ const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr);
  */
 uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 			uint64_t addr);
+
+struct py_traverse;
+/** Free traverse.c's tables (accepts NULL). */
+void py_traverse_destroy(struct py_traverse *tv);
 
 #endif /* RH_CPYTHON_PY_INTERNAL_H */

@@ -22,6 +22,7 @@
 
 #include "cpython/gclist.h"
 #include "cpython/py_internal.h"
+#include "cpython/pyread.h"
 #include "cpython/runtime.h"
 #include "dwarf/layouts.h"
 #include "image/image.h"
@@ -57,7 +58,9 @@ void rh_py_runtime_destroy(struct rh_py_runtime *rt)
 		free(rt->interps[i].threads);
 	free(rt->interps);
 	free(rt->types);
+	py_traverse_destroy(rt->traverse);
 	rh_u64map_deinit(&rt->type_index);
+	rh_u64map_deinit(&rt->type_checked);
 	rh_arena_deinit(&rt->arena);
 	free(rt);
 }
@@ -205,147 +208,7 @@ static struct rh_error *resolve_layouts(struct rh_py_runtime *rt,
 }
 
 /* ------------------------------------------------------------------ */
-/* Reading strings and dicts (for sys.version)                          */
-
-/*
- * Read a str object as UTF-8 into buf (NUL-terminated, truncated to max-1).
- * Only compact strings (every string created by 3.3+ except legacy ones)
- * are read: PyASCIIObject.state says compact/ascii/kind
- * (Include/cpython/unicodeobject.h); ASCII data follows PyASCIIObject,
- * other kinds follow PyCompactUnicodeObject.
- */
-static struct rh_error *read_str(struct rh_py_runtime *rt, uint64_t addr,
-				 char *buf, size_t max)
-{
-	unsigned char hdr[128];
-	size_t hlen = (size_t)PYL(rt, SZ_ASCII);
-	if (hlen > sizeof(hdr) || max == 0)
-		return RH_BAD_DATA(addr, "implausible PyASCIIObject size");
-	struct rh_error *err = rh_target_read(rt->target, addr, hdr, hlen);
-	if (err)
-		return err;
-	int64_t len = (int64_t)py_get_u64(hdr, PYL(rt, STR_LENGTH));
-	int64_t kbit = PYL(rt, STR_STATE_KIND_BITS);
-	int64_t kwidth = PYL(rt, STR_STATE_KIND_WIDTH);
-	int64_t cbit = PYL(rt, STR_STATE_COMPACT_BITS);
-	int64_t abit = PYL(rt, STR_STATE_ASCII_BITS);
-	if (kbit < 0 || cbit < 0 || abit < 0 || kwidth <= 0 || kwidth > 8 ||
-	    kbit / 8 + 2 > (int64_t)hlen || cbit / 8 >= (int64_t)hlen ||
-	    abit / 8 >= (int64_t)hlen)
-		return RH_BAD_DATA(addr, "implausible PyASCIIObject.state layout");
-	unsigned kind = (unsigned)(((hdr[kbit / 8] | hdr[kbit / 8 + 1] << 8) >>
-				    (kbit % 8)) & ((1u << kwidth) - 1));
-	bool compact = (hdr[cbit / 8] >> (cbit % 8)) & 1;
-	bool ascii = (hdr[abit / 8] >> (abit % 8)) & 1;
-	if (len < 0 || !compact || (kind != 1 && kind != 2 && kind != 4))
-		return RH_BAD_DATA(addr, "str at 0x%" PRIx64 " is not a compact string", addr);
-	uint64_t data = addr + (uint64_t)(ascii ? PYL(rt, SZ_ASCII)
-						: PYL(rt, SZ_COMPACT_UNICODE));
-	size_t out = 0;
-	for (int64_t i = 0; i < len && out + 4 < max; i++) {
-		uint32_t cp = 0;
-		err = rh_target_read(rt->target, data + (uint64_t)i * kind, &cp, kind);
-		if (err)
-			return err;
-		if (cp < 0x80) {
-			buf[out++] = (char)cp;
-		} else if (cp < 0x800) {
-			buf[out++] = (char)(0xc0 | cp >> 6);
-			buf[out++] = (char)(0x80 | (cp & 0x3f));
-		} else if (cp < 0x10000) {
-			buf[out++] = (char)(0xe0 | cp >> 12);
-			buf[out++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			buf[out++] = (char)(0x80 | (cp & 0x3f));
-		} else {
-			buf[out++] = (char)(0xf0 | ((cp >> 18) & 7));
-			buf[out++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			buf[out++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			buf[out++] = (char)(0x80 | (cp & 0x3f));
-		}
-	}
-	buf[out] = '\0';
-	return NULL;
-}
-
-/*
- * Find the value of str key `name` in a dict with a combined table.
- * Mirrors the entry layout of Objects/dictobject.c: 3.8-3.10 keep dk_size
- * and PyDictKeyEntry {hash, key, value} after indices of 1/2/4/8 bytes;
- * 3.11+ keep dk_log2_size / dk_log2_index_bytes and, for dk_kind != GENERAL,
- * PyDictUnicodeEntry {key, value}.
- */
-static struct rh_error *dict_find_str(struct rh_py_runtime *rt, uint64_t dict,
-				      const char *name, uint64_t *value_ret)
-{
-	struct rh_target *t = rt->target;
-	uint64_t keys, values;
-	struct rh_error *err;
-	if ((err = rh_target_read_u64(t, dict + PYL(rt, DICT_KEYS), &keys)) ||
-	    (err = rh_target_read_u64(t, dict + PYL(rt, DICT_VALUES), &values)))
-		return err;
-	if (values)
-		return rh_error_create(RH_ERR_UNSUPPORTED,
-				       "dict 0x%" PRIx64 " has a split table", dict);
-	uint64_t nentries, entries;
-	size_t esize, koff, voff;
-	if ((err = rh_target_read_u64(t, keys + PYL(rt, DK_NENTRIES), &nentries)))
-		return err;
-	if (PYL_HAS(rt, DK_SIZE)) {
-		uint64_t size;
-		if ((err = rh_target_read_u64(t, keys + PYL(rt, DK_SIZE), &size)))
-			return err;
-		if (size == 0 || size > (1ULL << 40) || (size & (size - 1)))
-			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has dk_size %" PRIu64,
-					   keys, size);
-		unsigned width = size <= 0xff ? 1 : size <= 0xffff ? 2 :
-				 size <= 0xffffffff ? 4 : 8;
-		entries = keys + PYL(rt, DK_INDICES) + size * width;
-		esize = (size_t)PYL(rt, SZ_DICTKEYENTRY);
-		koff = (size_t)PYL(rt, DKE_KEY);
-		voff = (size_t)PYL(rt, DKE_VALUE);
-		if (nentries > size)
-			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has more entries than slots", keys);
-	} else {
-		unsigned char b[3];
-		if ((err = rh_target_read(t, keys + PYL(rt, DK_LOG2_SIZE), &b[0], 1)) ||
-		    (err = rh_target_read(t, keys + PYL(rt, DK_LOG2_INDEX_BYTES), &b[1], 1)) ||
-		    (err = rh_target_read(t, keys + PYL(rt, DK_KIND), &b[2], 1)))
-			return err;
-		if (b[0] > 40 || b[1] > 43)
-			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has log2 size %u", keys, b[0]);
-		entries = keys + PYL(rt, DK_INDICES) + (1ULL << b[1]);
-		bool general = b[2] == 0; // DICT_KEYS_GENERAL
-		esize = (size_t)(general ? PYL(rt, SZ_DICTKEYENTRY) : PYL(rt, SZ_DICTUNICODEENTRY));
-		koff = (size_t)(general ? PYL(rt, DKE_KEY) : PYL(rt, DUE_KEY));
-		voff = (size_t)(general ? PYL(rt, DKE_VALUE) : PYL(rt, DUE_VALUE));
-		if (nentries > (1ULL << b[0]))
-			return RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has more entries than slots", keys);
-	}
-	if (esize == 0 || esize > 64 || koff + 8 > esize || voff + 8 > esize)
-		return RH_BAD_DATA(keys, "implausible dict entry layout");
-	size_t nlen = strlen(name);
-	for (uint64_t i = 0; i < nentries; i++) {
-		unsigned char e[64];
-		if ((err = rh_target_read(t, entries + i * esize, e, esize)))
-			return err;
-		uint64_t k = py_get_u64(e, (int64_t)koff), v = py_get_u64(e, (int64_t)voff);
-		if (!k || !v)
-			continue;
-		char kbuf[64];
-		err = read_str(rt, k, kbuf, sizeof(kbuf));
-		if (err) {
-			// Non-str keys or unreadable ones cannot be the one we want.
-			rh_error_destroy(err);
-			continue;
-		}
-		if (strlen(kbuf) == nlen && memcmp(kbuf, name, nlen) == 0) {
-			*value_ret = v;
-			return NULL;
-		}
-	}
-	return rh_error_create(RH_ERR_NOT_FOUND, "no key '%s' in dict 0x%" PRIx64,
-			       name, dict);
-}
+/* sys.version (str and dict readers: pyread.c)                         */
 
 /* "3.9.18 (main, ...)" or "3.13.0rc2+ ..." -> PY_VERSION_HEX */
 static bool parse_version(const char *s, uint32_t *hex_ret, char *out, size_t outlen)
@@ -420,8 +283,8 @@ static void find_version(struct rh_py_runtime *rt)
 		if (!(err = rh_target_read_u64(rt->target,
 					       main_interp->addr + PYL(rt, IS_SYSDICT),
 					       &sysdict)) &&
-		    !(err = dict_find_str(rt, sysdict, "version", &vstr)) &&
-		    !(err = read_str(rt, vstr, buf, sizeof(buf))) &&
+		    !(err = py_dict_find_str(rt, sysdict, "version", &vstr)) &&
+		    !(err = py_read_str(rt, vstr, buf, sizeof(buf), NULL, NULL)) &&
 		    parse_version(buf, &rt->info.version_hex, rt->info.version,
 				  sizeof(rt->info.version)))
 			return;
@@ -656,6 +519,8 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	rh_arena_init(&rt->arena);
 	rh_u64map_init(&rt->type_index);
 	rt->max_objects = target_capacity(t);
+	rt->max_refcnt = rt->max_objects * 4;  /* bytes / 8 */
+	rh_u64map_init(&rt->type_checked);
 
 	struct rh_error *err = find_runtime_module(rt, &rt->info.module,
 						   &rt->info.runtime_addr);
@@ -875,6 +740,79 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 	return NULL;
 }
 
+#define PY_TPFLAGS_READY (1UL << 12)
+#define PY_TPFLAGS_TYPE_SUBCLASS (1UL << 31)
+/* Negative answers cached at most this many: garbage has no end. */
+#define TYPE_CHECK_CACHE_MAX 1000000
+
+/*
+ * Whether addr is a type object: readable, PyType_Ready'd, sane sizes, a
+ * readable name, its own type PyType_Type or a metatype (depth bounds the
+ * metaclass chain), and either statically allocated inside a loaded module
+ * or, for a heap type, tracked by the GC (heap types always are).
+ * Answers are cached per address.
+ */
+static bool type_valid(struct rh_py_runtime *rt, uint64_t addr, int depth)
+{
+	uint32_t cached;
+	if (rh_u64map_find(&rt->type_checked, addr, &cached))
+		return cached == 1;
+	bool ok = false;
+	unsigned char buf[512];
+	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
+	if (addr == rt->type_type) {
+		ok = true;
+	} else if (depth < 4 && addr && !(addr & 7) && tsz <= sizeof(buf) &&
+		   rh_target_readable(rt->target, addr, tsz)) {
+		struct rh_error *err = rh_target_read(rt->target, addr, buf, tsz);
+		if (err) {
+			rh_error_destroy(err);
+			goto out;
+		}
+		uint64_t flags = py_get_u64(buf, PYL(rt, TP_FLAGS));
+		int64_t basic = (int64_t)py_get_u64(buf, PYL(rt, TP_BASICSIZE));
+		int64_t item = (int64_t)py_get_u64(buf, PYL(rt, TP_ITEMSIZE));
+		uint64_t name = py_get_u64(buf, PYL(rt, TP_NAME));
+		uint64_t meta = py_get_u64(buf, PYL(rt, OB_TYPE));
+		char c;
+		if (!(flags & PY_TPFLAGS_READY) || basic < 16 || basic > (1 << 20) ||
+		    item < 0 || item > (1 << 16) || !name ||
+		    !rh_target_readable(rt->target, name, 1) ||
+		    rh_target_read(rt->target, name, &c, 1) != NULL || c <= ' ')
+			goto out;
+		if (meta != rt->type_type) {
+			// A metatype is itself a type, and a subclass of type.
+			if (!type_valid(rt, meta, depth + 1))
+				goto out;
+			uint64_t mflags;
+			err = rh_target_read_u64(rt->target, meta + PYL(rt, TP_FLAGS), &mflags);
+			if (err) {
+				rh_error_destroy(err);
+				goto out;
+			}
+			if (!(mflags & PY_TPFLAGS_TYPE_SUBCLASS))
+				goto out;
+		}
+		if (flags & PY_TPFLAGS_HEAPTYPE) {
+			uint64_t next;
+			err = rh_target_read_u64(rt->target, addr - (uint64_t)PYL(rt, SZ_GC_HEAD) +
+						 (uint64_t)PYL(rt, GC_NEXT), &next);
+			if (err) {
+				rh_error_destroy(err);
+				goto out;
+			}
+			ok = next != 0;
+		} else {
+			// Static types live in a module's data.
+			ok = rh_image_module_containing(rt->image, addr) != NULL;
+		}
+	}
+out:
+	if (ok || rt->type_checked.count < TYPE_CHECK_CACHE_MAX)
+		rh_u64map_insert(&rt->type_checked, addr, ok ? 1 : 2, NULL);
+	return ok;
+}
+
 bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 {
 	if (!addr || (addr & 7) || !rt->type_type)
@@ -885,30 +823,15 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 		return false;
 	int64_t refcnt = (int64_t)w[PYL(rt, OB_REFCNT) / 8];
 	uint64_t tp = w[PYL(rt, OB_TYPE) / 8];
-	// A live object has a positive count; 3.12+ immortal ones hold
-	// 0xFFFFFFFF or a little more. Anything near 2^40 is a pointer, not a
-	// count: words of a PyMem buffer (a list's item array) that happen to
-	// look like a header.
-	if (refcnt <= 0 || refcnt >= ((int64_t)1 << 40))
+	// A count is at least 1 and at most one per pointer-sized word the
+	// process could hold; 3.12+ immortal objects hold exactly 0xFFFFFFFF
+	// in the low half (Include/object.h _Py_IsImmortal). Anything else is
+	// a pointer or data that happens to sit where a header would: words
+	// of a list's item array, of a dict's keys, of a freed block.
+	bool immortal = (uint64_t)refcnt == 0xFFFFFFFFu;
+	if (refcnt <= 0 || ((uint64_t)refcnt > rt->max_refcnt && !immortal))
 		return false;
-	// ob_type -> its type -> ... must reach PyType_Type: a metaclass
-	// chain is short in practice.
-	for (int depth = 0; depth < 4; depth++) {
-		if (!tp || (tp & 7) || !rh_target_readable(rt->target, tp, 16))
-			return false;
-		if (tp == rt->type_type)
-			return true;
-		uint64_t next;
-		struct rh_error *err = rh_target_read_u64(rt->target, tp + PYL(rt, OB_TYPE), &next);
-		if (err) {
-			rh_error_destroy(err);
-			return false;
-		}
-		if (next == tp)
-			return false;
-		tp = next;
-	}
-	return false;
+	return type_valid(rt, tp, 0);
 }
 
 bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,

@@ -1,1 +1,2277 @@
-/* placeholder: being written */
+/*
+ * Referents of an object, computed out of process: tp_traverse parity.
+ *
+ * How it works. An object's behaviour under the GC is its type's
+ * tp_traverse function, so we dispatch on that function's ADDRESS: the
+ * first call resolves the C names of the traverse functions we know
+ * ("dict_traverse", "subtype_traverse", ...) to addresses in the module
+ * that holds the interpreter (image/ finds static and LTO-renamed
+ * functions), and a type's tp_traverse pointer then names its behaviour,
+ * also for C subclasses that inherit it (ctypes' StgDict is a dict). A
+ * pointer we did not resolve up front (an extension module's .so) is
+ * symbolized once and looked up by name; one we still do not know leaves
+ * the object to a conservative scan of its memory.
+ *
+ * Each known function is described by a row of `tfuncs` below: the fields
+ * it visits, in its order, as DWARF member offsets (layouts_traverse.h),
+ * optionally a piece of C for what is not a plain field (items, tables,
+ * frames: the `special` functions), and optionally the traverse function
+ * it ends by calling (OSError_traverse calls BaseException_traverse,
+ * defdict_traverse calls dict_traverse). A member missing from the DWARF is
+ * a member that version does not have, and is skipped, as that version's
+ * tp_traverse skips it: so one row serves 3.8 - 3.13 unless the ORDER
+ * changed, which the row's comment then handles.
+ *
+ * Types created by `class` statements use subtype_traverse
+ * (Objects/typeobject.c): their per-type plan (slots of every heap base,
+ * the dict, whether the type itself is visited, the base's traverse) is
+ * computed once per type and cached.
+ *
+ * gc.get_referents(o) calls tp_traverse only when PyObject_IS_GC(o): the
+ * type has Py_TPFLAGS_HAVE_GC and, for type objects (tp_is_gc), the object
+ * is a heap type. For any other object every reference is reported with
+ * traversed == false (a static type's tp_dict, a code object's constants).
+ *
+ * Untrusted input: every count read from the target (ob_size, dk_nentries,
+ * mask, deque blocks, list links) is checked against what the target could
+ * hold before it drives a loop, walks have step bounds, and nothing here
+ * recurses over target data (the only recursion follows the static tail
+ * chain of `tfuncs`, at most three deep).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpython/py_internal.h"
+#include "cpython/traverse.h"
+#include "image/image.h"
+#include "target/target.h"
+#include "util/error.h"
+
+/* tp_flags bits not in py_internal.h (Include/object.h) */
+#define PY_TPFLAGS_INLINE_VALUES (1UL << 2)   /* 3.13+ */
+
+/* PyMemberDef.type of object slots: T_OBJECT_EX (Include/structmember.h),
+ * Py_T_OBJECT_EX (Include/descrobject.h 3.12+); the only kind
+ * traverse_slots() visits. */
+#define PY_T_OBJECT_EX 16
+/* PyMethodDef.ml_flags: METH_METHOD, 3.9+ (Include/methodobject.h). */
+#define PY_METH_METHOD 0x0200
+
+/* Bounds. Real objects stay far below them; a larger claim is corrupt. */
+#define MAX_BASE_DEPTH 64          /* tp_base chain of one type */
+#define MAX_SLOTS_PER_TYPE 4096    /* Py_SIZE of a heap type */
+#define MAX_SLOT_NAME 256
+#define MAX_FRAME_SLOTS (1 << 20)  /* locals + stack of one frame */
+#define CONSERVATIVE_MAX 65536     /* bytes scanned in an unknown object */
+#define CHUNK 256                  /* pointers read per target read */
+#define MAX_TAIL_DEPTH 4
+
+/* ------------------------------------------------------------------ */
+/* The table of known traverse functions                               */
+
+enum fop {
+	OP_VISIT,    /* Py_VISIT(field) */
+	OP_OWNED,    /* an owned reference tp_traverse does not visit */
+	OP_WEAK,     /* a weak reference (weakref list head, wr_object) */
+	OP_TYPE,     /* Py_VISIT(Py_TYPE(self)) when the type owning the
+		      * traverse function is a heap type (C types converted to
+		      * heap types visit their type, 3.9+ rule) */
+	OP_VISIT_HEAP, /* visited only by the heap-type version of the
+			* function (the conversion to a heap type rewrote
+			* it); owned before */
+	OP_SPECIAL,  /* run the row's special code here */
+};
+
+struct fld {
+	int layout;        /* PYL_ index of the member offset, -1 for none */
+	enum fop op;
+	const char *name;  /* label (C member name or Python attribute) */
+};
+
+enum special {
+	SP_NONE,
+	SP_SUBTYPE,
+	SP_TUPLE,
+	SP_LIST,
+	SP_DICT,
+	SP_SET,
+	SP_TYPE,
+	SP_MODULE,
+	SP_CFUNC,
+	SP_FRAME,
+	SP_GEN,
+	SP_DEQUE,
+	SP_ODICT,
+	SP_LRU,
+	SP_TEEDATA,
+	SP_HAMT_BITMAP,
+	SP_HAMT_ARRAY,
+	SP_HAMT_COLLISION,
+};
+
+struct tfunc {
+	const char *symbol;        /* C name of the traverse function */
+	enum special special;
+	const struct fld *fields;
+	size_t nfields;
+	const char *tail;          /* traverse function it ends by calling */
+};
+
+#define V(L, n) { PYL_##L, OP_VISIT, n }
+#define OWN(L, n) { PYL_##L, OP_OWNED, n }
+#define WK(L, n) { PYL_##L, OP_WEAK, n }
+#define VH(L, n) { PYL_##L, OP_VISIT_HEAP, n }
+#define TYPEV { -1, OP_TYPE, "ob_type" }
+#define SPECIAL { -1, OP_SPECIAL, NULL }
+
+/* Objects/funcobject.c func_traverse(); func_builtins 3.10+,
+ * func_typeparams 3.12+ (between annotations and qualname). */
+static const struct fld F_func[] = {
+	V(TFUNC_CODE, "__code__"), V(TFUNC_GLOBALS, "__globals__"),
+	V(TFUNC_BUILTINS, "__builtins__"), V(TFUNC_MODULE, "__module__"),
+	V(TFUNC_DEFAULTS, "__defaults__"), V(TFUNC_KWDEFAULTS, "__kwdefaults__"),
+	V(TFUNC_DOC, "__doc__"), V(TFUNC_NAME, "__name__"),
+	V(TFUNC_DICT, "__dict__"), V(TFUNC_CLOSURE, "__closure__"),
+	V(TFUNC_ANNOTATIONS, "__annotations__"), V(TFUNC_TYPEPARAMS, "__type_params__"),
+	V(TFUNC_QUALNAME, "__qualname__"), WK(TFUNC_WEAKLIST, "func_weakreflist"),
+};
+/* cm_traverse() / sm_traverse(), Objects/funcobject.c */
+static const struct fld F_cm[] = {
+	V(TCM_CALLABLE, "__func__"), V(TCM_DICT, "__dict__"),
+};
+static const struct fld F_sm[] = {
+	V(TSM_CALLABLE, "__func__"), V(TSM_DICT, "__dict__"),
+};
+/* Objects/cellobject.c */
+static const struct fld F_cell[] = { V(TCELL_REF, "cell_contents") };
+/* Objects/classobject.c method_traverse(), instancemethod_traverse() */
+static const struct fld F_method[] = {
+	V(TMETHOD_FUNC, "__func__"), V(TMETHOD_SELF, "__self__"),
+	WK(TMETHOD_WEAKLIST, "im_weakreflist"),
+};
+static const struct fld F_imethod[] = { V(TIMETHOD_FUNC, "__func__") };
+/* Objects/methodobject.c meth_traverse(): mm_class (3.9+, METH_METHOD only)
+ * is visited by the special code first. */
+static const struct fld F_cfunc[] = {
+	SPECIAL, V(TCFUNC_SELF, "__self__"), V(TCFUNC_MODULE, "__module__"),
+	WK(TCFUNC_WEAKLIST, "m_weakreflist"),
+};
+/* Objects/descrobject.c */
+static const struct fld F_descr[] = {
+	V(TDESCR_TYPE, "__objclass__"), OWN(TDESCR_NAME, "__name__"),
+	OWN(TDESCR_QUALNAME, "__qualname__"),
+};
+static const struct fld F_wrapper[] = {
+	V(TWRAPPER_DESCR, "descr"), V(TWRAPPER_SELF, "__self__"),
+};
+static const struct fld F_mappingproxy[] = { V(TMAPPROXY_MAPPING, "mapping") };
+/* property_traverse(): prop_name 3.10+ */
+static const struct fld F_property[] = {
+	V(TPROP_GET, "fget"), V(TPROP_SET, "fset"), V(TPROP_DEL, "fdel"),
+	V(TPROP_DOC, "__doc__"), V(TPROP_NAME, "__name__"),
+};
+/* Objects/namespaceobject.c, sliceobject.c, Python/traceback.c */
+static const struct fld F_namespace[] = { V(TNS_DICT, "__dict__") };
+static const struct fld F_slice[] = {
+	V(TSLICE_START, "start"), V(TSLICE_STOP, "stop"), V(TSLICE_STEP, "step"),
+};
+static const struct fld F_tb[] = { V(TTB_NEXT, "tb_next"), V(TTB_FRAME, "tb_frame") };
+/* Objects/weakrefobject.c gc_traverse(): the callback only. */
+static const struct fld F_weakref[] = {
+	V(TWR_CALLBACK, "__callback__"), WK(TWR_OBJECT, "wr_object"),
+};
+/* Objects/typeobject.c super_traverse() */
+static const struct fld F_super[] = {
+	V(TSUPER_OBJ, "__self__"), V(TSUPER_TYPE, "__thisclass__"),
+	V(TSUPER_OBJ_TYPE, "__self_class__"),
+};
+/* Objects/enumobject.c, Python/bltinmodule.c, Objects/iterobject.c */
+static const struct fld F_enum[] = {
+	V(TENUM_SIT, "en_sit"), V(TENUM_RESULT, "en_result"),
+	V(TENUM_LONGINDEX, "en_longindex"),
+};
+static const struct fld F_reversed[] = { V(TREVERSED_SEQ, "seq") };
+static const struct fld F_zip[] = { V(TZIP_ITTUPLE, "ittuple"), V(TZIP_RESULT, "result") };
+static const struct fld F_map[] = { V(TMAP_ITERS, "iters"), V(TMAP_FUNC, "func") };
+static const struct fld F_filter[] = { V(TFILTER_IT, "it"), V(TFILTER_FUNC, "func") };
+static const struct fld F_seqiter[] = { V(TSEQITER_SEQ, "it_seq") };
+static const struct fld F_calliter[] = {
+	V(TCALLITER_CALLABLE, "it_callable"), V(TCALLITER_SENTINEL, "it_sentinel"),
+};
+/* listiterobject became _PyListIterObject in 3.13, tupleiterobject
+ * _PyTupleIterObject in 3.12: one of each pair resolves. */
+static const struct fld F_listiter[] = {
+	V(TLISTITER_SEQ, "it_seq"), V(TLISTITER_SEQ2, "it_seq"),
+};
+static const struct fld F_listreviter[] = { V(TLISTREVITER_SEQ, "it_seq") };
+static const struct fld F_tupleiter[] = {
+	V(TTUPLEITER_SEQ, "it_seq"), V(TTUPLEITER_SEQ2, "it_seq"),
+};
+static const struct fld F_setiter[] = { V(TSETITER_SET, "si_set") };
+static const struct fld F_dictiter[] = {
+	V(TDICTITER_DICT, "di_dict"), V(TDICTITER_RESULT, "di_result"),
+};
+static const struct fld F_dictview[] = { V(TDICTVIEW_DICT, "mapping") };
+static const struct fld F_striter[] = { V(TSTRITER_SEQ, "it_seq") };
+static const struct fld F_baiter[] = { V(TBAITER_SEQ, "it_seq") };
+static const struct fld F_uniiter[] = { V(TUNIITER_SEQ, "it_seq") };
+/* Objects/memoryobject.c */
+static const struct fld F_memory[] = {
+	V(TMEMORY_MBUF, "mbuf"), WK(TMEMORY_WEAKLIST, "weakreflist"),
+};
+static const struct fld F_mbuf[] = { V(TMBUF_OBJ, "obj") };
+/* Objects/genericaliasobject.c (3.9+), Objects/unionobject.c (3.10+) */
+static const struct fld F_ga[] = {
+	V(TGA_ORIGIN, "__origin__"), V(TGA_ARGS, "__args__"),
+	V(TGA_PARAMETERS, "__parameters__"),
+};
+static const struct fld F_union[] = {
+	V(TUNION_ARGS, "__args__"), V(TUNION_PARAMETERS, "__parameters__"),
+};
+/* Objects/odictobject.c odict_traverse(): od_inst_dict, the node keys
+ * (special), then dict_traverse(). */
+static const struct fld F_odict[] = {
+	V(TODICT_INST_DICT, "__dict__"), SPECIAL,
+	WK(TODICT_WEAKLIST, "od_weakreflist"),
+};
+static const struct fld F_odictiter[] = {
+	V(TODICTITER_ODICT, "di_odict"), V(TODICTITER_CURRENT, "di_current"),
+	V(TODICTITER_RESULT, "di_result"),
+};
+/* Objects/genobject.c gen_traverse(): <=3.10 gi_frame, gi_code, name,
+ * qualname, exc_state (type, value, traceback); 3.11 gi_code, name,
+ * qualname, the embedded frame unless cleared (special), exc_value;
+ * 3.12+ the same without gi_code. */
+static const struct fld F_gen[] = {
+	V(TGEN_FRAME, "gi_frame"), V(TGEN_CODE, "gi_code"),
+	V(TGEN_NAME, "__name__"), V(TGEN_QUALNAME, "__qualname__"), SPECIAL,
+	V(TGEN_EXC_TYPE, "exc_type"), V(TGEN_EXC_VALUE, "exc_value"),
+	V(TGEN_EXC_TB, "exc_traceback"), WK(TGEN_WEAKLIST, "gi_weakreflist"),
+};
+/* async_gen_traverse(): the finalizer, then gen_traverse(). */
+static const struct fld F_agen[] = {
+	V(TAGEN_FINALIZER, "ag_finalizer"),
+	V(TAGEN_ORIGIN_OR_FIN, "ag_origin_or_finalizer"),
+};
+static const struct fld F_asend[] = {
+	V(TASEND_GEN, "ags_gen"), V(TASEND_SENDVAL, "ags_sendval"),
+};
+static const struct fld F_athrow[] = {
+	V(TATHROW_GEN, "agt_gen"), V(TATHROW_ARGS, "agt_args"),
+};
+static const struct fld F_awrapped[] = { V(TAWRAPPED_VAL, "agw_val") };
+static const struct fld F_corowrapper[] = { V(TCORO_WRAPPER_CORO, "cw_coroutine") };
+/* Objects/frameobject.c frame_traverse(): <=3.10 f_back, f_code,
+ * f_builtins, f_globals, f_locals, f_trace, then the slots (special);
+ * 3.11+ f_back, f_trace, (3.13 f_extra_locals, f_locals_cache), then the
+ * embedded frame when the frame object owns it (special). */
+static const struct fld F_frame[] = {
+	V(TFRAME_BACK, "f_back"), V(TFRAME_CODE, "f_code"),
+	V(TFRAME_BUILTINS, "f_builtins"), V(TFRAME_GLOBALS, "f_globals"),
+	V(TFRAME_LOCALS, "f_locals"), V(TFRAME_TRACE, "f_trace"),
+	V(TFRAME_EXTRA_LOCALS, "f_extra_locals"),
+	V(TFRAME_LOCALS_CACHE, "f_locals_cache"), SPECIAL,
+};
+/* Objects/exceptions.c: BaseException_traverse() (notes 3.11+) and the
+ * subclasses that visit their own fields first. */
+static const struct fld F_exc[] = {
+	V(TEXC_DICT, "__dict__"), V(TEXC_ARGS, "args"), V(TEXC_NOTES, "__notes__"),
+	V(TEXC_TRACEBACK, "__traceback__"), V(TEXC_CAUSE, "__cause__"),
+	V(TEXC_CONTEXT, "__context__"),
+};
+static const struct fld F_synerr[] = {
+	V(TSYNERR_MSG, "msg"), V(TSYNERR_FILENAME, "filename"),
+	V(TSYNERR_LINENO, "lineno"), V(TSYNERR_OFFSET, "offset"),
+	V(TSYNERR_END_LINENO, "end_lineno"), V(TSYNERR_END_OFFSET, "end_offset"),
+	V(TSYNERR_TEXT, "text"), V(TSYNERR_PFAL, "print_file_and_line"),
+};
+static const struct fld F_imperr[] = {
+	V(TIMPERR_MSG, "msg"), V(TIMPERR_NAME, "name"), V(TIMPERR_PATH, "path"),
+	V(TIMPERR_NAME_FROM, "name_from"),
+};
+static const struct fld F_oserr[] = {
+	V(TOSERR_ERRNO, "errno"), V(TOSERR_STRERROR, "strerror"),
+	V(TOSERR_FILENAME, "filename"), V(TOSERR_FILENAME2, "filename2"),
+};
+static const struct fld F_sysexit[] = { V(TSYSEXIT_CODE, "code") };
+static const struct fld F_stopiter[] = { V(TSTOPITER_VALUE, "value") };
+static const struct fld F_unierr[] = {
+	V(TUNIERR_ENCODING, "encoding"), V(TUNIERR_OBJECT, "object"),
+	V(TUNIERR_REASON, "reason"),
+};
+static const struct fld F_attrerr[] = { V(TATTRERR_OBJ, "obj"), V(TATTRERR_NAME, "name") };
+static const struct fld F_nameerr[] = { V(TNAMEERR_NAME, "name") };
+static const struct fld F_excgroup[] = {
+	V(TEXCGROUP_MSG, "message"), V(TEXCGROUP_EXCS, "exceptions"),
+};
+/* Python/context.c, Python/hamt.c */
+static const struct fld F_context[] = { V(TCTX_PREV, "ctx_prev"), V(TCTX_VARS, "ctx_vars") };
+/* var_cached is a borrowed cache: neither visited nor owned. */
+static const struct fld F_ctxvar[] = {
+	V(TCTXVAR_NAME, "name"), V(TCTXVAR_DEFAULT, "default"),
+};
+static const struct fld F_token[] = {
+	V(TTOKEN_CTX, "tok_ctx"), V(TTOKEN_VAR, "var"), V(TTOKEN_OLDVAL, "old_value"),
+};
+static const struct fld F_hamt[] = { V(THAMT_ROOT, "h_root") };
+/* Modules/_collectionsmodule.c (heap types from 3.12: they visit their
+ * type first) */
+static const struct fld F_deque[] = { TYPEV, SPECIAL, WK(TDEQUE_WEAKLIST, "weakreflist") };
+static const struct fld F_dequeiter[] = { TYPEV, V(TDEQUEITER_DEQUE, "deque") };
+static const struct fld F_defdict[] = { TYPEV, V(TDEFDICT_FACTORY, "default_factory") };
+static const struct fld F_tuplegetter[] = { TYPEV, V(TTUPLEGETTER_DOC, "__doc__") };
+/* Modules/_functoolsmodule.c */
+static const struct fld F_partial[] = {
+	TYPEV, V(TPARTIAL_FN, "func"), V(TPARTIAL_ARGS, "args"),
+	V(TPARTIAL_KW, "keywords"), V(TPARTIAL_DICT, "__dict__"),
+	WK(TPARTIAL_WEAKLIST, "weakreflist"),
+};
+static const struct fld F_keyobj[] = { TYPEV, V(TKEYOBJ_CMP, "cmp"), V(TKEYOBJ_OBJECT, "obj") };
+/* Modules/_abc.c (heap type 3.9+) */
+static const struct fld F_abc[] = {
+	TYPEV, V(TABC_REGISTRY, "_abc_registry"), V(TABC_CACHE, "_abc_cache"),
+	V(TABC_NEG_CACHE, "_abc_negative_cache"),
+};
+/* Modules/_operator.c (heap types 3.10+). attrgetter and methodcaller
+ * visit their type LAST; methodcaller's name is visited from 3.10, its
+ * args became xargs in 3.13. */
+static const struct fld F_itemgetter[] = { TYPEV, V(TITEMGETTER_ITEM, "item") };
+static const struct fld F_attrgetter[] = { V(TATTRGETTER_ATTR, "attr"), TYPEV };
+static const struct fld F_mcaller[] = {
+	VH(TMCALLER_NAME, "name"), V(TMCALLER_ARGS, "args"), V(TMCALLER_XARGS, "args"),
+	V(TMCALLER_KWDS, "kwds"), TYPEV,
+};
+/* Modules/itertoolsmodule.c (heap types 3.12+) */
+static const struct fld F_count[] = {
+	TYPEV, V(TCOUNT_LONG_CNT, "long_cnt"), V(TCOUNT_LONG_STEP, "long_step"),
+};
+static const struct fld F_cycle[] = { TYPEV, V(TCYCLE_IT, "it"), V(TCYCLE_SAVED, "saved") };
+static const struct fld F_chain[] = {
+	TYPEV, V(TCHAIN_SOURCE, "source"), V(TCHAIN_ACTIVE, "active"),
+};
+static const struct fld F_islice[] = { TYPEV, V(TISLICE_IT, "it") };
+static const struct fld F_groupby[] = {
+	TYPEV, V(TGROUPBY_IT, "it"), V(TGROUPBY_KEYFUNC, "keyfunc"),
+	V(TGROUPBY_TGTKEY, "tgtkey"), V(TGROUPBY_CURRKEY, "currkey"),
+	V(TGROUPBY_CURRVALUE, "currvalue"),
+};
+static const struct fld F_grouper[] = {
+	TYPEV, V(TGROUPER_PARENT, "parent"), V(TGROUPER_TGTKEY, "tgtkey"),
+};
+static const struct fld F_tee[] = { TYPEV, V(TTEE_DATAOBJ, "dataobj") };
+static const struct fld F_teedata[] = { TYPEV, V(TTEEDATA_IT, "it"), SPECIAL,
+					V(TTEEDATA_NEXTLINK, "nextlink") };
+static const struct fld F_product[] = {
+	TYPEV, V(TPRODUCT_POOLS, "pools"), V(TPRODUCT_RESULT, "result"),
+};
+static const struct fld F_repeat[] = { TYPEV, V(TREPEAT_ELEMENT, "element") };
+static const struct fld F_accumulate[] = {
+	TYPEV, V(TACCUM_BINOP, "binop"), V(TACCUM_IT, "it"), V(TACCUM_TOTAL, "total"),
+	V(TACCUM_INITIAL, "initial"),
+};
+static const struct fld F_starmap[] = { TYPEV, V(TSTARMAP_IT, "it"), V(TSTARMAP_FUNC, "func") };
+static const struct fld F_ziplong[] = {
+	TYPEV, V(TZIPLONG_ITTUPLE, "ittuple"), V(TZIPLONG_RESULT, "result"),
+	V(TZIPLONG_FILLVALUE, "fillvalue"),
+};
+static const struct fld F_comb[] = { TYPEV, V(TCOMB_POOL, "pool"), V(TCOMB_RESULT, "result") };
+static const struct fld F_cwr[] = { TYPEV, V(TCWR_POOL, "pool"), V(TCWR_RESULT, "result") };
+static const struct fld F_perm[] = { TYPEV, V(TPERM_POOL, "pool"), V(TPERM_RESULT, "result") };
+static const struct fld F_compress[] = {
+	TYPEV, V(TCOMPRESS_DATA, "data"), V(TCOMPRESS_SELECTORS, "selectors"),
+};
+/* these three visit the iterator before the function */
+static const struct fld F_dropwhile[] = {
+	TYPEV, V(TDROPWHILE_IT, "it"), V(TDROPWHILE_FUNC, "func"),
+};
+static const struct fld F_takewhile[] = {
+	TYPEV, V(TTAKEWHILE_IT, "it"), V(TTAKEWHILE_FUNC, "func"),
+};
+static const struct fld F_filterfalse[] = {
+	TYPEV, V(TFILTERFALSE_IT, "it"), V(TFILTERFALSE_FUNC, "func"),
+};
+/* pairwise (3.10+): its cached result tuple from 3.13 */
+static const struct fld F_pairwise[] = {
+	TYPEV, V(TPAIRWISE_IT, "it"), V(TPAIRWISE_OLD, "old"), V(TPAIRWISE_RESULT, "result"),
+};
+static const struct fld F_batched[] = { TYPEV, V(TBATCHED_IT, "it") };
+/* Modules/_sre.c (heap types 3.10+) */
+static const struct fld F_pattern[] = {
+	TYPEV, V(TPATTERN_GROUPINDEX, "groupindex"), V(TPATTERN_INDEXGROUP, "indexgroup"),
+	V(TPATTERN_PATTERN, "pattern"),
+};
+static const struct fld F_match[] = {
+	TYPEV, V(TMATCH_STRING, "string"), V(TMATCH_REGS, "regs"),
+	V(TMATCH_PATTERN, "re"),
+};
+static const struct fld F_scanner[] = { TYPEV, V(TSCANNER_PATTERN, "pattern") };
+/* Modules/_io (heap types 3.12+) */
+static const struct fld F_fileio[] = { TYPEV, V(TFILEIO_DICT, "__dict__") };
+static const struct fld F_iobase[] = { TYPEV, V(TIOBASE_DICT, "__dict__") };
+static const struct fld F_buffered[] = {
+	TYPEV, V(TBUFFERED_RAW, "raw"), V(TBUFFERED_DICT, "__dict__"),
+};
+/* bufferedrwpair_traverse(): <=3.11 the dict only; 3.12+ (heap type)
+ * the dict, then reader and writer. */
+static const struct fld F_rwpair[] = {
+	TYPEV, V(TRWPAIR_DICT, "__dict__"), VH(TRWPAIR_READER, "reader"),
+	VH(TRWPAIR_WRITER, "writer"),
+};
+static const struct fld F_textio[] = {
+	TYPEV, V(TTEXTIO_BUFFER, "buffer"), V(TTEXTIO_ENCODING, "encoding"),
+	V(TTEXTIO_ENCODER, "encoder"), V(TTEXTIO_DECODER, "decoder"),
+	V(TTEXTIO_READNL, "readnl"), V(TTEXTIO_DECODED_CHARS, "decoded_chars"),
+	V(TTEXTIO_PENDING_BYTES, "pending_bytes"), V(TTEXTIO_SNAPSHOT, "snapshot"),
+	V(TTEXTIO_ERRORS, "errors"), V(TTEXTIO_RAW, "raw"), V(TTEXTIO_DICT, "__dict__"),
+};
+/* stringio_traverse(), bytesio_traverse(): <=3.11 the dict only; the
+ * heap-type versions (3.12+) also visit readnl, writenl, decoder / buf. */
+static const struct fld F_stringio[] = {
+	TYPEV, VH(TSTRINGIO_READNL, "readnl"), VH(TSTRINGIO_WRITENL, "writenl"),
+	VH(TSTRINGIO_DECODER, "decoder"), V(TSTRINGIO_DICT, "__dict__"),
+};
+static const struct fld F_bytesio[] = {
+	TYPEV, V(TBYTESIO_DICT, "__dict__"), VH(TBYTESIO_BUF, "buf"),
+};
+/* Modules/_struct.c s_traverse(), Modules/arraymodule.c
+ * array_tp_traverse(): resolved where the interpreter has these modules
+ * built in (Debian's python3.11). */
+static const struct fld F_struct[] = { TYPEV, V(TSTRUCT_FORMAT, "format") };
+static const struct fld F_array[] = { TYPEV };
+static const struct fld F_nldecoder[] = {
+	TYPEV, V(TNLDECODER_DECODER, "decoder"), V(TNLDECODER_ERRORS, "errors"),
+};
+/* Non-GC types with owned references (reported with traversed == false;
+ * gc.get_referents() of them is empty). Objects/codeobject.c: */
+static const struct fld F_code[] = {
+	OWN(TCO_CONSTS, "co_consts"), OWN(TCO_NAMES, "co_names"),
+	OWN(TCO_CODE, "co_code"), OWN(TCO_VARNAMES, "co_varnames"),
+	OWN(TCO_FREEVARS, "co_freevars"), OWN(TCO_CELLVARS, "co_cellvars"),
+	OWN(TCO_LOCALSPLUSNAMES, "co_localsplusnames"),
+	OWN(TCO_LOCALSPLUSKINDS, "co_localspluskinds"),
+	OWN(TCO_FILENAME, "co_filename"), OWN(TCO_NAME, "co_name"),
+	OWN(TCO_QUALNAME, "co_qualname"), OWN(TCO_LNOTAB, "co_lnotab"),
+	OWN(TCO_LINETABLE, "co_linetable"), OWN(TCO_EXCEPTIONTABLE, "co_exceptiontable"),
+	OWN(TCO_ZOMBIEFRAME, "co_zombieframe"), WK(TCO_WEAKLIST, "co_weakreflist"),
+};
+/* Objects/rangeobject.c */
+static const struct fld F_range[] = {
+	OWN(TRANGE_START, "start"), OWN(TRANGE_STOP, "stop"),
+	OWN(TRANGE_STEP, "step"), OWN(TRANGE_LENGTH, "length"),
+};
+static const struct fld F_lrangeiter[] = {
+	OWN(TLRANGEIT_START, "start"), OWN(TLRANGEIT_STEP, "step"),
+	OWN(TLRANGEIT_LEN, "len"),
+};
+
+/*
+ * C modules' m_traverse functions (module_traverse() runs them before
+ * md_dict). Fields are offsets in the module state (md_state).
+ */
+enum mkind {
+	MT_FIELDS,     /* the listed state fields, in this order */
+	MT_STATE_ALL,  /* every object pointer of the state, in declaration
+			* order: these functions Py_VISIT each field of a
+			* state struct that holds only object pointers, or
+			* object pointers and words no object could be at
+			* (checked against their sources, 3.9-3.13, and by
+			* tests/integration/referents.sh) */
+	MT_ATEXIT,     /* atexit_m_traverse(), 3.8/3.9 */
+};
+
+struct mtfunc {
+	const char *symbol;
+	enum mkind kind;
+	const struct fld *fields;
+	size_t nfields;
+};
+
+/* Modules/signalmodule.c: default_handler and ignore_handler are not
+ * visited. */
+static const struct fld M_signal[] = {
+	V(TSIGNAL_ITIMER_ERROR, "itimer_error"), V(TSIGNAL_SIGINFO_TYPE, "siginfo_type"),
+};
+/* Modules/_operator.c: attrgetter first. */
+static const struct fld M_operator[] = {
+	V(TOPERATOR_ATTRGETTER, "attrgetter_type"), V(TOPERATOR_ITEMGETTER, "itemgetter_type"),
+	V(TOPERATOR_METHODCALLER, "methodcaller_type"),
+};
+/* Modules/arraymodule.c: the two types, not the cached strings. */
+static const struct fld M_array[] = {
+	V(TARRAY_ARRAYTYPE, "ArrayType"), V(TARRAY_ITERTYPE, "ArrayIterType"),
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct mtfunc mtfuncs[] = {
+	{ "_signal_module_traverse", MT_FIELDS, M_signal, N(M_signal) },
+	{ "operator_traverse", MT_FIELDS, M_operator, N(M_operator) },
+	{ "array_traverse", MT_FIELDS, M_array, N(M_array) },
+	{ "atexit_m_traverse", MT_ATEXIT, NULL, 0 },
+	{ "iomodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_posix_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_abcmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "locale_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "thread_module_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "time_module_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "itertoolsmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "collections_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_functools_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "sre_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_structmodule_traverse", MT_STATE_ALL, NULL, 0 },
+};
+
+#define ROW(sym, sp, f, tail) { sym, sp, f, N(f), tail }
+#define SPROW(sym, sp) { sym, sp, NULL, 0, NULL }
+
+static const struct tfunc tfuncs[] = {
+	/* the first rows are referred to by index (TF_*); "<...>" rows are
+	 * non-GC types found by their type object (type_anchors) */
+	SPROW("subtype_traverse", SP_SUBTYPE),
+	ROW("<code>", SP_NONE, F_code, NULL),
+	ROW("<range>", SP_NONE, F_range, NULL),
+	ROW("<longrangeiter>", SP_NONE, F_lrangeiter, NULL),
+	/* Objects/ */
+	SPROW("dict_traverse", SP_DICT),
+	ROW("BaseException_traverse", SP_NONE, F_exc, NULL),
+	ROW("gen_traverse", SP_GEN, F_gen, NULL),
+	SPROW("tupletraverse", SP_TUPLE),
+	SPROW("list_traverse", SP_LIST),
+	SPROW("set_traverse", SP_SET),
+	SPROW("type_traverse", SP_TYPE),
+	SPROW("module_traverse", SP_MODULE),
+	ROW("func_traverse", SP_NONE, F_func, NULL),
+	ROW("cm_traverse", SP_NONE, F_cm, NULL),
+	ROW("sm_traverse", SP_NONE, F_sm, NULL),
+	ROW("cell_traverse", SP_NONE, F_cell, NULL),
+	ROW("method_traverse", SP_NONE, F_method, NULL),
+	ROW("instancemethod_traverse", SP_NONE, F_imethod, NULL),
+	ROW("meth_traverse", SP_CFUNC, F_cfunc, NULL),
+	ROW("descr_traverse", SP_NONE, F_descr, NULL),
+	ROW("wrapper_traverse", SP_NONE, F_wrapper, NULL),
+	ROW("mappingproxy_traverse", SP_NONE, F_mappingproxy, NULL),
+	ROW("property_traverse", SP_NONE, F_property, NULL),
+	ROW("namespace_traverse", SP_NONE, F_namespace, NULL),
+	ROW("slice_traverse", SP_NONE, F_slice, NULL),
+	ROW("tb_traverse", SP_NONE, F_tb, NULL),
+	ROW("gc_traverse", SP_NONE, F_weakref, NULL),
+	ROW("super_traverse", SP_NONE, F_super, NULL),
+	ROW("enum_traverse", SP_NONE, F_enum, NULL),
+	ROW("reversed_traverse", SP_NONE, F_reversed, NULL),
+	ROW("zip_traverse", SP_NONE, F_zip, NULL),
+	ROW("map_traverse", SP_NONE, F_map, NULL),
+	ROW("filter_traverse", SP_NONE, F_filter, NULL),
+	ROW("iter_traverse", SP_NONE, F_seqiter, NULL),
+	ROW("calliter_traverse", SP_NONE, F_calliter, NULL),
+	ROW("listiter_traverse", SP_NONE, F_listiter, NULL),
+	ROW("listreviter_traverse", SP_NONE, F_listreviter, NULL),
+	ROW("tupleiter_traverse", SP_NONE, F_tupleiter, NULL),
+	ROW("setiter_traverse", SP_NONE, F_setiter, NULL),
+	ROW("dictiter_traverse", SP_NONE, F_dictiter, NULL),
+	ROW("dictview_traverse", SP_NONE, F_dictview, NULL),
+	ROW("striter_traverse", SP_NONE, F_striter, NULL),
+	ROW("bytearrayiter_traverse", SP_NONE, F_baiter, NULL),
+	ROW("unicodeiter_traverse", SP_NONE, F_uniiter, NULL),
+	ROW("memory_traverse", SP_NONE, F_memory, NULL),
+	ROW("mbuf_traverse", SP_NONE, F_mbuf, NULL),
+	ROW("ga_traverse", SP_NONE, F_ga, NULL),
+	ROW("union_traverse", SP_NONE, F_union, NULL),
+	ROW("odict_traverse", SP_ODICT, F_odict, "dict_traverse"),
+	ROW("odictiter_traverse", SP_NONE, F_odictiter, NULL),
+	ROW("async_gen_traverse", SP_NONE, F_agen, "gen_traverse"),
+	ROW("async_gen_asend_traverse", SP_NONE, F_asend, NULL),
+	ROW("async_gen_athrow_traverse", SP_NONE, F_athrow, NULL),
+	ROW("async_gen_wrapped_val_traverse", SP_NONE, F_awrapped, NULL),
+	ROW("coro_wrapper_traverse", SP_NONE, F_corowrapper, NULL),
+	ROW("frame_traverse", SP_FRAME, F_frame, NULL),
+	ROW("SyntaxError_traverse", SP_NONE, F_synerr, "BaseException_traverse"),
+	ROW("ImportError_traverse", SP_NONE, F_imperr, "BaseException_traverse"),
+	ROW("OSError_traverse", SP_NONE, F_oserr, "BaseException_traverse"),
+	ROW("SystemExit_traverse", SP_NONE, F_sysexit, "BaseException_traverse"),
+	ROW("StopIteration_traverse", SP_NONE, F_stopiter, "BaseException_traverse"),
+	ROW("UnicodeError_traverse", SP_NONE, F_unierr, "BaseException_traverse"),
+	ROW("AttributeError_traverse", SP_NONE, F_attrerr, "BaseException_traverse"),
+	ROW("NameError_traverse", SP_NONE, F_nameerr, "BaseException_traverse"),
+	ROW("BaseExceptionGroup_traverse", SP_NONE, F_excgroup, "BaseException_traverse"),
+	/* Python/ */
+	ROW("context_tp_traverse", SP_NONE, F_context, NULL),
+	ROW("contextvar_tp_traverse", SP_NONE, F_ctxvar, NULL),
+	ROW("token_tp_traverse", SP_NONE, F_token, NULL),
+	ROW("hamt_tp_traverse", SP_NONE, F_hamt, NULL),
+	SPROW("hamt_node_bitmap_traverse", SP_HAMT_BITMAP),
+	SPROW("hamt_node_array_traverse", SP_HAMT_ARRAY),
+	SPROW("hamt_node_collision_traverse", SP_HAMT_COLLISION),
+	/* Modules/ */
+	ROW("deque_traverse", SP_DEQUE, F_deque, NULL),
+	ROW("dequeiter_traverse", SP_NONE, F_dequeiter, NULL),
+	ROW("defdict_traverse", SP_NONE, F_defdict, "dict_traverse"),
+	ROW("tuplegetter_traverse", SP_NONE, F_tuplegetter, NULL),
+	ROW("partial_traverse", SP_NONE, F_partial, NULL),
+	ROW("keyobject_traverse", SP_NONE, F_keyobj, NULL),
+	SPROW("lru_cache_tp_traverse", SP_LRU),
+	ROW("abc_data_traverse", SP_NONE, F_abc, NULL),
+	ROW("itemgetter_traverse", SP_NONE, F_itemgetter, NULL),
+	ROW("attrgetter_traverse", SP_NONE, F_attrgetter, NULL),
+	ROW("methodcaller_traverse", SP_NONE, F_mcaller, NULL),
+	ROW("count_traverse", SP_NONE, F_count, NULL),
+	ROW("cycle_traverse", SP_NONE, F_cycle, NULL),
+	ROW("chain_traverse", SP_NONE, F_chain, NULL),
+	ROW("islice_traverse", SP_NONE, F_islice, NULL),
+	ROW("groupby_traverse", SP_NONE, F_groupby, NULL),
+	ROW("_grouper_traverse", SP_NONE, F_grouper, NULL),
+	ROW("tee_traverse", SP_NONE, F_tee, NULL),
+	ROW("teedataobject_traverse", SP_TEEDATA, F_teedata, NULL),
+	ROW("product_traverse", SP_NONE, F_product, NULL),
+	ROW("repeat_traverse", SP_NONE, F_repeat, NULL),
+	ROW("accumulate_traverse", SP_NONE, F_accumulate, NULL),
+	ROW("starmap_traverse", SP_NONE, F_starmap, NULL),
+	ROW("zip_longest_traverse", SP_NONE, F_ziplong, NULL),
+	ROW("combinations_traverse", SP_NONE, F_comb, NULL),
+	ROW("cwr_traverse", SP_NONE, F_cwr, NULL),
+	ROW("permutations_traverse", SP_NONE, F_perm, NULL),
+	ROW("compress_traverse", SP_NONE, F_compress, NULL),
+	ROW("dropwhile_traverse", SP_NONE, F_dropwhile, NULL),
+	ROW("takewhile_traverse", SP_NONE, F_takewhile, NULL),
+	ROW("filterfalse_traverse", SP_NONE, F_filterfalse, NULL),
+	ROW("pairwise_traverse", SP_NONE, F_pairwise, NULL),
+	ROW("batched_traverse", SP_NONE, F_batched, NULL),
+	ROW("pattern_traverse", SP_NONE, F_pattern, NULL),
+	ROW("match_traverse", SP_NONE, F_match, NULL),
+	ROW("scanner_traverse", SP_NONE, F_scanner, NULL),
+	ROW("fileio_traverse", SP_NONE, F_fileio, NULL),
+	ROW("iobase_traverse", SP_NONE, F_iobase, NULL),
+	ROW("buffered_traverse", SP_NONE, F_buffered, NULL),
+	ROW("bufferedrwpair_traverse", SP_NONE, F_rwpair, NULL),
+	ROW("textiowrapper_traverse", SP_NONE, F_textio, NULL),
+	ROW("stringio_traverse", SP_NONE, F_stringio, NULL),
+	ROW("bytesio_traverse", SP_NONE, F_bytesio, NULL),
+	ROW("incrementalnewlinedecoder_traverse", SP_NONE, F_nldecoder, NULL),
+	ROW("s_traverse", SP_NONE, F_struct, NULL),
+	ROW("array_tp_traverse", SP_NONE, F_array, NULL),
+};
+
+#define NTFUNCS N(tfuncs)
+
+/* Rows referred to by index; the order of the first rows above. */
+enum {
+	TF_SUBTYPE = 0,
+	TF_CODE = 1,
+	TF_RANGE = 2,
+	TF_LRANGEITER = 3,
+	/* not rows: */
+	TF_NONE = 0xfffffffe,     /* no tp_traverse: nothing to visit */
+	TF_UNKNOWN = 0xffffffff,  /* a tp_traverse we do not know */
+};
+
+/* Non-GC types whose owned references we report, found by symbol. */
+static const struct {
+	const char *symbol;
+	uint32_t tf;
+} type_anchors[] = {
+	{ "PyCode_Type", TF_CODE },
+	{ "PyRange_Type", TF_RANGE },
+	{ "PyLongRangeIter_Type", TF_LRANGEITER },
+};
+
+/* ------------------------------------------------------------------ */
+/* Per-runtime state                                                   */
+
+/* What we know about one type object. */
+struct tinfo {
+	uint64_t addr;
+	uint64_t flags;
+	int64_t basicsize, itemsize, dictoffset;
+	uint32_t tf;          /* its tp_traverse, a row index or TF_NONE/UNKNOWN */
+	bool has_is_gc;       /* tp_is_gc set: instances are GC only if heap types */
+	bool heap;
+	/* SP_SUBTYPE: the plan of subtype_traverse() for this type */
+	uint32_t slot_first, nslots;
+	uint32_t base_tf;     /* the nearest base with another tp_traverse */
+	bool base_heap;
+	int64_t base_basicsize;
+	bool visit_type;
+	bool dict_differs;    /* type->tp_dictoffset != base->tp_dictoffset */
+	uint64_t cached_keys; /* ht_cached_keys (managed-dict values' keys) */
+	bool bad;             /* the type could not be read: conservative scan */
+};
+
+struct slot {
+	int64_t offset;
+	const char *name;     /* interned in rt->arena */
+};
+
+struct py_traverse {
+	struct rh_u64map fn_map;     /* tp_traverse address -> row */
+	struct rh_u64map anchor_map; /* type address -> row (non-GC types) */
+	struct rh_u64map mt_map;     /* m_traverse address -> mtfuncs index */
+	struct rh_u64map type_map;   /* type address -> index in types */
+	struct tinfo *types;
+	size_t ntypes, types_cap;
+	struct slot *slots;
+	size_t nslots, slots_cap;
+	uint32_t tail[NTFUNCS];      /* row index of each row's tail, or TF_NONE */
+	uint64_t set_dummy;          /* the set dummy key (*_PySet_Dummy) */
+	uint64_t lookdict;           /* <=3.10: dk_lookup of general tables */
+	uint64_t lookdict_unicode[3];
+	bool new_visit_type_rule;    /* 3.9+: see subtype plan */
+	int64_t frame_cleared;       /* FRAME_CLEARED, 3.11+ */
+	int64_t owned_by_frame_object;
+};
+
+void py_traverse_destroy(struct py_traverse *tv)
+{
+	if (!tv)
+		return;
+	rh_u64map_deinit(&tv->fn_map);
+	rh_u64map_deinit(&tv->anchor_map);
+	rh_u64map_deinit(&tv->mt_map);
+	rh_u64map_deinit(&tv->type_map);
+	free(tv->types);
+	free(tv->slots);
+	free(tv);
+}
+
+static uint32_t row_by_name(const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < NTFUNCS; i++)
+		if (strlen(tfuncs[i].symbol) == len &&
+		    memcmp(tfuncs[i].symbol, name, len) == 0)
+			return i;
+	return TF_UNKNOWN;
+}
+
+static uint64_t find_sym(struct rh_py_runtime *rt, const char *name)
+{
+	uint64_t addr = 0;
+	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
+						    name, &addr, NULL);
+	if (err) {
+		// Absent in this version or build: the caller falls back.
+		rh_error_destroy(err);
+		return 0;
+	}
+	return addr;
+}
+
+static struct rh_error *traverse_init(struct rh_py_runtime *rt)
+{
+	struct py_traverse *tv = calloc(1, sizeof(*tv));
+	if (!tv)
+		return rh_enomem;
+	rh_u64map_init(&tv->fn_map);
+	rh_u64map_init(&tv->anchor_map);
+	rh_u64map_init(&tv->mt_map);
+	rh_u64map_init(&tv->type_map);
+
+	for (uint32_t i = 0; i < NTFUNCS; i++) {
+		const struct tfunc *f = &tfuncs[i];
+		tv->tail[i] = TF_NONE;
+		if (f->tail) {
+			tv->tail[i] = row_by_name(f->tail, strlen(f->tail));
+		}
+		if (f->symbol[0] == '<')
+			continue;
+		uint64_t addr = find_sym(rt, f->symbol);
+		if (!addr)
+			continue;
+		uint32_t prev;
+		int r = rh_u64map_insert(&tv->fn_map, addr, i, &prev);
+		if (r < 0)
+			goto out_nomem;
+		// Two names at one address: identical code folded by the
+		// linker (ICF), so identical behaviour; the first row stays.
+	}
+	for (uint32_t i = 0; i < N(mtfuncs); i++) {
+		uint64_t addr = find_sym(rt, mtfuncs[i].symbol);
+		if (addr && rh_u64map_insert(&tv->mt_map, addr, i, NULL) < 0)
+			goto out_nomem;
+	}
+	for (size_t i = 0; i < N(type_anchors); i++) {
+		uint64_t addr = find_sym(rt, type_anchors[i].symbol);
+		if (addr && rh_u64map_insert(&tv->anchor_map, addr,
+					     type_anchors[i].tf, NULL) < 0)
+			goto out_nomem;
+	}
+
+	// Objects/setobject.c: `PyObject *_PySet_Dummy = dummy;` points to
+	// the static `_dummy_struct`.
+	uint64_t p = find_sym(rt, "_PySet_Dummy");
+	if (p) {
+		struct rh_error *err = rh_target_read_u64(rt->target, p, &tv->set_dummy);
+		if (err) {
+			rh_problems_add_error(rt->problems, err, "reading _PySet_Dummy");
+			tv->set_dummy = 0;
+		}
+	}
+	if (!tv->set_dummy)
+		tv->set_dummy = find_sym(rt, "_dummy_struct");
+	if (!tv->set_dummy)
+		rh_problems_add(rt->problems,
+				"no set dummy found (_PySet_Dummy, _dummy_struct): deleted set entries may be reported as referents");
+
+	// <=3.10 Objects/dictobject.c: dict_traverse() visits keys only when
+	// dk_lookup == lookdict (a general table).
+	if (PYL_HAS(rt, TDK_LOOKUP)) {
+		tv->lookdict = find_sym(rt, "lookdict");
+		tv->lookdict_unicode[0] = find_sym(rt, "lookdict_unicode");
+		tv->lookdict_unicode[1] = find_sym(rt, "lookdict_unicode_nodummy");
+		tv->lookdict_unicode[2] = find_sym(rt, "lookdict_split");
+		if (!tv->lookdict && !tv->lookdict_unicode[0])
+			rh_problems_add(rt->problems,
+					"no lookdict symbols: dict keys are taken as traversed (general tables)");
+	}
+	// bpo-40217 (3.9): subtype_traverse() visits the type only if the
+	// base's traverse is not a heap type's (which visits it itself).
+	tv->new_visit_type_rule = rt->info.version_hex >= 0x03090000 ||
+				  PYL_HAS(rt, THT_MODULE);
+	tv->frame_cleared = PYL_HAS(rt, TFRAME_CLEARED) ? PYL(rt, TFRAME_CLEARED) : 4;
+	tv->owned_by_frame_object = PYL_HAS(rt, TOWNED_BY_FRAME_OBJECT)
+				    ? PYL(rt, TOWNED_BY_FRAME_OBJECT) : 2;
+	rt->traverse = tv;
+	return NULL;
+
+out_nomem:
+	py_traverse_destroy(tv);
+	return rh_enomem;
+}
+
+/* ------------------------------------------------------------------ */
+/* Visiting                                                            */
+
+struct vctx {
+	struct rh_py_runtime *rt;
+	struct py_traverse *tv;
+	rh_py_ref_fn *fn;
+	void *arg;
+	uint64_t obj;
+	uint64_t type;
+	const struct tinfo *ti;   /* Py_TYPE(obj); stable: see tinfo_get */
+	bool gc;                  /* PyObject_IS_GC(obj): references count */
+	bool stop;                /* the callback asked to stop */
+	struct rh_error *err;     /* first read error; stops the walk */
+};
+
+static bool done(const struct vctx *c)
+{
+	return c->stop || c->err;
+}
+
+static void emit(struct vctx *c, uint64_t addr, enum rh_py_ref_kind kind,
+		 bool traversed, const char *name, uint64_t index, uint64_t key)
+{
+	if (!addr || done(c))
+		return;
+	struct rh_py_ref ref = {
+		.addr = addr,
+		.kind = kind,
+		.traversed = traversed && c->gc,
+		.name = name,
+		.index = index,
+		.key = key,
+	};
+	if (c->fn(c->arg, &ref))
+		c->stop = true;
+}
+
+static bool rd(struct vctx *c, uint64_t addr, uint64_t *v)
+{
+	if (c->err)
+		return false;
+	c->err = rh_target_read_u64(c->rt->target, addr, v);
+	return !c->err;
+}
+
+static bool rd_bytes(struct vctx *c, uint64_t addr, void *buf, size_t len)
+{
+	if (c->err)
+		return false;
+	c->err = rh_target_read(c->rt->target, addr, buf, len);
+	return !c->err;
+}
+
+static void bad(struct vctx *c, struct rh_error *err)
+{
+	if (!c->err)
+		c->err = err;
+	else
+		rh_error_destroy(err);
+}
+
+/*
+ * Visit `n` pointers at `addr` (an array in target memory), in increasing
+ * (or, `reverse`, decreasing) index order, skipping NULL as Py_VISIT does.
+ * n has been bounded by the caller; reads go by chunks.
+ */
+static void visit_array(struct vctx *c, uint64_t addr, uint64_t n, bool reverse,
+			enum rh_py_ref_kind kind, const char *name, uint64_t index0)
+{
+	uint64_t buf[CHUNK];
+	for (uint64_t done_n = 0; done_n < n && !done(c); ) {
+		uint64_t k = n - done_n < CHUNK ? n - done_n : CHUNK;
+		// first index of this chunk
+		uint64_t first = reverse ? n - done_n - k : done_n;
+		if (!rd_bytes(c, addr + first * 8, buf, k * 8))
+			return;
+		for (uint64_t j = 0; j < k && !done(c); j++) {
+			uint64_t i = reverse ? k - 1 - j : j;
+			emit(c, buf[i], kind, true, name, index0 + first + i, 0);
+		}
+		done_n += k;
+	}
+}
+
+/* An item count is plausible if the items could be in the target. */
+static bool count_ok(struct vctx *c, int64_t n)
+{
+	return n >= 0 && (uint64_t)n <= c->rt->max_objects * 4;
+}
+
+/* ------------------------------------------------------------------ */
+/* Types                                                               */
+
+static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
+{
+	struct py_traverse *tv = rt->traverse;
+	uint32_t idx;
+	if (!fn)
+		return TF_NONE;
+	if (rh_u64map_find(&tv->fn_map, fn, &idx))
+		return idx;
+	// A function we do not know (an extension module's, most often):
+	// its objects are scanned conservatively. Names are not matched
+	// outside the interpreter's module: _json's scanner_traverse is not
+	// _sre's.
+	idx = TF_UNKNOWN;
+	if (rh_u64map_insert(&tv->fn_map, fn, idx, NULL) < 0)
+		return TF_UNKNOWN;
+	return idx;
+}
+
+struct typebuf {
+	uint64_t flags, traverse, base, ob_type, cached_keys;
+	int64_t basicsize, itemsize, dictoffset, ob_size;
+	bool has_is_gc;
+};
+
+static struct rh_error *read_type(struct rh_py_runtime *rt, uint64_t addr,
+				  struct typebuf *ret)
+{
+	unsigned char buf[1024];
+	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
+	if (tsz > sizeof(buf) || !PYL_HAS(rt, TTP_TRAVERSE) || !PYL_HAS(rt, TTP_DICTOFFSET))
+		return rh_error_create(RH_ERR_UNSUPPORTED,
+				       "PyTypeObject layout without tp_traverse/tp_dictoffset");
+	struct rh_error *err = rh_target_read(rt->target, addr, buf, tsz);
+	if (err)
+		return err;
+	struct typebuf t = {
+		.flags = py_get_u64(buf, PYL(rt, TP_FLAGS)),
+		.traverse = py_get_u64(buf, PYL(rt, TTP_TRAVERSE)),
+		.base = py_get_u64(buf, PYL(rt, TP_BASE)),
+		.ob_type = py_get_u64(buf, PYL(rt, OB_TYPE)),
+		.basicsize = (int64_t)py_get_u64(buf, PYL(rt, TP_BASICSIZE)),
+		.itemsize = (int64_t)py_get_u64(buf, PYL(rt, TP_ITEMSIZE)),
+		.dictoffset = (int64_t)py_get_u64(buf, PYL(rt, TTP_DICTOFFSET)),
+		.ob_size = (int64_t)py_get_u64(buf, PYL(rt, OB_SIZE)),
+		.has_is_gc = py_get_u64(buf, PYL(rt, TP_IS_GC)) != 0,
+	};
+	if (t.flags & PY_TPFLAGS_HEAPTYPE) {
+		err = rh_target_read_u64(rt->target, addr + PYL(rt, HT_CACHED_KEYS),
+					 &t.cached_keys);
+		if (err)
+			return err;
+	}
+	*ret = t;
+	return NULL;
+}
+
+/*
+ * Append the object slots of heap type `type` (traverse_slots(),
+ * Objects/typeobject.c): its PyMemberDef array follows the type object,
+ * at (char *)type + Py_TYPE(type)->tp_basicsize (PyHeapType_GET_MEMBERS),
+ * Py_SIZE(type) entries; only T_OBJECT_EX members are visited.
+ */
+static struct rh_error *add_slots(struct rh_py_runtime *rt, uint64_t type,
+				  const struct typebuf *t)
+{
+	struct py_traverse *tv = rt->traverse;
+	if (t->ob_size <= 0)
+		return NULL;
+	if (t->ob_size > MAX_SLOTS_PER_TYPE)
+		return RH_BAD_DATA(type, "type 0x%" PRIx64 " claims %" PRId64 " slots",
+				   type, t->ob_size);
+	if (!PYL_HAS(rt, TSZ_MEMBERDEF) || !PYL_HAS(rt, TMEMBER_TYPE) ||
+	    PYL(rt, TSZ_MEMBERDEF) > 64)
+		return rh_error_create(RH_ERR_UNSUPPORTED, "no PyMemberDef layout in the DWARF");
+	uint64_t meta_basicsize;
+	struct rh_error *err = rh_target_read_u64(rt->target,
+						  t->ob_type + PYL(rt, TP_BASICSIZE),
+						  &meta_basicsize);
+	if (err)
+		return err;
+	if (meta_basicsize < (uint64_t)PYL(rt, SZ_TYPE) || meta_basicsize > (1u << 20))
+		return RH_BAD_DATA(t->ob_type, "metatype basic size %" PRIu64, meta_basicsize);
+	uint64_t members = type + meta_basicsize;
+	size_t msz = (size_t)PYL(rt, TSZ_MEMBERDEF);
+	for (int64_t i = 0; i < t->ob_size; i++) {
+		unsigned char m[64];
+		err = rh_target_read(rt->target, members + (uint64_t)i * msz, m, msz);
+		if (err)
+			return err;
+		if (py_get_i32(m, PYL(rt, TMEMBER_TYPE)) != PY_T_OBJECT_EX)
+			continue;
+		char name[MAX_SLOT_NAME];
+		size_t len = 0;
+		struct rh_error *nerr = rh_target_read_cstr(
+			rt->target, py_get_u64(m, PYL(rt, TMEMBER_NAME)), name,
+			sizeof(name), &len, NULL);
+		if (nerr) {
+			// The name only labels the edge.
+			rh_error_destroy(nerr);
+			strcpy(name, "?");
+			len = 1;
+		}
+		if (tv->nslots == tv->slots_cap) {
+			size_t ncap = tv->slots_cap ? tv->slots_cap * 2 : 64;
+			struct slot *s = realloc(tv->slots, ncap * sizeof(*s));
+			if (!s)
+				return rh_enomem;
+			tv->slots = s;
+			tv->slots_cap = ncap;
+		}
+		const char *iname = rh_arena_intern(&rt->arena, name, len);
+		if (!iname)
+			return rh_enomem;
+		tv->slots[tv->nslots++] = (struct slot){
+			.offset = (int64_t)py_get_u64(m, PYL(rt, TMEMBER_OFFSET)),
+			.name = iname,
+		};
+	}
+	return NULL;
+}
+
+static uint32_t tf_of_type(struct rh_py_runtime *rt, uint64_t addr,
+			   const struct typebuf *t)
+{
+	if (t->traverse)
+		return tf_of_fn(rt, t->traverse);
+	uint32_t idx;
+	if (rh_u64map_find(&rt->traverse->anchor_map, addr, &idx))
+		return idx;
+	return TF_NONE;
+}
+
+/*
+ * The plan of subtype_traverse() (Objects/typeobject.c) for `type`:
+ * walk tp_base while tp_traverse == subtype_traverse, collecting the slots
+ * of each such base; the first other base gives basetraverse and the
+ * dictoffset comparison.
+ */
+static struct rh_error *plan_subtype(struct rh_py_runtime *rt, uint64_t type,
+				     const struct typebuf *t, struct tinfo *ti)
+{
+	struct py_traverse *tv = rt->traverse;
+	struct typebuf b = *t;
+	uint64_t base = type;
+	struct rh_error *err;
+	ti->slot_first = (uint32_t)tv->nslots;
+	for (int depth = 0;; depth++) {
+		if (depth >= MAX_BASE_DEPTH)
+			return RH_BAD_DATA(type, "tp_base chain of type 0x%" PRIx64
+					   " longer than %d", type, MAX_BASE_DEPTH);
+		if (tf_of_type(rt, base, &b) != TF_SUBTYPE)
+			break;
+		if ((err = add_slots(rt, base, &b)))
+			return err;
+		if (!b.base)
+			return RH_BAD_DATA(type, "type 0x%" PRIx64 " uses subtype_traverse but has no base",
+					   base);
+		base = b.base;
+		if ((err = read_type(rt, base, &b)))
+			return err;
+	}
+	ti->nslots = (uint32_t)(tv->nslots - ti->slot_first);
+	ti->base_tf = tf_of_type(rt, base, &b);
+	ti->base_heap = (b.flags & PY_TPFLAGS_HEAPTYPE) != 0;
+	ti->base_basicsize = b.basicsize;
+	ti->dict_differs = t->dictoffset != b.dictoffset;
+	// 3.8: a heap type's instances visit the type. 3.9+ (bpo-40217):
+	// only when basetraverse is NULL or not a heap type's, which would
+	// visit Py_TYPE(self) itself.
+	ti->visit_type = (t->flags & PY_TPFLAGS_HEAPTYPE) &&
+			 (!tv->new_visit_type_rule || !b.traverse || !ti->base_heap);
+	return NULL;
+}
+
+/*
+ * The cached record of a type. Returns NULL only on no memory; a type that
+ * cannot be read gets a record with `bad` set (its objects are scanned
+ * conservatively) and a problem.
+ */
+static const struct tinfo *tinfo_get(struct rh_py_runtime *rt, uint64_t type)
+{
+	struct py_traverse *tv = rt->traverse;
+	uint32_t idx;
+	if (rh_u64map_find(&tv->type_map, type, &idx))
+		return &tv->types[idx];
+	if (tv->ntypes >= UINT32_MAX - 1)
+		return NULL;
+	if (tv->ntypes == tv->types_cap) {
+		size_t ncap = tv->types_cap ? tv->types_cap * 2 : 256;
+		struct tinfo *p = realloc(tv->types, ncap * sizeof(*p));
+		if (!p)
+			return NULL;
+		tv->types = p;
+		tv->types_cap = ncap;
+	}
+	struct tinfo ti = { .addr = type, .tf = TF_UNKNOWN, .base_tf = TF_NONE };
+	struct typebuf t;
+	struct rh_error *err = read_type(rt, type, &t);
+	if (!err) {
+		ti.flags = t.flags;
+		ti.basicsize = t.basicsize;
+		ti.itemsize = t.itemsize;
+		ti.dictoffset = t.dictoffset;
+		ti.has_is_gc = t.has_is_gc;
+		ti.heap = (t.flags & PY_TPFLAGS_HEAPTYPE) != 0;
+		ti.cached_keys = t.cached_keys;
+		ti.tf = tf_of_type(rt, type, &t);
+		if (ti.tf == TF_SUBTYPE)
+			err = plan_subtype(rt, type, &t, &ti);
+	}
+	if (err) {
+		if (err == rh_enomem)
+			return NULL;
+		rh_problems_add_error(rt->problems, err,
+				      "type 0x%" PRIx64 ": its objects are scanned conservatively",
+				      type);
+		ti.bad = true;
+		ti.tf = TF_UNKNOWN;
+		ti.nslots = 0;
+	}
+	idx = (uint32_t)tv->ntypes;
+	if (rh_u64map_insert(&tv->type_map, type, idx, NULL) < 0)
+		return NULL;
+	tv->types[tv->ntypes++] = ti;
+	return &tv->types[idx];
+}
+
+/* ------------------------------------------------------------------ */
+/* Conservative scan                                                   */
+
+/*
+ * An object of unknown type: every 8-aligned word of its memory past the
+ * header (tp_basicsize + |ob_size| * tp_itemsize bytes, at most
+ * CONSERVATIVE_MAX) that passes rh_py_object_plausible(). Never counted as
+ * traversed: we cannot know what its tp_traverse visits.
+ */
+static void scan_conservative(struct vctx *c, uint64_t from, int64_t basicsize,
+			      int64_t itemsize, const char *name)
+{
+	uint64_t size = basicsize > 0 ? (uint64_t)basicsize : 0;
+	if (itemsize > 0) {
+		uint64_t n;
+		if (!rd(c, c->obj + PYL(c->rt, OB_SIZE), &n))
+			return;
+		int64_t sn = (int64_t)n;
+		uint64_t an = sn < 0 ? (uint64_t)(-(sn + 1)) + 1 : (uint64_t)sn;
+		if (an > CONSERVATIVE_MAX)
+			an = CONSERVATIVE_MAX;
+		size += an * (uint64_t)itemsize;
+	}
+	if (size > CONSERVATIVE_MAX)
+		size = CONSERVATIVE_MAX;
+	uint64_t buf[CHUNK];
+	for (uint64_t off = from & ~(uint64_t)7; off + 8 <= size && !done(c); ) {
+		uint64_t k = (size - off) / 8;
+		if (k > CHUNK)
+			k = CHUNK;
+		if (!rh_target_readable(c->rt->target, c->obj + off, k * 8))
+			return;   // the object's end is not ours to read
+		if (!rd_bytes(c, c->obj + off, buf, k * 8))
+			return;
+		for (uint64_t j = 0; j < k && !done(c); j++) {
+			uint64_t v = buf[j];
+			if (v && v != c->obj && rh_py_object_plausible(c->rt, v))
+				emit(c, v, RH_REF_CONSERVATIVE, false, name, off + j * 8, 0);
+		}
+		off += k * 8;
+	}
+}
+
+/*
+ * A tp_traverse we do not know. Since 3.9 the C API requires the traverse
+ * function of a heap type to visit Py_TYPE(self) (or delegate to a heap
+ * base that does: "Instances of heap-allocated types hold a reference to
+ * their type", Doc/c-api/typeobj.rst, bpo-40217), so that one reference
+ * is known and reported first; the rest comes from the conservative scan.
+ */
+static void unknown_traverse(struct vctx *c, bool owner_heap, int64_t basicsize,
+			     int64_t itemsize, const char *name)
+{
+	if (owner_heap && c->tv->new_visit_type_rule)
+		emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
+	scan_conservative(c, 16, basicsize, itemsize, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dicts                                                               */
+
+/* The layout of a keys object, as dict_traverse() sees it. */
+struct dkeys {
+	uint64_t entries;      /* address of entry 0 */
+	uint64_t nentries;
+	size_t esize, koff, voff;
+	bool general;          /* keys are visited (not a unicode table) */
+};
+
+static bool read_dkeys(struct vctx *c, uint64_t keys, struct dkeys *k)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t nentries;
+	if (!rd(c, keys + PYL(rt, DK_NENTRIES), &nentries))
+		return false;
+	if (PYL_HAS(rt, DK_SIZE)) {
+		// 3.8-3.10 Objects/dict-common.h: dk_size slots, indices of
+		// 1/2/4/8 bytes, then PyDictKeyEntry {hash, key, value}.
+		uint64_t size, lookup = 0;
+		if (!rd(c, keys + PYL(rt, DK_SIZE), &size))
+			return false;
+		if (PYL_HAS(rt, TDK_LOOKUP) && !rd(c, keys + PYL(rt, TDK_LOOKUP), &lookup))
+			return false;
+		if (size == 0 || (size & (size - 1)) || size > (1ULL << 40)) {
+			bad(c, RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has dk_size %" PRIu64,
+					   keys, size));
+			return false;
+		}
+		unsigned width = size <= 0xff ? 1 : size <= 0xffff ? 2 :
+				 size <= 0xffffffff ? 4 : 8;
+		k->entries = keys + PYL(rt, DK_INDICES) + size * width;
+		k->esize = (size_t)PYL(rt, SZ_DICTKEYENTRY);
+		k->koff = (size_t)PYL(rt, DKE_KEY);
+		k->voff = (size_t)PYL(rt, DKE_VALUE);
+		struct py_traverse *tv = c->tv;
+		if (tv->lookdict)
+			k->general = lookup == tv->lookdict;
+		else
+			k->general = lookup != tv->lookdict_unicode[0] &&
+				     lookup != tv->lookdict_unicode[1] &&
+				     lookup != tv->lookdict_unicode[2];
+		if (nentries > size) {
+			bad(c, RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has %" PRIu64
+					   " entries in %" PRIu64 " slots", keys, nentries, size));
+			return false;
+		}
+	} else {
+		// 3.11+ Include/internal/pycore_dict.h: dk_log2_size,
+		// dk_log2_index_bytes, dk_kind (0 GENERAL, 1 UNICODE, 2 SPLIT).
+		unsigned char b[3];
+		if (!rd_bytes(c, keys + PYL(rt, DK_LOG2_SIZE), &b[0], 1) ||
+		    !rd_bytes(c, keys + PYL(rt, DK_LOG2_INDEX_BYTES), &b[1], 1) ||
+		    !rd_bytes(c, keys + PYL(rt, DK_KIND), &b[2], 1))
+			return false;
+		if (b[0] > 40 || b[1] > 43) {
+			bad(c, RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has log2 size %u",
+					   keys, b[0]));
+			return false;
+		}
+		k->general = b[2] == 0;
+		k->entries = keys + PYL(rt, DK_INDICES) + (1ULL << b[1]);
+		k->esize = (size_t)(k->general ? PYL(rt, SZ_DICTKEYENTRY) : PYL(rt, SZ_DICTUNICODEENTRY));
+		k->koff = (size_t)(k->general ? PYL(rt, DKE_KEY) : PYL(rt, DUE_KEY));
+		k->voff = (size_t)(k->general ? PYL(rt, DKE_VALUE) : PYL(rt, DUE_VALUE));
+		if (nentries > (1ULL << b[0])) {
+			bad(c, RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has %" PRIu64
+					   " entries in %u slots", keys, nentries, 1u << b[0]));
+			return false;
+		}
+	}
+	if (k->esize == 0 || k->esize > 64 || k->koff + 8 > k->esize || k->voff + 8 > k->esize) {
+		bad(c, RH_BAD_DATA(keys, "implausible dict entry layout"));
+		return false;
+	}
+	if (!count_ok(c, (int64_t)nentries)) {
+		bad(c, RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has %" PRIu64 " entries",
+				   keys, nentries));
+		return false;
+	}
+	k->nentries = nentries;
+	return true;
+}
+
+/* The key object of entry i (for labels), 0 if unreadable. */
+static uint64_t entry_key(struct vctx *c, const struct dkeys *k, uint64_t i)
+{
+	uint64_t key = 0;
+	struct rh_error *err = rh_target_read_u64(c->rt->target,
+						  k->entries + i * k->esize + k->koff, &key);
+	if (err) {
+		// Only a label: the value itself was read.
+		rh_error_destroy(err);
+		return 0;
+	}
+	return key;
+}
+
+/*
+ * Values of a split table / managed-dict values array: `values` holds at
+ * least n slots (entry index order, as dict_traverse() and
+ * _PyObject_VisitInstanceAttributes() walk them). `attr`: label them as
+ * attributes of the object, else as dict values.
+ */
+static void visit_values(struct vctx *c, uint64_t values, uint64_t n,
+			 const struct dkeys *k, bool attr)
+{
+	uint64_t buf[CHUNK];
+	for (uint64_t i0 = 0; i0 < n && !done(c); i0 += CHUNK) {
+		uint64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+		if (!rd_bytes(c, values + i0 * 8, buf, m * 8))
+			return;
+		for (uint64_t j = 0; j < m && !done(c); j++) {
+			if (!buf[j])
+				continue;
+			uint64_t key = k ? entry_key(c, k, i0 + j) : 0;
+			emit(c, buf[j], attr ? RH_REF_ATTRIBUTE : RH_REF_DICT_VALUE,
+			     true, NULL, i0 + j, key);
+		}
+	}
+}
+
+/*
+ * dict_traverse(), Objects/dictobject.c. General tables: value then key of
+ * every live entry. Unicode tables: values only (the str keys are owned,
+ * reported with traversed == false). Split tables: the values array
+ * (3.8-3.10 `PyObject **ma_values`; 3.11+ PyDictValues, whose values[] is
+ * at DV_VALUES); 3.13: nothing when the values are embedded in the owning
+ * object, which visits them itself.
+ */
+static void sp_dict(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t keys, values;
+	if (!rd(c, c->obj + PYL(rt, DICT_KEYS), &keys) ||
+	    !rd(c, c->obj + PYL(rt, DICT_VALUES), &values) || !keys)
+		return;
+	struct dkeys k;
+	if (!read_dkeys(c, keys, &k))
+		return;
+	if (values && !k.general) {
+		if (PYL_HAS(rt, DV_EMBEDDED)) {
+			unsigned char embedded;
+			if (!rd_bytes(c, values + PYL(rt, DV_EMBEDDED), &embedded, 1))
+				return;
+			if (embedded)
+				return;
+		}
+		visit_values(c, values + (PYL_HAS(rt, DV_VALUES) ? PYL(rt, DV_VALUES) : 0),
+			     k.nentries, &k, false);
+		return;
+	}
+	unsigned char buf[CHUNK * 24];
+	size_t per = sizeof(buf) / k.esize;
+	for (uint64_t i0 = 0; i0 < k.nentries && !done(c); i0 += per) {
+		uint64_t m = k.nentries - i0 < per ? k.nentries - i0 : per;
+		if (!rd_bytes(c, k.entries + i0 * k.esize, buf, m * k.esize))
+			return;
+		for (uint64_t j = 0; j < m && !done(c); j++) {
+			uint64_t key = py_get_u64(buf, (int64_t)(j * k.esize + k.koff));
+			uint64_t val = py_get_u64(buf, (int64_t)(j * k.esize + k.voff));
+			if (!val)
+				continue;
+			emit(c, val, RH_REF_DICT_VALUE, true, NULL, i0 + j, key);
+			emit(c, key, RH_REF_DICT_KEY, k.general, NULL, i0 + j, 0);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Instances of classes: subtype_traverse()                             */
+
+/*
+ * The type's shared keys (ht_cached_keys): the count of managed values
+ * (3.11/3.12) and their attribute names. labels_only (3.13, where the
+ * values carry their own capacity): a failure costs only the names, so it
+ * is dropped.
+ */
+static bool cached_keys(struct vctx *c, const struct tinfo *ti, struct dkeys *k,
+			bool labels_only)
+{
+	if (!ti->cached_keys) {
+		if (!labels_only)
+			bad(c, RH_BAD_DATA(c->obj, "object 0x%" PRIx64 " has managed values but its type 0x%"
+					   PRIx64 " has no cached keys", c->obj, ti->addr));
+		return false;
+	}
+	if (!labels_only)
+		return read_dkeys(c, ti->cached_keys, k);
+	if (done(c))
+		return false;
+	if (read_dkeys(c, ti->cached_keys, k))
+		return true;
+	rh_error_destroy(c->err);   // names only, see above
+	c->err = NULL;
+	return false;
+}
+
+/*
+ * _PyObject_GetDictPtr() (3.8-3.10) / _PyObject_ComputedDictPointer()
+ * (3.11+), Objects/object.c: tp_dictoffset > 0 counts from the start, < 0
+ * from the end of the variable part (rounded up to a pointer).
+ */
+static bool dict_ptr(struct vctx *c, const struct tinfo *ti, uint64_t *ret)
+{
+	int64_t off = ti->dictoffset;
+	if (off == 0)
+		return false;
+	if (off < 0) {
+		uint64_t n;
+		if (!rd(c, c->obj + PYL(c->rt, OB_SIZE), &n))
+			return false;
+		int64_t sn = (int64_t)n;
+		uint64_t an = sn < 0 ? (uint64_t)(-(sn + 1)) + 1 : (uint64_t)sn;
+		if (an > (1ULL << 40)) {
+			bad(c, RH_BAD_DATA(c->obj, "object 0x%" PRIx64 " has ob_size %" PRId64,
+					   c->obj, sn));
+			return false;
+		}
+		uint64_t size = (uint64_t)ti->basicsize + an * (uint64_t)ti->itemsize;
+		size = (size + 7) & ~(uint64_t)7;
+		off += (int64_t)size;
+	}
+	*ret = c->obj + (uint64_t)off;
+	return true;
+}
+
+static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth);
+
+/*
+ * subtype_traverse(), Objects/typeobject.c: the slots of each heap base
+ * (most derived first), then the instance dict, then the type (heap types;
+ * see plan_subtype), then the base's traverse. The dict: 3.8-3.10 and
+ * non-managed types via tp_dictoffset when it differs from the base's;
+ * managed dicts (Py_TPFLAGS_MANAGED_DICT, 3.11+) live in front of the GC
+ * header:
+ *   3.11 _PyObject_VisitInstanceAttributes(): the values array at
+ *        obj - 4 words, then (the offsets differ) the dict at obj - 3;
+ *   3.12 _PyObject_VisitManagedDict(): the tagged PyDictOrValues at
+ *        obj - 3 words: values (bit 0 set, stored minus one) or a dict;
+ *   3.13 PyObject_VisitManagedDict(): the inline values after the object
+ *        (at tp_basicsize) when valid, else the dict at obj - 3 words.
+ * Values are visited by index 0 .. dk_nentries of the type's cached keys
+ * (3.11/3.12), 0 .. capacity (3.13); NULL skipped.
+ */
+static void sp_subtype(struct vctx *c, const struct tinfo *ti)
+{
+	struct rh_py_runtime *rt = c->rt;
+	struct py_traverse *tv = c->tv;
+	for (uint32_t i = 0; i < ti->nslots && !done(c); i++) {
+		const struct slot *s = &tv->slots[ti->slot_first + i];
+		uint64_t v;
+		if (!rd(c, c->obj + (uint64_t)s->offset, &v))
+			return;
+		emit(c, v, RH_REF_SLOT, true, s->name, (uint64_t)s->offset, 0);
+	}
+	// The managed words sit in front of the PyGC_Head (pre-header,
+	// Include/internal/pycore_object.h): dict at -(GC head + 8),
+	// 3.11's values at -(GC head + 16).
+	uint64_t dict_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 8;
+	uint64_t values_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 16;
+	bool managed = (ti->flags & PY_TPFLAGS_MANAGED_DICT) && PYL_HAS(rt, DV_VALUES);
+	if (managed && PYL_HAS(rt, TDV_VALID)) {
+		// 3.13
+		bool visited = false;
+		if (ti->flags & PY_TPFLAGS_INLINE_VALUES) {
+			uint64_t values = c->obj + (uint64_t)ti->basicsize;
+			unsigned char hdr[2];
+			if (!rd_bytes(c, values + PYL(rt, TDV_VALID), &hdr[0], 1) ||
+			    !rd_bytes(c, values + PYL(rt, TDV_CAPACITY), &hdr[1], 1))
+				return;
+			if (hdr[0]) {
+				struct dkeys k;
+				bool labels = cached_keys(c, ti, &k, true);
+				visit_values(c, values + PYL(rt, DV_VALUES), hdr[1],
+					     labels ? &k : NULL, true);
+				visited = true;
+			}
+		}
+		if (!visited) {
+			uint64_t d;
+			if (!rd(c, dict_at, &d))
+				return;
+			emit(c, d, RH_REF_FIELD, true, "__dict__", 0, 0);
+		}
+	} else if (managed && PYL_HAS(rt, TSZ_DICTORVALUES)) {
+		// 3.12
+		uint64_t w;
+		if (!rd(c, dict_at, &w))
+			return;
+		if (w & 1) {
+			struct dkeys k;
+			if (!cached_keys(c, ti, &k, false))
+				return;
+			visit_values(c, w + 1 + PYL(rt, DV_VALUES), k.nentries, &k, true);
+		} else {
+			emit(c, w, RH_REF_FIELD, true, "__dict__", 0, 0);
+		}
+	} else {
+		if (managed) {
+			// 3.11
+			uint64_t values;
+			if (!rd(c, values_at, &values))
+				return;
+			if (values) {
+				struct dkeys k;
+				if (!cached_keys(c, ti, &k, false))
+					return;
+				visit_values(c, values + PYL(rt, DV_VALUES), k.nentries, &k, true);
+			}
+		}
+		if (ti->dict_differs && !done(c)) {
+			uint64_t at, d;
+			if (managed)
+				at = dict_at;
+			else if (!dict_ptr(c, ti, &at))
+				at = 0;
+			if (at && rd(c, at, &d))
+				emit(c, d, RH_REF_FIELD, true, "__dict__", 0, 0);
+		}
+	}
+	if (done(c))
+		return;
+	if (ti->visit_type)
+		emit(c, ti->addr, RH_REF_TYPE, true, NULL, 0, 0);
+	if (ti->base_tf == TF_UNKNOWN)
+		unknown_traverse(c, ti->base_heap, ti->base_basicsize, 0, "base");
+	else if (ti->base_tf != TF_NONE)
+		run_row(c, ti->base_tf, ti->base_heap, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Other special cases                                                 */
+
+/* tupletraverse(): the items, LAST FIRST (`for (i = Py_SIZE(o); --i >= 0; )`). */
+static void sp_tuple(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t n;
+	if (!PYL_HAS(rt, TTUPLE_ITEM) || !rd(c, c->obj + PYL(rt, OB_SIZE), &n))
+		return;
+	if (!count_ok(c, (int64_t)n)) {
+		bad(c, RH_BAD_DATA(c->obj, "tuple 0x%" PRIx64 " has size %" PRId64,
+				   c->obj, (int64_t)n));
+		return;
+	}
+	visit_array(c, c->obj + PYL(rt, TTUPLE_ITEM), n, true, RH_REF_ITEM, NULL, 0);
+}
+
+/* list_traverse(): the items, last first, as tupletraverse(). */
+static void sp_list(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t n, items, allocated;
+	if (!rd(c, c->obj + PYL(rt, OB_SIZE), &n) ||
+	    !rd(c, c->obj + PYL(rt, LIST_ITEM), &items) ||
+	    !rd(c, c->obj + PYL(rt, LIST_ALLOCATED), &allocated))
+		return;
+	if (!count_ok(c, (int64_t)n) || n > allocated) {
+		bad(c, RH_BAD_DATA(c->obj, "list 0x%" PRIx64 " has size %" PRId64
+				   " (allocated %" PRId64 ")", c->obj, (int64_t)n,
+				   (int64_t)allocated));
+		return;
+	}
+	if (n && !items) {
+		bad(c, RH_BAD_DATA(c->obj, "list 0x%" PRIx64 " has items but no array", c->obj));
+		return;
+	}
+	visit_array(c, items, n, true, RH_REF_ITEM, NULL, 0);
+}
+
+/* set_traverse(): set_next() over table[0 .. mask], skipping NULL and dummy. */
+static void sp_set(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t mask, table;
+	if (!rd(c, c->obj + PYL(rt, SET_MASK), &mask) ||
+	    !rd(c, c->obj + PYL(rt, SET_TABLE), &table))
+		return;
+	size_t esz = (size_t)PYL(rt, SZ_SETENTRY);
+	size_t koff = PYL_HAS(rt, TSETENTRY_KEY) ? (size_t)PYL(rt, TSETENTRY_KEY) : 0;
+	if (!count_ok(c, (int64_t)mask) || (mask & (mask + 1)) || esz == 0 || esz > 64 ||
+	    koff + 8 > esz) {
+		bad(c, RH_BAD_DATA(c->obj, "set 0x%" PRIx64 " has mask %" PRIu64, c->obj, mask));
+		return;
+	}
+	unsigned char buf[CHUNK * 16];
+	size_t per = sizeof(buf) / esz;
+	uint64_t n = mask + 1;
+	for (uint64_t i0 = 0; i0 < n && !done(c); i0 += per) {
+		uint64_t m = n - i0 < per ? n - i0 : per;
+		if (!rd_bytes(c, table + i0 * esz, buf, m * esz))
+			return;
+		for (uint64_t j = 0; j < m && !done(c); j++) {
+			uint64_t key = py_get_u64(buf, (int64_t)(j * esz + koff));
+			if (key && key != c->tv->set_dummy)
+				emit(c, key, RH_REF_ITEM, true, NULL, i0 + j, 0);
+		}
+	}
+}
+
+/* A word that can be an object pointer (3.12+ static builtin types keep a
+ * small index in tp_subclasses). */
+static bool pointer_like(uint64_t v)
+{
+	return v >= 4096 && !(v & 7);
+}
+
+/*
+ * type_traverse(), Objects/typeobject.c (heap types only; static types are
+ * not GC, so for them everything is owned): tp_dict, tp_cache, tp_mro,
+ * tp_bases, tp_base, ht_module (3.9+). ht_name, ht_qualname, ht_slots and
+ * the tp_subclasses dict are owned; tp_weaklist is weak.
+ */
+static void sp_type(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	static const struct {
+		int layout;
+		const char *name;
+	} visited[] = {
+		{ PYL_TTP_DICT, "__dict__" }, { PYL_TTP_CACHE, "tp_cache" },
+		{ PYL_TTP_MRO, "__mro__" }, { PYL_TTP_BASES, "__bases__" },
+		{ PYL_TP_BASE, "__base__" },
+	};
+	uint64_t flags;
+	if (!rd(c, c->obj + PYL(rt, TP_FLAGS), &flags))
+		return;
+	bool heap = (flags & PY_TPFLAGS_HEAPTYPE) != 0;
+	for (size_t i = 0; i < N(visited) && !done(c); i++) {
+		uint64_t v;
+		if (rt->L[visited[i].layout].found &&
+		    rd(c, c->obj + (uint64_t)rt->L[visited[i].layout].value, &v) &&
+		    pointer_like(v))
+			emit(c, v, RH_REF_FIELD, true, visited[i].name, 0, 0);
+	}
+	uint64_t v;
+	if (heap && PYL_HAS(rt, THT_MODULE) && rd(c, c->obj + PYL(rt, THT_MODULE), &v))
+		emit(c, v, RH_REF_FIELD, true, "ht_module", 0, 0);
+	if (heap) {
+		if (PYL_HAS(rt, THT_NAME) && rd(c, c->obj + PYL(rt, THT_NAME), &v))
+			emit(c, v, RH_REF_FIELD, false, "__name__", 0, 0);
+		if (PYL_HAS(rt, THT_QUALNAME) && rd(c, c->obj + PYL(rt, THT_QUALNAME), &v))
+			emit(c, v, RH_REF_FIELD, false, "__qualname__", 0, 0);
+		if (PYL_HAS(rt, THT_SLOTS) && rd(c, c->obj + PYL(rt, THT_SLOTS), &v))
+			emit(c, v, RH_REF_FIELD, false, "__slots__", 0, 0);
+	}
+	if (PYL_HAS(rt, TTP_SUBCLASSES) && rd(c, c->obj + PYL(rt, TTP_SUBCLASSES), &v) &&
+	    pointer_like(v))
+		emit(c, v, RH_REF_FIELD, false, "tp_subclasses", 0, 0);
+	if (PYL_HAS(rt, TTP_WEAKLIST) && rd(c, c->obj + PYL(rt, TTP_WEAKLIST), &v) &&
+	    pointer_like(v))
+		emit(c, v, RH_REF_WEAK, false, "tp_weaklist", 0, 0);
+}
+
+/* atexit_m_traverse(), Modules/atexitmodule.c 3.8/3.9: func, args and
+ * kwargs of each registered callback (3.10 moved them to the interpreter). */
+static void mt_atexit(struct vctx *c, uint64_t state)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!PYL_HAS(rt, TATEXIT_CALLBACKS) || !PYL_HAS(rt, TATEXIT_NCALLBACKS) ||
+	    !PYL_HAS(rt, TATEXIT_CB_FUNC))
+		return;
+	uint64_t cbs;
+	int32_t n;
+	if (!rd(c, state + PYL(rt, TATEXIT_CALLBACKS), &cbs) ||
+	    !rd_bytes(c, state + PYL(rt, TATEXIT_NCALLBACKS), &n, 4))
+		return;
+	if (n < 0 || !count_ok(c, n)) {
+		bad(c, RH_BAD_DATA(state, "atexit state has %d callbacks", n));
+		return;
+	}
+	static const int parts[] = { PYL_TATEXIT_CB_FUNC, PYL_TATEXIT_CB_ARGS, PYL_TATEXIT_CB_KWARGS };
+	static const char *const names[] = { "atexit func", "atexit args", "atexit kwargs" };
+	for (int32_t i = 0; i < n && !done(c); i++) {
+		uint64_t cb, v;
+		if (!rd(c, cbs + (uint64_t)i * 8, &cb))
+			return;
+		for (size_t k = 0; cb && k < N(parts) && !done(c); k++)
+			if (rt->L[parts[k]].found &&
+			    rd(c, cb + (uint64_t)rt->L[parts[k]].value, &v))
+				emit(c, v, RH_REF_FIELD, true, names[k], (uint64_t)i, 0);
+	}
+}
+
+/* Every plausible object pointer of a module state, in address order
+ * (MT_STATE_ALL), or, traversed == false, of any module state whose
+ * m_traverse we do not know (conservative). */
+static void scan_state(struct vctx *c, uint64_t state, uint64_t size, bool known)
+{
+	if (size > CONSERVATIVE_MAX)
+		size = CONSERVATIVE_MAX;
+	uint64_t buf[CHUNK];
+	for (uint64_t off = 0; off + 8 <= size && !done(c); ) {
+		uint64_t k = (size - off) / 8;
+		if (k > CHUNK)
+			k = CHUNK;
+		if (!rd_bytes(c, state + off, buf, k * 8))
+			return;
+		for (uint64_t j = 0; j < k && !done(c); j++)
+			if (buf[j] && rh_py_object_plausible(c->rt, buf[j]))
+				emit(c, buf[j], known ? RH_REF_FIELD : RH_REF_CONSERVATIVE,
+				     known, "md_state", off + j * 8, 0);
+		off += k * 8;
+	}
+}
+
+/*
+ * module_traverse(), Objects/moduleobject.c: the C module's m_traverse
+ * (3.9+: only if m_size <= 0 or md_state is allocated), then md_dict.
+ * m_traverse functions we know (mtfuncs) are mirrored; for the others the
+ * module state (m_size bytes at md_state) is scanned conservatively
+ * (RH_REF_CONSERVATIVE, name "md_state", not traversed): the known gap.
+ */
+static void sp_module(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t def = 0, v;
+	if (PYL_HAS(rt, TMOD_DEF) && !rd(c, c->obj + PYL(rt, TMOD_DEF), &def))
+		return;
+	if (def && PYL_HAS(rt, TMODDEF_TRAVERSE) && PYL_HAS(rt, TMODDEF_SIZE) &&
+	    PYL_HAS(rt, TMOD_STATE)) {
+		uint64_t trav, size, state;
+		if (!rd(c, def + PYL(rt, TMODDEF_TRAVERSE), &trav) ||
+		    !rd(c, def + PYL(rt, TMODDEF_SIZE), &size) ||
+		    !rd(c, c->obj + PYL(rt, TMOD_STATE), &state))
+			return;
+		uint32_t mt;
+		bool known = trav && rh_u64map_find(&c->tv->mt_map, trav, &mt);
+		// Every m_traverse we know reads the state: none runs
+		// without one (3.8 would call it anyway).
+		if (trav && state && (int64_t)size > 0) {
+			if (!known)
+				scan_state(c, state, size, false);
+			else if (mtfuncs[mt].kind == MT_STATE_ALL)
+				scan_state(c, state, size, true);
+			else if (mtfuncs[mt].kind == MT_ATEXIT)
+				mt_atexit(c, state);
+			else
+				for (size_t i = 0; i < mtfuncs[mt].nfields && !done(c); i++) {
+					const struct fld *f = &mtfuncs[mt].fields[i];
+					if (rt->L[f->layout].found &&
+					    rd(c, state + (uint64_t)rt->L[f->layout].value, &v))
+						emit(c, v, RH_REF_FIELD, true, f->name, 0, 0);
+				}
+		}
+	}
+	if (PYL_HAS(rt, TMOD_DICT) && rd(c, c->obj + PYL(rt, TMOD_DICT), &v))
+		emit(c, v, RH_REF_FIELD, true, "__dict__", 0, 0);
+	if (PYL_HAS(rt, TMOD_NAME) && rd(c, c->obj + PYL(rt, TMOD_NAME), &v))
+		emit(c, v, RH_REF_FIELD, false, "md_name", 0, 0);
+	if (PYL_HAS(rt, TMOD_WEAKLIST) && rd(c, c->obj + PYL(rt, TMOD_WEAKLIST), &v))
+		emit(c, v, RH_REF_WEAK, false, "md_weaklist", 0, 0);
+}
+
+/* meth_traverse(), Objects/methodobject.c, 3.9+: PyCFunction_GET_CLASS(m),
+ * i.e. mm_class of a METH_METHOD function, comes first. */
+static void sp_cfunc(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!PYL_HAS(rt, TCMETH_CLASS) || !PYL_HAS(rt, TCFUNC_ML) ||
+	    !PYL_HAS(rt, TMETHODDEF_FLAGS))
+		return;
+	uint64_t ml, cls;
+	uint32_t flags;
+	if (!rd(c, c->obj + PYL(rt, TCFUNC_ML), &ml) || !ml)
+		return;
+	if (!rd_bytes(c, ml + PYL(rt, TMETHODDEF_FLAGS), &flags, 4))
+		return;
+	if ((flags & PY_METH_METHOD) && rd(c, c->obj + PYL(rt, TCMETH_CLASS), &cls))
+		emit(c, cls, RH_REF_FIELD, true, "__defining_class__", 0, 0);
+}
+
+/* Name of local i of a code object, for labels (0 when unknown). */
+static uint64_t local_name(struct vctx *c, uint64_t code, uint64_t i)
+{
+	struct rh_py_runtime *rt = c->rt;
+	struct rh_target *t = rt->target;
+	uint64_t tuple, n, name = 0;
+	if (!code || !PYL_HAS(rt, TTUPLE_ITEM))
+		return 0;
+	if (PYL_HAS(rt, TCO_LOCALSPLUSNAMES)) {
+		if (rh_target_readable(t, code + PYL(rt, TCO_LOCALSPLUSNAMES), 8) &&
+		    !rh_target_read_u64(t, code + PYL(rt, TCO_LOCALSPLUSNAMES), &tuple) &&
+		    tuple && !rh_target_read_u64(t, tuple + PYL(rt, OB_SIZE), &n) && i < n &&
+		    !rh_target_read_u64(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, &name))
+			return name;
+		return 0;
+	}
+	// <=3.10: co_varnames, then co_cellvars, then co_freevars.
+	static const int parts[] = { PYL_TCO_VARNAMES, PYL_TCO_CELLVARS, PYL_TCO_FREEVARS };
+	for (size_t p = 0; p < N(parts); p++) {
+		if (!rt->L[parts[p]].found)
+			return 0;
+		uint64_t at = code + (uint64_t)rt->L[parts[p]].value;
+		if (!rh_target_readable(t, at, 8) || rh_target_read_u64(t, at, &tuple) ||
+		    !tuple || !rh_target_readable(t, tuple + PYL(rt, OB_SIZE), 8) ||
+		    rh_target_read_u64(t, tuple + PYL(rt, OB_SIZE), &n))
+			return 0;
+		if (i < n) {
+			if (rh_target_readable(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, 8) &&
+			    !rh_target_read_u64(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, &name))
+				return name;
+			return 0;
+		}
+		i -= n;
+	}
+	return 0;
+}
+
+/* Slots 0 .. n-1 at `at`: locals (labelled) then value stack. */
+static void visit_slots(struct vctx *c, uint64_t at, uint64_t n, uint64_t code,
+			uint64_t nlocals)
+{
+	uint64_t buf[CHUNK];
+	for (uint64_t i0 = 0; i0 < n && !done(c); i0 += CHUNK) {
+		uint64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
+		if (!rd_bytes(c, at + i0 * 8, buf, m * 8))
+			return;
+		for (uint64_t j = 0; j < m && !done(c); j++) {
+			uint64_t i = i0 + j;
+			if (!buf[j])
+				continue;
+			if (i < nlocals)
+				emit(c, buf[j], RH_REF_LOCAL, true, NULL, i, local_name(c, code, i));
+			else
+				emit(c, buf[j], RH_REF_ITEM, true, "value stack", i - nlocals, 0);
+		}
+	}
+}
+
+/*
+ * _PyFrame_Traverse(), Python/frame.c 3.11+: frame_obj, f_locals, the
+ * function (f_func 3.11, f_funcobj 3.12+), the code (f_code, 3.13
+ * f_executable), then localsplus[0 .. stacktop).
+ */
+static void iframe_traverse(struct vctx *c, uint64_t f)
+{
+	struct rh_py_runtime *rt = c->rt;
+	static const struct {
+		int layout;
+		const char *name;
+	} fields[] = {
+		{ PYL_TIF_FRAME_OBJ, "frame_obj" }, { PYL_TIF_LOCALS, "f_locals" },
+		{ PYL_TIF_FUNC, "f_func" }, { PYL_TIF_FUNCOBJ, "f_funcobj" },
+		{ PYL_TIF_CODE, "f_code" }, { PYL_TIF_EXECUTABLE, "f_executable" },
+	};
+	uint64_t code = 0, v;
+	for (size_t i = 0; i < N(fields) && !done(c); i++) {
+		if (!rt->L[fields[i].layout].found)
+			continue;
+		if (!rd(c, f + (uint64_t)rt->L[fields[i].layout].value, &v))
+			return;
+		if (fields[i].layout == PYL_TIF_CODE || fields[i].layout == PYL_TIF_EXECUTABLE)
+			code = v;
+		emit(c, v, RH_REF_FIELD, true, fields[i].name, 0, 0);
+	}
+	if (!PYL_HAS(rt, TIF_STACKTOP) || !PYL_HAS(rt, TIF_LOCALSPLUS) || done(c))
+		return;
+	int32_t top;
+	if (!rd_bytes(c, f + PYL(rt, TIF_STACKTOP), &top, 4))
+		return;
+	if (top < 0 || top > MAX_FRAME_SLOTS) {
+		bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stacktop %d", f, top));
+		return;
+	}
+	uint64_t nlocals = 0;
+	if (code && PYL_HAS(rt, CO_NLOCALSPLUS)) {
+		int32_t nl;
+		struct rh_error *err = rh_target_read(rt->target, code + PYL(rt, CO_NLOCALSPLUS), &nl, 4);
+		if (err)
+			rh_error_destroy(err);   // labels only
+		else if (nl > 0)
+			nlocals = (uint64_t)nl;
+	}
+	visit_slots(c, f + PYL(rt, TIF_LOCALSPLUS), (uint64_t)top, code, nlocals);
+}
+
+/*
+ * frame_traverse(), Objects/frameobject.c, the part after the fields:
+ * 3.11+: _PyFrame_Traverse() of the embedded frame when the frame object
+ * owns it (f_frame->owner == FRAME_OWNED_BY_FRAME_OBJECT);
+ * 3.8-3.10: the f_valuestack - f_localsplus local/cell/free slots, then the
+ * value stack up to f_stacktop (3.8/3.9, NULL while executing) or
+ * f_stackdepth entries (3.10, -1 while executing).
+ */
+static void sp_frame(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (PYL_HAS(rt, TFRAME_FRAME)) {
+		uint64_t f;
+		unsigned char owner;
+		if (!rd(c, c->obj + PYL(rt, TFRAME_FRAME), &f) || !f ||
+		    !PYL_HAS(rt, TIF_OWNER) || !rd_bytes(c, f + PYL(rt, TIF_OWNER), &owner, 1))
+			return;
+		if (owner == c->tv->owned_by_frame_object)
+			iframe_traverse(c, f);
+		return;
+	}
+	if (!PYL_HAS(rt, TFRAME_VALUESTACK) || !PYL_HAS(rt, TFRAME_LOCALSPLUS))
+		return;
+	uint64_t vs, code = 0;
+	if (!rd(c, c->obj + PYL(rt, TFRAME_VALUESTACK), &vs))
+		return;
+	if (PYL_HAS(rt, TFRAME_CODE) && !rd(c, c->obj + PYL(rt, TFRAME_CODE), &code))
+		return;
+	uint64_t lp = c->obj + PYL(rt, TFRAME_LOCALSPLUS);
+	if (vs < lp || (vs - lp) % 8 || (vs - lp) / 8 > MAX_FRAME_SLOTS) {
+		bad(c, RH_BAD_DATA(c->obj, "frame 0x%" PRIx64 " has f_valuestack 0x%" PRIx64,
+				   c->obj, vs));
+		return;
+	}
+	uint64_t nslots = (vs - lp) / 8;
+	visit_slots(c, lp, nslots, code, nslots);
+	if (done(c))
+		return;
+	uint64_t depth = 0;
+	if (PYL_HAS(rt, TFRAME_STACKTOP)) {
+		uint64_t top;
+		if (!rd(c, c->obj + PYL(rt, TFRAME_STACKTOP), &top))
+			return;
+		if (top) {
+			if (top < vs || (top - vs) % 8 || (top - vs) / 8 > MAX_FRAME_SLOTS) {
+				bad(c, RH_BAD_DATA(c->obj, "frame 0x%" PRIx64 " has f_stacktop 0x%" PRIx64,
+						   c->obj, top));
+				return;
+			}
+			depth = (top - vs) / 8;
+		}
+	} else if (PYL_HAS(rt, TFRAME_STACKDEPTH)) {
+		int32_t d;
+		if (!rd_bytes(c, c->obj + PYL(rt, TFRAME_STACKDEPTH), &d, 4))
+			return;
+		if (d > MAX_FRAME_SLOTS) {
+			bad(c, RH_BAD_DATA(c->obj, "frame 0x%" PRIx64 " has f_stackdepth %d", c->obj, d));
+			return;
+		}
+		depth = d > 0 ? (uint64_t)d : 0;
+	}
+	visit_array(c, vs, depth, false, RH_REF_ITEM, "value stack", 0);
+}
+
+/* gen_traverse() 3.11+: the embedded frame unless gi_frame_state is
+ * FRAME_CLEARED (3.11 `< FRAME_CLEARED`, 3.12 `!=`: the largest state). */
+static void sp_gen(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!PYL_HAS(rt, TGEN_IFRAME) || !PYL_HAS(rt, TGEN_FRAME_STATE))
+		return;
+	int8_t state;
+	if (!rd_bytes(c, c->obj + PYL(rt, TGEN_FRAME_STATE), &state, 1))
+		return;
+	if (state < c->tv->frame_cleared)
+		iframe_traverse(c, c->obj + PYL(rt, TGEN_IFRAME));
+}
+
+/*
+ * deque_traverse(), Modules/_collectionsmodule.c: the items from
+ * leftblock[leftindex] to rightblock[rightindex], block by block through
+ * rightlink. At most (len + leftindex) / BLOCKLEN + 1 links are followed.
+ */
+static void sp_deque(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!PYL_HAS(rt, TDEQUE_LEFTBLOCK) || !PYL_HAS(rt, TBLOCK_DATA) ||
+	    !PYL_HAS(rt, TBLOCK_RIGHTLINK) || !PYL_HAS(rt, TBLOCK_LEN) ||
+	    PYL(rt, TBLOCK_LEN) <= 0)
+		return;
+	uint64_t blocklen = (uint64_t)PYL(rt, TBLOCK_LEN);
+	uint64_t lb, rb, li, ri, len;
+	if (!rd(c, c->obj + PYL(rt, OB_SIZE), &len) ||
+	    !rd(c, c->obj + PYL(rt, TDEQUE_LEFTBLOCK), &lb) ||
+	    !rd(c, c->obj + PYL(rt, TDEQUE_RIGHTBLOCK), &rb) ||
+	    !rd(c, c->obj + PYL(rt, TDEQUE_LEFTINDEX), &li) ||
+	    !rd(c, c->obj + PYL(rt, TDEQUE_RIGHTINDEX), &ri))
+		return;
+	// rightindex is leftindex - 1 in an empty deque (-1 possible).
+	if (!count_ok(c, (int64_t)len) || li >= blocklen ||
+	    ((int64_t)ri < -1 || (int64_t)ri >= (int64_t)blocklen) || !lb) {
+		bad(c, RH_BAD_DATA(c->obj, "deque 0x%" PRIx64 " has len %" PRId64
+				   ", indices %" PRId64 "..%" PRId64, c->obj, (int64_t)len,
+				   (int64_t)li, (int64_t)ri));
+		return;
+	}
+	uint64_t max_links = (len + li) / blocklen + 1, links = 0, index = 0;
+	uint64_t b = lb, lo = li;
+	uint64_t data_off = (uint64_t)PYL(rt, TBLOCK_DATA);
+	while (b != rb && !done(c)) {
+		if (++links > max_links || !b) {
+			bad(c, RH_BAD_DATA(c->obj, "deque 0x%" PRIx64 ": more than %" PRIu64
+					   " blocks for %" PRIu64 " items", c->obj, max_links, len));
+			return;
+		}
+		visit_array(c, b + data_off + lo * 8, blocklen - lo, false, RH_REF_ITEM, NULL, index);
+		index += blocklen - lo;
+		lo = 0;
+		if (!rd(c, b + PYL(rt, TBLOCK_RIGHTLINK), &b))
+			return;
+	}
+	if ((int64_t)ri >= (int64_t)lo && !done(c))
+		visit_array(c, b + data_off + lo * 8, ri - lo + 1, false, RH_REF_ITEM, NULL, index);
+}
+
+/* odict_traverse(), Objects/odictobject.c: the key of every node
+ * (_odict_FOREACH from od_first through `next`), bounded by the table. */
+static void sp_odict(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!PYL_HAS(rt, TODICT_FIRST) || !PYL_HAS(rt, TODICTNODE_KEY) ||
+	    !PYL_HAS(rt, TODICTNODE_NEXT))
+		return;
+	uint64_t node, bound = c->rt->max_objects, i = 0;
+	if (!rd(c, c->obj + PYL(rt, TODICT_FIRST), &node))
+		return;
+	while (node && !done(c)) {
+		if (i++ > bound) {
+			bad(c, RH_BAD_DATA(c->obj, "ordered dict 0x%" PRIx64 ": node list does not end",
+					   c->obj));
+			return;
+		}
+		uint64_t key;
+		if (!rd(c, node + PYL(rt, TODICTNODE_KEY), &key) ||
+		    !rd(c, node + PYL(rt, TODICTNODE_NEXT), &node))
+			return;
+		emit(c, key, RH_REF_DICT_KEY, true, "od node", i - 1, 0);
+	}
+}
+
+/*
+ * The links of an lru_cache's root list (lru_list_elem objects, not GC):
+ * key, result and, heap_links (3.10+), the link's own type. At most
+ * max_objects links are followed.
+ */
+static void lru_links(struct vctx *c, bool heap_links)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!PYL_HAS(rt, TLRU_ROOT_NEXT) || !PYL_HAS(rt, TLRU_ELEM_NEXT) ||
+	    !PYL_HAS(rt, TLRU_ELEM_KEY) || !PYL_HAS(rt, TLRU_ELEM_RESULT))
+		return;
+	uint64_t root = c->obj + PYL(rt, TLRU_ROOT_NEXT) - PYL(rt, TLRU_ELEM_NEXT);
+	uint64_t link, i = 0;
+	if (!rd(c, c->obj + PYL(rt, TLRU_ROOT_NEXT), &link))
+		return;
+	while (link != root && !done(c)) {
+		if (!link || i++ > rt->max_objects) {
+			bad(c, RH_BAD_DATA(c->obj, "lru cache 0x%" PRIx64 ": broken link list", c->obj));
+			return;
+		}
+		uint64_t key, result, type = 0;
+		if (!rd(c, link + PYL(rt, TLRU_ELEM_KEY), &key) ||
+		    !rd(c, link + PYL(rt, TLRU_ELEM_RESULT), &result) ||
+		    (heap_links && !rd(c, link + PYL(rt, OB_TYPE), &type)))
+			return;
+		emit(c, key, RH_REF_FIELD, true, "link key", i - 1, 0);
+		emit(c, result, RH_REF_FIELD, true, "link result", i - 1, 0);
+		emit(c, type, RH_REF_FIELD, true, "link type", i - 1, 0);
+		if (!rd(c, link + PYL(rt, TLRU_ELEM_NEXT), &link))
+			return;
+	}
+}
+
+/*
+ * lru_cache_tp_traverse(), Modules/_functoolsmodule.c. 3.8/3.9: the key
+ * and result of every link of the root list, then func, cache,
+ * cache_info_type, dict. 3.10+ (heap types, kwd_mark per object):
+ * Py_TYPE, the links (key, result, Py_TYPE(link)), cache, func, kwd_mark,
+ * lru_list_elem_type, cache_info_type, dict.
+ */
+static void sp_lru(struct vctx *c, bool owner_heap)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t v;
+	if (PYL_HAS(rt, TLRU_KWD_MARK)) {
+		static const int order[] = {
+			PYL_TLRU_CACHE, PYL_TLRU_FUNC, PYL_TLRU_KWD_MARK,
+			PYL_TLRU_ELEM_TYPE, PYL_TLRU_INFO_TYPE, PYL_TLRU_DICT,
+		};
+		static const char *const names[] = {
+			"cache", "__wrapped__", "kwd_mark", "lru_list_elem_type",
+			"cache_info_type", "__dict__",
+		};
+		if (owner_heap)
+			emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
+		lru_links(c, true);
+		for (size_t i = 0; i < N(order) && !done(c); i++)
+			if (rt->L[order[i]].found &&
+			    rd(c, c->obj + (uint64_t)rt->L[order[i]].value, &v))
+				emit(c, v, RH_REF_FIELD, true, names[i], 0, 0);
+		return;
+	}
+	lru_links(c, false);
+	static const int order[] = {
+		PYL_TLRU_FUNC, PYL_TLRU_CACHE, PYL_TLRU_INFO_TYPE, PYL_TLRU_DICT,
+	};
+	static const char *const names[] = { "__wrapped__", "cache", "cache_info_type", "__dict__" };
+	for (size_t k = 0; k < N(order) && !done(c); k++)
+		if (rt->L[order[k]].found && rd(c, c->obj + (uint64_t)rt->L[order[k]].value, &v))
+			emit(c, v, RH_REF_FIELD, true, names[k], 0, 0);
+}
+
+/* teedataobject_traverse(): values[0 .. numread) between it and nextlink. */
+static void sp_teedata(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!PYL_HAS(rt, TTEEDATA_NUMREAD) || !PYL_HAS(rt, TTEEDATA_VALUES))
+		return;
+	int32_t n;
+	if (!rd_bytes(c, c->obj + PYL(rt, TTEEDATA_NUMREAD), &n, 4))
+		return;
+	if (n < 0 || (PYL_HAS(rt, TTEEDATA_NVALUES) && n > PYL(rt, TTEEDATA_NVALUES))) {
+		bad(c, RH_BAD_DATA(c->obj, "tee data 0x%" PRIx64 " has numread %d", c->obj, n));
+		return;
+	}
+	visit_array(c, c->obj + PYL(rt, TTEEDATA_VALUES), (uint64_t)n, false,
+		    RH_REF_ITEM, "values", 0);
+}
+
+/* Python/hamt.c node traverses: bitmap and collision nodes visit their
+ * Py_SIZE items last first; array nodes their HAMT_ARRAY_NODE_SIZE
+ * children in order. */
+static void sp_hamt(struct vctx *c, enum special sp)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (sp == SP_HAMT_ARRAY) {
+		if (PYL_HAS(rt, THAMT_ARRAY_ARRAY) && PYL_HAS(rt, THAMT_ARRAY_COUNT))
+			visit_array(c, c->obj + PYL(rt, THAMT_ARRAY_ARRAY),
+				    (uint64_t)PYL(rt, THAMT_ARRAY_COUNT), false,
+				    RH_REF_ITEM, NULL, 0);
+		return;
+	}
+	int layout = sp == SP_HAMT_BITMAP ? PYL_THAMT_BITMAP_ARRAY : PYL_THAMT_COLL_ARRAY;
+	uint64_t n;
+	if (!rt->L[layout].found || !rd(c, c->obj + PYL(rt, OB_SIZE), &n))
+		return;
+	if (!count_ok(c, (int64_t)n)) {
+		bad(c, RH_BAD_DATA(c->obj, "hamt node 0x%" PRIx64 " has size %" PRId64,
+				   c->obj, (int64_t)n));
+		return;
+	}
+	visit_array(c, c->obj + (uint64_t)rt->L[layout].value, n, true, RH_REF_ITEM, NULL, 0);
+}
+
+static void run_special(struct vctx *c, enum special sp, bool owner_heap)
+{
+	switch (sp) {
+	case SP_NONE:
+		break;
+	case SP_SUBTYPE:
+		// Only reached through a direct type (run_row never gets a
+		// subtype row as a tail).
+		sp_subtype(c, c->ti);
+		break;
+	case SP_TUPLE: sp_tuple(c); break;
+	case SP_LIST: sp_list(c); break;
+	case SP_DICT: sp_dict(c); break;
+	case SP_SET: sp_set(c); break;
+	case SP_TYPE: sp_type(c); break;
+	case SP_MODULE: sp_module(c); break;
+	case SP_CFUNC: sp_cfunc(c); break;
+	case SP_FRAME: sp_frame(c); break;
+	case SP_GEN: sp_gen(c); break;
+	case SP_DEQUE: sp_deque(c); break;
+	case SP_ODICT: sp_odict(c); break;
+	case SP_LRU: sp_lru(c, owner_heap); break;
+	case SP_TEEDATA: sp_teedata(c); break;
+	case SP_HAMT_BITMAP:
+	case SP_HAMT_ARRAY:
+	case SP_HAMT_COLLISION:
+		sp_hamt(c, sp);
+		break;
+	}
+}
+
+/*
+ * Run row tf on c->obj: its fields in order (the special code where the
+ * row places it, else after the fields), then its tail. owner_heap: the
+ * type that supplies this traverse function is a heap type.
+ */
+static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
+{
+	if (tf >= NTFUNCS || depth > MAX_TAIL_DEPTH)
+		return;
+	const struct tfunc *f = &tfuncs[tf];
+	if (f->special == SP_SUBTYPE && depth > 0)
+		return;   // subtype_traverse is never a base's traverse
+	bool special_done = false;
+	struct rh_py_runtime *rt = c->rt;
+	for (size_t i = 0; i < f->nfields && !done(c); i++) {
+		const struct fld *fl = &f->fields[i];
+		uint64_t v;
+		switch (fl->op) {
+		case OP_SPECIAL:
+			run_special(c, f->special, owner_heap);
+			special_done = true;
+			break;
+		case OP_TYPE:
+			if (owner_heap)
+				emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
+			break;
+		case OP_VISIT:
+		case OP_VISIT_HEAP:
+		case OP_OWNED:
+		case OP_WEAK:
+			if (!rt->L[fl->layout].found)
+				break;
+			if (!rd(c, c->obj + (uint64_t)rt->L[fl->layout].value, &v))
+				return;
+			if (fl->op == OP_WEAK)
+				emit(c, v, RH_REF_WEAK, false, fl->name, 0, 0);
+			else
+				emit(c, v, RH_REF_FIELD,
+				     fl->op == OP_VISIT || (fl->op == OP_VISIT_HEAP && owner_heap),
+				     fl->name, 0, 0);
+			break;
+		}
+	}
+	if (!special_done && !done(c))
+		run_special(c, f->special, owner_heap);
+	if (c->tv->tail[tf] != TF_NONE && !done(c))
+		run_row(c, c->tv->tail[tf], owner_heap, depth + 1);
+}
+
+struct rh_error *rh_py_referents(struct rh_py_runtime *rt, uint64_t obj,
+				 uint64_t type, rh_py_ref_fn *fn, void *arg)
+{
+	struct rh_error *err;
+	if (!rt->traverse && (err = traverse_init(rt)))
+		return err;
+	const struct tinfo *ti = tinfo_get(rt, type);
+	if (!ti)
+		return rh_enomem;
+	struct vctx c = {
+		.rt = rt, .tv = rt->traverse, .fn = fn, .arg = arg,
+		.obj = obj, .type = type, .ti = ti,
+	};
+	// PyObject_IS_GC(): Py_TPFLAGS_HAVE_GC, and tp_is_gc (type objects:
+	// heap types only) when the type has one.
+	c.gc = (ti->flags & PY_TPFLAGS_HAVE_GC) != 0;
+	if (c.gc && ti->has_is_gc) {
+		uint64_t flags;
+		if (!rd(&c, obj + PYL(rt, TP_FLAGS), &flags))
+			return c.err;
+		c.gc = (flags & PY_TPFLAGS_HEAPTYPE) != 0;
+	}
+	// tinfo_get() may grow the type table while we run (a base type read
+	// the first time): keep a copy of our record.
+	struct tinfo self = *ti;
+	c.ti = &self;
+	if (self.tf == TF_UNKNOWN)
+		unknown_traverse(&c, self.heap, self.basicsize, self.itemsize, NULL);
+	else if (self.tf != TF_NONE)
+		run_row(&c, self.tf, self.heap, 0);
+	if (c.err)
+		return rh_error_prefix(c.err, "referents of %s object 0x%" PRIx64,
+				       rh_py_type_name(rt, type), obj);
+	return NULL;
+}

@@ -172,6 +172,19 @@ struct follow_ctx {
 	bool full;              /* edge array at its bound */
 	uint64_t dangling;      /* references to unreadable memory */
 	uint64_t orphans;       /* objects found by the allocator scan only */
+	/* objects proposed by the allocator scan, not yet checked */
+	uint64_t blocks[512];
+	size_t nblocks;
+	/* references of the current batch of objects, resolved together */
+	struct pending_ref *pending;
+	size_t npending, pending_cap;
+};
+
+/* A reference read but not yet resolved to an object index. */
+struct pending_ref {
+	uint64_t addr;
+	uint32_t flags;   /* RH_EDGE_OWNED / RH_EDGE_CONSERVATIVE */
+	uint8_t interp;
 };
 
 static bool push_edge(struct rh_snapshot *s, uint32_t word)
@@ -195,19 +208,45 @@ static bool push_edge(struct rh_snapshot *s, uint32_t word)
 static int on_ref(void *arg, const struct rh_py_ref *ref)
 {
 	struct follow_ctx *c = arg;
-	struct rh_snapshot *s = c->s;
 	// Weak references never keep anything alive (Objects/weakrefobject.c
 	// gc_traverse visits only the callback).
 	if (ref->kind == RH_REF_WEAK)
 		return 0;
+	if (c->npending == c->pending_cap) {
+		size_t cap = c->pending_cap ? c->pending_cap * 2 : 4096;
+		struct pending_ref *p = realloc(c->pending, cap * sizeof(*p));
+		if (!p) {
+			c->nomem = true;
+			return 1;
+		}
+		c->pending = p;
+		c->pending_cap = cap;
+	}
+	uint32_t flags = 0;
+	// A conservative pointer stands in for the unknown tp_traverse: it
+	// counts as traversed, marked so readers can tell.
+	if (ref->kind == RH_REF_CONSERVATIVE)
+		flags = RH_EDGE_CONSERVATIVE;
+	else if (!ref->traversed)
+		flags = RH_EDGE_OWNED;
+	c->pending[c->npending++] = (struct pending_ref){
+		.addr = ref->addr, .flags = flags, .interp = c->interp,
+	};
+	return 0;
+}
+
+/* Resolve one pending reference to an index, adding the referent if new. */
+static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
+{
+	struct rh_snapshot *s = c->s;
 	uint32_t idx;
-	if (!rh_u64map_find(&s->obj_index, ref->addr, &idx)) {
+	if (!rh_u64map_find(&s->obj_index, r->addr, &idx)) {
 		struct rh_py_object o;
-		struct rh_error *err = rh_py_object_read(c->rt, ref->addr, &o);
+		struct rh_error *err = rh_py_object_read(c->rt, r->addr, &o);
 		if (err) {
 			if (err->code == RH_ERR_NO_MEMORY) {
 				c->nomem = true;
-				return 1;
+				return false;
 			}
 			// A reference into unreadable memory: a dangling pointer,
 			// or memory the core does not hold. Counted, and the first
@@ -215,59 +254,78 @@ static int on_ref(void *arg, const struct rh_py_ref *ref)
 			if (c->dangling++ < 20)
 				rh_problems_add_error(&s->problems, err,
 						      "reference to 0x%" PRIx64 " is unreadable",
-						      ref->addr);
+						      r->addr);
 			else
 				rh_error_destroy(err);
-			return 0;
+			return true;
 		}
-		if (add(s, c->rt, &o, RH_FOUND_REF, c->interp, &idx) < 0) {
+		if (add(s, c->rt, &o, RH_FOUND_REF, r->interp, &idx) < 0) {
 			c->nomem = true;
-			return 1;
+			return false;
 		}
 	}
-	uint32_t word = idx;
-	// A conservative pointer stands in for the unknown tp_traverse: it
-	// counts as traversed, marked so readers can tell.
-	if (ref->kind == RH_REF_CONSERVATIVE)
-		word |= RH_EDGE_CONSERVATIVE;
-	else if (!ref->traversed)
-		word |= RH_EDGE_OWNED;
-	if (!push_edge(s, word)) {
+	if (!push_edge(s, idx | r->flags)) {
 		c->full = true;
-		return 1;
+		return false;
 	}
-	return 0;
+	return true;
+}
+
+/*
+ * Objects the allocator scan proposes, checked against the index in
+ * batches with prefetching: the scan yields millions of blocks in address
+ * order, and one random index probe each would wait on memory every time.
+ */
+static bool flush_blocks(struct follow_ctx *c)
+{
+	for (size_t k = 0; k < c->nblocks; k++)
+		rh_u64map_prefetch(&c->s->obj_index, c->blocks[k]);
+	for (size_t k = 0; k < c->nblocks; k++) {
+		uint32_t idx;
+		if (rh_u64map_find(&c->s->obj_index, c->blocks[k], &idx))
+			continue;
+		struct rh_py_object o;
+		struct rh_error *err = rh_py_object_read(c->rt, c->blocks[k], &o);
+		if (err) {
+			c->nomem = err->code == RH_ERR_NO_MEMORY;
+			rh_error_destroy(err);
+			if (c->nomem)
+				return false;
+			continue;
+		}
+		if (add(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx) < 0) {
+			c->nomem = true;
+			return false;
+		}
+		c->orphans++;
+	}
+	c->nblocks = 0;
+	return true;
 }
 
 static int on_block(void *arg, const struct rh_py_block *b)
 {
 	struct follow_ctx *c = arg;
 	uint64_t addr;
-	uint32_t idx;
-	if (!rh_py_block_object(c->rt, b->addr, b->size, &addr) ||
-	    rh_u64map_find(&c->s->obj_index, addr, &idx))
+	if (!rh_py_block_object(c->rt, b->addr, b->size, &addr))
 		return 0;
-	struct rh_py_object o;
-	struct rh_error *err = rh_py_object_read(c->rt, addr, &o);
-	if (err) {
-		bool nomem = err->code == RH_ERR_NO_MEMORY;
-		rh_error_destroy(err);
-		c->nomem = nomem;
-		return nomem;
-	}
-	if (add(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx) < 0) {
-		c->nomem = true;
+	c->blocks[c->nblocks++] = addr;
+	if (c->nblocks == sizeof(c->blocks) / sizeof(c->blocks[0]) && !flush_blocks(c))
 		return 1;
-	}
-	c->orphans++;
 	return 0;
 }
 
+/* Objects whose references are read before they are resolved together. */
+#define BATCH 512
+
 /*
- * Breadth-first over the object table itself: object i's references are
- * read when i is reached, and new referents are appended, so the table is
- * the queue and edge_start can be filled in index order.
- * Invariant: edges of objects < i are final; objects >= i are unvisited.
+ * Breadth-first over the object table itself: the table is the queue, so
+ * edges are appended in index order and edge_start is filled as we go.
+ * Objects are taken in batches: the references of a whole batch are read
+ * first, the index slots they will probe are prefetched, then they are
+ * resolved in order. The lookups of a batch then overlap in memory instead
+ * of waiting for one cache miss each (they dominated the profile).
+ * Invariant: the edges of objects < i are final; objects >= i are unvisited.
  * Once the queue drains, the allocator scan may append orphans, whose own
  * references are then followed the same way.
  */
@@ -279,49 +337,67 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 	uint64_t start_cap = 0;
 	bool scanned = !alloc_scan;
 	uint64_t unreadable = 0;
-	for (uint32_t i = 0; i < s->nobjects || !scanned; i++) {
+	uint32_t counts[BATCH];
+	struct rh_error *err = NULL;
+
+	uint32_t i = 0;
+	while (i < s->nobjects || !scanned) {
 		if (i == s->nobjects) {
 			scanned = true;
-			struct rh_error *err = rh_py_alloc_for_each(rt, &s->problems, on_block, &c);
+			err = rh_py_alloc_for_each(rt, &s->problems, on_block, &c);
 			if (err)
-				return err;
-			if (c.nomem)
-				return rh_enomem;
-			if (i == s->nobjects)
-				break;
+				goto out;
+			if (c.nomem || !flush_blocks(&c))
+				goto nomem;
+			continue;
 		}
-		if (i + 2 > start_cap) {
+		uint32_t end = s->nobjects - i > BATCH ? i + BATCH : s->nobjects;
+		if (end + 1 > start_cap) {
 			uint64_t cap = start_cap ? start_cap * 2 : 1u << 16;
+			while (cap < (uint64_t)end + 1)
+				cap *= 2;
 			uint32_t *p = realloc(s->edge_start, cap * sizeof(*p));
 			if (!p)
-				return rh_enomem;
+				goto nomem;
 			s->edge_start = p;
 			start_cap = cap;
 		}
-		s->edge_start[i] = (uint32_t)s->nedges;
-		if (c.full)
-			continue;
-		c.interp = s->obj_interp[i];
-		struct rh_error *err = rh_py_referents(rt, s->obj_addr[i],
-						       s->types[s->obj_type[i]].addr,
-						       on_ref, &c);
-		if (c.nomem) {
-			rh_error_destroy(err);
-			return rh_enomem;
+		c.npending = 0;
+		for (uint32_t k = i; k < end && !c.full; k++) {
+			size_t before = c.npending;
+			c.interp = s->obj_interp[k];
+			struct rh_error *rerr = rh_py_referents(
+				rt, s->obj_addr[k], s->types[s->obj_type[k]].addr, on_ref, &c);
+			if (c.nomem) {
+				rh_error_destroy(rerr);
+				goto nomem;
+			}
+			if (rerr) {
+				if (unreadable++ < 20)
+					rh_problems_add_error(&s->problems, rerr,
+							      "references of %s object 0x%" PRIx64,
+							      s->types[s->obj_type[k]].name,
+							      s->obj_addr[k]);
+				else
+					rh_error_destroy(rerr);
+			}
+			counts[k - i] = (uint32_t)(c.npending - before);
 		}
-		if (err) {
-			if (unreadable++ < 20)
-				rh_problems_add_error(&s->problems, err,
-						      "references of %s object 0x%" PRIx64,
-						      s->types[s->obj_type[i]].name, s->obj_addr[i]);
-			else
-				rh_error_destroy(err);
+		for (size_t r = 0; r < c.npending; r++)
+			rh_u64map_prefetch(&s->obj_index, c.pending[r].addr);
+		size_t r = 0;
+		for (uint32_t k = i; k < end; k++) {
+			s->edge_start[k] = (uint32_t)s->nedges;
+			for (uint32_t n = 0; n < counts[k - i] && !c.full; n++, r++)
+				if (!resolve(&c, &c.pending[r]) && c.nomem)
+					goto nomem;
 		}
+		i = end;
 	}
 	if (!s->edge_start) {
 		s->edge_start = malloc(sizeof(*s->edge_start));
 		if (!s->edge_start)
-			return rh_enomem;
+			goto nomem;
 	}
 	s->edge_start[s->nobjects] = (uint32_t)s->nedges;
 	if (c.full)
@@ -335,7 +411,12 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 		rh_problems_add(&s->problems, "%" PRIu64 " objects in all had unreadable references",
 				unreadable);
 	s->have_graph = true;
-	return NULL;
+	goto out;
+nomem:
+	err = rh_enomem;
+out:
+	free(c.pending);
+	return err;
 }
 
 static const char *intern(struct rh_snapshot *s, const char *str)
@@ -445,9 +526,11 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 			goto out_runtime;
 	}
 	if (opts && opts->graph) {
+		double t2 = now();
 		err = follow_references(s, rt, opts->alloc_scan);
 		if (err)
 			goto out_runtime;
+		s->seconds_graph = now() - t2;
 	}
 	s->seconds_objects = now() - t1;
 	rh_py_runtime_destroy(rt);

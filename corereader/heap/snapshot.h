@@ -132,7 +132,8 @@ struct rh_snapshot {
 
 	/* timings, seconds */
 	double seconds_runtime;  /* finding the runtime and layouts */
-	double seconds_objects;  /* walking the objects */
+	double seconds_objects;  /* walking the objects (graph included) */
+	double seconds_graph;    /* following references, allocator scan */
 };
 
 struct rh_snapshot_options {

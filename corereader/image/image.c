@@ -362,6 +362,80 @@ static bool file_layout(struct image_elf *ef, struct layout *ret)
 	return have;
 }
 
+/*
+ * The writable data of a module: PT_LOAD segments with PF_W, with the
+ * PT_GNU_RELRO span cut out (ld.so mprotects it read-only once relocations
+ * are done, so it cannot hold pointers written later). A RELRO span that
+ * overlaps no writable segment is ignored; segments that wrap are dropped.
+ * Errors: RH_ERR_NO_MEMORY only.
+ */
+static struct rh_error *load_writable(struct image_module *mod,
+				      struct image_elf *ef, uint64_t bias)
+{
+	size_t phnum;
+	if (elf_getphdrnum(ef->elf, &phnum) != 0)
+		return NULL;
+	uint64_t relro_lo = 0, relro_hi = 0;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(ef->elf, (int)i, &ph) &&
+		    ph.p_type == PT_GNU_RELRO &&
+		    !__builtin_add_overflow(ph.p_vaddr, ph.p_memsz, &relro_hi))
+			relro_lo = ph.p_vaddr;
+	}
+	// Each PF_W segment gives at most two pieces (before and after RELRO).
+	struct rh_image_range *r = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		uint64_t lo, hi;
+		if (!gelf_getphdr(ef->elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_W) || ph.p_memsz == 0 ||
+		    __builtin_add_overflow(ph.p_vaddr, ph.p_memsz, &hi))
+			continue;
+		lo = ph.p_vaddr;
+		uint64_t piece[2][2] = { { lo, hi }, { 0, 0 } };
+		if (relro_lo < relro_hi && relro_lo < hi && relro_hi > lo) {
+			piece[0][1] = relro_lo > lo ? relro_lo : lo;
+			piece[1][0] = relro_hi < hi ? relro_hi : hi;
+			piece[1][1] = hi;
+		}
+		for (int k = 0; k < 2; k++) {
+			if (piece[k][0] >= piece[k][1])
+				continue;
+			uint64_t a, b;
+			if (__builtin_add_overflow(piece[k][0], bias, &a) ||
+			    __builtin_add_overflow(piece[k][1], bias, &b))
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 4;
+				struct rh_image_range *p =
+					reallocarray(r, ncap, sizeof(*p));
+				if (!p) {
+					free(r);
+					return rh_enomem;
+				}
+				r = p;
+				cap = ncap;
+			}
+			r[n].start = a;
+			r[n].end = b;
+			n++;
+		}
+	}
+	// Program headers list PT_LOAD in ascending p_vaddr order (ELF
+	// gABI), but a broken file may not: sort (n is tiny).
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && r[j - 1].start > r[j].start; j--) {
+			struct rh_image_range t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+	mod->writable = r;
+	mod->nwritable = n;
+	return NULL;
+}
+
 static char *hex_string(const uint8_t *p, size_t len)
 {
 	char *s = malloc(2 * len + 1);
@@ -384,6 +458,7 @@ static void module_deinit(struct image_module *mod)
 	free(mod->syms);
 	free(mod->by_name);
 	free(mod->sections);
+	free(mod->writable);
 	memset(mod, 0, sizeof(*mod));
 }
 
@@ -548,6 +623,10 @@ static struct rh_error *build_module(struct rh_image *img, struct rh_target *t,
 	else if (dbg.elf)
 		err = load_sections(mod, &dbg, bias);
 	if (err)
+		goto out;
+	// Program headers of the file, or of the debug file (same layout).
+	if (have_layout && (ef.elf || dbg.elf) &&
+	    (err = load_writable(mod, ef.elf ? &ef : &dbg, bias)))
 		goto out;
 
 	mod->pub.name = strdup(spec->name);
@@ -785,6 +864,15 @@ static struct image_module *module_of(const struct rh_image *img,
 	return NULL;
 }
 
+size_t rh_image_module_writable_ranges(const struct rh_image *img,
+				       const struct rh_module *m,
+				       const struct rh_image_range **ranges_ret)
+{
+	const struct image_module *mod = module_of(img, m);
+	*ranges_ret = mod && mod->nwritable ? mod->writable : NULL;
+	return mod ? mod->nwritable : 0;
+}
+
 static int cmp_sym_name(const void *a, const void *b, void *arg)
 {
 	const struct image_module *mod = arg;
@@ -1006,6 +1094,15 @@ struct rh_error *rh_image_find_section(struct rh_image *img,
 	return rh_error_create(RH_ERR_NOT_FOUND,
 			       "no section %s in any of the %zu loaded modules",
 			       name, img->nmodules);
+}
+
+const struct rh_module *rh_image_module_containing(const struct rh_image *img,
+						   uint64_t addr)
+{
+	for (size_t i = 0; i < img->nmodules; i++)
+		if (addr >= img->modules[i].pub.start && addr < img->modules[i].pub.end)
+			return &img->modules[i].pub;
+	return NULL;
 }
 
 bool rh_image_symbolize(struct rh_image *img, uint64_t addr,

@@ -114,6 +114,10 @@ struct rh_error *rh_image_find_section(struct rh_image *img,
 				       const char *name, uint64_t *addr_ret,
 				       uint64_t *size_ret);
 
+/** The module whose span contains addr, or NULL. */
+const struct rh_module *rh_image_module_containing(const struct rh_image *img,
+						   uint64_t addr);
+
 /**
  * Symbolize a runtime address: the nearest preceding symbol of the module
  * that contains it (among aliases at one address: one whose size covers
@@ -124,6 +128,28 @@ struct rh_error *rh_image_find_section(struct rh_image *img,
 bool rh_image_symbolize(struct rh_image *img, uint64_t addr,
 			const struct rh_module **module_ret,
 			const char **name_ret, uint64_t *offset_ret);
+
+/** A range of runtime addresses, end exclusive. */
+struct rh_image_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+/**
+ * The writable static data of module m at run time: its PT_LOAD segments
+ * with PF_W (.data, .bss and friends; .bss past the file is included, as
+ * p_memsz says), minus the PT_GNU_RELRO part, which the dynamic loader
+ * makes read-only after relocation (.data.rel.ro, .got). Taken from the
+ * module file, else from its debug file (which keeps the program headers);
+ * none when neither could be read. Ranges are sorted and disjoint.
+ *
+ * @param ranges_ret gets the array, valid until the image is destroyed
+ *        (NULL when the count is 0).
+ * @return the number of ranges; 0 also when m is not from this image.
+ */
+size_t rh_image_module_writable_ranges(const struct rh_image *img,
+				       const struct rh_module *m,
+				       const struct rh_image_range **ranges_ret);
 
 /** Problems found while building the image. */
 const struct rh_problems *rh_image_problems(const struct rh_image *img);

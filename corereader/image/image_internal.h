@@ -109,6 +109,9 @@ struct image_module {
 	uint32_t *by_name;
 	struct image_section *sections;
 	size_t nsections;
+	/** Writable PT_LOAD minus PT_GNU_RELRO, runtime addresses, sorted. */
+	struct rh_image_range *writable;
+	size_t nwritable;
 };
 
 struct rh_image {

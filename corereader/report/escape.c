@@ -41,8 +41,18 @@ size_t rh_utf8_sequence(const unsigned char *s, size_t len)
 void rh_escape_json(FILE *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	fputc('"', f);
+	putc_unlocked('"', f);
 	for (size_t i = 0; i < len;) {
+		// Fast path: a run of plain printable ASCII goes out in one write.
+		size_t run = i;
+		while (run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
+		       s[run] != '\\')
+			run++;
+		if (run > i) {
+			fwrite_unlocked(s + i, 1, run - i, f);
+			i = run;
+			continue;
+		}
 		unsigned char c = s[i];
 		if (c < 0x80) {
 			switch (c) {
@@ -68,10 +78,10 @@ void rh_escape_json(FILE *f, const char *str, size_t len)
 			i++;
 			continue;
 		}
-		fwrite(s + i, 1, n, f);
+		fwrite_unlocked(s + i, 1, n, f);
 		i += n;
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 }
 
 void rh_escape_text(FILE *f, const char *str, size_t len)

@@ -126,6 +126,15 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s)
 	for (size_t i = 0; i < s->problems.count; i++)
 		rh_json_string(&j, s->problems.messages[i]);
 	rh_json_array_end(&j);
+	rh_json_key(&j, "seconds");
+	rh_json_object_begin(&j);
+	rh_json_key(&j, "runtime");
+	rh_json_double(&j, s->seconds_runtime);
+	rh_json_key(&j, "gc_lists");
+	rh_json_double(&j, s->seconds_objects - s->seconds_graph);
+	rh_json_key(&j, "graph");
+	rh_json_double(&j, s->seconds_graph);
+	rh_json_object_end(&j);
 	rh_json_object_end(&j);
 	rh_json_finish(&j);
 
@@ -174,10 +183,14 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s)
 				rh_json_array_end(&j);
 			}
 			if (conservative) {
-				// The type's tp_traverse is unknown: refs come from a
-				// scan of its memory for pointers to objects.
+				// The type's tp_traverse is unknown: these refs come
+				// from a scan of its memory for pointers to objects.
 				rh_json_key(&j, "conservative");
-				rh_json_bool(&j, true);
+				rh_json_array_begin(&j);
+				for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++)
+					if (s->edges[e] & RH_EDGE_CONSERVATIVE)
+						rh_json_addr(&j, s->obj_addr[s->edges[e] & RH_EDGE_INDEX_MASK]);
+				rh_json_array_end(&j);
 			}
 		}
 		rh_json_object_end(&j);

@@ -9,7 +9,10 @@
  *
  * `refs` are the references tp_traverse visits, in its order: what
  * gc.get_referents() returns. `owned` lists references the object holds but
- * does not traverse (str keys of dicts, code constants).
+ * does not traverse (str keys of dicts, code constants). For a type whose
+ * tp_traverse refheap does not know (a C extension's), `refs` holds the
+ * pointers a scan of the object's memory found, also listed in
+ * `conservative`.
  */
 #ifndef RH_REPORT_EXPORT_H
 #define RH_REPORT_EXPORT_H

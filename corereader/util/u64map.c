@@ -8,10 +8,11 @@
 
 #include "util/u64map.h"
 
+/* Keep in step with rh_u64map_prefetch() in the header. */
 static inline size_t hash64(uint64_t k)
 {
 	// Object addresses are 16-byte aligned: mix the high bits down
-	// (splitmix64 finalizer) so linear probing does not cluster.
+	// (the splitmix64 finalizer) so linear probing does not cluster.
 	k ^= k >> 30;
 	k *= 0xbf58476d1ce4e5b9ULL;
 	k ^= k >> 27;
@@ -27,42 +28,51 @@ void rh_u64map_init(struct rh_u64map *m)
 
 void rh_u64map_deinit(struct rh_u64map *m)
 {
-	free(m->slots);
+	free(m->keys);
+	free(m->values);
 	memset(m, 0, sizeof(*m));
 }
 
 static bool rehash(struct rh_u64map *m, size_t nslots)
 {
-	struct rh_u64map_slot *slots = calloc(nslots, sizeof(*slots));
-	if (!slots)
+	uint64_t *keys = calloc(nslots, sizeof(*keys));
+	uint32_t *values = malloc(nslots * sizeof(*values));
+	if (!keys || !values) {
+		free(keys);
+		free(values);
 		return false;
+	}
 	size_t mask = nslots - 1;
-	if (m->slots) {
+	if (m->keys) {
 		for (size_t i = 0; i <= m->mask; i++) {
-			if (!m->slots[i].key)
+			uint64_t k = m->keys[i];
+			if (!k)
 				continue;
-			size_t j = hash64(m->slots[i].key) & mask;
-			while (slots[j].key)
+			size_t j = hash64(k) & mask;
+			while (keys[j])
 				j = (j + 1) & mask;
-			slots[j] = m->slots[i];
+			keys[j] = k;
+			values[j] = m->values[i];
 		}
 	}
-	free(m->slots);
-	m->slots = slots;
+	free(m->keys);
+	free(m->values);
+	m->keys = keys;
+	m->values = values;
 	m->mask = mask;
 	return true;
 }
 
 bool rh_u64map_reserve(struct rh_u64map *m, size_t n)
 {
-	// Keep the load factor at or below 1/2.
+	// Keep the load factor at or below 3/4.
 	size_t want = 16;
-	while (want / 2 < n) {
-		if (want > SIZE_MAX / 4 / sizeof(struct rh_u64map_slot))
+	while (want / 4 * 3 < n) {
+		if (want > SIZE_MAX / 2 / sizeof(uint64_t))
 			return false;
 		want *= 2;
 	}
-	if (m->slots && m->mask + 1 >= want)
+	if (m->keys && m->mask + 1 >= want)
 		return true;
 	return rehash(m, want);
 }
@@ -70,21 +80,22 @@ bool rh_u64map_reserve(struct rh_u64map *m, size_t n)
 int rh_u64map_insert(struct rh_u64map *m, uint64_t key, uint32_t value,
 		     uint32_t *value_ret)
 {
-	if (!m->slots || (m->count + 1) * 2 > m->mask + 1) {
-		if (!rh_u64map_reserve(m, m->count + 1 > 8 ? (m->count + 1) * 2 : 8))
+	if (!m->keys || m->count + 1 > (m->mask + 1) / 4 * 3) {
+		if (!rh_u64map_reserve(m, m->count + 1))
 			return -1;
 	}
 	size_t j = hash64(key) & m->mask;
-	while (m->slots[j].key) {
-		if (m->slots[j].key == key) {
+	// Invariant: at least a quarter of the slots are empty, so the probe ends.
+	while (m->keys[j]) {
+		if (m->keys[j] == key) {
 			if (value_ret)
-				*value_ret = m->slots[j].value;
+				*value_ret = m->values[j];
 			return 0;
 		}
 		j = (j + 1) & m->mask;
 	}
-	m->slots[j].key = key;
-	m->slots[j].value = value;
+	m->keys[j] = key;
+	m->values[j] = value;
 	m->count++;
 	if (value_ret)
 		*value_ret = value;
@@ -94,12 +105,12 @@ int rh_u64map_insert(struct rh_u64map *m, uint64_t key, uint32_t value,
 bool rh_u64map_find(const struct rh_u64map *m, uint64_t key,
 		    uint32_t *value_ret)
 {
-	if (!m->slots || !key)
+	if (!m->keys || !key)
 		return false;
 	size_t j = hash64(key) & m->mask;
-	while (m->slots[j].key) {
-		if (m->slots[j].key == key) {
-			*value_ret = m->slots[j].value;
+	while (m->keys[j]) {
+		if (m->keys[j] == key) {
+			*value_ret = m->values[j];
 			return true;
 		}
 		j = (j + 1) & m->mask;

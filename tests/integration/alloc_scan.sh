@@ -287,6 +287,55 @@ print(" ".join("--find " + a for a in [o["addr"] for o in r["orphans"] + r["live
     rc=$?
     grep -v '^ROW ' "$dir/check.out"
     ROWS+=("$(grep '^ROW ' "$dir/check.out")")
+    # The product: `refheap export` must list every orphan. Non-GC
+    # orphans (str, bytes...) are on no GC list and referenced by nothing,
+    # so only the allocator scan can find them ("found":"alloc"); GC
+    # orphans stay on their generation list. No object may reference one.
+    if [ $rc -eq 0 ]; then
+        timeout -k 5 "$TIMEOUT" "$REFHEAP" export --no-cache "$CORE" > "$dir/export.jsonl" 2> "$dir/export.err"
+        xrc=$?
+        if [ $xrc -gt 1 ]; then
+            echo "FAIL $label: refheap export exited $(describe_rc $xrc)"
+            show_file "$dir/export.err" stderr
+            rc=1
+        elif ! "$HOSTPY" - "$RECORD" "$dir/export.jsonl" "$label" <<'PYEOF'
+import json, sys
+rec = json.load(open(sys.argv[1]))
+objs, referenced = {}, set()
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    if o.get("record") != "object":
+        continue
+    objs[int(o["addr"], 16)] = o
+    for r in o.get("refs", []) + o.get("owned", []):
+        if int(r, 16) != int(o["addr"], 16):
+            referenced.add(int(r, 16))
+fails = []
+for orphan in rec["orphans"]:
+    a = int(orphan["addr"], 16)
+    o = objs.get(a)
+    if o is None:
+        fails.append("orphan %s %s (%s) is not in the export" % (orphan["name"], orphan["addr"], orphan["type"]))
+        continue
+    if o["found"] not in ("alloc", "gc"):
+        fails.append("orphan %s %s found %r, expected the allocator scan or a GC list" % (orphan["name"], orphan["addr"], o["found"]))
+    if o["found"] != "alloc" and o["gen"] is None:
+        fails.append("untracked orphan %s %s found %r, not by the allocator scan" % (orphan["name"], orphan["addr"], o["found"]))
+    if o["size"] != orphan["getsizeof"]:
+        fails.append("orphan %s %s size %d, sys.getsizeof %d" % (orphan["name"], orphan["addr"], o["size"], orphan["getsizeof"]))
+    if a in referenced:
+        fails.append("orphan %s %s is referenced by some object in the export" % (orphan["name"], orphan["addr"]))
+for f in fails:
+    print("FAIL %s (export): %s" % (sys.argv[3], f))
+alloc = sum(1 for o in objs.values() if o["found"] == "alloc")
+print("%s (export): %d orphans checked, %d objects found only by the allocator scan"
+      % (sys.argv[3], len(rec["orphans"]), alloc))
+sys.exit(1 if fails else 0)
+PYEOF
+        then
+            rc=1
+        fi
+    fi
     if [ $rc -ne 0 ]; then
         FAILED=1
     else

@@ -56,6 +56,12 @@ __attribute__((noinline)) int test_image_function(int x)
  */
 static char test_image_big_bss[1 << 16];
 
+/*
+ * In a position-independent binary, a constant table of pointers needs
+ * relocation: it goes to .data.rel.ro, inside PT_GNU_RELRO.
+ */
+const char *const test_image_relro_table[] = { "a", "b" };
+
 /* A function-local static: GCC emits it as "fstatic_counter.N". */
 static uint64_t *fstatic_address(void)
 {
@@ -225,6 +231,44 @@ static bool contains(const char *haystack, const char *needle)
 }
 
 /* ------------------------------------------------------------ this binary */
+
+static bool in_ranges(const struct rh_image_range *r, size_t n, const void *p)
+{
+	uint64_t a = (uint64_t)(uintptr_t)p;
+	for (size_t i = 0; i < n; i++)
+		if (a >= r[i].start && a < r[i].end)
+			return true;
+	return false;
+}
+
+static void module_writable_ranges_cover_data_and_bss_not_relro(void **state)
+{
+	(void)state;
+	struct rh_image *img = self_image(NULL);
+	const struct rh_module *m = rh_image_module(img, 0);
+	const struct rh_image_range *r;
+	size_t n = rh_image_module_writable_ranges(img, m, &r);
+	assert_true(n >= 1);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(r[i].start < r[i].end);
+		if (i)
+			assert_true(r[i - 1].end <= r[i].start);
+	}
+	assert_true(in_ranges(r, n, &test_image_global));           /* .data */
+	assert_true(in_ranges(r, n, &test_image_static_var));
+	assert_true(in_ranges(r, n, &test_image_big_bss[0]));       /* .bss */
+	assert_true(in_ranges(r, n, &test_image_big_bss[(1 << 16) - 1]));
+	assert_false(in_ranges(r, n, (const void *)&test_image_function));
+	if (self_bias) /* PIE: the table is relocated, then made read-only */
+		assert_false(in_ranges(r, n, &test_image_relro_table[0]));
+	// A module of another image has no ranges here.
+	struct rh_image *other = self_image(NULL);
+	assert_int_equal(rh_image_module_writable_ranges(
+				 img, rh_image_module(other, 0), &r), 0);
+	assert_null(r);
+	rh_image_destroy(other);
+	rh_image_destroy(img);
+}
 
 static void create_from_specs_self_exe_symbols_match_loader(void **state)
 {
@@ -1200,6 +1244,7 @@ int main(void)
 
 	const struct CMUnitTest self_tests[] = {
 		cmocka_unit_test(create_from_specs_self_exe_symbols_match_loader),
+		cmocka_unit_test(module_writable_ranges_cover_data_and_bss_not_relro),
 		cmocka_unit_test(create_from_specs_self_exe_build_id_matches_readelf),
 		cmocka_unit_test(create_from_specs_self_exe_debug_info_is_embedded),
 		cmocka_unit_test(find_symbol_function_static_by_c_name),

@@ -1,0 +1,1715 @@
+/*
+ * Roots: what holds the heap from outside it (see roots.h for the model).
+ *
+ * Start at rh_py_roots_walk(). Four sources, each a section below:
+ *
+ *  1. Interpreter state, per PyInterpreterState (Include/internal/
+ *     pycore_interp.h): sys.modules (one MODULE root per entry), sys and
+ *     builtins dicts, import machinery, codec registries, warnings state,
+ *     fork hooks, audit hooks, gc.garbage / gc.callbacks, atexit callbacks
+ *     (3.10+), the per-interpreter dicts of static builtin types (3.12+),
+ *     and the interned-strings dict: the `interned` static of
+ *     Objects/unicodeobject.c up to 3.11, interp->cached_objects.
+ *     interned_strings from 3.12. Which fields exist is asked of DWARF
+ *     (layouts_roots.h), never derived from the version number.
+ *
+ *  2. Threads: each PyThreadState's own fields, its handled-exception
+ *     chain, and its Python frames, innermost first:
+ *       3.8-3.10  tstate->frame -> PyFrameObject, f_back
+ *       3.11-3.12 tstate->cframe->current_frame -> _PyInterpreterFrame,
+ *                 previous
+ *       3.13      tstate->current_frame -> _PyInterpreterFrame, previous
+ *     Shim frames (owner FRAME_OWNED_BY_CSTACK, 3.12+) are skipped; an
+ *     incomplete frame (_PyFrame_IsIncomplete(), Include/internal/
+ *     pycore_frame.h 3.11+) is not reported as a frame, but the objects in
+ *     its slots are (labelled "incomplete frame"). Every frame gives roots
+ *     for its function, code, globals, builtins, locals mapping, frame
+ *     object, each local/cell/free slot that holds an object (named from
+ *     co_varnames/co_cellvars/co_freevars, or co_localsplusnames 3.11+),
+ *     and its value stack. The line of each frame is computed from the code
+ *     object's line table as PyFrame_GetLineNumber() would.
+ *
+ *  3. Static data: the writable PT_LOAD data of every loaded module
+ *     (libpython, the executable, extension modules, other libraries) is
+ *     scanned word by word. A word is a root when it points to a plausible
+ *     object outside any module's static data (rh_py_object_plausible():
+ *     readable header, live refcount, type chain reaching PyType_Type).
+ *     Two parts are not scanned word by word:
+ *       - `_PyRuntime`: the interpreter roots above name what it holds,
+ *         and in 3.11+ it embeds the main interpreter and the static
+ *         singletons (hundreds of KiB of words that would only repeat
+ *         those roots without names);
+ *       - static type objects (a header whose ob_type is PyType_Type or
+ *         another metatype, e.g. PyList_Type, or an extension's static
+ *         type): the type itself is reported as one root instead
+ *         ("static PyList_Type in libpython3.11.so.1.0"), since what its
+ *         words point to (tp_dict, tp_mro, tp_bases, tp_subclasses...) are
+ *         its referents, which the snapshot reaches through the type with
+ *         proper edge labels. Up to 3.11 a static type's tp_dict is held
+ *         only there.
+ *     Pointers to other static objects (None, small ints, static strings)
+ *     are not roots: those objects are not in the heap.
+ *
+ *  4. Native stacks: for every thread with registers, the words from the
+ *     stack pointer (less the 128-byte red zone of the x86-64 SysV ABI) to
+ *     the end of the memory segment holding it (at most 8 MiB), and the
+ *     general registers, with the same filter as static data.
+ *
+ * Every chain in target memory (frames, exception states) is bounded and
+ * cycle-checked; anything unreadable becomes a problem saying how far the
+ * walk got, and the walk goes on with the next thing.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpython/py_internal.h"
+#include "cpython/pyread.h"
+#include "cpython/roots.h"
+#include "cpython/runtime.h"
+#include "image/image.h"
+#include "target/target.h"
+#include "util/error.h"
+#include "util/u64map.h"
+
+/* Bounds on walks; real programs stay far below them. */
+#define MAX_FRAMES 10000          /* per thread */
+#define MAX_EXC_CHAIN 1000        /* handled-exception states per thread */
+#define MAX_SLOTS (1 << 20)       /* locals + cells + frees of one code object */
+#define MAX_STACKSIZE (1 << 20)   /* co_stacksize */
+#define MAX_LINETABLE (1 << 20)   /* bytes of a line table we read */
+#define MAX_ATEXIT 100000         /* atexit callbacks */
+#define MAX_STATIC_RANGE (256u << 20)
+#define STACK_SCAN_MAX (8u << 20)
+#define RED_ZONE 128              /* x86-64 SysV ABI */
+#define PAGE 4096u
+#define LABEL_MAX 512
+#define NAME_MAX_ 160             /* function, module and local names */
+#define FILE_MAX 256              /* co_filename */
+
+/* Include/object.h: set on `type` and its subclasses (metatypes). */
+#define PY_TPFLAGS_TYPE_SUBCLASS (1UL << 31)
+
+/* co_localspluskinds bits, Include/internal/pycore_code.h (3.11+). */
+#define CO_FAST_CELL 0x40
+#define CO_FAST_FREE 0x80
+
+struct range {
+	uint64_t start, end;
+};
+
+struct roots_ctx {
+	struct rh_py_runtime *rt;
+	struct rh_target *t;
+	struct rh_problems *problems;
+	rh_py_root_fn *fn;
+	void *arg;
+	bool stopped;
+	struct rh_error *err;          /* RH_ERR_NO_MEMORY, ends the walk */
+	struct rh_py_roots_stats stats;
+	char label[LABEL_MAX];
+	/* "" or "interpreter N " for sub-interpreters */
+	char ipfx[48];
+
+	/* &PyCode_Type, &PyFrame_Type; 0 when not found (checks skipped) */
+	uint64_t code_type;
+	uint64_t frame_type;
+	/* &_Py_NoneStruct, 0 if not found */
+	uint64_t none;
+
+	/* The filter of conservative words (stacks, static data). */
+	struct range *wsegs;           /* writable target segments, sorted */
+	size_t nwsegs;
+	struct range *statics;         /* modules' writable data, sorted */
+	size_t nstatics;
+	struct rh_u64map verdict;      /* value -> 1 object / 2 not */
+	struct rh_u64map metatype;     /* type -> 1 metatype / 2 not */
+};
+
+/* ------------------------------------------------------------------ */
+/* Reporting                                                           */
+
+static void emit(struct roots_ctx *c, enum rh_py_root_kind kind, uint64_t addr,
+		 uint64_t where, int64_t thread, bool conservative,
+		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* Report one root; the label is formatted into c->label (bounded). */
+static void emit(struct roots_ctx *c, enum rh_py_root_kind kind, uint64_t addr,
+		 uint64_t where, int64_t thread, bool conservative,
+		 const char *fmt, ...)
+{
+	if (c->stopped || !addr)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->label, sizeof(c->label), fmt, ap);
+	va_end(ap);
+	struct rh_py_root r = {
+		.addr = addr,
+		.kind = kind,
+		.name = c->label,
+		.where = where,
+		.thread = thread,
+		.conservative = conservative,
+	};
+	c->stats.count[kind]++;
+	if (c->fn(c->arg, &r))
+		c->stopped = true;
+}
+
+/* snprintf for labels, where cutting a long name short is the intent. */
+static void bprintf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void bprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static bool has(const struct rh_py_runtime *rt, enum rh_py_layout_index i)
+{
+	return rt->L[i].found;
+}
+
+static int64_t off(const struct rh_py_runtime *rt, enum rh_py_layout_index i)
+{
+	return rt->L[i].value;
+}
+
+/* Read a pointer field; false (and a problem naming `what`) if unreadable. */
+static bool read_word(struct roots_ctx *c, uint64_t addr, uint64_t *ret,
+		      const char *what)
+{
+	struct rh_error *err = rh_target_read_u64(c->t, addr, ret);
+	if (err) {
+		rh_problems_add_error(c->problems, err, "reading %s", what);
+		return false;
+	}
+	return true;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. Interpreter state                                                */
+
+struct field {
+	enum rh_py_layout_index idx;
+	const char *label;
+};
+
+/*
+ * Object fields of PyInterpreterState. Pairs name one field as two
+ * versions spell it; exactly one of each pair resolves.
+ */
+static const struct field interp_fields[] = {
+	{ PYL_IS_SYSDICT, "sys.__dict__" },
+	{ PYL_RIS_BUILTINS, "builtins.__dict__" },
+	{ PYL_RIS_MODULES_BY_INDEX, "modules_by_index" },
+	{ PYL_RIS_IMP_MODULES_BY_INDEX, "modules_by_index" },
+	{ PYL_RIS_IMPORTLIB, "importlib" },
+	{ PYL_RIS_IMP_IMPORTLIB, "importlib" },
+	{ PYL_RIS_IMPORT_FUNC, "builtins.__import__" },
+	{ PYL_RIS_IMP_IMPORT_FUNC, "builtins.__import__" },
+	{ PYL_RIS_DICT, "interpreter dict" },
+	{ PYL_RIS_SYSDICT_COPY, "sys.__dict__ copy" },
+	{ PYL_RIS_BUILTINS_COPY, "builtins.__dict__ copy" },
+	{ PYL_RIS_CODEC_SEARCH_PATH, "codec search path" },
+	{ PYL_RIS_CODECS_SEARCH_PATH, "codec search path" },
+	{ PYL_RIS_CODEC_SEARCH_CACHE, "codec search cache" },
+	{ PYL_RIS_CODECS_SEARCH_CACHE, "codec search cache" },
+	{ PYL_RIS_CODEC_ERROR_REGISTRY, "codec error registry" },
+	{ PYL_RIS_CODECS_ERROR_REGISTRY, "codec error registry" },
+	{ PYL_RIS_BEFORE_FORKERS, "os.register_at_fork before" },
+	{ PYL_RIS_AFTER_FORKERS_PARENT, "os.register_at_fork after_in_parent" },
+	{ PYL_RIS_AFTER_FORKERS_CHILD, "os.register_at_fork after_in_child" },
+	{ PYL_RIS_WARN_FILTERS, "warnings.filters" },
+	{ PYL_RIS_WARN_ONCE, "warnings._onceregistry" },
+	{ PYL_RIS_WARN_DEFAULT, "warnings._defaultaction" },
+	{ PYL_RIS_AUDIT_HOOKS, "sys.addaudithook hooks" },
+	{ PYL_RIS_PYEXITMODULE, "atexit module" },
+	{ PYL_RIS_ERRNOMAP, "OSError errno map" },
+};
+
+static void interp_field(struct roots_ctx *c, uint64_t base,
+			 enum rh_py_layout_index idx, enum rh_py_root_kind kind,
+			 const char *label)
+{
+	if (!has(c->rt, idx))
+		return;
+	uint64_t addr = base + (uint64_t)off(c->rt, idx), v;
+	char what[96];
+	snprintf(what, sizeof(what), "%s%s", c->ipfx, label);
+	if (read_word(c, addr, &v, what))
+		emit(c, kind, v, addr, 0, false, "%s%s", c->ipfx, label);
+}
+
+struct module_ctx {
+	struct roots_ctx *c;
+	size_t n;
+};
+
+static int module_entry(void *arg, uint64_t key, uint64_t value, uint64_t slot)
+{
+	struct module_ctx *m = arg;
+	struct roots_ctx *c = m->c;
+	char name[NAME_MAX_];
+	struct rh_error *err = py_read_str(c->rt, key, name, sizeof(name), NULL, NULL);
+	if (err) {
+		rh_problems_add_error(c->problems, err,
+				      "%ssys.modules: key 0x%" PRIx64 " of entry %zu",
+				      c->ipfx, key, m->n);
+		snprintf(name, sizeof(name), "<key 0x%" PRIx64 ">", key);
+	}
+	m->n++;
+	emit(c, RH_ROOT_MODULE, value, slot, 0, false, "%s%s", c->ipfx, name);
+	return c->stopped;
+}
+
+static void modules_roots(struct roots_ctx *c, const struct rh_py_interp *in)
+{
+	struct rh_py_runtime *rt = c->rt;
+	enum rh_py_layout_index idx = has(rt, PYL_RIS_MODULES) ? PYL_RIS_MODULES
+							       : PYL_RIS_IMP_MODULES;
+	if (!has(rt, idx)) {
+		rh_problems_add(c->problems, "no sys.modules field in PyInterpreterState (DWARF)");
+		return;
+	}
+	uint64_t slot = in->addr + (uint64_t)off(rt, idx), dict;
+	if (!read_word(c, slot, &dict, "sys.modules") || !dict)
+		return;
+	emit(c, RH_ROOT_INTERPRETER, dict, slot, 0, false, "%ssys.modules", c->ipfx);
+	struct module_ctx m = { .c = c };
+	struct rh_error *err = py_dict_for_each(rt, dict, module_entry, &m);
+	if (err)
+		rh_problems_add_error(c->problems, err,
+				      "%ssys.modules at 0x%" PRIx64 ": read %zu entries",
+				      c->ipfx, dict, m.n);
+}
+
+/* The interned-strings dict: 3.12+ per interpreter, else a libpython static. */
+static void interned_roots(struct roots_ctx *c, const struct rh_py_interp *in)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (has(rt, PYL_RIS_INTERNED)) {
+		interp_field(c, in->addr, PYL_RIS_INTERNED, RH_ROOT_INTERNED,
+			     "interned strings");
+		return;
+	}
+	if (!in->main)
+		return; // one static for the process, reported once
+	uint64_t addr, dict;
+	// "interned.lto_priv.0" in LTO builds (Debian); the image finds it
+	// by its C name.
+	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
+						    "interned", &addr, NULL);
+	if (err) {
+		rh_problems_add_error(c->problems, err,
+				      "finding the interned-strings dict (static `interned` of Objects/unicodeobject.c)");
+		return;
+	}
+	if (read_word(c, addr, &dict, "the static `interned`"))
+		emit(c, RH_ROOT_INTERNED, dict, addr, 0, false, "interned strings");
+}
+
+static void gc_roots(struct roots_ctx *c, const struct rh_py_interp *in,
+		     bool first)
+{
+	// 3.8 keeps one GC state for the runtime: report it once.
+	if (in->gc.runtime_wide && !first)
+		return;
+	if (!in->gc.addr)
+		return;
+	uint64_t slot = in->gc.addr + (uint64_t)PYL(c->rt, GCS_GARBAGE), v;
+	if (read_word(c, slot, &v, "gc.garbage"))
+		emit(c, RH_ROOT_INTERPRETER, v, slot, 0, false, "%sgc.garbage", c->ipfx);
+	if (has(c->rt, PYL_RGCS_CALLBACKS)) {
+		slot = in->gc.addr + (uint64_t)PYL(c->rt, RGCS_CALLBACKS);
+		if (read_word(c, slot, &v, "gc.callbacks"))
+			emit(c, RH_ROOT_INTERPRETER, v, slot, 0, false, "%sgc.callbacks", c->ipfx);
+	}
+}
+
+/*
+ * atexit.register() callbacks, 3.10+: interp->atexit.callbacks is an array
+ * of ncallbacks pointers (NULL once unregistered) to {func, args, kwargs}
+ * (atexit_callback 3.10-3.11, atexit_py_callback 3.12+; Modules/
+ * atexitmodule.c). Up to 3.9 they live in the atexit module's state, which
+ * the module object (reported as "atexit module") holds.
+ */
+static void atexit_roots(struct roots_ctx *c, const struct rh_py_interp *in)
+{
+	struct rh_py_runtime *rt = c->rt;
+	enum rh_py_layout_index f, a, k;
+	if (has(rt, PYL_RATEXIT_PY_FUNC)) {
+		f = PYL_RATEXIT_PY_FUNC, a = PYL_RATEXIT_PY_ARGS, k = PYL_RATEXIT_PY_KWARGS;
+	} else if (has(rt, PYL_RATEXIT_ARGS)) {
+		f = PYL_RATEXIT_FUNC, a = PYL_RATEXIT_ARGS, k = PYL_RATEXIT_KWARGS;
+	} else {
+		return;
+	}
+	if (!has(rt, PYL_RIS_ATEXIT_CALLBACKS) || !has(rt, PYL_RIS_ATEXIT_NCALLBACKS) ||
+	    !has(rt, f) || !has(rt, a) || !has(rt, k))
+		return;
+	uint64_t arr;
+	uint32_t n;
+	struct rh_error *err;
+	if (!read_word(c, in->addr + (uint64_t)off(rt, PYL_RIS_ATEXIT_CALLBACKS), &arr,
+		       "the atexit callbacks"))
+		return;
+	if ((err = rh_target_read_u32(c->t, in->addr + (uint64_t)off(rt, PYL_RIS_ATEXIT_NCALLBACKS), &n))) {
+		rh_problems_add_error(c->problems, err, "reading the number of atexit callbacks");
+		return;
+	}
+	if (!arr || (int32_t)n <= 0)
+		return;
+	if (n > MAX_ATEXIT) {
+		rh_problems_add(c->problems, "%s%" PRIu32 " atexit callbacks: reading the first %d",
+				c->ipfx, n, MAX_ATEXIT);
+		n = MAX_ATEXIT;
+	}
+	for (uint32_t i = 0; i < n && !c->stopped; i++) {
+		uint64_t cb;
+		if ((err = rh_target_read_u64(c->t, arr + 8ULL * i, &cb))) {
+			rh_problems_add_error(c->problems, err,
+					      "atexit callbacks at 0x%" PRIx64 ": read %" PRIu32 " of %" PRIu32,
+					      arr, i, n);
+			return;
+		}
+		if (!cb)
+			continue;
+		static const char *const what[] = { "function", "args", "kwargs" };
+		enum rh_py_layout_index idx[] = { f, a, k };
+		for (int j = 0; j < 3; j++) {
+			uint64_t slot = cb + (uint64_t)off(rt, idx[j]), v;
+			if (read_word(c, slot, &v, "an atexit callback"))
+				emit(c, RH_ROOT_INTERPRETER, v, slot, 0, false,
+				     "%satexit callback %" PRIu32 " %s", c->ipfx, i, what[j]);
+		}
+	}
+}
+
+/*
+ * Dicts and subclass lists of static builtin types, 3.12+: kept per
+ * interpreter in interp->types (static_builtin_state 3.12,
+ * managed_static_type_state 3.13; Objects/typeobject.c
+ * _PyStaticType_GetState()), not in the type object.
+ */
+static void static_type_table(struct roots_ctx *c, const struct rh_py_interp *in,
+			      enum rh_py_layout_index arr_i, enum rh_py_layout_index cap_i,
+			      enum rh_py_layout_index num_i, bool managed)
+{
+	struct rh_py_runtime *rt = c->rt;
+	enum rh_py_layout_index sz = managed ? PYL_RSZ_MSTSTATE : PYL_RSZ_SBSTATE;
+	enum rh_py_layout_index ty = managed ? PYL_RMSTS_TYPE : PYL_RSBS_TYPE;
+	enum rh_py_layout_index di = managed ? PYL_RMSTS_DICT : PYL_RSBS_DICT;
+	enum rh_py_layout_index su = managed ? PYL_RMSTS_SUBCLASSES : PYL_RSBS_SUBCLASSES;
+	if (!has(rt, arr_i) || !has(rt, cap_i) || !has(rt, num_i) || !has(rt, sz) ||
+	    !has(rt, ty) || !has(rt, di) || !has(rt, su))
+		return;
+	uint64_t num;
+	if (!read_word(c, in->addr + (uint64_t)off(rt, num_i), &num,
+		       "the number of static types initialized"))
+		return;
+	if (num > (uint64_t)off(rt, cap_i)) {
+		rh_problems_add(c->problems, "%s%" PRIu64 " static types initialized, room for %" PRId64
+				": reading %" PRId64, c->ipfx, num, off(rt, cap_i), off(rt, cap_i));
+		num = (uint64_t)off(rt, cap_i);
+	}
+	uint64_t base = in->addr + (uint64_t)off(rt, arr_i);
+	for (uint64_t i = 0; i < num && !c->stopped; i++) {
+		uint64_t e = base + i * (uint64_t)off(rt, sz), type, v;
+		if (!read_word(c, e + (uint64_t)off(rt, ty), &type, "a static type state"))
+			return;
+		const char *name = type ? rh_py_type_name(rt, type) : "?";
+		uint64_t slot = e + (uint64_t)off(rt, di);
+		if (read_word(c, slot, &v, "a static type's dict"))
+			emit(c, RH_ROOT_INTERPRETER, v, slot, 0, false,
+			     "%sstatic type %s tp_dict", c->ipfx, name);
+		slot = e + (uint64_t)off(rt, su);
+		if (read_word(c, slot, &v, "a static type's subclasses"))
+			emit(c, RH_ROOT_INTERPRETER, v, slot, 0, false,
+			     "%sstatic type %s tp_subclasses", c->ipfx, name);
+	}
+}
+
+static void interp_roots(struct roots_ctx *c, const struct rh_py_interp *in,
+			 bool first)
+{
+	if (in->main)
+		c->ipfx[0] = '\0';
+	else
+		snprintf(c->ipfx, sizeof(c->ipfx), "interpreter %" PRId64 " ", in->id);
+	modules_roots(c, in);
+	for (size_t i = 0; i < sizeof(interp_fields) / sizeof(interp_fields[0]); i++)
+		interp_field(c, in->addr, interp_fields[i].idx, RH_ROOT_INTERPRETER,
+			     interp_fields[i].label);
+	gc_roots(c, in, first);
+	atexit_roots(c, in);
+	static_type_table(c, in, PYL_RIS_TYPES_BUILTINS, PYL_RIS_TYPES_NBUILTINS,
+			  PYL_RIS_TYPES_NUM_BUILTINS, false);
+	static_type_table(c, in, PYL_RIS_TYPES_BUILTINS_INIT, PYL_RIS_TYPES_BUILTINS_NINIT,
+			  PYL_RIS_TYPES_BUILTINS_NUM, true);
+	static_type_table(c, in, PYL_RIS_TYPES_EXT_INIT, PYL_RIS_TYPES_EXT_NINIT,
+			  PYL_RIS_TYPES_EXT_NUM, true);
+	interned_roots(c, in);
+	c->ipfx[0] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* 2. Threads and frames                                               */
+
+/* What a frame needs from its code object. */
+struct code_info {
+	uint64_t addr;
+	int64_t nlocals;        /* <=3.10: slots named by co_varnames */
+	int64_t nslots;         /* locals + cells + frees */
+	int64_t stacksize;
+	int64_t firstlineno;
+	int64_t firsttraceable; /* 3.11+, code units */
+	/* <=3.10 name tuples: items and lengths */
+	uint64_t var_items, cell_items, free_items;
+	uint64_t nvar, ncell, nfree;
+	/* 3.11+ co_localsplusnames items, co_localspluskinds bytes */
+	uint64_t lp_items, nlp;
+	uint64_t kinds, nkinds;
+	uint64_t filename, name, qualname, linetable;
+};
+
+static struct rh_error *read_tuple_or_empty(struct roots_ctx *c, uint64_t t,
+					    uint64_t *items, uint64_t *n)
+{
+	*items = 0;
+	*n = 0;
+	if (!t)
+		return NULL;
+	return py_read_tuple_span(c->rt, t, items, n);
+}
+
+/*
+ * Read what the frame walk needs of a code object (Include/cpython/code.h).
+ * Errors: FAULT, BAD_DATA (not a code object, implausible counts).
+ */
+static struct rh_error *read_code(struct roots_ctx *c, uint64_t addr,
+				  struct code_info *ci)
+{
+	struct rh_py_runtime *rt = c->rt;
+	unsigned char b[512];
+	int64_t size = off(rt, PYL_RSZ_CODE);
+	if (!has(rt, PYL_RSZ_CODE) || size < 32 || size > (int64_t)sizeof(b))
+		return RH_BAD_DATA(addr, "implausible PyCodeObject size in DWARF");
+	struct rh_error *err = rh_target_read(c->t, addr, b, (size_t)size);
+	if (err)
+		return err;
+	if (c->code_type && py_get_u64(b, PYL(rt, OB_TYPE)) != c->code_type)
+		return RH_BAD_DATA(addr, "0x%" PRIx64 " is not a code object (type 0x%" PRIx64 ")",
+				   addr, py_get_u64(b, PYL(rt, OB_TYPE)));
+	memset(ci, 0, sizeof(*ci));
+	ci->addr = addr;
+#define GET_I32(i) (has(rt, i) && off(rt, i) + 4 <= size ? py_get_i32(b, off(rt, i)) : -1)
+#define GET_PTR(i) (has(rt, i) && off(rt, i) + 8 <= size ? py_get_u64(b, off(rt, i)) : 0)
+	ci->stacksize = GET_I32(PYL_RCO_STACKSIZE);
+	ci->firstlineno = GET_I32(PYL_RCO_FIRSTLINENO);
+	ci->firsttraceable = GET_I32(PYL_RCO_FIRSTTRACEABLE);
+	ci->filename = GET_PTR(PYL_RCO_FILENAME);
+	ci->name = GET_PTR(PYL_RCO_NAME);
+	ci->qualname = GET_PTR(PYL_RCO_QUALNAME);
+	ci->linetable = has(rt, PYL_RCO_LNOTAB) ? GET_PTR(PYL_RCO_LNOTAB)
+						 : GET_PTR(PYL_RCO_LINETABLE);
+	if (ci->stacksize < 0 || ci->stacksize > MAX_STACKSIZE)
+		return RH_BAD_DATA(addr, "code object 0x%" PRIx64 " has co_stacksize %" PRId64,
+				   addr, ci->stacksize);
+	if (has(rt, PYL_RCO_LOCALSPLUSNAMES)) {
+		// 3.11+: one array of names and one of kinds
+		ci->nslots = GET_I32(PYL_RCO_NLOCALSPLUS);
+		if ((err = read_tuple_or_empty(c, GET_PTR(PYL_RCO_LOCALSPLUSNAMES),
+					       &ci->lp_items, &ci->nlp)))
+			return err;
+		uint64_t kinds = GET_PTR(PYL_RCO_LOCALSPLUSKINDS);
+		if (kinds && (err = py_read_bytes_span(rt, kinds, &ci->kinds, &ci->nkinds)))
+			return err;
+	} else {
+		// <=3.10: co_nlocals locals, then cells, then frees
+		// (Objects/frameobject.c _PyFrame_New_NoTrack)
+		ci->nlocals = GET_I32(PYL_RCO_NLOCALS);
+		if ((err = read_tuple_or_empty(c, GET_PTR(PYL_RCO_VARNAMES), &ci->var_items, &ci->nvar)) ||
+		    (err = read_tuple_or_empty(c, GET_PTR(PYL_RCO_CELLVARS), &ci->cell_items, &ci->ncell)) ||
+		    (err = read_tuple_or_empty(c, GET_PTR(PYL_RCO_FREEVARS), &ci->free_items, &ci->nfree)))
+			return err;
+		ci->nslots = ci->nlocals + (int64_t)ci->ncell + (int64_t)ci->nfree;
+	}
+#undef GET_I32
+#undef GET_PTR
+	if (ci->nslots < 0 || ci->nslots > MAX_SLOTS || ci->nlocals > MAX_SLOTS)
+		return RH_BAD_DATA(addr, "code object 0x%" PRIx64 " has %" PRId64 " local slots",
+				   addr, ci->nslots);
+	return NULL;
+}
+
+/* Name and kind ("local", "cell", "free") of slot i; "?" if unknown. */
+static const char *slot_name(struct roots_ctx *c, const struct code_info *ci,
+			     int64_t i, char *buf, size_t len)
+{
+	uint64_t items = 0, j = 0, n = 0;
+	const char *kind = "local";
+	if (ci->lp_items || ci->nlp) {
+		items = ci->lp_items;
+		n = ci->nlp;
+		j = (uint64_t)i;
+		if ((uint64_t)i < ci->nkinds) {
+			unsigned char k;
+			struct rh_error *err = rh_target_read(c->t, ci->kinds + (uint64_t)i, &k, 1);
+			if (err)
+				rh_error_destroy(err); // the name still says what it is
+			else if (k & CO_FAST_FREE)
+				kind = "free";
+			else if (k & CO_FAST_CELL)
+				kind = "cell";
+		}
+	} else if (i < ci->nlocals) {
+		items = ci->var_items, n = ci->nvar, j = (uint64_t)i;
+	} else if ((uint64_t)(i - ci->nlocals) < ci->ncell) {
+		items = ci->cell_items, n = ci->ncell, j = (uint64_t)(i - ci->nlocals);
+		kind = "cell";
+	} else {
+		items = ci->free_items, n = ci->nfree;
+		j = (uint64_t)(i - ci->nlocals) - ci->ncell;
+		kind = "free";
+	}
+	snprintf(buf, len, "?");
+	uint64_t s;
+	struct rh_error *err;
+	if (items && j < n) {
+		if ((err = rh_target_read_u64(c->t, items + 8 * j, &s)) ||
+		    (err = py_read_str(c->rt, s, buf, len, NULL, NULL))) {
+			rh_problems_add_error(c->problems, err,
+					      "name of local slot %" PRId64 " of code 0x%" PRIx64,
+					      i, ci->addr);
+			snprintf(buf, len, "?");
+		}
+	}
+	return kind;
+}
+
+/* ---- line numbers ---- */
+
+/* <=3.9: PyCode_Addr2Line() on co_lnotab (Objects/lnotab_notes.txt 3.8). */
+static int line_lnotab(const unsigned char *p, size_t len, int line, int64_t addrq)
+{
+	int64_t addr = 0;
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		addr += p[i];
+		if (addr > addrq)
+			break;
+		line += (signed char)p[i + 1];
+	}
+	return line;
+}
+
+/*
+ * 3.10: co_linetable pairs (start delta, line delta; -128 = no line),
+ * _PyCode_CheckLineNumber() of Objects/codeobject.c 3.10: the line of the
+ * first non-empty range ending past addrq.
+ */
+static int line_linetable310(const unsigned char *p, size_t len, int line,
+			     int64_t addrq)
+{
+	if (addrq < 0)
+		return line;
+	int64_t end = 0;
+	int computed = line;
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		int64_t start = end;
+		end += p[i];
+		int ar_line;
+		if ((signed char)p[i + 1] == -128) {
+			ar_line = -1;
+		} else {
+			computed += (signed char)p[i + 1];
+			ar_line = computed;
+		}
+		if (end > start && end > addrq)
+			return ar_line;
+	}
+	return -1;
+}
+
+/* Objects/codeobject.c 3.11+ scan_varint / scan_signed_varint. */
+static unsigned scan_varint(const unsigned char *p, size_t len, size_t *i)
+{
+	unsigned val = 0, shift = 0;
+	while (*i < len) {
+		unsigned char b = p[(*i)++];
+		if (shift < 32)
+			val |= (unsigned)(b & 63) << shift;
+		shift += 6;
+		if (!(b & 64))
+			break;
+	}
+	return val;
+}
+
+static int scan_signed_varint(const unsigned char *p, size_t len, size_t *i)
+{
+	unsigned u = scan_varint(p, len, i);
+	return (u & 1) ? -(int)(u >> 1) : (int)(u >> 1);
+}
+
+/*
+ * 3.11+: the location table (Objects/locations.md). Each entry starts with
+ * a byte 1cccclll: code c, length l+1 code units; codes 13 and 14 carry a
+ * signed varint line delta, 10-12 a delta of c-10, 15 means no location.
+ * Mirrors advance() / _PyCode_CheckLineNumber() of Objects/codeobject.c:
+ * addrq is a byte offset (code units * 2).
+ */
+static int line_locations(const unsigned char *p, size_t len, int line,
+			  int64_t addrq)
+{
+	if (addrq < 0)
+		return line;
+	int64_t end = 0;
+	int computed = line;
+	size_t i = 0;
+	// Invariant: i is at the first byte of an entry (bit 7 set) or len.
+	while (i < len) {
+		unsigned char first = p[i];
+		if (!(first & 128))
+			return -1; // not at an entry: a corrupt table
+		int code = (first >> 3) & 15;
+		size_t j = i + 1;
+		int delta = 0;
+		switch (code) {
+		case 15: // no location
+			break;
+		case 13: // no columns
+		case 14: // long form
+			delta = scan_signed_varint(p, len, &j);
+			break;
+		case 10:
+		case 11:
+		case 12: // one line, delta code - 10
+			delta = code - 10;
+			break;
+		default: // short forms: same line
+			break;
+		}
+		computed += delta;
+		int ar_line = code == 15 ? -1 : computed;
+		int64_t start = end;
+		end += ((first & 7) + 1) * 2;
+		// the next entry starts at the next byte with bit 7 set
+		for (i++; i < len && !(p[i] & 128); i++)
+			;
+		if (end > start && end > addrq)
+			return ar_line;
+	}
+	return -1;
+}
+
+/*
+ * The line PyFrame_GetLineNumber() would give. `addrq` is the byte offset
+ * of the last (<=3.12) or current (3.13) instruction as the version's
+ * PyCode_Addr2Line() takes it. -1 when unknown.
+ */
+static int frame_line(struct roots_ctx *c, const struct code_info *ci, int64_t addrq)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!ci->linetable || ci->firstlineno < 0)
+		return -1;
+	uint64_t data, len;
+	struct rh_error *err = py_read_bytes_span(rt, ci->linetable, &data, &len);
+	if (!err && len > MAX_LINETABLE)
+		err = RH_BAD_DATA(ci->linetable, "line table of %" PRIu64 " bytes", len);
+	unsigned char *p = NULL;
+	if (!err && len) {
+		p = malloc((size_t)len);
+		if (!p) {
+			c->err = rh_enomem;
+			return -1;
+		}
+		err = rh_target_read(c->t, data, p, (size_t)len);
+	}
+	if (err) {
+		rh_problems_add_error(c->problems, err, "line table of code 0x%" PRIx64, ci->addr);
+		free(p);
+		return -1;
+	}
+	int line;
+	if (has(rt, PYL_RCO_LNOTAB))
+		line = line_lnotab(p, (size_t)len, (int)ci->firstlineno, addrq);
+	else if (has(rt, PYL_RCO_LOCALSPLUSNAMES))
+		line = line_locations(p, (size_t)len, (int)ci->firstlineno, addrq);
+	else
+		line = line_linetable310(p, (size_t)len, (int)ci->firstlineno, addrq);
+	free(p);
+	return line;
+}
+
+/* ---- frames ---- */
+
+/* One frame, version-free. */
+struct frame {
+	uint64_t addr;          /* PyFrameObject (<=3.10) or _PyInterpreterFrame */
+	uint64_t code;
+	uint64_t func, globals, builtins, locals, frame_obj, trace;
+	uint64_t func_slot, code_slot, globals_slot, builtins_slot, locals_slot,
+		 frame_obj_slot, trace_slot;
+	uint64_t slots;         /* &localsplus[0] */
+	uint64_t stack;         /* value stack base */
+	int64_t stack_exact;    /* entries known live, -1 if unknown */
+	int64_t addrq;          /* instruction byte offset for the line */
+	int64_t lineno;         /* f_lineno of a traced frame, else 0 */
+	bool incomplete;
+	bool is_object;         /* addr is a PyFrameObject (<=3.10) */
+};
+
+struct thread_ctx {
+	int64_t tid;            /* native id, 0 if unknown */
+	char name[96];          /* "thread 4242" */
+};
+
+static bool object_plausible(struct roots_ctx *c, uint64_t v);
+
+/* Report the slots of a frame: locals, cells, frees, then the value stack. */
+static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
+			const struct frame *f, const struct code_info *ci,
+			const char *fpfx)
+{
+	uint64_t buf[256];
+	char name[NAME_MAX_];
+	int64_t n = ci->nslots;
+	for (int64_t i0 = 0; i0 < n && !c->stopped; i0 += 256) {
+		size_t k = (size_t)(n - i0 < 256 ? n - i0 : 256);
+		struct rh_error *err = rh_target_read(c->t, f->slots + 8 * (uint64_t)i0,
+						      buf, k * 8);
+		if (err) {
+			rh_problems_add_error(c->problems, err,
+					      "%s: local slots at 0x%" PRIx64 ", read %" PRId64 " of %" PRId64,
+					      fpfx, f->slots, i0, n);
+			return;
+		}
+		for (size_t j = 0; j < k && !c->stopped; j++) {
+			if (!buf[j])
+				continue;
+			int64_t i = i0 + (int64_t)j;
+			const char *kind = slot_name(c, ci, i, name, sizeof(name));
+			c->stats.frame_slots++;
+			emit(c, RH_ROOT_THREAD, buf[j], f->slots + 8 * (uint64_t)i, th->tid,
+			     false, "%s › %s '%s'", fpfx, kind, name);
+		}
+	}
+	// The value stack: entries below a known depth are live; past it (or
+	// all of it when the depth is not recorded, as for an executing
+	// frame) words are kept only if they are plausible objects.
+	int64_t cap = ci->stacksize;
+	for (int64_t i0 = 0; i0 < cap && !c->stopped; i0 += 256) {
+		size_t k = (size_t)(cap - i0 < 256 ? cap - i0 : 256);
+		struct rh_error *err = rh_target_read(c->t, f->stack + 8 * (uint64_t)i0,
+						      buf, k * 8);
+		if (err) {
+			rh_problems_add_error(c->problems, err,
+					      "%s: value stack at 0x%" PRIx64 ", read %" PRId64 " of %" PRId64,
+					      fpfx, f->stack, i0, cap);
+			return;
+		}
+		for (size_t j = 0; j < k && !c->stopped; j++) {
+			int64_t i = i0 + (int64_t)j;
+			bool exact = f->stack_exact >= 0 && i < f->stack_exact;
+			if (!buf[j] || (!exact && !object_plausible(c, buf[j])))
+				continue;
+			c->stats.frame_slots++;
+			emit(c, RH_ROOT_THREAD, buf[j], f->stack + 8 * (uint64_t)i, th->tid,
+			     !exact, "%s › value stack [%" PRId64 "]", fpfx, i);
+		}
+	}
+}
+
+/*
+ * Report one frame: its fields, then its slots. ci is its code object, or
+ * NULL when that could not be read (the slots are then unknown).
+ */
+static void frame_roots(struct roots_ctx *c, const struct thread_ctx *th,
+			const struct frame *f, const struct code_info *ci)
+{
+	char fpfx[LABEL_MAX];
+	char fname[NAME_MAX_], file[FILE_MAX];
+	struct rh_error *err;
+	if (!ci) {
+		bprintf(fpfx, sizeof(fpfx), "%s › <frame 0x%" PRIx64 ">", th->name, f->addr);
+		goto fields;
+	}
+	uint64_t nm = ci->qualname ? ci->qualname : ci->name;
+	if (!nm) {
+		snprintf(fname, sizeof(fname), "?");
+	} else if ((err = py_read_str(c->rt, nm, fname, sizeof(fname), NULL, NULL))) {
+		rh_problems_add_error(c->problems, err, "name of code 0x%" PRIx64, ci->addr);
+		snprintf(fname, sizeof(fname), "?");
+	}
+	if (!ci->filename) {
+		snprintf(file, sizeof(file), "?");
+	} else if ((err = py_read_str(c->rt, ci->filename, file, sizeof(file), NULL, NULL))) {
+		rh_problems_add_error(c->problems, err, "file name of code 0x%" PRIx64, ci->addr);
+		snprintf(file, sizeof(file), "?");
+	}
+	if (f->incomplete) {
+		bprintf(fpfx, sizeof(fpfx), "%s › %s() %s (incomplete frame)",
+			 th->name, fname, file);
+	} else {
+		int64_t line = f->lineno > 0 ? f->lineno : frame_line(c, ci, f->addrq);
+		if (line >= 0)
+			bprintf(fpfx, sizeof(fpfx), "%s › %s() %s:%" PRId64,
+				 th->name, fname, file, line);
+		else
+			bprintf(fpfx, sizeof(fpfx), "%s › %s() %s", th->name, fname, file);
+		c->stats.frames++;
+	}
+fields:
+	emit(c, RH_ROOT_THREAD, f->is_object ? f->addr : f->frame_obj, f->frame_obj_slot,
+	     th->tid, false, "%s › frame object", fpfx);
+	emit(c, RH_ROOT_THREAD, f->func, f->func_slot, th->tid, false,
+	     "%s › frame function", fpfx);
+	emit(c, RH_ROOT_THREAD, f->code, f->code_slot, th->tid, false,
+	     "%s › frame code", fpfx);
+	emit(c, RH_ROOT_THREAD, f->globals, f->globals_slot, th->tid, false,
+	     "%s › frame globals", fpfx);
+	emit(c, RH_ROOT_THREAD, f->builtins, f->builtins_slot, th->tid, false,
+	     "%s › frame builtins", fpfx);
+	emit(c, RH_ROOT_THREAD, f->locals, f->locals_slot, th->tid, false,
+	     "%s › frame locals", fpfx);
+	emit(c, RH_ROOT_THREAD, f->trace, f->trace_slot, th->tid, false,
+	     "%s › frame trace function", fpfx);
+	if (ci)
+		frame_slots(c, th, f, ci, fpfx);
+}
+
+/*
+ * 3.8-3.10: PyFrameObject chain from tstate->frame through f_back
+ * (Include/cpython/frameobject.h). The value stack starts at f_valuestack;
+ * its depth is f_stacktop (3.8/3.9, NULL while the frame executes) or
+ * f_stackdepth (3.10, -1 while it executes).
+ */
+static bool read_frame_object(struct roots_ctx *c, uint64_t addr, struct frame *f,
+			      uint64_t *next_ret)
+{
+	struct rh_py_runtime *rt = c->rt;
+	unsigned char b[1024];
+	int64_t size = off(rt, PYL_RSZ_FRAME);
+	if (size < 64 || size > (int64_t)sizeof(b) || !has(rt, PYL_RFR_LOCALSPLUS) ||
+	    !has(rt, PYL_RFR_CODE) || !has(rt, PYL_RFR_BACK) ||
+	    !has(rt, PYL_RFR_VALUESTACK) || !has(rt, PYL_RFR_LASTI)) {
+		rh_problems_add(c->problems, "PyFrameObject layout incomplete in DWARF: no frames");
+		return false;
+	}
+	// f_localsplus is the last member: read up to it.
+	size_t n = (size_t)off(rt, PYL_RFR_LOCALSPLUS);
+	if (n > sizeof(b))
+		n = sizeof(b);
+	struct rh_error *err = rh_target_read(c->t, addr, b, n);
+	if (err) {
+		rh_problems_add_error(c->problems, err, "frame 0x%" PRIx64, addr);
+		return false;
+	}
+	if (c->frame_type && py_get_u64(b, PYL(rt, OB_TYPE)) != c->frame_type) {
+		rh_problems_add(c->problems, "0x%" PRIx64 " in a frame chain is not a frame object",
+				addr);
+		return false;
+	}
+#define FLD(i) (has(rt, i) && off(rt, i) + 8 <= (int64_t)n ? py_get_u64(b, off(rt, i)) : 0)
+#define I32(i) (has(rt, i) && off(rt, i) + 4 <= (int64_t)n ? py_get_i32(b, off(rt, i)) : -1)
+#define SLOT(i) (has(rt, i) ? addr + (uint64_t)off(rt, i) : 0)
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	f->is_object = true;
+	f->code = FLD(PYL_RFR_CODE), f->code_slot = SLOT(PYL_RFR_CODE);
+	f->globals = FLD(PYL_RFR_GLOBALS), f->globals_slot = SLOT(PYL_RFR_GLOBALS);
+	f->builtins = FLD(PYL_RFR_BUILTINS), f->builtins_slot = SLOT(PYL_RFR_BUILTINS);
+	f->locals = FLD(PYL_RFR_LOCALS), f->locals_slot = SLOT(PYL_RFR_LOCALS);
+	f->trace = FLD(PYL_RFR_TRACE), f->trace_slot = SLOT(PYL_RFR_TRACE);
+	f->slots = addr + (uint64_t)off(rt, PYL_RFR_LOCALSPLUS);
+	f->stack = FLD(PYL_RFR_VALUESTACK);
+	f->stack_exact = -1;
+	if (has(rt, PYL_RFR_STACKTOP)) {
+		uint64_t top = FLD(PYL_RFR_STACKTOP);
+		if (top >= f->stack && (top - f->stack) % 8 == 0 &&
+		    (top - f->stack) / 8 <= MAX_STACKSIZE)
+			f->stack_exact = (int64_t)((top - f->stack) / 8);
+	} else if (has(rt, PYL_RFR_STACKDEPTH)) {
+		f->stack_exact = I32(PYL_RFR_STACKDEPTH);
+	}
+	int32_t lasti = I32(PYL_RFR_LASTI);
+	// f_lasti is a byte offset up to 3.9 and an instruction index in
+	// 3.10 (bpo-27129), where PyCode_Addr2Line() gets f_lasti * 2.
+	f->addrq = has(rt, PYL_RCO_LNOTAB) ? lasti : (int64_t)lasti * 2;
+	// f_lineno is current only while tracing (PyFrame_GetLineNumber()).
+	if (f->trace && has(rt, PYL_RFR_LINENO))
+		f->lineno = I32(PYL_RFR_LINENO);
+	*next_ret = FLD(PYL_RFR_BACK);
+#undef FLD
+#undef I32
+#undef SLOT
+	if (!f->stack)
+		f->stack = f->slots; // no stack recorded: nothing plausible past slots
+	return true;
+}
+
+/*
+ * 3.11+: struct _PyInterpreterFrame (Include/internal/pycore_frame.h).
+ * Returns false when the walk must stop; *skip_ret for a shim frame.
+ */
+static bool read_iframe(struct roots_ctx *c, uint64_t addr, struct frame *f,
+			uint64_t *next_ret, bool *skip_ret)
+{
+	struct rh_py_runtime *rt = c->rt;
+	unsigned char b[256];
+	*skip_ret = false;
+	enum rh_py_layout_index code_i = has(rt, PYL_RIF_CODE) ? PYL_RIF_CODE : PYL_RIF_EXECUTABLE;
+	enum rh_py_layout_index func_i = has(rt, PYL_RIF_FUNC) ? PYL_RIF_FUNC : PYL_RIF_FUNCOBJ;
+	enum rh_py_layout_index instr_i = has(rt, PYL_RIF_PREV_INSTR) ? PYL_RIF_PREV_INSTR
+								      : PYL_RIF_INSTR_PTR;
+	if (!has(rt, PYL_RIF_LOCALSPLUS) || !has(rt, code_i) || !has(rt, PYL_RIF_PREVIOUS) ||
+	    !has(rt, instr_i) || !has(rt, PYL_RIF_OWNER) || !has(rt, PYL_RIF_STACKTOP) ||
+	    !has(rt, PYL_RCO_CODE_ADAPTIVE) || off(rt, PYL_RIF_LOCALSPLUS) > (int64_t)sizeof(b) ||
+	    off(rt, PYL_RIF_OWNER) >= off(rt, PYL_RIF_LOCALSPLUS) ||
+	    off(rt, PYL_RIF_STACKTOP) + 4 > off(rt, PYL_RIF_LOCALSPLUS)) {
+		rh_problems_add(c->problems,
+				"_PyInterpreterFrame layout incomplete in DWARF: no frames");
+		return false;
+	}
+	size_t n = (size_t)off(rt, PYL_RIF_LOCALSPLUS);
+	struct rh_error *err = rh_target_read(c->t, addr, b, n);
+	if (err) {
+		rh_problems_add_error(c->problems, err, "interpreter frame 0x%" PRIx64, addr);
+		return false;
+	}
+#define FLD(i) (has(rt, i) && off(rt, i) + 8 <= (int64_t)n ? py_get_u64(b, off(rt, i)) : 0)
+#define SLOT(i) (has(rt, i) ? addr + (uint64_t)off(rt, i) : 0)
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	*next_ret = FLD(PYL_RIF_PREVIOUS);
+	int owner = b[off(rt, PYL_RIF_OWNER)];
+	// 3.12+: the entry frame of each _PyEval_EvalFrameDefault call is a
+	// shim owned by the C stack (Python/ceval.c), not a Python frame.
+	if (has(rt, PYL_ROWNED_BY_CSTACK) && owner == off(rt, PYL_ROWNED_BY_CSTACK)) {
+		*skip_ret = true;
+		return true;
+	}
+	f->code = FLD(code_i), f->code_slot = SLOT(code_i);
+	f->func = FLD(func_i), f->func_slot = SLOT(func_i);
+	f->globals = FLD(PYL_RIF_GLOBALS), f->globals_slot = SLOT(PYL_RIF_GLOBALS);
+	f->builtins = FLD(PYL_RIF_BUILTINS), f->builtins_slot = SLOT(PYL_RIF_BUILTINS);
+	f->locals = FLD(PYL_RIF_LOCALS), f->locals_slot = SLOT(PYL_RIF_LOCALS);
+	f->frame_obj = FLD(PYL_RIF_FRAME_OBJ), f->frame_obj_slot = SLOT(PYL_RIF_FRAME_OBJ);
+	f->slots = addr + (uint64_t)off(rt, PYL_RIF_LOCALSPLUS);
+	uint64_t instr = FLD(instr_i);
+	int32_t stacktop = py_get_i32(b, off(rt, PYL_RIF_STACKTOP));
+#undef FLD
+#undef SLOT
+	// _PyInterpreterFrame_LASTI() * sizeof(_Py_CODEUNIT), in bytes.
+	uint64_t code0 = f->code + (uint64_t)off(rt, PYL_RCO_CODE_ADAPTIVE);
+	f->addrq = (int64_t)(instr - code0);
+	f->stack_exact = stacktop; // checked against the code in frame_iroots
+	int64_t firsttraceable = -1;
+	if (has(rt, PYL_RCO_FIRSTTRACEABLE)) {
+		int32_t v;
+		err = rh_target_read(c->t, f->code + (uint64_t)off(rt, PYL_RCO_FIRSTTRACEABLE), &v, 4);
+		if (err)
+			rh_error_destroy(err); // read_code() reports the code object
+		else
+			firsttraceable = v;
+	}
+	// _PyFrame_IsIncomplete(): not a generator's, and its instruction
+	// pointer has not reached the first traceable instruction yet.
+	bool gen = has(rt, PYL_ROWNED_BY_GENERATOR) && owner == off(rt, PYL_ROWNED_BY_GENERATOR);
+	f->incomplete = !gen && firsttraceable >= 0 && f->addrq < firsttraceable * 2;
+	// f_lineno of a frame object is current only while tracing.
+	if (f->frame_obj && has(rt, PYL_RFR_TRACE) && has(rt, PYL_RFR_LINENO)) {
+		uint64_t trace;
+		int32_t lineno;
+		if (!rh_target_read_u64(c->t, f->frame_obj + (uint64_t)off(rt, PYL_RFR_TRACE), &trace) &&
+		    trace &&
+		    !rh_target_read(c->t, f->frame_obj + (uint64_t)off(rt, PYL_RFR_LINENO), &lineno, 4))
+			f->lineno = lineno;
+		// unreadable: the line comes from the instruction pointer
+	}
+	return true;
+}
+
+/*
+ * Walk one thread's frames, innermost first, from the frame pointer
+ * stored at `slot` (tstate->frame, cframe->current_frame or
+ * tstate->current_frame). `objects`: the chain is of PyFrameObjects.
+ */
+static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
+			 uint64_t slot, bool objects)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t fa;
+	if (!read_word(c, slot, &fa, "a thread's top frame pointer"))
+		return;
+	struct rh_u64map seen;
+	rh_u64map_init(&seen);
+	size_t n = 0;
+	// 3.11+: whether the frame just visited (the callee of the current
+	// one) was pushed by a Python-to-Python call, which saves the
+	// caller's stacktop (DISPATCH_INLINED, Python/ceval.c). An executing
+	// frame, or one that called into C, has a stale stacktop.
+	bool inlined_callee = false;
+	while (fa && !c->stopped && !c->err) {
+		if (n >= MAX_FRAMES) {
+			rh_problems_add(c->problems, "%s: more than %d frames, stopped there",
+					th->name, MAX_FRAMES);
+			break;
+		}
+		int r = rh_u64map_insert(&seen, fa, 0, NULL);
+		if (r < 0) {
+			c->err = rh_enomem;
+			break;
+		}
+		if (r == 0) {
+			rh_problems_add(c->problems, "%s: frame chain loops back to 0x%" PRIx64
+					" after %zu frames", th->name, fa, n);
+			break;
+		}
+		n++;
+		struct frame f;
+		uint64_t next = 0;
+		bool skip = false;
+		bool ok = objects ? read_frame_object(c, fa, &f, &next)
+				  : read_iframe(c, fa, &f, &next, &skip);
+		if (!ok) {
+			rh_problems_add(c->problems, "%s: frame chain cut after %zu frames",
+					th->name, n - 1);
+			break;
+		}
+		if (skip) {
+			// a shim: the frame before it was called from C
+			inlined_callee = false;
+			fa = next;
+			continue;
+		}
+		struct code_info ci;
+		struct rh_error *err = read_code(c, f.code, &ci);
+		if (err)
+			rh_problems_add_error(c->problems, err, "%s: code object of frame 0x%" PRIx64,
+					      th->name, fa);
+		if (objects) {
+			f.frame_obj_slot = slot;
+		} else {
+			// stacktop counts localsplus entries, locals included;
+			// the value stack follows the co_nlocalsplus slots.
+			int64_t depth = f.stack_exact - (err ? 0 : ci.nslots);
+			f.stack = f.slots + 8 * (uint64_t)(err ? 0 : ci.nslots);
+			f.stack_exact = inlined_callee && !err && depth >= 0 &&
+					depth <= ci.stacksize ? depth : -1;
+			bool is_entry = false;
+			if (has(rt, PYL_RIF_IS_ENTRY)) {
+				unsigned char e;
+				struct rh_error *e_err = rh_target_read(
+					c->t, fa + (uint64_t)off(rt, PYL_RIF_IS_ENTRY), &e, 1);
+				if (e_err)
+					rh_error_destroy(e_err); // read just before: only a stale stack
+				else
+					is_entry = e != 0;
+			}
+			// 3.11 marks the first frame of each C-level call
+			// is_entry; 3.12+ put a shim before it (skip above).
+			inlined_callee = !is_entry;
+		}
+		frame_roots(c, th, &f, err ? NULL : &ci);
+		slot = objects ? fa + (uint64_t)off(rt, PYL_RFR_BACK)
+			       : fa + (uint64_t)off(rt, PYL_RIF_PREVIOUS);
+		fa = next;
+	}
+	rh_u64map_deinit(&seen);
+}
+
+/*
+ * The native thread id of a thread state: tstate->native_thread_id (3.11+),
+ * else the target thread whose TLS base equals tstate->thread_id (on
+ * x86-64 glibc, pthread_self() is the thread pointer, %fs base).
+ */
+static int64_t native_tid(struct roots_ctx *c, const struct rh_py_thread *th)
+{
+	if (th->native_thread_id > 0)
+		return th->native_thread_id;
+	for (size_t i = 0; i < rh_target_thread_count(c->t); i++) {
+		const struct rh_thread *t = rh_target_thread(c->t, i);
+		if (t->have_regs && t->fs_base && t->fs_base == th->thread_id)
+			return t->tid;
+	}
+	return 0;
+}
+
+static const struct field tstate_fields[] = {
+	{ PYL_RTS_DICT, "thread dict" },
+	{ PYL_RTS_ASYNC_EXC, "pending async exception" },
+	{ PYL_RTS_CONTEXT, "contextvars context" },
+	{ PYL_RTS_CUREXC_TYPE, "raised exception type" },
+	{ PYL_RTS_CUREXC_VALUE, "raised exception" },
+	{ PYL_RTS_CUREXC_TRACEBACK, "raised exception traceback" },
+	{ PYL_RTS_CURRENT_EXCEPTION, "raised exception" },
+	{ PYL_RTS_C_PROFILEOBJ, "profile function" },
+	{ PYL_RTS_C_TRACEOBJ, "trace function" },
+	{ PYL_RTS_ASYNC_GEN_FIRSTITER, "async generator firstiter hook" },
+	{ PYL_RTS_ASYNC_GEN_FINALIZER, "async generator finalizer hook" },
+	{ PYL_RTS_THREADING_LOCAL_KEY, "threading.local key" },
+	{ PYL_RTS_THREADING_LOCAL_SENTINEL, "threading.local sentinel" },
+};
+
+/*
+ * Handled exceptions (sys.exc_info()): tstate->exc_info -> _PyErr_StackItem
+ * {exc_type, exc_value, exc_traceback (<=3.10) | exc_value (3.11+),
+ * previous_item}; items live in the thread state, in generators, or on
+ * the C stack.
+ */
+static void exc_info_roots(struct roots_ctx *c, const struct thread_ctx *th,
+			   uint64_t ts)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!has(rt, PYL_RTS_EXC_INFO) || !has(rt, PYL_RESI_PREVIOUS) ||
+	    !has(rt, PYL_RESI_EXC_VALUE))
+		return;
+	uint64_t item;
+	if (!read_word(c, ts + (uint64_t)off(rt, PYL_RTS_EXC_INFO), &item, "tstate->exc_info"))
+		return;
+	static const struct field parts[] = {
+		{ PYL_RESI_EXC_TYPE, "type" },
+		{ PYL_RESI_EXC_VALUE, "value" },
+		{ PYL_RESI_EXC_TRACEBACK, "traceback" },
+	};
+	for (int depth = 0; item && !c->stopped; depth++) {
+		if (depth >= MAX_EXC_CHAIN) {
+			rh_problems_add(c->problems,
+					"%s: more than %d handled-exception states (a loop?), stopped there",
+					th->name, MAX_EXC_CHAIN);
+			return;
+		}
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			if (!has(rt, parts[i].idx))
+				continue;
+			uint64_t slot = item + (uint64_t)off(rt, parts[i].idx), v;
+			if (!read_word(c, slot, &v, "a handled-exception state"))
+				return;
+			// Py_None marks "no exception" in 3.11+ states.
+			if (v == c->none)
+				continue;
+			emit(c, RH_ROOT_THREAD, v, slot, th->tid, false,
+			     "%s › handled exception [%d] %s", th->name, depth, parts[i].label);
+		}
+		if (!read_word(c, item + (uint64_t)off(rt, PYL_RESI_PREVIOUS), &item,
+			       "a handled-exception state"))
+			return;
+	}
+}
+
+static void thread_roots(struct roots_ctx *c, const struct rh_py_thread *pth)
+{
+	struct rh_py_runtime *rt = c->rt;
+	struct thread_ctx th = { .tid = native_tid(c, pth) };
+	if (th.tid)
+		bprintf(th.name, sizeof(th.name), "%sthread %" PRId64, c->ipfx, th.tid);
+	else
+		bprintf(th.name, sizeof(th.name), "%sthread 0x%" PRIx64, c->ipfx, pth->thread_id);
+	uint64_t ts = pth->addr;
+	for (size_t i = 0; i < sizeof(tstate_fields) / sizeof(tstate_fields[0]); i++) {
+		if (!has(rt, tstate_fields[i].idx))
+			continue;
+		uint64_t slot = ts + (uint64_t)off(rt, tstate_fields[i].idx), v;
+		if (read_word(c, slot, &v, tstate_fields[i].label))
+			emit(c, RH_ROOT_THREAD, v, slot, th.tid, false, "%s › %s",
+			     th.name, tstate_fields[i].label);
+	}
+	exc_info_roots(c, &th, ts);
+
+	if (has(rt, PYL_RTS_FRAME)) {
+		frames_roots(c, &th, ts + (uint64_t)off(rt, PYL_RTS_FRAME), true);
+	} else if (has(rt, PYL_RTS_CURRENT_FRAME)) {
+		frames_roots(c, &th, ts + (uint64_t)off(rt, PYL_RTS_CURRENT_FRAME), false);
+	} else if (has(rt, PYL_RTS_CFRAME) && has(rt, PYL_RCF_CURRENT_FRAME)) {
+		uint64_t cf;
+		if (read_word(c, ts + (uint64_t)off(rt, PYL_RTS_CFRAME), &cf, "tstate->cframe") &&
+		    cf)
+			frames_roots(c, &th, cf + (uint64_t)off(rt, PYL_RCF_CURRENT_FRAME), false);
+	} else {
+		rh_problems_add(c->problems, "no frame pointer in PyThreadState (DWARF): no frames");
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* 3, 4. Conservative scans                                            */
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static bool in_ranges(const struct range *r, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v < r[mid].start)
+			hi = mid;
+		else if (v >= r[mid].end)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* Writable target segments and the modules' static data, for the filter. */
+static struct rh_error *build_filter(struct roots_ctx *c)
+{
+	size_t n = rh_target_segment_count(c->t);
+	c->wsegs = calloc(n ? n : 1, sizeof(*c->wsegs));
+	if (!c->wsegs)
+		return rh_enomem;
+	for (size_t i = 0; i < n; i++) {
+		struct rh_segment_info s;
+		rh_target_segment(c->t, i, &s);
+		// Objects are written (refcounts): they live in writable memory.
+		if ((s.prot & RH_PROT_WRITE) && s.end > s.start)
+			c->wsegs[c->nwsegs++] = (struct range){ s.start, s.end };
+	}
+	qsort(c->wsegs, c->nwsegs, sizeof(*c->wsegs), cmp_range);
+	size_t cap = 0;
+	struct rh_image *img = c->rt->image;
+	for (size_t m = 0; m < rh_image_module_count(img); m++) {
+		const struct rh_image_range *r;
+		size_t k = rh_image_module_writable_ranges(img, rh_image_module(img, m), &r);
+		for (size_t j = 0; j < k; j++) {
+			if (c->nstatics == cap) {
+				size_t ncap = cap ? cap * 2 : 32;
+				struct range *p = realloc(c->statics, ncap * sizeof(*p));
+				if (!p)
+					return rh_enomem;
+				c->statics = p;
+				cap = ncap;
+			}
+			c->statics[c->nstatics++] = (struct range){ r[j].start, r[j].end };
+		}
+	}
+	if (c->nstatics)
+		qsort(c->statics, c->nstatics, sizeof(*c->statics), cmp_range);
+	return NULL;
+}
+
+/*
+ * Whether tp is a metatype (its instances are types): PyType_Type itself,
+ * or a type object whose own type is PyType_Type, with
+ * Py_TPFLAGS_TYPE_SUBCLASS and instances at least as large as a
+ * PyTypeObject. Checked that strictly because static data is full of words
+ * that merely look like pointers to objects.
+ */
+static bool is_metatype(struct roots_ctx *c, uint64_t tp)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (tp == rt->type_type)
+		return true;
+	if (!tp || (tp & 7) || !rt->type_type)
+		return false;
+	uint32_t verdict;
+	if (rh_u64map_find(&c->metatype, tp, &verdict))
+		return verdict == 1;
+	bool meta = false;
+	uint64_t ob_type, flags, basicsize;
+	struct rh_error *err;
+	if (!(err = rh_target_read_u64(c->t, tp + (uint64_t)PYL(rt, OB_TYPE), &ob_type)) &&
+	    ob_type == rt->type_type &&
+	    !(err = rh_target_read_u64(c->t, tp + (uint64_t)PYL(rt, TP_FLAGS), &flags)) &&
+	    !(err = rh_target_read_u64(c->t, tp + (uint64_t)PYL(rt, TP_BASICSIZE), &basicsize)))
+		meta = (flags & PY_TPFLAGS_TYPE_SUBCLASS) &&
+		       basicsize >= (uint64_t)PYL(rt, SZ_TYPE) && basicsize < 65536;
+	rh_error_destroy(err); // unreadable: not a metatype
+	if (rh_u64map_insert(&c->metatype, tp, meta ? 1 : 2, NULL) < 0)
+		c->err = rh_enomem;
+	return meta;
+}
+
+/*
+ * rh_py_object_plausible(), and the object's own type must be a type: its
+ * ob_type a metatype. The plausibility check only asks that the type
+ * chain reach PyType_Type, which a pymalloc pool header passes (its
+ * freeblock pointer leads to a freed object whose stale ob_type is a
+ * real type); this one does not.
+ */
+static bool object_plausible(struct roots_ctx *c, uint64_t v)
+{
+	uint64_t tp, meta;
+	if (!rh_py_object_plausible(c->rt, v))
+		return false;
+	struct rh_error *err;
+	if ((err = rh_target_read_u64(c->t, v + (uint64_t)PYL(c->rt, OB_TYPE), &tp)) ||
+	    (err = rh_target_read_u64(c->t, tp + (uint64_t)PYL(c->rt, OB_TYPE), &meta))) {
+		rh_error_destroy(err); // plausible said readable: cannot happen
+		return false;
+	}
+	return is_metatype(c, meta);
+}
+
+/*
+ * Whether a word found by a conservative scan points to a heap object:
+ * aligned, inside writable memory but not in any module's static data,
+ * and a plausible object. Verdicts are cached per value.
+ */
+static bool heap_object(struct roots_ctx *c, uint64_t v)
+{
+	if (v < 4096 || (v & 7) || !in_ranges(c->wsegs, c->nwsegs, v) ||
+	    in_ranges(c->statics, c->nstatics, v))
+		return false;
+	uint32_t verdict;
+	if (rh_u64map_find(&c->verdict, v, &verdict))
+		return verdict == 1;
+	bool ok = object_plausible(c, v);
+	if (rh_u64map_insert(&c->verdict, v, ok ? 1 : 2, NULL) < 0)
+		c->err = rh_enomem;
+	return ok;
+}
+
+/*
+ * Read [start, end) into buf, page by page where the whole does not read;
+ * returns the number of unreadable bytes (their words are left 0) and the
+ * first unreadable address.
+ */
+static uint64_t read_span(struct roots_ctx *c, uint64_t start, uint64_t end,
+			  uint64_t *buf, uint64_t *first_bad)
+{
+	size_t len = (size_t)(end - start);
+	struct rh_error *err = rh_target_read(c->t, start, buf, len);
+	if (!err)
+		return 0;
+	rh_error_destroy(err);
+	uint64_t bad = 0;
+	*first_bad = 0;
+	for (uint64_t a = start; a < end;) {
+		uint64_t next = (a & ~(uint64_t)(PAGE - 1)) + PAGE;
+		if (next > end)
+			next = end;
+		unsigned char *dst = (unsigned char *)buf + (a - start);
+		err = rh_target_read(c->t, a, dst, (size_t)(next - a));
+		if (err) {
+			rh_error_destroy(err);
+			memset(dst, 0, (size_t)(next - a));
+			if (!bad)
+				*first_bad = a;
+			bad += next - a;
+		}
+		a = next;
+	}
+	return bad;
+}
+
+/*
+ * Static variables of CPython whose words are not references, by C name
+ * (compilers add ".lto_priv.0", ".1"... to statics).
+ */
+static const char *const not_references[] = {
+	// Free lists (Objects/*object.c up to 3.11): dead objects, and past
+	// numfree stale pointers to objects reused since.
+	"free_list",
+	"keys_free_list",
+	// The type attribute cache (Objects/typeobject.c up to 3.11): the
+	// value is borrowed; the name is interned, held by the interned dict.
+	"method_cache",
+	// Reported as the interned-strings root.
+	"interned",
+};
+
+static bool not_a_reference(const char *sym)
+{
+	size_t len = strcspn(sym, ".");
+	for (size_t i = 0; i < sizeof(not_references) / sizeof(not_references[0]); i++)
+		if (strlen(not_references[i]) == len &&
+		    memcmp(not_references[i], sym, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Report a static root at `where`, named by the nearest symbol; words of
+ * the statics above are dropped.
+ */
+static void emit_static(struct roots_ctx *c, uint64_t obj, uint64_t where,
+			const char *modname, bool object_itself)
+{
+	const struct rh_module *m;
+	const char *sym;
+	uint64_t o;
+	if (rh_image_symbolize(c->rt->image, where, &m, &sym, &o)) {
+		if (!object_itself && not_a_reference(sym))
+			return;
+		if (o)
+			emit(c, RH_ROOT_STATIC, obj, where, 0, true, "static %s+0x%" PRIx64 " in %s",
+			     sym, o, modname);
+		else
+			emit(c, RH_ROOT_STATIC, obj, where, 0, true, "static %s in %s", sym, modname);
+	} else {
+		emit(c, RH_ROOT_STATIC, obj, where, 0, true, "static %s0x%" PRIx64 " in %s",
+		     object_itself ? "object at " : "", where, modname);
+	}
+}
+
+/*
+ * Scan one range of a module's writable data. Invariant of the loop:
+ * words below `i` have been judged; `skip_to` is the end of the last
+ * static type object found (its words are its referents, not roots).
+ */
+static void scan_static_range(struct roots_ctx *c, uint64_t start, uint64_t end,
+			      const char *modname)
+{
+	start = (start + 7) & ~(uint64_t)7;
+	end &= ~(uint64_t)7;
+	if (end <= start)
+		return;
+	if (end - start > MAX_STATIC_RANGE) {
+		rh_problems_add(c->problems, "static data of %s: %" PRIu64
+				" bytes at 0x%" PRIx64 ", scanning the first %u",
+				modname, end - start, start, MAX_STATIC_RANGE);
+		end = start + MAX_STATIC_RANGE;
+	}
+	uint64_t *w = malloc((size_t)(end - start));
+	if (!w) {
+		c->err = rh_enomem;
+		return;
+	}
+	uint64_t first_bad = 0;
+	uint64_t bad = read_span(c, start, end, w, &first_bad);
+	if (bad)
+		rh_problems_add(c->problems, "static data of %s: %" PRIu64 " of %" PRIu64
+				" bytes unreadable (not in the core?), first at 0x%" PRIx64,
+				modname, bad, end - start, first_bad);
+	c->stats.static_bytes += end - start;
+	size_t n = (size_t)((end - start) / 8);
+	int64_t tsz = PYL(c->rt, SZ_TYPE);
+	size_t flags_w = (size_t)(PYL(c->rt, TP_FLAGS) / 8);
+	uint64_t skip_to = start;
+	for (size_t i = 0; i < n && !c->stopped && !c->err; i++) {
+		uint64_t a = start + 8 * (uint64_t)i, v = w[i];
+		if (a < skip_to || v < 4096 || (v & 7))
+			continue;
+		// A static type object: refcount, then ob_type a metatype.
+		if (i > 0 && w[i - 1] > 0 && w[i - 1] < ((uint64_t)1 << 40) &&
+		    in_ranges(c->statics, c->nstatics, v) && is_metatype(c, v)) {
+			uint64_t obj = a - 8;
+			bool heap = i - 1 + flags_w < n &&
+				    (w[i - 1 + flags_w] & PY_TPFLAGS_HEAPTYPE);
+			if (!heap && rh_py_object_plausible(c->rt, obj)) {
+				emit_static(c, obj, obj, modname, true);
+				skip_to = obj + (uint64_t)tsz;
+				continue;
+			}
+		}
+		// A deep-frozen code object (Tools/build/deepfreeze.py, 3.11+):
+		// its constants are static too, and the words of its inline
+		// caches (co_code_adaptive) are borrowed pointers of the
+		// specializing interpreter, not references. Skip it whole.
+		if (v == c->code_type && i > 0 && w[i - 1] > 0 &&
+		    w[i - 1] < ((uint64_t)1 << 40) && i + 1 < n) {
+			const struct py_type *ct = py_type_get(c->rt, v);
+			int64_t units = (int64_t)w[i + 1];
+			if (ct && units >= 0 && units < (1 << 24) && ct->basicsize > 0) {
+				uint64_t size = (uint64_t)(ct->basicsize + units * ct->itemsize);
+				skip_to = ((a - 8) + size + 7) & ~(uint64_t)7;
+				continue;
+			}
+		}
+		if (heap_object(c, v))
+			emit_static(c, v, a, modname, false);
+	}
+	free(w);
+}
+
+static void static_roots(struct roots_ctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	struct rh_image *img = rt->image;
+	double t0 = now();
+	// _PyRuntime is left out (see the file comment).
+	uint64_t rt_lo = rt->info.runtime_addr;
+	uint64_t rt_hi = rt_lo + (uint64_t)PYL(rt, SZ_RUNTIME);
+	for (size_t m = 0; m < rh_image_module_count(img) && !c->stopped && !c->err; m++) {
+		const struct rh_module *mod = rh_image_module(img, m);
+		const struct rh_image_range *r;
+		size_t k = rh_image_module_writable_ranges(img, mod, &r);
+		if (k)
+			c->stats.static_modules++;
+		const char *modname = basename_of(mod->name);
+		for (size_t j = 0; j < k && !c->stopped && !c->err; j++) {
+			uint64_t s = r[j].start, e = r[j].end;
+			if (rt_lo < e && rt_hi > s) {
+				if (s < rt_lo)
+					scan_static_range(c, s, rt_lo, modname);
+				if (rt_hi < e)
+					scan_static_range(c, rt_hi, e, modname);
+			} else {
+				scan_static_range(c, s, e, modname);
+			}
+		}
+	}
+	c->stats.static_seconds = now() - t0;
+}
+
+/* user_regs_struct order (x86-64), general registers only. */
+static const char *const reg_names[] = {
+	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10",
+	"r9", "r8", "rax", "rcx", "rdx", "rsi", "rdi",
+};
+
+static void stack_roots(struct roots_ctx *c)
+{
+	double t0 = now();
+	uint64_t *buf = NULL;
+	size_t nseg = rh_target_segment_count(c->t);
+	for (size_t i = 0; i < rh_target_thread_count(c->t) && !c->stopped && !c->err; i++) {
+		const struct rh_thread *th = rh_target_thread(c->t, i);
+		if (!th->have_regs)
+			continue;
+		for (size_t r = 0; r < sizeof(reg_names) / sizeof(reg_names[0]); r++)
+			if (heap_object(c, th->regs[r]))
+				emit(c, RH_ROOT_STACK, th->regs[r], 0, th->tid, true,
+				     "register %s of thread %d", reg_names[r], th->tid);
+		// The segment holding the stack pointer.
+		struct rh_segment_info s = { 0 };
+		bool found = false;
+		for (size_t k = 0; k < nseg && !found; k++) {
+			rh_target_segment(c->t, k, &s);
+			found = th->sp >= s.start && th->sp < s.end;
+		}
+		if (!found) {
+			rh_problems_add(c->problems, "thread %d: stack pointer 0x%" PRIx64
+					" is in no memory segment: stack not scanned", th->tid, th->sp);
+			continue;
+		}
+		uint64_t lo = th->sp - RED_ZONE >= s.start && th->sp >= RED_ZONE ?
+			      th->sp - RED_ZONE : s.start;
+		lo &= ~(uint64_t)7;
+		if (lo < s.start)
+			lo += 8;
+		uint64_t hi = s.end & ~(uint64_t)7;
+		if (hi - lo > STACK_SCAN_MAX) {
+			rh_problems_add(c->problems, "thread %d: stack of %" PRIu64
+					" bytes above the stack pointer, scanning the first %u",
+					th->tid, hi - lo, STACK_SCAN_MAX);
+			hi = lo + STACK_SCAN_MAX;
+		}
+		if (hi <= lo)
+			continue;
+		if (!buf && !(buf = malloc(STACK_SCAN_MAX))) {
+			c->err = rh_enomem;
+			break;
+		}
+		uint64_t first_bad = 0;
+		uint64_t bad = read_span(c, lo, hi, buf, &first_bad);
+		if (bad)
+			rh_problems_add(c->problems, "thread %d: %" PRIu64 " of %" PRIu64
+					" stack bytes unreadable, first at 0x%" PRIx64,
+					th->tid, bad, hi - lo, first_bad);
+		c->stats.stacks++;
+		c->stats.stack_bytes += hi - lo;
+		size_t n = (size_t)((hi - lo) / 8);
+		for (size_t k = 0; k < n && !c->stopped && !c->err; k++)
+			if (heap_object(c, buf[k]))
+				emit(c, RH_ROOT_STACK, buf[k], lo + 8 * (uint64_t)k, th->tid, true,
+				     "stack of thread %d at 0x%" PRIx64, th->tid, lo + 8 * (uint64_t)k);
+	}
+	free(buf);
+	c->stats.stack_seconds = now() - t0;
+}
+
+/* ------------------------------------------------------------------ */
+
+struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
+				  const struct rh_py_roots_options *opts,
+				  struct rh_problems *problems,
+				  rh_py_root_fn *fn, void *arg,
+				  struct rh_py_roots_stats *stats_ret)
+{
+	struct rh_py_roots_options none = { 0 };
+	if (!opts)
+		opts = &none;
+	struct roots_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return rh_enomem;
+	c->rt = rt;
+	c->t = rt->target;
+	c->problems = problems;
+	c->fn = fn;
+	c->arg = arg;
+	rh_u64map_init(&c->verdict);
+	rh_u64map_init(&c->metatype);
+	struct rh_error *err;
+	// Type checks of frames and code objects; skipped if not found.
+	if ((err = rh_image_find_symbol(rt->image, rt->info.module, "PyCode_Type",
+					&c->code_type, NULL))) {
+		rh_problems_add_error(problems, err, "frames: code objects are not type-checked");
+		c->code_type = 0;
+	}
+	if ((err = rh_image_find_symbol(rt->image, rt->info.module, "_Py_NoneStruct",
+					&c->none, NULL))) {
+		rh_error_destroy(err); // only a root to None more
+		c->none = 0;
+	}
+	if (has(rt, PYL_RFR_CODE) &&
+	    (err = rh_image_find_symbol(rt->image, rt->info.module, "PyFrame_Type",
+					&c->frame_type, NULL))) {
+		rh_problems_add_error(problems, err, "frames: frame objects are not type-checked");
+		c->frame_type = 0;
+	}
+
+	for (size_t i = 0; i < rh_py_interp_count(rt) && !c->stopped && !c->err; i++)
+		interp_roots(c, rh_py_interp(rt, i), i == 0);
+	for (size_t i = 0; i < rh_py_interp_count(rt) && !c->stopped && !c->err; i++) {
+		const struct rh_py_interp *in = rh_py_interp(rt, i);
+		if (in->main)
+			c->ipfx[0] = '\0';
+		else
+			snprintf(c->ipfx, sizeof(c->ipfx), "interpreter %" PRId64 " ", in->id);
+		for (size_t j = 0; j < in->nthreads && !c->stopped && !c->err; j++)
+			thread_roots(c, &in->threads[j]);
+		c->ipfx[0] = '\0';
+	}
+	if ((!opts->skip_static || !opts->skip_stacks) && !c->stopped && !c->err)
+		c->err = build_filter(c);
+	if (!opts->skip_static && !c->stopped && !c->err)
+		static_roots(c);
+	if (!opts->skip_stacks && !c->stopped && !c->err)
+		stack_roots(c);
+
+	err = c->err;
+	if (stats_ret)
+		*stats_ret = c->stats;
+	rh_u64map_deinit(&c->verdict);
+	rh_u64map_deinit(&c->metatype);
+	free(c->wsegs);
+	free(c->statics);
+	free(c);
+	return err;
+}
+
+struct rh_error *rh_py_roots_for_each(struct rh_py_runtime *rt,
+				      struct rh_problems *problems,
+				      rh_py_root_fn *fn, void *arg)
+{
+	return rh_py_roots_walk(rt, NULL, problems, fn, arg, NULL);
+}

@@ -1,0 +1,144 @@
+#!/bin/bash
+# referents.sh: refheap's out-of-process tp_traverse against gc.get_referents().
+#
+# For every CPython interpreter found (pyenv versions, /usr/bin/python3.11, or
+# $REFHEAP_PYTHONS): run samples/referents_heap.py, which builds a varied heap
+# (about 20,000 tracked objects of every kind traverse.c knows) and forks; the
+# parent stops itself and is dumped with gcore, the child records
+# gc.get_referents() of every object of gc.get_objects(). Then
+# tests/tools/referents_dump walks the core's GC lists with
+# rh_py_referents() and tests/integration/compare_referents.py compares
+# the two per type (exact order and multiset).
+#
+# Fails unless, on every interpreter, all objects of builtin types (C types
+# whose tp_traverse is in the interpreter, and modules whose m_traverse is)
+# have the same referents as CPython, and at least 99.9% of all objects do;
+# objects of extension types are scanned conservatively and only count for
+# the overall figure. Skips (77) only if no interpreter at all can be tested.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+. "$(dirname "$0")/test-lib.sh"
+
+: "${REFERENTS_DUMP:=$top_builddir/tests/tools/referents_dump}"
+RSAMPLE=$top_srcdir/samples/referents_heap.py
+RCOMPARE=$top_srcdir/tests/integration/compare_referents.py
+[ -x "$REFERENTS_DUMP" ] ||
+    hard_error "test driver not found at $REFERENTS_DUMP (make check builds it: make tests/tools/referents_dump)"
+[ -f "$RSAMPLE" ] || hard_error "no sample at $RSAMPLE"
+
+find_pythons
+print_pythons
+[ ${#PY_PATHS[@]} -gt 0 ] || skip "no CPython 3.8+ interpreter found (install pyenv versions or python3.11, or set REFHEAP_PYTHONS)"
+HOSTPY=$(host_python)
+
+# make_referents_core PYTHON DIR: like test-lib.sh's make_core, but runs the
+# sample with -S (no site .pth file may import threading, whose at-fork
+# hook would change the child's heap) and lets the forked child record.
+make_referents_core() {
+    local py=$1 dir=$2 pid rc
+    mkdir -p "$dir"
+    CORE= RECORD=
+    "$py" -I -S "$RSAMPLE" --stop --out "$dir/record.jsonl" \
+        > "$dir/sample.out" 2> "$dir/sample.err" &
+    pid=$!
+    CHILD_PIDS+=("$pid")
+    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    echo 0x37 > "/proc/$pid/coredump_filter" 2>/dev/null ||
+        echo "warning: could not set /proc/$pid/coredump_filter"
+    timeout -k 5 "$TIMEOUT" gcore -o "$dir/core" "$pid" > "$dir/gcore.log" 2>&1
+    rc=$?
+    [ -f "$dir/core.$pid" ] && mv "$dir/core.$pid" "$dir/core"
+    if [ $rc -ne 0 ] || [ ! -s "$dir/core" ]; then
+        echo "gcore of pid $pid failed (exit $rc):"
+        sed 's/^/  | /' "$dir/gcore.log"
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    kill -CONT "$pid"
+    reap "$pid"
+    rc=$REAPED_RC
+    if [ $rc -ne 0 ] || [ ! -s "$dir/record.jsonl" ]; then
+        echo "the sample failed to record its heap (exit $rc)"
+        _show_sample "$dir"
+        return 1
+    fi
+    CORE=$dir/core
+    RECORD=$dir/record.jsonl
+}
+
+RESULTS=()
+FAILED=0
+HARNESS=0
+note() { RESULTS+=("$(printf '%-24s %-14s %s' "$1" "$2" "$3")"); }
+
+for i in "${!PY_PATHS[@]}"; do
+    label=${PY_LABELS[$i]}
+    py=${PY_PATHS[$i]}
+    dir=$TESTDIR/$(safe_name "$label")
+    echo
+    echo "=== $label ($py)"
+    if ! make_referents_core "$py" "$dir"; then
+        echo "HARNESS ERROR $label: could not make a core with a record"
+        note "$label" "harness error" "see above"
+        HARNESS=1
+        continue
+    fi
+    timeout -k 5 "$TIMEOUT" "$REFERENTS_DUMP" "$CORE" > "$dir/dump.jsonl" 2> "$dir/dump.err"
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        echo "FAIL $label: referents_dump exited $(describe_rc "$rc")"
+        show_file "$dir/dump.err" stderr
+        note "$label" "FAIL" "referents_dump exited $rc"
+        FAILED=1
+        rm -f "$CORE"
+        continue
+    fi
+    if [ -s "$dir/dump.err" ]; then
+        echo "problems reported while reading the core:"
+        head -n 20 "$dir/dump.err" | sed 's/^/  | /'
+    fi
+    "$HOSTPY" "$RCOMPARE" "$RECORD" "$dir/dump.jsonl" --label "$label" > "$dir/compare.txt"
+    rc=$?
+    cat "$dir/compare.txt"
+    summary=$(grep '^overall:' "$dir/compare.txt" | sed 's/^overall: //')
+    case $rc in
+        0) note "$label" "ok" "$summary" ;;
+        99) note "$label" "harness error" "see above"; HARNESS=1 ;;
+        *) note "$label" "FAIL" "$summary"; FAILED=1 ;;
+    esac
+    # The product itself: `refheap export` must give the same referents
+    # (its refs also carry the conservative scan's pointers for types
+    # whose tp_traverse is unknown, so the same bars apply).
+    timeout -k 5 "$TIMEOUT" "$REFHEAP" export --no-cache "$CORE" > "$dir/export.jsonl" 2> "$dir/export.err"
+    rc=$?
+    if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+        echo "FAIL $label: refheap export exited $(describe_rc "$rc")"
+        show_file "$dir/export.err" stderr
+        note "$label/export" "FAIL" "refheap export exited $rc"
+        FAILED=1
+    else
+        "$HOSTPY" "$RCOMPARE" "$RECORD" "$dir/export.jsonl" --label "$label/export" > "$dir/compare-export.txt"
+        rc=$?
+        cat "$dir/compare-export.txt"
+        summary=$(grep '^overall:' "$dir/compare-export.txt" | sed 's/^overall: //')
+        case $rc in
+            0) note "$label/export" "ok" "$summary" ;;
+            99) note "$label/export" "harness error" "see above"; HARNESS=1 ;;
+            *) note "$label/export" "FAIL" "$summary"; FAILED=1 ;;
+        esac
+    fi
+    rm -f "$CORE"
+done
+
+echo
+echo "=== results"
+printf '%s\n' "${RESULTS[@]}"
+if [ ${#PY_SKIPPED[@]} -gt 0 ]; then
+    echo "not tested:"
+    printf '  %s\n' "${PY_SKIPPED[@]}"
+fi
+[ $FAILED -eq 0 ] || exit 1
+[ $HARNESS -eq 0 ] || exit 99
+exit 0
