@@ -43,6 +43,8 @@ struct common_opts {
 	/* export */
 	const char *output;
 	bool no_alloc_scan;
+	bool repr;
+	bool labels;
 	/* options this command takes beyond the common ones */
 	unsigned allowed;
 };
@@ -146,6 +148,10 @@ static const char export_usage[] =
 	"      --format=jsonl   the only format so far\n"
 	"  -o, --output FILE    write there instead of stdout\n"
 	"      --no-alloc-scan  do not scan the allocators for unreferenced objects\n"
+	"      --repr           add a short, safe repr of each object (\"repr\")\n"
+	"      --labels         name each reference (\"labels\", parallel to \"refs\"):\n"
+	"                       [3], ['key'], .attr, local 'x', tp_mro...\n"
+	"                       (a live target stays stopped until the output is written)\n"
 	"  -v, --verbose        also report warnings about the target's files\n"
 	"\n"
 	"Files:\n"
@@ -161,6 +167,8 @@ enum {
 	OPT_JSON = 256,
 	OPT_FORMAT,
 	OPT_NO_ALLOC_SCAN,
+	OPT_REPR,
+	OPT_LABELS,
 	OPT_SYSROOT,
 	OPT_EXE,
 	OPT_DEBUG_DIR,
@@ -184,6 +192,8 @@ static int parse_common(int argc, char **argv, const char *usage,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-alloc-scan", no_argument, NULL, OPT_NO_ALLOC_SCAN },
+		{ "repr", no_argument, NULL, OPT_REPR },
+		{ "labels", no_argument, NULL, OPT_LABELS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -194,7 +204,8 @@ static int parse_common(int argc, char **argv, const char *usage,
 	while ((c = getopt_long(argc, argv, ":n:p:o:vh", longopts, NULL)) != -1) {
 		if (((c == OPT_JSON) && !(o->allowed & ALLOW_JSON)) ||
 		    ((c == 'n') && !(o->allowed & ALLOW_TOP)) ||
-		    ((c == 'o' || c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN) &&
+		    ((c == 'o' || c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN ||
+		      c == OPT_REPR || c == OPT_LABELS) &&
 		     !(o->allowed & ALLOW_EXPORT)))
 			return usage_error("option '%s' does not apply to this command",
 					   argv[optind - 1]);
@@ -211,6 +222,12 @@ static int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_NO_ALLOC_SCAN:
 			o->no_alloc_scan = true;
+			break;
+		case OPT_REPR:
+			o->repr = true;
+			break;
+		case OPT_LABELS:
+			o->labels = true;
 			break;
 		case 'n':
 			if (!parse_uint(optarg, 1000000, &v))
@@ -281,8 +298,8 @@ static void print_problems(const struct rh_problems *p, const char *what)
 
 /* Open the target, its image and read the snapshot. */
 static struct rh_error *load(const struct common_opts *o, bool graph,
-			     struct rh_target **t_ret, struct rh_image **img_ret,
-			     struct rh_snapshot **snap_ret)
+			     bool resume, struct rh_target **t_ret,
+			     struct rh_image **img_ret, struct rh_snapshot **snap_ret)
 {
 	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe };
 	struct rh_target *t;
@@ -315,8 +332,9 @@ static struct rh_error *load(const struct common_opts *o, bool graph,
 	if (err)
 		goto out_image;
 	// The snapshot holds all we need: let a live process run again now
-	// rather than after the report is written.
-	err = rh_target_resume(t);
+	// rather than after the report is written (unless the report reads
+	// the target again, for reprs and labels).
+	err = resume ? rh_target_resume(t) : NULL;
 	if (err) {
 		rh_snapshot_destroy(snap);
 		goto out_image;
@@ -347,7 +365,7 @@ static int cmd_summary(int argc, char **argv)
 	struct rh_target *t;
 	struct rh_image *img;
 	struct rh_snapshot *snap;
-	struct rh_error *err = load(&o, false, &t, &img, &snap);
+	struct rh_error *err = load(&o, false, true, &t, &img, &snap);
 	if (err) {
 		print_error(err);
 		status = rh_exit_status(err);
@@ -393,7 +411,7 @@ static int cmd_export(int argc, char **argv)
 	struct rh_target *t;
 	struct rh_image *img;
 	struct rh_snapshot *snap;
-	struct rh_error *err = load(&o, true, &t, &img, &snap);
+	struct rh_error *err = load(&o, true, !o.repr && !o.labels, &t, &img, &snap);
 	if (err) {
 		print_error(err);
 		status = rh_exit_status(err);
@@ -407,7 +425,8 @@ static int cmd_export(int argc, char **argv)
 	// Large writes: an export of 10 million objects is gigabytes.
 	static char outbuf[1 << 20];
 	setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
-	rh_report_export_jsonl(out, snap);
+	struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels };
+	rh_report_export_jsonl(out, snap, &eopts);
 	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
 	if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
 		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));

@@ -158,13 +158,15 @@
  */
 #include "cpython/layouts_traverse.h"
 #include "cpython/layouts_obmalloc.h"
+#include "cpython/layouts_repr.h"
 #include "cpython/layouts_roots.h"
 
 #define RH_PY_ALL_LAYOUTS(X)                                                   \
 	RH_PY_LAYOUTS(X)                                                       \
 	RH_PY_TRAVERSE_LAYOUTS(X)                                              \
 	RH_PY_OBMALLOC_LAYOUTS(X)                                              \
-	RH_PY_ROOTS_LAYOUTS(X)
+	RH_PY_ROOTS_LAYOUTS(X)                                                 \
+	RH_PY_REPR_LAYOUTS(X)
 
 enum rh_py_layout_index {
 #define RH_X(name, kind, type, member, req) PYL_##name,

@@ -76,6 +76,9 @@ struct rh_py_runtime {
 	uint64_t max_refcnt;
 	/* type addresses checked by rh_py_object_plausible: 1 valid, 2 not */
 	struct rh_u64map type_checked;
+	/* singletons, looked up on the first repr */
+	bool repr_ready;
+	uint64_t none_addr, true_addr, false_addr;
 	struct rh_problems *problems;
 	/* traverse.c's tables, built on the first rh_py_referents() call */
 	struct py_traverse *traverse;

@@ -34,7 +34,7 @@
  *     scanned word by word. A word is a root when it points to a plausible
  *     object outside any module's static data (rh_py_object_plausible():
  *     readable header, live refcount, type chain reaching PyType_Type).
- *     Two parts are not scanned word by word:
+ *     Not scanned word by word:
  *       - `_PyRuntime`: the interpreter roots above name what it holds,
  *         and in 3.11+ it embeds the main interpreter and the static
  *         singletons (hundreds of KiB of words that would only repeat
@@ -46,7 +46,12 @@
  *         words point to (tp_dict, tp_mro, tp_bases, tp_subclasses...) are
  *         its referents, which the snapshot reaches through the type with
  *         proper edge labels. Up to 3.11 a static type's tp_dict is held
- *         only there.
+ *         only there;
+ *       - deep-frozen code objects (3.11+): the specializing
+ *         interpreter's inline caches in their bytecode hold borrowed
+ *         pointers;
+ *       - statics known to hold no references (free lists, the type
+ *         attribute cache; see not_references[]).
  *     Pointers to other static objects (None, small ints, static strings)
  *     are not roots: those objects are not in the heap.
  *
@@ -787,8 +792,6 @@ struct thread_ctx {
 	char name[96];          /* "thread 4242" */
 };
 
-static bool object_plausible(struct roots_ctx *c, uint64_t v);
-
 /* Report the slots of a frame: locals, cells, frees, then the value stack. */
 static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
 			const struct frame *f, const struct code_info *ci,
@@ -834,7 +837,7 @@ static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
 		for (size_t j = 0; j < k && !c->stopped; j++) {
 			int64_t i = i0 + (int64_t)j;
 			bool exact = f->stack_exact >= 0 && i < f->stack_exact;
-			if (!buf[j] || (!exact && !object_plausible(c, buf[j])))
+			if (!buf[j] || (!exact && !rh_py_object_plausible(c->rt, buf[j])))
 				continue;
 			c->stats.frame_slots++;
 			emit(c, RH_ROOT_THREAD, buf[j], f->stack + 8 * (uint64_t)i, th->tid,
@@ -1348,27 +1351,6 @@ static bool is_metatype(struct roots_ctx *c, uint64_t tp)
 }
 
 /*
- * rh_py_object_plausible(), and the object's own type must be a type: its
- * ob_type a metatype. The plausibility check only asks that the type
- * chain reach PyType_Type, which a pymalloc pool header passes (its
- * freeblock pointer leads to a freed object whose stale ob_type is a
- * real type); this one does not.
- */
-static bool object_plausible(struct roots_ctx *c, uint64_t v)
-{
-	uint64_t tp, meta;
-	if (!rh_py_object_plausible(c->rt, v))
-		return false;
-	struct rh_error *err;
-	if ((err = rh_target_read_u64(c->t, v + (uint64_t)PYL(c->rt, OB_TYPE), &tp)) ||
-	    (err = rh_target_read_u64(c->t, tp + (uint64_t)PYL(c->rt, OB_TYPE), &meta))) {
-		rh_error_destroy(err); // plausible said readable: cannot happen
-		return false;
-	}
-	return is_metatype(c, meta);
-}
-
-/*
  * Whether a word found by a conservative scan points to a heap object:
  * aligned, inside writable memory but not in any module's static data,
  * and a plausible object. Verdicts are cached per value.
@@ -1381,7 +1363,7 @@ static bool heap_object(struct roots_ctx *c, uint64_t v)
 	uint32_t verdict;
 	if (rh_u64map_find(&c->verdict, v, &verdict))
 		return verdict == 1;
-	bool ok = object_plausible(c, v);
+	bool ok = rh_py_object_plausible(c->rt, v);
 	if (rh_u64map_insert(&c->verdict, v, ok ? 1 : 2, NULL) < 0)
 		c->err = rh_enomem;
 	return ok;

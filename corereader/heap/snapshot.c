@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cpython/obmalloc.h"
+#include "cpython/repr.h"
 #include "cpython/runtime.h"
 #include "cpython/traverse.h"
 #include "heap/snapshot.h"
@@ -44,7 +45,54 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 	rh_u64map_deinit(&s->type_index);
 	rh_problems_deinit(&s->problems);
 	rh_arena_deinit(&s->arena);
+	rh_py_runtime_destroy(s->rt);
 	free(s);
+}
+
+void rh_snapshot_repr(const struct rh_snapshot *s, uint32_t idx, char *buf,
+		      size_t len)
+{
+	rh_py_repr(s->rt, s->obj_addr[idx], buf, len);
+}
+
+struct label_ctx {
+	const struct rh_snapshot *s;
+	uint64_t edge, end;
+	rh_snapshot_label_fn *fn;
+	void *arg;
+	bool stopped;
+};
+
+static int label_ref(void *arg, const struct rh_py_ref *ref)
+{
+	struct label_ctx *c = arg;
+	const struct rh_snapshot *s = c->s;
+	// The stored edges are the non-weak references in this same order,
+	// minus any that pointed to unreadable memory: match by address.
+	if (ref->kind == RH_REF_WEAK || c->edge >= c->end ||
+	    s->obj_addr[s->edges[c->edge] & RH_EDGE_INDEX_MASK] != ref->addr)
+		return 0;
+	char label[256];
+	rh_py_ref_label(s->rt, ref, label, sizeof(label));
+	if (c->fn(c->arg, c->edge, label)) {
+		c->stopped = true;
+		return 1;
+	}
+	c->edge++;
+	return 0;
+}
+
+struct rh_error *rh_snapshot_edge_labels(const struct rh_snapshot *s, uint32_t idx,
+					 rh_snapshot_label_fn *fn, void *arg)
+{
+	if (!s->have_graph || idx >= s->nobjects)
+		return NULL;
+	struct label_ctx c = {
+		.s = s, .edge = s->edge_start[idx], .end = s->edge_start[idx + 1],
+		.fn = fn, .arg = arg,
+	};
+	return rh_py_referents(s->rt, s->obj_addr[idx], s->types[s->obj_type[idx]].addr,
+			       label_ref, &c);
 }
 
 /* Grow the object arrays together, geometrically. */
@@ -533,7 +581,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		s->seconds_graph = now() - t2;
 	}
 	s->seconds_objects = now() - t1;
-	rh_py_runtime_destroy(rt);
+	s->rt = rt;
 	*ret = s;
 	return NULL;
 

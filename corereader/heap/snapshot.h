@@ -130,6 +130,13 @@ struct rh_snapshot {
 	struct rh_problems problems;
 	struct rh_arena arena;
 
+	/*
+	 * The runtime the snapshot was read from, kept for what is computed on
+	 * demand (reprs, edge labels): it reads the target again, so the target
+	 * and image must outlive the snapshot.
+	 */
+	struct rh_py_runtime *rt;
+
 	/* timings, seconds */
 	double seconds_runtime;  /* finding the runtime and layouts */
 	double seconds_objects;  /* walking the objects (graph included) */
@@ -150,6 +157,26 @@ struct rh_snapshot_options {
 
 /** Index of the object at addr, or false. */
 bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret);
+
+/**
+ * A short, safe repr of object idx ('text', 42, <class 'app.User'>, <dict
+ * len 3>...), read from the target now: for a live target, call it before
+ * the process is resumed. Unescaped bytes: report/ escapes them.
+ */
+void rh_snapshot_repr(const struct rh_snapshot *s, uint32_t idx, char *buf,
+		      size_t len);
+
+/** Called with each edge index of an object and its label. Non-zero stops. */
+typedef int rh_snapshot_label_fn(void *arg, uint64_t edge, const char *label);
+
+/**
+ * Name the edges of object idx ("[3]", "['key']", ".attr", "local 'x'",
+ * "tp_mro"...), in edge order, by reading the object's references again.
+ * Edges whose label cannot be recomputed (the target changed) get none.
+ * Errors: those of reading the object.
+ */
+struct rh_error *rh_snapshot_edge_labels(const struct rh_snapshot *s, uint32_t idx,
+					 rh_snapshot_label_fn *fn, void *arg);
 
 /**
  * Read the heap of a target: the CPython runtime, then every object on the

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "report/export.h"
 #include "report/json.h"
@@ -71,7 +73,58 @@ static const char *found_name(uint8_t found)
 	return "unknown";
 }
 
-void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s)
+struct labels_ctx {
+	const struct rh_snapshot *s;
+	uint32_t idx;
+	/* label per edge of the object, NULL when none could be computed */
+	char **labels;
+	size_t n;
+};
+
+static int keep_label(void *arg, uint64_t edge, const char *label)
+{
+	struct labels_ctx *c = arg;
+	size_t k = (size_t)(edge - c->s->edge_start[c->idx]);
+	if (k < c->n && !c->labels[k])
+		c->labels[k] = strdup(label);
+	return 0;
+}
+
+static void write_labels(struct rh_json *j, const struct rh_snapshot *s, uint32_t i)
+{
+	size_t n = s->edge_start[i + 1] - s->edge_start[i];
+	char **labels = calloc(n ? n : 1, sizeof(*labels));
+	if (!labels)
+		return;
+	struct labels_ctx c = { .s = s, .idx = i, .labels = labels, .n = n };
+	// An error leaves the remaining labels null: the refs stand anyway.
+	rh_error_destroy(rh_snapshot_edge_labels(s, i, keep_label, &c));
+	for (int pass = 0; pass < 2; pass++) {
+		bool any = false;
+		for (size_t k = 0; k < n; k++)
+			any |= ((s->edges[s->edge_start[i] + k] & RH_EDGE_OWNED) != 0) == (pass == 1);
+		if (pass == 1 && !any)
+			break;
+		rh_json_key(j, pass == 0 ? "labels" : "owned_labels");
+		rh_json_array_begin(j);
+		for (size_t k = 0; k < n; k++) {
+			bool owned = (s->edges[s->edge_start[i] + k] & RH_EDGE_OWNED) != 0;
+			if (owned != (pass == 1))
+				continue;
+			if (labels[k])
+				rh_json_string(j, labels[k]);
+			else
+				rh_json_null(j);
+		}
+		rh_json_array_end(j);
+	}
+	for (size_t k = 0; k < n; k++)
+		free(labels[k]);
+	free(labels);
+}
+
+void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
+			    const struct rh_export_options *opts)
 {
 	struct rh_json j;
 	const struct rh_snap_interp *main_in = NULL;
@@ -162,6 +215,12 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s)
 			rh_json_null(&j);
 		rh_json_key(&j, "found");
 		rh_json_string(&j, found_name(s->obj_found[i]));
+		if (opts && opts->repr) {
+			char repr[256];
+			rh_snapshot_repr(s, i, repr, sizeof(repr));
+			rh_json_key(&j, "repr");
+			rh_json_string(&j, repr);
+		}
 		if (s->have_graph) {
 			bool owned = false, conservative = false;
 			rh_json_key(&j, "refs");
@@ -182,6 +241,8 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s)
 						rh_json_addr(&j, s->obj_addr[s->edges[e] & RH_EDGE_INDEX_MASK]);
 				rh_json_array_end(&j);
 			}
+			if (opts && opts->labels)
+				write_labels(&j, s, i);
 			if (conservative) {
 				// The type's tp_traverse is unknown: these refs come
 				// from a scan of its memory for pointers to objects.

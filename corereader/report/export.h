@@ -17,10 +17,19 @@
 #ifndef RH_REPORT_EXPORT_H
 #define RH_REPORT_EXPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "heap/snapshot.h"
 
-void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s);
+struct rh_export_options {
+	/** Add "repr": a short, safe repr of each object (reads the target). */
+	bool repr;
+	/** Add "labels" (parallel to "refs") and "owned_labels" (to "owned"). */
+	bool labels;
+};
+
+void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
+			    const struct rh_export_options *opts);
 
 #endif /* RH_REPORT_EXPORT_H */
