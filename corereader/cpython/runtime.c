@@ -824,12 +824,17 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	int64_t refcnt = (int64_t)w[PYL(rt, OB_REFCNT) / 8];
 	uint64_t tp = w[PYL(rt, OB_TYPE) / 8];
 	// A count is at least 1 and at most one per pointer-sized word the
-	// process could hold; 3.12+ immortal objects hold exactly 0xFFFFFFFF
-	// in the low half (Include/object.h _Py_IsImmortal). Anything else is
-	// a pointer or data that happens to sit where a header would: words
-	// of a list's item array, of a dict's keys, of a freed block.
-	bool immortal = (uint64_t)refcnt == 0xFFFFFFFFu;
-	if (refcnt <= 0 || ((uint64_t)refcnt > rt->max_refcnt && !immortal))
+	// process could hold. Anything else is a pointer or data that happens
+	// to sit where a header would: words of a list's item array, of a
+	// dict's keys, of a freed block.
+	// Statically allocated objects start from a huge count and move from
+	// there: 999999999 in 3.11 (_PyObject_IMMORTAL_REFCNT,
+	// Include/internal/pycore_object.h), 0xFFFFFFFF and no movement in
+	// 3.12/3.13 (_Py_IMMORTAL_REFCNT, Include/object.h).
+	uint64_t r = (uint64_t)refcnt;
+	bool immortal = r == 0xFFFFFFFFu ||
+			(r >= 999999999u && r - 999999999u <= rt->max_refcnt);
+	if (refcnt <= 0 || (r > rt->max_refcnt && !immortal))
 		return false;
 	return type_valid(rt, tp, 0);
 }

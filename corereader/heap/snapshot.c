@@ -411,8 +411,15 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 			start_cap = cap;
 		}
 		c.npending = 0;
+		memset(counts, 0, sizeof(counts));
 		for (uint32_t k = i; k < end && !c.full; k++) {
 			size_t before = c.npending;
+			// A count of zero or less is a dead object whose memory is
+			// still held: 3.8-3.10 code objects keep their last frame
+			// (co_zombieframe, Objects/frameobject.c) for reuse. Its
+			// fields are stale pointers, not references.
+			if (s->obj_refcnt[k] <= 0)
+				continue;
 			c.interp = s->obj_interp[k];
 			struct rh_error *rerr = rh_py_referents(
 				rt, s->obj_addr[k], s->types[s->obj_type[k]].addr, on_ref, &c);
