@@ -33,6 +33,7 @@ on the acquire() line and its task is sleeping (/proc/self/task/N/stat).
 Works on CPython 3.8-3.13. Standard library only. Exit status: 0 ok,
 2 usage, 3 the worker never blocked (harness error).
 """
+import datetime  # _datetime: an extension module with static types
 import functools
 import json
 import os
@@ -102,6 +103,9 @@ def record(out, cells):
         "main_module": id(sys.modules["__main__"]),
         "sys_module": id(sys.modules["sys"]),
         "global_marker": id(GLOBAL_MARKER),
+        "datetime_type": id(datetime.datetime),
+        # Py_TPFLAGS_HEAPTYPE: False when _datetime (C) defines it statically
+        "datetime_heap_type": bool(datetime.datetime.__flags__ & (1 << 9)),
     }
     with open(out, "w") as f:
         json.dump(rec, f, indent=1)

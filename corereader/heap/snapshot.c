@@ -11,6 +11,7 @@
 
 #include "cpython/obmalloc.h"
 #include "cpython/repr.h"
+#include "cpython/roots.h"
 #include "cpython/runtime.h"
 #include "cpython/traverse.h"
 #include "heap/snapshot.h"
@@ -41,6 +42,7 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 	rh_u64map_deinit(&s->obj_index);
 	free(s->edge_start);
 	free(s->edges);
+	free(s->roots);
 	free(s->types);
 	rh_u64map_deinit(&s->type_index);
 	rh_problems_deinit(&s->problems);
@@ -207,6 +209,77 @@ static int add_tracked(void *arg, const struct rh_py_object *o)
 		rh_problems_add(&c->s->problems,
 				"object 0x%" PRIx64 " is on two GC lists", o->addr);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Roots                                                               */
+
+struct root_ctx {
+	struct rh_snapshot *s;
+	struct rh_py_runtime *rt;
+	bool nomem;
+	uint64_t unreadable;
+};
+
+static int on_root(void *arg, const struct rh_py_root *root)
+{
+	struct root_ctx *c = arg;
+	struct rh_snapshot *s = c->s;
+	uint32_t idx;
+	if (!rh_u64map_find(&s->obj_index, root->addr, &idx)) {
+		struct rh_py_object o;
+		struct rh_error *err = rh_py_object_read(c->rt, root->addr, &o);
+		if (err) {
+			c->nomem = err->code == RH_ERR_NO_MEMORY;
+			rh_error_destroy(err);
+			c->unreadable++;
+			return c->nomem;
+		}
+		if (add(s, c->rt, &o, RH_FOUND_ROOT, 0, &idx) < 0) {
+			c->nomem = true;
+			return 1;
+		}
+	} else {
+		s->obj_found[idx] |= RH_FOUND_ROOT;
+	}
+	if (s->nroots == s->roots_cap) {
+		size_t cap = s->roots_cap ? s->roots_cap * 2 : 1024;
+		struct rh_snap_root *p = realloc(s->roots, cap * sizeof(*p));
+		if (!p) {
+			c->nomem = true;
+			return 1;
+		}
+		s->roots = p;
+		s->roots_cap = cap;
+	}
+	const char *name = rh_arena_intern(&s->arena, root->name, strlen(root->name));
+	if (!name) {
+		c->nomem = true;
+		return 1;
+	}
+	s->roots[s->nroots++] = (struct rh_snap_root){
+		.obj = idx,
+		.kind = (uint8_t)root->kind,
+		.conservative = root->conservative,
+		.name = name,
+		.where = root->where,
+		.thread = root->thread,
+	};
+	return 0;
+}
+
+static struct rh_error *collect_roots(struct rh_snapshot *s, struct rh_py_runtime *rt)
+{
+	struct root_ctx c = { .s = s, .rt = rt };
+	struct rh_error *err = rh_py_roots_for_each(rt, &s->problems, on_root, &c);
+	if (err)
+		return err;
+	if (c.nomem)
+		return rh_enomem;
+	if (c.unreadable)
+		rh_problems_add(&s->problems, "%" PRIu64 " roots point to unreadable objects",
+				c.unreadable);
+	return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -582,6 +655,11 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	}
 	if (opts && opts->graph) {
 		double t2 = now();
+		// Roots first: objects only they hold (3.11+ frame locals are
+		// not GC objects) then get their references followed too.
+		err = collect_roots(s, rt);
+		if (err)
+			goto out_runtime;
 		err = follow_references(s, rt, opts->alloc_scan);
 		if (err)
 			goto out_runtime;

@@ -31,6 +31,26 @@ struct rh_target;
 #define RH_FOUND_GC 1u        /* on a GC generation list */
 #define RH_FOUND_REF 2u       /* referenced by a found object */
 #define RH_FOUND_ALLOC 4u     /* only by the allocator scan: nothing references it */
+#define RH_FOUND_ROOT 8u      /* held by a root (interpreter state, frame, static, stack) */
+
+/* Root kinds, as the CPython layer names them (cpython/roots.h). */
+enum rh_snap_root_kind {
+	RH_SNAP_ROOT_INTERPRETER,
+	RH_SNAP_ROOT_MODULE,
+	RH_SNAP_ROOT_THREAD,
+	RH_SNAP_ROOT_INTERNED,
+	RH_SNAP_ROOT_STATIC,
+	RH_SNAP_ROOT_STACK,
+};
+
+struct rh_snap_root {
+	uint32_t obj;            /* object index */
+	uint8_t kind;            /* enum rh_snap_root_kind */
+	bool conservative;       /* a word that looks like a pointer (stacks, statics) */
+	const char *name;        /* label, in the snapshot's arena */
+	uint64_t where;          /* address of the slot holding it, or 0 */
+	int64_t thread;          /* native thread id for thread/stack roots */
+};
 
 /*
  * Edges: CSR over object indices. The two high bits of an edge word say
@@ -117,6 +137,10 @@ struct rh_snapshot {
 	 * in tp_traverse order (gc.get_referents order).
 	 */
 	bool have_graph;
+
+	/* What holds the heap from outside (built with `graph`). */
+	struct rh_snap_root *roots;
+	size_t nroots, roots_cap;
 	uint32_t *edge_start;  /* nobjects + 1 entries */
 	uint32_t *edges;
 	uint64_t nedges;

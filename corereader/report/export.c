@@ -68,6 +68,8 @@ static const char *found_name(uint8_t found)
 		return "gc";
 	if (found & RH_FOUND_REF)
 		return "ref";
+	if (found & RH_FOUND_ROOT)
+		return "root";
 	if (found & RH_FOUND_ALLOC)
 		return "alloc";
 	return "unknown";
@@ -253,6 +255,43 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 						rh_json_addr(&j, s->obj_addr[s->edges[e] & RH_EDGE_INDEX_MASK]);
 				rh_json_array_end(&j);
 			}
+		}
+		rh_json_object_end(&j);
+		rh_json_finish(&j);
+	}
+
+	static const char *const kinds[] = {
+		[RH_SNAP_ROOT_INTERPRETER] = "interpreter",
+		[RH_SNAP_ROOT_MODULE] = "module",
+		[RH_SNAP_ROOT_THREAD] = "thread",
+		[RH_SNAP_ROOT_INTERNED] = "interned",
+		[RH_SNAP_ROOT_STATIC] = "static",
+		[RH_SNAP_ROOT_STACK] = "stack",
+	};
+	for (size_t r = 0; r < s->nroots; r++) {
+		const struct rh_snap_root *root = &s->roots[r];
+		rh_json_init(&j, f, false);
+		rh_json_object_begin(&j);
+		rh_json_key(&j, "record");
+		rh_json_string(&j, "root");
+		rh_json_key(&j, "kind");
+		rh_json_string(&j, root->kind < sizeof(kinds) / sizeof(kinds[0]) &&
+				   kinds[root->kind] ? kinds[root->kind] : "unknown");
+		rh_json_key(&j, "name");
+		rh_json_string(&j, root->name);
+		rh_json_key(&j, "addr");
+		rh_json_addr(&j, s->obj_addr[root->obj]);
+		if (root->where) {
+			rh_json_key(&j, "where");
+			rh_json_addr(&j, root->where);
+		}
+		if (root->thread) {
+			rh_json_key(&j, "thread");
+			rh_json_int(&j, root->thread);
+		}
+		if (root->conservative) {
+			rh_json_key(&j, "conservative");
+			rh_json_bool(&j, true);
 		}
 		rh_json_object_end(&j);
 		rh_json_finish(&j);

@@ -19,7 +19,8 @@ and also:
   - there is an INTERNED root;
   - the static scan found at least one root in the module holding the
     runtime (libpython*, or the python executable) and took less than
-    --max-static-ms milliseconds;
+    --max-static-ms milliseconds; datetime.datetime (a static type of the
+    _datetime extension) is a static root, where _datetime defines it;
   - roots_dump recorded no problem.
 Prints one line per check and a summary; exit 0 if all pass, 1 if any
 fails, 99 if the inputs cannot be read.
@@ -164,6 +165,19 @@ def main():
     check(not problems, "no problems recorded%s"
           % ("" if not problems else ": " + "; ".join(problems[:5])))
 
+    per_module = {}
+    for r in static:
+        mod = r["name"].rsplit(" in ", 1)[-1]
+        per_module[mod] = per_module.get(mod, 0) + 1
+    notes.append("info static roots per module: " + ", ".join(
+        "%s %d" % kv for kv in sorted(per_module.items(), key=lambda kv: -kv[1])))
+    dt = [r for r in static if int(r["addr"], 16) == rec["datetime_type"]]
+    if rec["datetime_heap_type"]:
+        notes.append("info datetime.datetime is a heap type here (no _datetime): not checked")
+    else:
+        check(len(dt) == 1 and dt[0]["where"] == dt[0]["addr"],
+              "datetime.datetime, a static type of an extension module, is a static root: %s"
+              % (dt[0]["name"] if dt else "not found"))
     nstack = sum(1 for r in roots if r["kind"] == "stack")
     nregs = sum(1 for r in roots if r["kind"] == "stack" and r["name"].startswith("register "))
     for n in notes:
