@@ -38,7 +38,7 @@ struct rh_error *rh_histogram_create(const struct rh_snapshot *s,
 	h->ninterps = s->ninterps;
 	for (uint32_t i = 0; i < s->nobjects; i++) {
 		struct rh_hist_type *r = &rows[s->obj_type[i]];
-		uint64_t size = s->obj_size[i];
+		uint64_t size = rh_snapshot_size(s, i);
 		int g = gen_slot(s->obj_gen[i]);
 		bool inexact = !s->types[s->obj_type[i]].size_exact;
 		r->count++;

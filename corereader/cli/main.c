@@ -6,8 +6,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,6 +47,7 @@ struct common_opts {
 	bool no_alloc_scan;
 	bool repr;
 	bool labels;
+	bool stats;
 	/* options this command takes beyond the common ones */
 	unsigned allowed;
 };
@@ -52,6 +55,7 @@ struct common_opts {
 #define ALLOW_JSON 1u
 #define ALLOW_TOP 2u
 #define ALLOW_EXPORT 4u
+#define ALLOW_STATS 8u
 
 static const char main_usage[] =
 	"Usage: refheap COMMAND [OPTIONS] (CORE | --pid PID)\n"
@@ -86,6 +90,7 @@ static const char summary_usage[] =
 	"      --json           one JSON object on stdout instead of text\n"
 	"  -n, --top N          rows per type table (text default 20; JSON default all)\n"
 	"  -v, --verbose        also report warnings about the target's files\n"
+	"      --stats          print timings and memory use to stderr\n"
 	"\n"
 	"Files:\n"
 	"      --sysroot DIR    look for the core's mapped files under DIR\n"
@@ -148,6 +153,7 @@ static const char export_usage[] =
 	"      --format=jsonl   the only format so far\n"
 	"  -o, --output FILE    write there instead of stdout\n"
 	"      --no-alloc-scan  do not scan the allocators for unreferenced objects\n"
+	"      --stats          print timings and memory use to stderr\n"
 	"      --repr           add a short, safe repr of each object (\"repr\")\n"
 	"      --labels         name each reference (\"labels\", parallel to \"refs\"):\n"
 	"                       [3], ['key'], .attr, local 'x', tp_mro...\n"
@@ -168,6 +174,7 @@ enum {
 	OPT_FORMAT,
 	OPT_NO_ALLOC_SCAN,
 	OPT_REPR,
+	OPT_STATS,
 	OPT_LABELS,
 	OPT_SYSROOT,
 	OPT_EXE,
@@ -193,6 +200,7 @@ static int parse_common(int argc, char **argv, const char *usage,
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-alloc-scan", no_argument, NULL, OPT_NO_ALLOC_SCAN },
 		{ "repr", no_argument, NULL, OPT_REPR },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "labels", no_argument, NULL, OPT_LABELS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -204,6 +212,7 @@ static int parse_common(int argc, char **argv, const char *usage,
 	while ((c = getopt_long(argc, argv, ":n:p:o:vh", longopts, NULL)) != -1) {
 		if (((c == OPT_JSON) && !(o->allowed & ALLOW_JSON)) ||
 		    ((c == 'n') && !(o->allowed & ALLOW_TOP)) ||
+		    ((c == OPT_STATS) && !(o->allowed & ALLOW_STATS)) ||
 		    ((c == 'o' || c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN ||
 		      c == OPT_REPR || c == OPT_LABELS) &&
 		     !(o->allowed & ALLOW_EXPORT)))
@@ -225,6 +234,9 @@ static int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_REPR:
 			o->repr = true;
+			break;
+		case OPT_STATS:
+			o->stats = true;
 			break;
 		case OPT_LABELS:
 			o->labels = true;
@@ -281,6 +293,32 @@ static int parse_common(int argc, char **argv, const char *usage,
 	if (o->no_cache && o->cache_dir)
 		return usage_error("--cache-dir and --no-cache contradict each other");
 	return -1;
+}
+
+/*
+ * --stats: where the time went and how much memory the snapshot holds
+ * beyond the mapped core (malloc's own count: the core itself is mmapped
+ * and does not appear in it).
+ */
+static void print_stats(const struct rh_snapshot *s)
+{
+	// Resident anonymous memory is what the snapshot costs beyond the
+	// mapped core (RssFile); malloc's count includes untouched capacity.
+	struct mallinfo2 mi = mallinfo2();
+	double heap = (double)(mi.uordblks + mi.hblkhd) / (1024.0 * 1024.0);
+	uint64_t anon = 0, file = 0, peak = 0;
+	bool have = rh_target_self_memory(&anon, &file, &peak);
+	double anon_mib = (double)anon / (1024.0 * 1024.0);
+	fprintf(stderr,
+		"refheap: stats: %u objects, %" PRIu64 " edges, %zu roots; snapshot %.3f s "
+		"(runtime %.3f, objects %.3f, of which references %.3f); "
+		"malloc'd %.1f MiB; resident anonymous %.1f MiB (%.1f bytes/object), "
+		"file-backed %.1f MiB, peak RSS %.1f MiB%s\n",
+		s->nobjects, s->nedges, s->nroots, s->seconds_runtime + s->seconds_objects,
+		s->seconds_runtime, s->seconds_objects, s->seconds_graph, heap, anon_mib,
+		s->nobjects ? (double)anon / s->nobjects : 0.0,
+		(double)file / (1024.0 * 1024.0), (double)peak / (1024.0 * 1024.0),
+		have ? "" : " (no /proc/self/status)");
 }
 
 static void print_problems(const struct rh_problems *p, const char *what)
@@ -357,7 +395,7 @@ out_target:
 
 static int cmd_summary(int argc, char **argv)
 {
-	struct common_opts o = { .allowed = ALLOW_JSON | ALLOW_TOP };
+	struct common_opts o = { .allowed = ALLOW_JSON | ALLOW_TOP | ALLOW_STATS };
 	int status = parse_common(argc, argv, summary_usage, &o);
 	if (status >= 0)
 		return status;
@@ -380,6 +418,8 @@ static int cmd_summary(int argc, char **argv)
 		rh_error_destroy(err);
 		goto out;
 	}
+	if (o.stats)
+		print_stats(snap);
 	if (o.json)
 		rh_report_summary_json(stdout, snap, h, o.top);
 	else
@@ -399,7 +439,7 @@ out:
 
 static int cmd_export(int argc, char **argv)
 {
-	struct common_opts o = { .allowed = ALLOW_EXPORT };
+	struct common_opts o = { .allowed = ALLOW_EXPORT | ALLOW_STATS };
 	int status = parse_common(argc, argv, export_usage, &o);
 	if (status >= 0)
 		return status;
@@ -425,6 +465,8 @@ static int cmd_export(int argc, char **argv)
 	// Large writes: an export of 10 million objects is gigabytes.
 	static char outbuf[1 << 20];
 	setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
+	if (o.stats)
+		print_stats(snap);
 	struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels };
 	rh_report_export_jsonl(out, snap, &eopts);
 	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;

@@ -35,6 +35,7 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 	free(s->obj_addr);
 	free(s->obj_type);
 	free(s->obj_size);
+	free(s->big_sizes);
 	free(s->obj_refcnt);
 	free(s->obj_gen);
 	free(s->obj_interp);
@@ -151,6 +152,22 @@ static int type_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	return 0;
 }
 
+uint64_t rh_snapshot_size(const struct rh_snapshot *s, uint32_t i)
+{
+	if (s->obj_size[i] != UINT32_MAX)
+		return s->obj_size[i];
+	size_t lo = 0, hi = s->nbig_sizes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->big_sizes[mid].obj < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nbig_sizes && s->big_sizes[lo].obj == i ? s->big_sizes[lo].size
+							       : UINT32_MAX;
+}
+
 bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret)
 {
 	return rh_u64map_find(&s->obj_index, addr, idx_ret);
@@ -179,8 +196,20 @@ static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	s->nobjects++;
 	s->obj_addr[i] = o->addr;
 	s->obj_type[i] = t;
-	s->obj_size[i] = o->size;
-	s->obj_refcnt[i] = o->refcnt;
+	if (o->size >= UINT32_MAX) {
+		// Objects are appended in index order, so big_sizes stays sorted.
+		struct rh_snap_big_size *p = realloc(s->big_sizes,
+						     (s->nbig_sizes + 1) * sizeof(*p));
+		if (!p)
+			return -1;
+		s->big_sizes = p;
+		s->big_sizes[s->nbig_sizes++] = (struct rh_snap_big_size){ i, o->size };
+		s->obj_size[i] = UINT32_MAX;
+	} else {
+		s->obj_size[i] = (uint32_t)o->size;
+	}
+	s->obj_refcnt[i] = o->refcnt <= 0 ? 0 :
+			   o->refcnt >= (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)o->refcnt;
 	s->obj_gen[i] = (int8_t)o->gen;
 	s->obj_interp[i] = interp;
 	s->obj_found[i] = found;
@@ -491,7 +520,7 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 			// still held: 3.8-3.10 code objects keep their last frame
 			// (co_zombieframe, Objects/frameobject.c) for reuse. Its
 			// fields are stale pointers, not references.
-			if (s->obj_refcnt[k] <= 0)
+			if (s->obj_refcnt[k] == 0)
 				continue;
 			c.interp = s->obj_interp[k];
 			struct rh_error *rerr = rh_py_referents(

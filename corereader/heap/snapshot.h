@@ -103,6 +103,11 @@ struct rh_snap_type {
 	bool size_exact;
 };
 
+struct rh_snap_big_size {
+	uint32_t obj;
+	uint64_t size;
+};
+
 struct rh_snapshot {
 	/* what was read */
 	const char *target_name;
@@ -123,8 +128,20 @@ struct rh_snapshot {
 	uint32_t objects_cap;
 	uint64_t *obj_addr;
 	uint32_t *obj_type;   /* index into types */
-	uint64_t *obj_size;   /* shallow, as sys.getsizeof() */
-	int64_t *obj_refcnt;  /* raw ob_refcnt */
+	/**
+	 * Shallow size, as sys.getsizeof(); read it with rh_snapshot_size().
+	 * 4 bytes: sizes of 4 GiB and more (rare) saturate here and are kept
+	 * exactly in big_sizes.
+	 */
+	uint32_t *obj_size;
+	struct rh_snap_big_size *big_sizes;  /* sorted by object index */
+	size_t nbig_sizes;
+	/**
+	 * ob_refcnt, clamped to 0..UINT32_MAX: a count at or below zero (a
+	 * dead object) reads 0; 3.12+ immortal objects read 0xFFFFFFFF; a
+	 * count of 2^32 or more would need 32 GiB of references.
+	 */
+	uint32_t *obj_refcnt;
 	int8_t *obj_gen;      /* 0..2, RH_SNAP_GEN_PERMANENT, RH_SNAP_GEN_UNTRACKED */
 	uint8_t *obj_interp;  /* interpreter index (capped at 255) */
 	uint8_t *obj_found;   /* RH_FOUND_* bits */
@@ -178,6 +195,9 @@ struct rh_snapshot_options {
 	/** Also scan the allocators for objects nothing references (needs graph). */
 	bool alloc_scan;
 };
+
+/** Shallow size of object i, as sys.getsizeof(). */
+uint64_t rh_snapshot_size(const struct rh_snapshot *s, uint32_t i);
 
 /** Index of the object at addr, or false. */
 bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret);

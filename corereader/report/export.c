@@ -204,9 +204,9 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 		rh_json_key(&j, "type");
 		rh_json_string(&j, t->name);
 		rh_json_key(&j, "size");
-		rh_json_uint(&j, s->obj_size[i]);
+		rh_json_uint(&j, rh_snapshot_size(s, i));
 		rh_json_key(&j, "refcnt");
-		rh_json_int(&j, s->obj_refcnt[i]);
+		rh_json_uint(&j, s->obj_refcnt[i]);
 		rh_json_key(&j, "gen");
 		int g = s->obj_gen[i];
 		if (g == RH_SNAP_GEN_PERMANENT)

@@ -16,6 +16,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include <endian.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -487,4 +489,29 @@ void rh_target_segment(const struct rh_target *t, size_t i,
 const struct rh_problems *rh_target_problems(const struct rh_target *t)
 {
 	return &t->problems;
+}
+
+bool rh_target_self_memory(uint64_t *anon_ret, uint64_t *file_ret,
+			   uint64_t *peak_ret)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return false;
+	char line[256];
+	unsigned long long kib;
+	int found = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "RssAnon: %llu", &kib) == 1) {
+			*anon_ret = kib * 1024;
+			found |= 1;
+		} else if (sscanf(line, "RssFile: %llu", &kib) == 1) {
+			*file_ret = kib * 1024;
+			found |= 2;
+		} else if (sscanf(line, "VmHWM: %llu", &kib) == 1) {
+			*peak_ret = kib * 1024;
+			found |= 4;
+		}
+	}
+	fclose(f);
+	return found == 7;
 }

@@ -225,4 +225,12 @@ void rh_target_segment(const struct rh_target *t, size_t i,
  */
 const struct rh_problems *rh_target_problems(const struct rh_target *t);
 
+/**
+ * This process's own resident memory, from /proc/self/status: anonymous
+ * (RssAnon: what refheap allocated) and file-backed (RssFile: mapped cores
+ * and libraries), in bytes. For --stats; false if unavailable.
+ */
+bool rh_target_self_memory(uint64_t *anon_ret, uint64_t *file_ret,
+			   uint64_t *peak_ret);
+
 #endif /* RH_TARGET_TARGET_H */

@@ -8,19 +8,6 @@
 
 #include "util/u64map.h"
 
-/* Keep in step with rh_u64map_prefetch() in the header. */
-static inline size_t hash64(uint64_t k)
-{
-	// Object addresses are 16-byte aligned: mix the high bits down
-	// (the splitmix64 finalizer) so linear probing does not cluster.
-	k ^= k >> 30;
-	k *= 0xbf58476d1ce4e5b9ULL;
-	k ^= k >> 27;
-	k *= 0x94d049bb133111ebULL;
-	k ^= k >> 31;
-	return (size_t)k;
-}
-
 void rh_u64map_init(struct rh_u64map *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -33,6 +20,11 @@ void rh_u64map_deinit(struct rh_u64map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static inline size_t next_slot(size_t j, size_t n)
+{
+	return j + 1 == n ? 0 : j + 1;
+}
+
 static bool rehash(struct rh_u64map *m, size_t nslots)
 {
 	uint64_t *keys = calloc(nslots, sizeof(*keys));
@@ -42,57 +34,59 @@ static bool rehash(struct rh_u64map *m, size_t nslots)
 		free(values);
 		return false;
 	}
-	size_t mask = nslots - 1;
-	if (m->keys) {
-		for (size_t i = 0; i <= m->mask; i++) {
-			uint64_t k = m->keys[i];
-			if (!k)
-				continue;
-			size_t j = hash64(k) & mask;
-			while (keys[j])
-				j = (j + 1) & mask;
-			keys[j] = k;
-			values[j] = m->values[i];
-		}
+	for (size_t i = 0; i < m->nslots; i++) {
+		uint64_t k = m->keys[i];
+		if (!k)
+			continue;
+		size_t j = rh_u64map_home(k, nslots);
+		while (keys[j])
+			j = next_slot(j, nslots);
+		keys[j] = k;
+		values[j] = m->values[i];
 	}
 	free(m->keys);
 	free(m->values);
 	m->keys = keys;
 	m->values = values;
-	m->mask = mask;
+	m->nslots = nslots;
 	return true;
+}
+
+/* Whether n keys fit in `slots` slots at a load factor of at most 4/5. */
+static bool fits(size_t n, size_t slots)
+{
+	return n <= slots / 5 * 4;
 }
 
 bool rh_u64map_reserve(struct rh_u64map *m, size_t n)
 {
-	// Keep the load factor at or below 3/4.
-	size_t want = 16;
-	while (want / 4 * 3 < n) {
-		if (want > SIZE_MAX / 2 / sizeof(uint64_t))
-			return false;
-		want *= 2;
-	}
-	if (m->keys && m->mask + 1 >= want)
+	if (m->keys && fits(n, m->nslots))
 		return true;
+	size_t want = m->nslots ? m->nslots : 16;
+	while (!fits(n, want)) {
+		if (want > SIZE_MAX / 4 / sizeof(uint64_t))
+			return false;
+		want += want / 2;
+	}
 	return rehash(m, want);
 }
 
 int rh_u64map_insert(struct rh_u64map *m, uint64_t key, uint32_t value,
 		     uint32_t *value_ret)
 {
-	if (!m->keys || m->count + 1 > (m->mask + 1) / 4 * 3) {
+	if (!m->keys || !fits(m->count + 1, m->nslots)) {
 		if (!rh_u64map_reserve(m, m->count + 1))
 			return -1;
 	}
-	size_t j = hash64(key) & m->mask;
-	// Invariant: at least a quarter of the slots are empty, so the probe ends.
+	size_t j = rh_u64map_home(key, m->nslots);
+	// Invariant: at least a fifth of the slots are empty, so the probe ends.
 	while (m->keys[j]) {
 		if (m->keys[j] == key) {
 			if (value_ret)
 				*value_ret = m->values[j];
 			return 0;
 		}
-		j = (j + 1) & m->mask;
+		j = next_slot(j, m->nslots);
 	}
 	m->keys[j] = key;
 	m->values[j] = value;
@@ -107,13 +101,13 @@ bool rh_u64map_find(const struct rh_u64map *m, uint64_t key,
 {
 	if (!m->keys || !key)
 		return false;
-	size_t j = hash64(key) & m->mask;
+	size_t j = rh_u64map_home(key, m->nslots);
 	while (m->keys[j]) {
 		if (m->keys[j] == key) {
 			*value_ret = m->values[j];
 			return true;
 		}
-		j = (j + 1) & m->mask;
+		j = next_slot(j, m->nslots);
 	}
 	return false;
 }

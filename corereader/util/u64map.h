@@ -3,10 +3,12 @@
  * uint32_t values (snapshot indices), sized for tens of millions of keys.
  *
  * Keys and values live in two flat arrays (12 bytes a slot, no per-entry
- * allocation) and the table is kept at most 3/4 full, so 10 million
- * objects need 16.7M slots, 200 MB. Linear probing: a lookup touches one
- * or two cache lines of the key array. Key 0 is reserved as "empty" (no
- * object lives at address 0).
+ * allocation). The table is kept at most 4/5 full and grows by half, not
+ * doubling, so its slots are 12 / 0.53..0.8 bytes per key: 10 million
+ * objects take 150-230 MB instead of up to 400. Any slot count is allowed:
+ * the home slot is hash * nslots >> 64 (Lemire's fastrange). Linear
+ * probing: a lookup touches one or two cache lines of the key array.
+ * Key 0 is reserved as "empty" (no object lives at address 0).
  */
 #ifndef RH_UTIL_U64MAP_H
 #define RH_UTIL_U64MAP_H
@@ -18,7 +20,7 @@
 struct rh_u64map {
 	uint64_t *keys;
 	uint32_t *values;
-	size_t mask;  /* nslots - 1, nslots a power of two; 0 when empty */
+	size_t nslots;  /* 0 when empty */
 	size_t count;
 };
 
@@ -33,19 +35,27 @@ bool rh_u64map_reserve(struct rh_u64map *m, size_t n);
  */
 int rh_u64map_insert(struct rh_u64map *m, uint64_t key, uint32_t value,
 		     uint32_t *value_ret);
-/** Hint that key will be looked up soon (prefetch its home slot). */
-static inline void rh_u64map_prefetch(const struct rh_u64map *m, uint64_t key)
+/** The home slot of key in a table of n slots (internal; shared with the prefetch). */
+static inline size_t rh_u64map_home(uint64_t k, size_t n)
 {
-	if (!m->keys)
-		return;
-	uint64_t k = key;
+	// Object addresses are 16-byte aligned: mix every bit in (the
+	// splitmix64 finalizer), then map onto [0, n) without a division.
 	k ^= k >> 30;
 	k *= 0xbf58476d1ce4e5b9ULL;
 	k ^= k >> 27;
 	k *= 0x94d049bb133111ebULL;
 	k ^= k >> 31;
-	__builtin_prefetch(&m->keys[(size_t)k & m->mask]);
-	__builtin_prefetch(&m->values[(size_t)k & m->mask]);
+	return (size_t)(((unsigned __int128)k * n) >> 64);
+}
+
+/** Hint that key will be looked up soon (prefetch its home slot). */
+static inline void rh_u64map_prefetch(const struct rh_u64map *m, uint64_t key)
+{
+	if (!m->keys)
+		return;
+	size_t j = rh_u64map_home(key, m->nslots);
+	__builtin_prefetch(&m->keys[j]);
+	__builtin_prefetch(&m->values[j]);
 }
 
 /** Look up key; false if absent. */
