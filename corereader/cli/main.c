@@ -318,7 +318,7 @@ static void print_stats(const struct rh_snapshot *s)
 		s->seconds_runtime, s->seconds_objects, s->seconds_graph, heap, anon_mib,
 		s->nobjects ? (double)anon / s->nobjects : 0.0,
 		(double)file / (1024.0 * 1024.0), (double)peak / (1024.0 * 1024.0),
-		have ? "" : " (no /proc/self/status)");
+		have ? "" : " (resident memory unknown)");
 }
 
 static void print_problems(const struct rh_problems *p, const char *what)
