@@ -149,7 +149,27 @@
 	X(STR_UTF8_LENGTH, O, "PyCompactUnicodeObject", "utf8_length", true)   \
 	X(STR_UTF8, O, "PyCompactUnicodeObject", "utf8", true)                 \
 	X(SZ_UNICODE, S, "PyUnicodeObject", NULL, true)                        \
-	X(STR_DATA, O, "PyUnicodeObject", "data", true)
+	X(STR_DATA, O, "PyUnicodeObject", "data", true)                        \
+	/* _Py_DebugOffsets (3.13+): where each of its fields sits          */ \
+	X(DO_RT, O, "_PyRuntimeState", "debug_offsets", false)                 \
+	X(DO_VERSION, O, "struct _Py_DebugOffsets", "version", false)          \
+	X(DO_FREE_THREADED, O, "struct _Py_DebugOffsets", "free_threaded", false) \
+	X(DO_RT_INTERP_HEAD, O, "struct _Py_DebugOffsets", "runtime_state.interpreters_head", false) \
+	X(DO_IS_NEXT, O, "struct _Py_DebugOffsets", "interpreter_state.next", false) \
+	X(DO_IS_ID, O, "struct _Py_DebugOffsets", "interpreter_state.id", false) \
+	X(DO_IS_THREADS_HEAD, O, "struct _Py_DebugOffsets", "interpreter_state.threads_head", false) \
+	X(DO_IS_GC, O, "struct _Py_DebugOffsets", "interpreter_state.gc", false) \
+	X(DO_IS_SYSDICT, O, "struct _Py_DebugOffsets", "interpreter_state.sysdict", false) \
+	X(DO_TS_NEXT, O, "struct _Py_DebugOffsets", "thread_state.next", false) \
+	X(DO_TS_THREAD_ID, O, "struct _Py_DebugOffsets", "thread_state.thread_id", false) \
+	X(DO_TS_NATIVE_ID, O, "struct _Py_DebugOffsets", "thread_state.native_thread_id", false) \
+	X(DO_OB_TYPE, O, "struct _Py_DebugOffsets", "pyobject.ob_type", false) \
+	X(DO_TP_NAME, O, "struct _Py_DebugOffsets", "type_object.tp_name", false) \
+	X(DO_TP_FLAGS, O, "struct _Py_DebugOffsets", "type_object.tp_flags", false) \
+	X(DO_LIST_ITEM, O, "struct _Py_DebugOffsets", "list_object.ob_item", false) \
+	X(DO_DICT_KEYS, O, "struct _Py_DebugOffsets", "dict_object.ma_keys", false) \
+	X(DO_DICT_VALUES, O, "struct _Py_DebugOffsets", "dict_object.ma_values", false) \
+	X(DO_GC_COLLECTING, O, "struct _Py_DebugOffsets", "gc.collecting", false)
 
 /*
  * Other files of this layer keep their own lists (same X signature) so they

@@ -421,6 +421,74 @@ static void read_threads(struct rh_py_runtime *rt, struct rh_py_interp *in)
 	rh_u64map_deinit(&seen);
 }
 
+/*
+ * 3.13+ put a table of their own offsets at the start of _PyRuntime
+ * (_Py_DebugOffsets, Include/internal/pycore_runtime.h) for out-of-process
+ * tools. Where it covers a field the DWARF gave us, both must agree; on a
+ * disagreement the runtime's own table wins (it describes the binary that
+ * ran) and the difference is recorded. The cookie "xdebugpy" and the
+ * version guard against reading something else.
+ */
+static void cross_check_debug_offsets(struct rh_py_runtime *rt)
+{
+	if (!PYL_HAS(rt, DO_RT) || !PYL_HAS(rt, DO_VERSION))
+		return;
+	uint64_t base = rt->info.runtime_addr + (uint64_t)PYL(rt, DO_RT);
+	char cookie[8];
+	struct rh_error *err = rh_target_read(rt->target, base, cookie, sizeof(cookie));
+	if (err) {
+		rh_problems_add_error(rt->problems, err, "reading _Py_DebugOffsets");
+		return;
+	}
+	if (memcmp(cookie, "xdebugpy", 8) != 0) {
+		rh_problems_add(rt->problems,
+				"_Py_DebugOffsets at 0x%" PRIx64 " lacks its cookie: not cross-checked",
+				base);
+		return;
+	}
+	static const struct {
+		enum rh_py_layout_index debug, dwarf;
+		const char *what;
+	} pairs[] = {
+		{ PYL_DO_RT_INTERP_HEAD, PYL_RT_INTERP_HEAD, "_PyRuntimeState.interpreters.head" },
+		{ PYL_DO_IS_NEXT, PYL_IS_NEXT, "PyInterpreterState.next" },
+		{ PYL_DO_IS_ID, PYL_IS_ID, "PyInterpreterState.id" },
+		{ PYL_DO_IS_THREADS_HEAD, PYL_IS_THREADS_HEAD, "PyInterpreterState.threads.head" },
+		{ PYL_DO_IS_GC, PYL_IS_GC, "PyInterpreterState.gc" },
+		{ PYL_DO_IS_SYSDICT, PYL_IS_SYSDICT, "PyInterpreterState.sysdict" },
+		{ PYL_DO_TS_NEXT, PYL_TS_NEXT, "PyThreadState.next" },
+		{ PYL_DO_TS_THREAD_ID, PYL_TS_THREAD_ID, "PyThreadState.thread_id" },
+		{ PYL_DO_TS_NATIVE_ID, PYL_TS_NATIVE_THREAD_ID, "PyThreadState.native_thread_id" },
+		{ PYL_DO_OB_TYPE, PYL_OB_TYPE, "PyObject.ob_type" },
+		{ PYL_DO_TP_NAME, PYL_TP_NAME, "PyTypeObject.tp_name" },
+		{ PYL_DO_TP_FLAGS, PYL_TP_FLAGS, "PyTypeObject.tp_flags" },
+		{ PYL_DO_LIST_ITEM, PYL_LIST_ITEM, "PyListObject.ob_item" },
+		{ PYL_DO_DICT_KEYS, PYL_DICT_KEYS, "PyDictObject.ma_keys" },
+		{ PYL_DO_DICT_VALUES, PYL_DICT_VALUES, "PyDictObject.ma_values" },
+		{ PYL_DO_GC_COLLECTING, PYL_GCS_COLLECTING, "struct _gc_runtime_state.collecting" },
+	};
+	unsigned checked = 0;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (!rt->L[pairs[i].debug].found || !rt->L[pairs[i].dwarf].found)
+			continue;
+		uint64_t v;
+		err = rh_target_read_u64(rt->target, base + (uint64_t)rt->L[pairs[i].debug].value, &v);
+		if (err) {
+			rh_problems_add_error(rt->problems, err, "reading _Py_DebugOffsets");
+			return;
+		}
+		checked++;
+		if ((int64_t)v != rt->L[pairs[i].dwarf].value) {
+			rh_problems_add(rt->problems,
+					"%s: the DWARF says offset %" PRId64 ", the runtime's _Py_DebugOffsets %" PRIu64
+					" (using the latter; is the debug file from another build?)",
+					pairs[i].what, rt->L[pairs[i].dwarf].value, v);
+			rt->L[pairs[i].dwarf].value = (int64_t)v;
+		}
+	}
+	rt->info.debug_offsets_checked = checked;
+}
+
 static struct rh_error *read_interpreters(struct rh_py_runtime *rt)
 {
 	uint64_t rtaddr = rt->info.runtime_addr;
@@ -529,6 +597,7 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	err = resolve_layouts(rt, opts);
 	if (err)
 		goto out_rt;
+	cross_check_debug_offsets(rt);
 	err = read_interpreters(rt);
 	if (err)
 		goto out_rt;

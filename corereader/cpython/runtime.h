@@ -80,6 +80,8 @@ struct rh_py_info {
 	uint64_t runtime_addr;
 	bool layouts_from_cache;
 	double layouts_seconds;
+	/** Fields checked against _Py_DebugOffsets (3.13+), 0 where none. */
+	unsigned debug_offsets_checked;
 };
 
 struct rh_py_runtime;

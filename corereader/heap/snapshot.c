@@ -481,7 +481,7 @@ static int on_block(void *arg, const struct rh_py_block *b)
  */
 static struct rh_error *follow_references(struct rh_snapshot *s,
 					  struct rh_py_runtime *rt,
-					  bool alloc_scan)
+					  bool alloc_scan, const char *cache_dir)
 {
 	struct follow_ctx c = { .s = s, .rt = rt };
 	uint64_t start_cap = 0;
@@ -494,7 +494,9 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 	while (i < s->nobjects || !scanned) {
 		if (i == s->nobjects) {
 			scanned = true;
-			err = rh_py_alloc_for_each(rt, &s->problems, on_block, &c);
+			// libc's layouts (for its heaps) are cached like ours.
+			struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
+			err = rh_py_alloc_scan(rt, &aopts, &s->problems, on_block, &c, NULL);
 			if (err)
 				goto out;
 			if (c.nomem || !flush_blocks(&c))
@@ -594,6 +596,7 @@ static struct rh_error *copy_runtime(struct rh_snapshot *s, struct rh_target *t,
 	s->build_id = intern(s, info->module->build_id);
 	s->debug_file = intern(s, info->module->debug_path ? info->module->debug_path : "");
 	s->layouts_from_cache = info->layouts_from_cache;
+	s->debug_offsets_checked = info->debug_offsets_checked;
 	if (!s->target_name || !s->python_version || !s->python_module ||
 	    !s->build_id || !s->debug_file)
 		return rh_enomem;
@@ -689,7 +692,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		err = collect_roots(s, rt);
 		if (err)
 			goto out_runtime;
-		err = follow_references(s, rt, opts->alloc_scan);
+		err = follow_references(s, rt, opts->alloc_scan, opts->cache_dir);
 		if (err)
 			goto out_runtime;
 		s->seconds_graph = now() - t2;

@@ -119,6 +119,8 @@ struct rh_snapshot {
 	const char *build_id;
 	const char *debug_file;
 	bool layouts_from_cache;
+	/** Layout fields confirmed by the runtime's _Py_DebugOffsets (3.13+). */
+	unsigned debug_offsets_checked;
 
 	struct rh_snap_interp *interps;
 	size_t ninterps;

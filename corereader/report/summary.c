@@ -59,8 +59,11 @@ void rh_report_summary_text(FILE *f, const struct rh_snapshot *s,
 	fprintf(f, "%s (pid %d)\n", s->live ? " (live)" : "", s->pid);
 	fprintf(f, "Python %s in ", s->python_version);
 	text_str(f, s->python_module);
-	fprintf(f, "\n  build-id %s, layouts %s\n", s->build_id[0] ? s->build_id : "none",
+	fprintf(f, "\n  build-id %s, layouts %s", s->build_id[0] ? s->build_id : "none",
 		s->layouts_from_cache ? "from cache" : "read from DWARF");
+	if (s->debug_offsets_checked)
+		fprintf(f, ", %u fields confirmed by _Py_DebugOffsets", s->debug_offsets_checked);
+	fputc('\n', f);
 	fputs("  debug info: ", f);
 	text_str(f, s->debug_file);
 	fputc('\n', f);
@@ -174,6 +177,8 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 	rh_json_string(&j, s->debug_file);
 	rh_json_key(&j, "layouts_from_cache");
 	rh_json_bool(&j, s->layouts_from_cache);
+	rh_json_key(&j, "debug_offsets_checked");
+	rh_json_uint(&j, s->debug_offsets_checked);
 	rh_json_object_end(&j);
 
 	rh_json_key(&j, "interpreters");

@@ -109,6 +109,12 @@ def compare(rec, out, opts, d):
     mod = get(out, "python", "module")
     if py.get("module") and not same_file(py["module"], mod):
         d.add("python", "module", py["module"], mod)
+    # 3.13+ carry their own offsets (_Py_DebugOffsets): refheap must have
+    # confirmed its DWARF layouts against them.
+    if tuple(int(x) for x in py["version"].split(".")[:2]) >= (3, 13):
+        n = get(out, "python", "debug_offsets_checked")
+        if not isinstance(n, int) or n < 10:
+            d.add("python", "debug_offsets_checked", ">= 10", n)
     cached = get(out, "python", "layouts_from_cache")
     if opts["cache"] != "any":
         d.eq("python", "layouts_from_cache", opts["cache"] == "yes", cached)
