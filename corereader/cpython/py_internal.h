@@ -101,6 +101,12 @@ static inline int32_t py_get_i32(const unsigned char *b, int64_t off)
 	return v;
 }
 
+/**
+ * Runtime address of a symbol of the interpreter's module, or 0 when this
+ * version or build lacks it (callers fall back).
+ */
+uint64_t py_symbol(struct rh_py_runtime *rt, const char *name);
+
 /** The type record for a type address (reads the type on first use). */
 const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr);
 

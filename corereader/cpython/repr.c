@@ -29,18 +29,6 @@
 #define TPF_DICT (1UL << 29)
 #define TPF_TYPE (1UL << 31)
 
-static uint64_t symbol(struct rh_py_runtime *rt, const char *name)
-{
-	uint64_t addr = 0;
-	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
-						    name, &addr, NULL);
-	if (err) {
-		rh_error_destroy(err);
-		return 0;
-	}
-	return addr;
-}
-
 /* Quote a str object's contents: 'abc' or 'abc...' when cut. */
 static void quote_str(struct rh_py_runtime *rt, uint64_t addr, char *buf, size_t len)
 {
@@ -186,9 +174,9 @@ void rh_py_repr(struct rh_py_runtime *rt, uint64_t addr, char *buf, size_t len)
 		return;
 	}
 	if (!rt->repr_ready) {
-		rt->none_addr = symbol(rt, "_Py_NoneStruct");
-		rt->true_addr = symbol(rt, "_Py_TrueStruct");
-		rt->false_addr = symbol(rt, "_Py_FalseStruct");
+		rt->none_addr = py_symbol(rt, "_Py_NoneStruct");
+		rt->true_addr = py_symbol(rt, "_Py_TrueStruct");
+		rt->false_addr = py_symbol(rt, "_Py_FalseStruct");
 		rt->repr_ready = true;
 	}
 	if (addr == rt->none_addr) {
@@ -245,6 +233,17 @@ void rh_py_repr(struct rh_py_runtime *rt, uint64_t addr, char *buf, size_t len)
 	}
 }
 
+/* The text of a str naming an attribute or a local; false if unreadable. */
+static bool key_name(struct rh_py_runtime *rt, uint64_t str, char *buf, size_t len)
+{
+	size_t n;
+	if (!str)
+		return false;
+	struct rh_error *err = py_read_str(rt, str, buf, len, &n, NULL);
+	rh_error_destroy(err);
+	return err == NULL;
+}
+
 void rh_py_ref_label(struct rh_py_runtime *rt, const struct rh_py_ref *ref,
 		     char *buf, size_t len)
 {
@@ -267,35 +266,21 @@ void rh_py_ref_label(struct rh_py_runtime *rt, const struct rh_py_ref *ref,
 			snprintf(buf, len, "value #%" PRIu64, ref->index);
 		}
 		break;
-	case RH_REF_ATTRIBUTE: {
-		size_t n;
-		struct rh_error *err = ref->key ?
-			py_read_str(rt, ref->key, key, sizeof(key), &n, NULL) :
-			rh_error_create(RH_ERR_NOT_FOUND, "no name");
-		if (err) {
-			rh_error_destroy(err);
-			snprintf(buf, len, ".<attribute>");
-		} else {
+	case RH_REF_ATTRIBUTE:
+		if (key_name(rt, ref->key, key, sizeof(key)))
 			snprintf(buf, len, ".%s", key);
-		}
+		else
+			snprintf(buf, len, ".<attribute>");
 		break;
-	}
 	case RH_REF_SLOT:
 		snprintf(buf, len, ".%s", ref->name ? ref->name : "<slot>");
 		break;
-	case RH_REF_LOCAL: {
-		size_t n;
-		struct rh_error *err = ref->key ?
-			py_read_str(rt, ref->key, key, sizeof(key), &n, NULL) :
-			rh_error_create(RH_ERR_NOT_FOUND, "no name");
-		if (err) {
-			rh_error_destroy(err);
-			snprintf(buf, len, "local #%" PRIu64, ref->index);
-		} else {
+	case RH_REF_LOCAL:
+		if (key_name(rt, ref->key, key, sizeof(key)))
 			snprintf(buf, len, "local '%s'", key);
-		}
+		else
+			snprintf(buf, len, "local #%" PRIu64, ref->index);
 		break;
-	}
 	case RH_REF_TYPE:
 		snprintf(buf, len, "__class__");
 		break;

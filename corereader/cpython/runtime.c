@@ -618,6 +618,18 @@ out_rt:
 /* ------------------------------------------------------------------ */
 /* Types                                                               */
 
+uint64_t py_symbol(struct rh_py_runtime *rt, const char *name)
+{
+	uint64_t addr = 0;
+	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
+						    name, &addr, NULL);
+	if (err) {
+		rh_error_destroy(err);
+		return 0;
+	}
+	return addr;
+}
+
 const char *rh_py_type_name(struct rh_py_runtime *rt, uint64_t type_addr)
 {
 	const struct py_type *tp = py_type_get(rt, type_addr);

@@ -745,15 +745,7 @@ static uint32_t row_by_name(const char *name, size_t len)
 
 static uint64_t find_sym(struct rh_py_runtime *rt, const char *name)
 {
-	uint64_t addr = 0;
-	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
-						    name, &addr, NULL);
-	if (err) {
-		// Absent in this version or build: the caller falls back.
-		rh_error_destroy(err);
-		return 0;
-	}
-	return addr;
+	return py_symbol(rt, name);
 }
 
 static struct rh_error *traverse_init(struct rh_py_runtime *rt)

@@ -145,14 +145,7 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 	rh_json_key(&j, "pointer_size");
 	rh_json_int(&j, 8);
 	rh_json_key(&j, "target");
-	rh_json_object_begin(&j);
-	rh_json_key(&j, "kind");
-	rh_json_string(&j, s->live ? "live" : "core");
-	rh_json_key(&j, "name");
-	rh_json_string(&j, s->target_name);
-	rh_json_key(&j, "pid");
-	rh_json_int(&j, s->pid);
-	rh_json_object_end(&j);
+	rh_json_target(&j, s->live, s->target_name, s->pid);
 	if (main_in) {
 		rh_json_key(&j, "gc");
 		gc_record(&j, s, main_in);

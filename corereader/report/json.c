@@ -160,6 +160,18 @@ void rh_json_addr(struct rh_json *j, uint64_t addr)
 	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), j->f);
 }
 
+void rh_json_target(struct rh_json *j, bool live, const char *name, int64_t pid)
+{
+	rh_json_object_begin(j);
+	rh_json_key(j, "kind");
+	rh_json_string(j, live ? "live" : "core");
+	rh_json_key(j, "name");
+	rh_json_string(j, name);
+	rh_json_key(j, "pid");
+	rh_json_int(j, pid);
+	rh_json_object_end(j);
+}
+
 void rh_json_finish(struct rh_json *j)
 {
 	fputc('\n', j->f);

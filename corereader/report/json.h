@@ -39,6 +39,9 @@ void rh_json_bool(struct rh_json *j, bool v);
 void rh_json_null(struct rh_json *j);
 /** An address as the string "0x...". */
 void rh_json_addr(struct rh_json *j, uint64_t addr);
+/** {"kind":"core"|"live","name":...,"pid":N}: what was read, as every record says it. */
+void rh_json_target(struct rh_json *j, bool live, const char *name, int64_t pid);
+
 /** End the document with a newline. */
 void rh_json_finish(struct rh_json *j);
 

@@ -152,14 +152,7 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 	rh_json_string(&j, "summary");
 
 	rh_json_key(&j, "target");
-	rh_json_object_begin(&j);
-	rh_json_key(&j, "kind");
-	rh_json_string(&j, s->live ? "live" : "core");
-	rh_json_key(&j, "name");
-	rh_json_string(&j, s->target_name);
-	rh_json_key(&j, "pid");
-	rh_json_int(&j, s->pid);
-	rh_json_object_end(&j);
+	rh_json_target(&j, s->live, s->target_name, s->pid);
 
 	rh_json_key(&j, "python");
 	rh_json_object_begin(&j);
