@@ -47,6 +47,15 @@ static void type_table(FILE *f, const struct rh_snapshot *s,
 			s->types[r->type].size_exact ? ' ' : '~', b,
 			r->count ? r->bytes / r->count : 0);
 		text_str(f, s->types[r->type].name);
+		// Two classes may share a name (defined twice, or in two
+		// modules): tell them apart by address.
+		for (uint32_t k = 0; k < h->ntypes; k++) {
+			if (k != i && strcmp(s->types[h->types[k].type].name,
+					     s->types[r->type].name) == 0) {
+				fprintf(f, " (type at 0x%" PRIx64 ")", s->types[r->type].addr);
+				break;
+			}
+		}
 		fputc('\n', f);
 	}
 }
