@@ -44,21 +44,19 @@ struct rh_error *rh_gclist_walk(struct rh_target *t,
 	// Invariant: `prev` is the last node visited (or the head), `node`
 	// is its masked _gc_next, and n nodes were passed to fn.
 	while (node != p->head) {
+		*nodes_ret = n;
 		if (node == 0)
-			return *nodes_ret = n,
-			       RH_BAD_DATA(prev,
+			return RH_BAD_DATA(prev,
 					   "GC list 0x%" PRIx64 " broken after %" PRIu64
 					   " objects: node 0x%" PRIx64 " has a NULL _gc_next",
 					   p->head, n, prev);
 		if (n >= p->max_nodes)
-			return *nodes_ret = n,
-			       rh_error_create(RH_ERR_LIMIT,
+			return rh_error_create(RH_ERR_LIMIT,
 					       "GC list 0x%" PRIx64 " has more than %" PRIu64
 					       " objects (more than the target can hold): it loops; stopped there",
 					       p->head, p->max_nodes);
 		err = rh_target_read(t, node, buf, p->node_read);
 		if (err) {
-			*nodes_ret = n;
 			return rh_error_prefix(err,
 					       "GC list 0x%" PRIx64 " broken after %" PRIu64
 					       " objects: node 0x%" PRIx64 " (from 0x%" PRIx64 ") is unreadable",
@@ -68,14 +66,12 @@ struct rh_error *rh_gclist_walk(struct rh_target *t,
 		// A list that loops back into its middle, or a node that does not
 		// belong to this list, shows up here: its _gc_prev names another
 		// node than the one we came from.
-		if (p->check_prev && back != prev) {
-			*nodes_ret = n;
+		if (p->check_prev && back != prev)
 			return RH_BAD_DATA(node,
 					   "GC list 0x%" PRIx64 " broken after %" PRIu64
 					   " objects: node 0x%" PRIx64 " has _gc_prev 0x%" PRIx64
 					   " but was reached from 0x%" PRIx64,
 					   p->head, n, node, back, prev);
-		}
 		n++;
 		if (fn(arg, node, buf))
 			break;

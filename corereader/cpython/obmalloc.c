@@ -126,28 +126,8 @@ struct om_ctx {
 	struct rh_error *err;     /* NO_MEMORY only */
 };
 
-static inline uint32_t get_u32(const unsigned char *b, size_t off)
-{
-	uint32_t v;
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-static inline uint64_t get_u64(const unsigned char *b, size_t off)
-{
-	uint64_t v;
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
 /* ------------------------------------------------------------------ */
 /* Layout                                                              */
-
-/* Whether a field of width bytes at off lies inside a struct of size bytes. */
-static bool fits(size_t off, size_t width, size_t size)
-{
-	return off <= size && width <= size - off;
-}
 
 /* Size of a symbol of the interpreter module, 0 if not found. */
 static uint64_t symbol_size(struct rh_py_runtime *rt, const char *name)
@@ -209,11 +189,11 @@ static bool load_layout(struct om_ctx *c)
 	// The struct sizes bound every field read from a local copy (the
 	// answers may come from a cache file: a negative one must fail too).
 	if (L->ao_size < 16 || L->ao_size > 256 || L->ph_size < 32 || L->ph_size > 256 ||
-	    !fits(L->ao_address, 8, L->ao_size) || !fits(L->ao_pool_address, 8, L->ao_size) ||
-	    (L->ao_ntotalpools != SIZE_MAX && !fits(L->ao_ntotalpools, 4, L->ao_size)) ||
-	    !fits(L->ph_count, 4, L->ph_size) || !fits(L->ph_freeblock, 8, L->ph_size) ||
-	    !fits(L->ph_arenaindex, 4, L->ph_size) || !fits(L->ph_szidx, 4, L->ph_size) ||
-	    !fits(L->ph_nextoffset, 4, L->ph_size) || !fits(L->ph_maxnextoffset, 4, L->ph_size)) {
+	    !py_field_fits(L->ao_address, 8, L->ao_size) || !py_field_fits(L->ao_pool_address, 8, L->ao_size) ||
+	    (L->ao_ntotalpools != SIZE_MAX && !py_field_fits(L->ao_ntotalpools, 4, L->ao_size)) ||
+	    !py_field_fits(L->ph_count, 4, L->ph_size) || !py_field_fits(L->ph_freeblock, 8, L->ph_size) ||
+	    !py_field_fits(L->ph_arenaindex, 4, L->ph_size) || !py_field_fits(L->ph_szidx, 4, L->ph_size) ||
+	    !py_field_fits(L->ph_nextoffset, 4, L->ph_size) || !py_field_fits(L->ph_maxnextoffset, 4, L->ph_size)) {
 		rh_problems_add(c->problems,
 				"pymalloc not scanned: implausible struct arena_object / pool_header layout in the DWARF of %s",
 				rt->info.module->name);
@@ -473,11 +453,11 @@ static bool report(struct om_ctx *c, uint64_t addr, uint64_t size)
 static bool header_fits(const struct om_layout *L, const unsigned char *hdr,
 			uint64_t idx, uint64_t pool_size)
 {
-	uint32_t szidx = get_u32(hdr, L->ph_szidx);
-	if (get_u32(hdr, L->ph_arenaindex) != idx || szidx >= L->nclasses)
+	uint32_t szidx = py_get_u32(hdr, (int64_t)L->ph_szidx);
+	if (py_get_u32(hdr, (int64_t)L->ph_arenaindex) != idx || szidx >= L->nclasses)
 		return false;
 	uint64_t size = (uint64_t)(szidx + 1) << L->shift;
-	return (uint64_t)get_u32(hdr, L->ph_maxnextoffset) + size == pool_size;
+	return (uint64_t)py_get_u32(hdr, (int64_t)L->ph_maxnextoffset) + size == pool_size;
 }
 
 /*
@@ -529,17 +509,17 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 	const struct om_layout *L = &c->L;
 	struct rh_py_alloc_stats *st = c->st;
 	uint64_t P = L->pool_size;
-	uint32_t count = get_u32(hdr, L->ph_count);
+	uint32_t count = py_get_u32(hdr, (int64_t)L->ph_count);
 	if (count == 0) {
 		// Empty: on its arena's freepools list, contents stale.
 		st->pools_empty++;
 		return;
 	}
-	uint32_t aidx = get_u32(hdr, L->ph_arenaindex);
-	uint32_t szidx = get_u32(hdr, L->ph_szidx);
-	uint64_t nextoff = get_u32(hdr, L->ph_nextoffset);
-	uint64_t maxnext = get_u32(hdr, L->ph_maxnextoffset);
-	uint64_t fb = get_u64(hdr, L->ph_freeblock);
+	uint32_t aidx = py_get_u32(hdr, (int64_t)L->ph_arenaindex);
+	uint32_t szidx = py_get_u32(hdr, (int64_t)L->ph_szidx);
+	uint64_t nextoff = py_get_u32(hdr, (int64_t)L->ph_nextoffset);
+	uint64_t maxnext = py_get_u32(hdr, (int64_t)L->ph_maxnextoffset);
+	uint64_t fb = py_get_u64(hdr, (int64_t)L->ph_freeblock);
 	uint64_t size = (uint64_t)(szidx + 1) << L->shift;
 	char why[128];
 	why[0] = 0;
@@ -609,7 +589,7 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 		links++;
 		uint64_t next;
 		if (buf) {
-			next = get_u64(buf, fb - pool);
+			next = py_get_u64(buf, (int64_t)fb - pool);
 		} else {
 			struct rh_error *err = rh_target_read_u64(c->t, fb, &next);
 			if (err) {
@@ -641,8 +621,8 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 static void scan_arena(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 		       const unsigned char *ao)
 {
-	uint64_t address = get_u64(ao, c->L.ao_address);
-	uint64_t pool_address = get_u64(ao, c->L.ao_pool_address);
+	uint64_t address = py_get_u64(ao, (int64_t)c->L.ao_address);
+	uint64_t pool_address = py_get_u64(ao, (int64_t)c->L.ao_pool_address);
 	struct om_layout *L = &c->L;
 	c->st->arenas++;
 	if (!L->pool_size_settled)
@@ -661,7 +641,7 @@ static void scan_arena(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 	// new_arena(): ntotalpools is MAX_POOLS_IN_ARENA, or one less when
 	// the arena is not pool-aligned; only that many are ever carved.
 	if (L->ao_ntotalpools != SIZE_MAX) {
-		uint32_t ntotal = get_u32(ao, L->ao_ntotalpools);
+		uint32_t ntotal = py_get_u32(ao, (int64_t)L->ao_ntotalpools);
 		if (ntotal > L->max_pools || (pool_address - first) / P > ntotal) {
 			rh_problems_add(c->problems,
 					"pymalloc: %s, arena %" PRIu64 " at 0x%" PRIx64 ": ntotalpools %u (at most %u) and %" PRIu64 " pools carved disagree; arena skipped",
@@ -711,7 +691,7 @@ static void scan_state(struct om_ctx *c, const struct om_state *s)
 		}
 		for (uint64_t j = 0; j < n && !c->stopped && !c->err; j++) {
 			const unsigned char *ao = vec + j * L->ao_size;
-			if (!get_u64(ao, L->ao_address))
+			if (!py_get_u64(ao, (int64_t)L->ao_address))
 				continue;  // a slot on unused_arena_objects
 			scan_arena(c, s, base + j, ao);
 		}

@@ -166,26 +166,6 @@ struct g_ctx {
 	uint64_t page;
 };
 
-static inline uint64_t get_u64(const unsigned char *b, size_t off)
-{
-	uint64_t v;
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-static inline uint32_t get_u32(const unsigned char *b, size_t off)
-{
-	uint32_t v;
-	memcpy(&v, b + off, sizeof(v));
-	return v;
-}
-
-/* Whether a field of width bytes at off lies inside a struct of size bytes. */
-static bool fits(size_t off, size_t width, size_t size)
-{
-	return off <= size && width <= size - off;
-}
-
 static bool claim(struct g_ctx *c, uint64_t start, uint64_t end)
 {
 	if (end <= start)
@@ -456,12 +436,12 @@ static bool load_glibc_layout(struct g_ctx *c, const char *cache_dir)
 	// Every field is read from a local copy of its struct (the answers
 	// may come from a cache file: a negative one must fail too).
 	if (L->ms_size > 8192 || L->nfastbins > 16 ||
-	    !fits(L->ms_fastbins, 8 * (size_t)L->nfastbins, L->ms_size) ||
-	    !fits(L->ms_top, 8, L->ms_size) || !fits(L->ms_next, 8, L->ms_size) ||
-	    !fits(L->ms_system_mem, 8, L->ms_size) || !fits(L->ms_flags, 4, L->ms_size) ||
-	    L->hi_size > 256 || !fits(L->hi_ar_ptr, 8, L->hi_size) ||
-	    !fits(L->hi_prev, 8, L->hi_size) || !fits(L->hi_hsize, 8, L->hi_size) ||
-	    !fits(L->hi_mprotect, 8, L->hi_size) || L->hi_size % MALLOC_ALIGN) {
+	    !py_field_fits(L->ms_fastbins, 8 * (size_t)L->nfastbins, L->ms_size) ||
+	    !py_field_fits(L->ms_top, 8, L->ms_size) || !py_field_fits(L->ms_next, 8, L->ms_size) ||
+	    !py_field_fits(L->ms_system_mem, 8, L->ms_size) || !py_field_fits(L->ms_flags, 4, L->ms_size) ||
+	    L->hi_size > 256 || !py_field_fits(L->hi_ar_ptr, 8, L->hi_size) ||
+	    !py_field_fits(L->hi_prev, 8, L->hi_size) || !py_field_fits(L->hi_hsize, 8, L->hi_size) ||
+	    !py_field_fits(L->hi_mprotect, 8, L->hi_size) || L->hi_size % MALLOC_ALIGN) {
 		rh_problems_add(c->problems,
 				"malloc: implausible struct malloc_state / heap_info layout in %s; falling back to the memory segments",
 				m->debug_path);
@@ -480,9 +460,9 @@ static bool read_arena(struct g_ctx *c, uint64_t addr, struct g_arena *a,
 		return false;
 	}
 	a->addr = addr;
-	a->top = get_u64(buf, c->L.ms_top);
-	a->system_mem = get_u64(buf, c->L.ms_system_mem);
-	a->flags = get_u32(buf, c->L.ms_flags);
+	a->top = py_get_u64(buf, (int64_t)c->L.ms_top);
+	a->system_mem = py_get_u64(buf, (int64_t)c->L.ms_system_mem);
+	a->flags = py_get_u32(buf, (int64_t)c->L.ms_flags);
 	return true;
 }
 
@@ -495,7 +475,7 @@ static void collect_fastbins(struct g_ctx *c, const struct g_arena *a,
 {
 	uint64_t bound = a->system_mem / MINSIZE + 1;
 	for (unsigned i = 0; i < c->L.nfastbins; i++) {
-		uint64_t p = get_u64(buf, c->L.ms_fastbins + 8 * i);
+		uint64_t p = py_get_u64(buf, (int64_t)c->L.ms_fastbins + 8 * i);
 		uint64_t n = 0;
 		while (p) {
 			const char *why = NULL;
@@ -585,10 +565,10 @@ static void walk_thread_arena(struct g_ctx *c, const struct g_arena *a)
 					      a->addr, h, n);
 			return;
 		}
-		uint64_t ar = get_u64(hi, L->hi_ar_ptr);
-		uint64_t size = get_u64(hi, L->hi_hsize);
-		uint64_t prev = get_u64(hi, L->hi_prev);
-		uint64_t mprot = get_u64(hi, L->hi_mprotect);
+		uint64_t ar = py_get_u64(hi, (int64_t)L->hi_ar_ptr);
+		uint64_t size = py_get_u64(hi, (int64_t)L->hi_hsize);
+		uint64_t prev = py_get_u64(hi, (int64_t)L->hi_prev);
+		uint64_t mprot = py_get_u64(hi, (int64_t)L->hi_mprotect);
 		// a heap belongs to one arena and lies inside its 64 MiB slot
 		if (ar != a->addr || size < L->hi_size + MINSIZE || size > HEAP_MAX ||
 		    (prev && prev % HEAP_MAX) || prev == h) {
@@ -733,7 +713,7 @@ static bool scan_by_symbols(struct g_ctx *c, const char *cache_dir,
 			walk_main_heap(c, &a, sbrk_base);
 		else
 			walk_thread_arena(c, &a);
-		uint64_t next = get_u64(buf, L->ms_next);
+		uint64_t next = py_get_u64(buf, (int64_t)L->ms_next);
 		if (next == main_addr)
 			break;
 		if (!next) {

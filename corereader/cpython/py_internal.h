@@ -94,6 +94,19 @@ static inline uint64_t py_get_u64(const unsigned char *b, int64_t off)
 	return v;
 }
 
+static inline uint32_t py_get_u32(const unsigned char *b, int64_t off)
+{
+	uint32_t v;
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+/* Whether a field of width bytes at off lies inside a struct of size bytes. */
+static inline bool py_field_fits(size_t off, size_t width, size_t size)
+{
+	return off <= size && width <= size - off;
+}
+
 static inline int32_t py_get_i32(const unsigned char *b, int64_t off)
 {
 	int32_t v;
