@@ -30,13 +30,12 @@ for i in "${!PY_PATHS[@]}"; do
         echo "HARNESS ERROR $label: the sample did not stop"; show_file "$dir/sample.out" output
         FAILED=1; continue
     fi
-    echo 0x37 > "/proc/$pid/coredump_filter" 2>/dev/null
-    timeout -k 5 "$TIMEOUT" gcore -o "$dir/core" "$pid" > "$dir/gcore.log" 2>&1
-    [ -f "$dir/core.$pid" ] && mv "$dir/core.$pid" "$dir/core"
+    gcore_stopped "$pid" "$dir"
+    dumped=$?
     kill -KILL "$pid" 2>/dev/null
     reap "$pid"
-    if [ ! -s "$dir/core" ]; then
-        echo "HARNESS ERROR $label: gcore wrote no core"; show_file "$dir/gcore.log" gcore
+    if [ $dumped -ne 0 ]; then
+        echo "HARNESS ERROR $label: no core"
         FAILED=1; continue
     fi
     timeout -k 5 "$TIMEOUT" "$REFHEAP" export --labels --repr --no-alloc-scan "$dir/core" \

@@ -45,14 +45,7 @@ make_referents_core() {
         _sample_failed "$dir" "$pid"
         return 1
     fi
-    echo 0x37 > "/proc/$pid/coredump_filter" 2>/dev/null ||
-        echo "warning: could not set /proc/$pid/coredump_filter"
-    timeout -k 5 "$TIMEOUT" gcore -o "$dir/core" "$pid" > "$dir/gcore.log" 2>&1
-    rc=$?
-    [ -f "$dir/core.$pid" ] && mv "$dir/core.$pid" "$dir/core"
-    if [ $rc -ne 0 ] || [ ! -s "$dir/core" ]; then
-        echo "gcore of pid $pid failed (exit $rc):"
-        sed 's/^/  | /' "$dir/gcore.log"
+    if ! gcore_stopped "$pid" "$dir"; then
         _sample_failed "$dir" "$pid"
         return 1
     fi

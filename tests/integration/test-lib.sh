@@ -317,6 +317,23 @@ enough_space() {
     fi
 }
 
+# gcore_stopped PID DIR: dump the stopped process PID to DIR/core (gcore
+# names it core.PID); prints why and returns 1 if no core was written.
+gcore_stopped() {
+    local pid=$1 dir=$2 rc
+    # chap's guide asks for 0x37: also dump file-backed private mappings
+    echo 0x37 > "/proc/$pid/coredump_filter" 2>/dev/null ||
+        echo "warning: could not set /proc/$pid/coredump_filter"
+    timeout -k 5 "$TIMEOUT" gcore -o "$dir/core" "$pid" > "$dir/gcore.log" 2>&1
+    rc=$?
+    [ -f "$dir/core.$pid" ] && mv "$dir/core.$pid" "$dir/core"
+    if [ $rc -ne 0 ] || [ ! -s "$dir/core" ]; then
+        echo "gcore of pid $pid failed (exit $rc):"
+        sed 's/^/  | /' "$dir/gcore.log"
+        return 1
+    fi
+}
+
 # ------------------------------------------------------------------- samples
 # make_core PYTHON DIR [SAMPLE ARGS...]
 # Runs the sample with --stop, waits until it is stopped (State T), dumps it
@@ -340,15 +357,7 @@ make_core() {
         _sample_failed "$dir" "$pid"
         return 1
     fi
-    # chap's guide asks for 0x37: also dump file-backed private mappings
-    echo 0x37 > "/proc/$pid/coredump_filter" 2>/dev/null ||
-        echo "warning: could not set /proc/$pid/coredump_filter"
-    timeout -k 5 "$TIMEOUT" gcore -o "$dir/core" "$pid" > "$dir/gcore.log" 2>&1
-    rc=$?
-    [ -f "$dir/core.$pid" ] && mv "$dir/core.$pid" "$dir/core"
-    if [ $rc -ne 0 ] || [ ! -s "$dir/core" ]; then
-        echo "gcore of pid $pid failed (exit $rc):"
-        sed 's/^/  | /' "$dir/gcore.log"
+    if ! gcore_stopped "$pid" "$dir"; then
         _sample_failed "$dir" "$pid"
         return 1
     fi
