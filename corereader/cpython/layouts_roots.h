@@ -77,6 +77,7 @@
 	X(RGCS_CALLBACKS, O, "struct _gc_runtime_state", "callbacks", false)   \
 	/* PyThreadState (Include/cpython/pystate.h)                      */   \
 	X(RSZ_TSTATE, S, "PyThreadState", NULL, false)                         \
+	X(RSZ_INTERP, S, "PyInterpreterState", NULL, false)                    \
 	X(RTS_FRAME, O, "PyThreadState", "frame", false)          /* <=3.10 */ \
 	X(RTS_CFRAME, O, "PyThreadState", "cframe", false)        /* 3.10-3.12 */ \
 	X(RCF_CURRENT_FRAME, O, "struct _PyCFrame", "current_frame", false) /* 3.11-3.12 */ \

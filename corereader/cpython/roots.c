@@ -120,6 +120,14 @@ struct roots_ctx {
 	char label[LABEL_MAX];
 	/* "" or "interpreter N " for sub-interpreters */
 	char ipfx[48];
+	/*
+	 * Set while reporting slots that are not counted references of
+	 * their own: inside a 3.8-3.10 frame object or a generator's
+	 * exception state (edges of those objects), or borrowed (3.11+
+	 * f_globals, f_builtins). See rh_py_root.owned.
+	 */
+	bool not_owned;
+	bool secondary;    /* see rh_py_root.secondary */
 
 	/* &PyCode_Type, &PyFrame_Type; 0 when not found (checks skipped) */
 	uint64_t code_type;
@@ -161,6 +169,9 @@ static void emit(struct roots_ctx *c, enum rh_py_root_kind kind, uint64_t addr,
 		.where = where,
 		.thread = thread,
 		.conservative = conservative,
+		.owned = !conservative && !c->not_owned && kind != RH_ROOT_MODULE &&
+			 kind != RH_ROOT_STATIC && kind != RH_ROOT_STACK,
+		.secondary = c->secondary,
 	};
 	c->stats.count[kind]++;
 	if (c->fn(c->arg, &r))
@@ -886,22 +897,34 @@ static void frame_roots(struct roots_ctx *c, const struct thread_ctx *th,
 		c->stats.frames++;
 	}
 fields:
+	// A 3.8-3.10 frame object is held by its caller's C code (the
+	// evaluation loop's local), which no heap edge shows: that root owns
+	// a count. Its fields and slots are its own edges.
 	emit(c, RH_ROOT_THREAD, f->is_object ? f->addr : f->frame_obj, f->frame_obj_slot,
 	     th->tid, false, "%s › frame object", fpfx);
+	c->not_owned = f->is_object;
 	emit(c, RH_ROOT_THREAD, f->func, f->func_slot, th->tid, false,
 	     "%s › frame function", fpfx);
 	emit(c, RH_ROOT_THREAD, f->code, f->code_slot, th->tid, false,
 	     "%s › frame code", fpfx);
+	c->not_owned = true;  // borrowed in 3.11+ _PyInterpreterFrame too
+	c->secondary = true;
 	emit(c, RH_ROOT_THREAD, f->globals, f->globals_slot, th->tid, false,
 	     "%s › frame globals", fpfx);
 	emit(c, RH_ROOT_THREAD, f->builtins, f->builtins_slot, th->tid, false,
 	     "%s › frame builtins", fpfx);
+	c->secondary = false;
+	c->not_owned = f->is_object;
+	// A module-level frame's locals are its globals (the module's dict).
+	c->secondary = f->locals == f->globals;
 	emit(c, RH_ROOT_THREAD, f->locals, f->locals_slot, th->tid, false,
 	     "%s › frame locals", fpfx);
+	c->secondary = false;
 	emit(c, RH_ROOT_THREAD, f->trace, f->trace_slot, th->tid, false,
 	     "%s › frame trace function", fpfx);
 	if (ci)
 		frame_slots(c, th, f, ci, fpfx);
+	c->not_owned = false;
 }
 
 /*
@@ -1199,6 +1222,7 @@ static void exc_info_roots(struct roots_ctx *c, const struct thread_ctx *th,
 		{ PYL_RESI_EXC_VALUE, "value" },
 		{ PYL_RESI_EXC_TRACEBACK, "traceback" },
 	};
+	uint64_t tspan = has(rt, PYL_RSZ_TSTATE) ? (uint64_t)off(rt, PYL_RSZ_TSTATE) : PAGE;
 	for (int depth = 0; item && !c->stopped; depth++) {
 		if (depth >= MAX_EXC_CHAIN) {
 			rh_problems_add(c->problems,
@@ -1215,8 +1239,12 @@ static void exc_info_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			// Py_None marks "no exception" in 3.11+ states.
 			if (v == c->none)
 				continue;
+			// Only the thread state's own item is outside every
+			// object; the others are generators' gi_exc_state.
+			c->not_owned = !(item >= ts && item - ts < tspan);
 			emit(c, RH_ROOT_THREAD, v, slot, th->tid, false,
 			     "%s › handled exception [%d] %s", th->name, depth, parts[i].label);
+			c->not_owned = false;
 		}
 		if (!read_word(c, item + (uint64_t)off(rt, PYL_RESI_PREVIOUS), &item,
 			       "a handled-exception state"))
@@ -1522,6 +1550,49 @@ static void scan_static_range(struct roots_ctx *c, uint64_t start, uint64_t end,
 	free(w);
 }
 
+/*
+ * The rest of each interpreter's state, conservatively: PyInterpreterState
+ * holds more than the fields named above (3.11's ast_state types and
+ * identifiers, 3.12+ per-interpreter caches...), and what only it holds
+ * would otherwise look held by nothing. Conservative, so such a word never
+ * counts as a reference, and a borrowed pointer in a cache only makes an
+ * object look reachable through a guess.
+ */
+#define MAX_INTERP_STATE (4u << 20)
+
+static void interp_state_roots(struct roots_ctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!has(rt, PYL_RSZ_INTERP))
+		return;
+	uint64_t size = (uint64_t)off(rt, PYL_RSZ_INTERP) & ~(uint64_t)7;
+	if (size > MAX_INTERP_STATE)
+		size = MAX_INTERP_STATE;
+	uint64_t *w = malloc(size ? (size_t)size : 8);
+	if (!w) {
+		c->err = rh_enomem;
+		return;
+	}
+	for (size_t i = 0; i < rh_py_interp_count(rt) && !c->stopped && !c->err; i++) {
+		const struct rh_py_interp *in = rh_py_interp(rt, i);
+		uint64_t first_bad = 0;
+		if (read_span(c, in->addr, in->addr + size, w, &first_bad))
+			rh_problems_add(c->problems, "interpreter state at 0x%" PRIx64
+					": unreadable from 0x%" PRIx64, in->addr, first_bad);
+		for (uint64_t k = 0; k < size / 8 && !c->stopped && !c->err; k++) {
+			if (!heap_object(c, w[k]))
+				continue;
+			if (in->main)
+				emit(c, RH_ROOT_INTERPRETER, w[k], in->addr + 8 * k, 0, true,
+				     "interpreter state+0x%" PRIx64, 8 * k);
+			else
+				emit(c, RH_ROOT_INTERPRETER, w[k], in->addr + 8 * k, 0, true,
+				     "interpreter %" PRId64 " state+0x%" PRIx64, in->id, 8 * k);
+		}
+	}
+	free(w);
+}
+
 static void static_roots(struct roots_ctx *c)
 {
 	struct rh_py_runtime *rt = c->rt;
@@ -1675,6 +1746,8 @@ struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
 		c->err = build_filter(c);
 	if (!opts->skip_static && !c->stopped && !c->err)
 		static_roots(c);
+	if (!opts->skip_static && !c->stopped && !c->err)
+		interp_state_roots(c);
 	if (!opts->skip_stacks && !c->stopped && !c->err)
 		stack_roots(c);
 

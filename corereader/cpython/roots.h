@@ -80,6 +80,23 @@ struct rh_py_root {
 	 * object.
 	 */
 	bool conservative;
+	/**
+	 * The slot is outside every object and owns one count of the
+	 * object's refcount: interpreter and thread-state fields, atexit
+	 * entries, 3.11+ interpreter frames' strong fields and locals
+	 * (Include/internal/pycore_frame.h: f_globals and f_builtins are
+	 * borrowed). False for MODULE roots (sys.modules' own entries), for
+	 * slots inside a 3.8-3.10 frame object or a generator's exception
+	 * state (already references of those objects), and for conservative
+	 * roots.
+	 */
+	bool owned;
+	/**
+	 * A root that repeats what a stronger one holds: a frame's globals
+	 * and builtins (the module and the builtins module hold them too).
+	 * Retention paths prefer other roots.
+	 */
+	bool secondary;
 };
 
 /** Return non-zero to stop. */

@@ -894,6 +894,23 @@ out:
 	return ok;
 }
 
+bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
+{
+	uint32_t v = rt->info.version_hex;
+	// 3.12+: immortal when the low 32 bits, as a signed int, are
+	// negative (_Py_IsImmortal, Include/object.h 3.12 and 3.13: the
+	// count starts at UINT_MAX and increments leave it there).
+	if (v >= 0x030c0000)
+		return (int32_t)(uint32_t)refcnt < 0;
+	// 3.11: statically allocated objects (deep-frozen code constants,
+	// small ints, singletons) start at _PyObject_IMMORTAL_REFCNT,
+	// 999999999 (Include/internal/pycore_object.h), and drift from
+	// there with ordinary increments and decrements.
+	if (v >= 0x030b0000)
+		return refcnt >= 999999999 - (1 << 20) && refcnt <= 999999999 + (1LL << 32);
+	return false;
+}
+
 bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 {
 	if (!addr || (addr & 7) || !rt->type_type)
@@ -931,12 +948,22 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			break;
 		if (!rh_py_object_plausible(rt, obj))
 			continue;
-		uint64_t type;
+		uint64_t type, refcnt;
 		struct rh_error *err = rh_target_read_u64(rt->target, obj + PYL(rt, OB_TYPE), &type);
+		if (!err)
+			err = rh_target_read_u64(rt->target, obj + PYL(rt, OB_REFCNT), &refcnt);
 		if (err) {
 			rh_error_destroy(err);
 			continue;
 		}
+		// Nothing references what the scan proposes, so the header is
+		// all the evidence. In a non-PIE executable (Debian's python3.11)
+		// static data sits at 0x400000-0x1000000: an array of pointers
+		// to static objects there reads as a count of millions followed
+		// by a valid type. A count that is an address of a loaded module
+		// is taken for what it more likely is, a pointer.
+		if (rh_image_module_containing(rt->image, refcnt))
+			continue;
 		const struct py_type *tp = py_type_get(rt, type);
 		if (!tp)
 			return false;

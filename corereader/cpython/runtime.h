@@ -149,6 +149,12 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 				   struct rh_py_object *ret);
 
 /**
+ * The count refcnt says nothing of references: a 3.12+ immortal object, or
+ * a 3.11 statically allocated one (counted from 999999999).
+ */
+bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt);
+
+/**
  * Whether addr plausibly holds a live object: 8-aligned, readable header,
  * refcount > 0, and ob_type a readable type object whose own type chain
  * reaches `type` (PyType_Type) within a few steps. Allocates nothing and

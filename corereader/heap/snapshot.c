@@ -29,6 +29,7 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 {
 	if (!s)
 		return;
+	rh_snapshot_cache_release(s);  /* arrays mapped from a cache file */
 	for (size_t i = 0; i < s->ninterps; i++)
 		free(s->interps[i].threads);
 	free(s->interps);
@@ -209,7 +210,8 @@ static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
 		s->obj_size[i] = (uint32_t)o->size;
 	}
 	s->obj_refcnt[i] = o->refcnt <= 0 ? 0 :
-			   o->refcnt >= (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)o->refcnt;
+			   rh_py_refcnt_immortal(rt, o->refcnt) ? RH_REFCNT_IMMORTAL :
+			   o->refcnt >= (int64_t)UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)o->refcnt;
 	s->obj_gen[i] = (int8_t)o->gen;
 	s->obj_interp[i] = interp;
 	s->obj_found[i] = found;
@@ -290,6 +292,8 @@ static int on_root(void *arg, const struct rh_py_root *root)
 		.obj = idx,
 		.kind = (uint8_t)root->kind,
 		.conservative = root->conservative,
+		.owned = root->owned,
+		.secondary = root->secondary,
 		.name = name,
 		.where = root->where,
 		.thread = root->thread,
@@ -578,6 +582,24 @@ out:
 	return err;
 }
 
+/*
+ * The interned-strings dict does not own its entries: CPython takes the
+ * dict's two references back off each mortal interned string
+ * (Objects/unicodeobject.c PyUnicode_InternInPlace 3.8-3.11,
+ * intern_common 3.13: "The two references in interned dict (key and value)
+ * are not counted by refcnt"; 3.12 makes them all immortal).
+ */
+static void mark_borrowed(struct rh_snapshot *s)
+{
+	for (size_t r = 0; r < s->nroots; r++) {
+		if (s->roots[r].kind != RH_SNAP_ROOT_INTERNED || s->roots[r].conservative)
+			continue;
+		uint32_t o = s->roots[r].obj;
+		for (uint32_t e = s->edge_start[o]; e < s->edge_start[o + 1]; e++)
+			s->edges[e] |= RH_EDGE_BORROWED;
+	}
+}
+
 static const char *intern(struct rh_snapshot *s, const char *str)
 {
 	return str ? rh_arena_intern(&s->arena, str, strlen(str)) : NULL;
@@ -695,6 +717,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		err = follow_references(s, rt, opts->alloc_scan, opts->cache_dir);
 		if (err)
 			goto out_runtime;
+		mark_borrowed(s);
 		s->seconds_graph = now() - t2;
 	}
 	s->seconds_objects = now() - t1;

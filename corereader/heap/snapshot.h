@@ -50,17 +50,38 @@ struct rh_snap_root {
 	const char *name;        /* label, in the snapshot's arena */
 	uint64_t where;          /* address of the slot holding it, or 0 */
 	int64_t thread;          /* native thread id for thread/stack roots */
+	/**
+	 * The slot lies outside every object and owns one count of the
+	 * object's refcount (an interpreter-state field, a 3.11+ frame's
+	 * local): the refcount audit counts it. False for roots that only
+	 * name an edge already in the graph (a sys.modules entry, a 3.10
+	 * frame object's local) and for conservative ones.
+	 */
+	bool owned;
+	/** Repeats what a stronger root holds (a frame's globals): paths
+	 *  prefer other roots. */
+	bool secondary;
 };
 
 /*
  * Edges: CSR over object indices. The two high bits of an edge word say
  * what kind of reference it is; the rest is the target's index (so at most
- * 2^30 objects).
+ * 2^29 objects).
  */
 #define RH_EDGE_OWNED (1u << 31)        /* owned, not visited by tp_traverse */
 #define RH_EDGE_CONSERVATIVE (1u << 30) /* a pointer found by scanning an unknown type */
-#define RH_EDGE_INDEX_MASK ((1u << 30) - 1)
+/**
+ * A reference that does not own a count of its target's refcount: the
+ * interned-strings dict's entries (CPython takes the dict's two references
+ * back off a mortal interned string). The refcount audit skips it.
+ */
+#define RH_EDGE_BORROWED (1u << 29)
+#define RH_EDGE_FLAGS (RH_EDGE_OWNED | RH_EDGE_CONSERVATIVE | RH_EDGE_BORROWED)
+#define RH_EDGE_INDEX_MASK ((1u << 29) - 1)
 #define RH_SNAP_MAX_OBJECTS RH_EDGE_INDEX_MASK
+
+/** obj_refcnt of an immortal object (3.12+): its count means nothing. */
+#define RH_REFCNT_IMMORTAL UINT32_MAX
 
 struct rh_snap_gen {
 	int64_t threshold;
@@ -140,7 +161,7 @@ struct rh_snapshot {
 	size_t nbig_sizes;
 	/**
 	 * ob_refcnt, clamped to 0..UINT32_MAX: a count at or below zero (a
-	 * dead object) reads 0; 3.12+ immortal objects read 0xFFFFFFFF; a
+	 * dead object) reads 0; 3.12+ immortal objects read RH_REFCNT_IMMORTAL; a
 	 * count of 2^32 or more would need 32 GiB of references.
 	 */
 	uint32_t *obj_refcnt;
@@ -184,6 +205,24 @@ struct rh_snapshot {
 	double seconds_runtime;  /* finding the runtime and layouts */
 	double seconds_objects;  /* walking the objects (graph included) */
 	double seconds_graph;    /* following references, allocator scan */
+
+	/* ---- snapshot cache (heap/snapshot_cache.c) ---- */
+	/** Loaded from a snapshot cache file rather than read from the target. */
+	bool from_cache;
+	/**
+	 * The cache file's mapping, or NULL: the object arrays, big_sizes,
+	 * edge_start, edges, the obj_index slots and the names point into
+	 * it (read-only), and rh_snapshot_destroy() unmaps it instead of
+	 * freeing them.
+	 */
+	void *cache_map;
+	size_t cache_map_len;
+	/**
+	 * Why the snapshot cache was not used or not written (a corrupt or
+	 * unwritable file, no disk space), for --verbose; NULL if it went
+	 * as expected. Not a problem: the snapshot itself is complete.
+	 */
+	const char *cache_note;
 };
 
 struct rh_snapshot_options {
@@ -238,5 +277,69 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 				    const struct rh_snapshot_options *opts,
 				    struct rh_snapshot **ret);
 void rh_snapshot_destroy(struct rh_snapshot *s);
+
+/* ================================================================== */
+/* Snapshot cache (heap/snapshot_cache.c)                              */
+/* ================================================================== */
+
+/*
+ * A snapshot of a core file is saved once and mapped back by the next
+ * command on the same unchanged core (a GDB session issues many), instead
+ * of being rebuilt. Files live in one directory (the CLI uses
+ * <layout cache dir>/snapshots), one per core, named by a hash of the key
+ * below; the 4 most recently used are kept. A cache file is untrusted
+ * input: every count, offset, index and string is checked before use, and
+ * a file that fails is ignored (and replaced).
+ *
+ * Environment: REFHEAP_SNAPSHOT_CACHE_MAX_MB (default 4096) bounds the size
+ * of a file written; 0 turns the snapshot cache off.
+ */
+
+/** What a cache file must match to be used (besides refheap's own build). */
+struct rh_snapshot_cache_key {
+	const char *core_path;     /* the core's real path */
+	uint64_t dev, ino, size;   /* the core's identity */
+	int64_t mtime_sec, mtime_nsec;
+	/** Hash of the target's mapped files and the image's modules and build-ids. */
+	uint64_t context;
+	bool graph, alloc_scan;
+};
+
+/**
+ * rh_snapshot_create(), through the cache in snapshot_cache_dir (NULL: no
+ * cache). Only core targets read with opts->graph are cached (a live
+ * process changes). On a hit the runtime is opened again (layouts from
+ * the layout cache) for what is read on demand (reprs, labels), and the
+ * snapshot has from_cache set. Errors: those of rh_snapshot_create(); the
+ * cache's own failures only set cache_note.
+ */
+struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image *img,
+					    const struct rh_snapshot_options *opts,
+					    const char *snapshot_cache_dir,
+					    struct rh_snapshot **ret);
+
+/**
+ * Write s (built with a graph) to path, atomically (a temporary file in the
+ * same directory, renamed). Errors: RH_ERR_OS, RH_ERR_LIMIT (the snapshot
+ * cannot be represented, or the file would exceed max_bytes when not 0),
+ * RH_ERR_NO_MEMORY.
+ */
+struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
+					 const struct rh_snapshot_cache_key *key,
+					 const char *path, uint64_t max_bytes);
+
+/**
+ * Map a cache file written by rh_snapshot_cache_write() and check it
+ * entirely. The snapshot has no runtime (rt is NULL) and from_cache unset.
+ * Errors: RH_ERR_NOT_FOUND (no file, or written for another key or another
+ * build of refheap), RH_ERR_BAD_DATA (corrupt: the message says where),
+ * RH_ERR_OS, RH_ERR_NO_MEMORY.
+ */
+struct rh_error *rh_snapshot_cache_read(const char *path,
+					const struct rh_snapshot_cache_key *key,
+					struct rh_snapshot **ret);
+
+/** Unmap s->cache_map and forget what pointed into it (rh_snapshot_destroy's part). */
+void rh_snapshot_cache_release(struct rh_snapshot *s);
 
 #endif /* RH_HEAP_SNAPSHOT_H */
