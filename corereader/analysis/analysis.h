@@ -1,0 +1,49 @@
+/*
+ * The analyses of one snapshot, computed on demand and kept together:
+ * commands ask for what they need (rh_analysis_need) and each part is
+ * built once, after the parts it depends on.
+ *
+ *   referrers  the edges reversed (reach.h)
+ *   reach      tiers, BFS parents, the refcount audit (reach.h)
+ *   gcsim      CPython's cyclic GC per generation (gcsim.h)
+ *   verdicts   one verdict per object, garbage components (verdict.h)
+ *   dominators the dominator tree and retained sizes (dominators.h)
+ */
+#ifndef RH_ANALYSIS_ANALYSIS_H
+#define RH_ANALYSIS_ANALYSIS_H
+
+#include <stdint.h>
+
+#include "analysis/dominators.h"
+#include "analysis/gcsim.h"
+#include "analysis/reach.h"
+#include "analysis/verdict.h"
+#include "heap/snapshot.h"
+
+#define RH_NEED_REFERRERS 1u
+#define RH_NEED_REACH 2u
+#define RH_NEED_GCSIM 4u
+#define RH_NEED_VERDICTS 8u
+#define RH_NEED_DOMINATORS 16u
+
+struct rh_analysis {
+	const struct rh_snapshot *s;
+	unsigned have;                 /* RH_NEED_* bits built */
+	struct rh_rgraph rg;
+	struct rh_reach reach;
+	struct rh_gcsim gc;
+	struct rh_verdicts v;
+	struct rh_domtree dom;
+	uint64_t *retained;            /* bytes, per object (with dominators) */
+	/** Seconds spent per part, in RH_NEED_* bit order. */
+	double seconds[5];
+};
+
+void rh_analysis_init(struct rh_analysis *a, const struct rh_snapshot *s);
+/** Build what `what` names and what it depends on. Errors: those of the parts. */
+struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what);
+void rh_analysis_deinit(struct rh_analysis *a);
+/** Total seconds spent in analyses. */
+double rh_analysis_seconds(const struct rh_analysis *a);
+
+#endif /* RH_ANALYSIS_ANALYSIS_H */

@@ -1,0 +1,431 @@
+/*
+ * Reachability by tier, the refcount audit and retention paths: see
+ * reach.h. Every search here is a breadth-first search over index arrays,
+ * with one queue array of the heap's size: linear, no recursion, no
+ * per-object allocation.
+ */
+#include "analysis/reach.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+
+static bool strong(uint32_t word)
+{
+	return !(word & RH_EDGE_BORROWED);
+}
+
+/* Counts a reference of its own in the target's refcount. */
+static bool counted(uint32_t word)
+{
+	return !(word & (RH_EDGE_BORROWED | RH_EDGE_CONSERVATIVE));
+}
+
+struct rh_error *rh_rgraph_build(const struct rh_snapshot *s, struct rh_rgraph *ret)
+{
+	if (!s->have_graph)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
+				       "referrers need a snapshot with references");
+	uint32_t n = s->nobjects;
+	struct rh_rgraph g = { .n = n };
+	g.start = calloc((size_t)n + 2, sizeof(*g.start));
+	g.src = malloc((s->nedges ? s->nedges : 1) * sizeof(*g.src));
+	if (!g.start || !g.src) {
+		rh_rgraph_free(&g);
+		return rh_enomem;
+	}
+	// Counting sort by target: count into start[t + 2], prefix-sum so
+	// that start[t + 1] is where t's referrers begin, then fill by
+	// bumping start[t + 1]; afterwards start[t] .. start[t + 1] is t's.
+	for (uint64_t e = 0; e < s->nedges; e++) {
+		uint32_t t = s->edges[e] & RH_EDGE_INDEX_MASK;
+		if (t < n)
+			g.start[t + 2]++;
+	}
+	for (uint32_t t = 2; t <= n + 1; t++)
+		g.start[t] += g.start[t - 1];
+	for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
+			uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
+			if (t < n)
+				g.src[g.start[t + 1]++] = i | (w & RH_EDGE_FLAGS);
+		}
+	}
+	*ret = g;
+	return NULL;
+}
+
+void rh_rgraph_free(struct rh_rgraph *g)
+{
+	free(g->start);
+	free(g->src);
+	memset(g, 0, sizeof(*g));
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Modules and frames say more to a user than a field of the interpreter state. */
+static int root_rank(const struct rh_snap_root *x)
+{
+	return x->kind == RH_SNAP_ROOT_MODULE ? 0 : x->kind == RH_SNAP_ROOT_THREAD ? 1 : 2;
+}
+
+int rh_root_better(const struct rh_snapshot *s, uint32_t a, uint32_t b)
+{
+	const struct rh_snap_root *x = &s->roots[a], *y = &s->roots[b];
+	if (x->conservative != y->conservative)
+		return x->conservative ? 1 : -1;
+	if (x->secondary != y->secondary)
+		return x->secondary ? 1 : -1;
+	int kx = root_rank(x), ky = root_rank(y);
+	if (kx != ky)
+		return kx - ky;
+	return a < b ? -1 : a > b;
+}
+
+/* Breadth-first from the queue's current contents, claiming unreached objects for `tier`. */
+static void bfs(const struct rh_snapshot *s, struct rh_reach *r, uint32_t *queue,
+		uint32_t head, uint32_t tail, uint8_t tier)
+{
+	while (head < tail) {
+		uint32_t i = queue[head++];
+		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
+			uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
+			if (!strong(w) || t >= r->n || r->tier[t] != RH_TIER_NONE)
+				continue;
+			r->tier[t] = tier;
+			r->parent[t] = i;
+			queue[tail++] = t;
+		}
+	}
+}
+
+struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
+{
+	if (!s->have_graph)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
+				       "reachability needs a snapshot with references");
+	uint32_t n = s->nobjects;
+	struct rh_reach r = { .n = n };
+	size_t m = n ? n : 1;
+	r.tier = malloc(m);
+	r.parent = malloc(m * sizeof(*r.parent));
+	r.found = calloc(m, sizeof(*r.found));
+	r.found_edges = calloc(m, sizeof(*r.found_edges));
+	r.best_root = malloc(m * sizeof(*r.best_root));
+	uint32_t *queue = malloc(m * sizeof(*queue));
+	if (!r.tier || !r.parent || !r.found || !r.found_edges || !r.best_root || !queue) {
+		free(queue);
+		rh_reach_free(&r);
+		return rh_enomem;
+	}
+	memset(r.tier, RH_TIER_NONE, m);
+	memset(r.best_root, 0xff, m * sizeof(*r.best_root));
+
+	// The audit: references that own a count.
+	for (uint64_t e = 0; e < s->nedges; e++) {
+		uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
+		if (t < n && counted(w) && r.found_edges[t] != UINT32_MAX)
+			r.found_edges[t]++;
+	}
+	memcpy(r.found, r.found_edges, (size_t)n * sizeof(*r.found));
+	for (size_t k = 0; k < s->nroots; k++) {
+		const struct rh_snap_root *root = &s->roots[k];
+		if (root->obj >= n)
+			continue;
+		if (root->owned && r.found[root->obj] != UINT32_MAX)
+			r.found[root->obj]++;
+		uint32_t b = r.best_root[root->obj];
+		if (b == NONE || rh_root_better(s, (uint32_t)k, b) < 0)
+			r.best_root[root->obj] = (uint32_t)k;
+	}
+
+	// Exact roots, secondary exact roots (a frame's globals: the module
+	// holds them too, and paths through the module read better), then
+	// conservative roots: each search claims what the better ones left,
+	// so the breadth-first tree's paths start from the best root.
+	for (int phase = 0; phase < 3; phase++) {
+		uint8_t tier = phase < 2 ? RH_TIER_EXACT : RH_TIER_CONSERVATIVE;
+		uint32_t tail = 0;
+		for (size_t k = 0; k < s->nroots; k++) {
+			const struct rh_snap_root *root = &s->roots[k];
+			uint32_t o = root->obj;
+			if (o >= n || r.tier[o] != RH_TIER_NONE ||
+			    root->conservative != (tier == RH_TIER_CONSERVATIVE) ||
+			    (tier == RH_TIER_EXACT && root->secondary != (phase == 1)))
+				continue;
+			r.tier[o] = tier;
+			r.parent[o] = RH_REACH_SOURCE;
+			queue[tail++] = o;
+		}
+		bfs(s, &r, queue, 0, tail, tier);
+	}
+	// Tier 2: what no root reaches but its own refcount says is held.
+	uint32_t tail = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (r.tier[i] == RH_TIER_NONE && rh_reach_excess(s, &r, i) > 0) {
+			r.tier[i] = RH_TIER_EXTERNAL;
+			r.parent[i] = RH_REACH_SOURCE;
+			queue[tail++] = i;
+		}
+	}
+	bfs(s, &r, queue, 0, tail, RH_TIER_EXTERNAL);
+	free(queue);
+	*ret = r;
+	return NULL;
+}
+
+void rh_reach_free(struct rh_reach *r)
+{
+	free(r->tier);
+	free(r->parent);
+	free(r->found);
+	free(r->found_edges);
+	free(r->best_root);
+	memset(r, 0, sizeof(*r));
+}
+
+static bool count_meaningless(const struct rh_snapshot *s, uint32_t i)
+{
+	return s->obj_refcnt[i] == RH_REFCNT_IMMORTAL || s->obj_refcnt[i] == 0;
+}
+
+int64_t rh_reach_excess(const struct rh_snapshot *s, const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n || count_meaningless(s, i))
+		return 0;
+	return (int64_t)s->obj_refcnt[i] - (int64_t)r->found[i];
+}
+
+int64_t rh_reach_deficit(const struct rh_snapshot *s, const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n || count_meaningless(s, i))
+		return 0;
+	int64_t d = (int64_t)s->obj_refcnt[i] - (int64_t)r->found_edges[i];
+	return d < 0 ? d : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths                                                               */
+
+uint32_t rh_edge_between(const struct rh_snapshot *s, uint32_t from, uint32_t to)
+{
+	uint32_t weak = NONE;
+	for (uint32_t e = s->edge_start[from]; e < s->edge_start[from + 1]; e++) {
+		uint32_t w = s->edges[e];
+		if ((w & RH_EDGE_INDEX_MASK) != to)
+			continue;
+		if (strong(w))
+			return e;
+		if (weak == NONE)
+			weak = e;
+	}
+	return weak;
+}
+
+struct cand {
+	uint32_t obj;
+	uint32_t dist;
+	uint32_t ord;      /* discovery order */
+	uint8_t tier;
+	bool secondary;
+	int rank;          /* root kind: lower is better (root_rank) */
+};
+
+/*
+ * Rank: tier, then distance (a secondary root counts one step longer, so
+ * a module's global is named through the module rather than through the
+ * globals of a frame running in it), primary roots on ties, then discovery.
+ */
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->tier != y->tier)
+		return x->tier - y->tier;
+	uint64_t dx = (uint64_t)x->dist + x->secondary, dy = (uint64_t)y->dist + y->secondary;
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	if (x->secondary != y->secondary)
+		return x->secondary ? 1 : -1;
+	// Then the kind of root (a module before a frame that uses it).
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* How object i can start a path: its best tier as a source, or RH_TIER_NONE. */
+static uint8_t source_tier(const struct rh_snapshot *s, const struct rh_reach *r, uint32_t i,
+			   bool *secondary)
+{
+	*secondary = false;
+	uint32_t b = r->best_root[i];
+	if (b != NONE) {
+		*secondary = s->roots[b].secondary;
+		return s->roots[b].conservative ? RH_TIER_CONSERVATIVE : RH_TIER_EXACT;
+	}
+	if (r->tier[i] == RH_TIER_EXTERNAL && r->parent[i] == RH_REACH_SOURCE)
+		return RH_TIER_EXTERNAL;
+	return RH_TIER_NONE;
+}
+
+/* Upper bound on candidates kept: paths beyond the first thousand sources say nothing new. */
+#define MAX_CANDIDATES 4096
+
+struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgraph *rg,
+			       const struct rh_reach *r, uint32_t idx, size_t max_paths,
+			       struct rh_paths *ret)
+{
+	uint32_t n = s->nobjects;
+	struct rh_paths out = { 0 };
+	if (idx >= n || !max_paths) {
+		*ret = out;
+		return NULL;
+	}
+	// next[v]: the object one step closer to idx; dist in a parallel array.
+	uint32_t *next = malloc((size_t)n * sizeof(*next));
+	uint32_t *dist = malloc((size_t)n * sizeof(*dist));
+	uint32_t *queue = malloc((size_t)n * sizeof(*queue));
+	struct cand *cands = malloc(MAX_CANDIDATES * sizeof(*cands));
+	size_t ncands = 0;
+	struct rh_error *err = NULL;
+	if (!next || !dist || !queue || !cands)
+		goto nomem;
+	memset(next, 0xff, (size_t)n * sizeof(*next));
+	uint32_t head = 0, tail = 0;
+	next[idx] = idx;
+	dist[idx] = 0;
+	queue[tail++] = idx;
+	// Only objects of idx's own tier or better can be on its paths, so
+	// a search from a reachable object need not wander into garbage.
+	uint8_t limit = r->tier[idx];
+	size_t exact_found = 0;
+	uint32_t stop_dist = UINT32_MAX;
+	while (head < tail) {
+		uint32_t v = queue[head++];
+		// Once max_paths primary exact sources are found at distance d,
+		// nothing beyond d + 1 (a secondary root's penalty) can rank
+		// before them: the search ends there instead of covering the
+		// whole heap.
+		if (dist[v] > stop_dist)
+			break;
+		bool sec;
+		uint8_t st = source_tier(s, r, v, &sec);
+		if (st != RH_TIER_NONE && st <= limit && ncands < MAX_CANDIDATES) {
+			uint32_t b = r->best_root[v];
+			cands[ncands] = (struct cand){ .obj = v, .dist = dist[v], .tier = st,
+						       .secondary = sec, .ord = (uint32_t)ncands,
+						       .rank = b == NONE ? 3 : root_rank(&s->roots[b]) };
+			ncands++;
+			if (st == RH_TIER_EXACT && !sec && ++exact_found == max_paths)
+				stop_dist = dist[v] + 1;
+		}
+		for (uint32_t k = rg->start[v]; k < rg->start[v + 1]; k++) {
+			uint32_t w = rg->src[k], u = w & RH_EDGE_INDEX_MASK;
+			if (!strong(w) || u >= n || next[u] != NONE)
+				continue;
+			if (limit != RH_TIER_NONE && r->tier[u] > limit)
+				continue;
+			next[u] = v;
+			dist[u] = dist[v] + 1;
+			queue[tail++] = u;
+		}
+	}
+	qsort(cands, ncands, sizeof(*cands), cand_cmp);
+	size_t want = ncands < max_paths ? ncands : max_paths;
+	out.paths = calloc(want ? want : 1, sizeof(*out.paths));
+	if (!out.paths)
+		goto nomem;
+	for (size_t c = 0; c < want; c++) {
+		struct rh_path *p = &out.paths[out.npaths];
+		p->tier = cands[c].tier;
+		p->root = r->best_root[cands[c].obj];
+		p->len = cands[c].dist + 1;
+		p->objs = malloc((size_t)p->len * sizeof(*p->objs));
+		if (!p->objs)
+			goto nomem;
+		uint32_t v = cands[c].obj;
+		for (uint32_t k = 0; k < p->len; k++) {
+			p->objs[k] = v;
+			v = next[v];
+		}
+		out.npaths++;
+	}
+	free(next);
+	free(dist);
+	free(queue);
+	free(cands);
+	*ret = out;
+	return NULL;
+nomem:
+	err = rh_enomem;
+	free(next);
+	free(dist);
+	free(queue);
+	free(cands);
+	rh_paths_free(&out);
+	return err;
+}
+
+void rh_paths_free(struct rh_paths *p)
+{
+	for (size_t i = 0; i < p->npaths; i++)
+		free(p->paths[i].objs);
+	free(p->paths);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ------------------------------------------------------------------ */
+
+struct rh_error *rh_retained_one(const struct rh_snapshot *s, const struct rh_reach *r,
+				 uint32_t idx, uint64_t *objects_ret, uint64_t *bytes_ret)
+{
+	uint32_t n = s->nobjects;
+	if (idx >= n)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT, "no object %u", idx);
+	uint8_t *seen = calloc(n, 1);
+	uint32_t *queue = malloc((size_t)n * sizeof(*queue));
+	if (!seen || !queue) {
+		free(seen);
+		free(queue);
+		return rh_enomem;
+	}
+	// First: everything the sources reach when idx is taken away.
+	uint32_t head = 0, tail = 0;
+	seen[idx] = 2;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!seen[i] && r->tier[i] != RH_TIER_NONE && r->parent[i] == RH_REACH_SOURCE) {
+			seen[i] = 1;
+			queue[tail++] = i;
+		}
+	}
+	for (;;) {
+		while (head < tail) {
+			uint32_t i = queue[head++];
+			for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
+				uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
+				if (strong(w) && t < n && !seen[t]) {
+					seen[t] = seen[i];
+					queue[tail++] = t;
+				}
+			}
+		}
+		// Then: what idx reaches that the first search did not.
+		if (seen[idx] != 2)
+			break;
+		seen[idx] = 3;
+		queue[tail++] = idx;
+	}
+	uint64_t objects = 0, bytes = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (seen[i] >= 2) {
+			objects++;
+			bytes += rh_snapshot_size(s, i);
+		}
+	}
+	free(seen);
+	free(queue);
+	*objects_ret = objects;
+	*bytes_ret = bytes;
+	return NULL;
+}

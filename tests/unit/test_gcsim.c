@@ -1,0 +1,914 @@
+/*
+ * Unit tests of analysis/gcsim.c: the cyclic-GC simulation on hand-built
+ * snapshots, a randomized cross-check against a plain fixed-point
+ * implementation, and rh_gc_why_not() against a step-by-step simulation of
+ * CPython's collection counters.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analysis/gcsim.h"
+
+#define ALL_BITS                                                               \
+	(RH_GCSIM_GEN(0) | RH_GCSIM_GEN(1) | RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN)
+#define IMMORTAL UINT32_MAX
+#define MAXE 4096
+
+/* ------------------------------------------------------------ snapshots */
+
+/*
+ * A snapshot built by hand: only the fields gcsim reads. Never given to
+ * rh_snapshot_destroy(): ts_free() frees what ts_new() allocated.
+ */
+struct tsnap {
+	struct rh_snapshot s;
+	uint32_t esrc[MAXE], eword[MAXE];
+	uint32_t ne;
+};
+
+/* n objects, all in generation 0 of interpreter 0 with refcount 1 and size
+ * 16 * (i + 1); ninterps interpreters, each its own GC owner. */
+static struct tsnap *ts_new(uint32_t n, size_t ninterps)
+{
+	struct tsnap *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	struct rh_snapshot *s = &t->s;
+	s->nobjects = n;
+	s->have_graph = true;
+	s->obj_gen = calloc(n + 1, sizeof(*s->obj_gen));
+	s->obj_refcnt = calloc(n + 1, sizeof(*s->obj_refcnt));
+	s->obj_size = calloc(n + 1, sizeof(*s->obj_size));
+	s->obj_interp = calloc(n + 1, sizeof(*s->obj_interp));
+	s->edge_start = calloc(n + 1, sizeof(*s->edge_start));
+	s->interps = calloc(ninterps + 1, sizeof(*s->interps));
+	assert_true(s->obj_gen && s->obj_refcnt && s->obj_size && s->obj_interp &&
+		    s->edge_start && s->interps);
+	s->ninterps = ninterps;
+	for (size_t k = 0; k < ninterps; k++)
+		s->interps[k].gc_owner = k;
+	for (uint32_t i = 0; i < n; i++) {
+		s->obj_refcnt[i] = 1;
+		s->obj_size[i] = 16 * (i + 1);
+	}
+	return t;
+}
+
+static void obj(struct tsnap *t, uint32_t i, int gen, uint32_t refcnt)
+{
+	t->s.obj_gen[i] = (int8_t)gen;
+	t->s.obj_refcnt[i] = refcnt;
+}
+
+static void edge(struct tsnap *t, uint32_t src, uint32_t dst, uint32_t flags)
+{
+	assert_true(t->ne < MAXE);
+	t->esrc[t->ne] = src;
+	t->eword[t->ne] = dst | flags;
+	t->ne++;
+}
+
+/* Build the CSR edges, keeping each object's edges in insertion order. */
+static void ts_finish(struct tsnap *t)
+{
+	struct rh_snapshot *s = &t->s;
+	free(s->edges);
+	s->edges = calloc(t->ne + 1, sizeof(*s->edges));
+	assert_non_null(s->edges);
+	memset(s->edge_start, 0, (s->nobjects + 1) * sizeof(*s->edge_start));
+	uint32_t e = 0;
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		s->edge_start[i] = e;
+		for (uint32_t k = 0; k < t->ne; k++)
+			if (t->esrc[k] == i)
+				s->edges[e++] = t->eword[k];
+	}
+	s->edge_start[s->nobjects] = e;
+	s->nedges = e;
+}
+
+static void ts_free(struct tsnap *t)
+{
+	struct rh_snapshot *s = &t->s;
+	free(s->obj_gen);
+	free(s->obj_refcnt);
+	free(s->obj_size);
+	free(s->obj_interp);
+	free(s->edge_start);
+	free(s->edges);
+	free(s->interps);
+	free(s->big_sizes);
+	free(t);
+}
+
+static struct rh_gcsim run(struct tsnap *t)
+{
+	ts_finish(t);
+	struct rh_gcsim g;
+	struct rh_error *err = rh_gcsim_run(&t->s, &g);
+	if (err)
+		fail_msg("rh_gcsim_run: %s", err->message);
+	assert_int_equal(g.n, t->s.nobjects);
+	assert_int_equal(g.ninterps, t->s.ninterps);
+	return g;
+}
+
+/* ------------------------------------------------------------ gcsim cases */
+
+static void rh_gcsim_two_cycle_in_gen0_freed_by_every_collection(void **state)
+{
+	struct tsnap *t = ts_new(3, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	obj(t, 2, 0, 1);  // held from outside, no edges
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], ALL_BITS);
+	assert_int_equal(g.freed[1], ALL_BITS);
+	assert_int_equal(g.freed[2], 0);
+	assert_int_equal(rh_gcsim_youngest(&g, 0), 0);
+	assert_int_equal(rh_gcsim_youngest(&g, 2), -1);
+	for (int k = 0; k < 4; k++) {
+		assert_int_equal(g.gens[0][k].objects, 2);
+		assert_int_equal(g.gens[0][k].bytes, 16 + 32);
+	}
+	rh_gcsim_free(&g);
+	assert_null(g.freed);
+	rh_gcsim_free(NULL);
+	ts_free(t);
+}
+
+static void rh_gcsim_cycle_across_gens_freed_only_by_gen2(void **state)
+{
+	struct tsnap *t = ts_new(2, 1);
+	obj(t, 0, 0, 1);
+	obj(t, 1, 2, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	struct rh_gcsim g = run(t);
+	uint8_t want = RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN;
+	assert_int_equal(g.freed[0], want);
+	assert_int_equal(g.freed[1], want);
+	assert_int_equal(rh_gcsim_youngest(&g, 0), 2);
+	assert_int_equal(rh_gcsim_youngest(&g, 1), 2);
+	assert_int_equal(g.gens[0][0].objects, 0);
+	assert_int_equal(g.gens[0][1].objects, 0);
+	assert_int_equal(g.gens[0][2].objects, 2);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_cycle_with_extra_refcount_not_freed(void **state)
+{
+	struct tsnap *t = ts_new(2, 1);
+	obj(t, 0, 1, 2);  // one reference from outside the cycle
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], 0);
+	assert_int_equal(g.freed[1], 0);
+	assert_int_equal(g.gens[0][3].objects, 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_garbage_referencing_reachable_object(void **state)
+{
+	struct tsnap *t = ts_new(4, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	edge(t, 0, 2, 0);
+	obj(t, 2, 0, 2);  // the garbage's reference and one from outside
+	edge(t, 1, 3, 0);
+	obj(t, 3, 1, 1);  // only the garbage holds it: garbage too
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], ALL_BITS);
+	assert_int_equal(g.freed[1], ALL_BITS);
+	assert_int_equal(g.freed[2], 0);
+	assert_int_equal(g.freed[3], RH_GCSIM_GEN(1) | RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN);
+	assert_int_equal(g.gens[0][0].objects, 2);
+	assert_int_equal(g.gens[0][1].objects, 3);
+	assert_int_equal(g.gens[0][1].bytes, 16 + 32 + 64);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_reachable_object_keeps_cycle(void **state)
+{
+	struct tsnap *t = ts_new(3, 1);
+	obj(t, 2, 0, 1);  // held from outside
+	edge(t, 2, 0, 0);
+	obj(t, 0, 0, 2);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	struct rh_gcsim g = run(t);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(g.freed[i], 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_cycle_through_frozen_object_freed_only_unfrozen(void **state)
+{
+	struct tsnap *t = ts_new(5, 1);
+	// 0 (gen 0) <-> 1 (frozen): the frozen one is outside every
+	// automatic collection, so 0 looks referenced from outside.
+	obj(t, 1, RH_SNAP_GEN_PERMANENT, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	// 2 (frozen, held from outside) holds the cycle 3 <-> 4: never freed.
+	obj(t, 2, RH_SNAP_GEN_PERMANENT, 1);
+	edge(t, 2, 3, 0);
+	obj(t, 3, 0, 2);
+	edge(t, 3, 4, 0);
+	edge(t, 4, 3, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], RH_GCSIM_UNFROZEN);
+	assert_int_equal(g.freed[1], RH_GCSIM_UNFROZEN);
+	assert_int_equal(rh_gcsim_youngest(&g, 0), -1);
+	assert_int_equal(rh_gcsim_youngest(&g, 1), -1);
+	for (uint32_t i = 2; i < 5; i++)
+		assert_int_equal(g.freed[i], 0);
+	assert_int_equal(g.gens[0][2].objects, 0);
+	assert_int_equal(g.gens[0][3].objects, 2);
+	assert_int_equal(g.gens[0][3].bytes, 16 + 32);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_owned_edge_not_subtracted(void **state)
+{
+	// The refcount 1 of 0 comes from an owned reference tp_traverse
+	// does not visit: CPython's GC sees it as a reference from outside.
+	struct tsnap *t = ts_new(2, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, RH_EDGE_OWNED);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], 0);
+	assert_int_equal(g.freed[1], 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_owned_edge_not_followed(void **state)
+{
+	// 0 is reachable from outside; it holds 1 only through an owned
+	// edge, and 1 <-> 2 is a cycle: CPython frees 1 and 2 (its
+	// tp_traverse never shows 0 -> 1, and 1's refcount counts only 2's
+	// reference).
+	struct tsnap *t = ts_new(3, 1);
+	edge(t, 0, 1, RH_EDGE_OWNED);
+	obj(t, 1, 0, 1);
+	edge(t, 1, 2, 0);
+	edge(t, 2, 1, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], 0);
+	assert_int_equal(g.freed[1], ALL_BITS);
+	assert_int_equal(g.freed[2], ALL_BITS);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_conservative_edge_followed_not_subtracted(void **state)
+{
+	struct tsnap *t = ts_new(5, 1);
+	// Not subtracted: 0 <-> 1 closed by a guess stays.
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, RH_EDGE_CONSERVATIVE);
+	// Followed: 2 (held from outside) may point at the cycle 3 <-> 4.
+	edge(t, 2, 3, RH_EDGE_CONSERVATIVE);
+	edge(t, 3, 4, 0);
+	edge(t, 4, 3, 0);
+	struct rh_gcsim g = run(t);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(g.freed[i], 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+#ifdef RH_EDGE_BORROWED
+static void rh_gcsim_borrowed_edge_followed_not_subtracted(void **state)
+{
+	struct tsnap *t = ts_new(5, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, RH_EDGE_BORROWED);
+	edge(t, 2, 3, RH_EDGE_BORROWED);
+	edge(t, 3, 4, 0);
+	edge(t, 4, 3, 0);
+	struct rh_gcsim g = run(t);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(g.freed[i], 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+#endif
+
+static void rh_gcsim_immortal_never_freed(void **state)
+{
+	struct tsnap *t = ts_new(3, 1);
+	obj(t, 0, 0, IMMORTAL);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	edge(t, 2, 0, 0);
+	obj(t, 2, 0, 1);
+	edge(t, 1, 2, 0);
+	struct rh_gcsim g = run(t);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(g.freed[i], 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_dead_refcount_zero(void **state)
+{
+	struct tsnap *t = ts_new(3, 1);
+	obj(t, 0, 0, 0);  // caught mid-dealloc, nothing holds it
+	obj(t, 1, 0, 1);  // held from outside, points at a dying object
+	edge(t, 1, 2, 0);
+	obj(t, 2, 0, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], ALL_BITS);
+	assert_int_equal(g.freed[1], 0);
+	assert_int_equal(g.freed[2], 0);  // reachable from 1
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_untracked_objects_ignored(void **state)
+{
+	// An untracked tuple in a cycle is not examined: its reference
+	// counts as one from outside.
+	struct tsnap *t = ts_new(2, 1);
+	obj(t, 0, RH_SNAP_GEN_UNTRACKED, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], 0);
+	assert_int_equal(g.freed[1], 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_interpreters_with_separate_owners(void **state)
+{
+	struct tsnap *t = ts_new(8, 3);
+	// interps 0 and 1 own their GC; interp 2 shares 0's (3.8).
+	t->s.interps[2].gc_owner = 0;
+	// 0 (interp 0) <-> 1 (interp 1): each collection sees the other
+	// side as outside.
+	t->s.obj_interp[1] = 1;
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	// 2 <-> 3, both interp 1: freed, counted at interp 1.
+	t->s.obj_interp[2] = 1;
+	t->s.obj_interp[3] = 1;
+	edge(t, 2, 3, 0);
+	edge(t, 3, 2, 0);
+	// 4 (interp 0) <-> 5 (interp 2): one GC state, freed, counted at 0.
+	t->s.obj_interp[5] = 2;
+	obj(t, 5, 1, 1);
+	edge(t, 4, 5, 0);
+	edge(t, 5, 4, 0);
+	// 6 (interp 1, held from outside) -> 7 (interp 1) <- nothing else
+	// but 6 and a loop on itself.
+	t->s.obj_interp[6] = 1;
+	t->s.obj_interp[7] = 1;
+	obj(t, 7, 0, 2);
+	edge(t, 6, 7, 0);
+	edge(t, 7, 7, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], 0);
+	assert_int_equal(g.freed[1], 0);
+	assert_int_equal(g.freed[2], ALL_BITS);
+	assert_int_equal(g.freed[3], ALL_BITS);
+	assert_int_equal(g.freed[4], RH_GCSIM_GEN(1) | RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN);
+	assert_int_equal(g.freed[5], RH_GCSIM_GEN(1) | RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN);
+	assert_int_equal(g.freed[6], 0);
+	assert_int_equal(g.freed[7], 0);
+	assert_int_equal(g.gens[0][0].objects, 0);
+	assert_int_equal(g.gens[0][1].objects, 2);
+	assert_int_equal(g.gens[0][1].bytes, 80 + 96);
+	assert_int_equal(g.gens[1][0].objects, 2);
+	assert_int_equal(g.gens[1][0].bytes, 48 + 64);
+	assert_int_equal(g.gens[2][3].objects, 0);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_big_sizes_counted(void **state)
+{
+	struct tsnap *t = ts_new(2, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	t->s.obj_size[1] = UINT32_MAX;
+	t->s.big_sizes = calloc(1, sizeof(*t->s.big_sizes));
+	assert_non_null(t->s.big_sizes);
+	t->s.big_sizes[0] = (struct rh_snap_big_size){ .obj = 1, .size = 5ULL << 32 };
+	t->s.nbig_sizes = 1;
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.gens[0][0].bytes, 16 + (5ULL << 32));
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_without_graph_is_invalid_argument(void **state)
+{
+	struct tsnap *t = ts_new(2, 1);
+	ts_finish(t);
+	t->s.have_graph = false;
+	struct rh_gcsim g = { .n = 12345 };
+	struct rh_error *err = rh_gcsim_run(&t->s, &g);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_INVALID_ARGUMENT);
+	assert_int_equal(g.n, 12345);  // out parameter untouched
+	rh_error_destroy(err);
+	ts_free(t);
+}
+
+static void rh_gcsim_empty_snapshot(void **state)
+{
+	struct tsnap *t = ts_new(0, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(rh_gcsim_youngest(&g, 0), -1);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+/* ------------------------------------------------- randomized cross-check */
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	// xorshift64*
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 2685821657736338717ULL) >> 33) % n;
+}
+
+/*
+ * The collection of generations 0..gmax, written plainly: gc_refs =
+ * refcount - counted references from examined objects of the same owner
+ * (at least 0, immortal never drops); then grow the reachable set until
+ * nothing changes.
+ */
+static void brute_collect(const struct rh_snapshot *s, int gmax, uint8_t *garbage)
+{
+	uint32_t n = s->nobjects;
+	int64_t *refs = calloc(n + 1, sizeof(*refs));
+	bool *in = calloc(n + 1, sizeof(*in));
+	bool *reach = calloc(n + 1, sizeof(*reach));
+	size_t *own = calloc(n + 1, sizeof(*own));
+	assert_true(refs && in && reach && own);
+	for (uint32_t i = 0; i < n; i++) {
+		int gen = s->obj_gen[i];
+		in[i] = gen >= 0 && gen <= gmax;
+		size_t x = s->obj_interp[i];
+		own[i] = x < s->ninterps ? s->interps[x].gc_owner : 1000 + x;
+		refs[i] = s->obj_refcnt[i] == IMMORTAL ? (int64_t)1 << 40 : s->obj_refcnt[i];
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (!in[i])
+			continue;
+		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
+			uint32_t w = s->edges[e], j = w & RH_EDGE_INDEX_MASK;
+			bool counted = !(w & (RH_EDGE_OWNED | RH_EDGE_CONSERVATIVE));
+#ifdef RH_EDGE_BORROWED
+			counted = counted && !(w & RH_EDGE_BORROWED);
+#endif
+			if (counted && in[j] && own[j] == own[i] &&
+			    s->obj_refcnt[j] != IMMORTAL && refs[j] > 0)
+				refs[j]--;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		reach[i] = in[i] && refs[i] > 0;
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!reach[i])
+				continue;
+			for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
+				uint32_t w = s->edges[e], j = w & RH_EDGE_INDEX_MASK;
+				if (!(w & RH_EDGE_OWNED) && in[j] && own[j] == own[i] &&
+				    !reach[j]) {
+					reach[j] = true;
+					changed = true;
+				}
+			}
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		garbage[i] = in[i] && !reach[i];
+	free(refs);
+	free(in);
+	free(reach);
+	free(own);
+}
+
+static void rh_gcsim_matches_brute_force_on_random_graphs(void **state)
+{
+	rng_state = 0x9e3779b97f4a7c15ULL;
+	static const uint32_t flag_choices[] = {
+		0, 0, 0, 0, 0, 0, RH_EDGE_OWNED, RH_EDGE_CONSERVATIVE,
+#ifdef RH_EDGE_BORROWED
+		RH_EDGE_BORROWED,
+#endif
+	};
+	const uint32_t nflags = sizeof(flag_choices) / sizeof(flag_choices[0]);
+	uint64_t total_freed = 0, total_kept = 0;
+	for (int round = 0; round < 3000; round++) {
+		uint32_t n = 1 + rnd(24);
+		size_t ninterps = 1 + rnd(3);
+		struct tsnap *t = ts_new(n, ninterps);
+		for (size_t k = 0; k < ninterps; k++)
+			t->s.interps[k].gc_owner = rnd((uint32_t)k + 1);  // 0..k
+		// Mostly one interpreter; sometimes an index with no entry.
+		for (uint32_t i = 0; i < n; i++)
+			t->s.obj_interp[i] = rnd(4) == 0 ? (uint8_t)rnd((uint32_t)ninterps + 1) : 0;
+		uint32_t ne = rnd(3 * n + 1);
+		uint32_t *indeg = calloc(n, sizeof(*indeg));
+		assert_non_null(indeg);
+		for (uint32_t k = 0; k < ne; k++) {
+			uint32_t a = rnd(n), b = rnd(n);
+			uint32_t f = flag_choices[rnd(nflags)];
+			edge(t, a, b, f);
+			if (!(f & RH_EDGE_CONSERVATIVE))
+				indeg[b]++;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			static const int gens[] = { -1, 0, 0, 1, 2, 2, 3 };
+			int gen = gens[rnd(7)];
+			uint32_t rc = indeg[i];
+			switch (rnd(10)) {
+			case 0: rc += 1; break;           // held from outside
+			case 1: rc = rc ? rc - 1 : 0; break;  // inconsistent
+			case 2: rc = IMMORTAL; break;
+			case 3: rc = 0; break;            // mid-dealloc
+			default: break;
+			}
+			obj(t, i, gen, rc);
+		}
+		free(indeg);
+		struct rh_gcsim g = run(t);
+		uint8_t *want = calloc(n, 1);
+		uint8_t *garbage = calloc(n, 1);
+		assert_true(want && garbage);
+		for (int run_ = 0; run_ < 4; run_++) {
+			brute_collect(&t->s, run_, garbage);
+			uint8_t bit = run_ < 3 ? RH_GCSIM_GEN(run_) : RH_GCSIM_UNFROZEN;
+			for (uint32_t i = 0; i < n; i++)
+				if (garbage[i])
+					want[i] |= bit;
+		}
+		uint64_t objs[8][4] = { { 0 } }, bytes[8][4] = { { 0 } };
+		for (uint32_t i = 0; i < n; i++) {
+			if (g.freed[i] != want[i])
+				fail_msg("round %d object %u: freed 0x%x, brute force 0x%x",
+					 round, i, g.freed[i], want[i]);
+			if (want[i])
+				total_freed++;
+			else
+				total_kept++;
+			size_t x = t->s.obj_interp[i];
+			if (x >= ninterps)
+				continue;
+			size_t o = t->s.interps[x].gc_owner;
+			for (int k = 0; k < 4; k++) {
+				uint8_t bit = k < 3 ? RH_GCSIM_GEN(k) : RH_GCSIM_UNFROZEN;
+				if (want[i] & bit) {
+					objs[o][k]++;
+					bytes[o][k] += 16 * (i + 1);
+				}
+			}
+			int y = -1;
+			for (int k = 2; k >= 0; k--)
+				if (want[i] & RH_GCSIM_GEN(k))
+					y = k;
+			assert_int_equal(rh_gcsim_youngest(&g, i), y);
+		}
+		for (size_t o = 0; o < ninterps; o++)
+			for (int k = 0; k < 4; k++) {
+				assert_int_equal(g.gens[o][k].objects, objs[o][k]);
+				assert_int_equal(g.gens[o][k].bytes, bytes[o][k]);
+			}
+		free(want);
+		free(garbage);
+		rh_gcsim_free(&g);
+		ts_free(t);
+	}
+	// The generator makes both kinds in quantity.
+	assert_true(total_freed > 1000);
+	assert_true(total_kept > 1000);
+}
+
+/* ------------------------------------------------------------ why not */
+
+static struct rh_snap_gc gc_state(int64_t t0, int64_t t1, int64_t t2, int64_t c0,
+				  int64_t c1, int64_t c2)
+{
+	struct rh_snap_gc gc = { .enabled = true };
+	gc.gens[0] = (struct rh_snap_gen){ .threshold = t0, .count = c0 };
+	gc.gens[1] = (struct rh_snap_gen){ .threshold = t1, .count = c1 };
+	gc.gens[2] = (struct rh_snap_gen){ .threshold = t2, .count = c2 };
+	return gc;
+}
+
+static void assert_text_has(const struct rh_gc_why *w, const char *needle)
+{
+	if (!strstr(w->text, needle))
+		fail_msg("\"%s\" not in \"%s\"", needle, w->text);
+}
+
+static void rh_gc_why_not_below_threshold_counts(void **state)
+{
+	struct rh_snap_gc gc = gc_state(700, 10, 10, 512, 3, 1);
+	struct rh_gc_why w;
+
+	rh_gc_why_not(&gc, 0, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.gen, 0);
+	assert_int_equal(w.count, 512);
+	assert_int_equal(w.threshold, 700);
+	assert_int_equal(w.allocations, 189);
+	assert_text_has(&w, "512");
+	assert_text_has(&w, "700");
+	assert_text_has(&w, "189");
+
+	// 8 gen-0 collections make count 11 > 10; the 9th trigger collects
+	// generation 1: 189 + 8 * 701.
+	rh_gc_why_not(&gc, 1, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.count, 3);
+	assert_int_equal(w.threshold, 10);
+	assert_int_equal(w.allocations, 5797);
+	assert_text_has(&w, "5797");
+	assert_text_has(&w, " 8 ");
+
+	// First gen-1 collection at trigger 9; 10 of them are needed, each
+	// 12 triggers apart (11 gen-0 collections, then the gen-1 one);
+	// then one more trigger: 9 + 9 * 12 + 1 = 118 -> 189 + 117 * 701.
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.count, 1);
+	assert_int_equal(w.allocations, 82206);
+	assert_text_has(&w, "82206");
+
+	// The heuristic, not blocking: pending 250 >= 1000 / 4.
+	gc.have_long_lived = true;
+	gc.long_lived_total = 1000;
+	gc.long_lived_pending = 250;
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.allocations, 82206);
+}
+
+static void rh_gc_why_not_due_now(void **state)
+{
+	struct rh_snap_gc gc = gc_state(700, 10, 10, 701, 3, 1);
+	struct rh_gc_why w;
+	rh_gc_why_not(&gc, 0, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NONE);
+	assert_int_equal(w.allocations, 0);
+	assert_text_has(&w, "next tracked allocation");
+
+	// Exactly at the threshold: one allocation makes it exceed.
+	gc.gens[0].count = 700;
+	rh_gc_why_not(&gc, 0, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.allocations, 1);
+
+	// Generation 1 due: the next collection is of generation 1.
+	gc = gc_state(700, 10, 10, 701, 11, 1);
+	rh_gc_why_not(&gc, 1, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NONE);
+	assert_int_equal(w.allocations, 0);
+	assert_int_equal(w.count, 11);
+	assert_text_has(&w, "generation 1");
+	// ... which also covers generation 0.
+	rh_gc_why_not(&gc, 0, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NONE);
+	assert_text_has(&w, "includes");
+
+	// Generation 2 eligible: the next collection is full, and frees
+	// generation-1 garbage too, whatever generation 1's count.
+	gc = gc_state(700, 10, 10, 512, 3, 11);
+	rh_gc_why_not(&gc, 1, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.allocations, 189);
+	assert_text_has(&w, "collection of generation 2, which includes");
+	gc.gens[0].count = 800;
+	rh_gc_why_not(&gc, 1, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NONE);
+	assert_text_has(&w, "generation 2");
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NONE);
+	assert_int_equal(w.allocations, 0);
+}
+
+static void rh_gc_why_not_long_lived(void **state)
+{
+	struct rh_snap_gc gc = gc_state(700, 10, 10, 701, 3, 11);
+	gc.have_long_lived = true;
+	gc.long_lived_total = 1000;
+	gc.long_lived_pending = 249;
+	struct rh_gc_why w;
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_LONG_LIVED);
+	assert_int_equal(w.allocations, -1);
+	assert_int_equal(w.count, 11);
+	assert_int_equal(w.threshold, 10);
+	assert_int_equal(w.long_lived_pending, 249);
+	assert_int_equal(w.long_lived_total, 1000);
+	assert_text_has(&w, "249");
+	assert_text_has(&w, "= 250");
+
+	// Generation 2 skipped: generation 1 is counted as usual.
+	rh_gc_why_not(&gc, 1, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.allocations, 8 * 701);
+	rh_gc_why_not(&gc, 0, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NONE);
+
+	// Below its threshold too: still the heuristic.
+	gc.gens[2].count = 2;
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_LONG_LIVED);
+	assert_int_equal(w.allocations, -1);
+
+	// total / 4 rounds down like Py_ssize_t: 1003 / 4 = 250.
+	gc.long_lived_total = 1003;
+	gc.long_lived_pending = 250;
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+
+	// Without the heuristic's fields the numbers are not used.
+	gc.have_long_lived = false;
+	gc.long_lived_pending = 0;
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+}
+
+static void rh_gc_why_not_disabled_collecting_zero_frozen(void **state)
+{
+	struct rh_snap_gc gc = gc_state(0, 10, 10, 900, 3, 1);
+	gc.enabled = false;
+	gc.collecting = true;
+	struct rh_gc_why w;
+	rh_gc_why_not(&gc, 1, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_DISABLED);
+	assert_int_equal(w.allocations, -1);
+	assert_int_equal(w.count, 3);
+	assert_int_equal(w.threshold, 10);
+	assert_text_has(&w, "gc.disable()");
+
+	gc.enabled = true;
+	rh_gc_why_not(&gc, 0, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_COLLECTING);
+	assert_int_equal(w.allocations, -1);
+
+	gc.collecting = false;
+	rh_gc_why_not(&gc, 2, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_THRESHOLD_ZERO);
+	assert_int_equal(w.allocations, -1);
+	assert_text_has(&w, "gc.set_threshold(0)");
+
+	gc.enabled = false;
+	rh_gc_why_not(&gc, RH_SNAP_GEN_PERMANENT, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_FROZEN);
+	assert_int_equal(w.gen, RH_SNAP_GEN_PERMANENT);
+	assert_int_equal(w.allocations, -1);
+	assert_text_has(&w, "gc.unfreeze()");
+}
+
+static void rh_gc_why_not_huge_counts_saturate(void **state)
+{
+	struct rh_snap_gc gc = gc_state(INT64_MAX, INT64_MAX, INT64_MAX, INT64_MIN, 0, 0);
+	struct rh_gc_why w;
+	for (int gen = 0; gen < 3; gen++) {
+		rh_gc_why_not(&gc, gen, &w);
+		assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+		assert_true(w.allocations == INT64_MAX);
+		assert_non_null(memchr(w.text, 0, sizeof(w.text)));
+	}
+}
+
+/*
+ * CPython's counters, step by step (3.12+ order: a collection found due
+ * runs before anything else happens). Returns the net allocations before
+ * the first automatic collection of generation gen or older, or -1 past
+ * the limit.
+ */
+static int64_t sim_allocations(const struct rh_snap_gc *gc0, int gen, int64_t limit)
+{
+	struct rh_snap_gc gc = *gc0;
+	int64_t allocs = 0;
+	bool due = gc.gens[0].count > gc.gens[0].threshold;
+	while (allocs <= limit) {
+		if (due) {
+			int sel = -1;
+			for (int i = 2; i >= 0 && sel < 0; i--) {
+				if (gc.gens[i].count <= gc.gens[i].threshold)
+					continue;
+				if (i == 2 && gc.have_long_lived &&
+				    gc.long_lived_pending < gc.long_lived_total / 4)
+					continue;
+				sel = i;
+			}
+			assert_true(sel >= 0);
+			if (sel >= gen)
+				return allocs;
+			if (sel + 1 < 3)
+				gc.gens[sel + 1].count++;
+			for (int i = 0; i <= sel; i++)
+				gc.gens[i].count = 0;
+			due = false;
+			continue;
+		}
+		allocs++;
+		gc.gens[0].count++;
+		due = gc.gens[0].count > gc.gens[0].threshold;
+	}
+	return -1;
+}
+
+static void rh_gc_why_not_matches_counter_simulation(void **state)
+{
+	rng_state = 12345;
+	int checked = 0;
+	for (int round = 0; round < 20000; round++) {
+		struct rh_snap_gc gc = gc_state(
+			(int64_t)rnd(7) - 1, (int64_t)rnd(6) - 1, (int64_t)rnd(6) - 1,
+			rnd(9), rnd(8), rnd(8));
+		if (gc.gens[0].threshold == 0)
+			gc.gens[0].threshold = 1 + rnd(3);
+		gc.have_long_lived = rnd(2);
+		gc.long_lived_total = rnd(20);
+		gc.long_lived_pending = rnd(8);
+		for (int gen = 0; gen < 3; gen++) {
+			struct rh_gc_why w;
+			rh_gc_why_not(&gc, gen, &w);
+			bool blocked = gen == 2 && gc.have_long_lived &&
+				       gc.long_lived_pending < gc.long_lived_total / 4;
+			if (blocked) {
+				assert_int_equal(w.block, RH_GC_BLOCK_LONG_LIVED);
+				assert_int_equal(w.allocations, -1);
+				continue;
+			}
+			int64_t want = sim_allocations(&gc, gen, 100000);
+			assert_true(want >= 0);
+			if (w.allocations != want)
+				fail_msg("thresholds %" PRId64 "/%" PRId64 "/%" PRId64
+					 " counts %" PRId64 "/%" PRId64 "/%" PRId64
+					 " gen %d: %" PRId64 ", simulation %" PRId64,
+					 gc.gens[0].threshold, gc.gens[1].threshold,
+					 gc.gens[2].threshold, gc.gens[0].count,
+					 gc.gens[1].count, gc.gens[2].count, gen,
+					 w.allocations, want);
+			assert_int_equal(w.block, want == 0 ? RH_GC_BLOCK_NONE
+							    : RH_GC_BLOCK_BELOW_THRESHOLD);
+			checked++;
+		}
+	}
+	assert_true(checked > 40000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rh_gcsim_two_cycle_in_gen0_freed_by_every_collection),
+		cmocka_unit_test(rh_gcsim_cycle_across_gens_freed_only_by_gen2),
+		cmocka_unit_test(rh_gcsim_cycle_with_extra_refcount_not_freed),
+		cmocka_unit_test(rh_gcsim_garbage_referencing_reachable_object),
+		cmocka_unit_test(rh_gcsim_reachable_object_keeps_cycle),
+		cmocka_unit_test(rh_gcsim_cycle_through_frozen_object_freed_only_unfrozen),
+		cmocka_unit_test(rh_gcsim_owned_edge_not_subtracted),
+		cmocka_unit_test(rh_gcsim_owned_edge_not_followed),
+		cmocka_unit_test(rh_gcsim_conservative_edge_followed_not_subtracted),
+#ifdef RH_EDGE_BORROWED
+		cmocka_unit_test(rh_gcsim_borrowed_edge_followed_not_subtracted),
+#endif
+		cmocka_unit_test(rh_gcsim_immortal_never_freed),
+		cmocka_unit_test(rh_gcsim_dead_refcount_zero),
+		cmocka_unit_test(rh_gcsim_untracked_objects_ignored),
+		cmocka_unit_test(rh_gcsim_interpreters_with_separate_owners),
+		cmocka_unit_test(rh_gcsim_big_sizes_counted),
+		cmocka_unit_test(rh_gcsim_without_graph_is_invalid_argument),
+		cmocka_unit_test(rh_gcsim_empty_snapshot),
+		cmocka_unit_test(rh_gcsim_matches_brute_force_on_random_graphs),
+		cmocka_unit_test(rh_gc_why_not_below_threshold_counts),
+		cmocka_unit_test(rh_gc_why_not_due_now),
+		cmocka_unit_test(rh_gc_why_not_long_lived),
+		cmocka_unit_test(rh_gc_why_not_disabled_collecting_zero_frozen),
+		cmocka_unit_test(rh_gc_why_not_huge_counts_saturate),
+		cmocka_unit_test(rh_gc_why_not_matches_counter_simulation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
