@@ -1,0 +1,1414 @@
+/*
+ * The snapshot cache: a snapshot of a core file saved to disk and mapped
+ * back by the next command on the same core; see snapshot.h.
+ *
+ * File format (native byte order and alignment: a cache is a file of this
+ * machine and this build of refheap, which its header names):
+ *
+ *   struct disk_header             magic, format, refheap's build, the key,
+ *                                  counts, metadata, a table of sections
+ *   sections, each at a 64-byte aligned offset:
+ *     obj_addr u64[n]  obj_type u32[n]  obj_size u32[n]  obj_refcnt u32[n]
+ *     obj_gen i8[n]  obj_interp u8[n]  obj_found u8[n]
+ *     big_sizes {u32 obj, u32 0, u64 size}[nbig]
+ *     edge_start u32[n+1]  edges u32[nedges]
+ *     index keys u64[nslots]  index values u32[nslots]   (util/u64map.h's
+ *                                  own slots: no rehash on load)
+ *     roots struct disk_root[]  types struct disk_type[]
+ *     interps struct disk_interp[]  threads struct disk_thread[]
+ *     problems u64[] (string offsets)
+ *     strings: NUL-terminated, each name once; referred to by offset
+ *
+ * Loading maps the file read-only and uses the big arrays in place; only
+ * the small tables (roots, types, interpreters) are converted. Every count,
+ * offset, index and string is checked first: a cache file is untrusted
+ * input like the core.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpython/runtime.h"
+#include "heap/snapshot.h"
+#include "image/image.h"
+#include "target/target.h"
+
+#define MAGIC "RHSNAPC\0"
+/* Bump when the layout below or the meaning of a snapshot field changes. */
+#define FORMAT_VERSION 1u
+#define ENDIAN_MARK 0x01020304u
+#define ALIGN 64u
+/* Cache files kept in the directory (most recently used). */
+#define KEEP_FILES 4
+#define DEFAULT_MAX_MB 4096u
+/* Free space left on the file system after writing a cache file. */
+#define FREE_MARGIN (256ull << 20)
+/* A temporary file older than this is a leftover of a killed writer. */
+#define STALE_TMP_SECONDS 3600
+#define NO_STRING UINT64_MAX
+
+/*
+ * A new field in these structs must be saved and loaded below (and
+ * FORMAT_VERSION bumped): these checks fail the build until the cache is
+ * taught about it.
+ */
+_Static_assert(sizeof(struct rh_snapshot) == 440,
+	       "struct rh_snapshot changed: update heap/snapshot_cache.c");
+_Static_assert(sizeof(struct rh_snap_root) == 40,
+	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
+_Static_assert(sizeof(struct rh_snap_type) == 24,
+	       "struct rh_snap_type changed: update heap/snapshot_cache.c");
+_Static_assert(sizeof(struct rh_snap_interp) == 152,
+	       "struct rh_snap_interp changed: update heap/snapshot_cache.c");
+_Static_assert(sizeof(struct rh_snap_thread) == 24,
+	       "struct rh_snap_thread changed: update heap/snapshot_cache.c");
+/* big_sizes is used in place. */
+_Static_assert(sizeof(struct rh_snap_big_size) == 16 &&
+	       offsetof(struct rh_snap_big_size, size) == 8,
+	       "struct rh_snap_big_size layout");
+
+enum {
+	SEC_OBJ_ADDR,
+	SEC_OBJ_TYPE,
+	SEC_OBJ_SIZE,
+	SEC_OBJ_REFCNT,
+	SEC_OBJ_GEN,
+	SEC_OBJ_INTERP,
+	SEC_OBJ_FOUND,
+	SEC_BIG_SIZES,
+	SEC_EDGE_START,
+	SEC_EDGES,
+	SEC_INDEX_KEYS,
+	SEC_INDEX_VALUES,
+	SEC_ROOTS,
+	SEC_TYPES,
+	SEC_INTERPS,
+	SEC_THREADS,
+	SEC_PROBLEMS,
+	SEC_STRINGS,
+	NSECTIONS
+};
+
+struct disk_section {
+	uint64_t offset, size;   /* bytes */
+};
+
+struct disk_header {
+	char magic[8];
+	uint32_t format;
+	uint32_t header_size;
+	uint32_t endian;
+	uint32_t nsections;
+	uint64_t tool;            /* hash of refheap's version and build-id */
+	char tool_version[32];    /* PACKAGE_VERSION, for people */
+	uint64_t file_size;
+
+	/* key */
+	uint64_t core_dev, core_ino, core_size;
+	int64_t core_mtime_sec, core_mtime_nsec;
+	uint64_t context;
+	uint64_t core_path;       /* string */
+	uint8_t graph, alloc_scan, have_graph, layouts_from_cache;
+	uint32_t python_version_hex;
+	uint32_t debug_offsets_checked;
+	int32_t pid;
+
+	/* counts */
+	uint64_t nobjects, nedges, nbig_sizes, nroots, ntypes, ninterps, nthreads;
+	uint64_t nproblems, problems_dropped;
+	uint64_t index_nslots, index_count;
+
+	/* metadata strings */
+	uint64_t target_name, python_version, python_module, build_id, debug_file;
+
+	/* how long the snapshot took to build, seconds */
+	double seconds_runtime, seconds_objects, seconds_graph;
+
+	struct disk_section sections[NSECTIONS];
+};
+
+struct disk_root {
+	uint32_t obj;
+	uint32_t name;            /* string offset */
+	uint64_t where;
+	int64_t thread;
+	uint8_t kind, conservative, owned, secondary;
+	uint8_t pad[4];
+};
+
+struct disk_type {
+	uint64_t addr;
+	uint32_t name;
+	uint8_t size_exact;
+	uint8_t pad[3];
+};
+
+struct disk_interp {
+	uint64_t addr;
+	int64_t id;
+	uint64_t gc_owner;
+	uint64_t first_thread, nthreads;
+	uint8_t main, enabled, collecting, have_long_lived, runtime_wide;
+	uint8_t pad[3];
+	int64_t threshold[RH_SNAP_NGENS], count[RH_SNAP_NGENS];
+	int64_t garbage_len;
+	uint64_t garbage_addr;
+	int64_t long_lived_total, long_lived_pending;
+};
+
+struct disk_thread {
+	uint64_t addr, thread_id;
+	int64_t native_thread_id;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hashing and refheap's own identity                                  */
+
+struct hash {
+	uint64_t h;
+};
+
+static void hash_bytes(struct hash *h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < len; i++) {
+		h->h ^= b[i];
+		h->h *= 0x100000001b3ULL;
+	}
+}
+
+static void hash_u64(struct hash *h, uint64_t v)
+{
+	hash_bytes(h, &v, sizeof(v));
+}
+
+/* A string and its end (so "ab","c" and "a","bc" differ); NULL differs from "". */
+static void hash_str(struct hash *h, const char *s)
+{
+	if (!s) {
+		hash_u64(h, 0x6e756c6cULL);
+		return;
+	}
+	size_t len = strlen(s);
+	hash_u64(h, len);
+	hash_bytes(h, s, len);
+}
+
+static void hash_init(struct hash *h)
+{
+	h->h = 0xcbf29ce484222325ULL;
+}
+
+struct self_id {
+	struct hash h;
+	bool found;
+};
+
+/* The main program's NT_GNU_BUILD_ID note, from its loaded headers. */
+static int self_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct self_id *id = arg;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		size_t left = ph->p_memsz;
+		while (left >= sizeof(ElfW(Nhdr))) {
+			const ElfW(Nhdr) *n = (const void *)p;
+			size_t namesz = (n->n_namesz + 3u) & ~(size_t)3;
+			size_t descsz = (n->n_descsz + 3u) & ~(size_t)3;
+			if (namesz > left - sizeof(*n) || descsz > left - sizeof(*n) - namesz)
+				break;
+			const unsigned char *name = p + sizeof(*n);
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0) {
+				hash_bytes(&id->h, name + namesz, n->n_descsz);
+				id->found = true;
+				return 1;
+			}
+			p += sizeof(*n) + namesz + descsz;
+			left -= sizeof(*n) + namesz + descsz;
+		}
+	}
+	// Without a build-id, the program's executable segments stand for it.
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			hash_bytes(&id->h, (const void *)(info->dlpi_addr + ph->p_vaddr),
+				   ph->p_filesz);
+			id->found = true;
+		}
+	}
+	return 1;   /* the first object is the main program */
+}
+
+/*
+ * Which build of refheap writes and reads: its version, the format, and
+ * the build-id of the running program, so that a rebuilt refheap (whose
+ * snapshot code may differ) never reads an older one's files.
+ */
+static uint64_t tool_hash(void)
+{
+	static uint64_t cached;
+	if (cached)
+		return cached;
+	struct self_id id;
+	hash_init(&id.h);
+	id.found = false;
+	hash_str(&id.h, PACKAGE_VERSION);
+	hash_u64(&id.h, FORMAT_VERSION);
+	hash_u64(&id.h, sizeof(struct disk_header));
+	dl_iterate_phdr(self_build_id, &id);
+	cached = id.h.h ? id.h.h : 1;
+	return cached;
+}
+
+/* ------------------------------------------------------------------ */
+/* Releasing                                                           */
+
+void rh_snapshot_cache_release(struct rh_snapshot *s)
+{
+	if (!s || !s->cache_map)
+		return;
+	munmap(s->cache_map, s->cache_map_len);
+	s->cache_map = NULL;
+	s->cache_map_len = 0;
+	// What pointed into the mapping; the rest is the snapshot's own.
+	s->obj_addr = NULL;
+	s->obj_type = NULL;
+	s->obj_size = NULL;
+	s->obj_refcnt = NULL;
+	s->obj_gen = NULL;
+	s->obj_interp = NULL;
+	s->obj_found = NULL;
+	s->big_sizes = NULL;
+	s->edge_start = NULL;
+	s->edges = NULL;
+	memset(&s->obj_index, 0, sizeof(s->obj_index));
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+
+/* The string table being built: each distinct pointer once. */
+struct strtab {
+	char *buf;
+	size_t len, cap;
+	struct rh_u64map seen;   /* pointer -> offset */
+	bool nomem, full;
+};
+
+static uint64_t str_add(struct strtab *st, const char *s)
+{
+	if (!s)
+		return NO_STRING;
+	uint32_t off;
+	if (rh_u64map_find(&st->seen, (uint64_t)(uintptr_t)s, &off))
+		return off;
+	size_t n = strlen(s) + 1;
+	if (st->len + n > UINT32_MAX) {
+		st->full = true;
+		return NO_STRING;
+	}
+	if (st->len + n > st->cap) {
+		size_t cap = st->cap ? st->cap : 4096;
+		while (cap < st->len + n)
+			cap *= 2;
+		char *p = realloc(st->buf, cap);
+		if (!p) {
+			st->nomem = true;
+			return NO_STRING;
+		}
+		st->buf = p;
+		st->cap = cap;
+	}
+	off = (uint32_t)st->len;
+	memcpy(st->buf + st->len, s, n);
+	st->len += n;
+	if (rh_u64map_insert(&st->seen, (uint64_t)(uintptr_t)s, off, NULL) < 0)
+		st->nomem = true;
+	return off;
+}
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+/*
+ * The index's values, with those of empty slots (never written by the
+ * map: malloc garbage) as 0, so that a file holds only what the snapshot
+ * says.
+ */
+static bool write_index_values(int fd, const struct rh_u64map *m)
+{
+	enum { CHUNK = 16384 };
+	uint32_t buf[CHUNK];
+	for (size_t j = 0; j < m->nslots; j += CHUNK) {
+		size_t k = m->nslots - j < CHUNK ? m->nslots - j : CHUNK;
+		for (size_t x = 0; x < k; x++)
+			buf[x] = m->keys[j + x] ? m->values[j + x] : 0;
+		if (!write_all(fd, buf, k * sizeof(*buf)))
+			return false;
+	}
+	return true;
+}
+
+struct section_data {
+	const void *data;
+	uint64_t size;
+};
+
+struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
+					 const struct rh_snapshot_cache_key *key,
+					 const char *path, uint64_t max_bytes)
+{
+	if (!s->have_graph || !s->edge_start)
+		return rh_error_create(RH_ERR_LIMIT, "only snapshots with references are cached");
+	if (!key->core_path)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT, "no core path for the snapshot cache");
+	if (s->obj_index.count != s->nobjects || s->nedges > UINT32_MAX)
+		return rh_error_create(RH_ERR_LIMIT, "the snapshot's index does not match its objects");
+
+	struct rh_error *err = NULL;
+	struct strtab st = { 0 };
+	rh_u64map_init(&st.seen);
+	struct disk_root *roots = calloc(s->nroots ? s->nroots : 1, sizeof(*roots));
+	struct disk_type *types = calloc(s->ntypes ? s->ntypes : 1, sizeof(*types));
+	struct disk_interp *interps = calloc(s->ninterps ? s->ninterps : 1, sizeof(*interps));
+	struct rh_snap_big_size *big = calloc(s->nbig_sizes ? s->nbig_sizes : 1, sizeof(*big));
+	uint64_t *problems = calloc(s->problems.count ? s->problems.count : 1, sizeof(*problems));
+	size_t nthreads = 0;
+	for (size_t i = 0; i < s->ninterps; i++)
+		nthreads += s->interps[i].nthreads;
+	struct disk_thread *threads = calloc(nthreads ? nthreads : 1, sizeof(*threads));
+	struct disk_header *h = calloc(1, sizeof(*h));
+	char *tmp = NULL;
+	int fd = -1;
+	if (!roots || !types || !interps || !big || !problems || !threads || !h)
+		goto nomem;
+
+	memcpy(h->magic, MAGIC, sizeof(h->magic));
+	h->format = FORMAT_VERSION;
+	h->header_size = sizeof(*h);
+	h->endian = ENDIAN_MARK;
+	h->nsections = NSECTIONS;
+	h->tool = tool_hash();
+	snprintf(h->tool_version, sizeof(h->tool_version), "%s", PACKAGE_VERSION);
+	h->core_dev = key->dev;
+	h->core_ino = key->ino;
+	h->core_size = key->size;
+	h->core_mtime_sec = key->mtime_sec;
+	h->core_mtime_nsec = key->mtime_nsec;
+	h->context = key->context;
+	h->graph = key->graph;
+	h->alloc_scan = key->alloc_scan;
+	h->have_graph = s->have_graph;
+	h->layouts_from_cache = s->layouts_from_cache;
+	h->python_version_hex = s->python_version_hex;
+	h->debug_offsets_checked = s->debug_offsets_checked;
+	h->pid = s->pid;
+	h->nobjects = s->nobjects;
+	h->nedges = s->nedges;
+	h->nbig_sizes = s->nbig_sizes;
+	h->nroots = s->nroots;
+	h->ntypes = s->ntypes;
+	h->ninterps = s->ninterps;
+	h->nthreads = nthreads;
+	h->nproblems = s->problems.count;
+	h->problems_dropped = s->problems.dropped;
+	h->index_nslots = s->obj_index.nslots;
+	h->index_count = s->obj_index.count;
+	h->seconds_runtime = s->seconds_runtime;
+	h->seconds_objects = s->seconds_objects;
+	h->seconds_graph = s->seconds_graph;
+
+	h->core_path = str_add(&st, key->core_path);
+	h->target_name = str_add(&st, s->target_name);
+	h->python_version = str_add(&st, s->python_version);
+	h->python_module = str_add(&st, s->python_module);
+	h->build_id = str_add(&st, s->build_id);
+	h->debug_file = str_add(&st, s->debug_file);
+	for (size_t i = 0; i < s->nroots; i++) {
+		const struct rh_snap_root *r = &s->roots[i];
+		roots[i] = (struct disk_root){
+			.obj = r->obj, .name = (uint32_t)str_add(&st, r->name ? r->name : ""),
+			.where = r->where, .thread = r->thread, .kind = r->kind,
+			.conservative = r->conservative, .owned = r->owned,
+			.secondary = r->secondary,
+		};
+	}
+	for (uint32_t i = 0; i < s->ntypes; i++)
+		types[i] = (struct disk_type){
+			.addr = s->types[i].addr,
+			.name = (uint32_t)str_add(&st, s->types[i].name ? s->types[i].name : ""),
+			.size_exact = s->types[i].size_exact,
+		};
+	size_t k = 0;
+	for (size_t i = 0; i < s->ninterps; i++) {
+		const struct rh_snap_interp *in = &s->interps[i];
+		struct disk_interp *d = &interps[i];
+		d->addr = in->addr;
+		d->id = in->id;
+		d->gc_owner = in->gc_owner;
+		d->first_thread = k;
+		d->nthreads = in->nthreads;
+		d->main = in->main;
+		d->enabled = in->gc.enabled;
+		d->collecting = in->gc.collecting;
+		d->have_long_lived = in->gc.have_long_lived;
+		d->runtime_wide = in->gc.runtime_wide;
+		for (int g = 0; g < RH_SNAP_NGENS; g++) {
+			d->threshold[g] = in->gc.gens[g].threshold;
+			d->count[g] = in->gc.gens[g].count;
+		}
+		d->garbage_len = in->gc.garbage_len;
+		d->garbage_addr = in->gc.garbage_addr;
+		d->long_lived_total = in->gc.long_lived_total;
+		d->long_lived_pending = in->gc.long_lived_pending;
+		for (size_t j = 0; j < in->nthreads; j++, k++)
+			threads[k] = (struct disk_thread){
+				.addr = in->threads[j].addr,
+				.thread_id = in->threads[j].thread_id,
+				.native_thread_id = in->threads[j].native_thread_id,
+			};
+	}
+	for (size_t i = 0; i < s->nbig_sizes; i++) {
+		big[i].obj = s->big_sizes[i].obj;
+		big[i].size = s->big_sizes[i].size;
+	}
+	for (size_t i = 0; i < s->problems.count; i++)
+		problems[i] = str_add(&st, s->problems.messages[i]);
+	if (st.nomem)
+		goto nomem;
+	if (st.full) {
+		err = rh_error_create(RH_ERR_LIMIT, "the snapshot's names exceed 4 GiB");
+		goto out;
+	}
+
+	uint64_t n = s->nobjects;
+	struct section_data secs[NSECTIONS] = {
+		[SEC_OBJ_ADDR] = { s->obj_addr, n * 8 },
+		[SEC_OBJ_TYPE] = { s->obj_type, n * 4 },
+		[SEC_OBJ_SIZE] = { s->obj_size, n * 4 },
+		[SEC_OBJ_REFCNT] = { s->obj_refcnt, n * 4 },
+		[SEC_OBJ_GEN] = { s->obj_gen, n },
+		[SEC_OBJ_INTERP] = { s->obj_interp, n },
+		[SEC_OBJ_FOUND] = { s->obj_found, n },
+		[SEC_BIG_SIZES] = { big, s->nbig_sizes * sizeof(*big) },
+		[SEC_EDGE_START] = { s->edge_start, (n + 1) * 4 },
+		[SEC_EDGES] = { s->edges, s->nedges * 4 },
+		[SEC_INDEX_KEYS] = { s->obj_index.keys, (uint64_t)s->obj_index.nslots * 8 },
+		[SEC_INDEX_VALUES] = { s->obj_index.values, (uint64_t)s->obj_index.nslots * 4 },
+		[SEC_ROOTS] = { roots, s->nroots * sizeof(*roots) },
+		[SEC_TYPES] = { types, (uint64_t)s->ntypes * sizeof(*types) },
+		[SEC_INTERPS] = { interps, s->ninterps * sizeof(*interps) },
+		[SEC_THREADS] = { threads, nthreads * sizeof(*threads) },
+		[SEC_PROBLEMS] = { problems, s->problems.count * sizeof(*problems) },
+		[SEC_STRINGS] = { st.buf, st.len },
+	};
+	uint64_t off = (sizeof(*h) + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
+	for (int i = 0; i < NSECTIONS; i++) {
+		h->sections[i].offset = off;
+		h->sections[i].size = secs[i].size;
+		off = (off + secs[i].size + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
+	}
+	h->file_size = off;
+	if (max_bytes && off > max_bytes) {
+		err = rh_error_create(RH_ERR_LIMIT,
+				      "the snapshot file would take %" PRIu64 " MiB, more than "
+				      "the %" PRIu64 " MiB allowed (REFHEAP_SNAPSHOT_CACHE_MAX_MB)",
+				      off >> 20, max_bytes >> 20);
+		goto out;
+	}
+
+	// A temporary name starting with '.' in the same directory: rename()
+	// is atomic, and a reader never sees half a file.
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) : 1;
+	const char *dir = slash ? path : ".";
+	if (asprintf(&tmp, "%.*s/.%s.XXXXXX", dirlen, dir, slash ? slash + 1 : path) < 0) {
+		tmp = NULL;
+		goto nomem;
+	}
+	fd = mkstemp(tmp);   /* mode 0600 */
+	if (fd < 0) {
+		err = rh_error_os(errno, tmp, "cannot create the snapshot cache file %s", tmp);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	// Reserve the space first: a full disk fails here, not mid-write.
+	int e = posix_fallocate(fd, 0, (off_t)off);
+	if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
+		err = rh_error_os(e, tmp, "cannot reserve %" PRIu64 " MiB for %s", off >> 20, tmp);
+		goto out;
+	}
+	static const char zeros[ALIGN];
+	bool ok = write_all(fd, h, sizeof(*h));
+	uint64_t pos = sizeof(*h);
+	for (int i = 0; ok && i < NSECTIONS; i++) {
+		if (h->sections[i].offset > pos)
+			ok = write_all(fd, zeros, h->sections[i].offset - pos);
+		pos = h->sections[i].offset;
+		if (ok && i == SEC_INDEX_VALUES)
+			ok = write_index_values(fd, &s->obj_index);
+		else if (ok && secs[i].size)
+			ok = write_all(fd, secs[i].data, secs[i].size);
+		pos += secs[i].size;
+	}
+	if (ok && off > pos)
+		ok = write_all(fd, zeros, off - pos);
+	if (!ok) {
+		err = rh_error_os(errno, tmp, "cannot write the snapshot cache file %s", tmp);
+		goto out;
+	}
+	int fdc = fd;
+	fd = -1;
+	if (close(fdc) < 0) {
+		err = rh_error_os(errno, tmp, "cannot write the snapshot cache file %s", tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		err = rh_error_os(errno, path, "cannot rename %s to %s", tmp, path);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	goto out;
+
+nomem:
+	err = rh_enomem;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(h);
+	free(threads);
+	free(problems);
+	free(big);
+	free(interps);
+	free(types);
+	free(roots);
+	free(st.buf);
+	rh_u64map_deinit(&st.seen);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+
+struct reader {
+	const unsigned char *base;
+	uint64_t size;
+	const struct disk_header *h;
+	const char *strings;
+	uint64_t strings_size;
+	const char *path;
+};
+
+__attribute__((format(printf, 2, 3)))
+static struct rh_error *corrupt(const struct reader *r, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return rh_error_create(RH_ERR_BAD_DATA, "snapshot cache file %s is corrupt: %s",
+			       r->path, msg);
+}
+
+/* Section i, which must hold count elements of elem bytes: its address (NULL if empty). */
+static struct rh_error *section(const struct reader *r, int i, uint64_t elem,
+				uint64_t count, const void **ret)
+{
+	static const char *const names[NSECTIONS] = {
+		"obj_addr", "obj_type", "obj_size", "obj_refcnt", "obj_gen",
+		"obj_interp", "obj_found", "big_sizes", "edge_start", "edges",
+		"index keys", "index values", "roots", "types", "interpreters",
+		"threads", "problems", "strings",
+	};
+	const struct disk_section *sec = &r->h->sections[i];
+	uint64_t want;
+	if (__builtin_mul_overflow(elem, count, &want) || sec->size != want)
+		return corrupt(r, "section %s has %" PRIu64 " bytes, not %" PRIu64 " x %" PRIu64,
+			       names[i], sec->size, count, elem);
+	if (sec->offset % 8)
+		return corrupt(r, "section %s is at %" PRIu64 ", not 8-byte aligned",
+			       names[i], sec->offset);
+	if (sec->offset < sizeof(*r->h) || sec->offset > r->size ||
+	    sec->size > r->size - sec->offset)
+		return corrupt(r, "section %s (%" PRIu64 " bytes at %" PRIu64
+			       ") is not inside the file of %" PRIu64 " bytes",
+			       names[i], sec->size, sec->offset, r->size);
+	*ret = sec->size ? r->base + sec->offset : NULL;
+	return NULL;
+}
+
+/* String at offset off of the string table; NULL for NO_STRING when allowed. */
+static struct rh_error *string(const struct reader *r, uint64_t off, bool optional,
+			       const char *what, const char **ret)
+{
+	if (off == NO_STRING && optional) {
+		*ret = NULL;
+		return NULL;
+	}
+	if (off >= r->strings_size || !memchr(r->strings + off, '\0', r->strings_size - off))
+		return corrupt(r, "%s: string offset %" PRIu64 " is not a string", what, off);
+	*ret = r->strings + off;
+	return NULL;
+}
+
+static struct rh_error *check_header(const struct reader *r,
+				     const struct rh_snapshot_cache_key *key)
+{
+	const struct disk_header *h = r->h;
+	if (r->size < sizeof(*h) || memcmp(h->magic, MAGIC, sizeof(h->magic)) != 0)
+		return corrupt(r, "no snapshot cache header");
+	// Another format or another build of refheap: stale, not corrupt.
+	if (h->format != FORMAT_VERSION || h->header_size != sizeof(*h) ||
+	    h->endian != ENDIAN_MARK || h->nsections != NSECTIONS || h->tool != tool_hash())
+		return rh_error_create(RH_ERR_NOT_FOUND,
+				       "snapshot cache file %s was written by another build of refheap",
+				       r->path);
+	if (h->file_size != r->size)
+		return corrupt(r, "the file has %" PRIu64 " bytes, its header says %" PRIu64,
+			       r->size, h->file_size);
+	if (key && (h->core_dev != key->dev || h->core_ino != key->ino ||
+		    h->core_size != key->size || h->core_mtime_sec != key->mtime_sec ||
+		    h->core_mtime_nsec != key->mtime_nsec || h->context != key->context ||
+		    h->graph != key->graph || h->alloc_scan != key->alloc_scan))
+		return rh_error_create(RH_ERR_NOT_FOUND,
+				       "snapshot cache file %s is of another core", r->path);
+	if (h->have_graph != 1 || h->graph != 1)
+		return corrupt(r, "no reference graph");
+	if (h->nobjects > RH_SNAP_MAX_OBJECTS || h->nedges > UINT32_MAX ||
+	    h->ntypes > UINT32_MAX || h->index_count != h->nobjects ||
+	    (h->index_nslots <= h->index_count && h->index_nslots != 0) ||
+	    (h->nobjects && !h->index_nslots) || (h->nobjects && !h->ntypes) ||
+	    h->nbig_sizes > h->nobjects)
+		return corrupt(r, "impossible counts (%" PRIu64 " objects, %" PRIu64 " edges, %"
+			       PRIu64 " types, %" PRIu64 " index slots)",
+			       h->nobjects, h->nedges, h->ntypes, h->index_nslots);
+	return NULL;
+}
+
+/* Every index of the object arrays and edges within its bounds. */
+static struct rh_error *check_objects(const struct reader *r, const struct rh_snapshot *s)
+{
+	uint32_t n = s->nobjects;
+	uint32_t bad = 0;
+	uint32_t ninterp = s->ninterps ? (uint32_t)(s->ninterps > 256 ? 256 : s->ninterps) : 1;
+	for (uint32_t i = 0; i < n; i++) {
+		bad |= s->obj_type[i] >= s->ntypes;
+		bad |= (uint8_t)(s->obj_gen[i] + 1) > RH_SNAP_GEN_PERMANENT + 1;
+		bad |= s->obj_interp[i] >= ninterp;
+	}
+	if (bad) {
+		for (uint32_t i = 0; i < n; i++) {
+			if (s->obj_type[i] >= s->ntypes)
+				return corrupt(r, "object %u has type %u of %u", i,
+					       s->obj_type[i], s->ntypes);
+			if ((uint8_t)(s->obj_gen[i] + 1) > RH_SNAP_GEN_PERMANENT + 1)
+				return corrupt(r, "object %u has generation %d", i, s->obj_gen[i]);
+			if (s->obj_interp[i] >= ninterp)
+				return corrupt(r, "object %u has interpreter %u of %zu", i,
+					       s->obj_interp[i], s->ninterps);
+		}
+	}
+	for (size_t i = 0; i < s->nbig_sizes; i++)
+		if (s->big_sizes[i].obj >= n ||
+		    (i && s->big_sizes[i].obj <= s->big_sizes[i - 1].obj))
+			return corrupt(r, "big size %zu is of object %u", i, s->big_sizes[i].obj);
+
+	if (s->edge_start[0] != 0 || s->edge_start[n] != s->nedges)
+		return corrupt(r, "edge_start runs from %u to %u, not 0 to %" PRIu64,
+			       s->edge_start[0], s->edge_start[n], s->nedges);
+	for (uint32_t i = 0; i < n; i++)
+		bad |= s->edge_start[i + 1] < s->edge_start[i];
+	if (bad)
+		return corrupt(r, "edge_start decreases");
+	uint32_t max = 0;
+	for (uint64_t e = 0; e < s->nedges; e++) {
+		uint32_t t = s->edges[e] & RH_EDGE_INDEX_MASK;
+		max = t > max ? t : max;
+	}
+	if (s->nedges && max >= n)
+		return corrupt(r, "an edge points to object %u of %u", max, n);
+
+	// The index: values in range, as many keys as objects, and at least
+	// one empty slot (a lookup of an absent key stops at one).
+	const struct rh_u64map *m = &s->obj_index;
+	uint64_t count = 0;
+	for (size_t j = 0; j < m->nslots; j++) {
+		uint32_t used = m->keys[j] != 0;
+		count += used;
+		bad |= used & (m->values[j] >= n);
+	}
+	if (bad || count != m->count)
+		return corrupt(r, "the address index holds %" PRIu64 " keys for %zu objects%s",
+			       count, m->count, bad ? ", some out of range" : "");
+	return NULL;
+}
+
+static struct rh_error *build(struct reader *r, struct rh_snapshot *s)
+{
+	const struct disk_header *h = r->h;
+	struct rh_error *err;
+	const void *p;
+	uint64_t n = h->nobjects;
+
+	// Strings first: everything else names them.
+	if ((err = section(r, SEC_STRINGS, 1, h->sections[SEC_STRINGS].size, &p)))
+		return err;
+	r->strings = p;
+	r->strings_size = h->sections[SEC_STRINGS].size;
+	const char *core_path;
+	if ((err = string(r, h->core_path, false, "core path", &core_path)) ||
+	    (err = string(r, h->target_name, false, "target name", &s->target_name)) ||
+	    (err = string(r, h->python_version, false, "python version", &s->python_version)) ||
+	    (err = string(r, h->python_module, false, "python module", &s->python_module)) ||
+	    (err = string(r, h->build_id, false, "build-id", &s->build_id)) ||
+	    (err = string(r, h->debug_file, false, "debug file", &s->debug_file)))
+		return err;
+
+	s->live = false;
+	s->pid = h->pid;
+	s->python_version_hex = h->python_version_hex;
+	s->layouts_from_cache = h->layouts_from_cache != 0;
+	s->debug_offsets_checked = h->debug_offsets_checked;
+	s->have_graph = true;
+	s->seconds_runtime = h->seconds_runtime;
+	s->seconds_objects = h->seconds_objects;
+	s->seconds_graph = h->seconds_graph;
+
+#define ARRAY(sec, field, count)                                                 \
+	do {                                                                     \
+		if ((err = section(r, sec, sizeof(*s->field), count, &p)))       \
+			return err;                                              \
+		s->field = (void *)p;                                            \
+	} while (0)
+	ARRAY(SEC_OBJ_ADDR, obj_addr, n);
+	ARRAY(SEC_OBJ_TYPE, obj_type, n);
+	ARRAY(SEC_OBJ_SIZE, obj_size, n);
+	ARRAY(SEC_OBJ_REFCNT, obj_refcnt, n);
+	ARRAY(SEC_OBJ_GEN, obj_gen, n);
+	ARRAY(SEC_OBJ_INTERP, obj_interp, n);
+	ARRAY(SEC_OBJ_FOUND, obj_found, n);
+	ARRAY(SEC_BIG_SIZES, big_sizes, h->nbig_sizes);
+	ARRAY(SEC_EDGE_START, edge_start, n + 1);
+	ARRAY(SEC_EDGES, edges, h->nedges);
+	ARRAY(SEC_INDEX_KEYS, obj_index.keys, h->index_nslots);
+	ARRAY(SEC_INDEX_VALUES, obj_index.values, h->index_nslots);
+#undef ARRAY
+	s->nobjects = (uint32_t)n;
+	s->objects_cap = (uint32_t)n;
+	s->nbig_sizes = h->nbig_sizes;
+	s->nedges = h->nedges;
+	s->edges_cap = h->nedges;
+	s->obj_index.nslots = h->index_nslots;
+	s->obj_index.count = h->index_count;
+
+	// Types, interpreters and roots are converted into the snapshot's own arrays.
+	const struct disk_type *types;
+	if ((err = section(r, SEC_TYPES, sizeof(*types), h->ntypes, &p)))
+		return err;
+	types = p;
+	s->types = calloc(h->ntypes ? h->ntypes : 1, sizeof(*s->types));
+	if (!s->types)
+		return rh_enomem;
+	s->types_cap = (uint32_t)h->ntypes;
+	for (uint32_t i = 0; i < h->ntypes; i++) {
+		struct rh_snap_type *t = &s->types[i];
+		t->addr = types[i].addr;
+		t->size_exact = types[i].size_exact != 0;
+		if ((err = string(r, types[i].name, false, "type name", &t->name)))
+			return err;
+		s->ntypes = i + 1;
+		if (rh_u64map_insert(&s->type_index, t->addr, i, NULL) < 0)
+			return rh_enomem;
+	}
+
+	const struct disk_interp *interps;
+	const struct disk_thread *threads;
+	if ((err = section(r, SEC_INTERPS, sizeof(*interps), h->ninterps, &p)))
+		return err;
+	interps = p;
+	if ((err = section(r, SEC_THREADS, sizeof(*threads), h->nthreads, &p)))
+		return err;
+	threads = p;
+	s->interps = calloc(h->ninterps ? h->ninterps : 1, sizeof(*s->interps));
+	if (!s->interps)
+		return rh_enomem;
+	for (size_t i = 0; i < h->ninterps; i++) {
+		const struct disk_interp *d = &interps[i];
+		struct rh_snap_interp *in = &s->interps[i];
+		if (d->gc_owner >= h->ninterps || d->first_thread > h->nthreads ||
+		    d->nthreads > h->nthreads - d->first_thread)
+			return corrupt(r, "interpreter %zu: GC owner %" PRIu64 ", threads %" PRIu64
+				       "+%" PRIu64 " of %" PRIu64,
+				       i, d->gc_owner, d->first_thread, d->nthreads, h->nthreads);
+		in->addr = d->addr;
+		in->id = d->id;
+		in->main = d->main != 0;
+		in->gc_owner = d->gc_owner;
+		in->gc.enabled = d->enabled != 0;
+		in->gc.collecting = d->collecting != 0;
+		in->gc.have_long_lived = d->have_long_lived != 0;
+		in->gc.runtime_wide = d->runtime_wide != 0;
+		for (int g = 0; g < RH_SNAP_NGENS; g++) {
+			in->gc.gens[g].threshold = d->threshold[g];
+			in->gc.gens[g].count = d->count[g];
+		}
+		in->gc.garbage_len = d->garbage_len;
+		in->gc.garbage_addr = d->garbage_addr;
+		in->gc.long_lived_total = d->long_lived_total;
+		in->gc.long_lived_pending = d->long_lived_pending;
+		s->ninterps = i + 1;
+		if (d->nthreads) {
+			in->threads = calloc(d->nthreads, sizeof(*in->threads));
+			if (!in->threads)
+				return rh_enomem;
+			for (size_t k = 0; k < d->nthreads; k++) {
+				const struct disk_thread *dt = &threads[d->first_thread + k];
+				in->threads[k] = (struct rh_snap_thread){
+					.addr = dt->addr, .thread_id = dt->thread_id,
+					.native_thread_id = dt->native_thread_id,
+				};
+			}
+			in->nthreads = d->nthreads;
+		}
+	}
+
+	const struct disk_root *roots;
+	if ((err = section(r, SEC_ROOTS, sizeof(*roots), h->nroots, &p)))
+		return err;
+	roots = p;
+	s->roots = calloc(h->nroots ? h->nroots : 1, sizeof(*s->roots));
+	if (!s->roots)
+		return rh_enomem;
+	s->roots_cap = h->nroots;
+	for (size_t i = 0; i < h->nroots; i++) {
+		const struct disk_root *d = &roots[i];
+		if (d->obj >= n || d->kind > RH_SNAP_ROOT_STACK)
+			return corrupt(r, "root %zu is object %u of %" PRIu64 ", kind %u",
+				       i, d->obj, n, d->kind);
+		struct rh_snap_root *rt = &s->roots[i];
+		*rt = (struct rh_snap_root){
+			.obj = d->obj, .kind = d->kind, .conservative = d->conservative != 0,
+			.where = d->where, .thread = d->thread, .owned = d->owned != 0,
+			.secondary = d->secondary != 0,
+		};
+		if ((err = string(r, d->name, false, "root name", &rt->name)))
+			return err;
+		s->nroots = i + 1;
+	}
+
+	const uint64_t *problems;
+	if ((err = section(r, SEC_PROBLEMS, sizeof(*problems), h->nproblems, &p)))
+		return err;
+	problems = p;
+	for (size_t i = 0; i < h->nproblems; i++) {
+		const char *msg;
+		if ((err = string(r, problems[i], false, "problem", &msg)))
+			return err;
+		rh_problems_add(&s->problems, "%s", msg);
+	}
+	s->problems.dropped += h->problems_dropped;
+
+	return check_objects(r, s);
+}
+
+struct rh_error *rh_snapshot_cache_read(const char *path,
+					const struct rh_snapshot_cache_key *key,
+					struct rh_snapshot **ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ?
+			rh_error_create(RH_ERR_NOT_FOUND, "no snapshot cache file %s", path) :
+			rh_error_os(errno, path, "cannot open the snapshot cache file %s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return rh_error_os(e, path, "cannot read the snapshot cache file %s", path);
+	}
+	struct reader r = { .path = path, .size = (uint64_t)st.st_size };
+	// Only our own files: another user's could be planted in a shared directory.
+	if (S_ISREG(st.st_mode) && st.st_uid != geteuid()) {
+		close(fd);
+		return rh_error_create(RH_ERR_NOT_FOUND,
+				       "snapshot cache file %s belongs to another user", path);
+	}
+	if (!S_ISREG(st.st_mode) || r.size < sizeof(struct disk_header)) {
+		close(fd);
+		return corrupt(&r, "too short (%" PRIu64 " bytes)", r.size);
+	}
+	if (r.size > SIZE_MAX) {
+		close(fd);
+		return corrupt(&r, "too large");
+	}
+	// Mapped read-only and populated at once: the checks below read
+	// most of it, and one populate is cheaper than a fault per page.
+	void *map = mmap(NULL, (size_t)r.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	int e = errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return rh_error_os(e, path, "cannot map the snapshot cache file %s", path);
+	r.base = map;
+	r.h = map;
+
+	struct rh_error *err = check_header(&r, key);
+	if (err) {
+		munmap(map, (size_t)r.size);
+		return err;
+	}
+	if (key) {
+		const char *core_path;
+		// The key's path is checked once the string table is known.
+		err = section(&r, SEC_STRINGS, 1, r.h->sections[SEC_STRINGS].size,
+			      (const void **)&r.strings);
+		if (!err) {
+			r.strings_size = r.h->sections[SEC_STRINGS].size;
+			err = string(&r, r.h->core_path, false, "core path", &core_path);
+		}
+		if (!err && (!key->core_path || strcmp(core_path, key->core_path) != 0))
+			err = rh_error_create(RH_ERR_NOT_FOUND,
+					      "snapshot cache file %s is of another core", path);
+		if (err) {
+			munmap(map, (size_t)r.size);
+			return err;
+		}
+	}
+
+	struct rh_snapshot *s = calloc(1, sizeof(*s));
+	if (!s) {
+		munmap(map, (size_t)r.size);
+		return rh_enomem;
+	}
+	rh_problems_init(&s->problems);
+	rh_arena_init(&s->arena);
+	rh_u64map_init(&s->type_index);
+	rh_u64map_init(&s->obj_index);
+	s->cache_map = map;
+	s->cache_map_len = (size_t)r.size;
+	err = build(&r, s);
+	if (err) {
+		rh_snapshot_destroy(s);
+		return err;
+	}
+	*ret = s;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The cache directory                                                 */
+
+/* REFHEAP_SNAPSHOT_CACHE_MAX_MB in bytes; 0 turns the cache off. */
+static uint64_t max_bytes(void)
+{
+	const char *v = getenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB");
+	if (!v || !*v)
+		return (uint64_t)DEFAULT_MAX_MB << 20;
+	char *end;
+	errno = 0;
+	unsigned long long mb = strtoull(v, &end, 10);
+	if (errno || *end || end == v || v[0] == '-')
+		return (uint64_t)DEFAULT_MAX_MB << 20;
+	return mb > (UINT64_MAX >> 20) ? UINT64_MAX : (uint64_t)mb << 20;
+}
+
+/* mkdir -p with mode 0700 for the parts created; true if dir is a directory. */
+static bool make_dirs(const char *dir)
+{
+	char *copy = strdup(dir);
+	if (!copy)
+		return false;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+			free(copy);
+			return false;
+		}
+		*p = '/';
+	}
+	bool ok = mkdir(copy, 0700) == 0 || errno == EEXIST;
+	free(copy);
+	struct stat st;
+	return ok && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_cache_name(const char *name)
+{
+	size_t len = strlen(name);
+	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".snap") == 0;
+}
+
+static bool is_tmp_name(const char *name)
+{
+	return name[0] == '.' && strstr(name, ".snap.") != NULL;
+}
+
+struct entry {
+	char *name;
+	struct timespec mtime;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? 1 : -1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Whether the cache file `name` is of a core that is gone or changed (a
+ * core written again at the same path gets a new file): it can never be
+ * used again. Files of another format are left to the count limit.
+ */
+static bool core_gone(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool gone = false;
+	struct disk_header h;
+	char path[PATH_MAX];
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, MAGIC, sizeof(h.magic)) != 0 || h.format != FORMAT_VERSION ||
+	    h.header_size != sizeof(h) || h.endian != ENDIAN_MARK ||
+	    h.nsections != NSECTIONS || h.core_path >= h.sections[SEC_STRINGS].size ||
+	    h.sections[SEC_STRINGS].offset > INT64_MAX - h.core_path)
+		goto out;
+	ssize_t got = pread(fd, path, sizeof(path),
+			    (off_t)(h.sections[SEC_STRINGS].offset + h.core_path));
+	if (got <= 0 || !memchr(path, '\0', (size_t)got) || path[0] != '/')
+		goto out;
+	struct stat st;
+	if (stat(path, &st) < 0)
+		gone = errno == ENOENT || errno == ENOTDIR;
+	else
+		gone = st.st_dev != h.core_dev || st.st_ino != h.core_ino ||
+		       (uint64_t)st.st_size != h.core_size ||
+		       st.st_mtim.tv_sec != h.core_mtime_sec ||
+		       st.st_mtim.tv_nsec != h.core_mtime_nsec;
+out:
+	close(fd);
+	return gone;
+}
+
+/*
+ * Keep the KEEP_FILES most recently used cache files (a hit touches its
+ * file), drop those whose core is gone or changed, and remove temporary
+ * files left by killed writers.
+ */
+static void prune(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct entry *e = NULL;
+	size_t n = 0, cap = 0;
+	time_t now_s = time(NULL);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		bool tmp = is_tmp_name(de->d_name);
+		if (!tmp && !is_cache_name(de->d_name))
+			continue;
+		struct stat st;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (tmp) {
+			if (now_s - st.st_mtime > STALE_TMP_SECONDS)
+				unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
+		if (core_gone(dfd, de->d_name)) {
+			unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct entry *p = realloc(e, ncap * sizeof(*p));
+			if (!p)
+				break;
+			e = p;
+			cap = ncap;
+		}
+		e[n].name = strdup(de->d_name);
+		if (!e[n].name)
+			break;
+		e[n].mtime = st.st_mtim;
+		n++;
+	}
+	qsort(e, n, sizeof(*e), newest_first);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= KEEP_FILES)
+			unlinkat(dfd, e[i].name, 0);
+		free(e[i].name);
+	}
+	free(e);
+	closedir(d);
+}
+
+/* The key of a core target; false if the core cannot be identified. */
+static bool make_key(struct rh_target *t, struct rh_image *img,
+		     const struct rh_snapshot_options *opts,
+		     struct rh_snapshot_cache_key *key, char **real_ret)
+{
+	char *real = realpath(rh_target_name(t), NULL);
+	struct stat st;
+	if (!real)
+		return false;
+	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
+		free(real);
+		return false;
+	}
+	*key = (struct rh_snapshot_cache_key){
+		.core_path = real, .dev = st.st_dev, .ino = st.st_ino,
+		.size = (uint64_t)st.st_size, .mtime_sec = st.st_mtim.tv_sec,
+		.mtime_nsec = st.st_mtim.tv_nsec, .graph = opts->graph,
+		.alloc_scan = opts->alloc_scan,
+	};
+	// What else the snapshot was read from: the files that serve the
+	// pages the core does not hold (--sysroot, --exe, a replaced
+	// library), and the modules with their build-ids and debug files.
+	struct hash h;
+	hash_init(&h);
+	const char *last = NULL;
+	for (size_t i = 0; i < rh_target_mapping_count(t); i++) {
+		const struct rh_mapping *m = rh_target_mapping(t, i);
+		hash_u64(&h, m->start);
+		hash_u64(&h, m->end);
+		hash_u64(&h, m->file_offset);
+		hash_str(&h, m->path);
+		hash_str(&h, m->local_path);
+		if (m->local_path && (!last || strcmp(last, m->local_path) != 0)) {
+			struct stat fst;
+			if (stat(m->local_path, &fst) == 0) {
+				hash_u64(&h, fst.st_dev);
+				hash_u64(&h, fst.st_ino);
+				hash_u64(&h, (uint64_t)fst.st_size);
+				hash_u64(&h, (uint64_t)fst.st_mtim.tv_sec);
+				hash_u64(&h, (uint64_t)fst.st_mtim.tv_nsec);
+			}
+			last = m->local_path;
+		}
+	}
+	for (size_t i = 0; i < rh_image_module_count(img); i++) {
+		const struct rh_module *m = rh_image_module(img, i);
+		hash_str(&h, m->name);
+		hash_str(&h, m->local_path);
+		hash_str(&h, m->build_id);
+		hash_str(&h, m->debug_path);
+	}
+	key->context = h.h;
+	*real_ret = real;
+	return true;
+}
+
+static char *cache_path(const char *dir, const struct rh_snapshot_cache_key *key)
+{
+	struct hash h;
+	hash_init(&h);
+	hash_str(&h, key->core_path);
+	hash_u64(&h, key->dev);
+	hash_u64(&h, key->ino);
+	hash_u64(&h, key->size);
+	hash_u64(&h, (uint64_t)key->mtime_sec);
+	hash_u64(&h, (uint64_t)key->mtime_nsec);
+	hash_u64(&h, key->context);
+	hash_u64(&h, key->graph | (uint64_t)key->alloc_scan << 1);
+	hash_u64(&h, tool_hash());
+	char *path;
+	if (asprintf(&path, "%s/%016" PRIx64 ".snap", dir, h.h) < 0)
+		return NULL;
+	return path;
+}
+
+static void set_note(struct rh_snapshot *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_note(struct rh_snapshot *s, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	s->cache_note = rh_arena_strndup(&s->arena, buf, (size_t)len);
+}
+
+/* Open the runtime for what is read on demand, and check it is the one the file was made from. */
+static struct rh_error *attach_runtime(struct rh_snapshot *s, struct rh_target *t,
+				       struct rh_image *img,
+				       const struct rh_snapshot_options *opts)
+{
+	double t0 = now();
+	// The runtime's problems were recorded when the snapshot was built.
+	struct rh_problems scratch;
+	rh_problems_init(&scratch);
+	struct rh_py_options popts = { .cache_dir = opts->cache_dir };
+	struct rh_py_runtime *rt;
+	struct rh_error *err = rh_py_runtime_open(t, img, &popts, &scratch, &rt);
+	rh_problems_deinit(&scratch);
+	if (err)
+		return err;
+	const struct rh_py_info *info = rh_py_runtime_info(rt);
+	if (info->version_hex != s->python_version_hex || !s->build_id ||
+	    strcmp(info->module->build_id, s->build_id) != 0) {
+		rh_py_runtime_destroy(rt);
+		return rh_error_create(RH_ERR_NOT_FOUND,
+				       "the snapshot cache file is of another Python build");
+	}
+	s->rt = rt;
+	s->layouts_from_cache = info->layouts_from_cache;
+	s->debug_offsets_checked = info->debug_offsets_checked;
+	const char *name = rh_target_name(t);
+	s->target_name = rh_arena_intern(&s->arena, name, strlen(name));
+	if (!s->target_name)
+		return rh_enomem;
+	s->seconds_runtime = now() - t0;
+	return NULL;
+}
+
+/* Whether a file of `bytes` fits in dir, leaving a margin. */
+static bool room_for(const char *dir, uint64_t bytes)
+{
+	struct statvfs v;
+	if (statvfs(dir, &v) < 0)
+		return true;   /* unknown: let the write fail if it must */
+	uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
+	return avail > FREE_MARGIN && avail - FREE_MARGIN >= bytes;
+}
+
+/* Rough size of s's cache file, before building it. */
+static uint64_t estimate(const struct rh_snapshot *s)
+{
+	return (uint64_t)s->nobjects * 27 + s->nedges * 4 +
+	       (uint64_t)s->obj_index.nslots * 12 + s->nroots * 64 +
+	       (uint64_t)s->ntypes * 64 + (1u << 20);
+}
+
+struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image *img,
+					    const struct rh_snapshot_options *opts,
+					    const char *dir, struct rh_snapshot **ret)
+{
+	uint64_t limit = max_bytes();
+	struct rh_snapshot_cache_key key;
+	char *real = NULL;
+	if (!dir || !*dir || !opts || !opts->graph || !limit ||
+	    rh_target_kind(t) != RH_TARGET_CORE || !make_key(t, img, opts, &key, &real))
+		return rh_snapshot_create(t, img, opts, ret);
+
+	char *path = cache_path(dir, &key);
+	if (!path) {
+		free(real);
+		return rh_snapshot_create(t, img, opts, ret);
+	}
+	char note[512] = "";
+	double t0 = now();
+	struct rh_snapshot *s;
+	struct rh_error *err = rh_snapshot_cache_read(path, &key, &s);
+	if (!err) {
+		double t1 = now();
+		err = attach_runtime(s, t, img, opts);
+		if (!err) {
+			s->from_cache = true;
+			s->seconds_objects = t1 - t0;
+			s->seconds_graph = 0;
+			utimensat(AT_FDCWD, path, NULL, 0);   /* most recently used */
+			free(path);
+			free(real);
+			*ret = s;
+			return NULL;
+		}
+		rh_snapshot_destroy(s);
+	}
+	// A corrupt or unreadable file is replaced; a missing or stale one
+	// is the ordinary miss.
+	if (err->code != RH_ERR_NOT_FOUND)
+		snprintf(note, sizeof(note), "snapshot cache not used: %s", err->message);
+	rh_error_destroy(err);
+
+	err = rh_snapshot_create(t, img, opts, &s);
+	if (err)
+		goto out;
+	if (estimate(s) > limit) {
+		set_note(s, "snapshot cache not written: about %" PRIu64 " MiB, more than "
+			 "REFHEAP_SNAPSHOT_CACHE_MAX_MB=%" PRIu64, estimate(s) >> 20, limit >> 20);
+	} else if (!make_dirs(dir)) {
+		set_note(s, "snapshot cache not written: cannot create the directory %s: %s",
+			 dir, strerror(errno));
+	} else if (!room_for(dir, estimate(s))) {
+		set_note(s, "snapshot cache not written: not enough free space in %s for "
+			 "about %" PRIu64 " MiB", dir, estimate(s) >> 20);
+	} else {
+		struct rh_error *werr = rh_snapshot_cache_write(s, &key, path, limit);
+		if (werr) {
+			set_note(s, "snapshot cache not written: %s", werr->message);
+			rh_error_destroy(werr);
+		} else {
+			prune(dir);
+		}
+	}
+	if (note[0] && !s->cache_note)
+		set_note(s, "%s", note);
+	*ret = s;
+out:
+	free(path);
+	free(real);
+	return err;
+}

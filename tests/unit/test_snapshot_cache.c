@@ -1,0 +1,953 @@
+/*
+ * Unit tests of heap/snapshot_cache.c: a hand-built snapshot written and
+ * read back field by field, then the reader fed corrupt files (truncated
+ * everywhere, every byte flipped, huge counts, out-of-range indices,
+ * unterminated strings), which it must refuse without crashing or accept
+ * only in a state every index of which is in range. Also the directory
+ * policy (the most recent files kept, stale temporary files removed) and
+ * the size limit.
+ *
+ * White-box: the file's internals (struct disk_header, the sections) are
+ * needed to forge files, so the source is included here.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "heap/snapshot_cache.c"
+
+/* ------------------------------------------------------------ fixtures */
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *base = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/rh-snapcache-XXXXXX", base && *base ? base : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	DIR *d = opendir(tmpdir);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+				char p[512];
+				snprintf(p, sizeof(p), "%s/%s", tmpdir, de->d_name);
+				unlink(p);
+			}
+		}
+		closedir(d);
+	}
+	rmdir(tmpdir);
+	return 0;
+}
+
+static char *tmp_path(const char *name)
+{
+	static char p[512];
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	return p;
+}
+
+static const struct rh_snapshot_cache_key test_key = {
+	.core_path = "/cores/core.1234",
+	.dev = 2049, .ino = 77, .size = 123456789,
+	.mtime_sec = 1700000000, .mtime_nsec = 123456789,
+	.context = 0x1234567890abcdefULL,
+	.graph = true, .alloc_scan = true,
+};
+
+#define N 300u
+
+/*
+ * A snapshot as rh_snapshot_create() leaves one: n objects in a chain with
+ * some extra edges, 5 types, 2 interpreters (3 threads), roots of every
+ * kind, two big sizes, problems.
+ */
+static struct rh_snapshot *make_snapshot(uint32_t n)
+{
+	struct rh_snapshot *s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+	rh_problems_init(&s->problems);
+	rh_arena_init(&s->arena);
+	rh_u64map_init(&s->obj_index);
+	rh_u64map_init(&s->type_index);
+	s->target_name = rh_arena_intern(&s->arena, "core.1234", 9);
+	s->pid = 1234;
+	s->python_version = rh_arena_intern(&s->arena, "3.11.7", 6);
+	s->python_version_hex = 0x030b07f0;
+	s->python_module = rh_arena_intern(&s->arena, "/usr/lib/libpython3.11.so", 25);
+	s->build_id = rh_arena_intern(&s->arena, "0123abcd", 8);
+	s->debug_file = rh_arena_intern(&s->arena, "", 0);
+	s->debug_offsets_checked = 7;
+	s->seconds_runtime = 0.25;
+	s->seconds_objects = 1.5;
+	s->seconds_graph = 1.25;
+
+	s->ninterps = 2;
+	s->interps = calloc(2, sizeof(*s->interps));
+	assert_non_null(s->interps);
+	for (size_t i = 0; i < 2; i++) {
+		struct rh_snap_interp *in = &s->interps[i];
+		in->addr = 0x5000 + 0x100 * i;
+		in->id = (int64_t)i;
+		in->main = i == 0;
+		in->gc_owner = 0;
+		in->gc.enabled = i == 0;
+		in->gc.collecting = i == 1;
+		for (int g = 0; g < RH_SNAP_NGENS; g++) {
+			in->gc.gens[g].threshold = 700 / (g + 1);
+			in->gc.gens[g].count = g + 3 + (int64_t)i;
+		}
+		in->gc.garbage_len = i ? -1 : 4;
+		in->gc.garbage_addr = 0x7000 + i;
+		in->gc.have_long_lived = true;
+		in->gc.long_lived_total = 1000 + (int64_t)i;
+		in->gc.long_lived_pending = 20;
+		in->gc.runtime_wide = i == 1;
+		in->nthreads = i ? 1 : 2;
+		in->threads = calloc(in->nthreads, sizeof(*in->threads));
+		assert_non_null(in->threads);
+		for (size_t k = 0; k < in->nthreads; k++)
+			in->threads[k] = (struct rh_snap_thread){
+				.addr = 0x9000 + 0x10 * k + 0x100 * i,
+				.thread_id = 0x7f0000 + k, .native_thread_id = k ? -1 : 4242,
+			};
+	}
+
+	s->ntypes = 5;
+	s->types_cap = 5;
+	s->types = calloc(5, sizeof(*s->types));
+	assert_non_null(s->types);
+	static const char *const tnames[] = { "dict", "list", "app.User", "str", "int" };
+	for (uint32_t t = 0; t < 5; t++) {
+		s->types[t] = (struct rh_snap_type){
+			.addr = 0x600000 + 0x400 * t,
+			.name = rh_arena_intern(&s->arena, tnames[t], strlen(tnames[t])),
+			.size_exact = t != 2,
+		};
+		assert_int_equal(rh_u64map_insert(&s->type_index, s->types[t].addr, t, NULL), 1);
+	}
+
+	s->nobjects = n;
+	s->objects_cap = n;
+	s->obj_addr = calloc(n ? n : 1, 8);
+	s->obj_type = calloc(n ? n : 1, 4);
+	s->obj_size = calloc(n ? n : 1, 4);
+	s->obj_refcnt = calloc(n ? n : 1, 4);
+	s->obj_gen = calloc(n ? n : 1, 1);
+	s->obj_interp = calloc(n ? n : 1, 1);
+	s->obj_found = calloc(n ? n : 1, 1);
+	assert_true(s->obj_addr && s->obj_type && s->obj_size && s->obj_refcnt &&
+		    s->obj_gen && s->obj_interp && s->obj_found);
+	for (uint32_t i = 0; i < n; i++) {
+		s->obj_addr[i] = 0x7f0000100000ULL + 0x30ULL * i;
+		s->obj_type[i] = i % 5;
+		s->obj_size[i] = 16 + i;
+		s->obj_refcnt[i] = i % 7 == 0 ? RH_REFCNT_IMMORTAL : i % 3;
+		s->obj_gen[i] = (int8_t)((int)(i % 5) - 1);   /* -1 .. 3 */
+		s->obj_interp[i] = (uint8_t)(i % 2);
+		s->obj_found[i] = (uint8_t)(1u << (i % 4));
+		assert_int_equal(rh_u64map_insert(&s->obj_index, s->obj_addr[i], i, NULL), 1);
+	}
+	if (n > 10) {
+		s->nbig_sizes = 2;
+		s->big_sizes = calloc(2, sizeof(*s->big_sizes));
+		assert_non_null(s->big_sizes);
+		s->big_sizes[0] = (struct rh_snap_big_size){ 3, 5ULL << 32 };
+		s->big_sizes[1] = (struct rh_snap_big_size){ 9, 1ULL << 40 };
+		s->obj_size[3] = s->obj_size[9] = UINT32_MAX;
+	}
+
+	s->have_graph = true;
+	s->edge_start = calloc(n + 1, 4);
+	s->edges = calloc(3 * (size_t)n + 1, 4);
+	assert_true(s->edge_start && s->edges);
+	for (uint32_t i = 0; i < n; i++) {
+		s->edge_start[i] = (uint32_t)s->nedges;
+		if (i + 1 < n)
+			s->edges[s->nedges++] = i + 1;
+		if (i % 4 == 0)
+			s->edges[s->nedges++] = (i * 7) % n | RH_EDGE_OWNED;
+		if (i % 9 == 0)
+			s->edges[s->nedges++] = (i / 2) | RH_EDGE_CONSERVATIVE | RH_EDGE_BORROWED;
+	}
+	s->edge_start[n] = (uint32_t)s->nedges;
+	s->edges_cap = 3 * (uint64_t)n + 1;
+
+	s->nroots = n ? 12 : 0;
+	s->roots_cap = 12;
+	s->roots = calloc(12, sizeof(*s->roots));
+	assert_non_null(s->roots);
+	for (size_t r = 0; r < s->nroots; r++) {
+		char name[64];
+		int len = snprintf(name, sizeof(name), "thread %zu \xe2\x80\xba frame local 'x%zu'",
+				   r, r % 3);
+		s->roots[r] = (struct rh_snap_root){
+			.obj = (uint32_t)((r * 37) % n), .kind = (uint8_t)(r % 6),
+			.conservative = r % 2, .name = rh_arena_intern(&s->arena, name, (size_t)len),
+			.where = r * 8, .thread = (int64_t)r - 3, .owned = r % 3 == 0,
+			.secondary = r % 5 == 0,
+		};
+	}
+	rh_problems_add(&s->problems, "object 0x%x is on two GC lists", 0x1234);
+	rh_problems_add(&s->problems, "3 roots point to unreadable objects");
+	s->problems.dropped = 5;
+	return s;
+}
+
+static void assert_same(const struct rh_snapshot *a, const struct rh_snapshot *b)
+{
+	assert_string_equal(a->target_name, b->target_name);
+	assert_int_equal(a->pid, b->pid);
+	assert_false(b->live);
+	assert_string_equal(a->python_version, b->python_version);
+	assert_int_equal(a->python_version_hex, b->python_version_hex);
+	assert_string_equal(a->python_module, b->python_module);
+	assert_string_equal(a->build_id, b->build_id);
+	assert_string_equal(a->debug_file, b->debug_file);
+	assert_int_equal(a->debug_offsets_checked, b->debug_offsets_checked);
+	assert_true(a->seconds_graph == b->seconds_graph);
+
+	assert_int_equal(a->ninterps, b->ninterps);
+	for (size_t i = 0; i < a->ninterps; i++) {
+		const struct rh_snap_interp *x = &a->interps[i], *y = &b->interps[i];
+		assert_int_equal(x->addr, y->addr);
+		assert_int_equal(x->id, y->id);
+		assert_int_equal(x->main, y->main);
+		assert_int_equal(x->gc_owner, y->gc_owner);
+		assert_int_equal(x->nthreads, y->nthreads);
+		for (size_t k = 0; k < x->nthreads; k++) {
+			assert_int_equal(x->threads[k].addr, y->threads[k].addr);
+			assert_int_equal(x->threads[k].thread_id, y->threads[k].thread_id);
+			assert_int_equal(x->threads[k].native_thread_id,
+					 y->threads[k].native_thread_id);
+		}
+		assert_int_equal(x->gc.enabled, y->gc.enabled);
+		assert_int_equal(x->gc.collecting, y->gc.collecting);
+		for (int g = 0; g < RH_SNAP_NGENS; g++) {
+			assert_int_equal(x->gc.gens[g].threshold, y->gc.gens[g].threshold);
+			assert_int_equal(x->gc.gens[g].count, y->gc.gens[g].count);
+		}
+		assert_int_equal(x->gc.garbage_len, y->gc.garbage_len);
+		assert_int_equal(x->gc.garbage_addr, y->gc.garbage_addr);
+		assert_int_equal(x->gc.have_long_lived, y->gc.have_long_lived);
+		assert_int_equal(x->gc.long_lived_total, y->gc.long_lived_total);
+		assert_int_equal(x->gc.long_lived_pending, y->gc.long_lived_pending);
+		assert_int_equal(x->gc.runtime_wide, y->gc.runtime_wide);
+	}
+
+	assert_int_equal(a->nobjects, b->nobjects);
+	uint32_t n = a->nobjects;
+	if (n) {
+		assert_memory_equal(a->obj_addr, b->obj_addr, n * 8);
+		assert_memory_equal(a->obj_type, b->obj_type, n * 4);
+		assert_memory_equal(a->obj_size, b->obj_size, n * 4);
+		assert_memory_equal(a->obj_refcnt, b->obj_refcnt, n * 4);
+		assert_memory_equal(a->obj_gen, b->obj_gen, n);
+		assert_memory_equal(a->obj_interp, b->obj_interp, n);
+		assert_memory_equal(a->obj_found, b->obj_found, n);
+	}
+	assert_int_equal(a->nbig_sizes, b->nbig_sizes);
+	for (size_t i = 0; i < a->nbig_sizes; i++) {
+		assert_int_equal(a->big_sizes[i].obj, b->big_sizes[i].obj);
+		assert_int_equal(a->big_sizes[i].size, b->big_sizes[i].size);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(rh_snapshot_size(a, i), rh_snapshot_size(b, i));
+		uint32_t idx;
+		assert_true(rh_snapshot_find(b, a->obj_addr[i], &idx));
+		assert_int_equal(idx, i);
+	}
+	uint32_t idx;
+	assert_false(rh_snapshot_find(b, 0x7f0000100008ULL, &idx));
+	assert_int_equal(a->obj_index.nslots, b->obj_index.nslots);
+	assert_int_equal(a->obj_index.count, b->obj_index.count);
+
+	assert_true(b->have_graph);
+	assert_int_equal(a->nedges, b->nedges);
+	assert_memory_equal(a->edge_start, b->edge_start, ((size_t)n + 1) * 4);
+	if (a->nedges)
+		assert_memory_equal(a->edges, b->edges, a->nedges * 4);
+
+	assert_int_equal(a->nroots, b->nroots);
+	for (size_t r = 0; r < a->nroots; r++) {
+		const struct rh_snap_root *x = &a->roots[r], *y = &b->roots[r];
+		assert_int_equal(x->obj, y->obj);
+		assert_int_equal(x->kind, y->kind);
+		assert_int_equal(x->conservative, y->conservative);
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->where, y->where);
+		assert_int_equal(x->thread, y->thread);
+		assert_int_equal(x->owned, y->owned);
+		assert_int_equal(x->secondary, y->secondary);
+	}
+
+	assert_int_equal(a->ntypes, b->ntypes);
+	for (uint32_t t = 0; t < a->ntypes; t++) {
+		assert_int_equal(a->types[t].addr, b->types[t].addr);
+		assert_string_equal(a->types[t].name, b->types[t].name);
+		assert_int_equal(a->types[t].size_exact, b->types[t].size_exact);
+		uint32_t ti;
+		assert_true(rh_u64map_find(&b->type_index, a->types[t].addr, &ti));
+		assert_int_equal(ti, t);
+	}
+
+	assert_int_equal(a->problems.count, b->problems.count);
+	assert_int_equal(a->problems.dropped, b->problems.dropped);
+	for (size_t i = 0; i < a->problems.count; i++)
+		assert_string_equal(a->problems.messages[i], b->problems.messages[i]);
+}
+
+/*
+ * What the reader promises of a snapshot it accepts: every index within
+ * its array, every string terminated. Used on files with flipped bytes
+ * that still pass (a flipped address or refcount is not detectable).
+ */
+static void assert_consistent(const struct rh_snapshot *s)
+{
+	uint32_t n = s->nobjects;
+	assert_true(s->have_graph);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_true(s->obj_type[i] < s->ntypes);
+		assert_true(s->obj_gen[i] >= -1 && s->obj_gen[i] <= RH_SNAP_GEN_PERMANENT);
+		assert_true(s->obj_interp[i] < (s->ninterps ? s->ninterps : 1));
+		assert_true(s->edge_start[i] <= s->edge_start[i + 1]);
+		(void)rh_snapshot_size(s, i);
+		uint32_t idx;
+		if (rh_snapshot_find(s, s->obj_addr[i], &idx))
+			assert_true(idx < n);
+	}
+	uint32_t idx;
+	(void)rh_snapshot_find(s, 0x10, &idx);   /* an absent key terminates */
+	assert_int_equal(s->edge_start[0], 0);
+	assert_int_equal(s->edge_start[n], s->nedges);
+	for (uint64_t e = 0; e < s->nedges; e++)
+		assert_true((s->edges[e] & RH_EDGE_INDEX_MASK) < n);
+	for (size_t r = 0; r < s->nroots; r++) {
+		assert_true(s->roots[r].obj < n);
+		assert_true(s->roots[r].kind <= RH_SNAP_ROOT_STACK);
+		assert_non_null(s->roots[r].name);
+		(void)strlen(s->roots[r].name);
+	}
+	for (uint32_t t = 0; t < s->ntypes; t++)
+		(void)strlen(s->types[t].name);
+	for (size_t i = 0; i < s->ninterps; i++)
+		assert_true(s->interps[i].gc_owner < s->ninterps);
+	for (size_t i = 0; i < s->nbig_sizes; i++)
+		assert_true(s->big_sizes[i].obj < n);
+	(void)strlen(s->target_name);
+	(void)strlen(s->python_version);
+	(void)strlen(s->python_module);
+	(void)strlen(s->build_id);
+	(void)strlen(s->debug_file);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long l = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *buf = malloc((size_t)l);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)l, f), (size_t)l);
+	fclose(f);
+	*len = (size_t)l;
+	return buf;
+}
+
+static void spit(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/*
+ * Read a (possibly corrupt) file: either refused with a message, or
+ * accepted and consistent. Returns whether it was accepted.
+ */
+static bool try_read(const char *path, const struct rh_snapshot_cache_key *key)
+{
+	struct rh_snapshot *s = NULL;
+	struct rh_error *err = rh_snapshot_cache_read(path, key, &s);
+	if (err) {
+		assert_null(s);
+		assert_non_null(err->message);
+		assert_true(err->code == RH_ERR_BAD_DATA || err->code == RH_ERR_NOT_FOUND);
+		rh_error_destroy(err);
+		return false;
+	}
+	assert_consistent(s);
+	rh_snapshot_destroy(s);
+	return true;
+}
+
+/* Write the reference file; *len gets its size. */
+static unsigned char *reference_file(const char *path, size_t *len)
+{
+	struct rh_snapshot *s = make_snapshot(N);
+	struct rh_error *err = rh_snapshot_cache_write(s, &test_key, path, 0);
+	assert_null(err);
+	rh_snapshot_destroy(s);
+	return slurp(path, len);
+}
+
+/* A copy of the reference file with the header patched by fn, then read. */
+static struct rh_error *read_patched(const unsigned char *ref, size_t len,
+				     void (*fn)(struct disk_header *h, unsigned char *file))
+{
+	unsigned char *copy = malloc(len);
+	assert_non_null(copy);
+	memcpy(copy, ref, len);
+	fn((struct disk_header *)copy, copy);
+	const char *p = tmp_path("patched.snap");
+	spit(p, copy, len);
+	free(copy);
+	struct rh_snapshot *s = NULL;
+	struct rh_error *err = rh_snapshot_cache_read(p, &test_key, &s);
+	if (!err) {
+		assert_consistent(s);
+		rh_snapshot_destroy(s);
+	}
+	return err;
+}
+
+static void expect_bad(const unsigned char *ref, size_t len,
+		       void (*fn)(struct disk_header *h, unsigned char *file))
+{
+	struct rh_error *err = read_patched(ref, len, fn);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_BAD_DATA);
+	assert_non_null(strstr(err->message, "corrupt"));
+	print_message("%s\n", err->message);
+	rh_error_destroy(err);
+}
+
+static void *sec_ptr(struct disk_header *h, unsigned char *file, int sec)
+{
+	return file + h->sections[sec].offset;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void rh_snapshot_cache_round_trip(void **state)
+{
+	(void)state;
+	struct rh_snapshot *a = make_snapshot(N);
+	const char *p = tmp_path("round.snap");
+	assert_null(rh_snapshot_cache_write(a, &test_key, p, 0));
+	struct rh_snapshot *b = NULL;
+	struct rh_error *err = rh_snapshot_cache_read(p, &test_key, &b);
+	assert_null(err);
+	assert_non_null(b);
+	assert_non_null(b->cache_map);
+	assert_null(b->rt);
+	assert_false(b->from_cache);
+	assert_same(a, b);
+	assert_consistent(b);
+	// The arrays are used in place from the mapping.
+	const unsigned char *m = b->cache_map;
+	assert_true((const unsigned char *)b->edges > m &&
+		    (const unsigned char *)b->edges < m + b->cache_map_len);
+	rh_snapshot_destroy(b);
+	rh_snapshot_destroy(a);
+	// No temporary file is left behind.
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	while ((de = readdir(d)))
+		assert_false(de->d_name[0] == '.' && strstr(de->d_name, ".snap."));
+	closedir(d);
+	unlink(p);
+}
+
+static void rh_snapshot_cache_round_trip_small_and_empty(void **state)
+{
+	(void)state;
+	for (uint32_t n = 0; n < 4; n++) {
+		struct rh_snapshot *a = make_snapshot(n);
+		const char *p = tmp_path("small.snap");
+		assert_null(rh_snapshot_cache_write(a, &test_key, p, 0));
+		struct rh_snapshot *b = NULL;
+		assert_null(rh_snapshot_cache_read(p, &test_key, &b));
+		assert_same(a, b);
+		rh_snapshot_destroy(b);
+		rh_snapshot_destroy(a);
+		unlink(p);
+	}
+}
+
+static void rh_snapshot_cache_other_key_is_a_miss(void **state)
+{
+	(void)state;
+	size_t len;
+	const char *p = tmp_path("key.snap");
+	unsigned char *ref = reference_file(p, &len);
+	free(ref);
+	struct rh_snapshot_cache_key k;
+	struct rh_snapshot *s = NULL;
+	struct rh_error *err;
+#define MISS(field, value)                                                     \
+	do {                                                                   \
+		k = test_key;                                                  \
+		k.field = value;                                               \
+		err = rh_snapshot_cache_read(p, &k, &s);                       \
+		assert_non_null(err);                                          \
+		assert_int_equal(err->code, RH_ERR_NOT_FOUND);                 \
+		rh_error_destroy(err);                                         \
+	} while (0)
+	MISS(core_path, "/cores/core.1235");
+	MISS(dev, 2050);
+	MISS(ino, 78);
+	MISS(size, 123456788);
+	MISS(mtime_sec, 1700000001);
+	MISS(mtime_nsec, 123456788);
+	MISS(context, 1);
+	MISS(alloc_scan, false);
+	MISS(graph, false);
+#undef MISS
+	err = rh_snapshot_cache_read(tmp_path("absent.snap"), &test_key, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_NOT_FOUND);
+	rh_error_destroy(err);
+	unlink(p);
+}
+
+static void rh_snapshot_cache_truncated_files_refused(void **state)
+{
+	(void)state;
+	size_t len;
+	unsigned char *ref = reference_file(tmp_path("ref.snap"), &len);
+	const char *p = tmp_path("trunc.snap");
+	for (size_t cut = 0; cut < len; cut += 97) {
+		spit(p, ref, cut);
+		assert_false(try_read(p, &test_key));
+	}
+	spit(p, ref, len - 1);
+	assert_false(try_read(p, &test_key));
+	// Longer than its header says.
+	unsigned char *longer = calloc(1, len + 64);
+	memcpy(longer, ref, len);
+	spit(p, longer, len + 64);
+	assert_false(try_read(p, &test_key));
+	free(longer);
+	free(ref);
+}
+
+static void rh_snapshot_cache_flipped_bytes_never_crash(void **state)
+{
+	(void)state;
+	size_t len;
+	unsigned char *ref = reference_file(tmp_path("ref.snap"), &len);
+	const char *p = tmp_path("flip.snap");
+	static const unsigned char masks[] = { 0xff, 0x80, 0x01, 0x10 };
+	size_t refused_header = 0, header_bytes = 0;
+	for (size_t m = 0; m < sizeof(masks); m++) {
+		for (size_t i = 0; i < len; i++) {
+			// Every byte of the header and the small tables; a
+			// stride through the big arrays.
+			if (i >= sizeof(struct disk_header) && i % 7 != m)
+				continue;
+			ref[i] ^= masks[m];
+			spit(p, ref, len);
+			bool ok = try_read(p, &test_key);
+			ref[i] ^= masks[m];
+			if (i < sizeof(struct disk_header)) {
+				header_bytes++;
+				refused_header += !ok;
+			}
+		}
+	}
+	// Most of the header matters (key, counts, sections); some fields
+	// (timings, the version text, pid) may change freely.
+	assert_true(refused_header * 4 > header_bytes * 3);
+	free(ref);
+}
+
+static void set_huge_nobjects(struct disk_header *h, unsigned char *f) { (void)f; h->nobjects = 1ULL << 40; }
+static void set_huge_nobjects2(struct disk_header *h, unsigned char *f) { (void)f; h->nobjects = RH_SNAP_MAX_OBJECTS; h->index_count = RH_SNAP_MAX_OBJECTS; }
+static void set_huge_nedges(struct disk_header *h, unsigned char *f) { (void)f; h->nedges = UINT64_MAX / 2; }
+static void set_huge_nroots(struct disk_header *h, unsigned char *f) { (void)f; h->nroots = UINT64_MAX / 8; }
+static void set_huge_ntypes(struct disk_header *h, unsigned char *f) { (void)f; h->ntypes = 1ULL << 33; }
+static void set_huge_threads(struct disk_header *h, unsigned char *f) { (void)f; h->nthreads = UINT64_MAX; }
+static void set_huge_problems(struct disk_header *h, unsigned char *f) { (void)f; h->nproblems = UINT64_MAX / 4; }
+static void set_huge_nslots(struct disk_header *h, unsigned char *f) { (void)f; h->index_nslots = UINT64_MAX; }
+static void set_full_index(struct disk_header *h, unsigned char *f) { (void)f; h->index_nslots = h->index_count; }
+static void set_section_past_end(struct disk_header *h, unsigned char *f) { (void)f; h->sections[SEC_EDGES].offset = h->file_size - 8; }
+static void set_section_wrap(struct disk_header *h, unsigned char *f) { (void)f; h->sections[SEC_EDGES].offset = UINT64_MAX - 7; }
+static void set_section_misaligned(struct disk_header *h, unsigned char *f) { (void)f; h->sections[SEC_OBJ_ADDR].offset += 4; }
+static void set_section_in_header(struct disk_header *h, unsigned char *f) { (void)f; h->sections[SEC_ROOTS].offset = 0; }
+static void set_section_size(struct disk_header *h, unsigned char *f) { (void)f; h->sections[SEC_OBJ_TYPE].size -= 4; }
+static void set_file_size(struct disk_header *h, unsigned char *f) { (void)f; h->file_size += 64; }
+static void set_no_graph(struct disk_header *h, unsigned char *f) { (void)f; h->have_graph = 0; }
+static void set_magic(struct disk_header *h, unsigned char *f) { (void)f; h->magic[3] ^= 1; }
+static void set_string_offset(struct disk_header *h, unsigned char *f) { (void)f; h->python_version = h->sections[SEC_STRINGS].size; }
+static void set_string_offset_null(struct disk_header *h, unsigned char *f) { (void)f; h->build_id = NO_STRING; }
+
+static void set_unterminated(struct disk_header *h, unsigned char *f)
+{
+	// The last string of the table loses its NUL.
+	unsigned char *st = sec_ptr(h, f, SEC_STRINGS);
+	st[h->sections[SEC_STRINGS].size - 1] = 'x';
+}
+
+static void set_edge_out_of_range(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *e = sec_ptr(h, f, SEC_EDGES);
+	e[h->nedges / 2] = (uint32_t)h->nobjects | RH_EDGE_OWNED;
+}
+
+static void set_edge_start_decreasing(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *es = sec_ptr(h, f, SEC_EDGE_START);
+	es[h->nobjects / 2] = es[h->nobjects / 2 + 1] + 1;
+}
+
+static void set_edge_start_end(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *es = sec_ptr(h, f, SEC_EDGE_START);
+	es[h->nobjects] = (uint32_t)h->nedges + 1;
+}
+
+static void set_edge_start_first(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *es = sec_ptr(h, f, SEC_EDGE_START);
+	es[0] = 1;
+}
+
+static void set_type_out_of_range(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *t = sec_ptr(h, f, SEC_OBJ_TYPE);
+	t[h->nobjects - 1] = (uint32_t)h->ntypes;
+}
+
+static void set_gen_out_of_range(struct disk_header *h, unsigned char *f)
+{
+	int8_t *g = sec_ptr(h, f, SEC_OBJ_GEN);
+	g[7] = 4;
+}
+
+static void set_gen_negative(struct disk_header *h, unsigned char *f)
+{
+	int8_t *g = sec_ptr(h, f, SEC_OBJ_GEN);
+	g[8] = -2;
+}
+
+static void set_interp_out_of_range(struct disk_header *h, unsigned char *f)
+{
+	uint8_t *in = sec_ptr(h, f, SEC_OBJ_INTERP);
+	in[0] = (uint8_t)h->ninterps;
+}
+
+static void set_index_value_out_of_range(struct disk_header *h, unsigned char *f)
+{
+	uint64_t *k = sec_ptr(h, f, SEC_INDEX_KEYS);
+	uint32_t *v = sec_ptr(h, f, SEC_INDEX_VALUES);
+	for (uint64_t j = 0; j < h->index_nslots; j++)
+		if (k[j]) {
+			v[j] = (uint32_t)h->nobjects;
+			return;
+		}
+}
+
+static void set_index_no_empty_slot(struct disk_header *h, unsigned char *f)
+{
+	uint64_t *k = sec_ptr(h, f, SEC_INDEX_KEYS);
+	for (uint64_t j = 0; j < h->index_nslots; j++)
+		if (!k[j])
+			k[j] = 0x10 + 16 * j;
+}
+
+static void set_root_out_of_range(struct disk_header *h, unsigned char *f)
+{
+	struct disk_root *r = sec_ptr(h, f, SEC_ROOTS);
+	r[h->nroots - 1].obj = (uint32_t)h->nobjects;
+}
+
+static void set_root_kind(struct disk_header *h, unsigned char *f)
+{
+	struct disk_root *r = sec_ptr(h, f, SEC_ROOTS);
+	r[0].kind = RH_SNAP_ROOT_STACK + 1;
+}
+
+static void set_root_name(struct disk_header *h, unsigned char *f)
+{
+	struct disk_root *r = sec_ptr(h, f, SEC_ROOTS);
+	r[1].name = UINT32_MAX;
+}
+
+static void set_type_name(struct disk_header *h, unsigned char *f)
+{
+	struct disk_type *t = sec_ptr(h, f, SEC_TYPES);
+	t[2].name = (uint32_t)h->sections[SEC_STRINGS].size + 100;
+}
+
+static void set_gc_owner(struct disk_header *h, unsigned char *f)
+{
+	struct disk_interp *in = sec_ptr(h, f, SEC_INTERPS);
+	in[1].gc_owner = h->ninterps;
+}
+
+static void set_interp_threads(struct disk_header *h, unsigned char *f)
+{
+	struct disk_interp *in = sec_ptr(h, f, SEC_INTERPS);
+	in[1].first_thread = h->nthreads;
+}
+
+static void set_interp_threads_wrap(struct disk_header *h, unsigned char *f)
+{
+	struct disk_interp *in = sec_ptr(h, f, SEC_INTERPS);
+	in[0].nthreads = UINT64_MAX;
+}
+
+static void set_big_size_order(struct disk_header *h, unsigned char *f)
+{
+	struct rh_snap_big_size *b = sec_ptr(h, f, SEC_BIG_SIZES);
+	b[1].obj = b[0].obj;
+}
+
+static void set_big_size_range(struct disk_header *h, unsigned char *f)
+{
+	struct rh_snap_big_size *b = sec_ptr(h, f, SEC_BIG_SIZES);
+	b[1].obj = (uint32_t)h->nobjects;
+}
+
+static void set_problem_string(struct disk_header *h, unsigned char *f)
+{
+	uint64_t *p = sec_ptr(h, f, SEC_PROBLEMS);
+	p[0] = UINT64_MAX - 1;
+}
+
+static void rh_snapshot_cache_forged_files_refused(void **state)
+{
+	(void)state;
+	size_t len;
+	unsigned char *ref = reference_file(tmp_path("ref.snap"), &len);
+	void (*const bad[])(struct disk_header *, unsigned char *) = {
+		set_huge_nobjects, set_huge_nobjects2, set_huge_nedges, set_huge_nroots,
+		set_huge_ntypes, set_huge_threads, set_huge_problems, set_huge_nslots,
+		set_full_index, set_section_past_end, set_section_wrap,
+		set_section_misaligned, set_section_in_header, set_section_size,
+		set_file_size, set_no_graph, set_magic, set_string_offset,
+		set_string_offset_null, set_unterminated, set_edge_out_of_range,
+		set_edge_start_decreasing, set_edge_start_end, set_edge_start_first,
+		set_type_out_of_range, set_gen_out_of_range, set_gen_negative,
+		set_interp_out_of_range, set_index_value_out_of_range,
+		set_index_no_empty_slot, set_root_out_of_range, set_root_kind,
+		set_root_name, set_type_name, set_gc_owner, set_interp_threads,
+		set_interp_threads_wrap, set_big_size_order, set_big_size_range,
+		set_problem_string,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		expect_bad(ref, len, bad[i]);
+	}
+	free(ref);
+}
+
+static void set_format(struct disk_header *h, unsigned char *f) { (void)f; h->format++; }
+static void set_tool(struct disk_header *h, unsigned char *f) { (void)f; h->tool ^= 1; }
+
+static void rh_snapshot_cache_other_build_is_a_miss(void **state)
+{
+	(void)state;
+	size_t len;
+	unsigned char *ref = reference_file(tmp_path("ref.snap"), &len);
+	struct rh_error *err = read_patched(ref, len, set_format);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_NOT_FOUND);
+	rh_error_destroy(err);
+	err = read_patched(ref, len, set_tool);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_NOT_FOUND);
+	rh_error_destroy(err);
+	free(ref);
+}
+
+static void rh_snapshot_cache_not_a_file(void **state)
+{
+	(void)state;
+	struct rh_snapshot *s = NULL;
+	struct rh_error *err = rh_snapshot_cache_read(tmpdir, &test_key, &s);
+	assert_non_null(err);
+	assert_null(s);
+	rh_error_destroy(err);
+}
+
+static void rh_snapshot_cache_size_limit(void **state)
+{
+	(void)state;
+	struct rh_snapshot *a = make_snapshot(N);
+	const char *p = tmp_path("limit.snap");
+	struct rh_error *err = rh_snapshot_cache_write(a, &test_key, p, 1024);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_LIMIT);
+	rh_error_destroy(err);
+	assert_int_equal(access(p, F_OK), -1);
+	// Unwritable place: an error, no crash.
+	err = rh_snapshot_cache_write(a, &test_key, "/nonexistent-dir/x.snap", 0);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_OS);
+	rh_error_destroy(err);
+	rh_snapshot_destroy(a);
+
+	unsetenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB");
+	assert_int_equal(max_bytes(), 4096ULL << 20);
+	setenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB", "0", 1);
+	assert_int_equal(max_bytes(), 0);
+	setenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB", "12", 1);
+	assert_int_equal(max_bytes(), 12ULL << 20);
+	setenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB", "junk", 1);
+	assert_int_equal(max_bytes(), 4096ULL << 20);
+	setenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB", "-5", 1);
+	assert_int_equal(max_bytes(), 4096ULL << 20);
+	unsetenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB");
+}
+
+static void rh_snapshot_cache_prune_keeps_most_recent(void **state)
+{
+	(void)state;
+	char dir[300];
+	snprintf(dir, sizeof(dir), "%s/prune", tmpdir);
+	assert_true(make_dirs(dir));
+	char p[400];
+	time_t base = time(NULL) - 100000;
+	for (int i = 0; i < 7; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
+		spit(p, "x", 1);
+		struct timespec ts[2] = { { base + i * 10, 0 }, { base + i * 10, 0 } };
+		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	}
+	// A fresh and a stale temporary file, and an unrelated file.
+	snprintf(p, sizeof(p), "%s/.0000000000000001.snap.abcdef", dir);
+	spit(p, "x", 1);
+	snprintf(p, sizeof(p), "%s/.0000000000000002.snap.abcdef", dir);
+	spit(p, "x", 1);
+	struct timespec old[2] = { { base, 0 }, { base, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0);
+	snprintf(p, sizeof(p), "%s/notes.txt", dir);
+	spit(p, "x", 1);
+	prune(dir);
+	for (int i = 0; i < 7; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
+		assert_int_equal(access(p, F_OK) == 0, i >= 3);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/.0000000000000001.snap.abcdef", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/.0000000000000002.snap.abcdef", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/notes.txt", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	unlink(p);
+	rmdir(dir);
+}
+
+/* The key of an existing file, as make_key() would give it (context aside). */
+static struct rh_snapshot_cache_key key_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	struct rh_snapshot_cache_key k = test_key;
+	k.core_path = path;
+	k.dev = st.st_dev;
+	k.ino = st.st_ino;
+	k.size = (uint64_t)st.st_size;
+	k.mtime_sec = st.st_mtim.tv_sec;
+	k.mtime_nsec = st.st_mtim.tv_nsec;
+	return k;
+}
+
+static void rh_snapshot_cache_prune_drops_files_of_gone_cores(void **state)
+{
+	(void)state;
+	char dir[300], core_a[300], core_b[300], core_c[300], fa[400], fb[400], fc[400];
+	snprintf(dir, sizeof(dir), "%s/gone", tmpdir);
+	assert_true(make_dirs(dir));
+	snprintf(core_a, sizeof(core_a), "%s/core.a", tmpdir);
+	snprintf(core_b, sizeof(core_b), "%s/core.b", tmpdir);
+	snprintf(core_c, sizeof(core_c), "%s/core.c", tmpdir);
+	spit(core_a, "core a", 6);
+	spit(core_b, "core b", 6);
+	spit(core_c, "core c", 6);
+	struct rh_snapshot *s = make_snapshot(20);
+	struct rh_snapshot_cache_key ka = key_of(core_a), kb = key_of(core_b), kc = key_of(core_c);
+	snprintf(fa, sizeof(fa), "%s/a.snap", dir);
+	snprintf(fb, sizeof(fb), "%s/b.snap", dir);
+	snprintf(fc, sizeof(fc), "%s/c.snap", dir);
+	assert_null(rh_snapshot_cache_write(s, &ka, fa, 0));
+	assert_null(rh_snapshot_cache_write(s, &kb, fb, 0));
+	assert_null(rh_snapshot_cache_write(s, &kc, fc, 0));
+	rh_snapshot_destroy(s);
+	unlink(core_b);                          /* gone */
+	spit(core_c, "core c, written again", 21);  /* changed */
+	prune(dir);
+	assert_int_equal(access(fa, F_OK), 0);
+	assert_int_equal(access(fb, F_OK), -1);
+	assert_int_equal(access(fc, F_OK), -1);
+	// The kept one still reads.
+	struct rh_snapshot *r = NULL;
+	assert_null(rh_snapshot_cache_read(fa, &ka, &r));
+	rh_snapshot_destroy(r);
+	unlink(fa);
+	unlink(core_a);
+	unlink(core_c);
+	rmdir(dir);
+}
+
+static void rh_snapshot_cache_paths_differ_by_key(void **state)
+{
+	(void)state;
+	char *a = cache_path("/d", &test_key);
+	struct rh_snapshot_cache_key k = test_key;
+	k.mtime_nsec++;
+	char *b = cache_path("/d", &k);
+	k = test_key;
+	k.alloc_scan = false;
+	char *c = cache_path("/d", &k);
+	assert_non_null(a);
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strncmp(a, "/d/", 3), 0);
+	assert_non_null(strstr(a, ".snap"));
+	free(a);
+	free(b);
+	free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rh_snapshot_cache_round_trip),
+		cmocka_unit_test(rh_snapshot_cache_round_trip_small_and_empty),
+		cmocka_unit_test(rh_snapshot_cache_other_key_is_a_miss),
+		cmocka_unit_test(rh_snapshot_cache_truncated_files_refused),
+		cmocka_unit_test(rh_snapshot_cache_flipped_bytes_never_crash),
+		cmocka_unit_test(rh_snapshot_cache_forged_files_refused),
+		cmocka_unit_test(rh_snapshot_cache_other_build_is_a_miss),
+		cmocka_unit_test(rh_snapshot_cache_not_a_file),
+		cmocka_unit_test(rh_snapshot_cache_size_limit),
+		cmocka_unit_test(rh_snapshot_cache_prune_keeps_most_recent),
+		cmocka_unit_test(rh_snapshot_cache_prune_drops_files_of_gone_cores),
+		cmocka_unit_test(rh_snapshot_cache_paths_differ_by_key),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
