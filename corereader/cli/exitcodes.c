@@ -39,4 +39,5 @@ const char rh_exit_status_help[] =
 	"   7  unsupported Python version or build\n"
 	"   8  operating-system error (cannot open a file, permission denied)\n"
 	"   9  no such process\n"
+	"  10  no object at the address given (why, refs, referrers)\n"
 	"  64  usage error\n";

@@ -19,6 +19,7 @@ enum {
 	RH_EXIT_UNSUPPORTED = 7,
 	RH_EXIT_OS = 8,
 	RH_EXIT_NO_PROCESS = 9,
+	RH_EXIT_NO_OBJECT = 10,    /* the address given is not an object found */
 	RH_EXIT_USAGE = 64,
 };
 

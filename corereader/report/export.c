@@ -11,7 +11,7 @@
 #include "report/json.h"
 
 static void gc_record(struct rh_json *j, const struct rh_snapshot *s,
-		      const struct rh_snap_interp *in)
+		      const struct rh_snap_interp *in, const struct rh_verdicts *v)
 {
 	const struct rh_snap_gc *gc = &in->gc;
 	uint64_t per_gen[RH_SNAP_NGENS + 1] = { 0 };
@@ -59,6 +59,17 @@ static void gc_record(struct rh_json *j, const struct rh_snapshot *s,
 				rh_json_addr(j, s->obj_addr[s->edges[e] & RH_EDGE_INDEX_MASK]);
 	}
 	rh_json_array_end(j);
+	if (v) {
+		// What gc.collect() frees: tracked objects found garbage, not
+		// those that are freed only because garbage held them.
+		rh_json_key(j, "cyclic_garbage");
+		rh_json_array_begin(j);
+		for (uint32_t i = 0; i < s->nobjects; i++)
+			if (v->verdict[i] == RH_VERDICT_CYCLIC_GARBAGE &&
+			    !(v->flags[i] & RH_VF_HELD_BY_GARBAGE) && s->obj_interp[i] == owner)
+				rh_json_addr(j, s->obj_addr[i]);
+		rh_json_array_end(j);
+	}
 	rh_json_object_end(j);
 }
 
@@ -148,7 +159,7 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 	rh_json_target(&j, s->live, s->target_name, s->pid);
 	if (main_in) {
 		rh_json_key(&j, "gc");
-		gc_record(&j, s, main_in);
+		gc_record(&j, s, main_in, opts ? opts->verdicts : NULL);
 	}
 	rh_json_key(&j, "interpreters");
 	rh_json_array_begin(&j);
@@ -161,7 +172,7 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 		rh_json_key(&j, "main");
 		rh_json_bool(&j, s->interps[i].main);
 		rh_json_key(&j, "gc");
-		gc_record(&j, s, &s->interps[i]);
+		gc_record(&j, s, &s->interps[i], opts ? opts->verdicts : NULL);
 		rh_json_object_end(&j);
 	}
 	rh_json_array_end(&j);
@@ -210,6 +221,10 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 			rh_json_null(&j);
 		rh_json_key(&j, "found");
 		rh_json_string(&j, found_name(s->obj_found[i]));
+		if (opts && opts->verdicts) {
+			rh_json_key(&j, "verdict");
+			rh_json_string(&j, rh_verdict_name(opts->verdicts->verdict[i]));
+		}
 		if (opts && opts->repr) {
 			char repr[256];
 			rh_snapshot_repr(s, i, repr, sizeof(repr));

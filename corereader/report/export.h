@@ -4,7 +4,8 @@
  *
  *   {"record":"snapshot","python":"3.11.7","pointer_size":8,"gc":{...},...}
  *   {"record":"object","addr":"0x...","type":"dict","size":N,"refcnt":N,
- *    "gen":0|1|2|"permanent"|null,"refs":["0x...",...],"found":"gc|ref|alloc",...}
+ *    "gen":0|1|2|"permanent"|null,"refs":["0x...",...],"found":"gc|ref|alloc",
+ *    "verdict":"reachable|cyclic-garbage|unaccounted|frozen|dead",...}
  *   {"record":"root",...}   (when roots are known)
  *
  * `refs` are the references tp_traverse visits, in its order: what
@@ -20,9 +21,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "analysis/verdict.h"
 #include "heap/snapshot.h"
 
 struct rh_export_options {
+	/**
+	 * With verdicts: each object gets "verdict", and the snapshot's "gc"
+	 * records (main and per interpreter) get "cyclic_garbage": the
+	 * tracked objects a full collection would free (gc.collect()).
+	 */
+	const struct rh_verdicts *verdicts;
 	/** Add "repr": a short, safe repr of each object (reads the target). */
 	bool repr;
 	/** Add "labels" (parallel to "refs") and "owned_labels" (to "owned"). */
