@@ -46,6 +46,18 @@ if [ "${SKIP_APT:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
     fi
 fi
 
+# gdb-minimal (GDB without Python, for tests/integration/gdb_plugin.sh)
+# conflicts with the gdb package: only its .deb is fetched, into
+# build/gdb-minimal/; the test unpacks it with dpkg -x (or skips that flavour).
+if [ "${SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1 &&
+   ! ls "$SRC"/build/gdb-minimal/gdb-minimal_*.deb > /dev/null 2>&1; then
+    say "downloading gdb-minimal's .deb into build/gdb-minimal"
+    mkdir -p "$SRC/build/gdb-minimal"
+    (cd "$SRC/build/gdb-minimal" && apt-get download gdb-minimal ||
+        { [ "$(id -u)" -eq 0 ] && apt-get update > /dev/null && apt-get download gdb-minimal; }) ||
+        echo "run-all.sh: could not download gdb-minimal (gdb_plugin.sh will try again, or skip it)" >&2
+fi
+
 # ------------------------------------------------------------------ autoconf
 say "autoreconf -fi"
 autoreconf -fi || { echo "run-all.sh: autoreconf failed" >&2; exit 2; }

@@ -16,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "analysis/histogram.h"
+#include "cli/cli.h"
 #include "cli/exitcodes.h"
+#include "cli/gdb_bridge.h"
 #include "dwarf/layouts.h"
 #include "heap/snapshot.h"
 #include "image/image.h"
@@ -26,36 +29,6 @@
 #include "report/summary.h"
 #include "target/target.h"
 #include "util/error.h"
-
-#define MAX_DEBUG_DIRS 16
-
-struct common_opts {
-	const char *core;
-	long pid;
-	bool have_pid;
-	const char *sysroot;
-	const char *exe;
-	const char *debug_dirs[MAX_DEBUG_DIRS];
-	size_t ndebug_dirs;
-	const char *cache_dir;
-	bool no_cache;
-	bool json;
-	bool verbose;
-	unsigned top;
-	/* export */
-	const char *output;
-	bool no_alloc_scan;
-	bool repr;
-	bool labels;
-	bool stats;
-	/* options this command takes beyond the common ones */
-	unsigned allowed;
-};
-
-#define ALLOW_JSON 1u
-#define ALLOW_TOP 2u
-#define ALLOW_EXPORT 4u
-#define ALLOW_STATS 8u
 
 static const char main_usage[] =
 	"Usage: refheap COMMAND [OPTIONS] (CORE | --pid PID)\n"
@@ -67,8 +40,20 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  summary     Python version, interpreters, threads, GC state per generation,\n"
 	"              and the top types by count and by size\n"
-	"  export      every object with its type, size, refcount, generation and\n"
-	"              references (as gc.get_referents()), as JSON Lines\n"
+	"  export      every object with its type, size, refcount, generation,\n"
+	"              references (as gc.get_referents()) and verdict, as JSON Lines\n"
+	"  why ADDR    why an object is alive: paths from roots, cyclic garbage\n"
+	"              (and why the GC has not freed it), unaccounted references\n"
+	"  refs ADDR   what an object references, as a tree (objgraph show_refs)\n"
+	"  referrers ADDR  what references an object, as a tree (show_backrefs)\n"
+	"  histogram   count, shallow and retained bytes per type\n"
+	"  gc          per generation: count vs threshold, objects, bytes, the\n"
+	"              garbage each next collection frees and what triggers it\n"
+	"  dominators  the objects that retain the most memory, with their\n"
+	"              dominator chains\n"
+	"  cycles      garbage cycles by retained size\n"
+	"  leaks       suspects: unaccounted references, garbage, big retainers\n"
+	"  diff OLD NEW  growth per type between two cores of one process\n"
 	"\n"
 	"Run 'refheap COMMAND --help' for the options of a command.\n"
 	"Options: -h, --help   this text;  --version   print the version\n";
@@ -104,15 +89,14 @@ static const char summary_usage[] =
 	"  -h, --help           this text\n"
 	"\n";
 
-static void print_error(const struct rh_error *err)
+void print_error(const struct rh_error *err)
 {
 	fputs("refheap: ", stderr);
 	rh_escape_text(stderr, err->message, strlen(err->message));
 	fputc('\n', stderr);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("refheap: ", stderr);
@@ -123,7 +107,7 @@ static int usage_error(const char *fmt, ...)
 	return RH_EXIT_USAGE;
 }
 
-static bool parse_uint(const char *s, long max, long *ret)
+bool parse_uint(const char *s, long max, long *ret)
 {
 	char *end;
 	errno = 0;
@@ -164,8 +148,9 @@ static const char export_usage[] =
 	"      --sysroot DIR    look for the core's mapped files under DIR\n"
 	"      --exe PATH       the main executable, if not at its recorded path\n"
 	"      --debug-dir DIR  look for separate debug files in DIR first; repeatable\n"
-	"      --cache-dir DIR  cache of struct layouts per build-id\n"
-	"      --no-cache       read the layouts from DWARF, write no cache\n"
+	"      --cache-dir DIR  cache of struct layouts per build-id, and of the\n"
+	"                       snapshots of the last cores read (DIR/snapshots)\n"
+	"      --no-cache       read the layouts from DWARF, cache nothing\n"
 	"  -h, --help           this text\n"
 	"\n";
 
@@ -181,10 +166,17 @@ enum {
 	OPT_DEBUG_DIR,
 	OPT_CACHE_DIR,
 	OPT_NO_CACHE,
+	OPT_PATHS,
+	OPT_DEPTH,
+	OPT_WIDTH,
+	OPT_TYPE,
+	OPT_MODULE,
+	OPT_DOT,
+	OPT_SORT,
 };
 
 /* Parse the options shared by every command. Returns -1 to go on, else an exit status. */
-static int parse_common(int argc, char **argv, const char *usage,
+int parse_common(int argc, char **argv, const char *usage,
 			struct common_opts *o)
 {
 	static const struct option longopts[] = {
@@ -203,6 +195,13 @@ static int parse_common(int argc, char **argv, const char *usage,
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "labels", no_argument, NULL, OPT_LABELS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "paths", required_argument, NULL, OPT_PATHS },
+		{ "depth", required_argument, NULL, OPT_DEPTH },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "module", required_argument, NULL, OPT_MODULE },
+		{ "dot", no_argument, NULL, OPT_DOT },
+		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -213,9 +212,16 @@ static int parse_common(int argc, char **argv, const char *usage,
 		if (((c == OPT_JSON) && !(o->allowed & ALLOW_JSON)) ||
 		    ((c == 'n') && !(o->allowed & ALLOW_TOP)) ||
 		    ((c == OPT_STATS) && !(o->allowed & ALLOW_STATS)) ||
-		    ((c == 'o' || c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN ||
+		    ((c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN ||
 		      c == OPT_REPR || c == OPT_LABELS) &&
-		     !(o->allowed & ALLOW_EXPORT)))
+		     !(o->allowed & ALLOW_EXPORT)) ||
+		    (c == 'o' && !(o->allowed & (ALLOW_EXPORT | ALLOW_DOT))) ||
+		    (c == OPT_DOT && !(o->allowed & ALLOW_DOT)) ||
+		    (c == OPT_PATHS && !(o->allowed & ALLOW_PATHS)) ||
+		    ((c == OPT_DEPTH || c == OPT_WIDTH) && !(o->allowed & ALLOW_TREE)) ||
+		    (c == OPT_TYPE && !(o->allowed & (ALLOW_TREE | ALLOW_FILTER))) ||
+		    (c == OPT_MODULE && !(o->allowed & ALLOW_FILTER)) ||
+		    (c == OPT_SORT && !(o->allowed & ALLOW_SORT)))
 			return usage_error("option '%s' does not apply to this command",
 					   argv[optind - 1]);
 		switch (c) {
@@ -272,6 +278,37 @@ static int parse_common(int argc, char **argv, const char *usage,
 		case 'v':
 			o->verbose = true;
 			break;
+		case OPT_PATHS:
+			if (!parse_uint(optarg, 1000, &v) || v == 0)
+				return usage_error("--paths needs a count from 1 to 1000, not '%s'", optarg);
+			o->paths = (unsigned long)v;
+			break;
+		case OPT_DEPTH:
+			if (!parse_uint(optarg, 1000, &v))
+				return usage_error("--depth needs a count up to 1000, not '%s'", optarg);
+			o->depth = (unsigned long)v;
+			break;
+		case OPT_WIDTH:
+			if (!parse_uint(optarg, 1000000, &v) || v == 0)
+				return usage_error("--width needs a count from 1, not '%s'", optarg);
+			o->width = (unsigned long)v;
+			break;
+		case OPT_TYPE:
+			o->type_filter = optarg;
+			break;
+		case OPT_MODULE:
+			o->module_filter = optarg;
+			break;
+		case OPT_DOT:
+			o->dot = true;
+			break;
+		case OPT_SORT:
+			if (strcmp(optarg, "count") && strcmp(optarg, "bytes") &&
+			    strcmp(optarg, "retained"))
+				return usage_error("--sort takes count, bytes or retained, not '%s'",
+						   optarg);
+			o->sort = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			fputs(rh_exit_status_help, stdout);
@@ -281,6 +318,11 @@ static int parse_common(int argc, char **argv, const char *usage,
 		default:
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
+	}
+	for (unsigned k = 0; k < o->npos; k++) {
+		if (optind >= argc)
+			return usage_error("missing %s", o->pos_names ? o->pos_names : "argument");
+		o->pos[k] = argv[optind++];
 	}
 	if (optind < argc)
 		o->core = argv[optind++];
@@ -300,7 +342,7 @@ static int parse_common(int argc, char **argv, const char *usage,
  * beyond the mapped core (malloc's own count: the core itself is mmapped
  * and does not appear in it).
  */
-static void print_stats(const struct rh_snapshot *s)
+void print_stats(const struct rh_snapshot *s)
 {
 	// Resident anonymous memory is what the snapshot costs beyond the
 	// mapped core (RssFile); malloc's count includes untouched capacity.
@@ -319,9 +361,11 @@ static void print_stats(const struct rh_snapshot *s)
 		s->nobjects ? (double)anon / s->nobjects : 0.0,
 		(double)file / (1024.0 * 1024.0), (double)peak / (1024.0 * 1024.0),
 		have ? "" : " (resident memory unknown)");
+	if (s->from_cache)
+		fputs("refheap: stats: snapshot mapped from the snapshot cache\n", stderr);
 }
 
-static void print_problems(const struct rh_problems *p, const char *what)
+void print_problems(const struct rh_problems *p, const char *what)
 {
 	if (!p)
 		return;
@@ -335,7 +379,7 @@ static void print_problems(const struct rh_problems *p, const char *what)
 }
 
 /* Open the target, its image and read the snapshot. */
-static struct rh_error *load(const struct common_opts *o, bool graph,
+struct rh_error *load(const struct common_opts *o, bool graph,
 			     bool resume, struct rh_target **t_ret,
 			     struct rh_image **img_ret, struct rh_snapshot **snap_ret)
 {
@@ -364,11 +408,22 @@ static struct rh_error *load(const struct common_opts *o, bool graph,
 		.graph = graph,
 		.alloc_scan = graph && !o->no_alloc_scan,
 	};
+	// A graph snapshot of a core is cached beside the layouts, so that
+	// the next command on the same core (a GDB session) maps it back.
+	char *snap_dir = NULL;
+	if (graph && cache_dir && asprintf(&snap_dir, "%s/snapshots", cache_dir) < 0)
+		snap_dir = NULL;
 	struct rh_snapshot *snap;
-	err = rh_snapshot_create(t, img, &sopts, &snap);
+	err = rh_snapshot_load_or_create(t, img, &sopts, snap_dir, &snap);
+	free(snap_dir);
 	free(cache_dir);
 	if (err)
 		goto out_image;
+	if (o->verbose && snap->cache_note) {
+		fputs("refheap: note: ", stderr);
+		rh_escape_text(stderr, snap->cache_note, strlen(snap->cache_note));
+		fputc('\n', stderr);
+	}
 	// The snapshot holds all we need: let a live process run again now
 	// rather than after the report is written (unless the report reads
 	// the target again, for reprs and labels).
@@ -467,8 +522,27 @@ static int cmd_export(int argc, char **argv)
 	setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
 	if (o.stats)
 		print_stats(snap);
-	struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels };
+	// Verdicts: the analyses read only the snapshot.
+	struct rh_analysis an;
+	rh_analysis_init(&an, snap);
+	err = rh_analysis_need(&an, RH_NEED_VERDICTS);
+	if (err) {
+		print_error(err);
+		rh_error_destroy(err);
+		rh_analysis_deinit(&an);
+		rh_snapshot_destroy(snap);
+		rh_image_destroy(img);
+		rh_target_destroy(t);
+		if (out != stdout) {
+			fclose(out);
+			remove(o.output);
+		}
+		return RH_EXIT_FATAL;
+	}
+	struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
+					   .verdicts = &an.v };
 	rh_report_export_jsonl(out, snap, &eopts);
+	rh_analysis_deinit(&an);
 	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
 	if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
 		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
@@ -496,9 +570,28 @@ int main(int argc, char **argv)
 		puts(PACKAGE_STRING);
 		return RH_EXIT_OK;
 	}
+	if (strcmp(cmd, "gdb-bridge") == 0)   /* hidden: run by plugin/refheap.gdb */
+		return rh_gdb_bridge(argv[0], argc - 1, argv + 1);
 	if (strcmp(cmd, "summary") == 0)
 		return cmd_summary(argc - 1, argv + 1);
 	if (strcmp(cmd, "export") == 0)
 		return cmd_export(argc - 1, argv + 1);
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "why", cmd_why },
+		{ "refs", cmd_refs },
+		{ "referrers", cmd_referrers },
+		{ "histogram", cmd_histogram },
+		{ "gc", cmd_gc },
+		{ "dominators", cmd_dominators },
+		{ "cycles", cmd_cycles },
+		{ "leaks", cmd_leaks },
+		{ "diff", cmd_diff },
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmd, cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

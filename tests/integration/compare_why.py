@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Check `refheap why --json` and export's verdicts against why_heap.py's record.
+
+    compare_why.py DIR RECORD.json LABEL
+
+DIR holds why-<name>.json for each planted object and export.jsonl.
+"""
+import json
+import os
+import sys
+
+d, rec_path, label = sys.argv[1:4]
+rec = json.load(open(rec_path))
+fails = []
+checked = 0
+
+
+def check(cond, msg):
+    global checked
+    checked += 1
+    if not cond:
+        fails.append(msg)
+
+
+def why(name):
+    p = os.path.join(d, "why-%s.json" % name)
+    if name not in rec["planted"]:
+        return None
+    try:
+        return json.load(open(p))
+    except (OSError, ValueError) as e:
+        fails.append("%s: no JSON from refheap why (%s)" % (name, e))
+        return None
+
+
+def edges(w, k=0):
+    return [s["edge"] for s in (w["paths"][k] if k < len(w["paths"]) else [])]
+
+
+snap = None
+verdicts = {}
+for line in open(os.path.join(d, "export.jsonl")):
+    o = json.loads(line)
+    if o.get("record") == "snapshot":
+        snap = o
+    elif o.get("record") == "object":
+        verdicts[o["addr"]] = o.get("verdict")
+gen0_count = snap["gc"]["generations"][0]["count"]
+planted = rec["planted"]
+
+for name, want in [("global", "reachable"), ("thread", "reachable"),
+                   ("closure", "reachable"), ("traceback", "reachable"),
+                   ("leak", "unaccounted"), ("short", "reachable"), ("gen0", "cyclic-garbage"),
+                   ("gen2", "cyclic-garbage"), ("frozen", "frozen")]:
+    w = why(name)
+    if w is None:
+        continue
+    check(w["addr"] == planted[name], "%s: why answered for %s, not %s"
+          % (name, w["addr"], planted[name]))
+    check(w["verdict"] == want, "%s: verdict %r, expected %r" % (name, w["verdict"], want))
+    check(verdicts.get(planted[name]) == want, "%s: export verdict %r, expected %r"
+          % (name, verdicts.get(planted[name]), want))
+    if want == "reachable":
+        p = w["path"]
+        check(p and p[-1]["addr"] == planted[name],
+              "%s: the path does not end at the object: %r" % (name, p))
+        check(p and "root" in p[0], "%s: the path's first step has no root kind" % name)
+    if name == "global":
+        check(w["path"][0]["root"] == "module",
+              "global: root kind %r, expected module (path %r)" % (w["path"][0]["root"], edges(w)))
+        e = edges(w)
+        check("['REGISTRY']" in e and "['user:42']" in e,
+              "global: path labels %r lack ['REGISTRY'] and ['user:42']" % e)
+    elif name == "thread":
+        first = w["path"][0]
+        check(first["root"] == "thread" and "worker()" in first["edge"]
+              and "local 'req'" in first["edge"],
+              "thread: first step %r, expected a worker() frame's local 'req'" % first)
+    elif name == "closure":
+        check("cell_contents" in edges(w), "closure: path labels %r lack cell_contents" % edges(w))
+    elif name == "traceback":
+        e = edges(w)
+        check("__traceback__" in e and "tb_frame" in e,
+              "traceback: path labels %r lack __traceback__ and tb_frame" % e)
+    elif name == "short":
+        check(w["refcount"]["deficit"] == 1, "short: deficit %r, expected 1" % w["refcount"])
+    elif name == "leak":
+        check(w["refcount"]["excess"] == 1, "leak: excess %r, expected 1" % w["refcount"])
+    elif name in ("gen0", "gen2"):
+        g = w["gc"]
+        gen = 0 if name == "gen0" else 2
+        check(g.get("generation") == gen, "%s: generation %r" % (name, g.get("generation")))
+        check(g.get("freed_by") == gen, "%s: freed_by %r, expected %d" % (name, g.get("freed_by"), gen))
+        check(w["cycle"]["members"] >= 1, "%s: no cycle members" % name)
+        if rec["disabled"]:
+            check(g.get("blocked") == "disabled", "%s: blocked %r with the GC disabled"
+                  % (name, g.get("blocked")))
+        elif name == "gen0":
+            check(g.get("blocked") == "below-threshold" and g.get("threshold") == rec["threshold"][0]
+                  and g.get("count") == gen0_count
+                  and g.get("allocations") == rec["threshold"][0] - gen0_count + 1,
+                  "gen0: gc %r; expected below-threshold, threshold %d, count %d, %d allocations"
+                  % (g, rec["threshold"][0], gen0_count, rec["threshold"][0] - gen0_count + 1))
+        else:
+            check(g.get("blocked") in ("below-threshold", "long-lived-heuristic")
+                  and g.get("threshold") == rec["threshold"][2],
+                  "gen2: gc %r; expected below-threshold or the heuristic, threshold %d"
+                  % (g, rec["threshold"][2]))
+    elif name == "frozen":
+        check(w["gc"].get("generation") == "permanent" and w["gc"].get("blocked") == "frozen",
+              "frozen: gc %r" % w["gc"])
+
+# The set gc.collect() found unreachable, exactly.
+got = set(snap["gc"].get("cyclic_garbage", []))
+want = set(rec["garbage"])
+check(got == want, "cyclic_garbage: %d objects, gc.collect() found %d; missing %s; extra %s"
+      % (len(got), len(want), sorted(want - got)[:10], sorted(got - want)[:10]))
+for f in fails:
+    print("FAIL %s: %s" % (label, f))
+print("%s: %d checks, %d failed; cyclic garbage %d objects (gc.collect(): %d)"
+      % (label, checked, len(fails), len(got), len(want)))
+sys.exit(1 if fails else 0)
