@@ -22,9 +22,10 @@
 #           a ping after detach.
 #  run      gdb --args PYTHON known_heap.py --stop, `run`: at a breakpoint in
 #           os_kill, `refheap why --json $rdi` must be about the module object
-#           GDB gives for $rdi; then at the sample's SIGSTOP the summary must
-#           match its record (and work from a temporary core too), and after
-#           `signal 0` the program must finish normally.
+#           GDB gives for $rdi, and there (the heap is final) the summary
+#           must match the sample's record (and work from a temporary core
+#           too); then it must stop at its SIGSTOP, and after `signal 0` the
+#           program must finish normally.
 # Plus, once: no target, a missing refheap binary, and the plugin file uses no
 # python/guile command.
 #
@@ -462,11 +463,17 @@ case_run() {
     cmd bp-value 'p/x (unsigned long) $rdi'
     CMD+=(-ex 'set $refheap_verbose = 1')
     cmd bp-why 'refheap why --json $rdi'
-    CMD+=(-ex 'set $refheap_verbose = 0' -ex 'delete' -ex continue)
+    CMD+=(-ex 'set $refheap_verbose = 0')
+    # The heap is compared while the sample sits at that breakpoint, all
+    # threads stopped by GDB: its heap is final there. At the SIGSTOP
+    # itself it may not be: under ptrace the process-wide SIGSTOP stops
+    # only the thread the kernel delivers it to, and when that is not the
+    # main thread, the main thread returns from kill() and runs on until
+    # GDB stops it too.
     cmd sum "refheap summary --json"
     CMD+=(-ex 'set $refheap_gcore = 1')
     cmd gcore "refheap summary --top 3"
-    CMD+=(-ex 'signal 0')
+    CMD+=(-ex 'set $refheap_gcore = 0' -ex 'delete' -ex continue -ex 'signal 0')
     gdb_run "$gdb" "$out" "$tmpd" -iex 'set breakpoint pending on' "${CMD[@]}" --args "$py" -I "$SAMPLE" --stop --out "$RECORD"
     if ! grep -q "received signal SIGSTOP" "$out.out"; then
         echo "HARNESS ERROR $name: the sample did not stop under gdb (exit $GDB_RC)"
