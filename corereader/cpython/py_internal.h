@@ -74,6 +74,8 @@ struct rh_py_runtime {
 	uint64_t type_type;
 	/* bound on a plausible refcount: one per word the target could hold */
 	uint64_t max_refcnt;
+	/** Lowest start of a loaded module: counts below it cannot be module addresses. */
+	uint64_t lowest_module;
 	/* type addresses checked by rh_py_object_plausible: 1 valid, 2 not */
 	struct rh_u64map type_checked;
 	/* singletons, looked up on the first repr */

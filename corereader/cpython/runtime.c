@@ -962,7 +962,15 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 		// to static objects there reads as a count of millions followed
 		// by a valid type. A count that is an address of a loaded module
 		// is taken for what it more likely is, a pointer.
-		if (rh_image_module_containing(rt->image, refcnt))
+		if (!rt->lowest_module) {
+			rt->lowest_module = UINT64_MAX;
+			for (size_t m = 0; m < rh_image_module_count(rt->image); m++) {
+				uint64_t st = rh_image_module(rt->image, m)->start;
+				if (st && st < rt->lowest_module)
+					rt->lowest_module = st;
+			}
+		}
+		if (refcnt >= rt->lowest_module && rh_image_module_containing(rt->image, refcnt))
 			continue;
 		const struct py_type *tp = py_type_get(rt, type);
 		if (!tp)
