@@ -88,7 +88,6 @@
 #define CHAIN_SHOWN 8
 #define CHAIN_WALK_MAX 65536u
 #define MEMBERS_SHOWN 5
-#define MAX_HOLDERS 8
 
 static void print_target(FILE *f, const struct rh_snapshot *s)
 {
@@ -1115,18 +1114,9 @@ struct rh_error *rh_report_cycles(FILE *f, struct rh_analysis *a,
 /* ================================================================== */
 /* leaks                                                               */
 
-struct leak_holder {
-	const char *kind;
-	const char *name;    /* root name or NULL */
-	uint64_t where;
-	uint32_t obj;        /* an object holding a conservative pointer, or UINT32_MAX */
-};
-
 struct leak_entry {
 	uint32_t obj;
 	int64_t excess;
-	struct leak_holder holders[MAX_HOLDERS];
-	uint32_t nholders;
 };
 
 /* Orphans first (no native holder found), then by excess, then retained. */
@@ -1146,69 +1136,6 @@ static int leak_rank(const void *arg, uint32_t x, uint32_t y)
 		return ex > ey ? 1 : -1;
 	int r = cmp_u64(a->retained[x], a->retained[y]);
 	return r ? r : (x < y ? 1 : -1);
-}
-
-static int u32_cmp(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	return (a > b) - (a < b);
-}
-
-struct leak_slot {
-	uint32_t obj;
-	uint32_t entry;
-};
-
-static int slot_cmp(const void *pa, const void *pb)
-{
-	return u32_cmp(&((const struct leak_slot *)pa)->obj, &((const struct leak_slot *)pb)->obj);
-}
-
-/* Candidate native holders of the shown objects: conservative roots (one
- * pass over the roots) and conservative pointers in objects (referrers). */
-static struct rh_error *leak_holders(const struct rh_analysis *a, struct leak_entry *e, size_t n)
-{
-	const struct rh_snapshot *s = a->s;
-	struct leak_slot *slots = malloc((n ? n : 1) * sizeof(*slots));
-	if (!slots)
-		return rh_enomem;
-	for (size_t k = 0; k < n; k++)
-		slots[k] = (struct leak_slot){ e[k].obj, (uint32_t)k };
-	qsort(slots, n, sizeof(*slots), slot_cmp);
-	for (size_t r = 0; r < s->nroots && n; r++) {
-		const struct rh_snap_root *root = &s->roots[r];
-		if (!root->conservative)
-			continue;
-		struct leak_slot key = { root->obj, 0 };
-		struct leak_slot *hit = bsearch(&key, slots, n, sizeof(*slots), slot_cmp);
-		if (!hit)
-			continue;
-		struct leak_entry *le = &e[hit->entry];
-		if (le->nholders < MAX_HOLDERS)
-			le->holders[le->nholders++] = (struct leak_holder){
-				.kind = rh_root_kind_name(root->kind), .name = root->name,
-				.where = root->where, .obj = UINT32_MAX,
-			};
-	}
-	free(slots);
-	if (!(a->have & RH_NEED_REFERRERS))
-		return NULL;
-	for (size_t k = 0; k < n; k++) {
-		uint32_t i = e[k].obj;
-		for (uint32_t p = a->rg.start[i]; p < a->rg.start[i + 1] &&
-						  e[k].nholders < MAX_HOLDERS; p++) {
-			uint32_t w = a->rg.src[p], o = w & RH_EDGE_INDEX_MASK;
-			if (!(w & RH_EDGE_CONSERVATIVE))
-				continue;
-			// Several pointers inside one object: name it once.
-			if (e[k].nholders && e[k].holders[e[k].nholders - 1].obj == o)
-				continue;
-			e[k].holders[e[k].nholders++] = (struct leak_holder){
-				.kind = "pointer", .obj = o,
-			};
-		}
-	}
-	return NULL;
 }
 
 /* Objects that qualify as "largest retained sets" (see the top comment). */
@@ -1283,6 +1210,7 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		return err;
 	struct rh_topn leaks = { 0 }, sets = { 0 };
 	struct leak_entry *le = NULL;
+	struct rh_native_holders *hs = NULL;   /* parallel to le */
 	struct dom_entry *de = NULL;
 	struct comp_view *views = NULL;
 	size_t nviews = 0;
@@ -1319,15 +1247,17 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 	}
 	rh_topn_finish(&leaks);
 	le = calloc(leaks.n ? leaks.n : 1, sizeof(*le));
-	if (!le) {
+	hs = calloc(leaks.n ? leaks.n : 1, sizeof(*hs));
+	if (!le || !hs) {
 		err = rh_enomem;
 		goto out;
 	}
 	for (size_t k = 0; k < leaks.n; k++) {
 		le[k].obj = leaks.items[k];
 		le[k].excess = rh_reach_excess(s, &a->reach, le[k].obj);
+		hs[k].obj = le[k].obj;
 	}
-	if ((err = leak_holders(a, le, leaks.n)))
+	if ((err = rh_native_holders_find(a, hs, leaks.n)))
 		goto out;
 	// (b) garbage
 	if ((err = comps_gather(a, max, &views, &nviews)))
@@ -1382,8 +1312,8 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 			rh_json_uint(&j, a->retained[i]);
 			rh_json_key(&j, "holders");
 			rh_json_array_begin(&j);
-			for (uint32_t h = 0; h < le[k].nholders; h++) {
-				const struct leak_holder *lh = &le[k].holders[h];
+			for (uint32_t h = 0; h < hs[k].n; h++) {
+				const struct rh_native_holder *lh = &hs[k].h[h];
 				rh_json_object_begin(&j);
 				rh_json_key(&j, "kind");
 				rh_json_string(&j, lh->kind);
@@ -1448,12 +1378,12 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		fprintf(f, "\n      refcount %" PRIu32 ", %" PRIu32 " references found (%" PRId64
 			" unexplained), retains %s\n", s->obj_refcnt[i], a->reach.found[i],
 			le[k].excess, b1);
-		if (!le[k].nholders)
+		if (!hs[k].n)
 			fputs("      no native stack word or C static points at it: a reference "
 			      "taken and never released (a missing Py_DECREF), or held from a "
 			      "malloc'd C structure\n", f);
-		for (uint32_t h = 0; h < le[k].nholders; h++) {
-			const struct leak_holder *lh = &le[k].holders[h];
+		for (uint32_t h = 0; h < hs[k].n; h++) {
+			const struct rh_native_holder *lh = &hs[k].h[h];
 			fputs("      candidate holder: ", f);
 			if (lh->name) {
 				rh_print_str(f, lh->name);
@@ -1482,6 +1412,7 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 out:
 	free(de);
 	free(le);
+	free(hs);
 	free(views);
 	free(ok);
 	free(held);

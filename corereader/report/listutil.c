@@ -292,3 +292,69 @@ const struct rh_snap_gc *rh_gc_state_of_interp(const struct rh_snapshot *s, size
 		owner = interp;
 	return &s->interps[owner].gc;
 }
+
+/* ------------------------------------------------------------------ */
+/* Candidate native holders                                            */
+
+struct holder_slot {
+	uint32_t obj;
+	uint32_t set;
+};
+
+static int holder_slot_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = ((const struct holder_slot *)pa)->obj, b = ((const struct holder_slot *)pb)->obj;
+	return (a > b) - (a < b);
+}
+
+struct rh_error *rh_native_holders_find(const struct rh_analysis *a,
+					struct rh_native_holders *sets, size_t n)
+{
+	const struct rh_snapshot *s = a->s;
+	// The objects asked about, sorted, so that one pass over the roots
+	// serves all of them.
+	struct holder_slot *slots = malloc((n ? n : 1) * sizeof(*slots));
+	if (!slots)
+		return rh_enomem;
+	for (size_t k = 0; k < n; k++) {
+		sets[k].n = 0;
+		slots[k] = (struct holder_slot){ sets[k].obj, (uint32_t)k };
+	}
+	qsort(slots, n, sizeof(*slots), holder_slot_cmp);
+	for (size_t r = 0; r < s->nroots && n; r++) {
+		const struct rh_snap_root *root = &s->roots[r];
+		if (!root->conservative)
+			continue;
+		struct holder_slot key = { root->obj, 0 };
+		struct holder_slot *hit = bsearch(&key, slots, n, sizeof(*slots), holder_slot_cmp);
+		if (!hit)
+			continue;
+		// Duplicates of one object: any of its sets gets the holder.
+		struct rh_native_holders *set = &sets[hit->set];
+		if (set->n < RH_MAX_NATIVE_HOLDERS)
+			set->h[set->n++] = (struct rh_native_holder){
+				.kind = rh_root_kind_name(root->kind), .name = root->name,
+				.where = root->where, .obj = UINT32_MAX,
+			};
+	}
+	free(slots);
+	if (!(a->have & RH_NEED_REFERRERS))
+		return NULL;
+	for (size_t k = 0; k < n; k++) {
+		struct rh_native_holders *set = &sets[k];
+		uint32_t i = set->obj;
+		if (i >= s->nobjects)
+			continue;
+		for (uint32_t p = a->rg.start[i]; p < a->rg.start[i + 1] &&
+						  set->n < RH_MAX_NATIVE_HOLDERS; p++) {
+			uint32_t w = a->rg.src[p], o = w & RH_EDGE_INDEX_MASK;
+			if (!(w & RH_EDGE_CONSERVATIVE))
+				continue;
+			// Several pointers inside one object: name it once.
+			if (set->n && set->h[set->n - 1].obj == o)
+				continue;
+			set->h[set->n++] = (struct rh_native_holder){ .kind = "pointer", .obj = o };
+		}
+	}
+	return NULL;
+}

@@ -83,7 +83,36 @@ void rh_holder_of(const struct rh_analysis *a, uint32_t top, struct rh_holder *r
 void rh_holder_print(FILE *f, const struct rh_snapshot *s, const struct rh_holder *h);
 void rh_holder_json(struct rh_json *j, const struct rh_snapshot *s, const struct rh_holder *h);
 
-/** Name of a gc-block reason, as why.c's JSON spells it ("disabled"...). */
+/*
+ * Candidate native holders of an object whose count is not explained:
+ * conservative roots pointing at it (native stack words, C statics,
+ * interpreter-state words) and objects of unknown types whose memory holds
+ * a pointer to it (one entry per such object).
+ */
+#define RH_MAX_NATIVE_HOLDERS 8
+
+struct rh_native_holder {
+	const char *kind;    /* root kind name, or "pointer" */
+	const char *name;    /* root name, NULL for a pointer */
+	uint64_t where;      /* the root's slot, or 0 */
+	uint32_t obj;        /* the object holding a pointer, or UINT32_MAX */
+};
+
+struct rh_native_holders {
+	uint32_t obj;        /* in: the object asked about */
+	uint32_t n;          /* out */
+	struct rh_native_holder h[RH_MAX_NATIVE_HOLDERS];
+};
+
+/**
+ * Fill sets[k].h for sets[k].obj, k < n: one pass over the roots for all
+ * of them, then their referrers (when RH_NEED_REFERRERS was built).
+ * Errors: RH_ERR_NO_MEMORY.
+ */
+struct rh_error *rh_native_holders_find(const struct rh_analysis *a,
+					struct rh_native_holders *sets, size_t n);
+
+/** Name of a gc-block reason, as the JSON reports spell it ("disabled"...). */
 const char *rh_gc_block_name(enum rh_gc_block b);
 
 /** The GC state that governs the objects of interpreter `interp`, or NULL. */

@@ -12,17 +12,10 @@
 #include "report/escape.h"
 #include "report/json.h"
 #include "report/labels.h"
+#include "report/listutil.h"
 #include "report/why.h"
 
 #define LABEL_MAX 256
-#define MAX_HOLDERS 32
-
-struct holder {
-	const char *kind;    /* "stack", "static", "pointer" */
-	const char *name;    /* root name, or NULL for a pointer in an object */
-	uint64_t where;
-	uint32_t obj;        /* for "pointer": the object holding it */
-};
 
 struct evidence {
 	enum rh_verdict verdict;
@@ -30,8 +23,7 @@ struct evidence {
 	struct rh_paths paths;
 	/* labels[p][k]: the label of step k of path p (k = 0: the root) */
 	char ***labels;
-	struct holder holders[MAX_HOLDERS];
-	size_t nholders;
+	struct rh_native_holders holders;
 	uint64_t retained_objects, retained_bytes;
 	const struct rh_garbage_comp *comp;
 	uint32_t comp_id;
@@ -39,14 +31,6 @@ struct evidence {
 	int freed_by;
 	bool have_why;
 };
-
-static const struct rh_snap_gc *gc_of(const struct rh_snapshot *s, uint32_t i)
-{
-	size_t in = s->obj_interp[i];
-	if (in >= s->ninterps)
-		return NULL;
-	return &s->interps[s->interps[in].gc_owner].gc;
-}
 
 /* The text a path's first step shows. */
 static void source_label(const struct rh_snapshot *s, const struct rh_reach *r,
@@ -98,34 +82,19 @@ static struct rh_error *gather(struct rh_analysis *a, uint32_t idx,
 			}
 		}
 	}
-	// Candidate native holders: conservative roots and pointers found in
-	// objects of unknown types. Worth listing whenever the count is not
-	// explained, and for what only they keep alive.
+	// Candidate native holders: worth listing whenever the count is not
+	// explained, and for what only a conservative root keeps alive.
+	ev->holders.obj = idx;
 	if (ev->excess > 0 || (ev->verdict == RH_VERDICT_REACHABLE &&
 			       r->tier[idx] == RH_TIER_CONSERVATIVE)) {
-		for (size_t k = 0; k < s->nroots && ev->nholders < MAX_HOLDERS; k++) {
-			const struct rh_snap_root *root = &s->roots[k];
-			if (root->obj != idx || !root->conservative)
-				continue;
-			ev->holders[ev->nholders++] = (struct holder){
-				.kind = rh_root_kind_name(root->kind), .name = root->name,
-				.where = root->where, .obj = UINT32_MAX,
-			};
-		}
-		for (uint32_t k = a->rg.start[idx]; k < a->rg.start[idx + 1] &&
-						      ev->nholders < MAX_HOLDERS; k++) {
-			uint32_t w = a->rg.src[k];
-			if (!(w & RH_EDGE_CONSERVATIVE))
-				continue;
-			ev->holders[ev->nholders++] = (struct holder){
-				.kind = "pointer", .obj = w & RH_EDGE_INDEX_MASK,
-			};
-		}
+		err = rh_native_holders_find(a, &ev->holders, 1);
+		if (err)
+			return err;
 	}
 	if (a->v.comp[idx] != UINT32_MAX) {
 		ev->comp_id = a->v.comp[idx];
 		ev->comp = &a->v.comps[ev->comp_id];
-		const struct rh_snap_gc *gc = gc_of(s, idx);
+		const struct rh_snap_gc *gc = rh_gc_state_of_interp(s, s->obj_interp[idx]);
 		if (gc) {
 			int gen = ev->comp->frozen ? RH_SNAP_GEN_PERMANENT : ev->comp->youngest;
 			if (gen >= 0) {
@@ -155,20 +124,6 @@ static void evidence_free(struct evidence *ev)
 		free(ev->labels);
 	}
 	rh_paths_free(&ev->paths);
-}
-
-static const char *block_name(enum rh_gc_block b)
-{
-	switch (b) {
-	case RH_GC_BLOCK_NONE: return "due";
-	case RH_GC_BLOCK_DISABLED: return "disabled";
-	case RH_GC_BLOCK_COLLECTING: return "collecting";
-	case RH_GC_BLOCK_THRESHOLD_ZERO: return "threshold-zero";
-	case RH_GC_BLOCK_BELOW_THRESHOLD: return "below-threshold";
-	case RH_GC_BLOCK_LONG_LIVED: return "long-lived-heuristic";
-	case RH_GC_BLOCK_FROZEN: return "frozen";
-	}
-	return "?";
 }
 
 /* Members of the object's garbage component, in index order, at most max. */
@@ -281,10 +236,10 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 			fputc('\n', f);
 		}
 	}
-	if (ev->nholders) {
+	if (ev->holders.n) {
 		fputs("candidate native holders:\n", f);
-		for (size_t k = 0; k < ev->nholders; k++) {
-			const struct holder *h = &ev->holders[k];
+		for (size_t k = 0; k < ev->holders.n; k++) {
+			const struct rh_native_holder *h = &ev->holders.h[k];
 			if (h->name) {
 				fputs("  ", f);
 				rh_print_str(f, h->name);
@@ -431,7 +386,7 @@ static void write_json(FILE *f, struct rh_analysis *a, uint32_t idx,
 		rh_json_null(&j);
 	if (ev->have_why) {
 		rh_json_key(&j, "blocked");
-		rh_json_string(&j, block_name(ev->why.block));
+		rh_json_string(&j, rh_gc_block_name(ev->why.block));
 		rh_json_key(&j, "collection");
 		if (ev->why.gen == RH_SNAP_GEN_PERMANENT)
 			rh_json_string(&j, "permanent");
@@ -479,8 +434,8 @@ static void write_json(FILE *f, struct rh_analysis *a, uint32_t idx,
 	}
 	rh_json_key(&j, "holders");
 	rh_json_array_begin(&j);
-	for (size_t k = 0; k < ev->nholders; k++) {
-		const struct holder *h = &ev->holders[k];
+	for (size_t k = 0; k < ev->holders.n; k++) {
+		const struct rh_native_holder *h = &ev->holders.h[k];
 		rh_json_object_begin(&j);
 		rh_json_key(&j, "kind");
 		rh_json_string(&j, h->kind);
