@@ -75,6 +75,17 @@
 	X(RMSTS_DICT, O, "managed_static_type_state", "tp_dict", false)        \
 	X(RMSTS_SUBCLASSES, O, "managed_static_type_state", "tp_subclasses", false) \
 	X(RGCS_CALLBACKS, O, "struct _gc_runtime_state", "callbacks", false)   \
+	/* the type attribute cache (Objects/typeobject.c): a static array   */ \
+	/* `method_cache` 3.8-3.9, interp->type_cache 3.10-3.11,           */ \
+	/* interp->types.type_cache 3.12+; entries {version, name, value}  */ \
+	X(RSZ_MCACHE_ENTRY, S, "struct method_cache_entry", NULL, false) /* 3.8-3.9 */ \
+	X(RMCE_NAME, O, "struct method_cache_entry", "name", false)            \
+	X(RSZ_TCACHE_ENTRY, S, "struct type_cache_entry", NULL, false) /* 3.10+ */ \
+	X(RTCE_NAME, O, "struct type_cache_entry", "name", false)              \
+	X(RTC_HASHTABLE, O, "struct type_cache", "hashtable", false)           \
+	X(RTC_NENTRIES, C, "struct type_cache", "hashtable", false)            \
+	X(RIS_TYPE_CACHE, O, "PyInterpreterState", "type_cache", false) /* 3.10-3.11 */ \
+	X(RIS_TYPES_TYPE_CACHE, O, "PyInterpreterState", "types.type_cache", false) /* 3.12+ */ \
 	/* PyThreadState (Include/cpython/pystate.h)                      */   \
 	X(RSZ_TSTATE, S, "PyThreadState", NULL, false)                         \
 	X(RSZ_INTERP, S, "PyInterpreterState", NULL, false)                    \

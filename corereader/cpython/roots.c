@@ -8,7 +8,8 @@
  *     builtins dicts, import machinery, codec registries, warnings state,
  *     fork hooks, audit hooks, gc.garbage / gc.callbacks, atexit callbacks
  *     (3.10+), the per-interpreter dicts of static builtin types (3.12+),
- *     and the interned-strings dict: the `interned` static of
+ *     the names in the type attribute cache (static 3.8-3.9), and the
+ *     interned-strings dict: the `interned` static of
  *     Objects/unicodeobject.c up to 3.11, interp->cached_objects.
  *     interned_strings from 3.12. Which fields exist is asked of DWARF
  *     (layouts_roots.h), never derived from the version number.
@@ -34,6 +35,8 @@
  *     scanned word by word. A word is a root when it points to a plausible
  *     object outside any module's static data (rh_py_object_plausible():
  *     readable header, live refcount, type chain reaching PyType_Type).
+ *     Such a word is a C static's PyObject pointer, which by CPython's
+ *     convention owns a reference: the root counts in the refcount audit.
  *     Not scanned word by word:
  *       - `_PyRuntime`: the interpreter roots above name what it holds,
  *         and in 3.11+ it embeds the main interpreter and the static
@@ -50,8 +53,9 @@
  *       - deep-frozen code objects (3.11+): the specializing
  *         interpreter's inline caches in their bytecode hold borrowed
  *         pointers;
- *       - statics known to hold no references (free lists, the type
- *         attribute cache; see not_references[]).
+ *       - statics known to hold no references (free lists under any
+ *         name, the type attribute cache, read exactly instead; see
+ *         not_references[]).
  *     Pointers to other static objects (None, small ints, static strings)
  *     are not roots: those objects are not in the heap.
  *
@@ -71,6 +75,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cpython/py_internal.h"
@@ -127,6 +132,13 @@ struct roots_ctx {
 	 * f_globals, f_builtins). See rh_py_root.owned.
 	 */
 	bool not_owned;
+	/*
+	 * Set while reporting words that own a count although found by a
+	 * scan or in static data: a C static's PyObject pointer (CPython's
+	 * convention: a static that keeps an object keeps a reference), an
+	 * object's own static storage (its initial count).
+	 */
+	bool force_owned;
 	bool secondary;    /* see rh_py_root.secondary */
 
 	/* &PyCode_Type, &PyFrame_Type; 0 when not found (checks skipped) */
@@ -169,8 +181,9 @@ static void emit(struct roots_ctx *c, enum rh_py_root_kind kind, uint64_t addr,
 		.where = where,
 		.thread = thread,
 		.conservative = conservative,
-		.owned = !conservative && !c->not_owned && kind != RH_ROOT_MODULE &&
-			 kind != RH_ROOT_STATIC && kind != RH_ROOT_STACK,
+		.owned = c->force_owned ||
+			 (!conservative && !c->not_owned && kind != RH_ROOT_MODULE &&
+			  kind != RH_ROOT_STATIC && kind != RH_ROOT_STACK),
 		.secondary = c->secondary,
 	};
 	c->stats.count[kind]++;
@@ -1435,12 +1448,9 @@ static uint64_t read_span(struct roots_ctx *c, uint64_t start, uint64_t end,
  * (compilers add ".lto_priv.0", ".1"... to statics).
  */
 static const char *const not_references[] = {
-	// Free lists (Objects/*object.c up to 3.11): dead objects, and past
-	// numfree stale pointers to objects reused since.
-	"free_list",
-	"keys_free_list",
-	// The type attribute cache (Objects/typeobject.c up to 3.11): the
-	// value is borrowed; the name is interned, held by the interned dict.
+	// The type attribute cache (Objects/typeobject.c 3.8-3.9): reported
+	// by type_cache_roots(), whose names are references and whose values
+	// are borrowed.
 	"method_cache",
 	// Reported as the interned-strings root.
 	"interned",
@@ -1453,12 +1463,25 @@ static bool not_a_reference(const char *sym)
 		if (strlen(not_references[i]) == len &&
 		    memcmp(not_references[i], sym, len) == 0)
 			return true;
+	// Free lists under every spelling (free_list, keys_free_list 3.8-3.11
+	// Objects/*object.c; ag_value_freelist, ag_asend_freelist
+	// Objects/genobject.c; ctx_freelist Python/context.c): dead objects,
+	// and past numfree stale pointers to objects reused since.
+	for (size_t i = 0; i + 4 <= len; i++)
+		if (strncasecmp(sym + i, "free", 4) == 0)
+			return true;
 	return false;
 }
 
 /*
  * Report a static root at `where`, named by the nearest symbol; words of
- * the statics above are dropped.
+ * the statics above are dropped. A word that points to a heap object is a
+ * PyObject pointer of C, and by CPython's convention a static that keeps
+ * an object owns a reference to it (Py_INCREF'd or created for it:
+ * `static PyObject *extensions` of Python/import.c, a PyModuleDef's
+ * m_base.m_copy, an extension's exception types), so it is counted. The
+ * object_itself root (a static type) is not a pointer: its own count is
+ * the snapshot's business (static storage, see heap/snapshot.c).
  */
 static void emit_static(struct roots_ctx *c, uint64_t obj, uint64_t where,
 			const char *modname, bool object_itself)
@@ -1466,9 +1489,12 @@ static void emit_static(struct roots_ctx *c, uint64_t obj, uint64_t where,
 	const struct rh_module *m;
 	const char *sym;
 	uint64_t o;
+	c->force_owned = !object_itself;
 	if (rh_image_symbolize(c->rt->image, where, &m, &sym, &o)) {
-		if (!object_itself && not_a_reference(sym))
+		if (!object_itself && not_a_reference(sym)) {
+			c->force_owned = false;
 			return;
+		}
 		if (o)
 			emit(c, RH_ROOT_STATIC, obj, where, 0, true, "static %s+0x%" PRIx64 " in %s",
 			     sym, o, modname);
@@ -1478,6 +1504,7 @@ static void emit_static(struct roots_ctx *c, uint64_t obj, uint64_t where,
 		emit(c, RH_ROOT_STATIC, obj, where, 0, true, "static %s0x%" PRIx64 " in %s",
 		     object_itself ? "object at " : "", where, modname);
 	}
+	c->force_owned = false;
 }
 
 /*
@@ -1551,6 +1578,100 @@ static void scan_static_range(struct roots_ctx *c, uint64_t start, uint64_t end,
 }
 
 /*
+ * The type attribute cache (_PyType_Lookup, Objects/typeobject.c): 4096
+ * entries {version, name, value}. The name is a reference: 3.8 takes it
+ * with "Py_INCREF(name); Py_SETREF(method_cache[h].name, name)", 3.13's
+ * update_cache() with Py_NewRef(name). The value is borrowed (so says
+ * the source), and may even be stale: no root at all. The interned name
+ * is otherwise held only by the interned dict, which does not count, so
+ * without these its count looked unexplained. Where the table lives:
+ * the static `method_cache` 3.8-3.9, PyInterpreterState.type_cache
+ * 3.10-3.11, .types.type_cache 3.12+ (asked of DWARF, not of the version).
+ */
+struct type_cache {
+	uint64_t addr;      /* first entry */
+	uint64_t n;         /* entries */
+	uint64_t entry;     /* sizeof an entry */
+	uint64_t name;      /* offset of the name in an entry */
+	bool is_static;
+};
+
+static bool type_cache_of(struct roots_ctx *c, const struct rh_py_interp *in,
+			  struct type_cache *tc, bool report)
+{
+	struct rh_py_runtime *rt = c->rt;
+	memset(tc, 0, sizeof(*tc));
+	if (has(rt, PYL_RSZ_TCACHE_ENTRY) && has(rt, PYL_RTCE_NAME) &&
+	    has(rt, PYL_RTC_HASHTABLE) && has(rt, PYL_RTC_NENTRIES) &&
+	    (has(rt, PYL_RIS_TYPE_CACHE) || has(rt, PYL_RIS_TYPES_TYPE_CACHE))) {
+		int64_t base = has(rt, PYL_RIS_TYPE_CACHE) ? off(rt, PYL_RIS_TYPE_CACHE)
+							   : off(rt, PYL_RIS_TYPES_TYPE_CACHE);
+		tc->addr = in->addr + (uint64_t)base + (uint64_t)off(rt, PYL_RTC_HASHTABLE);
+		tc->n = (uint64_t)off(rt, PYL_RTC_NENTRIES);
+		tc->entry = (uint64_t)off(rt, PYL_RSZ_TCACHE_ENTRY);
+		tc->name = (uint64_t)off(rt, PYL_RTCE_NAME);
+	} else if (has(rt, PYL_RSZ_MCACHE_ENTRY) && has(rt, PYL_RMCE_NAME) && in->main) {
+		uint64_t size = 0;
+		struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
+							    "method_cache", &tc->addr, &size);
+		if (err) {
+			if (report)
+				rh_problems_add_error(c->problems, err,
+						      "finding the type attribute cache (static `method_cache` of Objects/typeobject.c)");
+			else
+				rh_error_destroy(err);
+			return false;
+		}
+		tc->entry = (uint64_t)off(rt, PYL_RSZ_MCACHE_ENTRY);
+		tc->name = (uint64_t)off(rt, PYL_RMCE_NAME);
+		tc->n = tc->entry ? size / tc->entry : 0;
+		tc->is_static = true;
+	} else {
+		return false;
+	}
+	// 1 << MCACHE_SIZE_EXP entries of 24 bytes in every version so far.
+	if (!tc->n || tc->n > (1u << 16) || tc->entry < 16 || tc->entry > 64 ||
+	    tc->name + 8 > tc->entry) {
+		if (report)
+			rh_problems_add(c->problems, "the type attribute cache at 0x%" PRIx64
+				": %" PRIu64 " entries of %" PRIu64 " bytes, name at +%" PRIu64
+				" (not what CPython has); not read",
+				tc->addr, tc->n, tc->entry, tc->name);
+		return false;
+	}
+	return true;
+}
+
+static void type_cache_roots(struct roots_ctx *c, const struct rh_py_interp *in)
+{
+	struct type_cache tc;
+	if (!type_cache_of(c, in, &tc, true))
+		return;
+	size_t len = (size_t)(tc.n * tc.entry);
+	uint64_t *w = malloc(len);
+	if (!w) {
+		c->err = rh_enomem;
+		return;
+	}
+	uint64_t first_bad = 0;
+	if (read_span(c, tc.addr, tc.addr + len, w, &first_bad))
+		rh_problems_add(c->problems, "the type attribute cache at 0x%" PRIx64
+				": unreadable from 0x%" PRIx64, tc.addr, first_bad);
+	const unsigned char *b = (const unsigned char *)w;
+	for (uint64_t i = 0; i < tc.n && !c->stopped && !c->err; i++) {
+		uint64_t name;
+		memcpy(&name, b + i * tc.entry + tc.name, 8);
+		// Static names (3.11+ _Py_ID strings, None) are not in the heap.
+		if (!heap_object(c, name))
+			continue;
+		emit(c, tc.is_static ? RH_ROOT_STATIC : RH_ROOT_INTERPRETER, name,
+		     tc.addr + i * tc.entry + tc.name, 0, false,
+		     "%stype attribute cache[%" PRIu64 "] name", in->main ? "" : c->ipfx, i);
+	}
+	free(w);
+}
+
+/*
  * The rest of each interpreter's state, conservatively: PyInterpreterState
  * holds more than the fields named above (3.11's ast_state types and
  * identifiers, 3.12+ per-interpreter caches...), and what only it holds
@@ -1579,7 +1700,16 @@ static void interp_state_roots(struct roots_ctx *c)
 		if (read_span(c, in->addr, in->addr + size, w, &first_bad))
 			rh_problems_add(c->problems, "interpreter state at 0x%" PRIx64
 					": unreadable from 0x%" PRIx64, in->addr, first_bad);
+		// The type cache is read exactly by type_cache_roots().
+		struct type_cache tc;
+		uint64_t skip_lo = 0, skip_hi = 0;
+		if (type_cache_of(c, in, &tc, false) && !tc.is_static) {
+			skip_lo = tc.addr - in->addr;
+			skip_hi = skip_lo + tc.n * tc.entry;
+		}
 		for (uint64_t k = 0; k < size / 8 && !c->stopped && !c->err; k++) {
+			if (8 * k >= skip_lo && 8 * k < skip_hi)
+				continue;
 			if (!heap_object(c, w[k]))
 				continue;
 			if (in->main)
@@ -1744,6 +1874,15 @@ struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
 	}
 	if ((!opts->skip_static || !opts->skip_stacks) && !c->stopped && !c->err)
 		c->err = build_filter(c);
+	if (!opts->skip_static && !c->stopped && !c->err) {
+		for (size_t i = 0; i < rh_py_interp_count(rt) && !c->stopped && !c->err; i++) {
+			const struct rh_py_interp *in = rh_py_interp(rt, i);
+			if (!in->main)
+				snprintf(c->ipfx, sizeof(c->ipfx), "interpreter %" PRId64 " ", in->id);
+			type_cache_roots(c, in);
+			c->ipfx[0] = '\0';
+		}
+	}
 	if (!opts->skip_static && !c->stopped && !c->err)
 		static_roots(c);
 	if (!opts->skip_static && !c->stopped && !c->err)

@@ -85,10 +85,14 @@ struct rh_py_root {
 	 * object's refcount: interpreter and thread-state fields, atexit
 	 * entries, 3.11+ interpreter frames' strong fields and locals
 	 * (Include/internal/pycore_frame.h: f_globals and f_builtins are
-	 * borrowed). False for MODULE roots (sys.modules' own entries), for
+	 * borrowed), names in the type attribute cache, and a C static's
+	 * pointer to a heap object (found by a scan, so conservative too,
+	 * but by CPython's convention a static keeping an object owns a
+	 * reference). False for MODULE roots (sys.modules' own entries), for
 	 * slots inside a 3.8-3.10 frame object or a generator's exception
-	 * state (already references of those objects), and for conservative
-	 * roots.
+	 * state (already references of those objects), and for the other
+	 * conservative roots (native stacks, the rest of an interpreter
+	 * state).
 	 */
 	bool owned;
 	/**

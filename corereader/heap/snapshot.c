@@ -600,6 +600,133 @@ static void mark_borrowed(struct rh_snapshot *s)
 	}
 }
 
+/* Append a root; false when out of memory. */
+static bool push_root(struct rh_snapshot *s, const struct rh_snap_root *r)
+{
+	if (s->nroots == s->roots_cap) {
+		size_t cap = s->roots_cap ? s->roots_cap * 2 : 1024;
+		struct rh_snap_root *p = realloc(s->roots, cap * sizeof(*p));
+		if (!p)
+			return false;
+		s->roots = p;
+		s->roots_cap = cap;
+	}
+	s->roots[s->nroots++] = *r;
+	return true;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct rh_image_range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * An object in a module's static data starts with a count of its own:
+ * PyVarObject_HEAD_INIT(type, 0) and PyModuleDef_HEAD_INIT write
+ * ob_refcnt = 1 (Include/object.h, Include/moduleobject.h 3.8-3.11), a
+ * static structseq type copies a template that has it (3.8
+ * PyStructSequence_InitType2) or is Py_INCREF'd from zero (3.11
+ * _PyStructSequence_InitType). Nothing ever releases that count: the
+ * storage holds it. So each static object gets a root that owns one count
+ * (the static-type roots of cpython/roots.c are marked, the others, found
+ * only through references, such as a module's PyModuleDef, are added).
+ * Immortal objects (3.12+ statics, 3.11 runtime singletons) are skipped:
+ * their counts mean nothing.
+ */
+static struct rh_error *static_storage(struct rh_snapshot *s, struct rh_image *img)
+{
+	size_t nr = 0, cap = 0;
+	struct rh_image_range *ranges = NULL;
+	for (size_t m = 0; m < rh_image_module_count(img); m++) {
+		const struct rh_image_range *r;
+		size_t k = rh_image_module_writable_ranges(img, rh_image_module(img, m), &r);
+		if (nr + k > cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			while (ncap < nr + k)
+				ncap *= 2;
+			struct rh_image_range *p = realloc(ranges, ncap * sizeof(*p));
+			if (!p) {
+				free(ranges);
+				return rh_enomem;
+			}
+			ranges = p;
+			cap = ncap;
+		}
+		memcpy(ranges + nr, r, k * sizeof(*r));
+		nr += k;
+	}
+	if (!nr) {
+		free(ranges);
+		return NULL;
+	}
+	qsort(ranges, nr, sizeof(*ranges), cmp_range);
+	uint64_t lo = ranges[0].start, hi = ranges[nr - 1].end;
+
+	// Objects that already have their own-storage root (static types).
+	struct rh_u64map self;
+	rh_u64map_init(&self);
+	struct rh_error *err = NULL;
+	for (size_t r = 0; r < s->nroots; r++) {
+		struct rh_snap_root *root = &s->roots[r];
+		if (root->kind != RH_SNAP_ROOT_STATIC || root->where != s->obj_addr[root->obj])
+			continue;
+		root->owned = s->obj_refcnt[root->obj] != RH_REFCNT_IMMORTAL;
+		if (rh_u64map_insert(&self, root->obj, 1, NULL) < 0) {
+			err = rh_enomem;
+			goto out;
+		}
+	}
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		uint64_t a = s->obj_addr[i];
+		uint32_t one;
+		if (a < lo || a >= hi || s->obj_refcnt[i] == RH_REFCNT_IMMORTAL ||
+		    s->obj_refcnt[i] == 0)
+			continue;
+		size_t l = 0, h = nr;   // the last range starting at or below a
+		while (h - l > 1) {
+			size_t mid = l + (h - l) / 2;
+			if (ranges[mid].start <= a)
+				l = mid;
+			else
+				h = mid;
+		}
+		if (a < ranges[l].start || a >= ranges[l].end || rh_u64map_find(&self, i, &one))
+			continue;
+		const struct rh_module *mod;
+		const char *sym, *modname = "?";
+		uint64_t off;
+		char label[320];
+		if (rh_image_symbolize(img, a, &mod, &sym, &off)) {
+			modname = strrchr(mod->name, '/') ? strrchr(mod->name, '/') + 1 : mod->name;
+			if (off)
+				snprintf(label, sizeof(label), "static %s+0x%" PRIx64 " in %s",
+					 sym, off, modname);
+			else
+				snprintf(label, sizeof(label), "static %s in %s", sym, modname);
+		} else {
+			snprintf(label, sizeof(label), "static object at 0x%" PRIx64, a);
+		}
+		struct rh_snap_root root = {
+			.obj = i,
+			.kind = RH_SNAP_ROOT_STATIC,
+			.conservative = true,
+			.owned = true,
+			.name = rh_arena_intern(&s->arena, label, strlen(label)),
+			.where = a,
+		};
+		if (!root.name || !push_root(s, &root)) {
+			err = rh_enomem;
+			goto out;
+		}
+		s->obj_found[i] |= RH_FOUND_ROOT;
+	}
+out:
+	rh_u64map_deinit(&self);
+	free(ranges);
+	return err;
+}
+
 static const char *intern(struct rh_snapshot *s, const char *str)
 {
 	return str ? rh_arena_intern(&s->arena, str, strlen(str)) : NULL;
@@ -718,6 +845,9 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		if (err)
 			goto out_runtime;
 		mark_borrowed(s);
+		err = static_storage(s, img);
+		if (err)
+			goto out_runtime;
 		s->seconds_graph = now() - t2;
 	}
 	s->seconds_objects = now() - t1;
