@@ -48,6 +48,31 @@
 	X(RIS_PYEXITMODULE, O, "PyInterpreterState", "pyexitmodule", false) /* 3.8-3.9 */ \
 	X(RIS_ERRNOMAP, O, "PyInterpreterState", "exc_state.errnomap", false) /* 3.10+ */ \
 	X(RIS_INTERNED, O, "PyInterpreterState", "cached_objects.interned_strings", false) /* 3.12+ */ \
+	X(RIS_CO_STR_REPLACE_INF, O, "PyInterpreterState", "cached_objects.str_replace_inf", false) \
+	X(RIS_CO_GENERIC, O, "PyInterpreterState", "cached_objects.generic_type", false) \
+	X(RIS_CO_TYPEVAR, O, "PyInterpreterState", "cached_objects.typevar_type", false) \
+	X(RIS_CO_TYPEVARTUPLE, O, "PyInterpreterState", "cached_objects.typevartuple_type", false) \
+	X(RIS_CO_PARAMSPEC, O, "PyInterpreterState", "cached_objects.paramspec_type", false) \
+	X(RIS_CO_PARAMSPECARGS, O, "PyInterpreterState", "cached_objects.paramspecargs_type", false) \
+	X(RIS_CO_PARAMSPECKWARGS, O, "PyInterpreterState", "cached_objects.paramspeckwargs_type", false) \
+	X(RIS_TRAMPOLINE, O, "PyInterpreterState", "interpreter_trampoline", false) /* 3.12 */ \
+	/* the _ast module's state (Python/Python-ast.c 3.10+): an int or    */ \
+	/* two, then only object pointers, from AST_type to the end         */ \
+	/* per-interpreter singletons, 3.9-3.10 (static from 3.11)         */ \
+	X(RIS_SMALL_INTS, O, "PyInterpreterState", "small_ints", false)        \
+	X(RIS_NSMALL_INTS, C, "PyInterpreterState", "small_ints", false)       \
+	X(RIS_BYTES_EMPTY, O, "PyInterpreterState", "bytes.empty_string", false) \
+	X(RIS_BYTES_CHARS, O, "PyInterpreterState", "bytes.characters", false) \
+	X(RIS_NBYTES_CHARS, C, "PyInterpreterState", "bytes.characters", false) \
+	X(RIS_UNICODE_EMPTY, O, "PyInterpreterState", "unicode.empty_string", false) \
+	X(RIS_UNICODE_LATIN1, O, "PyInterpreterState", "unicode.latin1", false) \
+	X(RIS_NUNICODE_LATIN1, C, "PyInterpreterState", "unicode.latin1", false) \
+	X(RIS_AST, O, "PyInterpreterState", "ast", false)                      \
+	X(RSZ_AST_STATE, S, "struct ast_state", NULL, false)                   \
+	X(RAST_FIRST, O, "struct ast_state", "AST_type", false)                \
+	/* _Py_IDENTIFIER strings (Objects/unicodeobject.c 3.10-3.12)      */ \
+	X(RIS_UNICODE_IDS_SIZE, O, "PyInterpreterState", "unicode.ids.size", false) \
+	X(RIS_UNICODE_IDS_ARRAY, O, "PyInterpreterState", "unicode.ids.array", false) \
 	X(RIS_ATEXIT_CALLBACKS, O, "PyInterpreterState", "atexit.callbacks", false) /* 3.10+ */ \
 	X(RIS_ATEXIT_NCALLBACKS, O, "PyInterpreterState", "atexit.ncallbacks", false) \
 	X(RATEXIT_PY_FUNC, O, "atexit_py_callback", "func", false) /* 3.12+ */ \
@@ -107,6 +132,7 @@
 	X(RTS_ASYNC_GEN_FINALIZER, O, "PyThreadState", "async_gen_finalizer", false) \
 	X(RTS_THREADING_LOCAL_KEY, O, "PyThreadState", "threading_local_key", false) /* 3.13 */ \
 	X(RTS_THREADING_LOCAL_SENTINEL, O, "PyThreadState", "threading_local_sentinel", false) \
+	X(RTS_ON_DELETE_DATA, O, "PyThreadState", "on_delete_data", false) /* <=3.12 */ \
 	X(RESI_EXC_TYPE, O, "_PyErr_StackItem", "exc_type", false) /* <=3.10 */ \
 	X(RESI_EXC_VALUE, O, "_PyErr_StackItem", "exc_value", false)           \
 	X(RESI_EXC_TRACEBACK, O, "_PyErr_StackItem", "exc_traceback", false)   \

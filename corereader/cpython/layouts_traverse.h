@@ -40,6 +40,7 @@
 	X(TDV_VALID, O, "struct _dictvalues", "valid", false)     /* 3.13+ */  \
 	X(TDV_CAPACITY, O, "struct _dictvalues", "capacity", false) /* 3.13+ */ \
 	X(TSZ_DICTORVALUES, S, "PyDictOrValues", NULL, false)     /* 3.12 */   \
+	X(TSZ_DICT, S, "PyDictObject", NULL, false)                            \
 	X(TSETENTRY_KEY, O, "setentry", "key", false)                          \
 	/* Objects/moduleobject.c                                         */   \
 	X(TMOD_DICT, O, "PyModuleObject", "md_dict", false)                    \

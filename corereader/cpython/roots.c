@@ -191,6 +191,9 @@ static void emit(struct roots_ctx *c, enum rh_py_root_kind kind, uint64_t addr,
 		c->stopped = true;
 }
 
+static uint64_t read_span(struct roots_ctx *c, uint64_t start, uint64_t end,
+			  uint64_t *buf, uint64_t *first_bad);
+
 /* snprintf for labels, where cutting a long name short is the intent. */
 static void bprintf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -277,7 +280,58 @@ static const struct field interp_fields[] = {
 	{ PYL_RIS_AUDIT_HOOKS, "sys.addaudithook hooks" },
 	{ PYL_RIS_PYEXITMODULE, "atexit module" },
 	{ PYL_RIS_ERRNOMAP, "OSError errno map" },
+	// 3.12+ (Include/internal/pycore_interp.h): owned, Py_CLEAR'd by
+	// _Py_clear_generic_types() (Objects/typevarobject.c), finalize_
+	// interp_clear() and Python-ast.c. Not objreduce or type_slots_pname,
+	// which are borrowed (Objects/typeobject.c 3.12).
+	{ PYL_RIS_CO_STR_REPLACE_INF, "cached str_replace_inf" },
+	{ PYL_RIS_CO_GENERIC, "cached typing.Generic" },
+	{ PYL_RIS_CO_TYPEVAR, "cached typing.TypeVar" },
+	{ PYL_RIS_CO_TYPEVARTUPLE, "cached typing.TypeVarTuple" },
+	{ PYL_RIS_CO_PARAMSPEC, "cached typing.ParamSpec" },
+	{ PYL_RIS_CO_PARAMSPECARGS, "cached typing.ParamSpecArgs" },
+	{ PYL_RIS_CO_PARAMSPECKWARGS, "cached typing.ParamSpecKwargs" },
+	{ PYL_RIS_TRAMPOLINE, "interpreter trampoline code" }, // 3.12
+	// 3.10 (Include/internal/pycore_interp.h): cached singletons, each
+	// Py_INCREF'd into its slot (Objects/bytesobject.c, unicodeobject.c).
+	{ PYL_RIS_BYTES_EMPTY, "cached b''" },
+	{ PYL_RIS_UNICODE_EMPTY, "cached ''" },
 };
+
+/*
+ * Arrays of owned object pointers in PyInterpreterState: the small ints
+ * (3.9-3.10, Objects/longobject.c _PyLong_Init), the one-byte bytes and
+ * the Latin-1 one-character strings (3.10, filled on first use with a
+ * reference of their own). From 3.11 these are static objects.
+ */
+static const struct {
+	enum rh_py_layout_index at, count;
+	const char *label;
+} interp_arrays[] = {
+	{ PYL_RIS_SMALL_INTS, PYL_RIS_NSMALL_INTS, "small ints" },
+	{ PYL_RIS_BYTES_CHARS, PYL_RIS_NBYTES_CHARS, "cached one-byte bytes" },
+	{ PYL_RIS_UNICODE_LATIN1, PYL_RIS_NUNICODE_LATIN1, "cached Latin-1 characters" },
+};
+
+static void interp_array_roots(struct roots_ctx *c, const struct rh_py_interp *in)
+{
+	struct rh_py_runtime *rt = c->rt;
+	for (size_t i = 0; i < sizeof(interp_arrays) / sizeof(interp_arrays[0]); i++) {
+		if (!has(rt, interp_arrays[i].at) || !has(rt, interp_arrays[i].count))
+			continue;
+		int64_t n = off(rt, interp_arrays[i].count);
+		uint64_t at = in->addr + (uint64_t)off(rt, interp_arrays[i].at), w[1024], bad = 0;
+		if (n <= 0 || n > 1024)
+			continue;
+		if (read_span(c, at, at + 8 * (uint64_t)n, w, &bad))
+			rh_problems_add(c->problems, "%s%s at 0x%" PRIx64 ": unreadable from 0x%" PRIx64,
+					c->ipfx, interp_arrays[i].label, at, bad);
+		for (int64_t k = 0; k < n && !c->stopped && !c->err; k++)
+			if (w[k])
+				emit(c, RH_ROOT_INTERPRETER, w[k], at + 8 * (uint64_t)k, 0, false,
+				     "%s%s[%" PRId64 "]", c->ipfx, interp_arrays[i].label, k);
+	}
+}
 
 static void interp_field(struct roots_ctx *c, uint64_t base,
 			 enum rh_py_layout_index idx, enum rh_py_root_kind kind,
@@ -492,6 +546,7 @@ static void interp_roots(struct roots_ctx *c, const struct rh_py_interp *in,
 	for (size_t i = 0; i < sizeof(interp_fields) / sizeof(interp_fields[0]); i++)
 		interp_field(c, in->addr, interp_fields[i].idx, RH_ROOT_INTERPRETER,
 			     interp_fields[i].label);
+	interp_array_roots(c, in);
 	gc_roots(c, in, first);
 	atexit_roots(c, in);
 	static_type_table(c, in, PYL_RIS_TYPES_BUILTINS, PYL_RIS_TYPES_NBUILTINS,
@@ -1282,6 +1337,17 @@ static void thread_roots(struct roots_ctx *c, const struct rh_py_thread *pth)
 			emit(c, RH_ROOT_THREAD, v, slot, th.tid, false, "%s › %s",
 			     th.name, tstate_fields[i].label);
 	}
+	// threading's sentinel lock, 3.8-3.12: _set_sentinel()
+	// (Modules/_threadmodule.c) keeps a weak reference to it in
+	// tstate->on_delete_data and releases it in release_sentinel(). A
+	// void * by type: only a plausible object is taken.
+	if (has(rt, PYL_RTS_ON_DELETE_DATA)) {
+		uint64_t slot = ts + (uint64_t)off(rt, PYL_RTS_ON_DELETE_DATA), v;
+		if (read_word(c, slot, &v, "tstate->on_delete_data") && v &&
+		    rh_py_object_plausible(rt, v))
+			emit(c, RH_ROOT_THREAD, v, slot, th.tid, false,
+			     "%s › threading sentinel weakref", th.name);
+	}
 	exc_info_roots(c, &th, ts);
 
 	if (has(rt, PYL_RTS_FRAME)) {
@@ -1672,6 +1738,85 @@ static void type_cache_roots(struct roots_ctx *c, const struct rh_py_interp *in)
 }
 
 /*
+ * The _ast module's state, PyInterpreterState.ast (Python/Python-ast.c
+ * 3.10+): after its flags, only object pointers (the AST types, the
+ * operator singletons, field-name strings), each made with a new
+ * reference by init_types() and Py_CLEAR'd by ast_clear_state(). The
+ * generated struct declares them AST_type first, in name order.
+ */
+#define MAX_AST_STATE 16384
+
+static bool ast_state_of(struct roots_ctx *c, const struct rh_py_interp *in,
+			 uint64_t *lo, uint64_t *hi)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!has(rt, PYL_RIS_AST) || !has(rt, PYL_RSZ_AST_STATE) || !has(rt, PYL_RAST_FIRST))
+		return false;
+	int64_t size = off(rt, PYL_RSZ_AST_STATE), first = off(rt, PYL_RAST_FIRST);
+	if (first < 0 || size <= first || size > MAX_AST_STATE || (size - first) % 8)
+		return false;
+	*lo = in->addr + (uint64_t)off(rt, PYL_RIS_AST) + (uint64_t)first;
+	*hi = in->addr + (uint64_t)off(rt, PYL_RIS_AST) + (uint64_t)size;
+	return true;
+}
+
+static void ast_state_roots(struct roots_ctx *c, const struct rh_py_interp *in)
+{
+	uint64_t lo, hi, w[MAX_AST_STATE / 8], bad = 0;
+	if (!ast_state_of(c, in, &lo, &hi))
+		return;
+	if (read_span(c, lo, hi, w, &bad))
+		rh_problems_add(c->problems, "the _ast state at 0x%" PRIx64
+				": unreadable from 0x%" PRIx64, lo, bad);
+	for (uint64_t k = 0; k < (hi - lo) / 8 && !c->stopped && !c->err; k++)
+		if (heap_object(c, w[k]))
+			emit(c, RH_ROOT_INTERPRETER, w[k], lo + 8 * k, 0, false,
+			     "%s_ast module state+0x%" PRIx64, c->ipfx,
+			     lo + 8 * k - in->addr - (uint64_t)off(c->rt, PYL_RIS_AST));
+}
+
+/*
+ * _Py_IDENTIFIER strings, 3.10-3.12: _PyUnicode_FromId()
+ * (Objects/unicodeobject.c) interns the string and stores it, with its
+ * reference, at interp->unicode.ids.array[id->index], a PyMem array of
+ * ids.size slots. One string may sit in two slots (two identifiers of
+ * one name): each slot is a count.
+ */
+#define MAX_UNICODE_IDS (1u << 20)
+
+static void unicode_ids_roots(struct roots_ctx *c, const struct rh_py_interp *in)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (!has(rt, PYL_RIS_UNICODE_IDS_SIZE) || !has(rt, PYL_RIS_UNICODE_IDS_ARRAY))
+		return;
+	uint64_t n, array;
+	if (!read_word(c, in->addr + (uint64_t)off(rt, PYL_RIS_UNICODE_IDS_SIZE), &n,
+		       "interp->unicode.ids.size") ||
+	    !read_word(c, in->addr + (uint64_t)off(rt, PYL_RIS_UNICODE_IDS_ARRAY), &array,
+		       "interp->unicode.ids.array") ||
+	    !n || !array)
+		return;
+	if (n > MAX_UNICODE_IDS) {
+		rh_problems_add(c->problems, "interp->unicode.ids: %" PRIu64
+				" identifiers (more than %u): not read", n, MAX_UNICODE_IDS);
+		return;
+	}
+	uint64_t *w = malloc((size_t)n * 8), bad = 0;
+	if (!w) {
+		c->err = rh_enomem;
+		return;
+	}
+	if (read_span(c, array, array + n * 8, w, &bad))
+		rh_problems_add(c->problems, "interp->unicode.ids.array at 0x%" PRIx64
+				": unreadable from 0x%" PRIx64, array, bad);
+	for (uint64_t k = 0; k < n && !c->stopped && !c->err; k++)
+		if (heap_object(c, w[k]))
+			emit(c, RH_ROOT_INTERPRETER, w[k], array + 8 * k, 0, false,
+			     "%s_Py_IDENTIFIER cache[%" PRIu64 "]", c->ipfx, k);
+	free(w);
+}
+
+/*
  * The rest of each interpreter's state, conservatively: PyInterpreterState
  * holds more than the fields named above (3.11's ast_state types and
  * identifiers, 3.12+ per-interpreter caches...), and what only it holds
@@ -1700,15 +1845,20 @@ static void interp_state_roots(struct roots_ctx *c)
 		if (read_span(c, in->addr, in->addr + size, w, &first_bad))
 			rh_problems_add(c->problems, "interpreter state at 0x%" PRIx64
 					": unreadable from 0x%" PRIx64, in->addr, first_bad);
-		// The type cache is read exactly by type_cache_roots().
+		// Read exactly above: the type cache, the _ast state.
 		struct type_cache tc;
-		uint64_t skip_lo = 0, skip_hi = 0;
+		uint64_t skip[2][2] = { { 0, 0 }, { 0, 0 } }, lo, hi;
 		if (type_cache_of(c, in, &tc, false) && !tc.is_static) {
-			skip_lo = tc.addr - in->addr;
-			skip_hi = skip_lo + tc.n * tc.entry;
+			skip[0][0] = tc.addr - in->addr;
+			skip[0][1] = skip[0][0] + tc.n * tc.entry;
+		}
+		if (ast_state_of(c, in, &lo, &hi)) {
+			skip[1][0] = lo - in->addr;
+			skip[1][1] = hi - in->addr;
 		}
 		for (uint64_t k = 0; k < size / 8 && !c->stopped && !c->err; k++) {
-			if (8 * k >= skip_lo && 8 * k < skip_hi)
+			if ((8 * k >= skip[0][0] && 8 * k < skip[0][1]) ||
+			    (8 * k >= skip[1][0] && 8 * k < skip[1][1]))
 				continue;
 			if (!heap_object(c, w[k]))
 				continue;
@@ -1880,6 +2030,8 @@ struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
 			if (!in->main)
 				snprintf(c->ipfx, sizeof(c->ipfx), "interpreter %" PRId64 " ", in->id);
 			type_cache_roots(c, in);
+			ast_state_roots(c, in);
+			unicode_ids_roots(c, in);
 			c->ipfx[0] = '\0';
 		}
 	}

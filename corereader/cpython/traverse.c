@@ -466,6 +466,13 @@ static const struct fld F_lrangeiter[] = {
 	OWN(TLRANGEIT_START, "start"), OWN(TLRANGEIT_STEP, "step"),
 	OWN(TLRANGEIT_LEN, "len"),
 };
+/* Modules/_abc.c 3.8: _abc_data_type has no tp_traverse (abc_data_traverse
+ * arrived in 3.9, bpo-40149), yet its sets are its own: created by
+ * _add_to_weak_set(), released by abc_data_dealloc(). */
+static const struct fld F_abcdata[] = {
+	OWN(TABC_REGISTRY, "_abc_registry"), OWN(TABC_CACHE, "_abc_cache"),
+	OWN(TABC_NEG_CACHE, "_abc_negative_cache"),
+};
 
 /*
  * C modules' m_traverse functions (module_traverse() runs them before
@@ -506,6 +513,9 @@ static const struct fld M_array[] = {
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* What ctypes' StgDict adds to a PyDictObject (stgdict_fields()). */
+#define STGDICT_EXTRA 144
+
 static const struct mtfunc mtfuncs[] = {
 	{ "_signal_module_traverse", MT_FIELDS, M_signal, N(M_signal) },
 	{ "operator_traverse", MT_FIELDS, M_operator, N(M_operator) },
@@ -534,6 +544,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("<code>", SP_NONE, F_code, NULL),
 	ROW("<range>", SP_NONE, F_range, NULL),
 	ROW("<longrangeiter>", SP_NONE, F_lrangeiter, NULL),
+	ROW("<abc_data>", SP_NONE, F_abcdata, NULL),
 	/* Objects/ */
 	SPROW("dict_traverse", SP_DICT),
 	ROW("BaseException_traverse", SP_NONE, F_exc, NULL),
@@ -661,6 +672,7 @@ enum {
 	TF_CODE = 1,
 	TF_RANGE = 2,
 	TF_LRANGEITER = 3,
+	TF_ABCDATA = 4,
 	/* not rows: */
 	TF_NONE = 0xfffffffe,     /* no tp_traverse: nothing to visit */
 	TF_UNKNOWN = 0xffffffff,  /* a tp_traverse we do not know */
@@ -674,6 +686,7 @@ static const struct {
 	{ "PyCode_Type", TF_CODE },
 	{ "PyRange_Type", TF_RANGE },
 	{ "PyLongRangeIter_Type", TF_LRANGEITER },
+	{ "_abc_data_type", TF_ABCDATA },   // 3.8 (a static type)
 };
 
 /* ------------------------------------------------------------------ */
@@ -696,6 +709,7 @@ struct tinfo {
 	bool dict_differs;    /* type->tp_dictoffset != base->tp_dictoffset */
 	uint64_t cached_keys; /* ht_cached_keys (managed-dict values' keys) */
 	bool bad;             /* the type could not be read: conservative scan */
+	bool stgdict;         /* ctypes' StgDict: see stgdict_fields() */
 };
 
 struct slot {
@@ -1133,6 +1147,11 @@ static const struct tinfo *tinfo_get(struct rh_py_runtime *rt, uint64_t type)
 		ti.tf = tf_of_type(rt, type, &t);
 		if (ti.tf == TF_SUBTYPE)
 			err = plan_subtype(rt, type, &t, &ti);
+		else if (ti.tf < NTFUNCS && tfuncs[ti.tf].special == SP_DICT && !ti.heap &&
+			 PYL_HAS(rt, TSZ_DICT) && t.basicsize == PYL(rt, TSZ_DICT) + STGDICT_EXTRA) {
+			const char *name = rh_py_type_name(rt, type);
+			ti.stgdict = name && strcmp(name, "StgDict") == 0;
+		}
 	}
 	if (err) {
 		if (err == rh_enomem)
@@ -1489,12 +1508,16 @@ static void sp_subtype(struct vctx *c, const struct tinfo *ti)
 				visited = true;
 			}
 		}
-		if (!visited) {
-			uint64_t d;
-			if (!rd(c, dict_at, &d))
-				return;
-			emit(c, d, RH_REF_FIELD, true, "__dict__", 0, 0);
-		}
+		// With valid inline values a dict may still exist: one
+		// materialized for obj.__dict__ shares the values
+		// (_PyObject_MaterializeManagedDict, Objects/dictobject.c
+		// 3.13). PyObject_VisitManagedDict() visits the values, not
+		// it, yet the object owns it (PyObject_ClearManagedDict
+		// releases it): an owned reference that gc does not report.
+		uint64_t d;
+		if (!rd(c, dict_at, &d))
+			return;
+		emit(c, d, RH_REF_FIELD, !visited, "__dict__", 0, 0);
 	} else if (managed && PYL_HAS(rt, TSZ_DICTORVALUES)) {
 		// 3.12
 		uint64_t w;
@@ -2232,6 +2255,35 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 		run_row(c, c->tv->tail[tf], owner_heap, depth + 1);
 }
 
+/*
+ * ctypes' StgDict (Modules/_ctypes/ctypes.h, 3.8-3.12; gone in 3.13): a
+ * dict subclass that inherits dict_traverse, so gc sees only its items,
+ * yet it owns the fields after the dict (StgDict_clear() Py_CLEARs them):
+ * the class's _type_ or _fields_ prototype, argtypes, the argtypes'
+ * from_param converters, restype, errcheck. The struct is the same in
+ * every version with it: size, align, length, an ffi_type (24 bytes),
+ * then proto at +48, setfunc/getfunc/paramfunc, argtypes at +80,
+ * converters +88, restype +96, checker +104, then flags, format, ndim,
+ * shape: 144 bytes after the PyDictObject (checked with the DWARF of
+ * _ctypes on 3.8, 3.11 and 3.12; the type's tp_basicsize must agree).
+ */
+static void stgdict_fields(struct vctx *c)
+{
+	static const struct {
+		uint64_t off;
+		const char *name;
+	} f[] = {
+		{ 48, "proto" }, { 80, "argtypes" }, { 88, "converters" },
+		{ 96, "restype" }, { 104, "checker" },
+	};
+	uint64_t base = c->obj + (uint64_t)PYL(c->rt, TSZ_DICT), v;
+	for (size_t i = 0; i < N(f) && !done(c); i++) {
+		if (!rd(c, base + f[i].off, &v))
+			return;
+		emit(c, v, RH_REF_FIELD, false, f[i].name, 0, 0);
+	}
+}
+
 struct rh_error *rh_py_referents(struct rh_py_runtime *rt, uint64_t obj,
 				 uint64_t type, rh_py_ref_fn *fn, void *arg)
 {
@@ -2262,6 +2314,8 @@ struct rh_error *rh_py_referents(struct rh_py_runtime *rt, uint64_t obj,
 		unknown_traverse(&c, self.heap, self.basicsize, self.itemsize, NULL);
 	else if (self.tf != TF_NONE)
 		run_row(&c, self.tf, self.heap, 0);
+	if (self.stgdict && !done(&c))
+		stgdict_fields(&c);
 	if (c.err)
 		return rh_error_prefix(c.err, "referents of %s object 0x%" PRIx64,
 				       rh_py_type_name(rt, type), obj);
