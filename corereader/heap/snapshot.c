@@ -252,6 +252,21 @@ struct root_ctx {
 	uint64_t unreadable;
 };
 
+/* Append a root; false when out of memory. */
+static bool push_root(struct rh_snapshot *s, const struct rh_snap_root *r)
+{
+	if (s->nroots == s->roots_cap) {
+		size_t cap = s->roots_cap ? s->roots_cap * 2 : 1024;
+		struct rh_snap_root *p = realloc(s->roots, cap * sizeof(*p));
+		if (!p)
+			return false;
+		s->roots = p;
+		s->roots_cap = cap;
+	}
+	s->roots[s->nroots++] = *r;
+	return true;
+}
+
 static int on_root(void *arg, const struct rh_py_root *root)
 {
 	struct root_ctx *c = arg;
@@ -273,31 +288,20 @@ static int on_root(void *arg, const struct rh_py_root *root)
 	} else {
 		s->obj_found[idx] |= RH_FOUND_ROOT;
 	}
-	if (s->nroots == s->roots_cap) {
-		size_t cap = s->roots_cap ? s->roots_cap * 2 : 1024;
-		struct rh_snap_root *p = realloc(s->roots, cap * sizeof(*p));
-		if (!p) {
-			c->nomem = true;
-			return 1;
-		}
-		s->roots = p;
-		s->roots_cap = cap;
-	}
-	const char *name = rh_arena_intern(&s->arena, root->name, strlen(root->name));
-	if (!name) {
-		c->nomem = true;
-		return 1;
-	}
-	s->roots[s->nroots++] = (struct rh_snap_root){
+	struct rh_snap_root r = {
 		.obj = idx,
 		.kind = (uint8_t)root->kind,
 		.conservative = root->conservative,
 		.owned = root->owned,
 		.secondary = root->secondary,
-		.name = name,
+		.name = rh_arena_intern(&s->arena, root->name, strlen(root->name)),
 		.where = root->where,
 		.thread = root->thread,
 	};
+	if (!r.name || !push_root(s, &r)) {
+		c->nomem = true;
+		return 1;
+	}
 	return 0;
 }
 
@@ -598,21 +602,6 @@ static void mark_borrowed(struct rh_snapshot *s)
 		for (uint32_t e = s->edge_start[o]; e < s->edge_start[o + 1]; e++)
 			s->edges[e] |= RH_EDGE_BORROWED;
 	}
-}
-
-/* Append a root; false when out of memory. */
-static bool push_root(struct rh_snapshot *s, const struct rh_snap_root *r)
-{
-	if (s->nroots == s->roots_cap) {
-		size_t cap = s->roots_cap ? s->roots_cap * 2 : 1024;
-		struct rh_snap_root *p = realloc(s->roots, cap * sizeof(*p));
-		if (!p)
-			return false;
-		s->roots = p;
-		s->roots_cap = cap;
-	}
-	s->roots[s->nroots++] = *r;
-	return true;
 }
 
 static int cmp_range(const void *a, const void *b)
