@@ -22,7 +22,9 @@
 #define TARGET_HELP                                                            \
 	"Target:\n"                                                            \
 	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n" \
-	"  -p, --pid PID        a live process, stopped while it is read\n"    \
+	"  -p, --pid PID        a live process: stopped while its writable memory\n" \
+	"                       is copied, then read from the copy as it runs on\n" \
+	"      --no-copy        keep the process stopped while it is read instead\n" \
 	"\n"
 #define FILES_HELP                                                             \
 	"Files:\n"                                                             \

@@ -68,8 +68,11 @@ static const char summary_usage[] =
 	"\n"
 	"Target:\n"
 	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n"
-	"  -p, --pid PID        a live process, stopped while it is read (ptrace);\n"
-	"                       if a debugger already traces it, it is only read\n"
+	"  -p, --pid PID        a live process: stopped (ptrace) while its writable\n"
+	"                       memory is copied, then let run while refheap reads\n"
+	"                       the copy; if a debugger already traces it, it is\n"
+	"                       only read\n"
+	"      --no-copy        keep the process stopped while it is read instead\n"
 	"\n"
 	"Output:\n"
 	"      --json           one JSON object on stdout instead of text\n"
@@ -131,7 +134,9 @@ static const char export_usage[] =
 	"\n"
 	"Target:\n"
 	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n"
-	"  -p, --pid PID        a live process, stopped while it is read\n"
+	"  -p, --pid PID        a live process: stopped while its writable memory\n"
+	"                       is copied, then read from the copy as it runs on\n"
+	"      --no-copy        keep the process stopped while it is read instead\n"
 	"\n"
 	"Output:\n"
 	"      --format=jsonl   the only format so far\n"
@@ -141,7 +146,8 @@ static const char export_usage[] =
 	"      --repr           add a short, safe repr of each object (\"repr\")\n"
 	"      --labels         name each reference (\"labels\", parallel to \"refs\"):\n"
 	"                       [3], ['key'], .attr, local 'x', tp_mro...\n"
-	"                       (a live target stays stopped until the output is written)\n"
+	"                       (with --no-copy, a live target stays stopped until\n"
+	"                       the output is written)\n"
 	"  -v, --verbose        also report warnings about the target's files\n"
 	"\n"
 	"Files:\n"
@@ -166,6 +172,7 @@ enum {
 	OPT_DEBUG_DIR,
 	OPT_CACHE_DIR,
 	OPT_NO_CACHE,
+	OPT_NO_COPY,
 	OPT_PATHS,
 	OPT_DEPTH,
 	OPT_WIDTH,
@@ -188,6 +195,7 @@ int parse_common(int argc, char **argv, const char *usage,
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "no-copy", no_argument, NULL, OPT_NO_COPY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-alloc-scan", no_argument, NULL, OPT_NO_ALLOC_SCAN },
@@ -274,6 +282,9 @@ int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_NO_CACHE:
 			o->no_cache = true;
+			break;
+		case OPT_NO_COPY:
+			o->no_copy = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -383,7 +394,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 			     bool resume, struct rh_target **t_ret,
 			     struct rh_image **img_ret, struct rh_snapshot **snap_ret)
 {
-	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe };
+	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe,
+					    .no_copy = o->no_copy };
 	struct rh_target *t;
 	struct rh_error *err = o->have_pid ?
 		rh_target_open_pid((pid_t)o->pid, &topts, &t) :
@@ -432,6 +444,13 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		rh_snapshot_destroy(snap);
 		goto out_image;
 	}
+	uint64_t copied;
+	double stopped_ms, copy_ms;
+	if (o->stats && rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms))
+		fprintf(stderr,
+			"refheap: stats: pid %ld was stopped %.1f ms%s; %.1f MiB copied while it was stopped (in %.1f ms)\n",
+			o->pid, stopped_ms, resume || copied ? "" : " (and still is)",
+			(double)copied / (1024.0 * 1024.0), copy_ms);
 	if (o->verbose) {
 		print_problems(rh_target_problems(t), "target");
 		print_problems(rh_image_problems(img), "image");
