@@ -35,6 +35,9 @@
 	"                       snapshots of the last cores read (DIR/snapshots;\n" \
 	"                       a repeated command on an unchanged core skips\n" \
 	"                       rebuilding it)\n"                                \
+	"      --cache-max MB   the snapshots there take at most MB MiB in all\n" \
+	"                       (default $REFHEAP_SNAPSHOT_CACHE_MAX_MB, else 4096;\n" \
+	"                       0: no snapshot cache)\n"                        \
 	"      --no-cache       read the layouts from DWARF, cache nothing\n"  \
 	"  -v, --verbose        also report warnings about the target's files\n" \
 	"      --stats          print timings and memory use to stderr\n"     \

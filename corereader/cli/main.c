@@ -156,6 +156,9 @@ static const char export_usage[] =
 	"      --debug-dir DIR  look for separate debug files in DIR first; repeatable\n"
 	"      --cache-dir DIR  cache of struct layouts per build-id, and of the\n"
 	"                       snapshots of the last cores read (DIR/snapshots)\n"
+	"      --cache-max MB   the snapshots there take at most MB MiB in all\n"
+	"                       (default $REFHEAP_SNAPSHOT_CACHE_MAX_MB, else 4096;\n"
+	"                       0: no snapshot cache)\n"
 	"      --no-cache       read the layouts from DWARF, cache nothing\n"
 	"  -h, --help           this text\n"
 	"\n";
@@ -173,6 +176,7 @@ enum {
 	OPT_CACHE_DIR,
 	OPT_NO_CACHE,
 	OPT_NO_COPY,
+	OPT_CACHE_MAX,
 	OPT_PATHS,
 	OPT_DEPTH,
 	OPT_WIDTH,
@@ -196,6 +200,7 @@ int parse_common(int argc, char **argv, const char *usage,
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "no-copy", no_argument, NULL, OPT_NO_COPY },
+		{ "cache-max", required_argument, NULL, OPT_CACHE_MAX },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-alloc-scan", no_argument, NULL, OPT_NO_ALLOC_SCAN },
@@ -285,6 +290,13 @@ int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_NO_COPY:
 			o->no_copy = true;
+			break;
+		case OPT_CACHE_MAX:
+			if (!parse_uint(optarg, 1L << 40, &v))
+				return usage_error("--cache-max needs a size in MiB (0: no snapshot cache), not '%s'",
+						   optarg);
+			o->cache_max_mb = (uint64_t)v;
+			o->have_cache_max = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -419,6 +431,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		.cache_dir = cache_dir,
 		.graph = graph,
 		.alloc_scan = graph && !o->no_alloc_scan,
+		.have_cache_max = o->have_cache_max,
+		.cache_max_mb = o->cache_max_mb,
 	};
 	// A graph snapshot of a core is cached beside the layouts, so that
 	// the next command on the same core (a GDB session) maps it back.
