@@ -5,6 +5,7 @@
  * per-object allocation.
  */
 #include "analysis/reach.h"
+#include "util/satmath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -420,7 +421,7 @@ struct rh_error *rh_retained_one(const struct rh_snapshot *s, const struct rh_re
 	for (uint32_t i = 0; i < n; i++) {
 		if (seen[i] >= 2) {
 			objects++;
-			bytes += rh_snapshot_size(s, i);
+			bytes = rh_add_sat(bytes, rh_snapshot_size(s, i));
 		}
 	}
 	free(seen);

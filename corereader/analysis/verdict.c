@@ -5,6 +5,7 @@
  * garbage holds.
  */
 #include "analysis/verdict.h"
+#include "util/satmath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +126,7 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		v.comp[i] = uf[rep];
 		struct rh_garbage_comp *c = &v.comps[v.comp[i]];
 		c->members++;
-		c->bytes += rh_snapshot_size(s, i);
+		c->bytes = rh_add_sat(c->bytes, rh_snapshot_size(s, i));
 		int y = rh_gcsim_youngest(g, i);
 		if (y > c->youngest)
 			c->youngest = (int8_t)y;
@@ -144,7 +145,7 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 			v.flags[t] |= RH_VF_HELD_BY_GARBAGE;
 			v.comp[t] = v.comp[i];
 			v.comps[v.comp[t]].held++;
-			v.comps[v.comp[t]].held_bytes += rh_snapshot_size(s, t);
+			v.comps[v.comp[t]].held_bytes = rh_add_sat(v.comps[v.comp[t]].held_bytes, rh_snapshot_size(s, t));
 			queue[tail++] = t;
 		}
 	}

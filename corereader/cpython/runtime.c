@@ -588,6 +588,7 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	rh_u64map_init(&rt->type_index);
 	rt->max_objects = target_capacity(t);
 	rt->max_refcnt = rt->max_objects * 4;  /* bytes / 8 */
+	rt->core_bytes = rt->max_objects * 32;
 	rh_u64map_init(&rt->type_checked);
 
 	struct rh_error *err = find_runtime_module(rt, &rt->info.module,
@@ -937,6 +938,48 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	return type_valid(rt, tp, 0);
 }
 
+/*
+ * The header of a candidate found by the allocator scan agrees with its
+ * type; now the rest of it must agree with the block. Stale bytes in a
+ * reused block (a C string written over the front of a freed tuple) pass
+ * the header checks often enough to matter on real heaps.
+ *  - A GC object the scan finds is on no GC list (those were read first),
+ *    so it must be untracked: _gc_next 0 and _gc_prev holding at most the
+ *    FINALIZED/COLLECTING flag bits (_PyObject_GC_Link and
+ *    _PyObject_GC_UNTRACK, Modules/gcmodule.c and
+ *    Include/internal/pycore_object.h 3.8-3.13).
+ *  - Its extent, pre-header + basic size + inline items, lies inside the
+ *    block (the pymalloc size class, or the glibc chunk's usable size).
+ *  - Its per-type fields are possible (py_object_inline_size), and its
+ *    full size (what sys.getsizeof() would say) is readable and within
+ *    the target's memory.
+ */
+static bool block_object_consistent(struct rh_py_runtime *rt, const struct py_type *tp,
+				    uint64_t block, uint64_t size, uint64_t obj)
+{
+	if (tp->flags & PY_TPFLAGS_HAVE_GC) {
+		uint64_t head = obj - (uint64_t)PYL(rt, SZ_GC_HEAD), next, prev;
+		struct rh_error *err = rh_target_read_u64(rt->target, head + PYL(rt, GC_NEXT), &next);
+		if (!err)
+			err = rh_target_read_u64(rt->target, head + PYL(rt, GC_PREV), &prev);
+		if (err) {
+			rh_error_destroy(err);
+			return false;
+		}
+		if (next != 0 || prev > 3)
+			return false;
+	}
+	bool bad = false;
+	uint64_t extent = py_object_inline_size(rt, tp, obj, &bad);
+	// extent counts the type's pre-header; what precedes obj in the
+	// block is `before` bytes (the same, but for the 3.8-3.10 layout).
+	uint64_t before = obj - block, body = extent - (uint64_t)tp->presize;
+	if (bad || body > size || before > size - body)
+		return false;
+	py_object_size_checked(rt, tp, obj, &bad);
+	return !bad;
+}
+
 bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			uint64_t *obj_ret)
 {
@@ -976,12 +1019,14 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 		if (!tp)
 			return false;
 		// presize is exactly what precedes such an object in its block.
-		if ((uint64_t)tp->presize == offsets[i] ||
+		if ((uint64_t)tp->presize != offsets[i] &&
 		    // 3.8-3.10 have no managed pre-header
-		    ((tp->flags & PY_TPFLAGS_HAVE_GC) ? gc : 0) == offsets[i]) {
-			*obj_ret = obj;
-			return true;
-		}
+		    ((tp->flags & PY_TPFLAGS_HAVE_GC) ? gc : 0) != offsets[i])
+			continue;
+		if (!block_object_consistent(rt, tp, block, size, obj))
+			return false;
+		*obj_ret = obj;
+		return true;
 	}
 	return false;
 }

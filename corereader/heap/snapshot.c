@@ -330,6 +330,15 @@ struct follow_ctx {
 	bool full;              /* edge array at its bound */
 	uint64_t dangling;      /* references to unreadable memory */
 	uint64_t orphans;       /* objects found by the allocator scan only */
+	/*
+	 * What the heap is known to hold before the allocator scan: types of
+	 * the objects found so far (index < known_types) and the objects
+	 * themselves (index < known_objects), among them the type objects
+	 * (static types by symbol, heap types from the GC lists and their
+	 * tp_base/tp_mro).
+	 */
+	uint32_t known_types, known_objects;
+	uint64_t rejected;      /* allocator blocks refused as inconsistent */
 	/* objects proposed by the allocator scan, not yet checked */
 	uint64_t blocks[512];
 	size_t nblocks;
@@ -434,6 +443,50 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
  * batches with prefetching: the scan yields millions of blocks in address
  * order, and one random index probe each would wait on memory every time.
  */
+struct vet_ctx {
+	struct rh_snapshot *s;
+	struct rh_py_runtime *rt;
+	bool ok;
+};
+
+static int vet_ref(void *arg, const struct rh_py_ref *ref)
+{
+	struct vet_ctx *v = arg;
+	uint32_t idx;
+	if (ref->kind == RH_REF_WEAK || rh_u64map_find(&v->s->obj_index, ref->addr, &idx) ||
+	    rh_py_object_plausible(v->rt, ref->addr))
+		return 0;
+	v->ok = false;
+	return 1;
+}
+
+/*
+ * Whether an object only the allocator scan found is one: nothing vouches
+ * for it, so everything about it must hold together (the block checks of
+ * rh_py_block_object, then these). Its type is one the heap already has:
+ * the type of an object found through the GC lists, a reference or a
+ * root, or a type object found that way. Its references read without
+ * error and each leads to a known or plausible object: a stale block's
+ * fields point at freed memory, and accepting it would drag more phantoms
+ * in as "found by ref".
+ */
+static bool orphan_consistent(struct follow_ctx *c, const struct rh_py_object *o)
+{
+	struct rh_snapshot *s = c->s;
+	uint32_t t;
+	if (!(rh_u64map_find(&s->type_index, o->type_addr, &t) && t < c->known_types) &&
+	    !(rh_u64map_find(&s->obj_index, o->type_addr, &t) && t < c->known_objects))
+		return false;
+	struct vet_ctx v = { .s = s, .rt = c->rt, .ok = true };
+	struct rh_error *err = rh_py_referents(c->rt, o->addr, o->type_addr, vet_ref, &v);
+	if (err) {
+		c->nomem = err->code == RH_ERR_NO_MEMORY;
+		rh_error_destroy(err);
+		return false;
+	}
+	return v.ok;
+}
+
 static bool flush_blocks(struct follow_ctx *c)
 {
 	for (size_t k = 0; k < c->nblocks; k++)
@@ -449,6 +502,12 @@ static bool flush_blocks(struct follow_ctx *c)
 			rh_error_destroy(err);
 			if (c->nomem)
 				return false;
+			continue;
+		}
+		if (!orphan_consistent(c, &o)) {
+			if (c->nomem)
+				return false;
+			c->rejected++;
 			continue;
 		}
 		if (add(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx) < 0) {
@@ -502,6 +561,8 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 	while (i < s->nobjects || !scanned) {
 		if (i == s->nobjects) {
 			scanned = true;
+			c.known_types = s->ntypes;
+			c.known_objects = s->nobjects;
 			// libc's layouts (for its heaps) are cached like ours.
 			struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
 			err = rh_py_alloc_scan(rt, &aopts, &s->problems, on_block, &c, NULL);

@@ -83,6 +83,7 @@
 #include "report/json.h"
 #include "report/labels.h"
 #include "report/listutil.h"
+#include "util/satmath.h"
 
 #define REPR_MAX 120
 #define CHAIN_SHOWN 8
@@ -317,9 +318,9 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 		uint64_t b = rh_snapshot_size(s, i);
 		if (t < s->ntypes) {
 			rows[t].count++;
-			rows[t].bytes += b;
+			rows[t].bytes = rh_add_sat(rows[t].bytes, b);
 		}
-		total_bytes += b;
+		total_bytes = rh_add_sat(total_bytes, b);
 	}
 	struct rh_type_filter tf = { 0 };
 	struct hist_rank hr = { rows, s, key };
@@ -340,7 +341,7 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 			continue;
 		mtypes++;
 		mobjects += rows[t].count;
-		mbytes += rows[t].bytes;
+		mbytes = rh_add_sat(mbytes, rows[t].bytes);
 		rh_topn_add(&top, t);
 	}
 	rh_topn_finish(&top);
@@ -496,13 +497,13 @@ struct rh_error *rh_report_gc(FILE *f, struct rh_analysis *a, const struct rh_li
 			continue;
 		size_t owner = s->interps[in].gc_owner < ni ? s->interps[in].gc_owner : in;
 		tally[owner][g].objects++;
-		tally[owner][g].bytes += rh_snapshot_size(s, i);
+		tally[owner][g].bytes = rh_add_sat(tally[owner][g].bytes, rh_snapshot_size(s, i));
 	}
 	uint64_t gobjects = 0, gbytes = 0;
 	if (a->have & RH_NEED_VERDICTS)
 		for (uint32_t c = 0; c < a->v.ncomps; c++) {
 			gobjects += a->v.comps[c].members;
-			gbytes += a->v.comps[c].bytes;
+			gbytes = rh_add_sat(gbytes, a->v.comps[c].bytes);
 		}
 	bool have_sim = (a->have & RH_NEED_GCSIM) && a->gc.gens && a->gc.ninterps == ni;
 	char b1[32], b2[32];
@@ -825,7 +826,7 @@ struct rh_error *rh_report_dominators(FILE *f, struct rh_analysis *a,
 		goto out;
 	uint64_t total = 0;
 	for (uint32_t i = 0; i < s->nobjects; i++) {
-		total += rh_snapshot_size(s, i);
+		total = rh_add_sat(total, rh_snapshot_size(s, i));
 		if (a->retained[i] && rh_type_filter_pass(&tf, s->obj_type[i]))
 			rh_topn_add(&top, i);
 	}
@@ -977,7 +978,7 @@ static void comps_totals(const struct rh_verdicts *v, uint64_t *objects, uint64_
 	*objects = *bytes = 0;
 	for (uint32_t c = 0; c < v->ncomps; c++) {
 		*objects += v->comps[c].members;
-		*bytes += v->comps[c].bytes;
+		*bytes = rh_add_sat(*bytes, v->comps[c].bytes);
 	}
 }
 
