@@ -22,6 +22,7 @@ const char *rh_verdict_name(enum rh_verdict v)
 	case RH_VERDICT_FROZEN: return "frozen";
 	case RH_VERDICT_DEAD: return "dead";
 	case RH_VERDICT_IMMORTAL: return "immortal";
+	case RH_VERDICT_HELD_BY_NATIVE: return "held-by-native";
 	}
 	return "?";
 }
@@ -78,8 +79,8 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		else if (freed & RH_GCSIM_UNFROZEN)
 			out = RH_VERDICT_FROZEN;
 		else if (tier == RH_TIER_CONSERVATIVE || tier == RH_TIER_EXTERNAL)
-			out = rh_reach_excess(s, r, i) > 0 ? RH_VERDICT_UNACCOUNTED
-							   : RH_VERDICT_REACHABLE;
+			out = rh_reach_excess(s, r, i) <= 0 ? RH_VERDICT_REACHABLE :
+			      r->native[i] ? RH_VERDICT_HELD_BY_NATIVE : RH_VERDICT_UNACCOUNTED;
 		else
 			out = PENDING;
 		v.verdict[i] = out;

@@ -14,10 +14,14 @@
  *    count, and CPython frees the cycle regardless.
  *  - frozen: it would be garbage but sits in (or is held only from) the
  *    permanent generation, which no collection examines.
- *  - unaccounted: no exact root reaches it and its refcount exceeds every
- *    reference the heap shows. A conservative root pointing at it (a
- *    stack word, a C static) is then a candidate holder, not proof: a
- *    stale word looks the same as a live one.
+ *  - unaccounted: no exact root reaches it, its refcount exceeds every
+ *    reference the heap shows, and no word anywhere points at it that
+ *    refheap could not type: a reference taken and never released.
+ *  - held-by-native: the same excess, but pointers refheap cannot type
+ *    do point at it (rh_reach.native: words inside objects of unknown C
+ *    types, untyped malloc'd or pymalloc memory, native stacks, C
+ *    statics). Those are its candidate holders, not proof: a stale word
+ *    looks the same as a live one; but a leak leaves no pointer at all.
  *  - reachable from a conservative root (tier 1), or from an external
  *    holder (tier 2), with a count the heap explains.
  *  - immortal: nothing above holds it, but its count is immortal (3.12+)
@@ -42,9 +46,11 @@ enum rh_verdict {
 	RH_VERDICT_FROZEN,
 	RH_VERDICT_DEAD,
 	RH_VERDICT_IMMORTAL,
+	RH_VERDICT_HELD_BY_NATIVE,
 };
 
-/** "reachable", "cyclic-garbage", "unaccounted", "frozen", "dead", "immortal". */
+/** "reachable", "cyclic-garbage", "unaccounted", "frozen", "dead", "immortal",
+ *  "held-by-native". */
 const char *rh_verdict_name(enum rh_verdict v);
 
 /** rh_verdicts.flags bits */

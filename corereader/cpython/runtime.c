@@ -895,6 +895,11 @@ out:
 	return ok;
 }
 
+uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt)
+{
+	return (uint64_t)PYL(rt, SZ_GC_HEAD);
+}
+
 bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
 {
 	uint32_t v = rt->info.version_hex;
@@ -910,6 +915,20 @@ bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
 	if (v >= 0x030b0000)
 		return refcnt >= 999999999 - (1 << 20) && refcnt <= 999999999 + (1LL << 32);
 	return false;
+}
+
+/* Whether a count is really an address inside a loaded module. */
+static bool count_is_module_address(struct rh_py_runtime *rt, uint64_t count)
+{
+	if (!rt->lowest_module) {
+		rt->lowest_module = UINT64_MAX;
+		for (size_t m = 0; m < rh_image_module_count(rt->image); m++) {
+			uint64_t st = rh_image_module(rt->image, m)->start;
+			if (st && st < rt->lowest_module)
+				rt->lowest_module = st;
+		}
+	}
+	return count >= rt->lowest_module && rh_image_module_containing(rt->image, count);
 }
 
 bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
@@ -934,6 +953,14 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	bool immortal = r == 0xFFFFFFFFu ||
 			(r >= 999999999u && r - 999999999u <= rt->max_refcnt);
 	if (refcnt <= 0 || (r > rt->max_refcnt && !immortal))
+		return false;
+	// In a non-PIE executable (Debian's python3.11) static data sits at
+	// 0x400000-0x1000000: a structure of pointers there (a capsule's C
+	// API table: PyDateTimeAPI's DateType, DateTimeType...) reads as a
+	// count of millions followed by a valid type. A count that is an
+	// address inside a loaded module is taken for what it more likely
+	// is, a pointer.
+	if (!immortal && count_is_module_address(rt, r))
 		return false;
 	return type_valid(rt, tp, 0);
 }
@@ -999,22 +1026,9 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			rh_error_destroy(err);
 			continue;
 		}
-		// Nothing references what the scan proposes, so the header is
-		// all the evidence. In a non-PIE executable (Debian's python3.11)
-		// static data sits at 0x400000-0x1000000: an array of pointers
-		// to static objects there reads as a count of millions followed
-		// by a valid type. A count that is an address of a loaded module
-		// is taken for what it more likely is, a pointer.
-		if (!rt->lowest_module) {
-			rt->lowest_module = UINT64_MAX;
-			for (size_t m = 0; m < rh_image_module_count(rt->image); m++) {
-				uint64_t st = rh_image_module(rt->image, m)->start;
-				if (st && st < rt->lowest_module)
-					rt->lowest_module = st;
-			}
-		}
-		if (refcnt >= rt->lowest_module && rh_image_module_containing(rt->image, refcnt))
-			continue;
+		// (rh_py_object_plausible refused counts that are module
+		// addresses: nothing references what the scan proposes, so the
+		// header is all the evidence.)
 		const struct py_type *tp = py_type_get(rt, type);
 		if (!tp)
 			return false;

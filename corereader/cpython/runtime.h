@@ -172,6 +172,9 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr);
 bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			uint64_t *obj_ret);
 
+/** sizeof(PyGC_Head): what precedes a GC object in its allocation. */
+uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt);
+
 /**
  * tp_name of a type object, interned (valid until the runtime is
  * destroyed). Unreadable names come back as "<unreadable type 0x...>".

@@ -777,6 +777,241 @@ out:
 	return err;
 }
 
+/* ------------------------------------------------------------------ */
+/* Native memory: words of untyped allocations that point at objects     */
+
+/* Holders named per object, at most. */
+#define NATIVE_NAMED 4
+/* Bytes of one allocation read, at most (a huge array is read in part). */
+#define NATIVE_BLOCK_MAX (64u << 20)
+
+struct native_hit {
+	uint32_t cand;       /* index into the candidates */
+	uint32_t holder;     /* object the block holds, or UINT32_MAX */
+	uint8_t source;      /* enum rh_py_block_source */
+	uint64_t word;       /* address of the word */
+	uint64_t block, size;
+};
+
+struct native_ctx {
+	struct rh_snapshot *s;
+	struct rh_target *t;
+	uint64_t gc_head;
+	/* objects whose refcount exceeds the references counted: addr -> candidate */
+	struct rh_u64map cand;
+	uint32_t *cand_obj;     /* candidate -> object index */
+	uint32_t *words;        /* candidate -> words found (saturating) */
+	uint64_t lo, hi;        /* address range of the candidates */
+	struct native_hit *hits;
+	size_t nhits, hits_cap;
+	uint64_t buf[4096];
+	bool nomem;
+};
+
+static int native_block(void *arg, const struct rh_py_block *b)
+{
+	struct native_ctx *c = arg;
+	struct rh_snapshot *s = c->s;
+	// The object the block holds, if any: it starts at the block, after
+	// the PyGC_Head, or after the managed pre-header too (an offset is
+	// tried only when a header fits after it: past the block is the next
+	// block). Its words are scanned as well: a field its tp_traverse
+	// does not visit (or refheap's copy of it misses) is a holder too.
+	uint32_t holder = UINT32_MAX, idx;
+	uint64_t offs[] = { 0, c->gc_head, c->gc_head + 16 };
+	for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
+		if (offs[k] + 16 <= b->size &&
+		    rh_u64map_find(&s->obj_index, b->addr + offs[k], &idx)) {
+			holder = idx;
+			break;
+		}
+	uint64_t size = b->size < NATIVE_BLOCK_MAX ? b->size : NATIVE_BLOCK_MAX;
+	size &= ~(uint64_t)7;
+	for (uint64_t off = 0; off < size; off += sizeof(c->buf)) {
+		size_t len = size - off < sizeof(c->buf) ? (size_t)(size - off) : sizeof(c->buf);
+		struct rh_error *err = rh_target_read(c->t, b->addr + off, c->buf, len);
+		if (err) {
+			// The allocator scan vouched for the block; a hole in the
+			// core only hides holders, which the verdict then lacks.
+			rh_error_destroy(err);
+			return 0;
+		}
+		for (size_t k = 0; k < len / 8; k++) {
+			uint64_t w = c->buf[k];
+			uint32_t cand;
+			if (w < c->lo || w > c->hi || (w & 7) || !rh_u64map_find(&c->cand, w, &cand))
+				continue;
+			if (c->words[cand] != UINT32_MAX)
+				c->words[cand]++;
+			if (c->words[cand] > NATIVE_NAMED + 64)
+				continue;
+			if (c->nhits == c->hits_cap) {
+				size_t cap = c->hits_cap ? c->hits_cap * 2 : 4096;
+				struct native_hit *p = realloc(c->hits, cap * sizeof(*p));
+				if (!p) {
+					c->nomem = true;
+					return 1;
+				}
+				c->hits = p;
+				c->hits_cap = cap;
+			}
+			c->hits[c->nhits++] = (struct native_hit){
+				.cand = cand, .source = (uint8_t)b->source, .holder = holder,
+				.word = b->addr + off + k * 8, .block = b->addr, .size = b->size,
+			};
+		}
+	}
+	return 0;
+}
+
+/*
+ * Evidence for the refcount audit, gathered here because analyses never
+ * read the target. For each object whose refcount exceeds the references
+ * the snapshot counts (incoming non-conservative, non-borrowed edges plus
+ * owned roots, as analysis/reach.c counts them), the words of allocated
+ * memory that point at its start: every pymalloc block and malloc chunk
+ * in use, whether it holds an object (a field its tp_traverse does not
+ * visit, an unknown C type's field) or not (malloc'd C structures: a
+ * PyArena, a thread's bootstate, an extension's buffers; the out-of-line
+ * storage of known objects: a list's item array, a dict's keys; a
+ * malloc'd thread state). Most of those words are references already
+ * counted, so an object's words are native holders only beyond its
+ * counted references: a leaked list item (one edge, one word in the
+ * list's array) keeps no holder; an AST list held by a PyArena (no edge,
+ * one word) gets one. Native stacks and C statics are conservative roots
+ * already. Each such object gets up to NATIVE_NAMED conservative roots of
+ * kind RH_SNAP_ROOT_NATIVE naming the word's allocation. Linear: one pass
+ * over the edges, one allocator scan reading each block once.
+ */
+static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime *rt,
+				     struct rh_target *t, const char *cache_dir)
+{
+	uint32_t n = s->nobjects;
+	struct native_ctx *c = calloc(1, sizeof(*c));
+	uint32_t *counted = calloc(n ? n : 1, sizeof(*counted));
+	struct rh_error *err = NULL;
+	if (!c || !counted) {
+		free(c);
+		free(counted);
+		return rh_enomem;
+	}
+	rh_u64map_init(&c->cand);
+	c->s = s;
+	c->t = t;
+	c->gc_head = rh_py_gc_head_size(rt);
+	for (uint64_t e = 0; e < s->nedges; e++) {
+		uint32_t w = s->edges[e], to = w & RH_EDGE_INDEX_MASK;
+		if (to < n && !(w & (RH_EDGE_CONSERVATIVE | RH_EDGE_BORROWED)) &&
+		    counted[to] != UINT32_MAX)
+			counted[to]++;
+	}
+	// Owned root slots explain counts too (and may sit in untyped
+	// memory themselves: a thread state is malloc'd).
+	for (size_t r = 0; r < s->nroots; r++)
+		if (s->roots[r].owned && s->roots[r].obj < n && counted[s->roots[r].obj] != UINT32_MAX)
+			counted[s->roots[r].obj]++;
+	uint32_t ncand = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		// Pass 0 counts the candidates, pass 1 records them.
+		ncand = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (s->obj_refcnt[i] == 0 || s->obj_refcnt[i] == RH_REFCNT_IMMORTAL ||
+			    s->obj_refcnt[i] <= counted[i])
+				continue;
+			if (pass == 1) {
+				c->cand_obj[ncand] = i;
+				if (rh_u64map_insert(&c->cand, s->obj_addr[i], ncand, NULL) < 0)
+					goto nomem;
+				if (s->obj_addr[i] < c->lo || !c->lo)
+					c->lo = s->obj_addr[i];
+				if (s->obj_addr[i] > c->hi)
+					c->hi = s->obj_addr[i];
+			}
+			ncand++;
+		}
+		if (pass == 0) {
+			if (!ncand)
+				goto out;
+			c->cand_obj = malloc(ncand * sizeof(*c->cand_obj));
+			c->words = calloc(ncand, sizeof(*c->words));
+			if (!c->cand_obj || !c->words || !rh_u64map_reserve(&c->cand, ncand))
+				goto nomem;
+		}
+	}
+	struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
+	struct rh_problems quiet;   // the first scan reported its problems
+	rh_problems_init(&quiet);
+	err = rh_py_alloc_scan(rt, &aopts, &quiet, native_block, c, NULL);
+	rh_problems_deinit(&quiet);
+	if (err)
+		goto out;
+	// Objects in a module's static data are in no allocator block, and
+	// their fields hold references too: a PyModuleDef's m_copy (the
+	// module dict a single-phase extension keeps, Python/import.c
+	// _PyImport_FixupExtensionObject), a static type's slots. Their
+	// own-storage roots (static_storage) name them.
+	for (size_t r = 0; r < s->nroots && !c->nomem; r++) {
+		const struct rh_snap_root *root = &s->roots[r];
+		if (root->kind != RH_SNAP_ROOT_STATIC || root->obj >= n ||
+		    root->where != s->obj_addr[root->obj])
+			continue;
+		uint64_t size = rh_snapshot_size(s, root->obj);
+		struct rh_py_block b = {
+			.addr = root->where, .size = size < 65536 ? size : 65536,
+			.source = RH_BLOCK_MALLOC,
+		};
+		native_block(c, &b);
+	}
+	if (c->nomem)
+		goto nomem;
+	uint8_t *named = calloc(ncand, 1);
+	if (!named)
+		goto nomem;
+	for (size_t h = 0; h < c->nhits; h++) {
+		const struct native_hit *hit = &c->hits[h];
+		uint32_t i = c->cand_obj[hit->cand];
+		if (c->words[hit->cand] <= counted[i] || named[hit->cand] >= NATIVE_NAMED)
+			continue;
+		named[hit->cand]++;
+		char label[320];
+		if (hit->holder == UINT32_MAX)
+			snprintf(label, sizeof(label), "%s 0x%" PRIx64 " (%" PRIu64 " bytes), word +0x%"
+				 PRIx64, hit->source == RH_BLOCK_PYMALLOC ? "pymalloc block" : "malloc chunk",
+				 hit->block, hit->size, hit->word - hit->block);
+		else if (hit->word >= s->obj_addr[hit->holder])
+			snprintf(label, sizeof(label), "field +0x%" PRIx64 " of %.200s object 0x%" PRIx64,
+				 hit->word - s->obj_addr[hit->holder],
+				 s->types[s->obj_type[hit->holder]].name, s->obj_addr[hit->holder]);
+		else
+			snprintf(label, sizeof(label), "pre-header of %.200s object 0x%" PRIx64,
+				 s->types[s->obj_type[hit->holder]].name, s->obj_addr[hit->holder]);
+		struct rh_snap_root root = {
+			.obj = i,
+			.kind = RH_SNAP_ROOT_NATIVE,
+			.conservative = true,
+			.name = rh_arena_intern(&s->arena, label, strlen(label)),
+			.where = hit->word,
+		};
+		if (!root.name || !push_root(s, &root)) {
+			free(named);
+			goto nomem;
+		}
+		s->obj_found[i] |= RH_FOUND_ROOT;
+	}
+	free(named);
+	goto out;
+nomem:
+	err = rh_enomem;
+out:
+	rh_u64map_deinit(&c->cand);
+	free(c->cand_obj);
+	free(c->words);
+	free(c->hits);
+	free(c);
+	free(counted);
+	return err;
+}
+
 static const char *intern(struct rh_snapshot *s, const char *str)
 {
 	return str ? rh_arena_intern(&s->arena, str, strlen(str)) : NULL;
@@ -898,6 +1133,11 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		err = static_storage(s, img);
 		if (err)
 			goto out_runtime;
+		if (opts->alloc_scan) {
+			err = native_words(s, rt, t, opts->cache_dir);
+			if (err)
+				goto out_runtime;
+		}
 		s->seconds_graph = now() - t2;
 	}
 	s->seconds_objects = now() - t1;

@@ -41,6 +41,13 @@ enum rh_snap_root_kind {
 	RH_SNAP_ROOT_INTERNED,
 	RH_SNAP_ROOT_STATIC,
 	RH_SNAP_ROOT_STACK,
+	/**
+	 * A word in allocated memory that holds no object (a malloc chunk,
+	 * a pymalloc block: a C structure refheap cannot type) pointing at
+	 * an object whose refcount the heap's own references do not explain
+	 * (heap/snapshot.c native_words). Always conservative, never owned.
+	 */
+	RH_SNAP_ROOT_NATIVE,
 };
 
 struct rh_snap_root {

@@ -275,6 +275,7 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 		[RH_SNAP_ROOT_INTERNED] = "interned",
 		[RH_SNAP_ROOT_STATIC] = "static",
 		[RH_SNAP_ROOT_STACK] = "stack",
+		[RH_SNAP_ROOT_NATIVE] = "native",
 	};
 	for (size_t r = 0; r < s->nroots; r++) {
 		const struct rh_snap_root *root = &s->roots[r];
