@@ -140,7 +140,10 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 			continue;
 		if (root->owned && r.found[root->obj] != UINT32_MAX)
 			r.found[root->obj]++;
-		if (root->conservative && !root->owned && r.native[root->obj] != UINT32_MAX)
+		// Only words of live objects are evidence (see
+		// RH_SNAP_ROOT_NATIVE); a stack word, a C static's word or one
+		// in untyped memory may be stale, and only names a candidate.
+		if (root->kind == RH_SNAP_ROOT_NATIVE && r.native[root->obj] != UINT32_MAX)
 			r.native[root->obj]++;
 		uint32_t b = r.best_root[root->obj];
 		if (b == NONE || rh_root_better(s, (uint32_t)k, b) < 0)

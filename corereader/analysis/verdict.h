@@ -14,14 +14,16 @@
  *    count, and CPython frees the cycle regardless.
  *  - frozen: it would be garbage but sits in (or is held only from) the
  *    permanent generation, which no collection examines.
- *  - unaccounted: no exact root reaches it, its refcount exceeds every
- *    reference the heap shows, and no word anywhere points at it that
- *    refheap could not type: a reference taken and never released.
- *  - held-by-native: the same excess, but pointers refheap cannot type
- *    do point at it (rh_reach.native: words inside objects of unknown C
- *    types, untyped malloc'd or pymalloc memory, native stacks, C
- *    statics). Those are its candidate holders, not proof: a stale word
- *    looks the same as a live one; but a leak leaves no pointer at all.
+ *  - held-by-native: no exact root reaches it, its refcount exceeds every
+ *    reference the heap shows, and a live object's memory points at it
+ *    where refheap reads no reference (rh_reach.native: an object of an
+ *    unknown C type, mypyc, Cython; a field a known type's traverse does
+ *    not visit). Native code holds it.
+ *  - unaccounted: the same excess, and no live object points at it: a
+ *    reference taken and never released, or held from memory refheap
+ *    cannot type. A native stack word, a C static or a word of untyped
+ *    malloc'd memory pointing at it is a candidate holder, not proof: a
+ *    stale copy looks the same as a live one.
  *  - reachable from a conservative root (tier 1), or from an external
  *    holder (tier 2), with a count the heap explains.
  *  - immortal: nothing above holds it, but its count is immortal (3.12+)

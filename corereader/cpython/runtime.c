@@ -895,6 +895,24 @@ out:
 	return ok;
 }
 
+bool rh_py_type_has_stale_slots(struct rh_py_runtime *rt, uint64_t type_addr)
+{
+	const struct py_type *tp = py_type_get(rt, type_addr);
+	if (!tp || (tp->flags & PY_TPFLAGS_HEAPTYPE))
+		return false;
+	// The static types whose objects embed a value stack: PyFrame_Type
+	// (3.8-3.10: f_valuestack inside the object; 3.11+: a frame's own
+	// copy of _PyInterpreterFrame), PyGen_Type, PyCoro_Type,
+	// PyAsyncGen_Type (3.11+: gi_iframe inside the object).
+	static const char *const stacked[] = {
+		"frame", "generator", "coroutine", "async_generator",
+	};
+	for (size_t i = 0; i < sizeof(stacked) / sizeof(stacked[0]); i++)
+		if (strcmp(tp->name, stacked[i]) == 0)
+			return true;
+	return false;
+}
+
 uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt)
 {
 	return (uint64_t)PYL(rt, SZ_GC_HEAD);

@@ -778,16 +778,18 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Native memory: words of untyped allocations that point at objects     */
+/* Native memory: words of memory refheap does not type that point at    */
+/* objects                                                               */
 
-/* Holders named per object, at most. */
+/* Holders named per object, at most, and words remembered per object. */
 #define NATIVE_NAMED 4
+#define NATIVE_HITS 256
 /* Bytes of one allocation read, at most (a huge array is read in part). */
 #define NATIVE_BLOCK_MAX (64u << 20)
 
 struct native_hit {
 	uint32_t cand;       /* index into the candidates */
-	uint32_t holder;     /* object the block holds, or UINT32_MAX */
+	uint32_t holder;     /* object whose memory holds the word, or UINT32_MAX */
 	uint8_t source;      /* enum rh_py_block_source */
 	uint64_t word;       /* address of the word */
 	uint64_t block, size;
@@ -795,6 +797,7 @@ struct native_hit {
 
 struct native_ctx {
 	struct rh_snapshot *s;
+	struct rh_py_runtime *rt;
 	struct rh_target *t;
 	uint64_t gc_head;
 	/* objects whose refcount exceeds the references counted: addr -> candidate */
@@ -802,11 +805,30 @@ struct native_ctx {
 	uint32_t *cand_obj;     /* candidate -> object index */
 	uint32_t *words;        /* candidate -> words found (saturating) */
 	uint64_t lo, hi;        /* address range of the candidates */
+	/* per snapshot type: 0 unknown, 1 scan its objects, 2 do not */
+	uint8_t *type_scan;
 	struct native_hit *hits;
 	size_t nhits, hits_cap;
 	uint64_t buf[4096];
 	bool nomem;
 };
+
+/*
+ * Whether the memory of object i says anything about what it holds. A
+ * dead object (refcount 0: a free list's, a 3.8-3.10 zombie frame) holds
+ * nothing; frames and generators keep stale words past their stack top
+ * (rh_py_type_has_stale_slots).
+ */
+static bool holder_meaningful(struct native_ctx *c, uint32_t i)
+{
+	struct rh_snapshot *s = c->s;
+	if (s->obj_refcnt[i] == 0)
+		return false;
+	uint32_t t = s->obj_type[i];
+	if (!c->type_scan[t])
+		c->type_scan[t] = rh_py_type_has_stale_slots(c->rt, s->types[t].addr) ? 2 : 1;
+	return c->type_scan[t] == 1;
+}
 
 static int native_block(void *arg, const struct rh_py_block *b)
 {
@@ -825,6 +847,8 @@ static int native_block(void *arg, const struct rh_py_block *b)
 			holder = idx;
 			break;
 		}
+	if (holder != UINT32_MAX && !holder_meaningful(c, holder))
+		return 0;
 	uint64_t size = b->size < NATIVE_BLOCK_MAX ? b->size : NATIVE_BLOCK_MAX;
 	size &= ~(uint64_t)7;
 	for (uint64_t off = 0; off < size; off += sizeof(c->buf)) {
@@ -843,7 +867,7 @@ static int native_block(void *arg, const struct rh_py_block *b)
 				continue;
 			if (c->words[cand] != UINT32_MAX)
 				c->words[cand]++;
-			if (c->words[cand] > NATIVE_NAMED + 64)
+			if (c->words[cand] > NATIVE_HITS)
 				continue;
 			if (c->nhits == c->hits_cap) {
 				size_t cap = c->hits_cap ? c->hits_cap * 2 : 4096;
@@ -856,7 +880,7 @@ static int native_block(void *arg, const struct rh_py_block *b)
 				c->hits_cap = cap;
 			}
 			c->hits[c->nhits++] = (struct native_hit){
-				.cand = cand, .source = (uint8_t)b->source, .holder = holder,
+				.cand = cand, .holder = holder, .source = (uint8_t)b->source,
 				.word = b->addr + off + k * 8, .block = b->addr, .size = b->size,
 			};
 		}
@@ -864,24 +888,54 @@ static int native_block(void *arg, const struct rh_py_block *b)
 	return 0;
 }
 
+static int hit_cmp(const void *x, const void *y)
+{
+	const struct native_hit *a = x, *b = y;
+	if (a->cand != b->cand)
+		return a->cand < b->cand ? -1 : 1;
+	if (a->holder != b->holder)
+		return a->holder < b->holder ? -1 : 1;
+	return a->word < b->word ? -1 : a->word > b->word;
+}
+
+/* References from object h to object x the snapshot has (not conservative). */
+static uint32_t edges_between(const struct rh_snapshot *s, uint32_t h, uint32_t x)
+{
+	uint32_t k = 0;
+	for (uint32_t e = s->edge_start[h]; e < s->edge_start[h + 1]; e++)
+		if ((s->edges[e] & RH_EDGE_INDEX_MASK) == x && !(s->edges[e] & RH_EDGE_CONSERVATIVE))
+			k++;
+	return k;
+}
+
 /*
  * Evidence for the refcount audit, gathered here because analyses never
  * read the target. For each object whose refcount exceeds the references
  * the snapshot counts (incoming non-conservative, non-borrowed edges plus
- * owned roots, as analysis/reach.c counts them), the words of allocated
- * memory that point at its start: every pymalloc block and malloc chunk
- * in use, whether it holds an object (a field its tp_traverse does not
- * visit, an unknown C type's field) or not (malloc'd C structures: a
- * PyArena, a thread's bootstate, an extension's buffers; the out-of-line
- * storage of known objects: a list's item array, a dict's keys; a
- * malloc'd thread state). Most of those words are references already
- * counted, so an object's words are native holders only beyond its
- * counted references: a leaked list item (one edge, one word in the
- * list's array) keeps no holder; an AST list held by a PyArena (no edge,
- * one word) gets one. Native stacks and C statics are conservative roots
- * already. Each such object gets up to NATIVE_NAMED conservative roots of
- * kind RH_SNAP_ROOT_NATIVE naming the word's allocation. Linear: one pass
- * over the edges, one allocator scan reading each block once.
+ * owned roots, as analysis/reach.c counts them), the words that point at
+ * its start in every pymalloc block and malloc chunk in use, and in the
+ * objects in modules' static data. Two kinds of word are told apart:
+ *
+ *  - A word inside a live object beyond the references refheap reads
+ *    from that object (more words of holder H point at X than H has
+ *    edges to X): a field H's tp_traverse does not visit, or that
+ *    refheap's copy misses (a structseq's hidden fields, 3.8-3.11
+ *    structseq_traverse visits only Py_SIZE; a PyModuleDef's m_copy).
+ *    It is evidence that H holds X: a root of kind RH_SNAP_ROOT_NATIVE,
+ *    which the audit counts (verdict held-by-native). Dead objects and
+ *    frames' stale stacks are not read.
+ *  - A word in memory that holds no object (malloc'd C structures: a
+ *    PyArena, a thread's bootstate; but also the out-of-line storage of
+ *    known objects: a list's items, a dict's keys, and freed-then-reused
+ *    chunks whose tails still hold old pointers). Nothing tells a live
+ *    word there from a stale one: when such words outnumber the counted
+ *    references, they are named as candidate holders (a root of kind
+ *    RH_SNAP_ROOT_MEMORY) without changing the verdict. A planted
+ *    Py_IncRef leak often has one (samples/orphans.py: a reused PyArena
+ *    block's old constant, on 3.11).
+ *
+ * At most NATIVE_NAMED roots per object. Linear: one pass over the edges,
+ * one allocator scan reading each block once, a sort of the hits.
  */
 static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime *rt,
 				     struct rh_target *t, const char *cache_dir)
@@ -889,6 +943,7 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	uint32_t n = s->nobjects;
 	struct native_ctx *c = calloc(1, sizeof(*c));
 	uint32_t *counted = calloc(n ? n : 1, sizeof(*counted));
+	uint8_t *named = NULL;
 	struct rh_error *err = NULL;
 	if (!c || !counted) {
 		free(c);
@@ -897,8 +952,12 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	}
 	rh_u64map_init(&c->cand);
 	c->s = s;
+	c->rt = rt;
 	c->t = t;
 	c->gc_head = rh_py_gc_head_size(rt);
+	c->type_scan = calloc(s->ntypes ? s->ntypes : 1, 1);
+	if (!c->type_scan)
+		goto nomem;
 	for (uint64_t e = 0; e < s->nedges; e++) {
 		uint32_t w = s->edges[e], to = w & RH_EDGE_INDEX_MASK;
 		if (to < n && !(w & (RH_EDGE_CONSERVATIVE | RH_EDGE_BORROWED)) &&
@@ -964,46 +1023,60 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	}
 	if (c->nomem)
 		goto nomem;
-	uint8_t *named = calloc(ncand, 1);
+	qsort(c->hits, c->nhits, sizeof(*c->hits), hit_cmp);
+	named = calloc(ncand, 1);
 	if (!named)
 		goto nomem;
-	for (size_t h = 0; h < c->nhits; h++) {
+	for (size_t h = 0, next; h < c->nhits; h = next) {
 		const struct native_hit *hit = &c->hits[h];
 		uint32_t i = c->cand_obj[hit->cand];
-		if (c->words[hit->cand] <= counted[i] || named[hit->cand] >= NATIVE_NAMED)
+		// The run of words one holder (or untyped memory) has at i.
+		uint32_t run = 1;
+		for (next = h + 1; next < c->nhits && c->hits[next].cand == hit->cand &&
+				   c->hits[next].holder == hit->holder; next++)
+			run++;
+		bool typed = hit->holder != UINT32_MAX;
+		if (typed ? run <= edges_between(s, hit->holder, i)
+			  : c->words[hit->cand] <= counted[i])
 			continue;
-		named[hit->cand]++;
-		char label[320];
-		if (hit->holder == UINT32_MAX)
-			snprintf(label, sizeof(label), "%s 0x%" PRIx64 " (%" PRIu64 " bytes), word +0x%"
-				 PRIx64, hit->source == RH_BLOCK_PYMALLOC ? "pymalloc block" : "malloc chunk",
-				 hit->block, hit->size, hit->word - hit->block);
-		else if (hit->word >= s->obj_addr[hit->holder])
-			snprintf(label, sizeof(label), "field +0x%" PRIx64 " of %.200s object 0x%" PRIx64,
-				 hit->word - s->obj_addr[hit->holder],
-				 s->types[s->obj_type[hit->holder]].name, s->obj_addr[hit->holder]);
-		else
-			snprintf(label, sizeof(label), "pre-header of %.200s object 0x%" PRIx64,
-				 s->types[s->obj_type[hit->holder]].name, s->obj_addr[hit->holder]);
-		struct rh_snap_root root = {
-			.obj = i,
-			.kind = RH_SNAP_ROOT_NATIVE,
-			.conservative = true,
-			.name = rh_arena_intern(&s->arena, label, strlen(label)),
-			.where = hit->word,
-		};
-		if (!root.name || !push_root(s, &root)) {
-			free(named);
-			goto nomem;
+		// Typed words beyond the holder's edges: the last ones (the
+		// holder's edges come first in its memory more often than not;
+		// either way the holder is the same).
+		size_t first = typed ? next - (run - edges_between(s, hit->holder, i)) : h;
+		for (size_t k = first; k < next && named[hit->cand] < NATIVE_NAMED; k++) {
+			const struct native_hit *x = &c->hits[k];
+			char label[320];
+			if (!typed)
+				snprintf(label, sizeof(label), "%s 0x%" PRIx64 " (%" PRIu64
+					 " bytes), word +0x%" PRIx64,
+					 x->source == RH_BLOCK_PYMALLOC ? "pymalloc block" : "malloc chunk",
+					 x->block, x->size, x->word - x->block);
+			else if (x->word >= s->obj_addr[x->holder])
+				snprintf(label, sizeof(label), "field +0x%" PRIx64 " of %.200s object 0x%"
+					 PRIx64, x->word - s->obj_addr[x->holder],
+					 s->types[s->obj_type[x->holder]].name, s->obj_addr[x->holder]);
+			else
+				snprintf(label, sizeof(label), "pre-header of %.200s object 0x%" PRIx64,
+					 s->types[s->obj_type[x->holder]].name, s->obj_addr[x->holder]);
+			struct rh_snap_root root = {
+				.obj = i,
+				.kind = typed ? RH_SNAP_ROOT_NATIVE : RH_SNAP_ROOT_MEMORY,
+				.conservative = true,
+				.name = rh_arena_intern(&s->arena, label, strlen(label)),
+				.where = x->word,
+			};
+			if (!root.name || !push_root(s, &root))
+				goto nomem;
+			named[hit->cand]++;
 		}
-		s->obj_found[i] |= RH_FOUND_ROOT;
 	}
-	free(named);
 	goto out;
 nomem:
 	err = rh_enomem;
 out:
 	rh_u64map_deinit(&c->cand);
+	free(named);
+	free(c->type_scan);
 	free(c->cand_obj);
 	free(c->words);
 	free(c->hits);

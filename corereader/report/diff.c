@@ -390,6 +390,8 @@ static void json_snap(struct rh_json *j, const struct rh_snapshot *s, uint64_t b
 	rh_json_uint(j, s->nobjects);
 	rh_json_key(j, "bytes");
 	rh_json_uint(j, bytes);
+	rh_json_key(j, "problems");
+	rh_json_problems(j, &s->problems);
 	rh_json_object_end(j);
 }
 

@@ -101,6 +101,9 @@ static void json_target(struct rh_json *j, const struct rh_snapshot *s)
 {
 	rh_json_key(j, "target");
 	rh_json_target(j, s->live, s->target_name, s->pid);
+	// Every list report says why its exit status is "partial".
+	rh_json_key(j, "problems");
+	rh_json_problems(j, &s->problems);
 }
 
 static void repr_of(const struct rh_snapshot *s, uint32_t i, char *buf, size_t len)
@@ -1320,7 +1323,7 @@ static void suspects_text(FILE *f, const struct rh_analysis *a, const struct sus
 		if (!x->hs[k].n)
 			fputs("      no word anywhere in the core points at it (no object, "
 			      "malloc'd memory,\n      native stack or C static): a reference "
-			      "taken and never released (a missing Py_DECREF)\n", f);
+			      "taken and never released\n      (a missing Py_DECREF)\n", f);
 		for (uint32_t h = 0; h < x->hs[k].n && h < max_holders; h++) {
 			const struct rh_native_holder *lh = &x->hs[k].h[h];
 			fputs("      candidate holder: ", f);
@@ -1437,14 +1440,18 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 	fputs("leak suspects in ", f);
 	print_target(f, s);
 	fputc('\n', f);
-	fprintf(f, "\n1. refcount exceeds every reference, and nothing in the core points at "
-		"them (leaked): %" PRIu64 " objects\n", leaks.count);
+	fprintf(f, "\n1. refcount exceeds every reference found, and no live object holds them "
+		"(leaked,\n   or held from memory refheap cannot type): %" PRIu64 " objects, %"
+		PRIu64 " with no word anywhere\n   pointing at them (listed first; the others"
+		" name candidate holders: stack\n   words, C statics, malloc'd memory, which"
+		" may be stale copies)\n", leaks.count, leaks.orphans);
 	suspects_text(f, a, &leaks, RH_MAX_NATIVE_HOLDERS);
 	rh_format_bytes(native.bytes, b2, sizeof(b2));
 	fprintf(f, "\n   held by native code (not suspects): %" PRIu64 " objects (%s) whose "
-		"refcount exceeds\n   the references found, pointed at by memory refheap "
-		"cannot type (C extension\n   or mypyc/Cython objects, malloc'd structures, "
-		"stacks, statics)%s\n", native.count, b2, native.count ? ", e.g.:" : "");
+		"refcount exceeds\n   the references found, held by live objects' memory where "
+		"refheap reads no\n   reference (C extension, mypyc or Cython objects; fields a "
+		"type's traverse\n   does not visit)%s\n", native.count, b2,
+		native.count ? ", e.g.:" : "");
 	suspects_text(f, a, &native, 2);
 	rh_format_bytes(gbytes, b2, sizeof(b2));
 	fprintf(f, "\n2. cyclic garbage not collected yet: %" PRIu32 " components, %" PRIu64

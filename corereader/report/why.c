@@ -182,13 +182,14 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 		break;
 	case RH_VERDICT_UNACCOUNTED:
 		fprintf(f, "  its refcount exceeds the references found by %" PRId64
-			", and no word in the core points at it: leaked\n", ev->excess);
+			", and no live object holds it:\n  leaked, or held from memory refheap"
+			" cannot type\n", ev->excess);
 		break;
 	case RH_VERDICT_HELD_BY_NATIVE:
 		fprintf(f, "  its refcount exceeds the references found by %" PRId64
-			"; pointers refheap cannot type point at it\n"
-			"  (C extension or mypyc/Cython objects, malloc'd structures, stacks,"
-			" statics): held by native code\n", ev->excess);
+			"; a live object's memory points at it\n  where refheap reads no"
+			" reference (a C extension, mypyc or Cython object; a field\n  its"
+			" type's traverse does not visit): held by native code\n", ev->excess);
 		break;
 	case RH_VERDICT_CYCLIC_GARBAGE:
 	case RH_VERDICT_FROZEN:
@@ -347,6 +348,8 @@ static void write_json(FILE *f, struct rh_analysis *a, uint32_t idx,
 	rh_json_string(&j, repr);
 	rh_json_key(&j, "verdict");
 	rh_json_string(&j, rh_verdict_name(ev->verdict));
+	rh_json_key(&j, "problems");
+	rh_json_problems(&j, &s->problems);
 	rh_json_key(&j, "held_by_garbage");
 	rh_json_bool(&j, (a->v.flags[idx] & RH_VF_HELD_BY_GARBAGE) != 0);
 
