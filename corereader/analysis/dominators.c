@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "analysis/dominators.h"
+#include "util/satmath.h"
 
 /*
  * State of one reached node, indexed by DFS number (0 = the virtual root).
@@ -506,9 +507,9 @@ void rh_retained(const struct rh_domtree *t, rh_node_size_fn *size, void *arg,
 		memset(retained, 0, (size_t)t->n * sizeof(*retained));
 	for (uint32_t k = t->nreached; k-- > 0;) {
 		uint32_t x = t->order[k];
-		retained[x] += size(arg, x);
+		retained[x] = rh_add_sat(retained[x], size(arg, x));
 		uint32_t d = t->idom[x];
 		if (d < t->n)
-			retained[d] += retained[x];
+			retained[d] = rh_add_sat(retained[d], retained[x]);
 	}
 }

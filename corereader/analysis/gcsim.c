@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "analysis/gcsim.h"
+#include "util/satmath.h"
 
 /*
  * Edges subtract_refs() does not subtract. Conservative edges are guesses;
@@ -291,7 +292,7 @@ struct rh_error *rh_gcsim_run(const struct rh_snapshot *s, struct rh_gcsim *ret)
 			uint8_t bit = col < RH_SNAP_NGENS ? RH_GCSIM_GEN(col) : RH_GCSIM_UNFROZEN;
 			if (bits & bit) {
 				g.gens[o][col].objects++;
-				g.gens[o][col].bytes += size;
+				g.gens[o][col].bytes = rh_add_sat(g.gens[o][col].bytes, size);
 			}
 		}
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/histogram.h"
+#include "util/satmath.h"
 
 void rh_histogram_destroy(struct rh_histogram *h)
 {
@@ -42,16 +43,16 @@ struct rh_error *rh_histogram_create(const struct rh_snapshot *s,
 		int g = gen_slot(s->obj_gen[i]);
 		bool inexact = !s->types[s->obj_type[i]].size_exact;
 		r->count++;
-		r->bytes += size;
+		r->bytes = rh_add_sat(r->bytes, size);
 		h->objects++;
-		h->bytes += size;
+		h->bytes = rh_add_sat(h->bytes, size);
 		h->inexact += inexact;
 		if (g >= 0) {
 			r->gen_count[g]++;
 			size_t in = s->obj_interp[i];
 			if (in < h->ninterps) {
 				h->gens[in][g].objects++;
-				h->gens[in][g].bytes += size;
+				h->gens[in][g].bytes = rh_add_sat(h->gens[in][g].bytes, size);
 				h->gens[in][g].inexact += inexact;
 			}
 		}

@@ -5,6 +5,7 @@
  * per-object allocation.
  */
 #include "analysis/reach.h"
+#include "util/satmath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,9 +114,10 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	r.parent = malloc(m * sizeof(*r.parent));
 	r.found = calloc(m, sizeof(*r.found));
 	r.found_edges = calloc(m, sizeof(*r.found_edges));
+	r.native = calloc(m, sizeof(*r.native));
 	r.best_root = malloc(m * sizeof(*r.best_root));
 	uint32_t *queue = malloc(m * sizeof(*queue));
-	if (!r.tier || !r.parent || !r.found || !r.found_edges || !r.best_root || !queue) {
+	if (!r.tier || !r.parent || !r.found || !r.found_edges || !r.native || !r.best_root || !queue) {
 		free(queue);
 		rh_reach_free(&r);
 		return rh_enomem;
@@ -128,6 +130,8 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 		uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
 		if (t < n && counted(w) && r.found_edges[t] != UINT32_MAX)
 			r.found_edges[t]++;
+		if (t < n && (w & RH_EDGE_CONSERVATIVE) && r.native[t] != UINT32_MAX)
+			r.native[t]++;
 	}
 	memcpy(r.found, r.found_edges, (size_t)n * sizeof(*r.found));
 	for (size_t k = 0; k < s->nroots; k++) {
@@ -136,6 +140,11 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 			continue;
 		if (root->owned && r.found[root->obj] != UINT32_MAX)
 			r.found[root->obj]++;
+		// Only words of live objects are evidence (see
+		// RH_SNAP_ROOT_NATIVE); a stack word, a C static's word or one
+		// in untyped memory may be stale, and only names a candidate.
+		if (root->kind == RH_SNAP_ROOT_NATIVE && r.native[root->obj] != UINT32_MAX)
+			r.native[root->obj]++;
 		uint32_t b = r.best_root[root->obj];
 		if (b == NONE || rh_root_better(s, (uint32_t)k, b) < 0)
 			r.best_root[root->obj] = (uint32_t)k;
@@ -182,6 +191,7 @@ void rh_reach_free(struct rh_reach *r)
 	free(r->parent);
 	free(r->found);
 	free(r->found_edges);
+	free(r->native);
 	free(r->best_root);
 	memset(r, 0, sizeof(*r));
 }
@@ -420,7 +430,7 @@ struct rh_error *rh_retained_one(const struct rh_snapshot *s, const struct rh_re
 	for (uint32_t i = 0; i < n; i++) {
 		if (seen[i] >= 2) {
 			objects++;
-			bytes += rh_snapshot_size(s, i);
+			bytes = rh_add_sat(bytes, rh_snapshot_size(s, i));
 		}
 	}
 	free(seen);

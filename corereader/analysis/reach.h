@@ -55,6 +55,17 @@ struct rh_reach {
 	uint32_t *found;
 	/** Heap edges alone (no roots), for the "refcount too low" check. */
 	uint32_t *found_edges;
+	/**
+	 * Pointers refheap cannot type, inside live objects, that point at
+	 * the object: conservative edges (words inside objects of types
+	 * whose references refheap does not know: mypyc, Cython, C
+	 * extensions) and RH_SNAP_ROOT_NATIVE roots (fields of known objects
+	 * their traverse does not visit). Evidence that native code holds
+	 * what its refcount says. Stack words, C statics' words and words of
+	 * untyped memory are not counted: stale copies look the same.
+	 * Saturates at UINT32_MAX.
+	 */
+	uint32_t *native;
 	/** Best root record of objects held directly by a root, else UINT32_MAX. */
 	uint32_t *best_root;
 };

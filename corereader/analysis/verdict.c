@@ -5,6 +5,7 @@
  * garbage holds.
  */
 #include "analysis/verdict.h"
+#include "util/satmath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ const char *rh_verdict_name(enum rh_verdict v)
 	case RH_VERDICT_FROZEN: return "frozen";
 	case RH_VERDICT_DEAD: return "dead";
 	case RH_VERDICT_IMMORTAL: return "immortal";
+	case RH_VERDICT_HELD_BY_NATIVE: return "held-by-native";
 	}
 	return "?";
 }
@@ -77,8 +79,8 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		else if (freed & RH_GCSIM_UNFROZEN)
 			out = RH_VERDICT_FROZEN;
 		else if (tier == RH_TIER_CONSERVATIVE || tier == RH_TIER_EXTERNAL)
-			out = rh_reach_excess(s, r, i) > 0 ? RH_VERDICT_UNACCOUNTED
-							   : RH_VERDICT_REACHABLE;
+			out = rh_reach_excess(s, r, i) <= 0 ? RH_VERDICT_REACHABLE :
+			      r->native[i] ? RH_VERDICT_HELD_BY_NATIVE : RH_VERDICT_UNACCOUNTED;
 		else
 			out = PENDING;
 		v.verdict[i] = out;
@@ -125,7 +127,7 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		v.comp[i] = uf[rep];
 		struct rh_garbage_comp *c = &v.comps[v.comp[i]];
 		c->members++;
-		c->bytes += rh_snapshot_size(s, i);
+		c->bytes = rh_add_sat(c->bytes, rh_snapshot_size(s, i));
 		int y = rh_gcsim_youngest(g, i);
 		if (y > c->youngest)
 			c->youngest = (int8_t)y;
@@ -144,7 +146,7 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 			v.flags[t] |= RH_VF_HELD_BY_GARBAGE;
 			v.comp[t] = v.comp[i];
 			v.comps[v.comp[t]].held++;
-			v.comps[v.comp[t]].held_bytes += rh_snapshot_size(s, t);
+			v.comps[v.comp[t]].held_bytes = rh_add_sat(v.comps[v.comp[t]].held_bytes, rh_snapshot_size(s, t));
 			queue[tail++] = t;
 		}
 	}

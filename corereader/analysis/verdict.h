@@ -14,10 +14,16 @@
  *    count, and CPython frees the cycle regardless.
  *  - frozen: it would be garbage but sits in (or is held only from) the
  *    permanent generation, which no collection examines.
- *  - unaccounted: no exact root reaches it and its refcount exceeds every
- *    reference the heap shows. A conservative root pointing at it (a
- *    stack word, a C static) is then a candidate holder, not proof: a
- *    stale word looks the same as a live one.
+ *  - held-by-native: no exact root reaches it, its refcount exceeds every
+ *    reference the heap shows, and a live object's memory points at it
+ *    where refheap reads no reference (rh_reach.native: an object of an
+ *    unknown C type, mypyc, Cython; a field a known type's traverse does
+ *    not visit). Native code holds it.
+ *  - unaccounted: the same excess, and no live object points at it: a
+ *    reference taken and never released, or held from memory refheap
+ *    cannot type. A native stack word, a C static or a word of untyped
+ *    malloc'd memory pointing at it is a candidate holder, not proof: a
+ *    stale copy looks the same as a live one.
  *  - reachable from a conservative root (tier 1), or from an external
  *    holder (tier 2), with a count the heap explains.
  *  - immortal: nothing above holds it, but its count is immortal (3.12+)
@@ -42,9 +48,11 @@ enum rh_verdict {
 	RH_VERDICT_FROZEN,
 	RH_VERDICT_DEAD,
 	RH_VERDICT_IMMORTAL,
+	RH_VERDICT_HELD_BY_NATIVE,
 };
 
-/** "reachable", "cyclic-garbage", "unaccounted", "frozen", "dead", "immortal". */
+/** "reachable", "cyclic-garbage", "unaccounted", "frozen", "dead", "immortal",
+ *  "held-by-native". */
 const char *rh_verdict_name(enum rh_verdict v);
 
 /** rh_verdicts.flags bits */

@@ -72,6 +72,11 @@ bool parse_uint(const char *s, long max, long *ret);
 int parse_common(int argc, char **argv, const char *usage, struct common_opts *o);
 void print_stats(const struct rh_snapshot *s);
 void print_problems(const struct rh_problems *p, const char *what);
+/**
+ * On stderr, when a result is partial: how many problems there were and
+ * the first few, one line each (nothing when there were none).
+ */
+void print_partial(const struct rh_problems *p);
 /** Open the target, its image and read the snapshot. */
 struct rh_error *load(const struct common_opts *o, bool graph, bool resume,
 		      struct rh_target **t_ret, struct rh_image **img_ret,

@@ -96,6 +96,8 @@ static int session_close(struct session *x, struct rh_error *err)
 		status = fail(err);
 	else if (rh_problems_total(&x->s->problems))
 		status = RH_EXIT_PARTIAL;
+	if (status == RH_EXIT_PARTIAL)
+		print_partial(&x->s->problems);
 	if (x->o->stats) {
 		print_stats(x->s);
 		const double *sec = x->a.seconds;

@@ -401,6 +401,27 @@ void print_problems(const struct rh_problems *p, const char *what)
 		fprintf(stderr, "refheap: warning (%s): %zu more\n", what, p->dropped);
 }
 
+/* Problems shown one line each when a command exits "partial". */
+#define PARTIAL_SHOWN 5
+
+void print_partial(const struct rh_problems *p)
+{
+	size_t total = rh_problems_total(p);
+	if (!total)
+		return;
+	fprintf(stderr, "refheap: partial result (exit status 1): %zu problem%s reading the "
+		"target%s\n", total, total == 1 ? "" : "s",
+		total > PARTIAL_SHOWN ? "; the first ones:" : ":");
+	for (size_t i = 0; i < p->count && i < PARTIAL_SHOWN; i++) {
+		fputs("refheap:   ", stderr);
+		rh_escape_text(stderr, p->messages[i], strlen(p->messages[i]));
+		fputc('\n', stderr);
+	}
+	if (total > PARTIAL_SHOWN)
+		fputs("refheap:   ... (all of them: --json \"problems\", or the export's "
+		      "snapshot record)\n", stderr);
+}
+
 /* Open the target, its image and read the snapshot. */
 struct rh_error *load(const struct common_opts *o, bool graph,
 			     bool resume, struct rh_target **t_ret,
@@ -514,6 +535,7 @@ static int cmd_summary(int argc, char **argv)
 		rh_report_summary_text(stdout, snap, h, o.top);
 	rh_histogram_destroy(h);
 	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
+	print_partial(&snap->problems);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
 		status = RH_EXIT_OS;
@@ -577,6 +599,7 @@ static int cmd_export(int argc, char **argv)
 	rh_report_export_jsonl(out, snap, &eopts);
 	rh_analysis_deinit(&an);
 	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
+	print_partial(&snap->problems);
 	if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
 		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
 		status = RH_EXIT_OS;

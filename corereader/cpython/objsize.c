@@ -51,6 +51,22 @@ static uint8_t rd8(struct size_ctx *c, uint64_t addr)
 	return c->err ? 0 : v;
 }
 
+/*
+ * Sizes are computed from counts read out of the target, which a stale or
+ * corrupt header can make anything: every sum and product saturates at
+ * UINT64_MAX instead of wrapping, and py_object_size() then refuses what
+ * exceeds the core.
+ */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
 #define USABLE_FRACTION(n) (((n) << 1) / 3)
 
 /*
@@ -71,8 +87,8 @@ static uint64_t keys_size(struct size_ctx *c, uint64_t keys, uint64_t *nslots_re
 				 size <= 0xffffffff ? 4 : 8;
 		if (nslots_ret)
 			*nslots_ret = size;
-		return hdr + width * size +
-		       USABLE_FRACTION(size) * (uint64_t)PYL(rt, SZ_DICTKEYENTRY);
+		return add_sat(hdr + width * size,
+			       mul_sat(USABLE_FRACTION(size), (uint64_t)PYL(rt, SZ_DICTKEYENTRY)));
 	}
 	unsigned log2_size = rd8(c, keys + PYL(rt, DK_LOG2_SIZE));
 	unsigned log2_index = rd8(c, keys + PYL(rt, DK_LOG2_INDEX_BYTES));
@@ -107,11 +123,11 @@ static uint64_t dict_size(struct size_ctx *c, const struct py_type *tp, uint64_t
 		if (PYL_HAS(rt, DK_SIZE))
 			res += USABLE_FRACTION(nslots) * 8;
 		else
-			res += (rd64(c, keys + PYL(rt, DK_NENTRIES)) +
-				rd64(c, keys + PYL(rt, DK_USABLE))) * 8;
+			res = add_sat(res, mul_sat(add_sat(rd64(c, keys + PYL(rt, DK_NENTRIES)),
+							   rd64(c, keys + PYL(rt, DK_USABLE))), 8));
 	}
 	if (rd64(c, keys + PYL(rt, DK_REFCNT)) == 1)
-		res += ksize;
+		res = add_sat(res, ksize);
 	return res;
 }
 
@@ -132,9 +148,9 @@ static uint64_t code_slots(struct size_ctx *c, uint64_t code)
 		uint64_t cells = rd64(c, code + PYL(rt, CO_CELLVARS));
 		uint64_t frees = rd64(c, code + PYL(rt, CO_FREEVARS));
 		if (cells)
-			n += rd64(c, cells + PYL(rt, OB_SIZE));
+			n = add_sat(n, rd64(c, cells + PYL(rt, OB_SIZE)));
 		if (frees)
-			n += rd64(c, frees + PYL(rt, OB_SIZE));
+			n = add_sat(n, rd64(c, frees + PYL(rt, OB_SIZE)));
 	}
 	return n;
 }
@@ -155,15 +171,16 @@ static uint64_t frame_size(struct size_ctx *c, const struct py_type *tp, uint64_
 		// 3.8-3.10 frame_sizeof(): one slot is inside PyFrameObject.
 		uint64_t code = rd64(c, op + PYL(rt, FRAME_CODE));
 		uint64_t extras = code ? code_slots(c, code) : 0;
-		return (uint64_t)PYL(rt, SZ_FRAMEOBJECT) + (extras - 1) * 8;
+		return add_sat((uint64_t)PYL(rt, SZ_FRAMEOBJECT),
+			       mul_sat(extras ? extras - 1 : 0, 8));
 	}
 	if (PYL_HAS(rt, FRAME_FRAME) && PYL_HAS(rt, FRAME_DATA) &&
 	    PYL_HAS(rt, IFRAME_LOCALSPLUS)) {
 		// 3.11+ frame_sizeof(), Objects/frameobject.c.
 		uint64_t iframe = rd64(c, op + PYL(rt, FRAME_FRAME));
 		uint64_t code = iframe ? iframe_code(c, iframe) : 0;
-		return (uint64_t)(PYL(rt, FRAME_DATA) + PYL(rt, IFRAME_LOCALSPLUS)) +
-		       (code ? code_slots(c, code) : 0) * 8;
+		return add_sat((uint64_t)(PYL(rt, FRAME_DATA) + PYL(rt, IFRAME_LOCALSPLUS)),
+			       mul_sat(code ? code_slots(c, code) : 0, 8));
 	}
 	return (uint64_t)tp->basicsize;
 }
@@ -177,8 +194,8 @@ static uint64_t gen_size(struct size_ctx *c, const struct py_type *tp, uint64_t 
 		return (uint64_t)tp->basicsize;
 	uint64_t code = PYL_HAS(rt, GEN_CODE) ? rd64(c, op + PYL(rt, GEN_CODE))
 					      : iframe_code(c, op + PYL(rt, GEN_IFRAME));
-	return (uint64_t)(PYL(rt, GEN_IFRAME) + PYL(rt, IFRAME_LOCALSPLUS)) +
-	       (code ? code_slots(c, code) : 0) * 8;
+	return add_sat((uint64_t)(PYL(rt, GEN_IFRAME) + PYL(rt, IFRAME_LOCALSPLUS)),
+		       mul_sat(code ? code_slots(c, code) : 0, 8));
 }
 
 /*
@@ -198,12 +215,12 @@ static uint64_t long_size(struct size_ctx *c, uint64_t op)
 		digits_off = PYL(rt, LONG_DIGIT_312);
 	} else {
 		int64_t n = (int64_t)rd64(c, op + PYL(rt, OB_SIZE));
-		ndigits = (uint64_t)(n < 0 ? -n : n);
+		ndigits = n == INT64_MIN ? UINT64_MAX : (uint64_t)(n < 0 ? -n : n);
 		digits_off = PYL(rt, LONG_DIGIT);
 	}
 	if (ndigits == 0 && rt->info.version_hex >= 0x030b0000)
 		ndigits = 1;
-	return (uint64_t)digits_off + ndigits * (uint64_t)PYL(rt, SZ_DIGIT);
+	return add_sat((uint64_t)digits_off, mul_sat(ndigits, (uint64_t)PYL(rt, SZ_DIGIT)));
 }
 
 static bool state_bit(const unsigned char *hdr, int64_t bit)
@@ -248,6 +265,8 @@ static uint64_t unicode_size(struct size_ctx *c, uint64_t op)
 		data = op + (uint64_t)PYL(rt, SZ_ASCII);
 	} else if (compact) {
 		size = (uint64_t)PYL(rt, SZ_COMPACT_UNICODE) + (len + 1) * kind;
+		if (kind != 1 && kind != 2 && kind != 4)
+			size = UINT64_MAX;  // PyUnicode_1BYTE/2BYTE/4BYTE_KIND only
 		data = op + (uint64_t)PYL(rt, SZ_COMPACT_UNICODE);
 	} else {
 		size = (uint64_t)PYL(rt, SZ_UNICODE);
@@ -260,13 +279,13 @@ static uint64_t unicode_size(struct size_ctx *c, uint64_t op)
 		if (wstr && (!ready || wstr != data)) {
 			uint64_t wlen = compact && ascii ? len
 				: rd64(c, op + PYL(rt, STR_WSTR_LENGTH));
-			size += (wlen + 1) * 4;  // sizeof(wchar_t) on Linux
+			size = add_sat(size, mul_sat(add_sat(wlen, 1), 4));  // sizeof(wchar_t) on Linux
 		}
 	}
 	if (!(compact && ascii)) {
 		uint64_t utf8 = rd64(c, op + PYL(rt, STR_UTF8));
 		if (utf8 && utf8 != data)
-			size += rd64(c, op + PYL(rt, STR_UTF8_LENGTH)) + 1;
+			size = add_sat(size, add_sat(rd64(c, op + PYL(rt, STR_UTF8_LENGTH)), 1));
 	}
 	return size;
 }
@@ -274,12 +293,21 @@ static uint64_t unicode_size(struct size_ctx *c, uint64_t op)
 uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 			uint64_t addr)
 {
+	return py_object_size_checked(rt, tp, addr, NULL);
+}
+
+uint64_t py_object_size_checked(struct rh_py_runtime *rt, const struct py_type *tp,
+				uint64_t addr, bool *bad_ret)
+{
 	struct size_ctx c = { .rt = rt, .addr = addr };
+	if (bad_ret)
+		*bad_ret = false;
 	uint64_t size;
 	switch (tp->size_kind) {
 	case PY_SIZE_LIST:
 		// list___sizeof__: the object plus the allocated item array.
-		size = (uint64_t)tp->basicsize + rd64(&c, addr + PYL(rt, LIST_ALLOCATED)) * 8;
+		size = add_sat((uint64_t)tp->basicsize,
+			       mul_sat(rd64(&c, addr + PYL(rt, LIST_ALLOCATED)), 8));
 		break;
 	case PY_SIZE_DICT:
 		size = dict_size(&c, tp, addr);
@@ -289,8 +317,9 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 		// table and one _ODictNode per item.
 		size = dict_size(&c, tp, addr);
 		if (PYL_HAS(rt, ODICT_FAST_NODES_SIZE) && PYL_HAS(rt, SZ_ODICTNODE)) {
-			size += rd64(&c, addr + PYL(rt, ODICT_FAST_NODES_SIZE)) * 8;
-			size += rd64(&c, addr + PYL(rt, DICT_USED)) * (uint64_t)PYL(rt, SZ_ODICTNODE);
+			size = add_sat(size, mul_sat(rd64(&c, addr + PYL(rt, ODICT_FAST_NODES_SIZE)), 8));
+			size = add_sat(size, mul_sat(rd64(&c, addr + PYL(rt, DICT_USED)),
+						     (uint64_t)PYL(rt, SZ_ODICTNODE)));
 		}
 		break;
 	}
@@ -299,8 +328,8 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 		size = (uint64_t)tp->basicsize;
 		uint64_t table = rd64(&c, addr + PYL(rt, SET_TABLE));
 		if (table != addr + (uint64_t)PYL(rt, SET_SMALLTABLE))
-			size += (rd64(&c, addr + PYL(rt, SET_MASK)) + 1) *
-				(uint64_t)PYL(rt, SZ_SETENTRY);
+			size = add_sat(size, mul_sat(add_sat(rd64(&c, addr + PYL(rt, SET_MASK)), 1),
+						     (uint64_t)PYL(rt, SZ_SETENTRY)));
 		break;
 	}
 	case PY_SIZE_DEQUE: {
@@ -309,9 +338,10 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 		size = (uint64_t)tp->basicsize;
 		if (PYL_HAS(rt, DEQUE_LEFTINDEX) && PYL(rt, SZ_DEQUE_BLOCK) > 16) {
 			uint64_t blocklen = (uint64_t)(PYL(rt, SZ_DEQUE_BLOCK) - 16) / 8;
-			uint64_t n = rd64(&c, addr + PYL(rt, OB_SIZE)) +
-				     rd64(&c, addr + PYL(rt, DEQUE_LEFTINDEX));
-			size += (n + blocklen - 1) / blocklen * (uint64_t)PYL(rt, SZ_DEQUE_BLOCK);
+			uint64_t n = add_sat(rd64(&c, addr + PYL(rt, OB_SIZE)),
+					     rd64(&c, addr + PYL(rt, DEQUE_LEFTINDEX)));
+			size = add_sat(size, mul_sat(n / blocklen + (n % blocklen != 0),
+						     (uint64_t)PYL(rt, SZ_DEQUE_BLOCK)));
 		}
 		break;
 	}
@@ -323,7 +353,7 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 			size = (uint64_t)PYL(rt, SZ_HEAPTYPE);
 			uint64_t keys = rd64(&c, addr + PYL(rt, HT_CACHED_KEYS));
 			if (keys)
-				size += keys_size(&c, keys, NULL);
+				size = add_sat(size, keys_size(&c, keys, NULL));
 		} else {
 			// Static types have no PyGC_Head in front of them, and
 			// sys.getsizeof() adds nothing for them.
@@ -348,7 +378,7 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 		size = (uint64_t)tp->basicsize;
 		if (PYL_HAS(rt, BUF_BUFFER) && PYL_HAS(rt, BUF_SIZE) &&
 		    rd64(&c, addr + PYL(rt, BUF_BUFFER)))
-			size += rd64(&c, addr + PYL(rt, BUF_SIZE));
+			size = add_sat(size, rd64(&c, addr + PYL(rt, BUF_SIZE)));
 		break;
 	case PY_SIZE_UNMODELLED:
 	case PY_SIZE_GENERIC:
@@ -356,17 +386,111 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 		size = (uint64_t)tp->basicsize;
 		if (tp->itemsize > 0) {
 			int64_t n = (int64_t)rd64(&c, addr + PYL(rt, OB_SIZE));
-			if (n < 0)
-				n = -n;
-			size += (uint64_t)n * (uint64_t)tp->itemsize;
+			uint64_t un = n == INT64_MIN ? UINT64_MAX : (uint64_t)(n < 0 ? -n : n);
+			size = add_sat(size, mul_sat(un, (uint64_t)tp->itemsize));
 		}
 		break;
 	}
 	if (c.err) {
-		rh_problems_add_error(rt->problems, c.err,
-				      "size of %s object 0x%" PRIx64 " (counted as its basic size)",
-				      tp->name, addr);
+		if (bad_ret) {
+			*bad_ret = true;
+			rh_error_destroy(c.err);
+		} else {
+			rh_problems_add_error(rt->problems, c.err,
+					      "size of %s object 0x%" PRIx64
+					      " (counted as its basic size)", tp->name, addr);
+		}
 		size = (uint64_t)tp->basicsize;
 	}
-	return size + (uint64_t)tp->presize;
+	size = add_sat(size, (uint64_t)tp->presize);
+	// No object is larger than the memory the target holds: a size
+	// beyond it comes from a corrupt or stale count (a phantom's
+	// ob_size that is really a pointer).
+	if (size > rt->core_bytes) {
+		if (bad_ret)
+			*bad_ret = true;
+		else
+			rh_problems_add(rt->problems,
+					"%s object 0x%" PRIx64 " claims %" PRIu64 " bytes, more"
+					" than the target's %" PRIu64 " bytes of memory (counted as"
+					" its basic size)", tp->name, addr, size, rt->core_bytes);
+		size = (uint64_t)tp->basicsize + (uint64_t)tp->presize;
+	}
+	return size;
+}
+
+uint64_t py_object_inline_size(struct rh_py_runtime *rt, const struct py_type *tp,
+			       uint64_t addr, bool *bad_ret)
+{
+	struct size_ctx c = { .rt = rt, .addr = addr };
+	uint64_t size = (uint64_t)tp->basicsize;
+	bool bad = tp->basicsize < 16;
+	switch (tp->size_kind) {
+	case PY_SIZE_LONG:
+		size = long_size(&c, addr);
+		break;
+	case PY_SIZE_UNICODE: {
+		// unicode_size() without the separately allocated copies:
+		// a compact string's characters follow its header.
+		unsigned char hdr[128];
+		size_t hlen = (size_t)PYL(rt, SZ_ASCII);
+		int64_t kbit = PYL(rt, STR_STATE_KIND_BITS), kw = PYL(rt, STR_STATE_KIND_WIDTH);
+		if (hlen > sizeof(hdr) || kbit < 0 || kw <= 0 || kw > 8 ||
+		    kbit / 8 + 2 > (int64_t)hlen ||
+		    PYL(rt, STR_STATE_COMPACT_BITS) / 8 >= (int64_t)hlen ||
+		    PYL(rt, STR_STATE_ASCII_BITS) / 8 >= (int64_t)hlen) {
+			bad = true;
+			break;
+		}
+		c.err = rh_target_read(rt->target, addr, hdr, hlen);
+		if (c.err)
+			break;
+		uint64_t kind = ((hdr[kbit / 8] | hdr[kbit / 8 + 1] << 8) >> (kbit % 8)) &
+				((1u << kw) - 1);
+		uint64_t len = py_get_u64(hdr, PYL(rt, STR_LENGTH));
+		bool compact = state_bit(hdr, PYL(rt, STR_STATE_COMPACT_BITS));
+		bool ascii = state_bit(hdr, PYL(rt, STR_STATE_ASCII_BITS));
+		if (len > rt->core_bytes || (compact && kind != 1 && kind != 2 && kind != 4)) {
+			bad = true;
+			break;
+		}
+		if (compact && ascii)
+			size = (uint64_t)PYL(rt, SZ_ASCII) + len + 1;
+		else if (compact)
+			size = (uint64_t)PYL(rt, SZ_COMPACT_UNICODE) + (len + 1) * kind;
+		break;
+	}
+	case PY_SIZE_LIST: {
+		// list_resize() (Objects/listobject.c) keeps 0 <= ob_size <=
+		// allocated, and the item array is allocated * 8 bytes.
+		int64_t n = (int64_t)rd64(&c, addr + PYL(rt, OB_SIZE));
+		int64_t alloc = (int64_t)rd64(&c, addr + PYL(rt, LIST_ALLOCATED));
+		uint64_t items = rd64(&c, addr + PYL(rt, LIST_ITEM));
+		if (n < 0 || alloc < n || (uint64_t)alloc > rt->core_bytes / 8 ||
+		    (alloc > 0 && !items))
+			bad = true;
+		break;
+	}
+	case PY_SIZE_DICT:
+	case PY_SIZE_ODICT: {
+		int64_t used = (int64_t)rd64(&c, addr + PYL(rt, DICT_USED));
+		uint64_t keys = rd64(&c, addr + PYL(rt, DICT_KEYS));
+		if (used < 0 || (uint64_t)used > rt->core_bytes / 16 || !keys)
+			bad = true;
+		break;
+	}
+	default:
+		if (tp->itemsize > 0) {
+			int64_t n = (int64_t)rd64(&c, addr + PYL(rt, OB_SIZE));
+			uint64_t un = n == INT64_MIN ? UINT64_MAX : (uint64_t)(n < 0 ? -n : n);
+			size = add_sat(size, mul_sat(un, (uint64_t)tp->itemsize));
+		}
+		break;
+	}
+	if (c.err) {
+		rh_error_destroy(c.err);
+		bad = true;
+	}
+	*bad_ret = bad || size > rt->core_bytes;
+	return add_sat(size, (uint64_t)tp->presize);
 }

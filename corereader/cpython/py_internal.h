@@ -74,6 +74,8 @@ struct rh_py_runtime {
 	uint64_t type_type;
 	/* bound on a plausible refcount: one per word the target could hold */
 	uint64_t max_refcnt;
+	/* bytes of memory the target holds: no object can be larger */
+	uint64_t core_bytes;
 	/** Lowest start of a loaded module: counts below it cannot be module addresses. */
 	uint64_t lowest_module;
 	/* type addresses checked by rh_py_object_plausible: 1 valid, 2 not */
@@ -131,6 +133,26 @@ const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr);
  */
 uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 			uint64_t addr);
+
+/**
+ * py_object_size() for a candidate that may not be an object at all (an
+ * allocator block): records no problem, and sets *bad_ret (when not NULL)
+ * if a field could not be read or the size exceeds the target's memory.
+ * Either way the size returned is bounded by the target's memory.
+ */
+uint64_t py_object_size_checked(struct rh_py_runtime *rt, const struct py_type *tp,
+				uint64_t addr, bool *bad_ret);
+
+/**
+ * The bytes an object occupies in its own allocation, pre-header
+ * included: basic size plus inline items (a tuple's items, an int's
+ * digits, a compact str's characters), not what it allocates apart (a
+ * list's item array, a dict's keys). *bad_ret is set when a field is
+ * unreadable or impossible for the type (a list longer than its
+ * allocation, a negative dict length, a str kind that does not exist).
+ */
+uint64_t py_object_inline_size(struct rh_py_runtime *rt, const struct py_type *tp,
+			       uint64_t addr, bool *bad_ret);
 
 struct py_traverse;
 /** Free traverse.c's tables (accepts NULL). */

@@ -588,6 +588,7 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	rh_u64map_init(&rt->type_index);
 	rt->max_objects = target_capacity(t);
 	rt->max_refcnt = rt->max_objects * 4;  /* bytes / 8 */
+	rt->core_bytes = rt->max_objects * 32;
 	rh_u64map_init(&rt->type_checked);
 
 	struct rh_error *err = find_runtime_module(rt, &rt->info.module,
@@ -894,6 +895,29 @@ out:
 	return ok;
 }
 
+bool rh_py_type_has_stale_slots(struct rh_py_runtime *rt, uint64_t type_addr)
+{
+	const struct py_type *tp = py_type_get(rt, type_addr);
+	if (!tp || (tp->flags & PY_TPFLAGS_HEAPTYPE))
+		return false;
+	// The static types whose objects embed a value stack: PyFrame_Type
+	// (3.8-3.10: f_valuestack inside the object; 3.11+: a frame's own
+	// copy of _PyInterpreterFrame), PyGen_Type, PyCoro_Type,
+	// PyAsyncGen_Type (3.11+: gi_iframe inside the object).
+	static const char *const stacked[] = {
+		"frame", "generator", "coroutine", "async_generator",
+	};
+	for (size_t i = 0; i < sizeof(stacked) / sizeof(stacked[0]); i++)
+		if (strcmp(tp->name, stacked[i]) == 0)
+			return true;
+	return false;
+}
+
+uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt)
+{
+	return (uint64_t)PYL(rt, SZ_GC_HEAD);
+}
+
 bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
 {
 	uint32_t v = rt->info.version_hex;
@@ -909,6 +933,20 @@ bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
 	if (v >= 0x030b0000)
 		return refcnt >= 999999999 - (1 << 20) && refcnt <= 999999999 + (1LL << 32);
 	return false;
+}
+
+/* Whether a count is really an address inside a loaded module. */
+static bool count_is_module_address(struct rh_py_runtime *rt, uint64_t count)
+{
+	if (!rt->lowest_module) {
+		rt->lowest_module = UINT64_MAX;
+		for (size_t m = 0; m < rh_image_module_count(rt->image); m++) {
+			uint64_t st = rh_image_module(rt->image, m)->start;
+			if (st && st < rt->lowest_module)
+				rt->lowest_module = st;
+		}
+	}
+	return count >= rt->lowest_module && rh_image_module_containing(rt->image, count);
 }
 
 bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
@@ -934,7 +972,57 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 			(r >= 999999999u && r - 999999999u <= rt->max_refcnt);
 	if (refcnt <= 0 || (r > rt->max_refcnt && !immortal))
 		return false;
+	// In a non-PIE executable (Debian's python3.11) static data sits at
+	// 0x400000-0x1000000: a structure of pointers there (a capsule's C
+	// API table: PyDateTimeAPI's DateType, DateTimeType...) reads as a
+	// count of millions followed by a valid type. A count that is an
+	// address inside a loaded module is taken for what it more likely
+	// is, a pointer.
+	if (!immortal && count_is_module_address(rt, r))
+		return false;
 	return type_valid(rt, tp, 0);
+}
+
+/*
+ * The header of a candidate found by the allocator scan agrees with its
+ * type; now the rest of it must agree with the block. Stale bytes in a
+ * reused block (a C string written over the front of a freed tuple) pass
+ * the header checks often enough to matter on real heaps.
+ *  - A GC object the scan finds is on no GC list (those were read first),
+ *    so it must be untracked: _gc_next 0 and _gc_prev holding at most the
+ *    FINALIZED/COLLECTING flag bits (_PyObject_GC_Link and
+ *    _PyObject_GC_UNTRACK, Modules/gcmodule.c and
+ *    Include/internal/pycore_object.h 3.8-3.13).
+ *  - Its extent, pre-header + basic size + inline items, lies inside the
+ *    block (the pymalloc size class, or the glibc chunk's usable size).
+ *  - Its per-type fields are possible (py_object_inline_size), and its
+ *    full size (what sys.getsizeof() would say) is readable and within
+ *    the target's memory.
+ */
+static bool block_object_consistent(struct rh_py_runtime *rt, const struct py_type *tp,
+				    uint64_t block, uint64_t size, uint64_t obj)
+{
+	if (tp->flags & PY_TPFLAGS_HAVE_GC) {
+		uint64_t head = obj - (uint64_t)PYL(rt, SZ_GC_HEAD), next, prev;
+		struct rh_error *err = rh_target_read_u64(rt->target, head + PYL(rt, GC_NEXT), &next);
+		if (!err)
+			err = rh_target_read_u64(rt->target, head + PYL(rt, GC_PREV), &prev);
+		if (err) {
+			rh_error_destroy(err);
+			return false;
+		}
+		if (next != 0 || prev > 3)
+			return false;
+	}
+	bool bad = false;
+	uint64_t extent = py_object_inline_size(rt, tp, obj, &bad);
+	// extent counts the type's pre-header; what precedes obj in the
+	// block is `before` bytes (the same, but for the 3.8-3.10 layout).
+	uint64_t before = obj - block, body = extent - (uint64_t)tp->presize;
+	if (bad || body > size || before > size - body)
+		return false;
+	py_object_size_checked(rt, tp, obj, &bad);
+	return !bad;
 }
 
 bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
@@ -956,32 +1044,21 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			rh_error_destroy(err);
 			continue;
 		}
-		// Nothing references what the scan proposes, so the header is
-		// all the evidence. In a non-PIE executable (Debian's python3.11)
-		// static data sits at 0x400000-0x1000000: an array of pointers
-		// to static objects there reads as a count of millions followed
-		// by a valid type. A count that is an address of a loaded module
-		// is taken for what it more likely is, a pointer.
-		if (!rt->lowest_module) {
-			rt->lowest_module = UINT64_MAX;
-			for (size_t m = 0; m < rh_image_module_count(rt->image); m++) {
-				uint64_t st = rh_image_module(rt->image, m)->start;
-				if (st && st < rt->lowest_module)
-					rt->lowest_module = st;
-			}
-		}
-		if (refcnt >= rt->lowest_module && rh_image_module_containing(rt->image, refcnt))
-			continue;
+		// (rh_py_object_plausible refused counts that are module
+		// addresses: nothing references what the scan proposes, so the
+		// header is all the evidence.)
 		const struct py_type *tp = py_type_get(rt, type);
 		if (!tp)
 			return false;
 		// presize is exactly what precedes such an object in its block.
-		if ((uint64_t)tp->presize == offsets[i] ||
+		if ((uint64_t)tp->presize != offsets[i] &&
 		    // 3.8-3.10 have no managed pre-header
-		    ((tp->flags & PY_TPFLAGS_HAVE_GC) ? gc : 0) == offsets[i]) {
-			*obj_ret = obj;
-			return true;
-		}
+		    ((tp->flags & PY_TPFLAGS_HAVE_GC) ? gc : 0) != offsets[i])
+			continue;
+		if (!block_object_consistent(rt, tp, block, size, obj))
+			return false;
+		*obj_ret = obj;
+		return true;
 	}
 	return false;
 }

@@ -173,6 +173,17 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			uint64_t *obj_ret);
 
 /**
+ * Whether objects of this type keep stale pointers in their own memory by
+ * design: frames and generators (coroutines, async generators) leave old
+ * values past their stack top (Python/ceval.c pops without clearing), so a
+ * word there says nothing about what they hold.
+ */
+bool rh_py_type_has_stale_slots(struct rh_py_runtime *rt, uint64_t type_addr);
+
+/** sizeof(PyGC_Head): what precedes a GC object in its allocation. */
+uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt);
+
+/**
  * tp_name of a type object, interned (valid until the runtime is
  * destroyed). Unreadable names come back as "<unreadable type 0x...>".
  */

@@ -41,6 +41,20 @@ enum rh_snap_root_kind {
 	RH_SNAP_ROOT_INTERNED,
 	RH_SNAP_ROOT_STATIC,
 	RH_SNAP_ROOT_STACK,
+	/**
+	 * A word inside a live object, beyond the references refheap reads
+	 * from it (a field its tp_traverse does not visit), pointing at an
+	 * object whose refcount the heap's references do not explain
+	 * (heap/snapshot.c native_words). Evidence: the refcount audit counts
+	 * it (held-by-native). Conservative, never owned.
+	 */
+	RH_SNAP_ROOT_NATIVE,
+	/**
+	 * A word in allocated memory that holds no object (a malloc'd C
+	 * structure, or a stale copy in a reused chunk: refheap cannot tell)
+	 * pointing at such an object: a candidate holder only.
+	 */
+	RH_SNAP_ROOT_MEMORY,
 };
 
 struct rh_snap_root {

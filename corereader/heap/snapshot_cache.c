@@ -928,7 +928,7 @@ static struct rh_error *build(struct reader *r, struct rh_snapshot *s)
 	s->roots_cap = h->nroots;
 	for (size_t i = 0; i < h->nroots; i++) {
 		const struct disk_root *d = &roots[i];
-		if (d->obj >= n || d->kind > RH_SNAP_ROOT_STACK)
+		if (d->obj >= n || d->kind > RH_SNAP_ROOT_MEMORY)
 			return corrupt(r, "root %zu is object %u of %" PRIu64 ", kind %u",
 				       i, d->obj, n, d->kind);
 		struct rh_snap_root *rt = &s->roots[i];

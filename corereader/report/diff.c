@@ -46,6 +46,7 @@
 #include "report/json.h"
 #include "report/labels.h"
 #include "report/listutil.h"
+#include "util/satmath.h"
 
 #define SAMPLE_MAX 2000u
 #define PATH_MAX_STEPS 64u
@@ -389,6 +390,8 @@ static void json_snap(struct rh_json *j, const struct rh_snapshot *s, uint64_t b
 	rh_json_uint(j, s->nobjects);
 	rh_json_key(j, "bytes");
 	rh_json_uint(j, bytes);
+	rh_json_key(j, "problems");
+	rh_json_problems(j, &s->problems);
 	rh_json_object_end(j);
 }
 
@@ -497,8 +500,8 @@ struct rh_error *rh_report_diff(FILE *f, struct rh_analysis *old, struct rh_anal
 		uint64_t b = rh_snapshot_size(so, i);
 		struct row *r = &nm.rows[nm.old_id[so->obj_type[i]]];
 		r->old_count++;
-		r->old_bytes += b;
-		old_bytes += b;
+		r->old_bytes = rh_add_sat(r->old_bytes, b);
+		old_bytes = rh_add_sat(old_bytes, b);
 	}
 	isnew = calloc(((size_t)sn->nobjects + 63) / 64 + 1, sizeof(*isnew));
 	if (!isnew) {
@@ -510,12 +513,12 @@ struct rh_error *rh_report_diff(FILE *f, struct rh_analysis *old, struct rh_anal
 		uint32_t id = nm.new_id[sn->obj_type[i]], j;
 		struct row *r = &nm.rows[id];
 		r->new_count++;
-		r->new_bytes += b;
-		new_bytes += b;
+		r->new_bytes = rh_add_sat(r->new_bytes, b);
+		new_bytes = rh_add_sat(new_bytes, b);
 		if (!rh_snapshot_find(so, sn->obj_addr[i], &j) || nm.old_id[so->obj_type[j]] != id) {
 			isnew[i / 64] |= 1ull << (i % 64);
 			r->new_objects++;
-			r->new_objects_bytes += b;
+			r->new_objects_bytes = rh_add_sat(r->new_objects_bytes, b);
 		}
 	}
 	// The table: rows with any change.

@@ -181,10 +181,7 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 	rh_json_key(&j, "edges");
 	rh_json_uint(&j, s->nedges);
 	rh_json_key(&j, "problems");
-	rh_json_array_begin(&j);
-	for (size_t i = 0; i < s->problems.count; i++)
-		rh_json_string(&j, s->problems.messages[i]);
-	rh_json_array_end(&j);
+	rh_json_problems(&j, &s->problems);
 	rh_json_key(&j, "seconds");
 	rh_json_object_begin(&j);
 	rh_json_key(&j, "runtime");
@@ -275,6 +272,8 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 		[RH_SNAP_ROOT_INTERNED] = "interned",
 		[RH_SNAP_ROOT_STATIC] = "static",
 		[RH_SNAP_ROOT_STACK] = "stack",
+		[RH_SNAP_ROOT_NATIVE] = "native",
+		[RH_SNAP_ROOT_MEMORY] = "memory",
 	};
 	for (size_t r = 0; r < s->nroots; r++) {
 		const struct rh_snap_root *root = &s->roots[r];

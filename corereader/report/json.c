@@ -9,6 +9,7 @@
 
 #include "report/escape.h"
 #include "report/json.h"
+#include "util/error.h"
 
 void rh_json_init(struct rh_json *j, FILE *f, bool pretty)
 {
@@ -175,4 +176,17 @@ void rh_json_target(struct rh_json *j, bool live, const char *name, int64_t pid)
 void rh_json_finish(struct rh_json *j)
 {
 	fputc('\n', j->f);
+}
+
+void rh_json_problems(struct rh_json *j, const struct rh_problems *p)
+{
+	rh_json_array_begin(j);
+	for (size_t i = 0; p && i < p->count; i++)
+		rh_json_string(j, p->messages[i]);
+	if (p && p->dropped) {
+		char more[64];
+		snprintf(more, sizeof(more), "... and %zu more", p->dropped);
+		rh_json_string(j, more);
+	}
+	rh_json_array_end(j);
 }

@@ -42,6 +42,14 @@ void rh_json_addr(struct rh_json *j, uint64_t addr);
 /** {"kind":"core"|"live","name":...,"pid":N}: what was read, as every record says it. */
 void rh_json_target(struct rh_json *j, bool live, const char *name, int64_t pid);
 
+struct rh_problems;
+/**
+ * The value of a "problems" key: an array of one string per problem the
+ * snapshot recorded (what could not be read, where), plus "... and N
+ * more" when some were only counted. Empty when the result is complete.
+ */
+void rh_json_problems(struct rh_json *j, const struct rh_problems *p);
+
 /** End the document with a newline. */
 void rh_json_finish(struct rh_json *j);
 

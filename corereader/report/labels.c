@@ -19,6 +19,8 @@ const char *rh_root_kind_name(uint8_t kind)
 		[RH_SNAP_ROOT_INTERNED] = "interned",
 		[RH_SNAP_ROOT_STATIC] = "static",
 		[RH_SNAP_ROOT_STACK] = "stack",
+		[RH_SNAP_ROOT_NATIVE] = "native",
+		[RH_SNAP_ROOT_MEMORY] = "memory",
 	};
 	return kind < sizeof(kinds) / sizeof(kinds[0]) && kinds[kind] ? kinds[kind] : "unknown";
 }

@@ -83,6 +83,7 @@
 #include "report/json.h"
 #include "report/labels.h"
 #include "report/listutil.h"
+#include "util/satmath.h"
 
 #define REPR_MAX 120
 #define CHAIN_SHOWN 8
@@ -100,6 +101,9 @@ static void json_target(struct rh_json *j, const struct rh_snapshot *s)
 {
 	rh_json_key(j, "target");
 	rh_json_target(j, s->live, s->target_name, s->pid);
+	// Every list report says why its exit status is "partial".
+	rh_json_key(j, "problems");
+	rh_json_problems(j, &s->problems);
 }
 
 static void repr_of(const struct rh_snapshot *s, uint32_t i, char *buf, size_t len)
@@ -317,9 +321,9 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 		uint64_t b = rh_snapshot_size(s, i);
 		if (t < s->ntypes) {
 			rows[t].count++;
-			rows[t].bytes += b;
+			rows[t].bytes = rh_add_sat(rows[t].bytes, b);
 		}
-		total_bytes += b;
+		total_bytes = rh_add_sat(total_bytes, b);
 	}
 	struct rh_type_filter tf = { 0 };
 	struct hist_rank hr = { rows, s, key };
@@ -340,7 +344,7 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 			continue;
 		mtypes++;
 		mobjects += rows[t].count;
-		mbytes += rows[t].bytes;
+		mbytes = rh_add_sat(mbytes, rows[t].bytes);
 		rh_topn_add(&top, t);
 	}
 	rh_topn_finish(&top);
@@ -496,13 +500,13 @@ struct rh_error *rh_report_gc(FILE *f, struct rh_analysis *a, const struct rh_li
 			continue;
 		size_t owner = s->interps[in].gc_owner < ni ? s->interps[in].gc_owner : in;
 		tally[owner][g].objects++;
-		tally[owner][g].bytes += rh_snapshot_size(s, i);
+		tally[owner][g].bytes = rh_add_sat(tally[owner][g].bytes, rh_snapshot_size(s, i));
 	}
 	uint64_t gobjects = 0, gbytes = 0;
 	if (a->have & RH_NEED_VERDICTS)
 		for (uint32_t c = 0; c < a->v.ncomps; c++) {
 			gobjects += a->v.comps[c].members;
-			gbytes += a->v.comps[c].bytes;
+			gbytes = rh_add_sat(gbytes, a->v.comps[c].bytes);
 		}
 	bool have_sim = (a->have & RH_NEED_GCSIM) && a->gc.gens && a->gc.ninterps == ni;
 	char b1[32], b2[32];
@@ -825,7 +829,7 @@ struct rh_error *rh_report_dominators(FILE *f, struct rh_analysis *a,
 		goto out;
 	uint64_t total = 0;
 	for (uint32_t i = 0; i < s->nobjects; i++) {
-		total += rh_snapshot_size(s, i);
+		total = rh_add_sat(total, rh_snapshot_size(s, i));
 		if (a->retained[i] && rh_type_filter_pass(&tf, s->obj_type[i]))
 			rh_topn_add(&top, i);
 	}
@@ -977,7 +981,7 @@ static void comps_totals(const struct rh_verdicts *v, uint64_t *objects, uint64_
 	*objects = *bytes = 0;
 	for (uint32_t c = 0; c < v->ncomps; c++) {
 		*objects += v->comps[c].members;
-		*bytes += v->comps[c].bytes;
+		*bytes = rh_add_sat(*bytes, v->comps[c].bytes);
 	}
 }
 
@@ -1161,7 +1165,8 @@ static struct rh_error *accumulation_points(const struct rh_analysis *a, uint8_t
 		if (p < n && a->retained[x] * 5 >= a->retained[p] * 4)
 			ok[p] = 0;
 		uint8_t v = a->v.verdict[x];
-		if (!a->retained[x] || (v != RH_VERDICT_REACHABLE && v != RH_VERDICT_UNACCOUNTED))
+		if (!a->retained[x] || (v != RH_VERDICT_REACHABLE && v != RH_VERDICT_UNACCOUNTED &&
+					 v != RH_VERDICT_HELD_BY_NATIVE))
 			ok[x] = 0;
 		uint32_t b = a->reach.best_root[x];
 		if (b != UINT32_MAX && !s->roots[b].conservative) {
@@ -1197,6 +1202,146 @@ static struct rh_error *accumulation_points(const struct rh_analysis *a, uint8_t
 	return NULL;
 }
 
+/* One list of leaks' suspects: objects of one verdict, ranked, with holders. */
+struct suspects {
+	struct rh_topn top;
+	struct leak_entry *le;
+	struct rh_native_holders *hs;   /* parallel to le */
+	uint64_t count, orphans, bytes;
+};
+
+static struct rh_error *suspects_gather(struct rh_analysis *a, enum rh_verdict verdict,
+					unsigned max, uint8_t *held, struct suspects *out)
+{
+	const struct rh_snapshot *s = a->s;
+	struct leak_rank_ctx lrc = { a, held };
+	struct rh_error *err = rh_topn_init(&out->top, max, s->nobjects, leak_rank, &lrc);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		if (a->v.verdict[i] != verdict || rh_reach_excess(s, &a->reach, i) <= 0)
+			continue;
+		if (!held[i] && (a->have & RH_NEED_REFERRERS))
+			for (uint32_t p = a->rg.start[i]; p < a->rg.start[i + 1]; p++)
+				if (a->rg.src[p] & RH_EDGE_CONSERVATIVE) {
+					held[i] = 1;
+					break;
+				}
+		out->count++;
+		out->orphans += !held[i];
+		out->bytes = rh_add_sat(out->bytes, rh_snapshot_size(s, i));
+		rh_topn_add(&out->top, i);
+	}
+	rh_topn_finish(&out->top);
+	out->le = calloc(out->top.n ? out->top.n : 1, sizeof(*out->le));
+	out->hs = calloc(out->top.n ? out->top.n : 1, sizeof(*out->hs));
+	if (!out->le || !out->hs)
+		return rh_enomem;
+	for (size_t k = 0; k < out->top.n; k++) {
+		out->le[k].obj = out->top.items[k];
+		out->le[k].excess = rh_reach_excess(s, &a->reach, out->le[k].obj);
+		out->hs[k].obj = out->le[k].obj;
+	}
+	return rh_native_holders_find(a, out->hs, out->top.n);
+}
+
+static void suspects_free(struct suspects *x)
+{
+	free(x->le);
+	free(x->hs);
+	rh_topn_free(&x->top);
+}
+
+static void suspects_json(struct rh_json *j, const struct rh_analysis *a,
+			  const struct suspects *x)
+{
+	const struct rh_snapshot *s = a->s;
+	rh_json_object_begin(j);
+	rh_json_key(j, "count");
+	rh_json_uint(j, x->count);
+	rh_json_key(j, "orphans");
+	rh_json_uint(j, x->orphans);
+	rh_json_key(j, "bytes");
+	rh_json_uint(j, x->bytes);
+	rh_json_key(j, "objects");
+	rh_json_array_begin(j);
+	for (size_t k = 0; k < x->top.n; k++) {
+		uint32_t i = x->le[k].obj;
+		rh_json_object_begin(j);
+		json_obj_fields(j, s, i, true);
+		rh_json_key(j, "size");
+		rh_json_uint(j, rh_snapshot_size(s, i));
+		rh_json_key(j, "refcnt");
+		rh_json_uint(j, s->obj_refcnt[i]);
+		rh_json_key(j, "found");
+		rh_json_uint(j, a->reach.found[i]);
+		rh_json_key(j, "excess");
+		rh_json_int(j, x->le[k].excess);
+		rh_json_key(j, "retained");
+		rh_json_uint(j, a->retained[i]);
+		rh_json_key(j, "holders");
+		rh_json_array_begin(j);
+		for (uint32_t h = 0; h < x->hs[k].n; h++) {
+			const struct rh_native_holder *lh = &x->hs[k].h[h];
+			rh_json_object_begin(j);
+			rh_json_key(j, "kind");
+			rh_json_string(j, lh->kind);
+			if (lh->name) {
+				rh_json_key(j, "name");
+				rh_json_string(j, lh->name);
+			}
+			if (lh->where) {
+				rh_json_key(j, "where");
+				rh_json_addr(j, lh->where);
+			}
+			if (lh->obj != UINT32_MAX) {
+				rh_json_key(j, "object");
+				rh_json_addr(j, s->obj_addr[lh->obj]);
+			}
+			rh_json_object_end(j);
+		}
+		rh_json_array_end(j);
+		rh_json_object_end(j);
+	}
+	rh_json_array_end(j);
+	rh_json_object_end(j);
+}
+
+static void suspects_text(FILE *f, const struct rh_analysis *a, const struct suspects *x,
+			  unsigned max_holders)
+{
+	const struct rh_snapshot *s = a->s;
+	char b1[32];
+	for (size_t k = 0; k < x->top.n; k++) {
+		uint32_t i = x->le[k].obj;
+		rh_format_bytes(a->retained[i], b1, sizeof(b1));
+		fputs("  ", f);
+		print_obj_repr(f, s, i);
+		fprintf(f, "\n      refcount %" PRIu32 ", %" PRIu32 " references found (%" PRId64
+			" unexplained), retains %s\n", s->obj_refcnt[i], a->reach.found[i],
+			x->le[k].excess, b1);
+		if (!x->hs[k].n)
+			fputs("      no word anywhere in the core points at it (no object, "
+			      "malloc'd memory,\n      native stack or C static): a reference "
+			      "taken and never released\n      (a missing Py_DECREF)\n", f);
+		for (uint32_t h = 0; h < x->hs[k].n && h < max_holders; h++) {
+			const struct rh_native_holder *lh = &x->hs[k].h[h];
+			fputs("      candidate holder: ", f);
+			if (lh->name) {
+				rh_print_str(f, lh->name);
+				if (lh->where)
+					fprintf(f, " (slot 0x%" PRIx64 ")", lh->where);
+			} else {
+				fputs("a pointer inside ", f);
+				rh_print_obj(f, s, lh->obj);
+			}
+			fputc('\n', f);
+		}
+	}
+	if (x->count > x->top.n)
+		fprintf(f, "  ... %" PRIu64 " more\n", x->count - x->top.n);
+}
+
 struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 				 const struct rh_list_options *opts)
 {
@@ -1208,18 +1353,17 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		err = need_dominators(a);
 	if (err)
 		return err;
-	struct rh_topn leaks = { 0 }, sets = { 0 };
-	struct leak_entry *le = NULL;
-	struct rh_native_holders *hs = NULL;   /* parallel to le */
+	struct rh_topn sets = { 0 };
+	struct suspects leaks = { 0 }, native = { 0 };
 	struct dom_entry *de = NULL;
 	struct comp_view *views = NULL;
 	size_t nviews = 0;
 	uint8_t *ok = NULL;
 	struct chain_tops ct = { 0 };
-	uint64_t nleaks = 0, norphans = 0;
 	uint8_t *held = NULL;
 
-	// (a) unaccounted objects, orphans first
+	// (a) unaccounted objects: the suspects, orphans first; then apart,
+	// what only pointers refheap cannot type hold (held by native code)
 	held = calloc(s->nobjects ? s->nobjects : 1, 1);
 	if (!held) {
 		err = rh_enomem;
@@ -1228,36 +1372,9 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 	for (size_t r = 0; r < s->nroots; r++)
 		if (s->roots[r].conservative && s->roots[r].obj < s->nobjects)
 			held[s->roots[r].obj] = 1;
-	struct leak_rank_ctx lrc = { a, held };
-	if ((err = rh_topn_init(&leaks, max, s->nobjects, leak_rank, &lrc)))
-		goto out;
-	for (uint32_t i = 0; i < s->nobjects; i++) {
-		if (a->v.verdict[i] != RH_VERDICT_UNACCOUNTED ||
-		    rh_reach_excess(s, &a->reach, i) <= 0)
-			continue;
-		if (!held[i] && (a->have & RH_NEED_REFERRERS))
-			for (uint32_t p = a->rg.start[i]; p < a->rg.start[i + 1]; p++)
-				if (a->rg.src[p] & RH_EDGE_CONSERVATIVE) {
-					held[i] = 1;
-					break;
-				}
-		nleaks++;
-		norphans += !held[i];
-		rh_topn_add(&leaks, i);
-	}
-	rh_topn_finish(&leaks);
-	le = calloc(leaks.n ? leaks.n : 1, sizeof(*le));
-	hs = calloc(leaks.n ? leaks.n : 1, sizeof(*hs));
-	if (!le || !hs) {
-		err = rh_enomem;
-		goto out;
-	}
-	for (size_t k = 0; k < leaks.n; k++) {
-		le[k].obj = leaks.items[k];
-		le[k].excess = rh_reach_excess(s, &a->reach, le[k].obj);
-		hs[k].obj = le[k].obj;
-	}
-	if ((err = rh_native_holders_find(a, hs, leaks.n)))
+	if ((err = suspects_gather(a, RH_VERDICT_UNACCOUNTED, max, held, &leaks)) ||
+	    (err = suspects_gather(a, RH_VERDICT_HELD_BY_NATIVE, max < 5 ? max : 5, held,
+				   &native)))
 		goto out;
 	// (b) garbage
 	if ((err = comps_gather(a, max, &views, &nviews)))
@@ -1289,53 +1406,9 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		rh_json_object_begin(&j);
 		json_target(&j, s);
 		rh_json_key(&j, "unaccounted");
-		rh_json_object_begin(&j);
-		rh_json_key(&j, "count");
-		rh_json_uint(&j, nleaks);
-		rh_json_key(&j, "orphans");
-		rh_json_uint(&j, norphans);
-		rh_json_key(&j, "objects");
-		rh_json_array_begin(&j);
-		for (size_t k = 0; k < leaks.n; k++) {
-			uint32_t i = le[k].obj;
-			rh_json_object_begin(&j);
-			json_obj_fields(&j, s, i, true);
-			rh_json_key(&j, "size");
-			rh_json_uint(&j, rh_snapshot_size(s, i));
-			rh_json_key(&j, "refcnt");
-			rh_json_uint(&j, s->obj_refcnt[i]);
-			rh_json_key(&j, "found");
-			rh_json_uint(&j, a->reach.found[i]);
-			rh_json_key(&j, "excess");
-			rh_json_int(&j, le[k].excess);
-			rh_json_key(&j, "retained");
-			rh_json_uint(&j, a->retained[i]);
-			rh_json_key(&j, "holders");
-			rh_json_array_begin(&j);
-			for (uint32_t h = 0; h < hs[k].n; h++) {
-				const struct rh_native_holder *lh = &hs[k].h[h];
-				rh_json_object_begin(&j);
-				rh_json_key(&j, "kind");
-				rh_json_string(&j, lh->kind);
-				if (lh->name) {
-					rh_json_key(&j, "name");
-					rh_json_string(&j, lh->name);
-				}
-				if (lh->where) {
-					rh_json_key(&j, "where");
-					rh_json_addr(&j, lh->where);
-				}
-				if (lh->obj != UINT32_MAX) {
-					rh_json_key(&j, "object");
-					rh_json_addr(&j, s->obj_addr[lh->obj]);
-				}
-				rh_json_object_end(&j);
-			}
-			rh_json_array_end(&j);
-			rh_json_object_end(&j);
-		}
-		rh_json_array_end(&j);
-		rh_json_object_end(&j);
+		suspects_json(&j, a, &leaks);
+		rh_json_key(&j, "held_by_native");
+		suspects_json(&j, a, &native);
 		rh_json_key(&j, "cycles");
 		rh_json_object_begin(&j);
 		rh_json_key(&j, "components");
@@ -1363,41 +1436,23 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		goto out;
 	}
 
-	char b1[32], b2[32];
+	char b2[32];
 	fputs("leak suspects in ", f);
 	print_target(f, s);
 	fputc('\n', f);
-	fprintf(f, "\n1. refcount exceeds every reference found (held by C code, or leaked): "
-		"%" PRIu64 " objects,\n   %" PRIu64 " with no native stack word, C static or "
-		"pointer at them (listed first)\n", nleaks, norphans);
-	for (size_t k = 0; k < leaks.n; k++) {
-		uint32_t i = le[k].obj;
-		rh_format_bytes(a->retained[i], b1, sizeof(b1));
-		fputs("  ", f);
-		print_obj_repr(f, s, i);
-		fprintf(f, "\n      refcount %" PRIu32 ", %" PRIu32 " references found (%" PRId64
-			" unexplained), retains %s\n", s->obj_refcnt[i], a->reach.found[i],
-			le[k].excess, b1);
-		if (!hs[k].n)
-			fputs("      no native stack word or C static points at it: a reference "
-			      "taken and never released (a missing Py_DECREF), or held from a "
-			      "malloc'd C structure\n", f);
-		for (uint32_t h = 0; h < hs[k].n; h++) {
-			const struct rh_native_holder *lh = &hs[k].h[h];
-			fputs("      candidate holder: ", f);
-			if (lh->name) {
-				rh_print_str(f, lh->name);
-				if (lh->where)
-					fprintf(f, " (slot 0x%" PRIx64 ")", lh->where);
-			} else {
-				fputs("a pointer inside ", f);
-				rh_print_obj(f, s, lh->obj);
-			}
-			fputc('\n', f);
-		}
-	}
-	if (nleaks > leaks.n)
-		fprintf(f, "  ... %" PRIu64 " more\n", nleaks - leaks.n);
+	fprintf(f, "\n1. refcount exceeds every reference found, and no live object holds them "
+		"(leaked,\n   or held from memory refheap cannot type): %" PRIu64 " objects, %"
+		PRIu64 " with no word anywhere\n   pointing at them (listed first; the others"
+		" name candidate holders: stack\n   words, C statics, malloc'd memory, which"
+		" may be stale copies)\n", leaks.count, leaks.orphans);
+	suspects_text(f, a, &leaks, RH_MAX_NATIVE_HOLDERS);
+	rh_format_bytes(native.bytes, b2, sizeof(b2));
+	fprintf(f, "\n   held by native code (not suspects): %" PRIu64 " objects (%s) whose "
+		"refcount exceeds\n   the references found, held by live objects' memory where "
+		"refheap reads no\n   reference (C extension, mypyc or Cython objects; fields a "
+		"type's traverse\n   does not visit)%s\n", native.count, b2,
+		native.count ? ", e.g.:" : "");
+	suspects_text(f, a, &native, 2);
 	rh_format_bytes(gbytes, b2, sizeof(b2));
 	fprintf(f, "\n2. cyclic garbage not collected yet: %" PRIu32 " components, %" PRIu64
 		" objects, %s\n", a->v.ncomps, gobjects, b2);
@@ -1411,13 +1466,12 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		dom_entry_text(f, a, &de[k], k + 1);
 out:
 	free(de);
-	free(le);
-	free(hs);
+	suspects_free(&leaks);
+	suspects_free(&native);
 	free(views);
 	free(ok);
 	free(held);
 	free(ct.top);
-	rh_topn_free(&leaks);
 	rh_topn_free(&sets);
 	return err;
 }

@@ -302,15 +302,7 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 	rh_json_array_end(&j);
 
 	rh_json_key(&j, "problems");
-	rh_json_array_begin(&j);
-	for (size_t i = 0; i < s->problems.count; i++)
-		rh_json_string(&j, s->problems.messages[i]);
-	if (s->problems.dropped) {
-		char more[64];
-		snprintf(more, sizeof(more), "... and %zu more", s->problems.dropped);
-		rh_json_string(&j, more);
-	}
-	rh_json_array_end(&j);
+	rh_json_problems(&j, &s->problems);
 	rh_json_key(&j, "seconds");
 	rh_json_object_begin(&j);
 	rh_json_key(&j, "runtime");

@@ -655,6 +655,8 @@ static struct rh_error *write_tree(struct tree *t, uint32_t root)
 		struct rh_json j;
 		rh_json_init(&j, f, false);
 		rh_json_target(&j, s->live, s->target_name, s->pid);
+		fputs(",\"problems\":", f);
+		rh_json_problems(&j, &s->problems);
 		fprintf(f, ",\"direction\":\"%s\",\"depth\":%u,\"width\":%" PRIu32 ",\"type\":",
 			t->back ? "referrers" : "refs", t->depth, t->width);
 		if (t->type)

@@ -58,7 +58,8 @@ static struct rh_error *gather(struct rh_analysis *a, uint32_t idx,
 	ev->deficit = rh_reach_deficit(s, r, idx);
 	ev->freed_by = rh_gcsim_youngest(&a->gc, idx);
 
-	if (ev->verdict == RH_VERDICT_REACHABLE || ev->verdict == RH_VERDICT_UNACCOUNTED) {
+	if (ev->verdict == RH_VERDICT_REACHABLE || ev->verdict == RH_VERDICT_UNACCOUNTED ||
+	    ev->verdict == RH_VERDICT_HELD_BY_NATIVE) {
 		err = rh_paths_find(s, &a->rg, r, idx, o->paths ? o->paths : 1, &ev->paths);
 		if (err)
 			return err;
@@ -181,8 +182,14 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 		break;
 	case RH_VERDICT_UNACCOUNTED:
 		fprintf(f, "  its refcount exceeds the references found by %" PRId64
-			": held by C code (a static, a native stack slot) or leaked\n",
-			ev->excess);
+			", and no live object holds it:\n  leaked, or held from memory refheap"
+			" cannot type\n", ev->excess);
+		break;
+	case RH_VERDICT_HELD_BY_NATIVE:
+		fprintf(f, "  its refcount exceeds the references found by %" PRId64
+			"; a live object's memory points at it\n  where refheap reads no"
+			" reference (a C extension, mypyc or Cython object; a field\n  its"
+			" type's traverse does not visit): held by native code\n", ev->excess);
 		break;
 	case RH_VERDICT_CYCLIC_GARBAGE:
 	case RH_VERDICT_FROZEN:
@@ -253,9 +260,9 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 			fputc('\n', f);
 		}
 	} else if (ev->verdict == RH_VERDICT_UNACCOUNTED) {
-		fputs("  no native stack word or C static points at it: a reference was\n"
-		      "  taken and never released (a missing Py_DECREF), or is held where\n"
-		      "  refheap cannot see (a malloc'd C structure)\n", f);
+		fputs("  no word anywhere in the core (objects, malloc'd memory, native\n"
+		      "  stacks, C statics) points at it: a reference was taken and never\n"
+		      "  released (a missing Py_DECREF)\n", f);
 	}
 	if (ev->deficit < 0)
 		fprintf(f, "warning: refcount %" PRIu32 " is lower than the %" PRIu32
@@ -341,6 +348,8 @@ static void write_json(FILE *f, struct rh_analysis *a, uint32_t idx,
 	rh_json_string(&j, repr);
 	rh_json_key(&j, "verdict");
 	rh_json_string(&j, rh_verdict_name(ev->verdict));
+	rh_json_key(&j, "problems");
+	rh_json_problems(&j, &s->problems);
 	rh_json_key(&j, "held_by_garbage");
 	rh_json_bool(&j, (a->v.flags[idx] & RH_VF_HELD_BY_GARBAGE) != 0);
 
