@@ -642,7 +642,7 @@ def build_stdlib_c_types(leaf):
     failed = loop.create_future()
     failed.set_exception(ValueError("x"))
     cancelled = loop.create_future()
-    cancelled.cancel("why")
+    cancelled.cancel(*(("why",) if sys.version_info >= (3, 9) else ()))
     KEEP.append([loop, fut, task, done, failed, cancelled, iter(done)])
     cyc = loop.create_task(waiter(loop.create_future()))
     cyc.self_ref = cyc

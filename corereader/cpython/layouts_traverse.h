@@ -591,6 +591,12 @@
 	X(TCFIELD_PROTO, O, "CFieldObject", "proto", false)                    \
 	X(TCTHUNK_CONVERTERS, O, "CThunkObject", "converters", false)          \
 	X(TCTHUNK_CALLABLE, O, "CThunkObject", "callable", false)              \
-	X(TCTHUNK_RESTYPE, O, "CThunkObject", "restype", false)
+	X(TCTHUNK_RESTYPE, O, "CThunkObject", "restype", false)                \
+	X(TDICTREMOVER_KEY, O, "DictRemoverObject", "key", false)              \
+	X(TDICTREMOVER_DICT, O, "DictRemoverObject", "dict", false)            \
+	/* Objects/capsule.c (traverse_func 3.13), Modules/socketmodule.h  */  \
+	X(TCAPSULE_POINTER, O, "PyCapsule", "pointer", false)                  \
+	X(TCAPSULE_TRAVERSE, O, "PyCapsule", "traverse_func", false)           \
+	X(TSOCKCAPI_SOCK_TYPE, O, "PySocketModule_APIObject", "Sock_Type", false)
 
 #endif /* RH_CPYTHON_LAYOUTS_TRAVERSE_H */

@@ -124,6 +124,7 @@ enum special {
 	SP_UNPICKLER_MEMO,  /* Unpickler_traverse()'s memo */
 	SP_CTYPES_STGDICT,  /* CDataType_traverse()'s StgDict proto */
 	SP_CTYPES_STGINFO,  /* CType_Type_traverse()'s StgInfo */
+	SP_CAPSULE,         /* capsule_traverse()'s traverse_func (interpreter) */
 };
 
 struct tfunc {
@@ -515,7 +516,8 @@ static const struct fld F_jscanner[] = {
 	TYPEV, V(TJSCAN_OBJECT_HOOK, "object_hook"),
 	V(TJSCAN_PAIRS_HOOK, "object_pairs_hook"), V(TJSCAN_PARSE_FLOAT, "parse_float"),
 	V(TJSCAN_PARSE_INT, "parse_int"), V(TJSCAN_PARSE_CONSTANT, "parse_constant"),
-	V(TJSCAN_MEMO, "memo"), OWN(TJSCAN_STRICT, "strict"),
+	/* memo: 3.8's static type has it but does not visit it */
+	VH(TJSCAN_MEMO, "memo"), OWN(TJSCAN_STRICT, "strict"),
 };
 static const struct fld F_jencoder[] = {
 	TYPEV, V(TJENC_MARKERS, "markers"), V(TJENC_DEFAULTFN, "default"),
@@ -660,6 +662,13 @@ static const struct fld F_cdatatype[] = { REQ(TSZ_STGDICT), SPECIAL };
 static const struct fld F_ctypetype[] = { REQ(TSZ_STGINFO), SPECIAL, TYPEV };
 /* Modules/_ctypes/cfield.c, callbacks.c: the type 3.13. */
 static const struct fld F_cfield[] = { TYPEV, V(TCFIELD_PROTO, "proto") };
+/* _DictRemover_traverse(), 3.12+ (heap type). */
+static const struct fld F_dictremover[] = {
+	TYPEV, V(TDICTREMOVER_KEY, "key"), V(TDICTREMOVER_DICT, "dict"),
+};
+/* Objects/capsule.c capsule_traverse() (3.13): the traverse_func that
+ * _PyCapsule_SetTraverse() installed (special). */
+static const struct fld F_capsule[] = { SPECIAL };
 static const struct fld F_cthunk[] = {
 	TYPEV, V(TCTHUNK_CONVERTERS, "converters"), V(TCTHUNK_CALLABLE, "callable"),
 	V(TCTHUNK_RESTYPE, "restype"),
@@ -719,6 +728,16 @@ static const struct mtfunc mtfuncs[] = {
 	{ "_functools_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "sre_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "_structmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	/* Modules/pwdmodule.c (3.9+), Python/Python-tokenize.c (3.12+);
+	 * built into Debian's interpreter: Modules/_pickle.c pickle_traverse,
+	 * selectmodule.c _select_traverse, binascii.c binascii_traverse
+	 * (3.11: each visits every field of a state of object pointers, in
+	 * declaration order) */
+	{ "pwdmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "tokenizemodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "pickle_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_select_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "binascii_traverse", MT_STATE_ALL, NULL, 0 },
 };
 
 #define ROW(sym, sp, f, tail) { sym, sp, f, N(f), tail }
@@ -893,6 +912,8 @@ static const struct tfunc tfuncs[] = {
 	ROW("CType_Type_traverse", SP_CTYPES_STGINFO, F_ctypetype, "type_traverse"),
 	ROW("PyCField_traverse", SP_NONE, F_cfield, NULL),
 	ROW("CThunkObject_traverse", SP_NONE, F_cthunk, NULL),
+	ROW("_DictRemover_traverse", SP_NONE, F_dictremover, NULL),
+	ROW("capsule_traverse", SP_CAPSULE, F_capsule, NULL),
 };
 
 #define NTFUNCS N(tfuncs)
@@ -2722,6 +2743,38 @@ static void sp_ctypes_stginfo(struct vctx *c)
 			emit(c, v, RH_REF_FIELD, true, f[i].name, 0, 0);
 }
 
+/*
+ * capsule_traverse(), Objects/capsule.c 3.13: calls the capsule's
+ * traverse_func. The one CPython installs (_PyCapsule_SetTraverse) is
+ * Modules/socketmodule.c sock_capi_traverse(): Py_VISIT(capi->Sock_Type)
+ * of the PySocketModule_APIObject at `pointer`, a struct read with the
+ * DWARF of the module that holds the function. Any other function is
+ * unknown: the capsule's C data is not scanned, and a problem says so.
+ */
+static void sp_capsule(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t fn, ptr, v;
+	if (!PYL_HAS(rt, TCAPSULE_TRAVERSE) || !PYL_HAS(rt, TCAPSULE_POINTER) ||
+	    !rd(c, c->obj + PYL(rt, TCAPSULE_TRAVERSE), &fn) || !fn ||
+	    !rd(c, c->obj + PYL(rt, TCAPSULE_POINTER), &ptr))
+		return;
+	const struct rh_module *m = NULL;
+	const char *name = NULL;
+	uint64_t off = 1;
+	if (rh_image_symbolize(rt->image, fn, &m, &name, &off) && off == 0 && name &&
+	    strcmp(name, "sock_capi_traverse") == 0 && m) {
+		uint32_t ls = m == rt->info.module ? 0 : lset_of(rt, m, name);
+		const struct rh_layout_value *L = c->tv->lsets[ls].L;
+		if (L && L[PYL_TSOCKCAPI_SOCK_TYPE].found && ptr &&
+		    rd(c, ptr + (uint64_t)L[PYL_TSOCKCAPI_SOCK_TYPE].value, &v))
+			emit(c, v, RH_REF_FIELD, true, "Sock_Type", 0, 0);
+		return;
+	}
+	bad(c, RH_BAD_DATA(c->obj, "capsule traverse function %s is unknown: its references are not reported",
+			   name ? name : "(no symbol)"));
+}
+
 static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 {
 	switch (sp) {
@@ -2757,6 +2810,7 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 	case SP_UNPICKLER_MEMO: sp_unpickler_memo(c); break;
 	case SP_CTYPES_STGDICT: sp_ctypes_stgdict(c); break;
 	case SP_CTYPES_STGINFO: sp_ctypes_stginfo(c); break;
+	case SP_CAPSULE: sp_capsule(c); break;
 	}
 }
 

@@ -143,7 +143,7 @@ def main(argv):
             extra = cg - cw
             st["missing"] += sum(missing.values())
             st["extra"] += sum(extra.values())
-            cons = collections.Counter(addr_of(x) for x in d["conservative"])
+            cons = collections.Counter(addr_of(x) for x in d.get("conservative", []))
             if not (missing - cons):
                 st["missing_in_conservative"] += 1
                 cons_missing += 1
