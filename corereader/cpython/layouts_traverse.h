@@ -597,6 +597,15 @@
 	/* Objects/capsule.c (traverse_func 3.13), Modules/socketmodule.h  */  \
 	X(TCAPSULE_POINTER, O, "PyCapsule", "pointer", false)                  \
 	X(TCAPSULE_TRAVERSE, O, "PyCapsule", "traverse_func", false)           \
-	X(TSOCKCAPI_SOCK_TYPE, O, "PySocketModule_APIObject", "Sock_Type", false)
+	X(TSOCKCAPI_SOCK_TYPE, O, "PySocketModule_APIObject", "Sock_Type", false) \
+	/* Modules/_randommodule.c, _csv.c, _queuemodule.c                */   \
+	X(TRANDOMST_TYPE, O, "_randomstate", "Random_Type", false)             \
+	X(TCSVST_ERROR, O, "_csvstate", "error_obj", false)                    \
+	X(TCSVST_DIALECTS, O, "_csvstate", "dialects", false)                  \
+	X(TCSVST_DIALECT_TYPE, O, "_csvstate", "dialect_type", false)          \
+	X(TCSVST_READER_TYPE, O, "_csvstate", "reader_type", false)            \
+	X(TCSVST_WRITER_TYPE, O, "_csvstate", "writer_type", false)            \
+	X(TCSVDIALECT_LINETERM, O, "DialectObj", "lineterminator", false)      \
+	X(TSIMPLEQUEUE_LST, O, "simplequeueobject", "lst", false)
 
 #endif /* RH_CPYTHON_LAYOUTS_TRAVERSE_H */

@@ -669,6 +669,10 @@ static const struct fld F_dictremover[] = {
 /* Objects/capsule.c capsule_traverse() (3.13): the traverse_func that
  * _PyCapsule_SetTraverse() installed (special). */
 static const struct fld F_capsule[] = { SPECIAL };
+/* Modules/_csv.c Dialect_traverse(), _queuemodule.c simplequeue_traverse():
+ * the type last (3.10+ heap types). */
+static const struct fld F_csvdialect[] = { V(TCSVDIALECT_LINETERM, "lineterminator"), TYPEV };
+static const struct fld F_simplequeue[] = { V(TSIMPLEQUEUE_LST, "lst"), TYPEV };
 static const struct fld F_cthunk[] = {
 	TYPEV, V(TCTHUNK_CONVERTERS, "converters"), V(TCTHUNK_CALLABLE, "callable"),
 	V(TCTHUNK_RESTYPE, "restype"),
@@ -707,6 +711,14 @@ static const struct fld M_array[] = {
 	V(TARRAY_ARRAYTYPE, "ArrayType"), V(TARRAY_ITERTYPE, "ArrayIterType"),
 };
 
+/* Modules/_randommodule.c, _csv.c (3.11) */
+static const struct fld M_random[] = { V(TRANDOMST_TYPE, "Random_Type") };
+static const struct fld M_csv[] = {
+	V(TCSVST_ERROR, "Error"), V(TCSVST_DIALECTS, "dialects"),
+	V(TCSVST_DIALECT_TYPE, "Dialect"), V(TCSVST_READER_TYPE, "Reader"),
+	V(TCSVST_WRITER_TYPE, "Writer"),
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What ctypes' StgDict adds to a PyDictObject (stgdict_fields()). */
@@ -738,6 +750,22 @@ static const struct mtfunc mtfuncs[] = {
 	{ "pickle_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "_select_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "binascii_traverse", MT_STATE_ALL, NULL, 0 },
+	/* more of Debian's built-in modules (3.11.2 sources): zlib, _sha512,
+	 * _blake2, _elementtree, pyexpat, _queue, _lsprof, _lzma, resource,
+	 * mmap visit their whole state in order; _random and _csv do not
+	 * visit a cached string (Long___abs__, str_write) */
+	{ "zlib_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_sha512_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_blake2_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "elementtree_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "pyexpat_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "queue_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_lsprof_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "lzma_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "resourcemodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "mmap_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_random_traverse", MT_FIELDS, M_random, N(M_random) },
+	{ "_csv_traverse", MT_FIELDS, M_csv, N(M_csv) },
 };
 
 #define ROW(sym, sp, f, tail) { sym, sp, f, N(f), tail }
@@ -914,6 +942,8 @@ static const struct tfunc tfuncs[] = {
 	ROW("CThunkObject_traverse", SP_NONE, F_cthunk, NULL),
 	ROW("_DictRemover_traverse", SP_NONE, F_dictremover, NULL),
 	ROW("capsule_traverse", SP_CAPSULE, F_capsule, NULL),
+	ROW("Dialect_traverse", SP_NONE, F_csvdialect, NULL),
+	ROW("simplequeue_traverse", SP_NONE, F_simplequeue, NULL),
 };
 
 #define NTFUNCS N(tfuncs)
