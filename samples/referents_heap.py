@@ -540,6 +540,7 @@ def build_once():
     KEEP.append([array.array("i", [1, 2, 3]), struct.Struct("<iq"),
                  decimal.Decimal("1.5"), decimal.getcontext(),
                  decimal.Context(prec=5)])
+    build_stdlib_c_types(leaf)
     # an instance whose __dict__ was replaced, one with a deleted attribute
     r = Plain(5)
     r.__dict__ = {"replaced": leaf}
@@ -548,6 +549,123 @@ def build_once():
     for k in range(5):
         a = Plain(k)
         a.self = a
+
+
+# ------------------------------------------- the stdlib's C types (issue 9)
+def _hook(*args):
+    return 0
+
+
+def build_stdlib_c_types(leaf):
+    """Objects of the C types real programs use, most of them defined in
+    extension modules (lib-dynload .so files) whose traverse refheap reads
+    with that module's own DWARF: _thread, _json, _asyncio, _sqlite3,
+    _pickle, _decimal, _ssl, _socket, select, typing (3.12+), ctypes."""
+    import _json
+    import _thread
+    import asyncio
+    import ctypes
+    import pickle
+    import select
+    import socket
+    import sqlite3
+    try:
+        import ssl
+    except ImportError:          # an interpreter built without OpenSSL
+        ssl = None
+    # _thread: locks, a thread-local with this thread's dict
+    loc = _thread._local()
+    loc.value = [leaf]
+    KEEP.append([_thread.allocate_lock(), _thread.RLock(), loc])
+    # _json: a scanner and an encoder with hooks of every kind
+    dec = json.JSONDecoder(object_hook=_hook, parse_float=decimal.Decimal)
+    KEEP.append([_json.make_scanner(dec),
+                 _json.make_encoder({}, _hook, json.encoder.encode_basestring_ascii,
+                                    "  ", ": ", ", ", False, False, True),
+                 _json.make_encoder(None, _hook, json.encoder.encode_basestring,
+                                    None, ":", ",", True, True, False)])
+    # sqlite3: a connection with callbacks, cursors, rows, a blob (3.11+)
+    con = sqlite3.connect(":memory:")
+    con.execute("create table t(a, b blob)")
+    con.execute("insert into t values (1, zeroblob(8))")
+    cur = con.cursor()
+    cur.execute("select a from t")
+    con.row_factory = sqlite3.Row
+    row = con.execute("select a, b from t").fetchone()
+    extra = []
+    if hasattr(con, "blobopen"):
+        extra.append(con.blobopen("t", "b", 1))
+    con.set_trace_callback(_hook)
+    con.set_progress_handler(_hook, 1000)
+    con.set_authorizer(_hook)
+    KEEP.append([con, cur, row, extra])
+    # pickle: picklers with memos and their proxies
+    p = pickle.Pickler(io.BytesIO(), protocol=2)
+    p.dump([leaf, "memo", ("t", 1)])
+    data = pickle.dumps([[1, 2], "x", ("y", leaf.__class__.__name__)])
+    u = pickle.Unpickler(io.BytesIO(data * 2))
+    KEEP.append([p, p.memo, u, u.load(), u.memo])
+    # decimal: contexts, their signal dicts, a context manager
+    ctx = decimal.Context(prec=7)
+    KEEP.append([ctx, ctx.flags, ctx.traps, decimal.localcontext(ctx),
+                 decimal.Decimal("2.5")])
+    # ssl, sockets, select
+    if ssl is not None:
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.sni_callback = _hook
+        obj = sctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_side=True)
+        KEEP.append([sctx, obj, obj._sslobj])
+    s1, s2 = socket.socketpair()
+    KEEP.append([s1, s2, socket.socket(), select.poll(),
+                 select.epoll() if hasattr(select, "epoll") else None])
+    # typing's C types (3.12+)
+    if sys.version_info >= (3, 12):
+        import typing
+        P = typing.ParamSpec("P")
+        ns = {}
+        exec("type Alias[T] = list[T]", ns)
+        KEEP.append([typing.TypeVar("T", bound=Plain),
+                     typing.TypeVar("C", int, str), P, P.args, P.kwargs,
+                     typing.TypeVarTuple("Ts"), ns["Alias"]])
+    # asyncio: a running task suspended on a future, its wakeup, a future
+    # iterator, and an abandoned task cycle
+    loop = asyncio.new_event_loop()
+    fut = loop.create_future()
+
+    async def waiter(f):
+        return await f
+
+    task = loop.create_task(waiter(fut))
+    loop.run_until_complete(asyncio.sleep(0))
+    done = loop.create_future()
+    done.set_result([leaf])
+    failed = loop.create_future()
+    failed.set_exception(ValueError("x"))
+    cancelled = loop.create_future()
+    cancelled.cancel(*(("why",) if sys.version_info >= (3, 9) else ()))
+    KEEP.append([loop, fut, task, done, failed, cancelled, iter(done)])
+    cyc = loop.create_task(waiter(loop.create_future()))
+    cyc.self_ref = cyc
+    # ctypes: the metatypes' classes and instances (conservative path)
+    class Pt(ctypes.Structure):
+        _fields_ = [("x", ctypes.c_int), ("o", ctypes.py_object)]
+
+    class Un(ctypes.Union):
+        _fields_ = [("i", ctypes.c_int), ("d", ctypes.c_double)]
+
+    Fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)
+    cb = Fn(lambda v: v)
+    arr = (ctypes.c_int * 4)(1, 2, 3, 4)
+    pt = Pt(1, leaf)
+    KEEP.append([Pt, Un, Fn, cb, arr, pt, ctypes.pointer(pt), ctypes.POINTER(Pt),
+                 Un(), ctypes.c_int(5), ctypes.py_object(leaf)])
+
+
+def raw_fork():
+    """fork(2) without Python's at-fork hooks (threading's and logging's
+    would change the child's heap: asyncio imports both), GIL held."""
+    import ctypes
+    return ctypes.PyDLL(None).fork()
 
 
 # ---------------------------------------------------------------- recording
@@ -658,15 +776,15 @@ def main(argv):
         return 2
     build(UNITS)
     build_once()
-    for name in ("threading", "logging", "random"):
-        if name in sys.modules:
-            sys.stderr.write("referents_heap: %s is imported (run with -I -S): "
-                             "its at-fork hooks would change the child's heap\n" % name)
-            return 3
     gc.disable()
     sys.stdout.write("READY pid=%d\n" % os.getpid())
     sys.stdout.flush()
-    pid = os.fork()
+    # asyncio imports threading and logging, whose at-fork hooks would
+    # change the child's heap: fork without running them.
+    pid = raw_fork()
+    if pid < 0:
+        sys.stderr.write("referents_heap: fork failed\n")
+        return 3
     if pid == 0:
         try:
             record(out)

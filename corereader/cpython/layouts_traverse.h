@@ -406,6 +406,206 @@
 	X(TNLDECODER_DECODER, O, "nldecoder_object", "decoder", false)         \
 	X(TNLDECODER_ERRORS, O, "nldecoder_object", "errors", false)          \
 	/* built-in extension modules (Debian): _struct, array            */   \
-	X(TSTRUCT_FORMAT, O, "PyStructObject", "s_format", false)
+	X(TSTRUCT_FORMAT, O, "PyStructObject", "s_format", false)              \
+	RH_PY_TRAVERSE_EXT_LAYOUTS(X)
+
+/*
+ * Structs of the stdlib's extension modules. Where the module is a shared
+ * object (lib-dynload: _json, _asyncio, _sqlite3, _ssl, _decimal, and
+ * _pickle in pyenv builds) these are answered from THAT module's DWARF
+ * (traverse.c, lset_of()); where it is built into the interpreter
+ * (Debian's _pickle, _socket; _thread everywhere) from the interpreter's.
+ */
+#define RH_PY_TRAVERSE_EXT_LAYOUTS(X)                                          \
+	/* Modules/_threadmodule.c                                        */   \
+	X(TLOCAL_ARGS, O, "localobject", "args", false)                        \
+	X(TLOCAL_KW, O, "localobject", "kw", false)                            \
+	X(TLOCAL_DUMMIES, O, "localobject", "dummies", false)   /* <=3.12 */   \
+	X(TLOCAL_LOCALDICTS, O, "localobject", "localdicts", false) /* 3.13 */ \
+	X(TLOCAL_WATCHDOGS, O, "localobject", "thread_watchdogs", false)       \
+	X(TLOCAL_KEY, O, "localobject", "key", false)                          \
+	X(TLOCAL_WEAKLIST, O, "localobject", "weakreflist", false)             \
+	X(TSZ_LOCK, S, "lockobject", NULL, false)                              \
+	/* Modules/_json.c                                                */   \
+	X(TJSCAN_OBJECT_HOOK, O, "PyScannerObject", "object_hook", false)      \
+	X(TJSCAN_PAIRS_HOOK, O, "PyScannerObject", "object_pairs_hook", false) \
+	X(TJSCAN_PARSE_FLOAT, O, "PyScannerObject", "parse_float", false)      \
+	X(TJSCAN_PARSE_INT, O, "PyScannerObject", "parse_int", false)          \
+	X(TJSCAN_PARSE_CONSTANT, O, "PyScannerObject", "parse_constant", false) \
+	X(TJSCAN_MEMO, O, "PyScannerObject", "memo", false)   /* 3.9-3.12 */   \
+	X(TJSCAN_STRICT, O, "PyScannerObject", "strict", false)                \
+	X(TJENC_MARKERS, O, "PyEncoderObject", "markers", false)               \
+	X(TJENC_DEFAULTFN, O, "PyEncoderObject", "defaultfn", false)           \
+	X(TJENC_ENCODER, O, "PyEncoderObject", "encoder", false)               \
+	X(TJENC_INDENT, O, "PyEncoderObject", "indent", false)                 \
+	X(TJENC_KEY_SEP, O, "PyEncoderObject", "key_separator", false)         \
+	X(TJENC_ITEM_SEP, O, "PyEncoderObject", "item_separator", false)       \
+	/* Modules/_asynciomodule.c: TaskObj starts with FutureObj_HEAD(task),\
+	 * the same members as FutureObj's with another prefix, so a Task's  \
+	 * future fields are read at FutureObj's offsets                  */   \
+	X(TFUT_LOOP, O, "FutureObj", "fut_loop", false)                        \
+	X(TFUT_CALLBACK0, O, "FutureObj", "fut_callback0", false)              \
+	X(TFUT_CONTEXT0, O, "FutureObj", "fut_context0", false)                \
+	X(TFUT_CALLBACKS, O, "FutureObj", "fut_callbacks", false)              \
+	X(TFUT_RESULT, O, "FutureObj", "fut_result", false)                    \
+	X(TFUT_EXCEPTION, O, "FutureObj", "fut_exception", false)              \
+	X(TFUT_EXCEPTION_TB, O, "FutureObj", "fut_exception_tb", false) /* 3.10+ */ \
+	X(TFUT_SOURCE_TB, O, "FutureObj", "fut_source_tb", false)              \
+	X(TFUT_CANCEL_MSG, O, "FutureObj", "fut_cancel_msg", false) /* 3.9+ */ \
+	X(TFUT_CANCELLED_EXC, O, "FutureObj", "fut_cancelled_exc", false) /* 3.11+ */ \
+	X(TFUT_DICT, O, "FutureObj", "dict", false)             /* <=3.12 */   \
+	X(TFUT_EXC_STATE_TYPE, O, "FutureObj", "fut_cancelled_exc_state.exc_type", false) /* 3.9-3.10 */ \
+	X(TFUT_EXC_STATE_VALUE, O, "FutureObj", "fut_cancelled_exc_state.exc_value", false) \
+	X(TFUT_EXC_STATE_TB, O, "FutureObj", "fut_cancelled_exc_state.exc_traceback", false) \
+	X(TFUT_WEAKLIST, O, "FutureObj", "fut_weakreflist", false)             \
+	X(TTASK_CONTEXT, O, "TaskObj", "task_context", false)                  \
+	X(TTASK_CORO, O, "TaskObj", "task_coro", false)                        \
+	X(TTASK_NAME, O, "TaskObj", "task_name", false)                        \
+	X(TTASK_FUT_WAITER, O, "TaskObj", "task_fut_waiter", false)            \
+	X(TFUTITER_FUTURE, O, "futureiterobject", "future", false)             \
+	X(TTASKSTEP_TASK, O, "TaskStepMethWrapper", "sw_task", false)          \
+	X(TTASKSTEP_ARG, O, "TaskStepMethWrapper", "sw_arg", false)            \
+	X(TTASKWAKEUP_TASK, O, "TaskWakeupMethWrapper", "ww_task", false) /* <=3.10 */ \
+	/* Modules/_sqlite/ (3.10+: earlier versions' types are not GC)   */   \
+	X(TSQLCONN_ISOLATION, O, "pysqlite_Connection", "isolation_level", false) /* 3.10 */ \
+	X(TSQLCONN_STMT_CACHE, O, "pysqlite_Connection", "statement_cache", false) \
+	X(TSQLCONN_STATEMENTS, O, "pysqlite_Connection", "statements", false) /* 3.10 */ \
+	X(TSQLCONN_CURSORS, O, "pysqlite_Connection", "cursors", false)        \
+	X(TSQLCONN_BLOBS, O, "pysqlite_Connection", "blobs", false) /* 3.11+ */ \
+	X(TSQLCONN_ROW_FACTORY, O, "pysqlite_Connection", "row_factory", false) \
+	X(TSQLCONN_TEXT_FACTORY, O, "pysqlite_Connection", "text_factory", false) \
+	X(TSQLCONN_PIN_TRACE, O, "pysqlite_Connection", "function_pinboard_trace_callback", false) \
+	X(TSQLCONN_PIN_PROGRESS, O, "pysqlite_Connection", "function_pinboard_progress_handler", false) \
+	X(TSQLCONN_PIN_AUTH, O, "pysqlite_Connection", "function_pinboard_authorizer_cb", false) \
+	X(TSQLCONN_COLLATIONS, O, "pysqlite_Connection", "collations", false)  \
+	X(TSQLCONN_TRACE_CTX, O, "pysqlite_Connection", "trace_ctx", false) /* 3.11+ */ \
+	X(TSQLCONN_PROGRESS_CTX, O, "pysqlite_Connection", "progress_ctx", false) \
+	X(TSQLCONN_AUTH_CTX, O, "pysqlite_Connection", "authorizer_ctx", false) \
+	X(TSQLCTX_CALLABLE, O, "callback_context", "callable", false)          \
+	X(TSQLCTX_MODULE, O, "callback_context", "module", false)              \
+	X(TSQLCUR_CONNECTION, O, "pysqlite_Cursor", "connection", false)       \
+	X(TSQLCUR_DESCRIPTION, O, "pysqlite_Cursor", "description", false)     \
+	X(TSQLCUR_ROW_CAST_MAP, O, "pysqlite_Cursor", "row_cast_map", false)   \
+	X(TSQLCUR_LASTROWID, O, "pysqlite_Cursor", "lastrowid", false)         \
+	X(TSQLCUR_ROW_FACTORY, O, "pysqlite_Cursor", "row_factory", false)     \
+	X(TSQLCUR_STATEMENT, O, "pysqlite_Cursor", "statement", false)         \
+	X(TSQLCUR_NEXT_ROW, O, "pysqlite_Cursor", "next_row", false) /* 3.10 */ \
+	X(TSQLSTMT_SQL, O, "pysqlite_Statement", "sql", false)   /* 3.10 */    \
+	X(TSQLSTMT_DB, O, "pysqlite_Statement", "db", false)                   \
+	X(TSQLBLOB_CONNECTION, O, "pysqlite_Blob", "connection", false)        \
+	X(TSQLROW_DATA, O, "pysqlite_Row", "data", false)                      \
+	X(TSQLROW_DESCRIPTION, O, "pysqlite_Row", "description", false)        \
+	X(TSQLCACHE_MAPPING, O, "pysqlite_Cache", "mapping", false) /* 3.10 */ \
+	X(TSQLCACHE_FACTORY, O, "pysqlite_Cache", "factory", false)            \
+	X(TSQLCACHE_FIRST, O, "pysqlite_Cache", "first", false)                \
+	X(TSQLCACHE_DECREF, O, "pysqlite_Cache", "decref_factory", false)      \
+	X(TSQLNODE_KEY, O, "pysqlite_Node", "key", false)                      \
+	X(TSQLNODE_DATA, O, "pysqlite_Node", "data", false)                    \
+	X(TSQLNODE_NEXT, O, "pysqlite_Node", "next", false)                    \
+	/* Modules/_pickle.c                                              */   \
+	X(TPICKLER_WRITE, O, "PicklerObject", "write", false)                  \
+	X(TPICKLER_PERS_FUNC, O, "PicklerObject", "pers_func", false) /* <=3.12 */ \
+	X(TPICKLER_PERSISTENT_ID, O, "PicklerObject", "persistent_id", false) /* 3.13 */ \
+	X(TPICKLER_DISPATCH, O, "PicklerObject", "dispatch_table", false)      \
+	X(TPICKLER_FAST_MEMO, O, "PicklerObject", "fast_memo", false)          \
+	X(TPICKLER_REDUCER_OVERRIDE, O, "PicklerObject", "reducer_override", false) \
+	X(TPICKLER_BUFFER_CB, O, "PicklerObject", "buffer_callback", false)    \
+	X(TPICKLER_MEMO, O, "PicklerObject", "memo", false)                    \
+	X(TMEMOTABLE_TABLE, O, "PyMemoTable", "mt_table", false)               \
+	X(TMEMOTABLE_ALLOCATED, O, "PyMemoTable", "mt_allocated", false)       \
+	X(TSZ_MEMOENTRY, S, "PyMemoEntry", NULL, false)                        \
+	X(TMEMOENTRY_KEY, O, "PyMemoEntry", "me_key", false)                   \
+	X(TUNPICKLER_READLINE, O, "UnpicklerObject", "readline", false)        \
+	X(TUNPICKLER_READINTO, O, "UnpicklerObject", "readinto", false)        \
+	X(TUNPICKLER_READ, O, "UnpicklerObject", "read", false)                \
+	X(TUNPICKLER_PEEK, O, "UnpicklerObject", "peek", false)                \
+	X(TUNPICKLER_STACK, O, "UnpicklerObject", "stack", false)              \
+	X(TUNPICKLER_PERS_FUNC, O, "UnpicklerObject", "pers_func", false)      \
+	X(TUNPICKLER_PERSISTENT_LOAD, O, "UnpicklerObject", "persistent_load", false) \
+	X(TUNPICKLER_BUFFERS, O, "UnpicklerObject", "buffers", false)          \
+	X(TUNPICKLER_MEMO, O, "UnpicklerObject", "memo", false)                \
+	X(TUNPICKLER_MEMO_SIZE, O, "UnpicklerObject", "memo_size", false)      \
+	X(TPMEMOPROXY_PICKLER, O, "PicklerMemoProxyObject", "pickler", false)  \
+	X(TUPMEMOPROXY_UNPICKLER, O, "UnpicklerMemoProxyObject", "unpickler", false) \
+	/* Modules/_decimal/_decimal.c (3.13: heap types with traverse)   */   \
+	X(TDECCTX_TRAPS, O, "PyDecContextObject", "traps", false)              \
+	X(TDECCTX_FLAGS, O, "PyDecContextObject", "flags", false)              \
+	X(TDECCTXMGR_LOCAL, O, "PyDecContextManagerObject", "local", false)    \
+	X(TDECCTXMGR_GLOBAL, O, "PyDecContextManagerObject", "global", false)  \
+	/* Modules/_ssl.c                                                 */   \
+	X(TSSL_EXC_TYPE, O, "PySSLSocket", "exc_type", false)   /* <=3.11 */   \
+	X(TSSL_EXC_VALUE, O, "PySSLSocket", "exc_value", false)                \
+	X(TSSL_EXC_TB, O, "PySSLSocket", "exc_tb", false)                      \
+	X(TSSL_EXC, O, "PySSLSocket", "exc", false)             /* 3.12+ */    \
+	X(TSSLCTX_SNI_CB, O, "PySSLContext", "set_sni_cb", false)              \
+	X(TSSLCTX_MSG_CB, O, "PySSLContext", "msg_cb", false)                  \
+	X(TSSLSESSION_CTX, O, "PySSLSession", "ctx", false)                    \
+	X(TSZ_SSLMEMBIO, S, "PySSLMemoryBIO", NULL, false)                     \
+	X(TSZ_SOCKET, S, "PySocketSockObject", NULL, false)                    \
+	/* Objects/typevarobject.c (3.12+)                                */   \
+	X(TTYPEVAR_BOUND, O, "typevarobject", "bound", false)                  \
+	X(TTYPEVAR_EVAL_BOUND, O, "typevarobject", "evaluate_bound", false)    \
+	X(TTYPEVAR_CONSTRAINTS, O, "typevarobject", "constraints", false)      \
+	X(TTYPEVAR_EVAL_CONSTRAINTS, O, "typevarobject", "evaluate_constraints", false) \
+	X(TTYPEVAR_DEFAULT, O, "typevarobject", "default_value", false) /* 3.13 */ \
+	X(TTYPEVAR_EVAL_DEFAULT, O, "typevarobject", "evaluate_default", false) \
+	X(TPARAMSPEC_BOUND, O, "paramspecobject", "bound", false)              \
+	X(TPARAMSPEC_DEFAULT, O, "paramspecobject", "default_value", false)    \
+	X(TPARAMSPEC_EVAL_DEFAULT, O, "paramspecobject", "evaluate_default", false) \
+	X(TTVTUPLE_DEFAULT, O, "typevartupleobject", "default_value", false)   \
+	X(TTVTUPLE_EVAL_DEFAULT, O, "typevartupleobject", "evaluate_default", false) \
+	X(TSZ_TYPEVARTUPLE, S, "typevartupleobject", NULL, false)              \
+	X(TTYPEALIAS_PARAMS, O, "typealiasobject", "type_params", false)       \
+	X(TTYPEALIAS_COMPUTE, O, "typealiasobject", "compute_value", false)    \
+	X(TTYPEALIAS_VALUE, O, "typealiasobject", "value", false)              \
+	X(TTYPEALIAS_MODULE, O, "typealiasobject", "module", false)            \
+	X(TPSATTR_ORIGIN, O, "paramspecattrobject", "__origin__", false)      \
+	/* structs whose presence in a module's DWARF tells a row that     */  \
+	/* visits only the type apart from a namesake elsewhere             */ \
+	X(TSZ_SQLSTMT, S, "pysqlite_Statement", NULL, false)                   \
+	X(TSZ_SQLPREPPROTO, S, "pysqlite_PrepareProtocol", NULL, false)        \
+	X(TSZ_DECOBJ, S, "PyDecObject", NULL, false)                           \
+	X(TSZ_DECSIGDICT, S, "PyDecSignalDictObject", NULL, false)             \
+	X(TSZ_PDATA, S, "Pdata", NULL, false)                                  \
+	X(TSZ_RLOCK, S, "rlockobject", NULL, false)                            \
+	/* Modules/_ctypes/ (ctypes.h)                                    */   \
+	X(TCDATA_OBJECTS, O, "CDataObject", "b_objects", false)                \
+	X(TCDATA_BASE, O, "CDataObject", "b_base", false)                      \
+	X(TCFUNCPTR_CALLABLE, O, "PyCFuncPtrObject", "callable", false)        \
+	X(TCFUNCPTR_RESTYPE, O, "PyCFuncPtrObject", "restype", false)          \
+	X(TCFUNCPTR_CHECKER, O, "PyCFuncPtrObject", "checker", false)          \
+	X(TCFUNCPTR_ERRCHECK, O, "PyCFuncPtrObject", "errcheck", false)        \
+	X(TCFUNCPTR_ARGTYPES, O, "PyCFuncPtrObject", "argtypes", false)        \
+	X(TCFUNCPTR_CONVERTERS, O, "PyCFuncPtrObject", "converters", false)    \
+	X(TCFUNCPTR_PARAMFLAGS, O, "PyCFuncPtrObject", "paramflags", false)    \
+	X(TCFUNCPTR_THUNK, O, "PyCFuncPtrObject", "thunk", false)              \
+	X(TSZ_STGDICT, S, "StgDictObject", NULL, false)       /* <=3.12 */     \
+	X(TSTGDICT_PROTO, O, "StgDictObject", "proto", false)                  \
+	X(TSZ_STGINFO, S, "StgInfo", NULL, false)             /* 3.13 */       \
+	X(TSTGINFO_PROTO, O, "StgInfo", "proto", false)                        \
+	X(TSTGINFO_ARGTYPES, O, "StgInfo", "argtypes", false)                  \
+	X(TSTGINFO_CONVERTERS, O, "StgInfo", "converters", false)              \
+	X(TSTGINFO_RESTYPE, O, "StgInfo", "restype", false)                    \
+	X(TSTGINFO_CHECKER, O, "StgInfo", "checker", false)                    \
+	X(TSTGINFO_MODULE, O, "StgInfo", "module", false)                      \
+	X(TCFIELD_PROTO, O, "CFieldObject", "proto", false)                    \
+	X(TCTHUNK_CONVERTERS, O, "CThunkObject", "converters", false)          \
+	X(TCTHUNK_CALLABLE, O, "CThunkObject", "callable", false)              \
+	X(TCTHUNK_RESTYPE, O, "CThunkObject", "restype", false)                \
+	X(TDICTREMOVER_KEY, O, "DictRemoverObject", "key", false)              \
+	X(TDICTREMOVER_DICT, O, "DictRemoverObject", "dict", false)            \
+	/* Objects/capsule.c (traverse_func 3.13), Modules/socketmodule.h  */  \
+	X(TCAPSULE_POINTER, O, "PyCapsule", "pointer", false)                  \
+	X(TCAPSULE_TRAVERSE, O, "PyCapsule", "traverse_func", false)           \
+	X(TSOCKCAPI_SOCK_TYPE, O, "PySocketModule_APIObject", "Sock_Type", false) \
+	/* Modules/_randommodule.c, _csv.c, _queuemodule.c                */   \
+	X(TRANDOMST_TYPE, O, "_randomstate", "Random_Type", false)             \
+	X(TCSVST_ERROR, O, "_csvstate", "error_obj", false)                    \
+	X(TCSVST_DIALECTS, O, "_csvstate", "dialects", false)                  \
+	X(TCSVST_DIALECT_TYPE, O, "_csvstate", "dialect_type", false)          \
+	X(TCSVST_READER_TYPE, O, "_csvstate", "reader_type", false)            \
+	X(TCSVST_WRITER_TYPE, O, "_csvstate", "writer_type", false)            \
+	X(TCSVDIALECT_LINETERM, O, "DialectObj", "lineterminator", false)      \
+	X(TSIMPLEQUEUE_LST, O, "simplequeueobject", "lst", false)
 
 #endif /* RH_CPYTHON_LAYOUTS_TRAVERSE_H */

@@ -86,6 +86,9 @@ struct rh_py_runtime {
 	struct rh_problems *problems;
 	/* traverse.c's tables, built on the first rh_py_referents() call */
 	struct py_traverse *traverse;
+	/* layout cache directory (rh_py_options), for the layouts traverse.c
+	 * reads later from extension modules' DWARF; NULL for no cache */
+	const char *cache_dir;
 };
 
 #define PYL(rt, name) ((rt)->L[PYL_##name].value)

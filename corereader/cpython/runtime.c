@@ -590,6 +590,14 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	rt->max_refcnt = rt->max_objects * 4;  /* bytes / 8 */
 	rt->core_bytes = rt->max_objects * 32;
 	rh_u64map_init(&rt->type_checked);
+	if (opts && opts->cache_dir) {
+		rt->cache_dir = rh_arena_strndup(&rt->arena, opts->cache_dir,
+						 strlen(opts->cache_dir));
+		if (!rt->cache_dir) {
+			rh_py_runtime_destroy(rt);
+			return rh_enomem;
+		}
+	}
 
 	struct rh_error *err = find_runtime_module(rt, &rt->info.module,
 						   &rt->info.runtime_addr);

@@ -83,12 +83,18 @@ enum fop {
 			* function (the conversion to a heap type rewrote
 			* it); owned before */
 	OP_SPECIAL,  /* run the row's special code here */
+	OP_REQUIRE,  /* nothing to visit: the struct (a SIZEOF entry) must exist
+		      * in an extension module's DWARF for the row to apply
+		      * there (row_fits) */
 };
 
 struct fld {
 	int layout;        /* PYL_ index of the member offset, -1 for none */
 	enum fop op;
 	const char *name;  /* label (C member name or Python attribute) */
+	int cond;          /* read only if this PYL_ entry exists too (0,
+			    * PYL_SZ_OBJECT, always does): a member whose
+			    * name a later version kept for a non-object */
 };
 
 enum special {
@@ -110,6 +116,15 @@ enum special {
 	SP_HAMT_BITMAP,
 	SP_HAMT_ARRAY,
 	SP_HAMT_COLLISION,
+	/* extension modules' (these read c->L, the module's layouts) */
+	SP_MANAGED_DICT,    /* PyObject_VisitManagedDict(), 3.12+ */
+	SP_SQLITE_CTX,      /* connection_traverse()'s callback contexts */
+	SP_SQLITE_CACHE,    /* cache_traverse()'s node list (3.10) */
+	SP_PICKLER_MEMO,    /* Pickler_traverse()'s memo keys */
+	SP_UNPICKLER_MEMO,  /* Unpickler_traverse()'s memo */
+	SP_CTYPES_STGDICT,  /* CDataType_traverse()'s StgDict proto */
+	SP_CTYPES_STGINFO,  /* CType_Type_traverse()'s StgInfo */
+	SP_CAPSULE,         /* capsule_traverse()'s traverse_func (interpreter) */
 };
 
 struct tfunc {
@@ -126,6 +141,8 @@ struct tfunc {
 #define VH(L, n) { PYL_##L, OP_VISIT_HEAP, n }
 #define TYPEV { -1, OP_TYPE, "ob_type" }
 #define SPECIAL { -1, OP_SPECIAL, NULL }
+#define REQ(L) { PYL_##L, OP_REQUIRE, NULL }
+#define V_IF(L, n, C) { PYL_##L, OP_VISIT, n, PYL_##C }
 
 /* Objects/funcobject.c func_traverse(); func_builtins 3.10+,
  * func_typeparams 3.12+ (between annotations and qualname). */
@@ -478,6 +495,189 @@ static const struct fld F_abcdata[] = {
  * C modules' m_traverse functions (module_traverse() runs them before
  * md_dict). Fields are offsets in the module state (md_state).
  */
+/* ---- The stdlib's C types outside Objects/: rows that also serve
+ * extension modules (a .so), read there with the module's own layouts. */
+
+/* Modules/_threadmodule.c: lock_traverse(), rlock_traverse() (3.10+, heap
+ * types; the lock of 3.8-3.9 has no traverse) and local_traverse()
+ * (3.8-3.9 without the type; 3.13: localdicts, thread_watchdogs). The
+ * _localdummy has no traverse in any version. */
+static const struct fld F_lock[] = { REQ(TSZ_LOCK), TYPEV };
+static const struct fld F_rlock[] = { REQ(TSZ_RLOCK), TYPEV };
+static const struct fld F_local[] = {
+	TYPEV, V(TLOCAL_ARGS, "args"), V(TLOCAL_KW, "kw"),
+	V(TLOCAL_DUMMIES, "dummies"), V(TLOCAL_LOCALDICTS, "localdicts"),
+	V(TLOCAL_WATCHDOGS, "thread_watchdogs"), OWN(TLOCAL_KEY, "key"),
+	WK(TLOCAL_WEAKLIST, "weakreflist"),
+};
+/* Modules/_json.c scanner_traverse(), encoder_traverse(): the type from
+ * 3.9 (heap types), memo 3.9-3.12 (3.13 keeps it on the C stack). */
+static const struct fld F_jscanner[] = {
+	TYPEV, V(TJSCAN_OBJECT_HOOK, "object_hook"),
+	V(TJSCAN_PAIRS_HOOK, "object_pairs_hook"), V(TJSCAN_PARSE_FLOAT, "parse_float"),
+	V(TJSCAN_PARSE_INT, "parse_int"), V(TJSCAN_PARSE_CONSTANT, "parse_constant"),
+	/* memo: 3.8's static type has it but does not visit it */
+	VH(TJSCAN_MEMO, "memo"), OWN(TJSCAN_STRICT, "strict"),
+};
+static const struct fld F_jencoder[] = {
+	TYPEV, V(TJENC_MARKERS, "markers"), V(TJENC_DEFAULTFN, "default"),
+	V(TJENC_ENCODER, "encoder"), V(TJENC_INDENT, "indent"),
+	V(TJENC_KEY_SEP, "key_separator"), V(TJENC_ITEM_SEP, "item_separator"),
+};
+/* Modules/_asynciomodule.c FutureObj_traverse(): the type 3.12+ (heap
+ * types), exception_tb 3.10+, cancel_msg 3.9+, cancelled_exc 3.11+ (before
+ * dict), the cancelled exception state 3.9-3.10 (after dict); 3.13 visits
+ * the managed dict instead of `dict`. TaskObj_traverse() visits its own
+ * four fields first, then (3.8-3.11 by calling FutureObj_traverse, 3.12+
+ * inline) the same future fields: one row, the type once. */
+#define FUTURE_FIELDS                                                          \
+	V(TFUT_LOOP, "_loop"), V(TFUT_CALLBACK0, "fut_callback0"),             \
+	V(TFUT_CONTEXT0, "fut_context0"), V(TFUT_CALLBACKS, "_callbacks"),     \
+	V(TFUT_RESULT, "_result"), V(TFUT_EXCEPTION, "_exception"),            \
+	V(TFUT_EXCEPTION_TB, "_exception_tb"), V(TFUT_SOURCE_TB, "_source_traceback"), \
+	V(TFUT_CANCEL_MSG, "_cancel_message"), V(TFUT_CANCELLED_EXC, "_cancelled_exc"), \
+	V(TFUT_DICT, "__dict__"), SPECIAL,                                     \
+	V(TFUT_EXC_STATE_TYPE, "cancelled exc_type"),                          \
+	V(TFUT_EXC_STATE_VALUE, "cancelled exc_value"),                        \
+	V(TFUT_EXC_STATE_TB, "cancelled exc_traceback"),                       \
+	WK(TFUT_WEAKLIST, "fut_weakreflist")
+static const struct fld F_future[] = { TYPEV, FUTURE_FIELDS };
+static const struct fld F_task[] = {
+	TYPEV, V(TTASK_CONTEXT, "_context"), V(TTASK_CORO, "_coro"),
+	V(TTASK_NAME, "_name"), V(TTASK_FUT_WAITER, "_fut_waiter"), FUTURE_FIELDS,
+};
+static const struct fld F_futiter[] = { TYPEV, V(TFUTITER_FUTURE, "future") };
+static const struct fld F_taskstep[] = {
+	TYPEV, V(TTASKSTEP_TASK, "sw_task"), V(TTASKSTEP_ARG, "sw_arg"),
+};
+static const struct fld F_taskwakeup[] = { TYPEV, V(TTASKWAKEUP_TASK, "ww_task") };
+/* Modules/_sqlite/ (3.10+; the types of 3.8-3.9 are not GC): 3.10 has
+ * isolation_level, statements, the pinboards and collations; 3.11+ blobs
+ * and the callback contexts (special: callable, module of each). */
+static const struct fld F_sqlconn[] = {
+	/* 3.11 kept the name for a const char * */
+	TYPEV, V_IF(TSQLCONN_ISOLATION, "isolation_level", TSQLCONN_PIN_TRACE),
+	V(TSQLCONN_STMT_CACHE, "statement_cache"), V(TSQLCONN_STATEMENTS, "statements"),
+	V(TSQLCONN_CURSORS, "cursors"), V(TSQLCONN_BLOBS, "blobs"),
+	V(TSQLCONN_ROW_FACTORY, "row_factory"), V(TSQLCONN_TEXT_FACTORY, "text_factory"),
+	V(TSQLCONN_PIN_TRACE, "trace callback"), V(TSQLCONN_PIN_PROGRESS, "progress handler"),
+	V(TSQLCONN_PIN_AUTH, "authorizer"), V(TSQLCONN_COLLATIONS, "collations"),
+	SPECIAL,
+};
+static const struct fld F_sqlcursor[] = {
+	TYPEV, V(TSQLCUR_CONNECTION, "connection"), V(TSQLCUR_DESCRIPTION, "description"),
+	V(TSQLCUR_ROW_CAST_MAP, "row_cast_map"), V(TSQLCUR_LASTROWID, "lastrowid"),
+	V(TSQLCUR_ROW_FACTORY, "row_factory"), V(TSQLCUR_STATEMENT, "statement"),
+	V(TSQLCUR_NEXT_ROW, "next_row"),
+};
+static const struct fld F_sqlstmt[] = { REQ(TSZ_SQLSTMT), TYPEV, V(TSQLSTMT_SQL, "sql") };
+static const struct fld F_sqlblob[] = { TYPEV, V(TSQLBLOB_CONNECTION, "connection") };
+static const struct fld F_sqlrow[] = {
+	TYPEV, V(TSQLROW_DATA, "data"), V(TSQLROW_DESCRIPTION, "description"),
+};
+static const struct fld F_sqlprep[] = { REQ(TSZ_SQLPREPPROTO), TYPEV };
+static const struct fld F_sqlcache[] = {
+	TYPEV, V(TSQLCACHE_MAPPING, "mapping"), SPECIAL,
+};
+static const struct fld F_sqlnode[] = {
+	TYPEV, V(TSQLNODE_KEY, "key"), V(TSQLNODE_DATA, "data"),
+};
+/* Modules/_pickle.c: the type 3.9+ (heap types); pers_func became
+ * persistent_id / persistent_load in 3.13; the memos (special) are
+ * visited from 3.11.7 and 3.12.1 (bpo-41422). */
+static const struct fld F_pickler[] = {
+	TYPEV, V(TPICKLER_WRITE, "write"), V(TPICKLER_PERS_FUNC, "persistent_id"),
+	V(TPICKLER_PERSISTENT_ID, "persistent_id"), V(TPICKLER_DISPATCH, "dispatch_table"),
+	V(TPICKLER_FAST_MEMO, "fast_memo"), V(TPICKLER_REDUCER_OVERRIDE, "reducer_override"),
+	V(TPICKLER_BUFFER_CB, "buffer_callback"), SPECIAL,
+};
+static const struct fld F_unpickler[] = {
+	TYPEV, V(TUNPICKLER_READLINE, "readline"), V(TUNPICKLER_READINTO, "readinto"),
+	V(TUNPICKLER_READ, "read"), V(TUNPICKLER_PEEK, "peek"),
+	V(TUNPICKLER_STACK, "stack"), V(TUNPICKLER_PERS_FUNC, "persistent_load"),
+	V(TUNPICKLER_PERSISTENT_LOAD, "persistent_load"), V(TUNPICKLER_BUFFERS, "buffers"),
+	SPECIAL,
+};
+static const struct fld F_pmemoproxy[] = { TYPEV, V(TPMEMOPROXY_PICKLER, "pickler") };
+static const struct fld F_upmemoproxy[] = { TYPEV, V(TUPMEMOPROXY_UNPICKLER, "unpickler") };
+static const struct fld F_pdata[] = { REQ(TSZ_PDATA), TYPEV };
+/* Modules/_decimal/_decimal.c, 3.13 (heap types; no traverse before). */
+static const struct fld F_decctx[] = {
+	TYPEV, V(TDECCTX_TRAPS, "traps"), V(TDECCTX_FLAGS, "flags"),
+};
+static const struct fld F_decctxmgr[] = {
+	TYPEV, V(TDECCTXMGR_LOCAL, "local"), V(TDECCTXMGR_GLOBAL, "global"),
+};
+static const struct fld F_decsigdict[] = { REQ(TSZ_DECSIGDICT), TYPEV };
+static const struct fld F_dec[] = { REQ(TSZ_DECOBJ), TYPEV };
+/* Modules/_ssl.c: the type LAST, 3.10+ (heap types); exc 3.12+. */
+static const struct fld F_sslsock[] = {
+	V(TSSL_EXC_TYPE, "exc_type"), V(TSSL_EXC_VALUE, "exc_value"),
+	V(TSSL_EXC_TB, "exc_tb"), V(TSSL_EXC, "exc"), TYPEV,
+};
+static const struct fld F_sslctx[] = {
+	V(TSSLCTX_SNI_CB, "sni_callback"), V(TSSLCTX_MSG_CB, "_msg_callback"), TYPEV,
+};
+static const struct fld F_sslmembio[] = { REQ(TSZ_SSLMEMBIO), TYPEV };
+static const struct fld F_sslsession[] = { V(TSSLSESSION_CTX, "context"), TYPEV };
+/* Modules/socketmodule.c sock_traverse(), 3.12+ (heap type). */
+static const struct fld F_socket[] = { REQ(TSZ_SOCKET), TYPEV };
+/* Objects/typevarobject.c (3.12+): the type first, the managed dict
+ * last; default_value/evaluate_default 3.13. */
+static const struct fld F_typevar[] = {
+	TYPEV, V(TTYPEVAR_BOUND, "__bound__"), V(TTYPEVAR_EVAL_BOUND, "evaluate_bound"),
+	V(TTYPEVAR_CONSTRAINTS, "__constraints__"),
+	V(TTYPEVAR_EVAL_CONSTRAINTS, "evaluate_constraints"),
+	V(TTYPEVAR_DEFAULT, "__default__"), V(TTYPEVAR_EVAL_DEFAULT, "evaluate_default"),
+	SPECIAL,
+};
+static const struct fld F_paramspec[] = {
+	TYPEV, V(TPARAMSPEC_BOUND, "__bound__"), V(TPARAMSPEC_DEFAULT, "__default__"),
+	V(TPARAMSPEC_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
+};
+static const struct fld F_tvtuple[] = {
+	REQ(TSZ_TYPEVARTUPLE), TYPEV, V(TTVTUPLE_DEFAULT, "__default__"),
+	V(TTVTUPLE_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
+};
+static const struct fld F_typealias[] = {
+	V(TTYPEALIAS_PARAMS, "__type_params__"), V(TTYPEALIAS_COMPUTE, "compute_value"),
+	V(TTYPEALIAS_VALUE, "__value__"), V(TTYPEALIAS_MODULE, "__module__"),
+};
+static const struct fld F_psattr[] = { V(TPSATTR_ORIGIN, "__origin__") };
+/* Modules/_ctypes/_ctypes.c PyCData_traverse(): the type last, 3.13 (heap
+ * types); PyCFuncPtr_traverse() its eight fields, then PyCData_traverse. */
+static const struct fld F_cdata[] = {
+	V(TCDATA_OBJECTS, "_objects"), V(TCDATA_BASE, "_b_base_"), TYPEV,
+};
+static const struct fld F_cfuncptr[] = {
+	V(TCFUNCPTR_CALLABLE, "callable"), V(TCFUNCPTR_RESTYPE, "restype"),
+	V(TCFUNCPTR_CHECKER, "checker"), V(TCFUNCPTR_ERRCHECK, "errcheck"),
+	V(TCFUNCPTR_ARGTYPES, "argtypes"), V(TCFUNCPTR_CONVERTERS, "converters"),
+	V(TCFUNCPTR_PARAMFLAGS, "paramflags"), V(TCFUNCPTR_THUNK, "thunk"),
+};
+/* CDataType_traverse() (3.8-3.12): the StgDict's proto (special), then
+ * PyType_Type.tp_traverse. CType_Type_traverse() (3.13): the StgInfo's
+ * fields (special), the metatype, then PyType_Type.tp_traverse. */
+static const struct fld F_cdatatype[] = { REQ(TSZ_STGDICT), SPECIAL };
+static const struct fld F_ctypetype[] = { REQ(TSZ_STGINFO), SPECIAL, TYPEV };
+/* Modules/_ctypes/cfield.c, callbacks.c: the type 3.13. */
+static const struct fld F_cfield[] = { TYPEV, V(TCFIELD_PROTO, "proto") };
+/* _DictRemover_traverse(), 3.12+ (heap type). */
+static const struct fld F_dictremover[] = {
+	TYPEV, V(TDICTREMOVER_KEY, "key"), V(TDICTREMOVER_DICT, "dict"),
+};
+/* Objects/capsule.c capsule_traverse() (3.13): the traverse_func that
+ * _PyCapsule_SetTraverse() installed (special). */
+static const struct fld F_capsule[] = { SPECIAL };
+/* Modules/_csv.c Dialect_traverse(), _queuemodule.c simplequeue_traverse():
+ * the type last (3.10+ heap types). */
+static const struct fld F_csvdialect[] = { V(TCSVDIALECT_LINETERM, "lineterminator"), TYPEV };
+static const struct fld F_simplequeue[] = { V(TSIMPLEQUEUE_LST, "lst"), TYPEV };
+static const struct fld F_cthunk[] = {
+	TYPEV, V(TCTHUNK_CONVERTERS, "converters"), V(TCTHUNK_CALLABLE, "callable"),
+	V(TCTHUNK_RESTYPE, "restype"),
+};
+
 enum mkind {
 	MT_FIELDS,     /* the listed state fields, in this order */
 	MT_STATE_ALL,  /* every object pointer of the state, in declaration
@@ -511,6 +711,14 @@ static const struct fld M_array[] = {
 	V(TARRAY_ARRAYTYPE, "ArrayType"), V(TARRAY_ITERTYPE, "ArrayIterType"),
 };
 
+/* Modules/_randommodule.c, _csv.c (3.11) */
+static const struct fld M_random[] = { V(TRANDOMST_TYPE, "Random_Type") };
+static const struct fld M_csv[] = {
+	V(TCSVST_ERROR, "Error"), V(TCSVST_DIALECTS, "dialects"),
+	V(TCSVST_DIALECT_TYPE, "Dialect"), V(TCSVST_READER_TYPE, "Reader"),
+	V(TCSVST_WRITER_TYPE, "Writer"),
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What ctypes' StgDict adds to a PyDictObject (stgdict_fields()). */
@@ -532,6 +740,32 @@ static const struct mtfunc mtfuncs[] = {
 	{ "_functools_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "sre_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "_structmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	/* Modules/pwdmodule.c (3.9+), Python/Python-tokenize.c (3.12+);
+	 * built into Debian's interpreter: Modules/_pickle.c pickle_traverse,
+	 * selectmodule.c _select_traverse, binascii.c binascii_traverse
+	 * (3.11: each visits every field of a state of object pointers, in
+	 * declaration order) */
+	{ "pwdmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "tokenizemodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "pickle_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_select_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "binascii_traverse", MT_STATE_ALL, NULL, 0 },
+	/* more of Debian's built-in modules (3.11.2 sources): zlib, _sha512,
+	 * _blake2, _elementtree, pyexpat, _queue, _lsprof, _lzma, resource,
+	 * mmap visit their whole state in order; _random and _csv do not
+	 * visit a cached string (Long___abs__, str_write) */
+	{ "zlib_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_sha512_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_blake2_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "elementtree_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "pyexpat_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "queue_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_lsprof_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "lzma_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "resourcemodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "mmap_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_random_traverse", MT_FIELDS, M_random, N(M_random) },
+	{ "_csv_traverse", MT_FIELDS, M_csv, N(M_csv) },
 };
 
 #define ROW(sym, sp, f, tail) { sym, sp, f, N(f), tail }
@@ -662,6 +896,54 @@ static const struct tfunc tfuncs[] = {
 	ROW("incrementalnewlinedecoder_traverse", SP_NONE, F_nldecoder, NULL),
 	ROW("s_traverse", SP_NONE, F_struct, NULL),
 	ROW("array_tp_traverse", SP_NONE, F_array, NULL),
+	/* the stdlib's C types, often in extension modules (lset_of) */
+	ROW("lock_traverse", SP_NONE, F_lock, NULL),
+	ROW("rlock_traverse", SP_NONE, F_rlock, NULL),
+	ROW("local_traverse", SP_NONE, F_local, NULL),
+	ROW("scanner_traverse", SP_NONE, F_jscanner, NULL), /* _json's; _sre's above */
+	ROW("encoder_traverse", SP_NONE, F_jencoder, NULL),
+	ROW("FutureObj_traverse", SP_MANAGED_DICT, F_future, NULL),
+	ROW("TaskObj_traverse", SP_MANAGED_DICT, F_task, NULL),
+	ROW("FutureIter_traverse", SP_NONE, F_futiter, NULL),
+	ROW("TaskStepMethWrapper_traverse", SP_NONE, F_taskstep, NULL),
+	ROW("TaskWakeupMethWrapper_traverse", SP_NONE, F_taskwakeup, NULL),
+	ROW("connection_traverse", SP_SQLITE_CTX, F_sqlconn, NULL),
+	ROW("cursor_traverse", SP_NONE, F_sqlcursor, NULL),
+	ROW("stmt_traverse", SP_NONE, F_sqlstmt, NULL),
+	ROW("blob_traverse", SP_NONE, F_sqlblob, NULL),
+	ROW("row_traverse", SP_NONE, F_sqlrow, NULL),
+	ROW("pysqlite_prepare_protocol_traverse", SP_NONE, F_sqlprep, NULL),
+	ROW("cache_traverse", SP_SQLITE_CACHE, F_sqlcache, NULL),
+	ROW("node_traverse", SP_NONE, F_sqlnode, NULL),
+	ROW("Pickler_traverse", SP_PICKLER_MEMO, F_pickler, NULL),
+	ROW("Unpickler_traverse", SP_UNPICKLER_MEMO, F_unpickler, NULL),
+	ROW("PicklerMemoProxy_traverse", SP_NONE, F_pmemoproxy, NULL),
+	ROW("UnpicklerMemoProxy_traverse", SP_NONE, F_upmemoproxy, NULL),
+	ROW("Pdata_traverse", SP_NONE, F_pdata, NULL),
+	ROW("context_traverse", SP_NONE, F_decctx, NULL),   /* _decimal's */
+	ROW("context_traverse", SP_NONE, F_sslctx, NULL),   /* _ssl's */
+	ROW("ctxmanager_traverse", SP_NONE, F_decctxmgr, NULL),
+	ROW("signaldict_traverse", SP_NONE, F_decsigdict, NULL),
+	ROW("dec_traverse", SP_NONE, F_dec, NULL),
+	ROW("PySSL_traverse", SP_NONE, F_sslsock, NULL),
+	ROW("memory_bio_traverse", SP_NONE, F_sslmembio, NULL),
+	ROW("PySSLSession_traverse", SP_NONE, F_sslsession, NULL),
+	ROW("sock_traverse", SP_NONE, F_socket, NULL),
+	ROW("typevar_traverse", SP_MANAGED_DICT, F_typevar, NULL),
+	ROW("paramspec_traverse", SP_MANAGED_DICT, F_paramspec, NULL),
+	ROW("typevartuple_traverse", SP_MANAGED_DICT, F_tvtuple, NULL),
+	ROW("typealias_traverse", SP_NONE, F_typealias, NULL),
+	ROW("paramspecattr_traverse", SP_NONE, F_psattr, NULL),
+	ROW("PyCData_traverse", SP_NONE, F_cdata, NULL),
+	ROW("PyCFuncPtr_traverse", SP_NONE, F_cfuncptr, "PyCData_traverse"),
+	ROW("CDataType_traverse", SP_CTYPES_STGDICT, F_cdatatype, "type_traverse"),
+	ROW("CType_Type_traverse", SP_CTYPES_STGINFO, F_ctypetype, "type_traverse"),
+	ROW("PyCField_traverse", SP_NONE, F_cfield, NULL),
+	ROW("CThunkObject_traverse", SP_NONE, F_cthunk, NULL),
+	ROW("_DictRemover_traverse", SP_NONE, F_dictremover, NULL),
+	ROW("capsule_traverse", SP_CAPSULE, F_capsule, NULL),
+	ROW("Dialect_traverse", SP_NONE, F_csvdialect, NULL),
+	ROW("simplequeue_traverse", SP_NONE, F_simplequeue, NULL),
 };
 
 #define NTFUNCS N(tfuncs)
@@ -676,6 +958,25 @@ enum {
 	/* not rows: */
 	TF_NONE = 0xfffffffe,     /* no tp_traverse: nothing to visit */
 	TF_UNKNOWN = 0xffffffff,  /* a tp_traverse we do not know */
+};
+
+/*
+ * A traverse function found in an extension module (a .so in lib-dynload,
+ * _json, _asyncio, _ctypes, _sqlite3...) reads ITS structs, whose layouts
+ * only that module's DWARF has: each such module gets a layout set, the
+ * same query table (layout_table.h) answered from its own DWARF and cached
+ * by its build-id. A tf value names a row and the layout set its fields
+ * are read with: row in the low 16 bits, set in the high bits (0: the
+ * interpreter's own module, rt->L).
+ */
+#define TF_ROW(tf) ((tf) & 0xffffu)
+#define TF_LSET(tf) ((tf) >> 16)
+#define TF_MAKE(row, ls) ((uint32_t)(row) | ((uint32_t)(ls) << 16))
+#define MAX_LSETS 4096   /* extension modules with a row we know: far fewer */
+
+struct lset {
+	const struct rh_module *module;
+	struct rh_layout_value *L;   /* PYL_COUNT_ answers; NULL: no DWARF */
 };
 
 /* Non-GC types whose owned references we report, found by symbol. */
@@ -727,6 +1028,8 @@ struct py_traverse {
 	struct slot *slots;
 	size_t nslots, slots_cap;
 	uint32_t tail[NTFUNCS];      /* row index of each row's tail, or TF_NONE */
+	struct lset *lsets;          /* [0] the interpreter's; see TF_MAKE */
+	size_t nlsets, lsets_cap;
 	uint64_t set_dummy;          /* the set dummy key (*_PySet_Dummy) */
 	uint64_t lookdict;           /* <=3.10: dk_lookup of general tables */
 	uint64_t lookdict_unicode[3];
@@ -745,6 +1048,9 @@ void py_traverse_destroy(struct py_traverse *tv)
 	rh_u64map_deinit(&tv->type_map);
 	free(tv->types);
 	free(tv->slots);
+	for (size_t i = 1; i < tv->nlsets; i++)
+		free(tv->lsets[i].L);
+	free(tv->lsets);
 	free(tv);
 }
 
@@ -762,6 +1068,8 @@ static uint64_t find_sym(struct rh_py_runtime *rt, const char *name)
 	return py_symbol(rt, name);
 }
 
+static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int depth);
+
 static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 {
 	struct py_traverse *tv = calloc(1, sizeof(*tv));
@@ -771,7 +1079,14 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 	rh_u64map_init(&tv->anchor_map);
 	rh_u64map_init(&tv->mt_map);
 	rh_u64map_init(&tv->type_map);
+	tv->lsets = calloc(8, sizeof(*tv->lsets));
+	if (!tv->lsets)
+		goto out_nomem;
+	tv->lsets_cap = 8;
+	tv->lsets[0] = (struct lset){ .module = rt->info.module, .L = rt->L };
+	tv->nlsets = 1;
 
+	const uint32_t first_stdlib = row_by_name("lock_traverse", strlen("lock_traverse"));
 	for (uint32_t i = 0; i < NTFUNCS; i++) {
 		const struct tfunc *f = &tfuncs[i];
 		tv->tail[i] = TF_NONE;
@@ -779,6 +1094,11 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 			tv->tail[i] = row_by_name(f->tail, strlen(f->tail));
 		}
 		if (f->symbol[0] == '<')
+			continue;
+		// The stdlib rows share names with other static functions
+		// (context_traverse, row_traverse...): they apply only where
+		// their structs exist.
+		if (i >= first_stdlib && !row_fits(i, rt->L, false, 0))
 			continue;
 		uint64_t addr = find_sym(rt, f->symbol);
 		if (!addr)
@@ -856,6 +1176,7 @@ struct vctx {
 	uint64_t type;
 	const struct tinfo *ti;   /* Py_TYPE(obj); stable: see tinfo_get */
 	bool gc;                  /* PyObject_IS_GC(obj): references count */
+	const struct rh_layout_value *L; /* the running row's layouts (TF_LSET) */
 	bool stop;                /* the callback asked to stop */
 	struct rh_error *err;     /* first read error; stops the walk */
 };
@@ -938,6 +1259,121 @@ static bool count_ok(struct vctx *c, int64_t n)
 /* ------------------------------------------------------------------ */
 /* Types                                                               */
 
+/* The layout set of extension module m, answered from its DWARF on first
+ * use; 0 when it has none (a problem says why: its objects are then
+ * scanned conservatively). */
+static uint32_t lset_of(struct rh_py_runtime *rt, const struct rh_module *m,
+			const char *fn_name)
+{
+	struct py_traverse *tv = rt->traverse;
+	for (size_t i = 1; i < tv->nlsets; i++)
+		if (tv->lsets[i].module == m)
+			return tv->lsets[i].L ? (uint32_t)i : 0;
+	if (tv->nlsets >= MAX_LSETS)
+		return 0;
+	if (tv->nlsets == tv->lsets_cap) {
+		struct lset *p = realloc(tv->lsets, tv->lsets_cap * 2 * sizeof(*p));
+		if (!p)
+			return 0;
+		tv->lsets = p;
+		tv->lsets_cap *= 2;
+	}
+	struct lset *ls = &tv->lsets[tv->nlsets++];
+	*ls = (struct lset){ .module = m };
+	if (!m->debug_path) {
+		rh_problems_add(rt->problems,
+				"no DWARF debug info for %s (build-id %s; looked in %s): objects whose tp_traverse is its %s are scanned conservatively (install its debug symbols, or pass --debug-dir)",
+				m->name, m->build_id[0] ? m->build_id : "none",
+				m->debug_searched && m->debug_searched[0] ? m->debug_searched : "the file itself",
+				fn_name);
+		return 0;
+	}
+	ls->L = calloc(PYL_COUNT_, sizeof(*ls->L));
+	if (!ls->L)
+		return 0;
+	struct rh_error *err = rh_layouts_resolve(
+		m->debug_path, m->build_id[0] ? m->build_id : NULL, rt->cache_dir,
+		rh_py_layout_queries, PYL_COUNT_, ls->L, NULL);
+	if (err) {
+		rh_problems_add_error(rt->problems, err,
+				      "reading the struct layouts of %s: its objects are scanned conservatively",
+				      m->name);
+		free(ls->L);
+		ls->L = NULL;
+		return 0;
+	}
+	return (uint32_t)(tv->nlsets - 1);
+}
+
+/* Specials that read only the interpreter's structs (rt->L) or the
+ * running row's (c->L): usable by a row of an extension module. */
+static bool special_portable(enum special sp)
+{
+	return sp == SP_NONE || sp == SP_MANAGED_DICT || sp == SP_SQLITE_CTX ||
+	       sp == SP_SQLITE_CACHE || sp == SP_PICKLER_MEMO ||
+	       sp == SP_UNPICKLER_MEMO || sp == SP_CTYPES_STGDICT ||
+	       sp == SP_CTYPES_STGINFO;
+}
+
+/* Whether row r can be read with layouts L: in an extension module only
+ * rows whose special code is portable; and at least one of its fields
+ * (OP_REQUIRE included), and of its tail's, exists there, unless it has
+ * none. This is what tells two static functions of one name apart:
+ * _json's scanner_traverse reads PyScannerObject, _sre's ScannerObject;
+ * _decimal's context_traverse PyDecContextObject, _ssl's PySSLContext. */
+static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int depth)
+{
+	const struct tfunc *f = &tfuncs[r];
+	if (depth > MAX_TAIL_DEPTH)
+		return false;
+	// A tail that is the interpreter's own special code with no fields
+	// (type_traverse) reads only the interpreter's structs: portable.
+	if (ext && !special_portable(f->special) && !(depth > 0 && f->nfields == 0))
+		return false;
+	size_t nlay = 0, found = 0;
+	for (size_t i = 0; i < f->nfields; i++) {
+		if (f->fields[i].layout < 0)
+			continue;
+		nlay++;
+		found += L[f->fields[i].layout].found;
+	}
+	if (nlay && !found)
+		return false;
+	if (f->tail) {
+		uint32_t t = row_by_name(f->tail, strlen(f->tail));
+		return t != TF_UNKNOWN && row_fits(t, L, ext, depth + 1);
+	}
+	return true;
+}
+
+/*
+ * A traverse function outside the interpreter's module: if its symbol
+ * names a row, that row read with the module's own layouts. Only exact
+ * symbol starts count (offset 0), and only rows whose fields exist in
+ * the module's DWARF (row_fits).
+ */
+static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
+{
+	const struct rh_module *m = NULL;
+	const char *name = NULL;
+	uint64_t off = 1;
+	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
+	    !m || m == rt->info.module || !name)
+		return TF_UNKNOWN;
+	size_t len = strlen(name);
+	uint32_t ls = 0;
+	for (uint32_t i = 0; i < NTFUNCS; i++) {
+		if (strlen(tfuncs[i].symbol) != len ||
+		    memcmp(tfuncs[i].symbol, name, len) != 0)
+			continue;
+		if (!ls && !(ls = lset_of(rt, m, name)))
+			return TF_UNKNOWN;
+		if (row_fits(i, rt->traverse->lsets[ls].L, true, 0))
+			return TF_MAKE(i, ls);
+	}
+	return TF_UNKNOWN;
+}
+
 static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 {
 	struct py_traverse *tv = rt->traverse;
@@ -946,11 +1382,10 @@ static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 		return TF_NONE;
 	if (rh_u64map_find(&tv->fn_map, fn, &idx))
 		return idx;
-	// A function we do not know (an extension module's, most often):
-	// its objects are scanned conservatively. Names are not matched
-	// outside the interpreter's module: _json's scanner_traverse is not
-	// _sre's.
-	idx = TF_UNKNOWN;
+	// A function we did not resolve up front: an extension module's
+	// traverse we may know by name (ext_row), else one we do not know,
+	// whose objects are scanned conservatively.
+	idx = ext_row(rt, fn);
 	if (rh_u64map_insert(&tv->fn_map, fn, idx, NULL) < 0)
 		return TF_UNKNOWN;
 	return idx;
@@ -1459,6 +1894,63 @@ static bool dict_ptr(struct vctx *c, const struct tinfo *ti, uint64_t *ret)
 static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth);
 
 /*
+ * PyObject_VisitManagedDict() (Objects/dictobject.c 3.13) and
+ * _PyObject_VisitManagedDict() (Objects/typeobject.c 3.12): the managed
+ * dict of an object whose type has Py_TPFLAGS_MANAGED_DICT, or its values
+ * while no dict is materialized. subtype_traverse() calls it, and so do C
+ * types that manage a dict (asyncio's Future and Task 3.13, the typing C
+ * types 3.12+). The managed words sit in front of the PyGC_Head.
+ */
+static void managed_dict(struct vctx *c, const struct tinfo *ti)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t dict_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 8;
+	if (!(ti->flags & PY_TPFLAGS_MANAGED_DICT) || !PYL_HAS(rt, DV_VALUES))
+		return;
+	if (PYL_HAS(rt, TDV_VALID)) {
+		// 3.13
+		bool visited = false;
+		if (ti->flags & PY_TPFLAGS_INLINE_VALUES) {
+			uint64_t values = c->obj + (uint64_t)ti->basicsize;
+			unsigned char hdr[2];
+			if (!rd_bytes(c, values + PYL(rt, TDV_VALID), &hdr[0], 1) ||
+			    !rd_bytes(c, values + PYL(rt, TDV_CAPACITY), &hdr[1], 1))
+				return;
+			if (hdr[0]) {
+				struct dkeys k;
+				bool labels = cached_keys(c, ti, &k, true);
+				visit_values(c, values + PYL(rt, DV_VALUES), hdr[1],
+					     labels ? &k : NULL, true);
+				visited = true;
+			}
+		}
+		// With valid inline values a dict may still exist: one
+		// materialized for obj.__dict__ shares the values
+		// (_PyObject_MaterializeManagedDict, Objects/dictobject.c
+		// 3.13). PyObject_VisitManagedDict() visits the values, not
+		// it, yet the object owns it (PyObject_ClearManagedDict
+		// releases it): an owned reference that gc does not report.
+		uint64_t d;
+		if (!rd(c, dict_at, &d))
+			return;
+		emit(c, d, RH_REF_FIELD, !visited, "__dict__", 0, 0);
+	} else if (PYL_HAS(rt, TSZ_DICTORVALUES)) {
+		// 3.12
+		uint64_t w;
+		if (!rd(c, dict_at, &w))
+			return;
+		if (w & 1) {
+			struct dkeys k;
+			if (!cached_keys(c, ti, &k, false))
+				return;
+			visit_values(c, w + 1 + PYL(rt, DV_VALUES), k.nentries, &k, true);
+		} else {
+			emit(c, w, RH_REF_FIELD, true, "__dict__", 0, 0);
+		}
+	}
+}
+
+/*
  * subtype_traverse(), Objects/typeobject.c: the slots of each heap base
  * (most derived first), then the instance dict, then the type (heap types;
  * see plan_subtype), then the base's traverse. The dict: 3.8-3.10 and
@@ -1491,46 +1983,9 @@ static void sp_subtype(struct vctx *c, const struct tinfo *ti)
 	uint64_t dict_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 8;
 	uint64_t values_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 16;
 	bool managed = (ti->flags & PY_TPFLAGS_MANAGED_DICT) && PYL_HAS(rt, DV_VALUES);
-	if (managed && PYL_HAS(rt, TDV_VALID)) {
-		// 3.13
-		bool visited = false;
-		if (ti->flags & PY_TPFLAGS_INLINE_VALUES) {
-			uint64_t values = c->obj + (uint64_t)ti->basicsize;
-			unsigned char hdr[2];
-			if (!rd_bytes(c, values + PYL(rt, TDV_VALID), &hdr[0], 1) ||
-			    !rd_bytes(c, values + PYL(rt, TDV_CAPACITY), &hdr[1], 1))
-				return;
-			if (hdr[0]) {
-				struct dkeys k;
-				bool labels = cached_keys(c, ti, &k, true);
-				visit_values(c, values + PYL(rt, DV_VALUES), hdr[1],
-					     labels ? &k : NULL, true);
-				visited = true;
-			}
-		}
-		// With valid inline values a dict may still exist: one
-		// materialized for obj.__dict__ shares the values
-		// (_PyObject_MaterializeManagedDict, Objects/dictobject.c
-		// 3.13). PyObject_VisitManagedDict() visits the values, not
-		// it, yet the object owns it (PyObject_ClearManagedDict
-		// releases it): an owned reference that gc does not report.
-		uint64_t d;
-		if (!rd(c, dict_at, &d))
-			return;
-		emit(c, d, RH_REF_FIELD, !visited, "__dict__", 0, 0);
-	} else if (managed && PYL_HAS(rt, TSZ_DICTORVALUES)) {
-		// 3.12
-		uint64_t w;
-		if (!rd(c, dict_at, &w))
-			return;
-		if (w & 1) {
-			struct dkeys k;
-			if (!cached_keys(c, ti, &k, false))
-				return;
-			visit_values(c, w + 1 + PYL(rt, DV_VALUES), k.nentries, &k, true);
-		} else {
-			emit(c, w, RH_REF_FIELD, true, "__dict__", 0, 0);
-		}
+	if (managed && (PYL_HAS(rt, TDV_VALID) || PYL_HAS(rt, TSZ_DICTORVALUES))) {
+		// 3.12, 3.13
+		managed_dict(c, ti);
 	} else {
 		if (managed) {
 			// 3.11
@@ -2175,6 +2630,181 @@ static void sp_hamt(struct vctx *c, enum special sp)
 	visit_array(c, c->obj + (uint64_t)rt->L[layout].value, n, true, RH_REF_ITEM, NULL, 0);
 }
 
+/* ---- Specials of the stdlib's extension rows: they read c->L. */
+
+#define LHAS(c, name) ((c)->L[PYL_##name].found)
+#define LOFF(c, name) ((uint64_t)(c)->L[PYL_##name].value)
+
+/* connection_traverse(), Modules/_sqlite/connection.c 3.11+:
+ * VISIT_CALLBACK_CONTEXT of trace_ctx, progress_ctx, authorizer_ctx: a
+ * malloc'd callback_context's callable then module, when set. */
+static void sp_sqlite_ctx(struct vctx *c)
+{
+	static const int ctxs[] = { PYL_TSQLCONN_TRACE_CTX, PYL_TSQLCONN_PROGRESS_CTX,
+				    PYL_TSQLCONN_AUTH_CTX };
+	if (!LHAS(c, TSQLCTX_CALLABLE) || !LHAS(c, TSQLCTX_MODULE))
+		return;
+	for (size_t i = 0; i < N(ctxs) && !done(c); i++) {
+		uint64_t ctx, v;
+		if (!c->L[ctxs[i]].found)
+			continue;
+		if (!rd(c, c->obj + (uint64_t)c->L[ctxs[i]].value, &ctx))
+			return;
+		if (!ctx)
+			continue;
+		if (rd(c, ctx + LOFF(c, TSQLCTX_CALLABLE), &v))
+			emit(c, v, RH_REF_FIELD, true, "callback", i, 0);
+		if (rd(c, ctx + LOFF(c, TSQLCTX_MODULE), &v))
+			emit(c, v, RH_REF_FIELD, true, "callback module", i, 0);
+	}
+}
+
+/* cache_traverse(), Modules/_sqlite/cache.c 3.10: the factory if
+ * decref_factory, then every node from `first` along `next`. */
+static void sp_sqlite_cache(struct vctx *c)
+{
+	if (!LHAS(c, TSQLCACHE_FACTORY) || !LHAS(c, TSQLCACHE_FIRST) ||
+	    !LHAS(c, TSQLCACHE_DECREF) || !LHAS(c, TSQLNODE_NEXT))
+		return;
+	int32_t decref;
+	uint64_t v, node;
+	if (!rd_bytes(c, c->obj + LOFF(c, TSQLCACHE_DECREF), &decref, 4))
+		return;
+	if (decref && rd(c, c->obj + LOFF(c, TSQLCACHE_FACTORY), &v))
+		emit(c, v, RH_REF_FIELD, true, "factory", 0, 0);
+	if (!rd(c, c->obj + LOFF(c, TSQLCACHE_FIRST), &node))
+		return;
+	for (uint64_t i = 0; node && !done(c); i++) {
+		if (i > c->rt->max_objects) {
+			bad(c, RH_BAD_DATA(c->obj, "sqlite3 cache node list longer than the target could hold"));
+			return;
+		}
+		emit(c, node, RH_REF_ITEM, true, "cache node", i, 0);
+		if (!rd(c, node + LOFF(c, TSQLNODE_NEXT), &node))
+			return;
+	}
+}
+
+/* Pickler_traverse(), Unpickler_traverse(), Modules/_pickle.c: the memos,
+ * visited from 3.11.7 and 3.12.1 on (bpo-41422, a change of behaviour in
+ * patch releases with no change of layout: the one place this file must
+ * look at the version). Pickler: the keys of the PyMemoTable, last entry
+ * first; Unpickler: memo[memo_size - 1] down to memo[0]. */
+static bool pickle_memo_visited(const struct rh_py_runtime *rt)
+{
+	uint32_t v = rt->info.version_hex >> 8;  /* 0xMMmmpp */
+	return v >= 0x030d00 || (v >= 0x030c01 && v < 0x030d00) ||
+	       (v >= 0x030b07 && v < 0x030c00);
+}
+
+static void sp_pickler_memo(struct vctx *c)
+{
+	uint64_t memo, table;
+	int64_t n;
+	if (!pickle_memo_visited(c->rt) || !LHAS(c, TPICKLER_MEMO) ||
+	    !LHAS(c, TMEMOTABLE_TABLE) || !LHAS(c, TMEMOTABLE_ALLOCATED) ||
+	    !LHAS(c, TSZ_MEMOENTRY) || !LHAS(c, TMEMOENTRY_KEY))
+		return;
+	if (!rd(c, c->obj + LOFF(c, TPICKLER_MEMO), &memo) || !memo ||
+	    !rd(c, memo + LOFF(c, TMEMOTABLE_TABLE), &table) || !table ||
+	    !rd(c, memo + LOFF(c, TMEMOTABLE_ALLOCATED), (uint64_t *)&n))
+		return;
+	if (!count_ok(c, n)) {
+		bad(c, RH_BAD_DATA(memo, "pickler memo of %" PRId64 " entries", n));
+		return;
+	}
+	uint64_t esz = LOFF(c, TSZ_MEMOENTRY), koff = LOFF(c, TMEMOENTRY_KEY), k;
+	for (int64_t i = n - 1; i >= 0 && !done(c); i--)
+		if (rd(c, table + (uint64_t)i * esz + koff, &k))
+			emit(c, k, RH_REF_ITEM, true, "memo key", (uint64_t)i, 0);
+}
+
+static void sp_unpickler_memo(struct vctx *c)
+{
+	uint64_t memo;
+	int64_t n;
+	if (!pickle_memo_visited(c->rt) || !LHAS(c, TUNPICKLER_MEMO) ||
+	    !LHAS(c, TUNPICKLER_MEMO_SIZE))
+		return;
+	if (!rd(c, c->obj + LOFF(c, TUNPICKLER_MEMO), &memo) || !memo ||
+	    !rd(c, c->obj + LOFF(c, TUNPICKLER_MEMO_SIZE), (uint64_t *)&n))
+		return;
+	if (!count_ok(c, n)) {
+		bad(c, RH_BAD_DATA(c->obj, "unpickler memo of %" PRId64 " entries", n));
+		return;
+	}
+	visit_array(c, memo, (uint64_t)n, true, RH_REF_ITEM, "memo", 0);
+}
+
+/* CDataType_traverse(), Modules/_ctypes/_ctypes.c 3.8-3.12:
+ * PyType_stgdict(self), the type's tp_dict when its type is exactly
+ * StgDict, then Py_VISIT(dict->proto). */
+static void sp_ctypes_stgdict(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t dict, dtype, proto;
+	if (!LHAS(c, TSTGDICT_PROTO) || !PYL_HAS(rt, TTP_DICT) ||
+	    !rd(c, c->obj + PYL(rt, TTP_DICT), &dict) || !dict ||
+	    !rd(c, dict + PYL(rt, OB_TYPE), &dtype))
+		return;
+	const char *name = rh_py_type_name(rt, dtype);
+	if (!name || strcmp(name, "StgDict") != 0)
+		return;
+	if (rd(c, dict + LOFF(c, TSTGDICT_PROTO), &proto))
+		emit(c, proto, RH_REF_FIELD, true, "StgDict proto", 0, 0);
+}
+
+/* CType_Type_traverse(), Modules/_ctypes/_ctypes.c 3.13: the StgInfo
+ * lives right after the type object, at
+ * _Py_SIZE_ROUND_UP(PyType_Type.tp_basicsize, ALIGNOF_MAX_ALIGN_T)
+ * (_PyStgInfo_FromType_NoState, Modules/_ctypes/ctypes.h): proto,
+ * argtypes, converters, restype, checker, module. */
+static void sp_ctypes_stginfo(struct vctx *c)
+{
+	static const struct { int l; const char *name; } f[] = {
+		{ PYL_TSTGINFO_PROTO, "proto" }, { PYL_TSTGINFO_ARGTYPES, "argtypes" },
+		{ PYL_TSTGINFO_CONVERTERS, "converters" }, { PYL_TSTGINFO_RESTYPE, "restype" },
+		{ PYL_TSTGINFO_CHECKER, "checker" }, { PYL_TSTGINFO_MODULE, "module" },
+	};
+	uint64_t info = c->obj + (((uint64_t)PYL(c->rt, SZ_HEAPTYPE) + 15) & ~(uint64_t)15), v;
+	for (size_t i = 0; i < N(f) && !done(c); i++)
+		if (c->L[f[i].l].found &&
+		    rd(c, info + (uint64_t)c->L[f[i].l].value, &v))
+			emit(c, v, RH_REF_FIELD, true, f[i].name, 0, 0);
+}
+
+/*
+ * capsule_traverse(), Objects/capsule.c 3.13: calls the capsule's
+ * traverse_func. The one CPython installs (_PyCapsule_SetTraverse) is
+ * Modules/socketmodule.c sock_capi_traverse(): Py_VISIT(capi->Sock_Type)
+ * of the PySocketModule_APIObject at `pointer`, a struct read with the
+ * DWARF of the module that holds the function. Any other function is
+ * unknown: the capsule's C data is not scanned, and a problem says so.
+ */
+static void sp_capsule(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t fn, ptr, v;
+	if (!PYL_HAS(rt, TCAPSULE_TRAVERSE) || !PYL_HAS(rt, TCAPSULE_POINTER) ||
+	    !rd(c, c->obj + PYL(rt, TCAPSULE_TRAVERSE), &fn) || !fn ||
+	    !rd(c, c->obj + PYL(rt, TCAPSULE_POINTER), &ptr))
+		return;
+	const struct rh_module *m = NULL;
+	const char *name = NULL;
+	uint64_t off = 1;
+	if (rh_image_symbolize(rt->image, fn, &m, &name, &off) && off == 0 && name &&
+	    strcmp(name, "sock_capi_traverse") == 0 && m) {
+		uint32_t ls = m == rt->info.module ? 0 : lset_of(rt, m, name);
+		const struct rh_layout_value *L = c->tv->lsets[ls].L;
+		if (L && L[PYL_TSOCKCAPI_SOCK_TYPE].found && ptr &&
+		    rd(c, ptr + (uint64_t)L[PYL_TSOCKCAPI_SOCK_TYPE].value, &v))
+			emit(c, v, RH_REF_FIELD, true, "Sock_Type", 0, 0);
+		return;
+	}
+	bad(c, RH_BAD_DATA(c->obj, "capsule traverse function %s is unknown: its references are not reported",
+			   name ? name : "(no symbol)"));
+}
+
 static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 {
 	switch (sp) {
@@ -2203,6 +2833,14 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 	case SP_HAMT_COLLISION:
 		sp_hamt(c, sp);
 		break;
+	case SP_MANAGED_DICT: managed_dict(c, c->ti); break;
+	case SP_SQLITE_CTX: sp_sqlite_ctx(c); break;
+	case SP_SQLITE_CACHE: sp_sqlite_cache(c); break;
+	case SP_PICKLER_MEMO: sp_pickler_memo(c); break;
+	case SP_UNPICKLER_MEMO: sp_unpickler_memo(c); break;
+	case SP_CTYPES_STGDICT: sp_ctypes_stgdict(c); break;
+	case SP_CTYPES_STGINFO: sp_ctypes_stginfo(c); break;
+	case SP_CAPSULE: sp_capsule(c); break;
 	}
 }
 
@@ -2213,13 +2851,16 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
  */
 static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 {
-	if (tf >= NTFUNCS || depth > MAX_TAIL_DEPTH)
+	uint32_t row = TF_ROW(tf), ls = TF_LSET(tf);
+	if (tf == TF_NONE || tf == TF_UNKNOWN || row >= NTFUNCS ||
+	    ls >= c->tv->nlsets || !c->tv->lsets[ls].L || depth > MAX_TAIL_DEPTH)
 		return;
-	const struct tfunc *f = &tfuncs[tf];
+	const struct tfunc *f = &tfuncs[row];
+	const struct rh_layout_value *L = c->tv->lsets[ls].L;
+	c->L = L;
 	if (f->special == SP_SUBTYPE && depth > 0)
 		return;   // subtype_traverse is never a base's traverse
 	bool special_done = false;
-	struct rh_py_runtime *rt = c->rt;
 	for (size_t i = 0; i < f->nfields && !done(c); i++) {
 		const struct fld *fl = &f->fields[i];
 		uint64_t v;
@@ -2232,13 +2873,15 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 			if (owner_heap)
 				emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
 			break;
+		case OP_REQUIRE:
+			break;
 		case OP_VISIT:
 		case OP_VISIT_HEAP:
 		case OP_OWNED:
 		case OP_WEAK:
-			if (!rt->L[fl->layout].found)
+			if (!L[fl->layout].found || !L[fl->cond].found)
 				break;
-			if (!rd(c, c->obj + (uint64_t)rt->L[fl->layout].value, &v))
+			if (!rd(c, c->obj + (uint64_t)L[fl->layout].value, &v))
 				return;
 			if (fl->op == OP_WEAK)
 				emit(c, v, RH_REF_WEAK, false, fl->name, 0, 0);
@@ -2251,8 +2894,8 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 	}
 	if (!special_done && !done(c))
 		run_special(c, f->special, owner_heap);
-	if (c->tv->tail[tf] != TF_NONE && !done(c))
-		run_row(c, c->tv->tail[tf], owner_heap, depth + 1);
+	if (c->tv->tail[row] != TF_NONE && !done(c))
+		run_row(c, TF_MAKE(c->tv->tail[row], ls), owner_heap, depth + 1);
 }
 
 /*
@@ -2320,4 +2963,21 @@ struct rh_error *rh_py_referents(struct rh_py_runtime *rt, uint64_t obj,
 		return rh_error_prefix(c.err, "referents of %s object 0x%" PRIx64,
 				       rh_py_type_name(rt, type), obj);
 	return NULL;
+}
+
+enum rh_py_traverse_kind rh_py_traverse_kind(struct rh_py_runtime *rt, uint64_t type)
+{
+	if (!rt->traverse && traverse_init(rt))
+		return RH_PY_TRAVERSE_UNKNOWN;
+	const struct tinfo *ti = tinfo_get(rt, type);
+	if (!ti || ti->tf == TF_UNKNOWN)
+		return RH_PY_TRAVERSE_UNKNOWN;
+	if (ti->tf == TF_NONE)
+		return RH_PY_TRAVERSE_NONE;
+	if (ti->tf == TF_SUBTYPE && ti->base_tf == TF_UNKNOWN)
+		return RH_PY_TRAVERSE_UNKNOWN;
+	uint32_t tf = ti->tf == TF_SUBTYPE ? ti->base_tf : ti->tf;
+	if (tf != TF_NONE && TF_LSET(tf) != 0)
+		return RH_PY_TRAVERSE_EXTENSION;
+	return RH_PY_TRAVERSE_INTERPRETER;
 }

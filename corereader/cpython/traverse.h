@@ -89,4 +89,16 @@ typedef int rh_py_ref_fn(void *arg, const struct rh_py_ref *ref);
 struct rh_error *rh_py_referents(struct rh_py_runtime *rt, uint64_t obj,
 				 uint64_t type, rh_py_ref_fn *fn, void *arg);
 
+/** How rh_py_referents() reads the objects of a type. */
+enum rh_py_traverse_kind {
+	RH_PY_TRAVERSE_NONE,         /* no tp_traverse (nothing to visit) */
+	RH_PY_TRAVERSE_INTERPRETER,  /* a mirrored tp_traverse of the interpreter's module */
+	RH_PY_TRAVERSE_EXTENSION,    /* a mirrored tp_traverse of an extension module,
+				      * read with that module's DWARF layouts */
+	RH_PY_TRAVERSE_UNKNOWN,      /* unknown (or unreadable): a conservative scan */
+};
+
+/** Classify `type` (a type object address); UNKNOWN on any error. */
+enum rh_py_traverse_kind rh_py_traverse_kind(struct rh_py_runtime *rt, uint64_t type);
+
 #endif /* RH_CPYTHON_TRAVERSE_H */

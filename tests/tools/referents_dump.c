@@ -140,6 +140,9 @@ static int on_object(void *arg, const struct rh_py_object *o)
 	printf(",\"refs\":[%s],\"owned\":[%s],\"weak\":[%s],\"conservative\":[%s]",
 	       d->refs.buf ? d->refs.buf : "", d->owned.buf ? d->owned.buf : "",
 	       d->weak.buf ? d->weak.buf : "", d->cons.buf ? d->cons.buf : "");
+	static const char *const tkinds[] = { "none", "interpreter", "extension", "unknown" };
+	enum rh_py_traverse_kind tk = rh_py_traverse_kind(d->rt, o->type_addr);
+	printf(",\"traverse\":\"%s\"", tkinds[tk]);
 	if (err) {
 		d->errors++;
 		printf(",\"error\":");

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Judge refheap on the core of a real application (tests/integration/realapps.sh).
+
+    check_realapp.py --label L --core CORE --export EXPORT.jsonl
+                     --generations GENS.json --core-words TOOL
+                     [--planted PLANTED] [--max-pointed 10]
+
+EXPORT is `refheap export` on CORE; GENS the interpreter's own count of
+each GC generation at the moment of the dump (samples/realapp_oracle.py).
+Referents parity is checked apart (compare_referents.py). Checks:
+
+  1. the tracked objects of each generation: refheap's count equals the
+     interpreter's;
+  2. no exported object has an impossible size (0, or more than the core
+     holds), a negative or impossible refcount, or a type refheap could not
+     read (a name in angle brackets: "<unknown type>", "<type 0x... with
+     unreadable name>");
+  3. objects judged `unaccounted`: each one's address is looked for as an
+     aligned 8-byte word in all of the core's memory (TOOL,
+     tests/tools/core_words, which shares no code with refheap). One that
+     nothing points at is a real leak and `unaccounted` is right (they are
+     listed); at most --max-pointed of those some word does point at are
+     allowed, each printed with the address of the first such word. A
+     verdict "held-by-native" (objects held only by memory refheap cannot
+     type) is not a leak verdict and is only counted;
+  4. with --planted: every planted leak (Py_IncRef'd and dropped) is
+     exported and judged `unaccounted`.
+
+Prints one summary line "figures: ..." with the measured numbers.
+Exit status: 0 pass, 1 fail, 99 unusable input.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+LEAK_VERDICTS = ("unaccounted",)
+# Objects that never die carry a fixed refcount no heap could reach:
+# 3.12+ immortals (_Py_IMMORTAL_REFCNT, 0xffffffff in the low word) and
+# the objects 3.11's deep-freeze puts in the executable (999999999,
+# Tools/scripts/deepfreeze.py), which refheap reports as they are. Any
+# other count above one per word of the core is impossible.
+STATIC_REFCNTS = (0xffffffff, 999999999)
+NATIVE_VERDICTS = ("held-by-native", "held-by-native-code", "native")
+
+
+def parse(argv):
+    opts = {"planted": None, "max-pointed": 10}
+    it = iter(argv)
+    for a in it:
+        if not a.startswith("--"):
+            raise ValueError(a)
+        v = next(it)
+        opts[a[2:]] = v
+    for k in ("label", "core", "export", "generations", "core-words"):
+        if k not in opts:
+            raise ValueError("--" + k + " is required")
+    opts["max-pointed"] = int(opts["max-pointed"])
+    return opts
+
+
+def main(argv):
+    try:
+        o = parse(argv)
+    except (ValueError, StopIteration) as e:
+        sys.stderr.write("check_realapp: %s\n%s" % (e, __doc__))
+        return 99
+    label = o["label"]
+    core_size = os.path.getsize(o["core"])
+    try:
+        with open(o["generations"]) as f:
+            gens = json.load(f)["generations"]
+        snap = None
+        objs = {}
+        with open(o["export"]) as f:
+            for line in f:
+                r = json.loads(line)
+                if r.get("record") == "snapshot":
+                    snap = r
+                elif r.get("record") == "object":
+                    objs[r["addr"]] = r
+    except (OSError, ValueError, KeyError) as e:
+        print("HARNESS ERROR %s: unusable input: %s" % (label, e))
+        return 99
+    if snap is None:
+        print("HARNESS ERROR %s: the export has no snapshot line" % label)
+        return 99
+    fails = []
+
+    # 1. generations
+    got = [g.get("objects") for g in snap.get("gc", {}).get("generations", [])]
+    if got != gens:
+        fails.append("tracked objects per generation: refheap %s, CPython %s" % (got, gens))
+
+    # 2. impossible values
+    bad = []
+    max_refcnt = core_size // 8
+    for a, r in objs.items():
+        t = r.get("type", "")
+        size = r.get("size")
+        rc = r.get("refcnt")
+        why = None
+        if not t or t.startswith("<"):
+            why = "unreadable type %r" % t
+        elif size is not None and (size <= 0 or size > core_size):
+            why = "size %r" % size
+        elif rc is not None and (rc < 0 or (rc > max_refcnt and rc not in STATIC_REFCNTS
+                                             and r.get("verdict") != "immortal")):
+            why = "refcount %r" % rc
+        if why:
+            bad.append("%s %s: %s" % (a, t, why))
+    if bad:
+        fails.append("%d exported objects with impossible values, e.g.:\n    %s"
+                     % (len(bad), "\n    ".join(bad[:10])))
+
+    # 3. unaccounted, checked against the raw memory
+    unacc = sorted(a for a, r in objs.items() if r.get("verdict") in LEAK_VERDICTS)
+    native = sum(1 for r in objs.values() if r.get("verdict") in NATIVE_VERDICTS)
+    pointed, leaks = [], []
+    if unacc:
+        with tempfile.NamedTemporaryFile("w", suffix=".addrs", delete=False) as f:
+            f.write("\n".join(unacc) + "\n")
+            addrs_path = f.name
+        try:
+            out = subprocess.run([o["core-words"], o["core"], addrs_path],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 universal_newlines=True, timeout=600)
+        finally:
+            os.unlink(addrs_path)
+        if out.returncode != 0:
+            print("HARNESS ERROR %s: core_words failed: %s" % (label, out.stderr.strip()))
+            return 99
+        for line in out.stdout.splitlines():
+            parts = line.split()
+            a = "0x%x" % int(parts[0], 16)
+            if int(parts[1]):
+                pointed.append((a, parts[2], int(parts[1])))
+            else:
+                leaks.append(a)
+    print("%s: %d objects exported, %d judged unaccounted: %d that nothing in the core "
+          "points at (real leaks: the right verdict), %d that some word points at; "
+          "%d held by native code"
+          % (label, len(objs), len(unacc), len(leaks), len(pointed), native))
+    for a in leaks[:20]:
+        r = objs[a]
+        print("  leak      %s %s refcnt %s" % (a, r.get("type"), r.get("refcnt")))
+    if len(leaks) > 20:
+        print("  ... and %d more leaks" % (len(leaks) - 20))
+    for a, where, hits in pointed:
+        r = objs[a]
+        print("  pointed   %s %s refcnt %s: %d word(s), the first at %s"
+              % (a, r.get("type"), r.get("refcnt"), hits, where))
+    if len(pointed) > o["max-pointed"]:
+        fails.append("%d objects judged unaccounted although a word in the core points at them "
+                     "(at most %d allowed)" % (len(pointed), o["max-pointed"]))
+
+    # 4. planted leaks
+    planted = []
+    if o["planted"]:
+        with open(o["planted"]) as f:
+            planted = ["0x%x" % int(x, 16) for x in f.read().split()]
+        if not planted:
+            fails.append("no planted leak was recorded")
+        for a in planted:
+            r = objs.get(a)
+            if r is None:
+                fails.append("planted leak %s is not exported" % a)
+            elif r.get("verdict") not in LEAK_VERDICTS:
+                fails.append("planted leak %s (%s) judged %r, not unaccounted"
+                             % (a, r.get("type"), r.get("verdict")))
+        print("%s: %d planted leaks, %d found unaccounted" % (
+            label, len(planted),
+            sum(1 for a in planted if objs.get(a, {}).get("verdict") in LEAK_VERDICTS)))
+
+    edges = sum(len(r.get("refs", [])) for r in objs.values())
+    print("figures: %s objects=%d edges=%d gen=%s unaccounted=%d pointed=%d leaks=%d "
+          "native=%d impossible=%d planted=%d"
+          % (label, len(objs), edges, "/".join(str(g) for g in gens), len(unacc),
+             len(pointed), len(leaks), native, len(bad), len(planted)))
+    for f in fails:
+        print("FAIL %s: %s" % (label, f))
+    if not fails:
+        print("OK %s" % label)
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

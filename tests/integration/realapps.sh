@@ -1,0 +1,232 @@
+#!/bin/bash
+# realapps.sh: refheap on real applications from Debian's packages.
+#
+# Each application runs in Debian's /usr/bin/python3.11 (the packages are
+# built for it; the pyenv interpreters do not have them and are not run)
+# under samples/realapp_oracle.py, which at a busy point mid-work forks
+# twice with the GIL held and no at-fork hooks: one copy stops itself and
+# is dumped with gcore, its twin records the interpreter's own account of
+# the identical heap (tracked objects per generation, gc.get_referents() of
+# each). Applications (each skipped, with the reason, if its package is
+# missing):
+#   files    samples/realapps/files_decimal.py: three text files open,
+#            decimal sums (no package needed)
+#   sphinx   python3-sphinx: sphinx-build with autodoc over every module of
+#            the docutils package
+#   mypy     mypy (Debian's mypyc-compiled build) type-checking a project (a
+#            copy of refheap's own Python files and of docutils)
+#   django   python3-django: samples/realapps/django_app.py, a threading
+#            WSGI server answering four client threads
+# and "leaks": files_decimal.py with leaks planted mid-work (Py_IncRef on
+# lists then dropped).
+#
+# For each core it asserts (tests/integration/check_realapp.py and
+# compare_referents.py):
+#   - refheap's tracked objects per generation equal the interpreter's;
+#   - referents: every tracked object of a type whose tp_traverse refheap
+#     claims to know (interpreter types, and extension types it reads with
+#     the extension's DWARF) has exactly gc.get_referents()' multiset;
+#   - no exported object has an impossible size or refcount or a type
+#     refheap could not read;
+#   - at most 10 objects judged `unaccounted` although some aligned word in
+#     the core points at them (tests/tools/core_words looks, independently
+#     of refheap); each is printed, and so are the real leaks (nothing
+#     points at them);
+#   - leaks: every planted leak is judged `unaccounted`.
+# Prints the figures (objects, edges, refheap export wall time and peak
+# RSS, referents parity, unaccounted) per application.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+. "$(dirname "$0")/test-lib.sh"
+
+require_refheap
+: "${REFERENTS_DUMP:=$top_builddir/tests/tools/referents_dump}"
+CORE_WORDS=$top_builddir/tests/tools/core_words
+ORACLE=$top_srcdir/samples/realapp_oracle.py
+APPS=$top_srcdir/samples/realapps
+CHECK=$top_srcdir/tests/integration/check_realapp.py
+RCOMPARE=$top_srcdir/tests/integration/compare_referents.py
+DEBPY=/usr/bin/python3.11
+for t in "$REFERENTS_DUMP" "$CORE_WORDS"; do
+    [ -x "$t" ] || hard_error "test driver not found at $t (make check builds it)"
+done
+[ -x "$DEBPY" ] || skip "Debian's $DEBPY is not installed (apt-get install python3.11 python3.11-dbg): the applications are Debian packages built for it"
+"$DEBPY" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' ||
+    skip "$DEBPY is not CPython 3.11"
+enough_space "$TESTDIR" 3000 || skip "not enough space for the cores"
+HOSTPY=$(host_python)
+echo "pyenv interpreters are not run: the applications are Debian's packages for $DEBPY"
+
+RESULTS=()
+FIGURES=()
+FAILED=0
+HARNESS=0
+note() { RESULTS+=("$(printf '%-10s %-14s %s' "$1" "$2" "$3")"); }
+
+# run_app NAME AFTER PLANT ARGS...: run the application under the oracle,
+# dump the stopped copy; sets CORE and APPDIR. Returns 1 (after printing
+# why) if no core with a record could be made.
+run_app() {
+    local name=$1 after=$2 plant=$3 dir pid c1
+    shift 3
+    dir=$TESTDIR/$name
+    mkdir -p "$dir"
+    APPDIR=$dir
+    CORE=
+    (cd "$dir" && exec "$DEBPY" "$ORACLE" --dir "$dir" --after "$after" --plant "$plant" \
+        -- "$@") > "$dir/app.out" 2> "$dir/app.err" &
+    pid=$!
+    CHILD_PIDS+=("$pid")
+    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the snapshot of $name" test -s "$dir/stopped.pid"; then
+        show_file "$dir/app.err" stderr
+        return 1
+    fi
+    c1=$(cat "$dir/stopped.pid")
+    if ! WAIT_ALIVE=$c1 wait_until "$TIMEOUT" "the copy of $name to stop" proc_group_stopped "$c1"; then
+        return 1
+    fi
+    # The application itself is no longer needed.
+    kill -KILL "$pid" 2>/dev/null
+    gcore_stopped "$c1" "$dir" || { kill -KILL "$c1" 2>/dev/null; return 1; }
+    kill -CONT "$c1"
+    if ! wait_until "$TIMEOUT" "the record of $name" test -s "$dir/generations.json"; then
+        kill -KILL "$c1" 2>/dev/null
+        return 1
+    fi
+    reap "$pid"
+    CORE=$dir/core
+}
+
+# judge NAME [PLANTED]: run refheap and the checks on $CORE
+judge() {
+    local name=$1 planted=${2:-} dir=$APPDIR rc wall rss parity
+    /usr/bin/time -f '%e %M' -o "$dir/export.time" \
+        timeout -k 5 "$TIMEOUT" "$REFHEAP" export --no-cache "$CORE" \
+        > "$dir/export.jsonl" 2> "$dir/export.err"
+    rc=$?
+    if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+        echo "FAIL $name: refheap export exited $(describe_rc "$rc")"
+        show_file "$dir/export.err" stderr
+        note "$name" FAIL "refheap export exited $rc"
+        FAILED=1
+        return
+    fi
+    read -r wall rss < <(tail -n 1 "$dir/export.time")
+    local ok=1
+    if [ -z "$planted" ]; then
+        timeout -k 5 "$TIMEOUT" "$REFERENTS_DUMP" "$CORE" > "$dir/dump.jsonl" 2> "$dir/dump.err"
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            echo "FAIL $name: referents_dump exited $(describe_rc "$rc")"
+            show_file "$dir/dump.err" stderr
+            ok=0
+        else
+            # mypyc's and other unknown C types are scanned conservatively:
+            # only the types refheap claims to know must be exact.
+            "$HOSTPY" "$RCOMPARE" "$dir/record.jsonl" "$dir/dump.jsonl" --label "$name" \
+                --min-overall 0 > "$dir/compare.txt"
+            rc=$?
+            grep -v '^  \(example\|  cpython\|  refheap\)' "$dir/compare.txt" |
+                grep -E '^(===|compared|overall|OK|FAIL|HARNESS)|differs' | head -n 40
+            parity=$(sed -n 's/^overall: //p' "$dir/compare.txt")
+            [ $rc -eq 99 ] && HARNESS=1
+            [ $rc -ne 0 ] && ok=0
+        fi
+    fi
+    "$HOSTPY" "$CHECK" --label "$name" --core "$CORE" --export "$dir/export.jsonl" \
+        --generations "$dir/generations.json" --core-words "$CORE_WORDS" \
+        ${planted:+--planted "$planted"} > "$dir/check.txt"
+    rc=$?
+    cat "$dir/check.txt"
+    [ $rc -eq 99 ] && HARNESS=1
+    [ $rc -ne 0 ] && ok=0
+    FIGURES+=("$(sed -n 's/^figures: //p' "$dir/check.txt") export_wall=${wall}s export_peak_rss=$((rss / 1024))MiB${parity:+ referents: $parity}")
+    if [ $ok -eq 1 ]; then
+        note "$name" ok "$(sed -n 's/^figures: //p' "$dir/check.txt")"
+    else
+        note "$name" FAIL "see above"
+        FAILED=1
+    fi
+    rm -f "$CORE"
+}
+
+have_module() { "$DEBPY" -c "import $1" 2>/dev/null; }
+
+one() {
+    local name=$1
+    shift
+    echo
+    echo "=== $name"
+    if ! run_app "$name" "$@"; then
+        echo "HARNESS ERROR $name: could not make a core with a record"
+        note "$name" "harness error" "see above"
+        HARNESS=1
+        return
+    fi
+    judge "$name"
+}
+
+# files: three text files open, decimal
+one files 2 0 "$APPS/files_decimal.py" 30
+
+# sphinx: autodoc over the docutils package
+if have_module sphinx && have_module docutils; then
+    src=$TESTDIR/sphinx-src
+    mkdir -p "$src"
+    printf 'extensions = ["sphinx.ext.autodoc"]\nproject = "refheap-realapp"\n' > "$src/conf.py"
+    {
+        printf 'docutils API\n============\n\n'
+        "$DEBPY" -c '
+import pkgutil, docutils
+for m in pkgutil.walk_packages(docutils.__path__, "docutils."):
+    print(".. automodule:: %s\n   :members:\n   :undoc-members:\n" % m.name)'
+    } > "$src/index.rst"
+    one sphinx 6 0 -m sphinx -q -E -b html "$src" "$TESTDIR/sphinx-out"
+else
+    echo "SKIP sphinx: python3-sphinx is not installed for $DEBPY (apt-get install python3-sphinx)"
+    note sphinx skipped "python3-sphinx not installed"
+fi
+
+# mypy: Debian's mypyc-compiled build checking a project (a copy of
+# refheap's own Python: samples and test scripts)
+if have_module mypy; then
+    proj=$TESTDIR/mypy-project
+    mkdir -p "$proj"
+    cp "$top_srcdir"/samples/*.py "$top_srcdir"/samples/realapps/*.py \
+        "$top_srcdir"/tests/integration/*.py "$proj"/
+    # and a copy of the docutils package, when installed (sphinx needs it)
+    dut=$("$DEBPY" -c 'import os, docutils; print(os.path.dirname(docutils.__file__))' 2>/dev/null) &&
+        cp -r "$dut" "$proj"/
+    one mypy 6 0 -m mypy --no-incremental --cache-dir=/dev/null --ignore-missing-imports \
+        --check-untyped-defs "$proj"
+else
+    echo "SKIP mypy: mypy is not installed for $DEBPY (apt-get install mypy)"
+    note mypy skipped "mypy not installed"
+fi
+
+# django: four client threads against a threading WSGI server
+if have_module django; then
+    one django 3 0 "$APPS/django_app.py" 30
+else
+    echo "SKIP django: python3-django is not installed for $DEBPY (apt-get install python3-django)"
+    note django skipped "python3-django not installed"
+fi
+
+# leaks planted mid-work must all be found
+echo
+echo "=== leaks"
+if run_app leaks 2 5 "$APPS/files_decimal.py" 30; then
+    judge leaks "$APPDIR/planted"
+else
+    echo "HARNESS ERROR leaks: could not make a core with a record"
+    note leaks "harness error" "see above"
+    HARNESS=1
+fi
+
+echo
+echo "=== results"
+printf '%s\n' "${RESULTS[@]}"
+echo "figures:"
+printf '  %s\n' "${FIGURES[@]}"
+[ $FAILED -eq 0 ] || exit 1
+[ $HARNESS -eq 0 ] || exit 99
+exit 0
