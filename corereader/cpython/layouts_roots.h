@@ -166,6 +166,7 @@
 	X(RIF_PREV_INSTR, O, "struct _PyInterpreterFrame", "prev_instr", false) /* 3.11-3.12 */ \
 	X(RIF_INSTR_PTR, O, "struct _PyInterpreterFrame", "instr_ptr", false) /* 3.13 */ \
 	X(RIF_STACKTOP, O, "struct _PyInterpreterFrame", "stacktop", false)    \
+	X(RIF_STACKPOINTER, O, "struct _PyInterpreterFrame", "stackpointer", false) /* 3.14+ */ \
 	X(RIF_IS_ENTRY, O, "struct _PyInterpreterFrame", "is_entry", false) /* 3.11 */ \
 	X(RIF_OWNER, O, "struct _PyInterpreterFrame", "owner", false)          \
 	X(RIF_LOCALSPLUS, O, "struct _PyInterpreterFrame", "localsplus", false) \

@@ -212,6 +212,7 @@
 	X(TIF_LOCALS, O, "struct _PyInterpreterFrame", "f_locals", false)      \
 	X(TIF_FRAME_OBJ, O, "struct _PyInterpreterFrame", "frame_obj", false)  \
 	X(TIF_STACKTOP, O, "struct _PyInterpreterFrame", "stacktop", false)    \
+	X(TIF_STACKPOINTER, O, "struct _PyInterpreterFrame", "stackpointer", false) /* 3.14+ */ \
 	X(TIF_OWNER, O, "struct _PyInterpreterFrame", "owner", false)          \
 	X(TIF_LOCALSPLUS, O, "struct _PyInterpreterFrame", "localsplus", false) \
 	X(TOWNED_BY_FRAME_OBJECT, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_FRAME_OBJECT", false) \

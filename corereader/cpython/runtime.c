@@ -809,7 +809,7 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 		return err;
 	struct rh_py_object o = {
 		.addr = addr,
-		.refcnt = (int64_t)py_get_u64(hdr, PYL(rt, OB_REFCNT)),
+		.refcnt = rh_py_refcnt_word(rt, py_get_u64(hdr, PYL(rt, OB_REFCNT))),
 		.type_addr = py_get_u64(hdr, PYL(rt, OB_TYPE)),
 		.gen = -1,
 	};
@@ -894,12 +894,24 @@ out:
 	return ok;
 }
 
+int64_t rh_py_refcnt_word(const struct rh_py_runtime *rt, uint64_t word)
+{
+	// 3.14+ (Include/object.h): a union of int64_t ob_refcnt_full with
+	// { uint32_t ob_refcnt; uint16_t ob_overflow; uint16_t ob_flags; }.
+	// Py_REFCNT() is ob_refcnt, the low 32 bits (Include/refcount.h);
+	// ob_flags of a static object holds _Py_STATICALLY_ALLOCATED_FLAG.
+	if (PYL_HAS(rt, OB_REFCNT_FULL))
+		return (int64_t)(uint32_t)word;
+	return (int64_t)word;
+}
+
 bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
 {
 	uint32_t v = rt->info.version_hex;
 	// 3.12+: immortal when the low 32 bits, as a signed int, are
 	// negative (_Py_IsImmortal, Include/object.h 3.12 and 3.13: the
-	// count starts at UINT_MAX and increments leave it there).
+	// count starts at UINT_MAX and increments leave it there; 3.14,
+	// Include/refcount.h: it starts at 3 << 30 and stays >= 1 << 31).
 	if (v >= 0x030c0000)
 		return (int32_t)(uint32_t)refcnt < 0;
 	// 3.11: statically allocated objects (deep-frozen code constants,
@@ -919,7 +931,15 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	if (!rh_target_readable(rt->target, addr, sizeof(w)) ||
 	    rh_target_read(rt->target, addr, w, sizeof(w)))
 		return false;
-	int64_t refcnt = (int64_t)w[PYL(rt, OB_REFCNT) / 8];
+	int64_t refcnt = rh_py_refcnt_word(rt, w[PYL(rt, OB_REFCNT) / 8]);
+	// 3.14+: the high half of the word is ob_overflow (0 on a 64-bit
+	// build) and ob_flags (_Py_IMMORTAL_FLAGS 1, _Py_STATICALLY_ALLOCATED_
+	// FLAG 4, Include/refcount.h): a pointer read as a header fails here.
+	if (PYL_HAS(rt, OB_REFCNT_FULL)) {
+		uint64_t hi = w[PYL(rt, OB_REFCNT) / 8] >> 32;
+		if ((hi & 0xFFFF) || (hi >> 16) > 0xFF)
+			return false;
+	}
 	uint64_t tp = w[PYL(rt, OB_TYPE) / 8];
 	// A count is at least 1 and at most one per pointer-sized word the
 	// process could hold. Anything else is a pointer or data that happens
@@ -929,9 +949,13 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	// there: 999999999 in 3.11 (_PyObject_IMMORTAL_REFCNT,
 	// Include/internal/pycore_object.h), 0xFFFFFFFF and no movement in
 	// 3.12/3.13 (_Py_IMMORTAL_REFCNT, Include/object.h).
+	// 3.14: 3 << 30 to start with (_Py_IMMORTAL_INITIAL_REFCNT,
+	// Include/refcount.h), immortal from 1 << 31 on, in the low 32 bits
+	// that are all of the count (rh_py_refcnt_word).
 	uint64_t r = (uint64_t)refcnt;
 	bool immortal = r == 0xFFFFFFFFu ||
-			(r >= 999999999u && r - 999999999u <= rt->max_refcnt);
+			(r >= 999999999u && r - 999999999u <= rt->max_refcnt) ||
+			(PYL_HAS(rt, OB_REFCNT_FULL) && r >= (1ULL << 31) && r <= 0xFFFFFFFFu);
 	if (refcnt <= 0 || (r > rt->max_refcnt && !immortal))
 		return false;
 	return type_valid(rt, tp, 0);
@@ -956,6 +980,7 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			rh_error_destroy(err);
 			continue;
 		}
+		refcnt = (uint64_t)rh_py_refcnt_word(rt, refcnt);
 		// Nothing references what the scan proposes, so the header is
 		// all the evidence. In a non-PIE executable (Debian's python3.11)
 		// static data sits at 0x400000-0x1000000: an array of pointers
@@ -1006,7 +1031,7 @@ static int walk_node(void *arg, uint64_t node, const unsigned char *bytes)
 	const unsigned char *ob = bytes + w->gc_head;
 	struct rh_py_object o = {
 		.addr = node + w->gc_head,
-		.refcnt = (int64_t)py_get_u64(ob, PYL(rt, OB_REFCNT)),
+		.refcnt = rh_py_refcnt_word(rt, py_get_u64(ob, PYL(rt, OB_REFCNT))),
 		.type_addr = py_get_u64(ob, PYL(rt, OB_TYPE)),
 		.gen = w->gen,
 	};

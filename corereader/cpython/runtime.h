@@ -154,6 +154,10 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
  */
 bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt);
 
+/* The reference count held in the object header's first word (3.14+: its
+ * low 32 bits, the rest being ob_overflow and ob_flags). */
+int64_t rh_py_refcnt_word(const struct rh_py_runtime *rt, uint64_t word);
+
 /**
  * Whether addr plausibly holds a live object: 8-aligned, readable header,
  * refcount > 0, and ob_type a readable type object whose own type chain

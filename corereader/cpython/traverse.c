@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "cpython/py_internal.h"
+#include "cpython/pyread.h"
 #include "cpython/traverse.h"
 #include "image/image.h"
 #include "target/target.h"
@@ -1854,12 +1855,16 @@ static void visit_slots(struct vctx *c, uint64_t at, uint64_t n, uint64_t code,
 			return;
 		for (uint64_t j = 0; j < m && !done(c); j++) {
 			uint64_t i = i0 + j;
-			if (!buf[j])
+			// 3.14+ _PyStackRef: tagged ints are skipped
+			// (_PyGC_VisitFrameStack, Python/gc.c 3.14), borrowed
+			// references visited like owned ones
+			uint64_t o = py_stackref(c->rt, buf[j], NULL);
+			if (!o)
 				continue;
 			if (i < nlocals)
-				emit(c, buf[j], RH_REF_LOCAL, true, NULL, i, local_name(c, code, i));
+				emit(c, o, RH_REF_LOCAL, true, NULL, i, local_name(c, code, i));
 			else
-				emit(c, buf[j], RH_REF_ITEM, true, "value stack", i - nlocals, 0);
+				emit(c, o, RH_REF_ITEM, true, "value stack", i - nlocals, 0);
 		}
 	}
 }
@@ -1886,17 +1891,37 @@ static void iframe_traverse(struct vctx *c, uint64_t f)
 			continue;
 		if (!rd(c, f + (uint64_t)rt->L[fields[i].layout].value, &v))
 			return;
+		// 3.14+: f_funcobj and f_executable are _PyStackRef
+		if (fields[i].layout == PYL_TIF_FUNCOBJ || fields[i].layout == PYL_TIF_EXECUTABLE)
+			v = py_stackref(rt, v, NULL);
 		if (fields[i].layout == PYL_TIF_CODE || fields[i].layout == PYL_TIF_EXECUTABLE)
 			code = v;
 		emit(c, v, RH_REF_FIELD, true, fields[i].name, 0, 0);
 	}
-	if (!PYL_HAS(rt, TIF_STACKTOP) || !PYL_HAS(rt, TIF_LOCALSPLUS) || done(c))
+	if (!PYL_HAS(rt, TIF_LOCALSPLUS) || done(c))
 		return;
-	int32_t top;
-	if (!rd_bytes(c, f + PYL(rt, TIF_STACKTOP), &top, 4))
-		return;
-	if (top < 0 || top > MAX_FRAME_SLOTS) {
-		bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stacktop %d", f, top));
+	int64_t top;
+	if (PYL_HAS(rt, TIF_STACKPOINTER)) {
+		// 3.14+: localsplus[0 .. stackpointer) (_PyGC_VisitFrameStack)
+		uint64_t sp, lp = f + PYL(rt, TIF_LOCALSPLUS);
+		if (!rd(c, f + PYL(rt, TIF_STACKPOINTER), &sp))
+			return;
+		if (sp < lp || (sp - lp) % 8 || (sp - lp) / 8 > MAX_FRAME_SLOTS) {
+			bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stackpointer 0x%" PRIx64,
+					   f, sp));
+			return;
+		}
+		top = (int64_t)((sp - lp) / 8);
+	} else if (PYL_HAS(rt, TIF_STACKTOP)) {
+		int32_t t32;
+		if (!rd_bytes(c, f + PYL(rt, TIF_STACKTOP), &t32, 4))
+			return;
+		if (t32 < 0 || t32 > MAX_FRAME_SLOTS) {
+			bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stacktop %d", f, t32));
+			return;
+		}
+		top = t32;
+	} else {
 		return;
 	}
 	uint64_t nlocals = 0;

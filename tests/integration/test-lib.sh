@@ -382,8 +382,11 @@ py_exec() {
         esac
         args+=("$a")
     done
-    exec chroot "$root" env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 \
-        "${py#"$root"}" "${args[@]}"
+    # /proc in the root (the samples read /proc/self/maps), mounted in a
+    # mount namespace of its own that ends with the sample: nothing to undo
+    exec unshare --mount --propagation private -- sh -c \
+        'r=$1; shift; mount -t proc proc "$r/proc" 2>/dev/null; exec chroot "$r" "$@"' \
+        sh "$root" env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 "${py#"$root"}" "${args[@]}"
 }
 
 # py_dir PYTHON DIR: make DIR for a sample run by PYTHON; for an interpreter
