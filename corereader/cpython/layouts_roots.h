@@ -171,7 +171,8 @@
 	X(RIF_OWNER, O, "struct _PyInterpreterFrame", "owner", false)          \
 	X(RIF_LOCALSPLUS, O, "struct _PyInterpreterFrame", "localsplus", false) \
 	X(ROWNED_BY_GENERATOR, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_GENERATOR", false) \
-	X(ROWNED_BY_CSTACK, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_CSTACK", false) /* 3.12+ */ \
+	X(ROWNED_BY_CSTACK, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_CSTACK", false) /* 3.12-3.14 */ \
+	X(ROWNED_BY_INTERPRETER, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_INTERPRETER", false) /* 3.14+ */ \
 	/* PyCodeObject (Include/cpython/code.h)                           */  \
 	X(RSZ_CODE, S, "PyCodeObject", NULL, false)                            \
 	X(RCO_NLOCALS, O, "PyCodeObject", "co_nlocals", false)                 \

@@ -75,6 +75,7 @@
 	X(TFUNC_DICT, O, "PyFunctionObject", "func_dict", false)               \
 	X(TFUNC_CLOSURE, O, "PyFunctionObject", "func_closure", false)         \
 	X(TFUNC_ANNOTATIONS, O, "PyFunctionObject", "func_annotations", false) \
+	X(TFUNC_ANNOTATE, O, "PyFunctionObject", "func_annotate", false) /* 3.14+ */ \
 	X(TFUNC_QUALNAME, O, "PyFunctionObject", "func_qualname", false)       \
 	X(TFUNC_TYPEPARAMS, O, "PyFunctionObject", "func_typeparams", false)   \
 	X(TFUNC_WEAKLIST, O, "PyFunctionObject", "func_weakreflist", false)    \

@@ -1118,7 +1118,11 @@ static bool read_iframe(struct roots_ctx *c, uint64_t addr, struct frame *f,
 	int owner = b[off(rt, PYL_RIF_OWNER)];
 	// 3.12+: the entry frame of each _PyEval_EvalFrameDefault call is a
 	// shim owned by the C stack (Python/ceval.c), not a Python frame.
-	if (has(rt, PYL_ROWNED_BY_CSTACK) && owner == off(rt, PYL_ROWNED_BY_CSTACK)) {
+	// 3.14+: so is a frame owned by the interpreter (the thread's base
+	// frame, 3.15's shims): _PyFrame_IsIncomplete() is true for owner
+	// >= FRAME_OWNED_BY_INTERPRETER (Include/internal/pycore_interpframe.h).
+	if ((has(rt, PYL_ROWNED_BY_CSTACK) && owner == off(rt, PYL_ROWNED_BY_CSTACK)) ||
+	    (has(rt, PYL_ROWNED_BY_INTERPRETER) && owner >= off(rt, PYL_ROWNED_BY_INTERPRETER))) {
 		*skip_ret = true;
 		return true;
 	}

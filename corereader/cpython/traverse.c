@@ -136,7 +136,9 @@ static const struct fld F_func[] = {
 	V(TFUNC_DEFAULTS, "__defaults__"), V(TFUNC_KWDEFAULTS, "__kwdefaults__"),
 	V(TFUNC_DOC, "__doc__"), V(TFUNC_NAME, "__name__"),
 	V(TFUNC_DICT, "__dict__"), V(TFUNC_CLOSURE, "__closure__"),
-	V(TFUNC_ANNOTATIONS, "__annotations__"), V(TFUNC_TYPEPARAMS, "__type_params__"),
+	V(TFUNC_ANNOTATIONS, "__annotations__"),
+	V(TFUNC_ANNOTATE, "__annotate__"),          /* 3.14+ */
+	V(TFUNC_TYPEPARAMS, "__type_params__"),
 	V(TFUNC_QUALNAME, "__qualname__"), WK(TFUNC_WEAKLIST, "func_weakreflist"),
 };
 /* cm_traverse() / sm_traverse(), Objects/funcobject.c */
@@ -551,6 +553,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("BaseException_traverse", SP_NONE, F_exc, NULL),
 	ROW("gen_traverse", SP_GEN, F_gen, NULL),
 	SPROW("tupletraverse", SP_TUPLE),
+	SPROW("tuple_traverse", SP_TUPLE),   /* the name from 3.14 */
 	SPROW("list_traverse", SP_LIST),
 	SPROW("set_traverse", SP_SET),
 	SPROW("type_traverse", SP_TYPE),
@@ -1360,6 +1363,20 @@ static void visit_values(struct vctx *c, uint64_t values, uint64_t n,
  * at DV_VALUES); 3.13: nothing when the values are embedded in the owning
  * object, which visits them itself.
  */
+/*
+ * GH-130327 (3.13.13 and 3.14.4 on): a materialized managed dict traverses
+ * the inline values it shares with its object, and the object traverses
+ * the dict instead of the values (PyObject_VisitManagedDict and
+ * dict_traverse, Objects/dictobject.c). Before, the dict skipped embedded
+ * values and the object visited them. No layout changed with it, so the
+ * version read from the core decides: nothing in the DWARF tells them apart.
+ */
+static bool dict_visits_embedded(const struct rh_py_runtime *rt)
+{
+	uint32_t v = rt->info.version_hex >> 8;   /* 0xMMmmpp */
+	return (v >= 0x030d0d && v < 0x030e00) || v >= 0x030e04;
+}
+
 static void sp_dict(struct vctx *c)
 {
 	struct rh_py_runtime *rt = c->rt;
@@ -1375,7 +1392,7 @@ static void sp_dict(struct vctx *c)
 			unsigned char embedded;
 			if (!rd_bytes(c, values + PYL(rt, DV_EMBEDDED), &embedded, 1))
 				return;
-			if (embedded)
+			if (embedded && !dict_visits_embedded(rt))
 				return;
 		}
 		visit_values(c, values + (PYL_HAS(rt, DV_VALUES) ? PYL(rt, DV_VALUES) : 0),
@@ -1492,7 +1509,28 @@ static void sp_subtype(struct vctx *c, const struct tinfo *ti)
 	uint64_t dict_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 8;
 	uint64_t values_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 16;
 	bool managed = (ti->flags & PY_TPFLAGS_MANAGED_DICT) && PYL_HAS(rt, DV_VALUES);
-	if (managed && PYL_HAS(rt, TDV_VALID)) {
+	if (managed && PYL_HAS(rt, TDV_VALID) && dict_visits_embedded(rt)) {
+		// 3.13.13+, 3.14.4+ (GH-130327): the dict if there is one,
+		// which visits the values it shares; else valid inline values
+		uint64_t d;
+		if (!rd(c, dict_at, &d))
+			return;
+		if (d) {
+			emit(c, d, RH_REF_FIELD, true, "__dict__", 0, 0);
+		} else if (ti->flags & PY_TPFLAGS_INLINE_VALUES) {
+			uint64_t values = c->obj + (uint64_t)ti->basicsize;
+			unsigned char hdr[2];
+			if (!rd_bytes(c, values + PYL(rt, TDV_VALID), &hdr[0], 1) ||
+			    !rd_bytes(c, values + PYL(rt, TDV_CAPACITY), &hdr[1], 1))
+				return;
+			if (hdr[0]) {
+				struct dkeys k;
+				bool labels = cached_keys(c, ti, &k, true);
+				visit_values(c, values + PYL(rt, DV_VALUES), hdr[1],
+					     labels ? &k : NULL, true);
+			}
+		}
+	} else if (managed && PYL_HAS(rt, TDV_VALID)) {
 		// 3.13
 		bool visited = false;
 		if (ti->flags & PY_TPFLAGS_INLINE_VALUES) {
