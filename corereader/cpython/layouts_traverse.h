@@ -46,6 +46,8 @@
 	X(TMOD_DICT, O, "PyModuleObject", "md_dict", false)                    \
 	X(TMOD_DEF, O, "PyModuleObject", "md_def", false)                      \
 	X(TMOD_STATE, O, "PyModuleObject", "md_state", false)                  \
+	X(TMOD_STATE_SIZE, O, "PyModuleObject", "md_state_size", false) /* 3.15 */ \
+	X(TMOD_STATE_TRAVERSE, O, "PyModuleObject", "md_state_traverse", false) \
 	X(TMOD_WEAKLIST, O, "PyModuleObject", "md_weaklist", false)            \
 	X(TMOD_NAME, O, "PyModuleObject", "md_name", false)                    \
 	X(TMODDEF_SIZE, O, "PyModuleDef", "m_size", false)                     \
@@ -159,6 +161,8 @@
 	X(TGA_ARGS, O, "gaobject", "args", false)                              \
 	X(TGA_PARAMETERS, O, "gaobject", "parameters", false)                  \
 	X(TUNION_ARGS, O, "unionobject", "args", false)          /* 3.10+ */   \
+	X(TUNION_HASHABLE, O, "unionobject", "hashable_args", false) /* 3.14+ */ \
+	X(TUNION_UNHASHABLE, O, "unionobject", "unhashable_args", false)       \
 	X(TUNION_PARAMETERS, O, "unionobject", "parameters", false)            \
 	/* Objects/odictobject.c                                          */   \
 	X(TODICT_FIRST, O, "PyODictObject", "od_first", false)                 \
@@ -190,6 +194,17 @@
 	X(TASEND_SENDVAL, O, "PyAsyncGenASend", "ags_sendval", false)          \
 	X(TATHROW_GEN, O, "PyAsyncGenAThrow", "agt_gen", false)                \
 	X(TATHROW_ARGS, O, "PyAsyncGenAThrow", "agt_args", false)              \
+	X(TATHROW_TYP, O, "PyAsyncGenAThrow", "agt_typ", false) /* 3.15 */     \
+	X(TATHROW_TB, O, "PyAsyncGenAThrow", "agt_tb", false)   /* 3.15 */     \
+	X(TATHROW_VAL, O, "PyAsyncGenAThrow", "agt_val", false) /* 3.15 */     \
+	/* Objects/lazyimportobject.c (3.15), Objects/sentinelobject.c     */  \
+	X(TLAZY_BUILTINS, O, "PyLazyImportObject", "lz_builtins", false)       \
+	X(TLAZY_FROM, O, "PyLazyImportObject", "lz_from", false)               \
+	X(TLAZY_ATTR, O, "PyLazyImportObject", "lz_attr", false)               \
+	X(TLAZY_CODE, O, "PyLazyImportObject", "lz_code", false)               \
+	X(TSENTINEL_NAME, O, "sentinelobject", "name", false)                  \
+	X(TSENTINEL_MODULE, O, "sentinelobject", "module", false)              \
+	X(TSENTINEL_REPR, O, "sentinelobject", "repr", false)                  \
 	X(TAWRAPPED_VAL, O, "_PyAsyncGenWrappedValue", "agw_val", false)       \
 	X(TCORO_WRAPPER_CORO, O, "PyCoroWrapper", "cw_coroutine", false)       \
 	/* Objects/frameobject.c, Python/frame.c                          */   \
@@ -322,6 +337,8 @@
 	X(TMCALLER_ARGS, O, "methodcallerobject", "args", false)               \
 	X(TMCALLER_KWDS, O, "methodcallerobject", "kwds", false)               \
 	X(TMCALLER_XARGS, O, "methodcallerobject", "xargs", false) /* 3.13 */  \
+	X(TMCALLER_VCARGS, O, "methodcallerobject", "vectorcall_args", false) /* 3.14+ */ \
+	X(TMCALLER_VCKWNAMES, O, "methodcallerobject", "vectorcall_kwnames", false) \
 	X(TCOUNT_LONG_CNT, O, "countobject", "long_cnt", false)                \
 	X(TCOUNT_LONG_STEP, O, "countobject", "long_step", false)              \
 	X(TCYCLE_IT, O, "cycleobject", "it", false)                            \

@@ -173,9 +173,9 @@ static struct rh_error *resolve_layouts(struct rh_py_runtime *rt,
 			const struct rh_layout_query *q = &rh_py_layout_queries[i];
 			return rh_error_create(
 				RH_ERR_UNSUPPORTED,
-				"the DWARF of %s (%s) has no %s%s%s: this CPython version or build is not supported (3.8-3.13 default builds are)",
+				"the DWARF of %s (%s) has no %s%s%s: this CPython version or build is not supported (%s are)",
 				m->name, m->debug_path, q->type ? q->type : "",
-				q->member ? "." : "", q->member ? q->member : "");
+				q->member ? "." : "", q->member ? q->member : "", RH_PY_SUPPORTED);
 		}
 	}
 	// A free-threaded build (3.13t) has a 32-byte object header and no GC
@@ -190,8 +190,8 @@ static struct rh_error *resolve_layouts(struct rh_py_runtime *rt,
 	if (!PYL_HAS(rt, GCS_GENERATIONS))
 		return rh_error_create(
 			RH_ERR_UNSUPPORTED,
-			"%s uses the incremental garbage collector (CPython 3.14.0-3.14.4: young/old spaces), which is not supported yet",
-			m->name);
+			"%s (CPython %s) uses the incremental garbage collector (3.14.0-3.14.4: young/old spaces), which refheap does not read: it reads %s",
+			m->name, rt->info.version[0] ? rt->info.version : "version unknown", RH_PY_SUPPORTED);
 	if (!PYL_HAS(rt, RT_GC) && !PYL_HAS(rt, IS_GC))
 		return rh_error_create(RH_ERR_UNSUPPORTED,
 				       "%s: found no GC state in _PyRuntimeState or PyInterpreterState",
@@ -239,6 +239,49 @@ static bool parse_version(const char *s, uint32_t *hex_ret, char *out, size_t ou
 	memcpy(out, s, len);
 	out[len] = '\0';
 	return true;
+}
+
+static void version_from_hex(uint32_t hex, char *out, size_t len);
+
+/*
+ * Refuse, by name, a version this layer does not know: its layouts may
+ * resolve (DWARF names are stable) while their meaning changed. `source`
+ * says where the version was read. An unknown version ("unknown", hex 0)
+ * is left to the layout checks.
+ */
+static struct rh_error *version_supported(const struct rh_py_runtime *rt, const char *source)
+{
+	uint32_t v = rt->info.version_hex;
+	unsigned major = v >> 24, minor = (v >> 16) & 0xff;
+	if (!v)
+		return NULL;
+	if (major == 3 && minor >= 8 && minor <= 15)
+		return NULL;
+	return rh_error_create(RH_ERR_UNSUPPORTED,
+			       "%s is CPython %s (read from %s in the core), which refheap does not know: "
+			       "it reads %s; use a refheap that supports %s",
+			       rt->info.module->name, rt->info.version, source, RH_PY_SUPPORTED,
+			       rt->info.version);
+}
+
+/* Py_Version (3.11+, Python/getversion.c), before anything else is read. */
+static struct rh_error *early_version(struct rh_py_runtime *rt)
+{
+	uint64_t addr;
+	uint32_t hex;
+	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
+						    "Py_Version", &addr, NULL);
+	if (!err)
+		err = rh_target_read_u32(rt->target, addr, &hex);
+	if (err) {
+		rh_error_destroy(err);   // older, or stripped: find_version() tries more
+		return NULL;
+	}
+	if (hex >> 24 == 0)
+		return NULL;
+	rt->info.version_hex = hex;
+	version_from_hex(hex, rt->info.version, sizeof(rt->info.version));
+	return version_supported(rt, "Py_Version");
 }
 
 static void version_from_hex(uint32_t hex, char *out, size_t len)
@@ -594,6 +637,10 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 						   &rt->info.runtime_addr);
 	if (err)
 		goto out_rt;
+	// 3.11+ say their version in Py_Version: refuse one we do not know
+	// before reading anything with layouts it may not have
+	if ((err = early_version(rt)))
+		goto out_rt;
 	err = resolve_layouts(rt, opts);
 	if (err)
 		goto out_rt;
@@ -602,6 +649,8 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	if (err)
 		goto out_rt;
 	find_version(rt);
+	if ((err = version_supported(rt, "sys.version")))
+		goto out_rt;
 	if ((err = rh_image_find_symbol(img, rt->info.module, "PyType_Type",
 					&rt->type_type, NULL))) {
 		rh_problems_add_error(problems, err, "looking up PyType_Type");

@@ -232,7 +232,10 @@ static const struct fld F_ga[] = {
 	V(TGA_PARAMETERS, "__parameters__"),
 };
 static const struct fld F_union[] = {
-	V(TUNION_ARGS, "__args__"), V(TUNION_PARAMETERS, "__parameters__"),
+	V(TUNION_ARGS, "__args__"),
+	/* 3.14+ (Objects/unionobject.c union_traverse) */
+	V(TUNION_HASHABLE, "hashable_args"), V(TUNION_UNHASHABLE, "unhashable_args"),
+	V(TUNION_PARAMETERS, "__parameters__"),
 };
 /* Objects/odictobject.c odict_traverse(): od_inst_dict, the node keys
  * (special), then dict_traverse(). */
@@ -264,6 +267,18 @@ static const struct fld F_asend[] = {
 };
 static const struct fld F_athrow[] = {
 	V(TATHROW_GEN, "agt_gen"), V(TATHROW_ARGS, "agt_args"),
+	/* 3.15: the exception's parts instead of agt_args */
+	V(TATHROW_TYP, "agt_typ"), V(TATHROW_TB, "agt_tb"), V(TATHROW_VAL, "agt_val"),
+};
+/* lazy_import_traverse(), Objects/lazyimportobject.c (3.15) */
+static const struct fld F_lazyimport[] = {
+	V(TLAZY_BUILTINS, "lz_builtins"), V(TLAZY_FROM, "lz_from"),
+	V(TLAZY_ATTR, "lz_attr"), V(TLAZY_CODE, "lz_code"),
+};
+/* sentinel_traverse(), Objects/sentinelobject.c (3.15) */
+static const struct fld F_sentinel[] = {
+	V(TSENTINEL_NAME, "name"), V(TSENTINEL_MODULE, "__module__"),
+	V(TSENTINEL_REPR, "repr"),
 };
 static const struct fld F_awrapped[] = { V(TAWRAPPED_VAL, "agw_val") };
 static const struct fld F_corowrapper[] = { V(TCORO_WRAPPER_CORO, "cw_coroutine") };
@@ -345,7 +360,10 @@ static const struct fld F_itemgetter[] = { TYPEV, V(TITEMGETTER_ITEM, "item") };
 static const struct fld F_attrgetter[] = { V(TATTRGETTER_ATTR, "attr"), TYPEV };
 static const struct fld F_mcaller[] = {
 	VH(TMCALLER_NAME, "name"), V(TMCALLER_ARGS, "args"), V(TMCALLER_XARGS, "args"),
-	V(TMCALLER_KWDS, "kwds"), TYPEV,
+	V(TMCALLER_KWDS, "kwds"),
+	/* 3.14+ (Modules/_operator.c methodcaller_traverse) */
+	V(TMCALLER_VCARGS, "vectorcall_args"), V(TMCALLER_VCKWNAMES, "vectorcall_kwnames"),
+	TYPEV,
 };
 /* Modules/itertoolsmodule.c (heap types 3.12+) */
 static const struct fld F_count[] = {
@@ -599,6 +617,8 @@ static const struct tfunc tfuncs[] = {
 	ROW("async_gen_traverse", SP_NONE, F_agen, "gen_traverse"),
 	ROW("async_gen_asend_traverse", SP_NONE, F_asend, NULL),
 	ROW("async_gen_athrow_traverse", SP_NONE, F_athrow, NULL),
+	ROW("lazy_import_traverse", SP_NONE, F_lazyimport, NULL),   /* 3.15 */
+	ROW("sentinel_traverse", SP_NONE, F_sentinel, NULL),        /* 3.15 */
 	ROW("async_gen_wrapped_val_traverse", SP_NONE, F_awrapped, NULL),
 	ROW("coro_wrapper_traverse", SP_NONE, F_corowrapper, NULL),
 	ROW("frame_traverse", SP_FRAME, F_frame, NULL),
@@ -693,6 +713,24 @@ static const struct {
 	{ "_abc_data_type", TF_ABCDATA },   // 3.8 (a static type)
 };
 
+/*
+ * Rows bound through a static type object's tp_traverse: with LTO
+ * (Debian's 3.14/3.15) several static functions share a name
+ * ("module_traverse.lto_priv.0", ".1", and one without suffix in another
+ * file), and the name alone does not say which is the type's.
+ */
+static const struct {
+	const char *type_symbol;
+	const char *row;
+} traverse_anchors[] = {
+	{ "PyModule_Type", "module_traverse" },
+	{ "PyTuple_Type", "tupletraverse" },
+	{ "_PyUnion_Type", "union_traverse" },
+	{ "_PyAsyncGenAThrow_Type", "async_gen_athrow_traverse" },
+	{ "PyLazyImport_Type", "lazy_import_traverse" },
+	{ "PySentinel_Type", "sentinel_traverse" },
+};
+
 /* ------------------------------------------------------------------ */
 /* Per-runtime state                                                   */
 
@@ -776,6 +814,24 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 	rh_u64map_init(&tv->mt_map);
 	rh_u64map_init(&tv->type_map);
 
+	// first: the anchored address wins over a same-named function
+	if (PYL_HAS(rt, TTP_TRAVERSE)) {
+		for (size_t i = 0; i < N(traverse_anchors); i++) {
+			uint64_t type = find_sym(rt, traverse_anchors[i].type_symbol), fn;
+			uint32_t row = row_by_name(traverse_anchors[i].row,
+						   strlen(traverse_anchors[i].row));
+			if (!type || row == TF_UNKNOWN)
+				continue;
+			struct rh_error *err = rh_target_read_u64(
+				rt->target, type + (uint64_t)PYL(rt, TTP_TRAVERSE), &fn);
+			if (err) {
+				rh_error_destroy(err);   // the name lookup below stands
+				continue;
+			}
+			if (fn && rh_u64map_insert(&tv->fn_map, fn, row, NULL) < 0)
+				goto out_nomem;
+		}
+	}
 	for (uint32_t i = 0; i < NTFUNCS; i++) {
 		const struct tfunc *f = &tfuncs[i];
 		tv->tail[i] = TF_NONE;
@@ -1792,12 +1848,18 @@ static void sp_module(struct vctx *c)
 	uint64_t def = 0, v;
 	if (PYL_HAS(rt, TMOD_DEF) && !rd(c, c->obj + PYL(rt, TMOD_DEF), &def))
 		return;
-	if (def && PYL_HAS(rt, TMODDEF_TRAVERSE) && PYL_HAS(rt, TMODDEF_SIZE) &&
+	// 3.15 copies m_traverse and m_size into the module
+	// (md_state_traverse, md_state_size): md_def is gone
+	bool own = PYL_HAS(rt, TMOD_STATE_TRAVERSE) && PYL_HAS(rt, TMOD_STATE_SIZE);
+	if ((own || (def && PYL_HAS(rt, TMODDEF_TRAVERSE) && PYL_HAS(rt, TMODDEF_SIZE))) &&
 	    PYL_HAS(rt, TMOD_STATE)) {
 		uint64_t trav, size, state;
-		if (!rd(c, def + PYL(rt, TMODDEF_TRAVERSE), &trav) ||
-		    !rd(c, def + PYL(rt, TMODDEF_SIZE), &size) ||
-		    !rd(c, c->obj + PYL(rt, TMOD_STATE), &state))
+		if (own ? !rd(c, c->obj + PYL(rt, TMOD_STATE_TRAVERSE), &trav) ||
+			  !rd(c, c->obj + PYL(rt, TMOD_STATE_SIZE), &size)
+			: !rd(c, def + PYL(rt, TMODDEF_TRAVERSE), &trav) ||
+			  !rd(c, def + PYL(rt, TMODDEF_SIZE), &size))
+			return;
+		if (!rd(c, c->obj + PYL(rt, TMOD_STATE), &state))
 			return;
 		uint32_t mt;
 		bool known = trav && rh_u64map_find(&c->tv->mt_map, trav, &mt);
