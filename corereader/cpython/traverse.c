@@ -429,6 +429,14 @@ static const struct fld F_match[] = {
 	V(TMATCH_PATTERN, "re"),
 };
 static const struct fld F_scanner[] = { TYPEV, V(TSCANNER_PATTERN, "pattern") };
+/* Modules/_json.c scanner_traverse(): another static function of that
+ * name, told apart through its type's slots (slot_anchors) */
+static const struct fld F_jscanner[] = {
+	TYPEV, V(TJSCAN_OBJECT_HOOK, "object_hook"), V(TJSCAN_PAIRS_HOOK, "object_pairs_hook"),
+	V(TJSCAN_ARRAY_HOOK, "array_hook"), V(TJSCAN_PARSE_FLOAT, "parse_float"),
+	V(TJSCAN_PARSE_INT, "parse_int"), V(TJSCAN_PARSE_CONSTANT, "parse_constant"),
+	V(TJSCAN_MEMO, "memo"),
+};
 /* Modules/_io (heap types 3.12+) */
 static const struct fld F_fileio[] = { TYPEV, V(TFILEIO_DICT, "__dict__") };
 static const struct fld F_iobase[] = { TYPEV, V(TIOBASE_DICT, "__dict__") };
@@ -676,6 +684,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("pattern_traverse", SP_NONE, F_pattern, NULL),
 	ROW("match_traverse", SP_NONE, F_match, NULL),
 	ROW("scanner_traverse", SP_NONE, F_scanner, NULL),
+	ROW("<json scanner>", SP_NONE, F_jscanner, NULL),
 	ROW("fileio_traverse", SP_NONE, F_fileio, NULL),
 	ROW("iobase_traverse", SP_NONE, F_iobase, NULL),
 	ROW("buffered_traverse", SP_NONE, F_buffered, NULL),
@@ -729,6 +738,21 @@ static const struct {
 	{ "_PyAsyncGenAThrow_Type", "async_gen_athrow_traverse" },
 	{ "PyLazyImport_Type", "lazy_import_traverse" },
 	{ "PySentinel_Type", "sentinel_traverse" },
+};
+
+/*
+ * The same for heap types made from a PyType_Spec: the Py_tp_traverse
+ * entry of the spec's PyType_Slot array (Include/typeslots.h: 71).
+ * _sre's and _json's scanner_traverse are two static functions with one
+ * name when both are built into the interpreter.
+ */
+#define PY_TP_TRAVERSE_SLOT 71
+static const struct {
+	const char *slots_symbol;
+	const char *row;
+} slot_anchors[] = {
+	{ "scanner_slots", "scanner_traverse" },          /* Modules/_sre */
+	{ "PyScannerType_slots", "<json scanner>" },      /* Modules/_json.c */
 };
 
 /* ------------------------------------------------------------------ */
@@ -830,6 +854,25 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 			}
 			if (fn && rh_u64map_insert(&tv->fn_map, fn, row, NULL) < 0)
 				goto out_nomem;
+		}
+	}
+	for (size_t i = 0; i < N(slot_anchors); i++) {
+		uint64_t slots = find_sym(rt, slot_anchors[i].slots_symbol);
+		uint32_t row = row_by_name(slot_anchors[i].row, strlen(slot_anchors[i].row));
+		for (unsigned k = 0; slots && row != TF_UNKNOWN && k < 64; k++) {
+			struct { int32_t slot, pad; uint64_t fn; } e;
+			struct rh_error *err = rh_target_read(rt->target, slots + 16 * k, &e, sizeof(e));
+			if (err) {
+				rh_error_destroy(err);   // the name lookup below stands
+				break;
+			}
+			if (e.slot == 0)
+				break;
+			if (e.slot == PY_TP_TRAVERSE_SLOT && e.fn) {
+				if (rh_u64map_insert(&tv->fn_map, e.fn, row, NULL) < 0)
+					goto out_nomem;
+				break;
+			}
 		}
 	}
 	for (uint32_t i = 0; i < NTFUNCS; i++) {

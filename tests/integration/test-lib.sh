@@ -313,8 +313,8 @@ _root_pythons() {
         PY_SKIPPED+=("Debian trixie/sid roots: REFHEAP_ROOTS=no")
         return
     fi
-    for spec in "trixie:python3.13 python3.13-dbg:python3.13" \
-                "sid:python3.14 python3.14-dbg python3.15 python3.15-dbg:python3.14 python3.15"; do
+    for spec in "trixie:python3.13 python3.13-dbg libc6-dbg:python3.13" \
+                "sid:python3.14 python3.14-dbg python3.15 python3.15-dbg libc6-dbg:python3.14 python3.15"; do
         suite=${spec%%:*}
         pkgs=${spec#*:}
         pys=${pkgs#*:}
