@@ -27,6 +27,11 @@
 	/* object header: Include/object.h */                                  \
 	X(SZ_OBJECT, S, "PyObject", NULL, true)                                \
 	X(OB_REFCNT, O, "PyObject", "ob_refcnt", true)                         \
+	/* 3.14+: ob_refcnt is the low 32 bits of ob_refcnt_full, the high */  \
+	/* ones hold ob_overflow and ob_flags (Include/object.h 3.14)      */  \
+	X(OB_REFCNT_FULL, O, "PyObject", "ob_refcnt_full", false)              \
+	/* 3.14+: frames hold _PyStackRef, tagged words (pycore_stackref.h) */ \
+	X(SZ_STACKREF, S, "_PyStackRef", NULL, false)                          \
 	X(OB_TYPE, O, "PyObject", "ob_type", true)                             \
 	X(OB_SIZE, O, "PyVarObject", "ob_size", true)                          \
 	X(SZ_GC_HEAD, S, "PyGC_Head", NULL, true)                              \

@@ -166,11 +166,13 @@
 	X(RIF_PREV_INSTR, O, "struct _PyInterpreterFrame", "prev_instr", false) /* 3.11-3.12 */ \
 	X(RIF_INSTR_PTR, O, "struct _PyInterpreterFrame", "instr_ptr", false) /* 3.13 */ \
 	X(RIF_STACKTOP, O, "struct _PyInterpreterFrame", "stacktop", false)    \
+	X(RIF_STACKPOINTER, O, "struct _PyInterpreterFrame", "stackpointer", false) /* 3.14+ */ \
 	X(RIF_IS_ENTRY, O, "struct _PyInterpreterFrame", "is_entry", false) /* 3.11 */ \
 	X(RIF_OWNER, O, "struct _PyInterpreterFrame", "owner", false)          \
 	X(RIF_LOCALSPLUS, O, "struct _PyInterpreterFrame", "localsplus", false) \
 	X(ROWNED_BY_GENERATOR, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_GENERATOR", false) \
-	X(ROWNED_BY_CSTACK, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_CSTACK", false) /* 3.12+ */ \
+	X(ROWNED_BY_CSTACK, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_CSTACK", false) /* 3.12-3.14 */ \
+	X(ROWNED_BY_INTERPRETER, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_INTERPRETER", false) /* 3.14+ */ \
 	/* PyCodeObject (Include/cpython/code.h)                           */  \
 	X(RSZ_CODE, S, "PyCodeObject", NULL, false)                            \
 	X(RCO_NLOCALS, O, "PyCodeObject", "co_nlocals", false)                 \

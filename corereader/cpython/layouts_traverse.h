@@ -46,6 +46,8 @@
 	X(TMOD_DICT, O, "PyModuleObject", "md_dict", false)                    \
 	X(TMOD_DEF, O, "PyModuleObject", "md_def", false)                      \
 	X(TMOD_STATE, O, "PyModuleObject", "md_state", false)                  \
+	X(TMOD_STATE_SIZE, O, "PyModuleObject", "md_state_size", false) /* 3.15 */ \
+	X(TMOD_STATE_TRAVERSE, O, "PyModuleObject", "md_state_traverse", false) \
 	X(TMOD_WEAKLIST, O, "PyModuleObject", "md_weaklist", false)            \
 	X(TMOD_NAME, O, "PyModuleObject", "md_name", false)                    \
 	X(TMODDEF_SIZE, O, "PyModuleDef", "m_size", false)                     \
@@ -75,6 +77,7 @@
 	X(TFUNC_DICT, O, "PyFunctionObject", "func_dict", false)               \
 	X(TFUNC_CLOSURE, O, "PyFunctionObject", "func_closure", false)         \
 	X(TFUNC_ANNOTATIONS, O, "PyFunctionObject", "func_annotations", false) \
+	X(TFUNC_ANNOTATE, O, "PyFunctionObject", "func_annotate", false) /* 3.14+ */ \
 	X(TFUNC_QUALNAME, O, "PyFunctionObject", "func_qualname", false)       \
 	X(TFUNC_TYPEPARAMS, O, "PyFunctionObject", "func_typeparams", false)   \
 	X(TFUNC_WEAKLIST, O, "PyFunctionObject", "func_weakreflist", false)    \
@@ -158,6 +161,8 @@
 	X(TGA_ARGS, O, "gaobject", "args", false)                              \
 	X(TGA_PARAMETERS, O, "gaobject", "parameters", false)                  \
 	X(TUNION_ARGS, O, "unionobject", "args", false)          /* 3.10+ */   \
+	X(TUNION_HASHABLE, O, "unionobject", "hashable_args", false) /* 3.14+ */ \
+	X(TUNION_UNHASHABLE, O, "unionobject", "unhashable_args", false)       \
 	X(TUNION_PARAMETERS, O, "unionobject", "parameters", false)            \
 	/* Objects/odictobject.c                                          */   \
 	X(TODICT_FIRST, O, "PyODictObject", "od_first", false)                 \
@@ -189,6 +194,17 @@
 	X(TASEND_SENDVAL, O, "PyAsyncGenASend", "ags_sendval", false)          \
 	X(TATHROW_GEN, O, "PyAsyncGenAThrow", "agt_gen", false)                \
 	X(TATHROW_ARGS, O, "PyAsyncGenAThrow", "agt_args", false)              \
+	X(TATHROW_TYP, O, "PyAsyncGenAThrow", "agt_typ", false) /* 3.15 */     \
+	X(TATHROW_TB, O, "PyAsyncGenAThrow", "agt_tb", false)   /* 3.15 */     \
+	X(TATHROW_VAL, O, "PyAsyncGenAThrow", "agt_val", false) /* 3.15 */     \
+	/* Objects/lazyimportobject.c (3.15), Objects/sentinelobject.c     */  \
+	X(TLAZY_BUILTINS, O, "PyLazyImportObject", "lz_builtins", false)       \
+	X(TLAZY_FROM, O, "PyLazyImportObject", "lz_from", false)               \
+	X(TLAZY_ATTR, O, "PyLazyImportObject", "lz_attr", false)               \
+	X(TLAZY_CODE, O, "PyLazyImportObject", "lz_code", false)               \
+	X(TSENTINEL_NAME, O, "sentinelobject", "name", false)                  \
+	X(TSENTINEL_MODULE, O, "sentinelobject", "module", false)              \
+	X(TSENTINEL_REPR, O, "sentinelobject", "repr", false)                  \
 	X(TAWRAPPED_VAL, O, "_PyAsyncGenWrappedValue", "agw_val", false)       \
 	X(TCORO_WRAPPER_CORO, O, "PyCoroWrapper", "cw_coroutine", false)       \
 	/* Objects/frameobject.c, Python/frame.c                          */   \
@@ -212,6 +228,7 @@
 	X(TIF_LOCALS, O, "struct _PyInterpreterFrame", "f_locals", false)      \
 	X(TIF_FRAME_OBJ, O, "struct _PyInterpreterFrame", "frame_obj", false)  \
 	X(TIF_STACKTOP, O, "struct _PyInterpreterFrame", "stacktop", false)    \
+	X(TIF_STACKPOINTER, O, "struct _PyInterpreterFrame", "stackpointer", false) /* 3.14+ */ \
 	X(TIF_OWNER, O, "struct _PyInterpreterFrame", "owner", false)          \
 	X(TIF_LOCALSPLUS, O, "struct _PyInterpreterFrame", "localsplus", false) \
 	X(TOWNED_BY_FRAME_OBJECT, RH_LAYOUT_ENUM, "enum _frameowner", "FRAME_OWNED_BY_FRAME_OBJECT", false) \
@@ -320,6 +337,8 @@
 	X(TMCALLER_ARGS, O, "methodcallerobject", "args", false)               \
 	X(TMCALLER_KWDS, O, "methodcallerobject", "kwds", false)               \
 	X(TMCALLER_XARGS, O, "methodcallerobject", "xargs", false) /* 3.13 */  \
+	X(TMCALLER_VCARGS, O, "methodcallerobject", "vectorcall_args", false) /* 3.14+ */ \
+	X(TMCALLER_VCKWNAMES, O, "methodcallerobject", "vectorcall_kwnames", false) \
 	X(TCOUNT_LONG_CNT, O, "countobject", "long_cnt", false)                \
 	X(TCOUNT_LONG_STEP, O, "countobject", "long_step", false)              \
 	X(TCYCLE_IT, O, "cycleobject", "it", false)                            \
@@ -378,6 +397,14 @@
 	X(TMATCH_REGS, O, "MatchObject", "regs", false)                        \
 	X(TMATCH_PATTERN, O, "MatchObject", "pattern", false)                  \
 	X(TSCANNER_PATTERN, O, "ScannerObject", "pattern", false)              \
+	/* Modules/_json.c scanner_traverse (built in: Debian)             */  \
+	X(TJSCAN_OBJECT_HOOK, O, "PyScannerObject", "object_hook", false)      \
+	X(TJSCAN_PAIRS_HOOK, O, "PyScannerObject", "object_pairs_hook", false) \
+	X(TJSCAN_ARRAY_HOOK, O, "PyScannerObject", "array_hook", false) /* 3.15 */ \
+	X(TJSCAN_PARSE_FLOAT, O, "PyScannerObject", "parse_float", false)      \
+	X(TJSCAN_PARSE_INT, O, "PyScannerObject", "parse_int", false)          \
+	X(TJSCAN_PARSE_CONSTANT, O, "PyScannerObject", "parse_constant", false) \
+	X(TJSCAN_MEMO, O, "PyScannerObject", "memo", false)   /* <=3.12 */     \
 	/* Modules/_io                                                    */   \
 	X(TFILEIO_DICT, O, "fileio", "dict", false)                            \
 	X(TIOBASE_DICT, O, "iobase", "dict", false)                            \

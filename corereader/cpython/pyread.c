@@ -270,3 +270,21 @@ struct rh_error *py_dict_find_str(struct rh_py_runtime *rt, uint64_t dict,
 	*value_ret = c.value;
 	return NULL;
 }
+
+uint64_t py_stackref(const struct rh_py_runtime *rt, uint64_t word, bool *borrowed_ret)
+{
+	if (borrowed_ret)
+		*borrowed_ret = false;
+	if (!PYL_HAS(rt, SZ_STACKREF))
+		return word;
+	switch (word & 3) {
+	case 0:
+		return word;
+	case 1:
+		if (borrowed_ret)
+			*borrowed_ret = true;
+		return word & ~(uint64_t)1;
+	default:
+		return 0;
+	}
+}

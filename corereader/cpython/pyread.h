@@ -84,4 +84,17 @@ struct rh_error *py_dict_for_each(struct rh_py_runtime *rt, uint64_t addr,
 struct rh_error *py_dict_find_str(struct rh_py_runtime *rt, uint64_t addr,
 				  const char *name, uint64_t *value_ret);
 
+/**
+ * A word of a frame's f_executable, f_funcobj or localsplus[] as an object
+ * address, or 0 when it is none. Before 3.14 the word is a PyObject *.
+ * 3.14+ (DWARF has _PyStackRef): a tagged word (Include/internal/
+ * pycore_stackref.h, the build with the GIL): low bits 00, a pointer
+ * owning a reference; 01, a borrowed (deferred) pointer with bit 0 set,
+ * owning none (PyStackRef_NULL is 1, a borrowed NULL); 11, a tagged
+ * small int (PyStackRef_TagInt), no object; 10, 3.15's Py_TAG_INVALID,
+ * a wrapped non-object pointer (PyStackRef_Wrap). *borrowed_ret (may be
+ * NULL) is set for 01.
+ */
+uint64_t py_stackref(const struct rh_py_runtime *rt, uint64_t word, bool *borrowed_ret);
+
 #endif /* RH_CPYTHON_PYREAD_H */

@@ -860,6 +860,8 @@ struct frame {
 	uint64_t slots;         /* &localsplus[0] */
 	uint64_t stack;         /* value stack base */
 	int64_t stack_exact;    /* entries known live, -1 if unknown */
+	bool func_borrowed;     /* 3.14+ f_funcobj is a borrowed _PyStackRef */
+	bool code_borrowed;     /* 3.14+ f_executable likewise */
 	int64_t addrq;          /* instruction byte offset for the line */
 	int64_t lineno;         /* f_lineno of a traced frame, else 0 */
 	bool incomplete;
@@ -890,13 +892,18 @@ static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
 			return;
 		}
 		for (size_t j = 0; j < k && !c->stopped; j++) {
-			if (!buf[j])
+			bool borrowed, not_owned = c->not_owned;
+			uint64_t o = f->is_object ? buf[j] : py_stackref(c->rt, buf[j], &borrowed);
+			if (!o)
 				continue;
 			int64_t i = i0 + (int64_t)j;
 			const char *kind = slot_name(c, ci, i, name, sizeof(name));
 			c->stats.frame_slots++;
-			emit(c, RH_ROOT_THREAD, buf[j], f->slots + 8 * (uint64_t)i, th->tid,
+			// a borrowed _PyStackRef owns no count (3.14+)
+			c->not_owned = not_owned || (!f->is_object && borrowed);
+			emit(c, RH_ROOT_THREAD, o, f->slots + 8 * (uint64_t)i, th->tid,
 			     false, "%s › %s '%s'", fpfx, kind, name);
+			c->not_owned = not_owned;
 		}
 	}
 	// The value stack: entries below a known depth are live; past it (or
@@ -916,11 +923,15 @@ static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
 		for (size_t j = 0; j < k && !c->stopped; j++) {
 			int64_t i = i0 + (int64_t)j;
 			bool exact = f->stack_exact >= 0 && i < f->stack_exact;
-			if (!buf[j] || (!exact && !rh_py_object_plausible(c->rt, buf[j])))
+			bool borrowed, not_owned = c->not_owned;
+			uint64_t o = f->is_object ? buf[j] : py_stackref(c->rt, buf[j], &borrowed);
+			if (!o || (!exact && !rh_py_object_plausible(c->rt, o)))
 				continue;
 			c->stats.frame_slots++;
-			emit(c, RH_ROOT_THREAD, buf[j], f->stack + 8 * (uint64_t)i, th->tid,
+			c->not_owned = not_owned || (!f->is_object && borrowed);
+			emit(c, RH_ROOT_THREAD, o, f->stack + 8 * (uint64_t)i, th->tid,
 			     !exact, "%s › value stack [%" PRId64 "]", fpfx, i);
+			c->not_owned = not_owned;
 		}
 	}
 }
@@ -970,9 +981,10 @@ fields:
 	// a count. Its fields and slots are its own edges.
 	emit(c, RH_ROOT_THREAD, f->is_object ? f->addr : f->frame_obj, f->frame_obj_slot,
 	     th->tid, false, "%s › frame object", fpfx);
-	c->not_owned = f->is_object;
+	c->not_owned = f->is_object || f->func_borrowed;
 	emit(c, RH_ROOT_THREAD, f->func, f->func_slot, th->tid, false,
 	     "%s › frame function", fpfx);
+	c->not_owned = f->is_object || f->code_borrowed;
 	emit(c, RH_ROOT_THREAD, f->code, f->code_slot, th->tid, false,
 	     "%s › frame code", fpfx);
 	c->not_owned = true;  // borrowed in 3.11+ _PyInterpreterFrame too
@@ -1079,11 +1091,15 @@ static bool read_iframe(struct roots_ctx *c, uint64_t addr, struct frame *f,
 	enum rh_py_layout_index func_i = has(rt, PYL_RIF_FUNC) ? PYL_RIF_FUNC : PYL_RIF_FUNCOBJ;
 	enum rh_py_layout_index instr_i = has(rt, PYL_RIF_PREV_INSTR) ? PYL_RIF_PREV_INSTR
 								      : PYL_RIF_INSTR_PTR;
+	// 3.14+ keep a pointer past the last live localsplus entry
+	// (stackpointer) where 3.11-3.13 kept their number (stacktop).
+	bool sp = has(rt, PYL_RIF_STACKPOINTER);
+	enum rh_py_layout_index top_i = sp ? PYL_RIF_STACKPOINTER : PYL_RIF_STACKTOP;
 	if (!has(rt, PYL_RIF_LOCALSPLUS) || !has(rt, code_i) || !has(rt, PYL_RIF_PREVIOUS) ||
-	    !has(rt, instr_i) || !has(rt, PYL_RIF_OWNER) || !has(rt, PYL_RIF_STACKTOP) ||
+	    !has(rt, instr_i) || !has(rt, PYL_RIF_OWNER) || !has(rt, top_i) ||
 	    !has(rt, PYL_RCO_CODE_ADAPTIVE) || off(rt, PYL_RIF_LOCALSPLUS) > (int64_t)sizeof(b) ||
 	    off(rt, PYL_RIF_OWNER) >= off(rt, PYL_RIF_LOCALSPLUS) ||
-	    off(rt, PYL_RIF_STACKTOP) + 4 > off(rt, PYL_RIF_LOCALSPLUS)) {
+	    off(rt, top_i) + (sp ? 8 : 4) > off(rt, PYL_RIF_LOCALSPLUS)) {
 		rh_problems_add(c->problems,
 				"_PyInterpreterFrame layout incomplete in DWARF: no frames");
 		return false;
@@ -1102,19 +1118,33 @@ static bool read_iframe(struct roots_ctx *c, uint64_t addr, struct frame *f,
 	int owner = b[off(rt, PYL_RIF_OWNER)];
 	// 3.12+: the entry frame of each _PyEval_EvalFrameDefault call is a
 	// shim owned by the C stack (Python/ceval.c), not a Python frame.
-	if (has(rt, PYL_ROWNED_BY_CSTACK) && owner == off(rt, PYL_ROWNED_BY_CSTACK)) {
+	// 3.14+: so is a frame owned by the interpreter (the thread's base
+	// frame, 3.15's shims): _PyFrame_IsIncomplete() is true for owner
+	// >= FRAME_OWNED_BY_INTERPRETER (Include/internal/pycore_interpframe.h).
+	if ((has(rt, PYL_ROWNED_BY_CSTACK) && owner == off(rt, PYL_ROWNED_BY_CSTACK)) ||
+	    (has(rt, PYL_ROWNED_BY_INTERPRETER) && owner >= off(rt, PYL_ROWNED_BY_INTERPRETER))) {
 		*skip_ret = true;
 		return true;
 	}
-	f->code = FLD(code_i), f->code_slot = SLOT(code_i);
-	f->func = FLD(func_i), f->func_slot = SLOT(func_i);
+	// 3.14+: f_executable and f_funcobj are _PyStackRef (py_stackref)
+	f->code = py_stackref(rt, FLD(code_i), &f->code_borrowed), f->code_slot = SLOT(code_i);
+	f->func = py_stackref(rt, FLD(func_i), &f->func_borrowed), f->func_slot = SLOT(func_i);
 	f->globals = FLD(PYL_RIF_GLOBALS), f->globals_slot = SLOT(PYL_RIF_GLOBALS);
 	f->builtins = FLD(PYL_RIF_BUILTINS), f->builtins_slot = SLOT(PYL_RIF_BUILTINS);
 	f->locals = FLD(PYL_RIF_LOCALS), f->locals_slot = SLOT(PYL_RIF_LOCALS);
 	f->frame_obj = FLD(PYL_RIF_FRAME_OBJ), f->frame_obj_slot = SLOT(PYL_RIF_FRAME_OBJ);
 	f->slots = addr + (uint64_t)off(rt, PYL_RIF_LOCALSPLUS);
 	uint64_t instr = FLD(instr_i);
-	int32_t stacktop = py_get_i32(b, off(rt, PYL_RIF_STACKTOP));
+	int64_t stacktop;
+	if (sp) {
+		// _PyFrame_Stackbase() + depth; NULL (or stale) while the
+		// frame executes: then no depth is known
+		uint64_t p = FLD(top_i);
+		stacktop = p >= f->slots && (p - f->slots) % 8 == 0 &&
+			   (p - f->slots) / 8 <= MAX_STACKSIZE ? (int64_t)((p - f->slots) / 8) : -1;
+	} else {
+		stacktop = py_get_i32(b, off(rt, PYL_RIF_STACKTOP));
+	}
 #undef FLD
 #undef SLOT
 	// _PyInterpreterFrame_LASTI() * sizeof(_Py_CODEUNIT), in bytes.
@@ -1611,8 +1641,10 @@ static void scan_static_range(struct roots_ctx *c, uint64_t start, uint64_t end,
 		uint64_t a = start + 8 * (uint64_t)i, v = w[i];
 		if (a < skip_to || v < 4096 || (v & 7))
 			continue;
-		// A static type object: refcount, then ob_type a metatype.
-		if (i > 0 && w[i - 1] > 0 && w[i - 1] < ((uint64_t)1 << 40) &&
+		// A static type object: refcount, then ob_type a metatype
+		// (3.14+: the count is the low half, ob_flags in the high one).
+		if (i > 0 && rh_py_refcnt_word(c->rt, w[i - 1]) > 0 &&
+		    (uint64_t)rh_py_refcnt_word(c->rt, w[i - 1]) < ((uint64_t)1 << 40) &&
 		    in_ranges(c->statics, c->nstatics, v) && is_metatype(c, v)) {
 			uint64_t obj = a - 8;
 			bool heap = i - 1 + flags_w < n &&

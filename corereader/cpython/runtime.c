@@ -173,9 +173,9 @@ static struct rh_error *resolve_layouts(struct rh_py_runtime *rt,
 			const struct rh_layout_query *q = &rh_py_layout_queries[i];
 			return rh_error_create(
 				RH_ERR_UNSUPPORTED,
-				"the DWARF of %s (%s) has no %s%s%s: this CPython version or build is not supported (3.8-3.13 default builds are)",
+				"the DWARF of %s (%s) has no %s%s%s: this CPython version or build is not supported (%s are)",
 				m->name, m->debug_path, q->type ? q->type : "",
-				q->member ? "." : "", q->member ? q->member : "");
+				q->member ? "." : "", q->member ? q->member : "", RH_PY_SUPPORTED);
 		}
 	}
 	// A free-threaded build (3.13t) has a 32-byte object header and no GC
@@ -190,8 +190,8 @@ static struct rh_error *resolve_layouts(struct rh_py_runtime *rt,
 	if (!PYL_HAS(rt, GCS_GENERATIONS))
 		return rh_error_create(
 			RH_ERR_UNSUPPORTED,
-			"%s uses the incremental garbage collector (CPython 3.14.0-3.14.4: young/old spaces), which is not supported yet",
-			m->name);
+			"%s (CPython %s) uses the incremental garbage collector (3.14.0-3.14.4: young/old spaces), which refheap does not read: it reads %s",
+			m->name, rt->info.version[0] ? rt->info.version : "version unknown", RH_PY_SUPPORTED);
 	if (!PYL_HAS(rt, RT_GC) && !PYL_HAS(rt, IS_GC))
 		return rh_error_create(RH_ERR_UNSUPPORTED,
 				       "%s: found no GC state in _PyRuntimeState or PyInterpreterState",
@@ -239,6 +239,49 @@ static bool parse_version(const char *s, uint32_t *hex_ret, char *out, size_t ou
 	memcpy(out, s, len);
 	out[len] = '\0';
 	return true;
+}
+
+static void version_from_hex(uint32_t hex, char *out, size_t len);
+
+/*
+ * Refuse, by name, a version this layer does not know: its layouts may
+ * resolve (DWARF names are stable) while their meaning changed. `source`
+ * says where the version was read. An unknown version ("unknown", hex 0)
+ * is left to the layout checks.
+ */
+static struct rh_error *version_supported(const struct rh_py_runtime *rt, const char *source)
+{
+	uint32_t v = rt->info.version_hex;
+	unsigned major = v >> 24, minor = (v >> 16) & 0xff;
+	if (!v)
+		return NULL;
+	if (major == 3 && minor >= 8 && minor <= 15)
+		return NULL;
+	return rh_error_create(RH_ERR_UNSUPPORTED,
+			       "%s is CPython %s (read from %s in the core), which refheap does not know: "
+			       "it reads %s; use a refheap that supports %s",
+			       rt->info.module->name, rt->info.version, source, RH_PY_SUPPORTED,
+			       rt->info.version);
+}
+
+/* Py_Version (3.11+, Python/getversion.c), before anything else is read. */
+static struct rh_error *early_version(struct rh_py_runtime *rt)
+{
+	uint64_t addr;
+	uint32_t hex;
+	struct rh_error *err = rh_image_find_symbol(rt->image, rt->info.module,
+						    "Py_Version", &addr, NULL);
+	if (!err)
+		err = rh_target_read_u32(rt->target, addr, &hex);
+	if (err) {
+		rh_error_destroy(err);   // older, or stripped: find_version() tries more
+		return NULL;
+	}
+	if (hex >> 24 == 0)
+		return NULL;
+	rt->info.version_hex = hex;
+	version_from_hex(hex, rt->info.version, sizeof(rt->info.version));
+	return version_supported(rt, "Py_Version");
 }
 
 static void version_from_hex(uint32_t hex, char *out, size_t len)
@@ -603,6 +646,10 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 						   &rt->info.runtime_addr);
 	if (err)
 		goto out_rt;
+	// 3.11+ say their version in Py_Version: refuse one we do not know
+	// before reading anything with layouts it may not have
+	if ((err = early_version(rt)))
+		goto out_rt;
 	err = resolve_layouts(rt, opts);
 	if (err)
 		goto out_rt;
@@ -611,6 +658,8 @@ struct rh_error *rh_py_runtime_open(struct rh_target *t, struct rh_image *img,
 	if (err)
 		goto out_rt;
 	find_version(rt);
+	if ((err = version_supported(rt, "sys.version")))
+		goto out_rt;
 	if ((err = rh_image_find_symbol(img, rt->info.module, "PyType_Type",
 					&rt->type_type, NULL))) {
 		rh_problems_add_error(problems, err, "looking up PyType_Type");
@@ -818,7 +867,7 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 		return err;
 	struct rh_py_object o = {
 		.addr = addr,
-		.refcnt = (int64_t)py_get_u64(hdr, PYL(rt, OB_REFCNT)),
+		.refcnt = rh_py_refcnt_word(rt, py_get_u64(hdr, PYL(rt, OB_REFCNT))),
 		.type_addr = py_get_u64(hdr, PYL(rt, OB_TYPE)),
 		.gen = -1,
 	};
@@ -926,12 +975,24 @@ uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt)
 	return (uint64_t)PYL(rt, SZ_GC_HEAD);
 }
 
+int64_t rh_py_refcnt_word(const struct rh_py_runtime *rt, uint64_t word)
+{
+	// 3.14+ (Include/object.h): a union of int64_t ob_refcnt_full with
+	// { uint32_t ob_refcnt; uint16_t ob_overflow; uint16_t ob_flags; }.
+	// Py_REFCNT() is ob_refcnt, the low 32 bits (Include/refcount.h);
+	// ob_flags of a static object holds _Py_STATICALLY_ALLOCATED_FLAG.
+	if (PYL_HAS(rt, OB_REFCNT_FULL))
+		return (int64_t)(uint32_t)word;
+	return (int64_t)word;
+}
+
 bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
 {
 	uint32_t v = rt->info.version_hex;
 	// 3.12+: immortal when the low 32 bits, as a signed int, are
 	// negative (_Py_IsImmortal, Include/object.h 3.12 and 3.13: the
-	// count starts at UINT_MAX and increments leave it there).
+	// count starts at UINT_MAX and increments leave it there; 3.14,
+	// Include/refcount.h: it starts at 3 << 30 and stays >= 1 << 31).
 	if (v >= 0x030c0000)
 		return (int32_t)(uint32_t)refcnt < 0;
 	// 3.11: statically allocated objects (deep-frozen code constants,
@@ -965,7 +1026,15 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	if (!rh_target_readable(rt->target, addr, sizeof(w)) ||
 	    rh_target_read(rt->target, addr, w, sizeof(w)))
 		return false;
-	int64_t refcnt = (int64_t)w[PYL(rt, OB_REFCNT) / 8];
+	int64_t refcnt = rh_py_refcnt_word(rt, w[PYL(rt, OB_REFCNT) / 8]);
+	// 3.14+: the high half of the word is ob_overflow (0 on a 64-bit
+	// build) and ob_flags (_Py_IMMORTAL_FLAGS 1, _Py_STATICALLY_ALLOCATED_
+	// FLAG 4, Include/refcount.h): a pointer read as a header fails here.
+	if (PYL_HAS(rt, OB_REFCNT_FULL)) {
+		uint64_t hi = w[PYL(rt, OB_REFCNT) / 8] >> 32;
+		if ((hi & 0xFFFF) || (hi >> 16) > 0xFF)
+			return false;
+	}
 	uint64_t tp = w[PYL(rt, OB_TYPE) / 8];
 	// A count is at least 1 and at most one per pointer-sized word the
 	// process could hold. Anything else is a pointer or data that happens
@@ -975,9 +1044,13 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	// there: 999999999 in 3.11 (_PyObject_IMMORTAL_REFCNT,
 	// Include/internal/pycore_object.h), 0xFFFFFFFF and no movement in
 	// 3.12/3.13 (_Py_IMMORTAL_REFCNT, Include/object.h).
+	// 3.14: 3 << 30 to start with (_Py_IMMORTAL_INITIAL_REFCNT,
+	// Include/refcount.h), immortal from 1 << 31 on, in the low 32 bits
+	// that are all of the count (rh_py_refcnt_word).
 	uint64_t r = (uint64_t)refcnt;
 	bool immortal = r == 0xFFFFFFFFu ||
-			(r >= 999999999u && r - 999999999u <= rt->max_refcnt);
+			(r >= 999999999u && r - 999999999u <= rt->max_refcnt) ||
+			(PYL_HAS(rt, OB_REFCNT_FULL) && r >= (1ULL << 31) && r <= 0xFFFFFFFFu);
 	if (refcnt <= 0 || (r > rt->max_refcnt && !immortal))
 		return false;
 	// In a non-PIE executable (Debian's python3.11) static data sits at
@@ -1044,17 +1117,15 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			break;
 		if (!rh_py_object_plausible(rt, obj))
 			continue;
-		uint64_t type, refcnt;
+		uint64_t type;
 		struct rh_error *err = rh_target_read_u64(rt->target, obj + PYL(rt, OB_TYPE), &type);
-		if (!err)
-			err = rh_target_read_u64(rt->target, obj + PYL(rt, OB_REFCNT), &refcnt);
 		if (err) {
 			rh_error_destroy(err);
 			continue;
 		}
 		// (rh_py_object_plausible refused counts that are module
-		// addresses: nothing references what the scan proposes, so the
-		// header is all the evidence.)
+		// addresses, and read 3.14's count word: nothing references
+		// what the scan proposes, so the header is all the evidence.)
 		const struct py_type *tp = py_type_get(rt, type);
 		if (!tp)
 			return false;
@@ -1091,7 +1162,7 @@ static int walk_node(void *arg, uint64_t node, const unsigned char *bytes)
 	const unsigned char *ob = bytes + w->gc_head;
 	struct rh_py_object o = {
 		.addr = node + w->gc_head,
-		.refcnt = (int64_t)py_get_u64(ob, PYL(rt, OB_REFCNT)),
+		.refcnt = rh_py_refcnt_word(rt, py_get_u64(ob, PYL(rt, OB_REFCNT))),
 		.type_addr = py_get_u64(ob, PYL(rt, OB_TYPE)),
 		.gen = w->gen,
 	};

@@ -70,6 +70,14 @@ struct rh_py_interp {
 	struct rh_py_gc gc;
 };
 
+/*
+ * The CPython versions this layer knows, as told to users (--help, errors,
+ * README): another version is refused by name rather than read as if it
+ * were one of these. 3.14.0-3.14.4 use the incremental collector.
+ */
+#define RH_PY_SUPPORTED \
+	"CPython 3.8-3.13, 3.14.5 and later 3.14, and 3.15 (64-bit default builds, with the GIL)"
+
 struct rh_py_info {
 	/** "3.11.7" */
 	char version[32];
@@ -153,6 +161,10 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
  * a 3.11 statically allocated one (counted from 999999999).
  */
 bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt);
+
+/* The reference count held in the object header's first word (3.14+: its
+ * low 32 bits, the rest being ob_overflow and ob_flags). */
+int64_t rh_py_refcnt_word(const struct rh_py_runtime *rt, uint64_t word);
 
 /**
  * Whether addr plausibly holds a live object: 8-aligned, readable header,

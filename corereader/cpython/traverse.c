@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "cpython/py_internal.h"
+#include "cpython/pyread.h"
 #include "cpython/traverse.h"
 #include "image/image.h"
 #include "target/target.h"
@@ -152,7 +153,9 @@ static const struct fld F_func[] = {
 	V(TFUNC_DEFAULTS, "__defaults__"), V(TFUNC_KWDEFAULTS, "__kwdefaults__"),
 	V(TFUNC_DOC, "__doc__"), V(TFUNC_NAME, "__name__"),
 	V(TFUNC_DICT, "__dict__"), V(TFUNC_CLOSURE, "__closure__"),
-	V(TFUNC_ANNOTATIONS, "__annotations__"), V(TFUNC_TYPEPARAMS, "__type_params__"),
+	V(TFUNC_ANNOTATIONS, "__annotations__"),
+	V(TFUNC_ANNOTATE, "__annotate__"),          /* 3.14+ */
+	V(TFUNC_TYPEPARAMS, "__type_params__"),
 	V(TFUNC_QUALNAME, "__qualname__"), WK(TFUNC_WEAKLIST, "func_weakreflist"),
 };
 /* cm_traverse() / sm_traverse(), Objects/funcobject.c */
@@ -246,7 +249,10 @@ static const struct fld F_ga[] = {
 	V(TGA_PARAMETERS, "__parameters__"),
 };
 static const struct fld F_union[] = {
-	V(TUNION_ARGS, "__args__"), V(TUNION_PARAMETERS, "__parameters__"),
+	V(TUNION_ARGS, "__args__"),
+	/* 3.14+ (Objects/unionobject.c union_traverse) */
+	V(TUNION_HASHABLE, "hashable_args"), V(TUNION_UNHASHABLE, "unhashable_args"),
+	V(TUNION_PARAMETERS, "__parameters__"),
 };
 /* Objects/odictobject.c odict_traverse(): od_inst_dict, the node keys
  * (special), then dict_traverse(). */
@@ -278,6 +284,18 @@ static const struct fld F_asend[] = {
 };
 static const struct fld F_athrow[] = {
 	V(TATHROW_GEN, "agt_gen"), V(TATHROW_ARGS, "agt_args"),
+	/* 3.15: the exception's parts instead of agt_args */
+	V(TATHROW_TYP, "agt_typ"), V(TATHROW_TB, "agt_tb"), V(TATHROW_VAL, "agt_val"),
+};
+/* lazy_import_traverse(), Objects/lazyimportobject.c (3.15) */
+static const struct fld F_lazyimport[] = {
+	V(TLAZY_BUILTINS, "lz_builtins"), V(TLAZY_FROM, "lz_from"),
+	V(TLAZY_ATTR, "lz_attr"), V(TLAZY_CODE, "lz_code"),
+};
+/* sentinel_traverse(), Objects/sentinelobject.c (3.15) */
+static const struct fld F_sentinel[] = {
+	V(TSENTINEL_NAME, "name"), V(TSENTINEL_MODULE, "__module__"),
+	V(TSENTINEL_REPR, "repr"),
 };
 static const struct fld F_awrapped[] = { V(TAWRAPPED_VAL, "agw_val") };
 static const struct fld F_corowrapper[] = { V(TCORO_WRAPPER_CORO, "cw_coroutine") };
@@ -359,7 +377,10 @@ static const struct fld F_itemgetter[] = { TYPEV, V(TITEMGETTER_ITEM, "item") };
 static const struct fld F_attrgetter[] = { V(TATTRGETTER_ATTR, "attr"), TYPEV };
 static const struct fld F_mcaller[] = {
 	VH(TMCALLER_NAME, "name"), V(TMCALLER_ARGS, "args"), V(TMCALLER_XARGS, "args"),
-	V(TMCALLER_KWDS, "kwds"), TYPEV,
+	V(TMCALLER_KWDS, "kwds"),
+	/* 3.14+ (Modules/_operator.c methodcaller_traverse) */
+	V(TMCALLER_VCARGS, "vectorcall_args"), V(TMCALLER_VCKWNAMES, "vectorcall_kwnames"),
+	TYPEV,
 };
 /* Modules/itertoolsmodule.c (heap types 3.12+) */
 static const struct fld F_count[] = {
@@ -425,6 +446,14 @@ static const struct fld F_match[] = {
 	V(TMATCH_PATTERN, "re"),
 };
 static const struct fld F_scanner[] = { TYPEV, V(TSCANNER_PATTERN, "pattern") };
+/* Modules/_json.c scanner_traverse(): another static function of that
+ * name, told apart through its type's slots (slot_anchors) */
+static const struct fld F_jscanner[] = {
+	TYPEV, V(TJSCAN_OBJECT_HOOK, "object_hook"), V(TJSCAN_PAIRS_HOOK, "object_pairs_hook"),
+	V(TJSCAN_ARRAY_HOOK, "array_hook"), V(TJSCAN_PARSE_FLOAT, "parse_float"),
+	V(TJSCAN_PARSE_INT, "parse_int"), V(TJSCAN_PARSE_CONSTANT, "parse_constant"),
+	V(TJSCAN_MEMO, "memo"),
+};
 /* Modules/_io (heap types 3.12+) */
 static const struct fld F_fileio[] = { TYPEV, V(TFILEIO_DICT, "__dict__") };
 static const struct fld F_iobase[] = { TYPEV, V(TIOBASE_DICT, "__dict__") };
@@ -784,6 +813,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("BaseException_traverse", SP_NONE, F_exc, NULL),
 	ROW("gen_traverse", SP_GEN, F_gen, NULL),
 	SPROW("tupletraverse", SP_TUPLE),
+	SPROW("tuple_traverse", SP_TUPLE),   /* the name from 3.14 */
 	SPROW("list_traverse", SP_LIST),
 	SPROW("set_traverse", SP_SET),
 	SPROW("type_traverse", SP_TYPE),
@@ -829,6 +859,8 @@ static const struct tfunc tfuncs[] = {
 	ROW("async_gen_traverse", SP_NONE, F_agen, "gen_traverse"),
 	ROW("async_gen_asend_traverse", SP_NONE, F_asend, NULL),
 	ROW("async_gen_athrow_traverse", SP_NONE, F_athrow, NULL),
+	ROW("lazy_import_traverse", SP_NONE, F_lazyimport, NULL),   /* 3.15 */
+	ROW("sentinel_traverse", SP_NONE, F_sentinel, NULL),        /* 3.15 */
 	ROW("async_gen_wrapped_val_traverse", SP_NONE, F_awrapped, NULL),
 	ROW("coro_wrapper_traverse", SP_NONE, F_corowrapper, NULL),
 	ROW("frame_traverse", SP_FRAME, F_frame, NULL),
@@ -886,6 +918,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("pattern_traverse", SP_NONE, F_pattern, NULL),
 	ROW("match_traverse", SP_NONE, F_match, NULL),
 	ROW("scanner_traverse", SP_NONE, F_scanner, NULL),
+	ROW("<json scanner>", SP_NONE, F_jscanner, NULL),
 	ROW("fileio_traverse", SP_NONE, F_fileio, NULL),
 	ROW("iobase_traverse", SP_NONE, F_iobase, NULL),
 	ROW("buffered_traverse", SP_NONE, F_buffered, NULL),
@@ -990,6 +1023,39 @@ static const struct {
 	{ "_abc_data_type", TF_ABCDATA },   // 3.8 (a static type)
 };
 
+/*
+ * Rows bound through a static type object's tp_traverse: with LTO
+ * (Debian's 3.14/3.15) several static functions share a name
+ * ("module_traverse.lto_priv.0", ".1", and one without suffix in another
+ * file), and the name alone does not say which is the type's.
+ */
+static const struct {
+	const char *type_symbol;
+	const char *row;
+} traverse_anchors[] = {
+	{ "PyModule_Type", "module_traverse" },
+	{ "PyTuple_Type", "tupletraverse" },
+	{ "_PyUnion_Type", "union_traverse" },
+	{ "_PyAsyncGenAThrow_Type", "async_gen_athrow_traverse" },
+	{ "PyLazyImport_Type", "lazy_import_traverse" },
+	{ "PySentinel_Type", "sentinel_traverse" },
+};
+
+/*
+ * The same for heap types made from a PyType_Spec: the Py_tp_traverse
+ * entry of the spec's PyType_Slot array (Include/typeslots.h: 71).
+ * _sre's and _json's scanner_traverse are two static functions with one
+ * name when both are built into the interpreter.
+ */
+#define PY_TP_TRAVERSE_SLOT 71
+static const struct {
+	const char *slots_symbol;
+	const char *row;
+} slot_anchors[] = {
+	{ "scanner_slots", "scanner_traverse" },          /* Modules/_sre */
+	{ "PyScannerType_slots", "<json scanner>" },      /* Modules/_json.c */
+};
+
 /* ------------------------------------------------------------------ */
 /* Per-runtime state                                                   */
 
@@ -1087,6 +1153,43 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 	tv->nlsets = 1;
 
 	const uint32_t first_stdlib = row_by_name("lock_traverse", strlen("lock_traverse"));
+	// first: the anchored address wins over a same-named function
+	if (PYL_HAS(rt, TTP_TRAVERSE)) {
+		for (size_t i = 0; i < N(traverse_anchors); i++) {
+			uint64_t type = find_sym(rt, traverse_anchors[i].type_symbol), fn;
+			uint32_t row = row_by_name(traverse_anchors[i].row,
+						   strlen(traverse_anchors[i].row));
+			if (!type || row == TF_UNKNOWN)
+				continue;
+			struct rh_error *err = rh_target_read_u64(
+				rt->target, type + (uint64_t)PYL(rt, TTP_TRAVERSE), &fn);
+			if (err) {
+				rh_error_destroy(err);   // the name lookup below stands
+				continue;
+			}
+			if (fn && rh_u64map_insert(&tv->fn_map, fn, row, NULL) < 0)
+				goto out_nomem;
+		}
+	}
+	for (size_t i = 0; i < N(slot_anchors); i++) {
+		uint64_t slots = find_sym(rt, slot_anchors[i].slots_symbol);
+		uint32_t row = row_by_name(slot_anchors[i].row, strlen(slot_anchors[i].row));
+		for (unsigned k = 0; slots && row != TF_UNKNOWN && k < 64; k++) {
+			struct { int32_t slot, pad; uint64_t fn; } e;
+			struct rh_error *err = rh_target_read(rt->target, slots + 16 * k, &e, sizeof(e));
+			if (err) {
+				rh_error_destroy(err);   // the name lookup below stands
+				break;
+			}
+			if (e.slot == 0)
+				break;
+			if (e.slot == PY_TP_TRAVERSE_SLOT && e.fn) {
+				if (rh_u64map_insert(&tv->fn_map, e.fn, row, NULL) < 0)
+					goto out_nomem;
+				break;
+			}
+		}
+	}
 	for (uint32_t i = 0; i < NTFUNCS; i++) {
 		const struct tfunc *f = &tfuncs[i];
 		tv->tail[i] = TF_NONE;
@@ -1794,6 +1897,20 @@ static void visit_values(struct vctx *c, uint64_t values, uint64_t n,
  * at DV_VALUES); 3.13: nothing when the values are embedded in the owning
  * object, which visits them itself.
  */
+/*
+ * GH-130327 (3.13.13 and 3.14.4 on): a materialized managed dict traverses
+ * the inline values it shares with its object, and the object traverses
+ * the dict instead of the values (PyObject_VisitManagedDict and
+ * dict_traverse, Objects/dictobject.c). Before, the dict skipped embedded
+ * values and the object visited them. No layout changed with it, so the
+ * version read from the core decides: nothing in the DWARF tells them apart.
+ */
+static bool dict_visits_embedded(const struct rh_py_runtime *rt)
+{
+	uint32_t v = rt->info.version_hex >> 8;   /* 0xMMmmpp */
+	return (v >= 0x030d0d && v < 0x030e00) || v >= 0x030e04;
+}
+
 static void sp_dict(struct vctx *c)
 {
 	struct rh_py_runtime *rt = c->rt;
@@ -1809,7 +1926,7 @@ static void sp_dict(struct vctx *c)
 			unsigned char embedded;
 			if (!rd_bytes(c, values + PYL(rt, DV_EMBEDDED), &embedded, 1))
 				return;
-			if (embedded)
+			if (embedded && !dict_visits_embedded(rt))
 				return;
 		}
 		visit_values(c, values + (PYL_HAS(rt, DV_VALUES) ? PYL(rt, DV_VALUES) : 0),
@@ -1907,7 +2024,28 @@ static void managed_dict(struct vctx *c, const struct tinfo *ti)
 	uint64_t dict_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 8;
 	if (!(ti->flags & PY_TPFLAGS_MANAGED_DICT) || !PYL_HAS(rt, DV_VALUES))
 		return;
-	if (PYL_HAS(rt, TDV_VALID)) {
+	if (PYL_HAS(rt, TDV_VALID) && dict_visits_embedded(rt)) {
+		// 3.13.13+, 3.14.4+ (GH-130327): the dict if there is one,
+		// which visits the values it shares; else valid inline values
+		uint64_t d;
+		if (!rd(c, dict_at, &d))
+			return;
+		if (d) {
+			emit(c, d, RH_REF_FIELD, true, "__dict__", 0, 0);
+		} else if (ti->flags & PY_TPFLAGS_INLINE_VALUES) {
+			uint64_t values = c->obj + (uint64_t)ti->basicsize;
+			unsigned char hdr[2];
+			if (!rd_bytes(c, values + PYL(rt, TDV_VALID), &hdr[0], 1) ||
+			    !rd_bytes(c, values + PYL(rt, TDV_CAPACITY), &hdr[1], 1))
+				return;
+			if (hdr[0]) {
+				struct dkeys k;
+				bool labels = cached_keys(c, ti, &k, true);
+				visit_values(c, values + PYL(rt, DV_VALUES), hdr[1],
+					     labels ? &k : NULL, true);
+			}
+		}
+	} else if (PYL_HAS(rt, TDV_VALID)) {
 		// 3.13
 		bool visited = false;
 		if (ti->flags & PY_TPFLAGS_INLINE_VALUES) {
@@ -1984,7 +2122,7 @@ static void sp_subtype(struct vctx *c, const struct tinfo *ti)
 	uint64_t values_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 16;
 	bool managed = (ti->flags & PY_TPFLAGS_MANAGED_DICT) && PYL_HAS(rt, DV_VALUES);
 	if (managed && (PYL_HAS(rt, TDV_VALID) || PYL_HAS(rt, TSZ_DICTORVALUES))) {
-		// 3.12, 3.13
+		// 3.12+
 		managed_dict(c, ti);
 	} else {
 		if (managed) {
@@ -2208,12 +2346,18 @@ static void sp_module(struct vctx *c)
 	uint64_t def = 0, v;
 	if (PYL_HAS(rt, TMOD_DEF) && !rd(c, c->obj + PYL(rt, TMOD_DEF), &def))
 		return;
-	if (def && PYL_HAS(rt, TMODDEF_TRAVERSE) && PYL_HAS(rt, TMODDEF_SIZE) &&
+	// 3.15 copies m_traverse and m_size into the module
+	// (md_state_traverse, md_state_size): md_def is gone
+	bool own = PYL_HAS(rt, TMOD_STATE_TRAVERSE) && PYL_HAS(rt, TMOD_STATE_SIZE);
+	if ((own || (def && PYL_HAS(rt, TMODDEF_TRAVERSE) && PYL_HAS(rt, TMODDEF_SIZE))) &&
 	    PYL_HAS(rt, TMOD_STATE)) {
 		uint64_t trav, size, state;
-		if (!rd(c, def + PYL(rt, TMODDEF_TRAVERSE), &trav) ||
-		    !rd(c, def + PYL(rt, TMODDEF_SIZE), &size) ||
-		    !rd(c, c->obj + PYL(rt, TMOD_STATE), &state))
+		if (own ? !rd(c, c->obj + PYL(rt, TMOD_STATE_TRAVERSE), &trav) ||
+			  !rd(c, c->obj + PYL(rt, TMOD_STATE_SIZE), &size)
+			: !rd(c, def + PYL(rt, TMODDEF_TRAVERSE), &trav) ||
+			  !rd(c, def + PYL(rt, TMODDEF_SIZE), &size))
+			return;
+		if (!rd(c, c->obj + PYL(rt, TMOD_STATE), &state))
 			return;
 		uint32_t mt;
 		bool known = trav && rh_u64map_find(&c->tv->mt_map, trav, &mt);
@@ -2309,12 +2453,16 @@ static void visit_slots(struct vctx *c, uint64_t at, uint64_t n, uint64_t code,
 			return;
 		for (uint64_t j = 0; j < m && !done(c); j++) {
 			uint64_t i = i0 + j;
-			if (!buf[j])
+			// 3.14+ _PyStackRef: tagged ints are skipped
+			// (_PyGC_VisitFrameStack, Python/gc.c 3.14), borrowed
+			// references visited like owned ones
+			uint64_t o = py_stackref(c->rt, buf[j], NULL);
+			if (!o)
 				continue;
 			if (i < nlocals)
-				emit(c, buf[j], RH_REF_LOCAL, true, NULL, i, local_name(c, code, i));
+				emit(c, o, RH_REF_LOCAL, true, NULL, i, local_name(c, code, i));
 			else
-				emit(c, buf[j], RH_REF_ITEM, true, "value stack", i - nlocals, 0);
+				emit(c, o, RH_REF_ITEM, true, "value stack", i - nlocals, 0);
 		}
 	}
 }
@@ -2341,17 +2489,37 @@ static void iframe_traverse(struct vctx *c, uint64_t f)
 			continue;
 		if (!rd(c, f + (uint64_t)rt->L[fields[i].layout].value, &v))
 			return;
+		// 3.14+: f_funcobj and f_executable are _PyStackRef
+		if (fields[i].layout == PYL_TIF_FUNCOBJ || fields[i].layout == PYL_TIF_EXECUTABLE)
+			v = py_stackref(rt, v, NULL);
 		if (fields[i].layout == PYL_TIF_CODE || fields[i].layout == PYL_TIF_EXECUTABLE)
 			code = v;
 		emit(c, v, RH_REF_FIELD, true, fields[i].name, 0, 0);
 	}
-	if (!PYL_HAS(rt, TIF_STACKTOP) || !PYL_HAS(rt, TIF_LOCALSPLUS) || done(c))
+	if (!PYL_HAS(rt, TIF_LOCALSPLUS) || done(c))
 		return;
-	int32_t top;
-	if (!rd_bytes(c, f + PYL(rt, TIF_STACKTOP), &top, 4))
-		return;
-	if (top < 0 || top > MAX_FRAME_SLOTS) {
-		bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stacktop %d", f, top));
+	int64_t top;
+	if (PYL_HAS(rt, TIF_STACKPOINTER)) {
+		// 3.14+: localsplus[0 .. stackpointer) (_PyGC_VisitFrameStack)
+		uint64_t sp, lp = f + PYL(rt, TIF_LOCALSPLUS);
+		if (!rd(c, f + PYL(rt, TIF_STACKPOINTER), &sp))
+			return;
+		if (sp < lp || (sp - lp) % 8 || (sp - lp) / 8 > MAX_FRAME_SLOTS) {
+			bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stackpointer 0x%" PRIx64,
+					   f, sp));
+			return;
+		}
+		top = (int64_t)((sp - lp) / 8);
+	} else if (PYL_HAS(rt, TIF_STACKTOP)) {
+		int32_t t32;
+		if (!rd_bytes(c, f + PYL(rt, TIF_STACKTOP), &t32, 4))
+			return;
+		if (t32 < 0 || t32 > MAX_FRAME_SLOTS) {
+			bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stacktop %d", f, t32));
+			return;
+		}
+		top = t32;
+	} else {
 		return;
 	}
 	uint64_t nlocals = 0;

@@ -782,6 +782,20 @@ static const char *exe_path(const struct rh_target *t)
 	return t->nmappings ? t->mappings[0].path : NULL;
 }
 
+/*
+ * PATH already names a file under SYSROOT: the core was dumped from outside
+ * the root the process ran in (gcore on the host of a process in a chroot
+ * or a container), and /proc/PID/maps, read from the host, gave host paths.
+ * Prefixing SYSROOT again would name a file that does not exist.
+ */
+static bool under_sysroot(const char *sysroot, const char *path)
+{
+	size_t n = strlen(sysroot);
+	while (n > 1 && sysroot[n - 1] == '/')
+		n--;
+	return n > 1 && strncmp(path, sysroot, n) == 0 && path[n] == '/';
+}
+
 static struct rh_error *open_backing(struct rh_target *t,
 				     const struct rh_target_options *opts,
 				     const char *exe, struct backing *b)
@@ -790,7 +804,8 @@ static struct rh_error *open_backing(struct rh_target *t,
 	char *joined = NULL;
 	if (opts && opts->exe && exe && strcmp(b->path, exe) == 0) {
 		local = opts->exe;
-	} else if (opts && opts->sysroot && opts->sysroot[0]) {
+	} else if (opts && opts->sysroot && opts->sysroot[0] &&
+		   !under_sysroot(opts->sysroot, b->path)) {
 		size_t n = strlen(opts->sysroot);
 		bool slash = opts->sysroot[n - 1] == '/' && b->path[0] == '/';
 		if (asprintf(&joined, "%.*s%s", (int)(slash ? n - 1 : n),

@@ -604,6 +604,19 @@ static bool is_regular_file(const char *path)
 }
 
 /*
+ * PATH already names a file under SYSROOT: a process in a chroot, whose
+ * /proc/PID/maps, read from the host, gives host paths. Prefixing SYSROOT
+ * again would name a file that does not exist.
+ */
+static bool under_sysroot(const char *sysroot, const char *path)
+{
+	size_t n = strlen(sysroot);
+	while (n > 1 && sysroot[n - 1] == '/')
+		n--;
+	return n > 1 && strncmp(path, sysroot, n) == 0 && path[n] == '/';
+}
+
+/*
  * The file on this machine for a mapped path: --exe for the executable,
  * else under --sysroot, else the path itself, else through the process's
  * own root (a process in a container). NULL if none is a regular file.
@@ -616,8 +629,11 @@ static char *local_path_for(const struct rh_target *t,
 	const char *p = NULL;
 	if (opts && opts->exe && exe && strcmp(path, exe) == 0)
 		p = opts->exe;
-	else if (opts && opts->sysroot && opts->sysroot[0])
+	else if (opts && opts->sysroot && opts->sysroot[0] &&
+		 !under_sysroot(opts->sysroot, path))
 		p = path_join(buf, sizeof(buf), opts->sysroot, path);
+	else if (opts && opts->sysroot && opts->sysroot[0])
+		p = path;
 	else if (is_regular_file(path))
 		p = path;
 	else {

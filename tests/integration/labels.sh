@@ -21,9 +21,9 @@ for i in "${!PY_PATHS[@]}"; do
     label=${PY_LABELS[$i]}
     py=${PY_PATHS[$i]}
     dir=$TESTDIR/$(safe_name "$label")
-    mkdir -p "$dir"
+    py_dir "$py" "$dir" || { FAILED=1; continue; }
     echo "=== $label ($py)"
-    "$py" "$SAMPLE" --out "$dir/record.json" > "$dir/sample.out" 2>&1 &
+    py_exec "$py" "$SAMPLE" --out "$dir/record.json" > "$dir/sample.out" 2>&1 &
     pid=$!
     CHILD_PIDS+=("$pid")
     if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then

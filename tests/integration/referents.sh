@@ -35,9 +35,9 @@ HOSTPY=$(host_python)
 # hook would change the child's heap) and lets the forked child record.
 make_referents_core() {
     local py=$1 dir=$2 pid rc
-    mkdir -p "$dir"
+    py_dir "$py" "$dir" || return 1
     CORE= RECORD=
-    "$py" -I -S "$RSAMPLE" --stop --out "$dir/record.jsonl" \
+    py_exec "$py" -I -S "$RSAMPLE" --stop --out "$dir/record.jsonl" \
         > "$dir/sample.out" 2> "$dir/sample.err" &
     pid=$!
     CHILD_PIDS+=("$pid")

@@ -57,10 +57,10 @@ for i in "${!PY_PATHS[@]}"; do
     label=${PY_LABELS[$i]}
     py=${PY_PATHS[$i]}
     dir=$TESTDIR/$(safe_name "$label")
-    mkdir -p "$dir"
+    py_dir "$py" "$dir" || { FAILED=$((FAILED + 1)); continue; }
     echo "=== $label ($py)"
-    enough_space "$dir" 512 || { FAILED=$((FAILED + 1)); continue; }
-    "$py" -I "$SAMPLE" --out "$dir/record.json" > "$dir/sample.out" 2> "$dir/sample.err" &
+    enough_space "$dir/" 512 || { FAILED=$((FAILED + 1)); continue; }
+    py_exec "$py" -I "$SAMPLE" --out "$dir/record.json" > "$dir/sample.out" 2> "$dir/sample.err" &
     pid=$!
     CHILD_PIDS+=("$pid")
     ok=1

@@ -12,6 +12,21 @@
 #   top_srcdir, top_builddir, REFHEAP
 #   REFHEAP_PYTHONS="path1 path2"   test exactly these interpreters instead of
 #                                   the pyenv versions and /usr/bin/python3.11
+#   REFHEAP_TEST_PYTHONS=p1:p2      also test these (e.g. a hand-built CPython
+#                                   3.14.4 in /opt/py3.14.4/bin/python3.14);
+#                                   one that is absent is skipped, saying why
+#   REFHEAP_ROOTS=no                do not make or use the Debian roots below
+#   REFHEAP_ROOTS=only              test only those (and REFHEAP_TEST_PYTHONS)
+#
+# Interpreters in another root (cores from another root, README "Tests"):
+# unless REFHEAP_PYTHONS is set or REFHEAP_ROOTS=no, find_pythons also tests
+# Debian trixie's python3.13 and sid's python3.14 and python3.15 (with their
+# -dbg packages), each in a root made once by debian-root.sh with debootstrap
+# and cached in $top_srcdir/build/roots/.  Their samples run there under
+# chroot; gcore dumps them from the host; refheap and the test tools read the
+# core with --sysroot ROOT (make_core and start_live set $REFHEAP and the
+# tools to wrappers that add it).  When a root cannot be made (no network,
+# not root) those interpreters are skipped with the reason.
 #
 # Exit statuses follow automake's harness: 0 pass, 1 fail, 77 skip (always
 # with a printed reason), 99 hard error (the harness itself failed, e.g. the
@@ -54,6 +69,9 @@ _cleanup() {
     local p
     for p in "${CHILD_PIDS[@]}"; do
         our_child "$p" && kill -KILL "$p" 2>/dev/null
+    done
+    for p in "${ROOT_IO_DIRS[@]}"; do
+        rm -rf "$p"
     done
     if [ -n "${REFHEAP_KEEP_TESTDIR:-}" ]; then
         echo "kept test directory $TESTDIR"
@@ -177,7 +195,9 @@ PY_SKIPPED=()
 
 _py_probe() {
     # prints "VERSION OK" or "VERSION reason..." for interpreter $1
-    timeout 30 "$1" - <<'EOF' 2>/dev/null
+    local root=${PY_SYSROOT[$1]:-} run=("$1")
+    [ -z "$root" ] || run=(chroot "$root" env -i PATH=/usr/bin:/bin "${1#"$root"}")
+    timeout 30 "${run[@]}" - <<'EOF' 2>/dev/null
 import sys
 v = "%d.%d.%d" % tuple(sys.version_info[:3])
 def say(reason):
@@ -241,6 +261,12 @@ find_pythons() {
             v=$(_py_probe "$py" | cut -d' ' -f1)
             _py_consider "python${n}-${v:-unknown}" "$py"
         done
+        _test_pythons
+        return
+    fi
+    if [ "${REFHEAP_ROOTS:-}" = only ]; then
+        _root_pythons
+        _test_pythons
         return
     fi
     if command -v pyenv >/dev/null 2>&1; then
@@ -269,6 +295,153 @@ find_pythons() {
     else
         PY_SKIPPED+=("debian-python3.11: /usr/bin/python3.11 not installed")
     fi
+    _root_pythons
+    _test_pythons
+}
+
+# ------------------------------------------------- interpreters in a root
+# PY_SYSROOT[PATH] = ROOT for an interpreter PATH that lives in the Debian
+# root ROOT (PATH is its host path, ROOT/usr/bin/pythonX.Y).
+declare -A PY_SYSROOT=()
+ROOT_IO_DIRS=()
+ROOTS_DIR=${REFHEAP_ROOTS_DIR:-$top_srcdir/build/roots}
+
+# _root_pythons: make (once, cached) the Debian roots and add their pythons
+_root_pythons() {
+    local spec suite pkgs pys py out rc
+    if [ "${REFHEAP_ROOTS:-}" = no ]; then
+        PY_SKIPPED+=("Debian trixie/sid roots: REFHEAP_ROOTS=no")
+        return
+    fi
+    for spec in "trixie:python3.13 python3.13-dbg libc6-dbg:python3.13" \
+                "sid:python3.14 python3.14-dbg python3.15 python3.15-dbg libc6-dbg:python3.14 python3.15"; do
+        suite=${spec%%:*}
+        pkgs=${spec#*:}
+        pys=${pkgs#*:}
+        pkgs=${pkgs%%:*}
+        # one test makes the root while the others running in parallel wait
+        out=$(flock "$ROOTS_DIR.lock" "$top_srcdir/tests/integration/debian-root.sh" \
+                  "$suite" "$ROOTS_DIR/$suite" $pkgs 2>&1)
+        rc=$?
+        [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/  /'
+        for py in $pys; do
+            if [ $rc -ne 0 ]; then
+                PY_SKIPPED+=("$suite-$py: $(printf '%s\n' "$out" | tail -n 1)")
+                continue
+            fi
+            PY_SYSROOT[$ROOTS_DIR/$suite/usr/bin/$py]=$ROOTS_DIR/$suite
+            _py_consider "$suite-$py" "$ROOTS_DIR/$suite/usr/bin/$py"
+        done
+    done
+}
+
+# _test_pythons: the interpreters of $REFHEAP_TEST_PYTHONS (colon-separated)
+_test_pythons() {
+    local py v
+    local IFS=:
+    for py in ${REFHEAP_TEST_PYTHONS:-}; do
+        [ -n "$py" ] || continue
+        if [ ! -x "$py" ]; then
+            PY_SKIPPED+=("REFHEAP_TEST_PYTHONS $py: no such executable")
+            continue
+        fi
+        v=$(_py_probe "$py" | cut -d' ' -f1)
+        _py_consider "built-${v:-unknown}" "$py"
+    done
+}
+
+# py_sysroot PATH: the root PATH lives in (empty for a host interpreter)
+py_sysroot() {
+    printf '%s' "${PY_SYSROOT[$1]:-}"
+}
+
+# py_exec PYTHON ARGS...: run PYTHON (exec, so $! is the interpreter's pid).
+# For an interpreter in a root: under chroot, with the samples copied into
+# the root and every argument under a directory registered by py_dir mapped
+# to the path the root sees.
+py_exec() {
+    local py=$1 root a m host inroot
+    shift
+    root=${PY_SYSROOT[$py]:-}
+    if [ -z "$root" ]; then
+        exec "$py" "$@"
+    fi
+    local args=()
+    for a in "$@"; do
+        case $a in
+            "$top_srcdir"/samples/*)
+                a=/refheap-samples/${a#"$top_srcdir"/samples/} ;;
+            *)
+                for m in "${ROOT_MAPS[@]}"; do
+                    host=${m%%|*}
+                    inroot=${m#*|}
+                    case $a in
+                        "$host"|"$host"/*) a=$inroot${a#"$host"}; break ;;
+                    esac
+                done ;;
+        esac
+        args+=("$a")
+    done
+    # /proc in the root (the samples read /proc/self/maps), mounted in a
+    # mount namespace of its own that ends with the sample: nothing to undo
+    exec unshare --mount --propagation private -- sh -c \
+        'r=$1; shift; mount -t proc proc "$r/proc" 2>/dev/null; exec chroot "$r" "$@"' \
+        sh "$root" env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 "${py#"$root"}" "${args[@]}"
+}
+
+# py_dir PYTHON DIR: make DIR for a sample run by PYTHON; for an interpreter
+# in a root, DIR is a symbolic link to a directory inside the root (removed
+# on exit) so that the sample and the host see the same files.  Also points
+# $REFHEAP and the test tools at wrappers adding --sysroot (or back at the
+# real programs for a host interpreter).
+ROOT_MAPS=()
+py_dir() {
+    local py=$1 dir=$2 root sub
+    root=${PY_SYSROOT[$py]:-}
+    _use_sysroot "$root"
+    if [ -z "$root" ] || [ -e "$dir" ]; then
+        mkdir -p "$dir"
+        return
+    fi
+    mkdir -p "$root/refheap-samples" "$(dirname "$dir")" || return 1
+    cp -r "$top_srcdir"/samples/. "$root/refheap-samples/" || return 1
+    sub=/refheap-io/$(basename "$TESTDIR")/$(printf '%s' "${dir#"$TESTDIR"/}" | tr / _)
+    mkdir -p "$root$sub" || return 1
+    ROOT_IO_DIRS+=("$root/refheap-io/$(basename "$TESTDIR")")
+    ln -s "$root$sub" "$dir" || return 1
+    ROOT_MAPS+=("$dir|$sub")
+}
+
+# _use_sysroot ROOT: $REFHEAP (and $ROOTS_DUMP, $REFERENTS_DUMP, $ALLOC_SCAN
+# when a test set them) run with --sysroot ROOT; empty ROOT: the real ones.
+declare -A _REAL_TOOL=()
+_use_sysroot() {
+    local root=$1 var real w
+    if [ -n "$root" ]; then
+        export REFHEAP_TEST_SYSROOT=$root
+    else
+        unset REFHEAP_TEST_SYSROOT
+    fi
+    for var in REFHEAP ROOTS_DUMP REFERENTS_DUMP ALLOC_SCAN; do
+        [ -n "${!var:-}" ] || continue
+        real=${_REAL_TOOL[$var]:-${!var}}
+        _REAL_TOOL[$var]=$real
+        if [ -z "$root" ]; then
+            printf -v "$var" '%s' "$real"
+            continue
+        fi
+        w=$TESTDIR/.sysroot-$var-$(basename "$root")
+        if [ ! -x "$w" ]; then
+            if [ "$var" = REFHEAP ]; then
+                # refheap COMMAND [OPTIONS] ...: the option after the command
+                printf '#!/bin/sh\nc=$1; shift\nexec "%s" "$c" --sysroot "%s" "$@"\n' "$real" "$root" > "$w"
+            else
+                printf '#!/bin/sh\nexec "%s" --sysroot "%s" "$@"\n' "$real" "$root" > "$w"
+            fi
+            chmod +x "$w"
+        fi
+        printf -v "$var" '%s' "$w"
+    done
 }
 
 print_pythons() {
@@ -332,6 +505,13 @@ gcore_stopped() {
         sed 's/^/  | /' "$dir/gcore.log"
         return 1
     fi
+    # GDB 13 drops the rest of a section after one unreadable chunk:
+    # with glibc 2.42+ (Debian sid) every thread stack but the main one
+    # (their guard pages are inside the mapping); fill_core.py re-reads it
+    if grep -q 'Memory read failed for corefile section' "$dir/gcore.log"; then
+        "$(host_python)" "$top_srcdir/tests/integration/fill_core.py" "$dir/core" "$pid" "$dir/gcore.log" ||
+            echo "warning: could not fill in what gcore left out of $dir/core"
+    fi
 }
 
 # ------------------------------------------------------------------- samples
@@ -343,12 +523,12 @@ gcore_stopped() {
 make_core() {
     local py=$1 dir=$2 pid rc
     shift 2
-    mkdir -p "$dir"
+    py_dir "$py" "$dir" || return 1
     CORE='' RECORD=''
-    if ! enough_space "$dir" 1024; then
+    if ! enough_space "$dir/" 1024; then
         return 1
     fi
-    "$py" -I "$SAMPLE" --stop --out "$dir/record.json" "$@" \
+    py_exec "$py" -I "$SAMPLE" --stop --out "$dir/record.json" "$@" \
         > "$dir/sample.out" 2> "$dir/sample.err" &
     pid=$!
     SAMPLE_PID=$pid
@@ -422,10 +602,10 @@ blocked_in_read() {
 start_live() {
     local py=$1 dir=$2
     shift 2
-    mkdir -p "$dir"
+    py_dir "$py" "$dir" || return 1
     rm -f "$dir/ctl"
     mkfifo "$dir/ctl" || return 1
-    "$py" -I "$SAMPLE" --wait --ctl "$dir/ctl" --out "$dir/rec" "$@" \
+    py_exec "$py" -I "$SAMPLE" --wait --ctl "$dir/ctl" --out "$dir/rec" "$@" \
         > "$dir/sample.out" 2> "$dir/sample.err" &
     LIVE_PID=$!
     LIVE_DIR=$dir

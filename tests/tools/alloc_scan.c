@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 	struct rh_py_alloc_options aopts = { 0 };
 	const char *debug_dirs[MAX_DEBUG_DIRS];
 	size_t ndebug = 0;
-	const char *core = NULL;
+	const char *core = NULL, *sysroot = NULL;
 	long pid = 0;
 	bool classes = false;
 	const char *symbols[MAX_DEBUG_DIRS];
@@ -157,6 +157,8 @@ int main(int argc, char **argv)
 				return usage("--pid needs a process id");
 		} else if (strcmp(a, "--cache-dir") == 0 && i + 1 < argc) {
 			aopts.cache_dir = argv[++i];
+		} else if (strcmp(a, "--sysroot") == 0 && i + 1 < argc) {
+			sysroot = argv[++i];
 		} else if (a[0] == '-') {
 			return usage("unknown option or missing argument");
 		} else if (!core) {
@@ -179,12 +181,13 @@ int main(int argc, char **argv)
 	struct rh_target *t = NULL;
 	struct rh_image *img = NULL;
 	struct rh_py_runtime *rt = NULL;
-	struct rh_target_options topts = { 0 };
+	struct rh_target_options topts = { .sysroot = sysroot };
 	struct rh_error *err = pid ? rh_target_open_pid((pid_t)pid, &topts, &t)
 				   : rh_target_open_core(core, &topts, &t);
 	if (err)
 		goto out;
-	struct rh_image_options iopts = { .debug_dirs = debug_dirs, .ndebug_dirs = ndebug };
+	struct rh_image_options iopts = { .debug_dirs = debug_dirs, .ndebug_dirs = ndebug,
+					  .sysroot = sysroot };
 	if ((err = rh_image_create(t, &iopts, &img)))
 		goto out;
 	struct rh_py_options popts = { .cache_dir = aopts.cache_dir };

@@ -1,7 +1,7 @@
 /*
  * referents_dump: a test driver for cpython/traverse.c.
  *
- *     referents_dump [--labels] [--debug-dir DIR] [--addr ADDR]... CORE
+ *     referents_dump [--labels] [--debug-dir DIR] [--sysroot DIR] [--addr ADDR]... CORE
  *
  * Opens CORE (rh_target_open_core -> rh_image_create ->
  * rh_py_runtime_open, no layout cache), walks every GC-tracked object of
@@ -155,7 +155,7 @@ static int on_object(void *arg, const struct rh_py_object *o)
 
 int main(int argc, char **argv)
 {
-	const char *core = NULL;
+	const char *core = NULL, *sysroot = NULL;
 	const char *debug_dirs[MAX_DEBUG_DIRS];
 	size_t ndebug = 0;
 	uint64_t addrs[MAX_ADDRS];
@@ -167,6 +167,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--debug-dir") == 0 && i + 1 < argc &&
 			   ndebug < MAX_DEBUG_DIRS) {
 			debug_dirs[ndebug++] = argv[++i];
+		} else if (strcmp(argv[i], "--sysroot") == 0 && i + 1 < argc) {
+			sysroot = argv[++i];
 		} else if (strcmp(argv[i], "--addr") == 0 && i + 1 < argc &&
 			   naddrs < MAX_ADDRS) {
 			addrs[naddrs++] = strtoull(argv[++i], NULL, 0);
@@ -186,8 +188,9 @@ int main(int argc, char **argv)
 	struct rh_target *t = NULL;
 	struct rh_image *img = NULL;
 	struct rh_py_runtime *rt = NULL;
-	struct rh_target_options topts = { 0 };
-	struct rh_image_options iopts = { .debug_dirs = debug_dirs, .ndebug_dirs = ndebug };
+	struct rh_target_options topts = { .sysroot = sysroot };
+	struct rh_image_options iopts = { .debug_dirs = debug_dirs, .ndebug_dirs = ndebug,
+					  .sysroot = sysroot };
 	struct rh_py_options popts = { .cache_dir = NULL };
 	int status = 2;
 	struct rh_error *err = rh_target_open_core(core, &topts, &t);

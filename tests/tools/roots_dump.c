@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	struct rh_py_roots_options ropts = { 0 };
 	const char *debug_dirs[MAX_DEBUG_DIRS];
 	size_t ndebug = 0;
-	const char *core = NULL, *cache_dir = NULL;
+	const char *core = NULL, *cache_dir = NULL, *sysroot = NULL;
 	long pid = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -100,6 +100,8 @@ int main(int argc, char **argv)
 			debug_dirs[ndebug++] = argv[++i];
 		} else if (strcmp(a, "--cache-dir") == 0 && i + 1 < argc) {
 			cache_dir = argv[++i];
+		} else if (strcmp(a, "--sysroot") == 0 && i + 1 < argc) {
+			sysroot = argv[++i];
 		} else if (a[0] == '-') {
 			return usage("unknown option or missing argument");
 		} else if (!core) {
@@ -117,12 +119,13 @@ int main(int argc, char **argv)
 	struct rh_target *t = NULL;
 	struct rh_image *img = NULL;
 	struct rh_py_runtime *rt = NULL;
-	struct rh_target_options topts = { 0 };
+	struct rh_target_options topts = { .sysroot = sysroot };
 	struct rh_error *err = core ? rh_target_open_core(core, &topts, &t)
 				    : rh_target_open_pid((pid_t)pid, &topts, &t);
 	if (err)
 		goto out;
-	struct rh_image_options iopts = { .debug_dirs = debug_dirs, .ndebug_dirs = ndebug };
+	struct rh_image_options iopts = { .debug_dirs = debug_dirs, .ndebug_dirs = ndebug,
+					  .sysroot = sysroot };
 	if ((err = rh_image_create(t, &iopts, &img)))
 		goto out;
 	struct rh_py_options popts = { .cache_dir = cache_dir };
