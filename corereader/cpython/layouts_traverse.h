@@ -397,14 +397,6 @@
 	X(TMATCH_REGS, O, "MatchObject", "regs", false)                        \
 	X(TMATCH_PATTERN, O, "MatchObject", "pattern", false)                  \
 	X(TSCANNER_PATTERN, O, "ScannerObject", "pattern", false)              \
-	/* Modules/_json.c scanner_traverse (built in: Debian)             */  \
-	X(TJSCAN_OBJECT_HOOK, O, "PyScannerObject", "object_hook", false)      \
-	X(TJSCAN_PAIRS_HOOK, O, "PyScannerObject", "object_pairs_hook", false) \
-	X(TJSCAN_ARRAY_HOOK, O, "PyScannerObject", "array_hook", false) /* 3.15 */ \
-	X(TJSCAN_PARSE_FLOAT, O, "PyScannerObject", "parse_float", false)      \
-	X(TJSCAN_PARSE_INT, O, "PyScannerObject", "parse_int", false)          \
-	X(TJSCAN_PARSE_CONSTANT, O, "PyScannerObject", "parse_constant", false) \
-	X(TJSCAN_MEMO, O, "PyScannerObject", "memo", false)   /* <=3.12 */     \
 	/* Modules/_io                                                    */   \
 	X(TFILEIO_DICT, O, "fileio", "dict", false)                            \
 	X(TIOBASE_DICT, O, "iobase", "dict", false)                            \
@@ -456,6 +448,7 @@
 	/* Modules/_json.c                                                */   \
 	X(TJSCAN_OBJECT_HOOK, O, "PyScannerObject", "object_hook", false)      \
 	X(TJSCAN_PAIRS_HOOK, O, "PyScannerObject", "object_pairs_hook", false) \
+	X(TJSCAN_ARRAY_HOOK, O, "PyScannerObject", "array_hook", false) /* 3.15 */ \
 	X(TJSCAN_PARSE_FLOAT, O, "PyScannerObject", "parse_float", false)      \
 	X(TJSCAN_PARSE_INT, O, "PyScannerObject", "parse_int", false)          \
 	X(TJSCAN_PARSE_CONSTANT, O, "PyScannerObject", "parse_constant", false) \

@@ -446,14 +446,6 @@ static const struct fld F_match[] = {
 	V(TMATCH_PATTERN, "re"),
 };
 static const struct fld F_scanner[] = { TYPEV, V(TSCANNER_PATTERN, "pattern") };
-/* Modules/_json.c scanner_traverse(): another static function of that
- * name, told apart through its type's slots (slot_anchors) */
-static const struct fld F_jscanner[] = {
-	TYPEV, V(TJSCAN_OBJECT_HOOK, "object_hook"), V(TJSCAN_PAIRS_HOOK, "object_pairs_hook"),
-	V(TJSCAN_ARRAY_HOOK, "array_hook"), V(TJSCAN_PARSE_FLOAT, "parse_float"),
-	V(TJSCAN_PARSE_INT, "parse_int"), V(TJSCAN_PARSE_CONSTANT, "parse_constant"),
-	V(TJSCAN_MEMO, "memo"),
-};
 /* Modules/_io (heap types 3.12+) */
 static const struct fld F_fileio[] = { TYPEV, V(TFILEIO_DICT, "__dict__") };
 static const struct fld F_iobase[] = { TYPEV, V(TIOBASE_DICT, "__dict__") };
@@ -543,7 +535,9 @@ static const struct fld F_local[] = {
  * 3.9 (heap types), memo 3.9-3.12 (3.13 keeps it on the C stack). */
 static const struct fld F_jscanner[] = {
 	TYPEV, V(TJSCAN_OBJECT_HOOK, "object_hook"),
-	V(TJSCAN_PAIRS_HOOK, "object_pairs_hook"), V(TJSCAN_PARSE_FLOAT, "parse_float"),
+	V(TJSCAN_PAIRS_HOOK, "object_pairs_hook"),
+	V(TJSCAN_ARRAY_HOOK, "array_hook"),  /* 3.15 */
+	V(TJSCAN_PARSE_FLOAT, "parse_float"),
 	V(TJSCAN_PARSE_INT, "parse_int"), V(TJSCAN_PARSE_CONSTANT, "parse_constant"),
 	/* memo: 3.8's static type has it but does not visit it */
 	VH(TJSCAN_MEMO, "memo"), OWN(TJSCAN_STRICT, "strict"),
@@ -918,6 +912,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("pattern_traverse", SP_NONE, F_pattern, NULL),
 	ROW("match_traverse", SP_NONE, F_match, NULL),
 	ROW("scanner_traverse", SP_NONE, F_scanner, NULL),
+	/* _json's scanner_traverse, built in (Debian): see slot_anchors */
 	ROW("<json scanner>", SP_NONE, F_jscanner, NULL),
 	ROW("fileio_traverse", SP_NONE, F_fileio, NULL),
 	ROW("iobase_traverse", SP_NONE, F_iobase, NULL),
