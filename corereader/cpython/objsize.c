@@ -197,8 +197,10 @@ static uint64_t long_size(struct size_ctx *c, uint64_t op)
 		ndigits = rd64(c, op + PYL(rt, LONG_TAG)) >> 3;
 		digits_off = PYL(rt, LONG_DIGIT_312);
 	} else {
-		int64_t n = (int64_t)rd64(c, op + PYL(rt, OB_SIZE));
-		ndigits = (uint64_t)(n < 0 ? -n : n);
+		// Negate in unsigned arithmetic: a corrupted ob_size of INT64_MIN
+		// has no int64_t negation (UBSan found it in a mutated core).
+		uint64_t n = rd64(c, op + PYL(rt, OB_SIZE));
+		ndigits = (int64_t)n < 0 ? 0 - n : n;
 		digits_off = PYL(rt, LONG_DIGIT);
 	}
 	if (ndigits == 0 && rt->info.version_hex >= 0x030b0000)
@@ -355,10 +357,12 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 	default:
 		size = (uint64_t)tp->basicsize;
 		if (tp->itemsize > 0) {
-			int64_t n = (int64_t)rd64(&c, addr + PYL(rt, OB_SIZE));
-			if (n < 0)
-				n = -n;
-			size += (uint64_t)n * (uint64_t)tp->itemsize;
+			// |ob_size| in unsigned arithmetic (INT64_MIN in a corrupted
+			// object has no signed negation).
+			uint64_t n = rd64(&c, addr + PYL(rt, OB_SIZE));
+			if ((int64_t)n < 0)
+				n = 0 - n;
+			size += n * (uint64_t)tp->itemsize;
 		}
 		break;
 	}

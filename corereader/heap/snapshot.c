@@ -642,7 +642,11 @@ static struct rh_error *static_storage(struct rh_snapshot *s, struct rh_image *i
 			ranges = p;
 			cap = ncap;
 		}
-		memcpy(ranges + nr, r, k * sizeof(*r));
+		// A module with no writable range (its file on disk is another
+		// build than the core's) gives k = 0 and r = NULL: memcpy's
+		// source must not be NULL even for 0 bytes.
+		if (k)
+			memcpy(ranges + nr, r, k * sizeof(*r));
 		nr += k;
 	}
 	if (!nr) {
