@@ -56,6 +56,12 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 void rh_snapshot_repr(const struct rh_snapshot *s, uint32_t idx, char *buf,
 		      size_t len)
 {
+	// A snapshot read back from its cache file alone has no runtime
+	// (rh_snapshot_cache_read): no target to read a repr from.
+	if (!s->rt || idx >= s->nobjects) {
+		snprintf(buf, len, "<object 0x%" PRIx64 ">", idx < s->nobjects ? s->obj_addr[idx] : 0);
+		return;
+	}
 	rh_py_repr(s->rt, s->obj_addr[idx], buf, len);
 }
 
@@ -89,8 +95,8 @@ static int label_ref(void *arg, const struct rh_py_ref *ref)
 struct rh_error *rh_snapshot_edge_labels(const struct rh_snapshot *s, uint32_t idx,
 					 rh_snapshot_label_fn *fn, void *arg)
 {
-	if (!s->have_graph || idx >= s->nobjects)
-		return NULL;
+	if (!s->have_graph || idx >= s->nobjects || !s->rt)
+		return NULL;   // no runtime (a bare cache read): no labels
 	struct label_ctx c = {
 		.s = s, .edge = s->edge_start[idx], .end = s->edge_start[idx + 1],
 		.fn = fn, .arg = arg,

@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "image/image_internal.h"
 #include "target/target.h"
 #include "util/error.h"
+#include "util/path.h"
 
 /* A module's ELF header names at most this many program headers here. */
 #define TARGET_PHNUM_MAX 128
@@ -466,12 +468,20 @@ static char *join_sysroot(const char *sysroot, const char *path)
 {
 	if (!sysroot || !*sysroot)
 		return strdup(path);
+	// Inside the root, as chroot would resolve it (util/path.h): the
+	// name comes from the core.
+	char *s = rh_path_in_root(sysroot, path);
+	if (s || errno == ENOMEM)
+		return s;
+	// A directory on the way is missing (or a link loops): the file
+	// cannot exist. Its lexical place in the root, for the messages.
+	char norm[PATH_MAX];
+	snprintf(norm, sizeof(norm), "%s", path);
+	rh_path_normalize(norm, sizeof(norm));
 	size_t len = strlen(sysroot);
 	while (len > 0 && sysroot[len - 1] == '/')
 		len--;
-	char *s;
-	if (asprintf(&s, "%.*s%s%s", (int)len, sysroot,
-		     path[0] == '/' ? "" : "/", path) < 0)
+	if (asprintf(&s, "%.*s%s", (int)len, sysroot, norm) < 0)
 		return NULL;
 	return s;
 }
