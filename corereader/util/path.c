@@ -4,6 +4,8 @@
  * symlink is followed by the kernel, so that a link pointing out of the
  * root ("/etc", "../../..") is reinterpreted inside it.
  */
+#include "config.h"
+
 #include "util/path.h"
 
 #include <errno.h>
