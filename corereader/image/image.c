@@ -464,26 +464,16 @@ static void module_deinit(struct image_module *mod)
 	memset(mod, 0, sizeof(*mod));
 }
 
+/*
+ * The file for a mapped name: under the sysroot, resolved inside it as
+ * chroot would (util/path.h), since the name comes from the core. NULL
+ * with errno: ENOMEM, or why it cannot exist there (nothing to open).
+ */
 static char *join_sysroot(const char *sysroot, const char *path)
 {
 	if (!sysroot || !*sysroot)
 		return strdup(path);
-	// Inside the root, as chroot would resolve it (util/path.h): the
-	// name comes from the core.
-	char *s = rh_path_in_root(sysroot, path);
-	if (s || errno == ENOMEM)
-		return s;
-	// A directory on the way is missing (or a link loops): the file
-	// cannot exist. Its lexical place in the root, for the messages.
-	char norm[PATH_MAX];
-	snprintf(norm, sizeof(norm), "%s", path);
-	rh_path_normalize(norm, sizeof(norm));
-	size_t len = strlen(sysroot);
-	while (len > 0 && sysroot[len - 1] == '/')
-		len--;
-	if (asprintf(&s, "%.*s%s", (int)len, sysroot, norm) < 0)
-		return NULL;
-	return s;
+	return rh_path_in_root(sysroot, path);
 }
 
 /*
@@ -513,11 +503,19 @@ static struct rh_error *build_module(struct rh_image *img, struct rh_target *t,
 		return NULL;
 	}
 
+	int missing = 0;
 	local = spec->local_path ? strdup(spec->local_path) :
 		join_sysroot(opts ? opts->sysroot : NULL, spec->name);
-	if (!local)
+	if (!local && errno != ENOMEM && !spec->local_path)
+		missing = errno;
+	if (!local && !missing)
 		return rh_enomem;
-	struct rh_error *open_err = image_elf_open(local, &ef);
+	// Never open a lexical join in its place: the root's own symlinks
+	// would lead out of it.
+	struct rh_error *open_err = missing ?
+		rh_error_os(missing, spec->name, "cannot open %s inside the sysroot %s",
+			    spec->name, opts->sysroot) :
+		image_elf_open(local, &ef);
 	if (open_err) {
 		if (open_err->code == RH_ERR_UNSUPPORTED && !te.is_elf) {
 			// A data file, a device: not a module.
