@@ -63,13 +63,17 @@ char *rh_path_in_root(const char *root, const char *path)
 		if (clen == 1 && comp[0] == '.')
 			continue;
 		if (clen == 2 && comp[0] == '.' && comp[1] == '.') {
+			if (missing) {
+				// "missing/..": the kernel fails the lookup too
+				errno = ENOENT;
+				goto fail;
+			}
 			// up one, never above the root
 			while (olen > rlen && out[olen - 1] != '/')
 				olen--;
 			if (olen > rlen)
 				olen--;
 			out[olen] = '\0';
-			missing = false;
 			continue;
 		}
 		if (missing) {
