@@ -29,6 +29,7 @@
 #include "report/summary.h"
 #include "target/target.h"
 #include "util/error.h"
+#include "util/outfile.h"
 
 static const char main_usage[] =
 	"Usage: refheap COMMAND [OPTIONS] (CORE | --pid PID)\n"
@@ -553,10 +554,18 @@ static int cmd_export(int argc, char **argv)
 	int status = parse_common(argc, argv, export_usage, &o);
 	if (status >= 0)
 		return status;
+	// -o: a temporary file beside it, renamed on success; a device or
+	// FIFO written in place; never removed on failure (util/outfile.h).
 	FILE *out = stdout;
-	if (o.output && !(out = fopen(o.output, "w"))) {
-		fprintf(stderr, "refheap: cannot write %s: %s\n", o.output, strerror(errno));
-		return RH_EXIT_OS;
+	struct rh_outfile of = { 0 };
+	if (o.output) {
+		struct rh_error *oerr = rh_outfile_open(&of, o.output);
+		if (oerr) {
+			print_error(oerr);
+			rh_error_destroy(oerr);
+			return RH_EXIT_OS;
+		}
+		out = of.f;
 	}
 	struct rh_target *t;
 	struct rh_image *img;
@@ -566,10 +575,7 @@ static int cmd_export(int argc, char **argv)
 		print_error(err);
 		status = rh_exit_status(err);
 		rh_error_destroy(err);
-		if (out != stdout) {
-			fclose(out);
-			remove(o.output);
-		}
+		rh_outfile_abort(&of);
 		return status;
 	}
 	// Large writes: an export of 10 million objects is gigabytes.
@@ -588,10 +594,7 @@ static int cmd_export(int argc, char **argv)
 		rh_snapshot_destroy(snap);
 		rh_image_destroy(img);
 		rh_target_destroy(t);
-		if (out != stdout) {
-			fclose(out);
-			remove(o.output);
-		}
+		rh_outfile_abort(&of);
 		return RH_EXIT_FATAL;
 	}
 	struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
@@ -600,8 +603,14 @@ static int cmd_export(int argc, char **argv)
 	rh_analysis_deinit(&an);
 	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
 	print_partial(&snap->problems);
-	if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
-		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
+	if (out == stdout) {
+		if (fflush(out) != 0 || ferror(out)) {
+			fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
+			status = RH_EXIT_OS;
+		}
+	} else if ((err = rh_outfile_commit(&of))) {
+		print_error(err);
+		rh_error_destroy(err);
 		status = RH_EXIT_OS;
 	}
 	rh_snapshot_destroy(snap);

@@ -23,7 +23,14 @@ static bool put_utf8(char *buf, size_t max, size_t *out, uint32_t cp)
 {
 	unsigned char b[4];
 	size_t n;
-	if (cp < 0x80) {
+	if (cp == 0) {
+		// NUL as C0 80 (modified UTF-8): a str holding NUL would
+		// otherwise be cut where it is used as a C string (a module
+		// name, a dict key in a label); report/escape.c shows it as NUL.
+		b[0] = 0xc0;
+		b[1] = 0x80;
+		n = 2;
+	} else if (cp < 0x80) {
 		b[0] = (unsigned char)cp;
 		n = 1;
 	} else if (cp < 0x800) {

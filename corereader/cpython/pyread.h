@@ -23,6 +23,8 @@ struct rh_py_runtime;
  * (a lone surrogate becomes its 3-byte form, a NUL a NUL byte): the text
  * is untrusted bytes for the report layer to escape. *len_ret (may be
  * NULL) gets the number of bytes written, without the NUL.
+ * U+0000 is written C0 80 and a lone surrogate as its 3-byte form
+ * (ED A0..BF xx): buf stays one C string, and report/escape.c shows both.
  *
  * Only compact strings are read (every str made by CPython 3.3+ except
  * legacy PyUnicode_FromUnicode(NULL, n) ones): PyASCIIObject.state says

@@ -1168,9 +1168,10 @@ static bool read_iframe(struct roots_ctx *c, uint64_t addr, struct frame *f,
 	if (f->frame_obj && has(rt, PYL_RFR_TRACE) && has(rt, PYL_RFR_LINENO)) {
 		uint64_t trace;
 		int32_t lineno;
-		if (!rh_target_read_u64(c->t, f->frame_obj + (uint64_t)off(rt, PYL_RFR_TRACE), &trace) &&
+		// peek: a failed read here used to leak its error object
+		if (rh_target_peek_u64(c->t, f->frame_obj + (uint64_t)off(rt, PYL_RFR_TRACE), &trace) &&
 		    trace &&
-		    !rh_target_read(c->t, f->frame_obj + (uint64_t)off(rt, PYL_RFR_LINENO), &lineno, 4))
+		    rh_target_peek(c->t, f->frame_obj + (uint64_t)off(rt, PYL_RFR_LINENO), &lineno, 4))
 			f->lineno = lineno;
 		// unreadable: the line comes from the instruction pointer
 	}

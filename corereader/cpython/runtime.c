@@ -445,10 +445,10 @@ static void read_threads(struct rh_py_runtime *rt, struct rh_py_interp *in)
 			break;
 		}
 		if (PYL_HAS(rt, TS_NATIVE_THREAD_ID) &&
-		    !rh_target_read_u64(rt->target, ts + PYL(rt, TS_NATIVE_THREAD_ID), &v))
+		    rh_target_peek_u64(rt->target, ts + PYL(rt, TS_NATIVE_THREAD_ID), &v))
 			th.native_thread_id = (int64_t)v;
 		if (PYL_HAS(rt, TS_ID) &&
-		    !rh_target_read_u64(rt->target, ts + PYL(rt, TS_ID), &v))
+		    rh_target_peek_u64(rt->target, ts + PYL(rt, TS_ID), &v))
 			th.id = (int64_t)v;
 		if (in->nthreads == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
@@ -917,7 +917,7 @@ static bool type_valid(struct rh_py_runtime *rt, uint64_t addr, int depth)
 		if (!(flags & PY_TPFLAGS_READY) || basic < 16 || basic > (1 << 20) ||
 		    item < 0 || item > (1 << 16) || !name ||
 		    !rh_target_readable(rt->target, name, 1) ||
-		    rh_target_read(rt->target, name, &c, 1) != NULL || c <= ' ')
+		    !rh_target_peek(rt->target, name, &c, 1) || c <= ' ')
 			goto out;
 		if (meta != rt->type_type) {
 			// A metatype is itself a type, and a subclass of type.
@@ -1023,8 +1023,9 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	if (!addr || (addr & 7) || !rt->type_type)
 		return false;
 	uint64_t w[2];
+	// readable() first: no error is allocated for the common miss
 	if (!rh_target_readable(rt->target, addr, sizeof(w)) ||
-	    rh_target_read(rt->target, addr, w, sizeof(w)))
+	    !rh_target_peek(rt->target, addr, w, sizeof(w)))
 		return false;
 	int64_t refcnt = rh_py_refcnt_word(rt, w[PYL(rt, OB_REFCNT) / 8]);
 	// 3.14+: the high half of the word is ob_overflow (0 on a 64-bit

@@ -1828,8 +1828,10 @@ static bool read_dkeys(struct vctx *c, uint64_t keys, struct dkeys *k)
 		k->koff = (size_t)(k->general ? PYL(rt, DKE_KEY) : PYL(rt, DUE_KEY));
 		k->voff = (size_t)(k->general ? PYL(rt, DKE_VALUE) : PYL(rt, DUE_VALUE));
 		if (nentries > (1ULL << b[0])) {
+			// 64-bit shift: b[0] may be up to 40 here.
 			bad(c, RH_BAD_DATA(keys, "dict keys 0x%" PRIx64 " has %" PRIu64
-					   " entries in %u slots", keys, nentries, 1u << b[0]));
+					   " entries in %" PRIu64 " slots", keys, nentries,
+					   (uint64_t)1 << b[0]));
 			return false;
 		}
 	}
@@ -2409,10 +2411,9 @@ static uint64_t local_name(struct vctx *c, uint64_t code, uint64_t i)
 	if (!code || !PYL_HAS(rt, TTUPLE_ITEM))
 		return 0;
 	if (PYL_HAS(rt, TCO_LOCALSPLUSNAMES)) {
-		if (rh_target_readable(t, code + PYL(rt, TCO_LOCALSPLUSNAMES), 8) &&
-		    !rh_target_read_u64(t, code + PYL(rt, TCO_LOCALSPLUSNAMES), &tuple) &&
-		    tuple && !rh_target_read_u64(t, tuple + PYL(rt, OB_SIZE), &n) && i < n &&
-		    !rh_target_read_u64(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, &name))
+		if (rh_target_peek_u64(t, code + PYL(rt, TCO_LOCALSPLUSNAMES), &tuple) &&
+		    tuple && rh_target_peek_u64(t, tuple + PYL(rt, OB_SIZE), &n) && i < n &&
+		    rh_target_peek_u64(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, &name))
 			return name;
 		return 0;
 	}
@@ -2422,13 +2423,11 @@ static uint64_t local_name(struct vctx *c, uint64_t code, uint64_t i)
 		if (!rt->L[parts[p]].found)
 			return 0;
 		uint64_t at = code + (uint64_t)rt->L[parts[p]].value;
-		if (!rh_target_readable(t, at, 8) || rh_target_read_u64(t, at, &tuple) ||
-		    !tuple || !rh_target_readable(t, tuple + PYL(rt, OB_SIZE), 8) ||
-		    rh_target_read_u64(t, tuple + PYL(rt, OB_SIZE), &n))
+		if (!rh_target_peek_u64(t, at, &tuple) || !tuple ||
+		    !rh_target_peek_u64(t, tuple + PYL(rt, OB_SIZE), &n))
 			return 0;
 		if (i < n) {
-			if (rh_target_readable(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, 8) &&
-			    !rh_target_read_u64(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, &name))
+			if (rh_target_peek_u64(t, tuple + PYL(rt, TTUPLE_ITEM) + i * 8, &name))
 				return name;
 			return 0;
 		}

@@ -56,6 +56,12 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 void rh_snapshot_repr(const struct rh_snapshot *s, uint32_t idx, char *buf,
 		      size_t len)
 {
+	// A snapshot read back from its cache file alone has no runtime
+	// (rh_snapshot_cache_read): no target to read a repr from.
+	if (!s->rt || idx >= s->nobjects) {
+		snprintf(buf, len, "<object 0x%" PRIx64 ">", idx < s->nobjects ? s->obj_addr[idx] : 0);
+		return;
+	}
 	rh_py_repr(s->rt, s->obj_addr[idx], buf, len);
 }
 
@@ -89,8 +95,8 @@ static int label_ref(void *arg, const struct rh_py_ref *ref)
 struct rh_error *rh_snapshot_edge_labels(const struct rh_snapshot *s, uint32_t idx,
 					 rh_snapshot_label_fn *fn, void *arg)
 {
-	if (!s->have_graph || idx >= s->nobjects)
-		return NULL;
+	if (!s->have_graph || idx >= s->nobjects || !s->rt)
+		return NULL;   // no runtime (a bare cache read): no labels
 	struct label_ctx c = {
 		.s = s, .edge = s->edge_start[idx], .end = s->edge_start[idx + 1],
 		.fn = fn, .arg = arg,
@@ -322,12 +328,55 @@ static struct rh_error *collect_roots(struct rh_snapshot *s, struct rh_py_runtim
 /* ------------------------------------------------------------------ */
 /* Following references                                                */
 
+/*
+ * Work bounded by what the core holds (issue 11: corrupted type words once
+ * turned thousands of addresses into huge pseudo-objects, each scanned
+ * conservatively: 47.9M edges and a 1.37 GB export from a 100 MB core).
+ * A real heap lives in the core's readable bytes: each object takes at
+ * least 16 of them, each reference is an 8-byte pointer stored in one of
+ * them, and objects do not overlap, so the bytes traversed add up to at
+ * most the core. Twice that plus a floor leaves room for honest double
+ * counts (static objects, views); past it the heap is claiming more than
+ * the core can hold, and following stops with a problem that says so.
+ */
+struct budget {
+	uint64_t bytes;          /* readable bytes of the target */
+	uint64_t max_objects, max_edges, max_traversed;
+	uint64_t traversed;      /* bytes of objects whose references were read */
+};
+
+#define BUDGET_FLOOR (1u << 20)
+/* The conservative scanner's own cap per object (cpython/traverse.c). */
+#define BUDGET_OBJECT_MAX 65536
+
+static void budget_init(struct budget *b, struct rh_target *t)
+{
+	memset(b, 0, sizeof(*b));
+	for (size_t i = 0; i < rh_target_segment_count(t); i++) {
+		struct rh_segment_info si;
+		rh_target_segment(t, i, &si);
+		if (si.dumped || si.file_backed)
+			b->bytes += si.end - si.start;
+	}
+	// Test hook: REFHEAP_TEST_BUDGET_BYTES=N counts the core as N bytes,
+	// so that a test reaches the bounds on a small healthy core.
+	const char *env = getenv("REFHEAP_TEST_BUDGET_BYTES");
+	if (env && *env)
+		b->bytes = strtoull(env, NULL, 0);
+	uint64_t floor = getenv("REFHEAP_TEST_BUDGET_BYTES") ? 0 : BUDGET_FLOOR;
+	b->max_objects = b->bytes / 16 * 2 + floor;
+	b->max_edges = b->bytes / 8 * 2 + floor;
+	b->max_traversed = b->bytes * 2 + floor;
+}
+
 struct follow_ctx {
 	struct rh_snapshot *s;
 	struct rh_py_runtime *rt;
 	uint8_t interp;
 	bool nomem;
 	bool full;              /* edge array at its bound */
+	struct budget budget;
+	const char *over;       /* which bound was hit, or NULL */
 	uint64_t dangling;      /* references to unreadable memory */
 	uint64_t orphans;       /* objects found by the allocator scan only */
 	/*
@@ -407,7 +456,17 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 {
 	struct rh_snapshot *s = c->s;
 	uint32_t idx;
+	if (s->nedges >= c->budget.max_edges) {
+		c->over = "references";
+		c->full = true;
+		return false;
+	}
 	if (!rh_u64map_find(&s->obj_index, r->addr, &idx)) {
+		if (s->nobjects >= c->budget.max_objects) {
+			c->over = "objects";
+			c->full = true;
+			return false;
+		}
 		struct rh_py_object o;
 		struct rh_error *err = rh_py_object_read(c->rt, r->addr, &o);
 		if (err) {
@@ -495,6 +554,10 @@ static bool flush_blocks(struct follow_ctx *c)
 		uint32_t idx;
 		if (rh_u64map_find(&c->s->obj_index, c->blocks[k], &idx))
 			continue;
+		if (c->s->nobjects >= c->budget.max_objects) {
+			c->over = "objects";
+			break;
+		}
 		struct rh_py_object o;
 		struct rh_error *err = rh_py_object_read(c->rt, c->blocks[k], &o);
 		if (err) {
@@ -546,11 +609,12 @@ static int on_block(void *arg, const struct rh_py_block *b)
  * Once the queue drains, the allocator scan may append orphans, whose own
  * references are then followed the same way.
  */
-static struct rh_error *follow_references(struct rh_snapshot *s,
+static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_target *t,
 					  struct rh_py_runtime *rt,
 					  bool alloc_scan, const char *cache_dir)
 {
 	struct follow_ctx c = { .s = s, .rt = rt };
+	budget_init(&c.budget, t);
 	uint64_t start_cap = 0;
 	bool scanned = !alloc_scan;
 	uint64_t unreadable = 0;
@@ -593,6 +657,15 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 			// fields are stale pointers, not references.
 			if (s->obj_refcnt[k] == 0)
 				continue;
+			// Bytes this object's references are read from (a
+			// conservative scan reads at most BUDGET_OBJECT_MAX).
+			uint64_t sz = rh_snapshot_size(s, k);
+			c.budget.traversed += sz < BUDGET_OBJECT_MAX ? sz : BUDGET_OBJECT_MAX;
+			if (c.budget.traversed > c.budget.max_traversed) {
+				c.over = "bytes of objects to traverse";
+				c.full = true;
+				break;
+			}
 			c.interp = s->obj_interp[k];
 			struct rh_error *rerr = rh_py_referents(
 				rt, s->obj_addr[k], s->types[s->obj_type[k]].addr, on_ref, &c);
@@ -627,8 +700,20 @@ static struct rh_error *follow_references(struct rh_snapshot *s,
 		if (!s->edge_start)
 			goto nomem;
 	}
+	// Objects past where following stopped have no edges.
+	for (uint32_t k = i; k < s->nobjects; k++)
+		s->edge_start[k] = (uint32_t)s->nedges;
 	s->edge_start[s->nobjects] = (uint32_t)s->nedges;
-	if (c.full)
+	if (c.over)
+		rh_problems_add(&s->problems,
+				"stopped following references: the heap claims more %s than "
+				"a core of %" PRIu64 " readable bytes can hold (at most %" PRIu64
+				" objects, %" PRIu64 " references, %" PRIu64 " bytes traversed); "
+				"its objects are corrupt (see the other problems), so the graph "
+				"is partial: %u objects, %" PRIu64 " references recorded",
+				c.over, c.budget.bytes, c.budget.max_objects, c.budget.max_edges,
+				c.budget.max_traversed, s->nobjects, s->nedges);
+	else if (c.full)
 		rh_problems_add(&s->problems,
 				"more than %u references: the rest were not recorded",
 				UINT32_MAX);
@@ -703,7 +788,11 @@ static struct rh_error *static_storage(struct rh_snapshot *s, struct rh_image *i
 			ranges = p;
 			cap = ncap;
 		}
-		memcpy(ranges + nr, r, k * sizeof(*r));
+		// A module with no writable range (its file on disk is another
+		// build than the core's) gives k = 0 and r = NULL: memcpy's
+		// source must not be NULL even for 0 bytes.
+		if (k)
+			memcpy(ranges + nr, r, k * sizeof(*r));
 		nr += k;
 	}
 	if (!nr) {
@@ -1199,7 +1288,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		err = collect_roots(s, rt);
 		if (err)
 			goto out_runtime;
-		err = follow_references(s, rt, opts->alloc_scan, opts->cache_dir);
+		err = follow_references(s, t, rt, opts->alloc_scan, opts->cache_dir);
 		if (err)
 			goto out_runtime;
 		mark_borrowed(s);

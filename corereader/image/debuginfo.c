@@ -32,6 +32,7 @@
 
 #include "image/image_internal.h"
 #include "util/error.h"
+#include "util/path.h"
 
 /* ------------------------------------------------------------ strbuf */
 
@@ -249,6 +250,13 @@ struct rh_error *image_debug_dirs_init(struct image_debug_dirs *dd,
 			goto out_enomem;
 		dd->n++;
 	}
+	if (opts && opts->sysroot && opts->sysroot[0]) {
+		size_t len = strlen(opts->sysroot);
+		while (len > 1 && opts->sysroot[len - 1] == '/')
+			len--;
+		if (!(dd->sysroot = strndup(opts->sysroot, len)))
+			goto out_enomem;
+	}
 	if (defaults) {
 		const char *sysroot = opts && opts->sysroot ? opts->sysroot : "";
 		size_t len = strlen(sysroot);
@@ -275,6 +283,7 @@ void image_debug_dirs_deinit(struct image_debug_dirs *dd)
 			free(dd->dirs[i]);
 	}
 	free(dd->dirs);
+	free(dd->sysroot);
 	memset(dd, 0, sizeof(*dd));
 }
 
@@ -292,6 +301,26 @@ static bool note_searched(struct image_strbuf *searched, const char *path)
  * Open a candidate. A file that is simply absent is the normal case and is
  * not recorded; any other reason it cannot be read is.
  */
+/*
+ * A candidate under the sysroot, resolved inside it as chroot would
+ * (util/path.h): the mapped file's directory comes from the core, and
+ * .build-id links may be absolute. Takes path; NULL when it cannot exist
+ * there (*enomem_ret on no memory).
+ */
+static char *confine(const struct image_debug_dirs *dd, char *path, bool *enomem_ret)
+{
+	*enomem_ret = false;
+	if (!dd->sysroot || !path)
+		return path;
+	size_t len = strlen(dd->sysroot);
+	if (strncmp(path, dd->sysroot, len) != 0 || (path[len] != '/' && path[len]))
+		return path;   // --debug-dir outside the root: the user's choice
+	char *r = rh_path_in_root(dd->sysroot, path + len);
+	*enomem_ret = !r && errno == ENOMEM;
+	free(path);
+	return r;
+}
+
 static bool open_candidate(const char *path, struct rh_problems *problems,
 			   struct image_elf *ret)
 {
@@ -400,7 +429,11 @@ struct rh_error *image_find_debug_file(const struct image_debug_dirs *dd,
 				return rh_enomem;
 			if (!note_searched(searched, path))
 				goto out_enomem;
-			if (open_candidate(path, problems, &cand)) {
+			bool enomem;
+			path = confine(dd, path, &enomem);
+			if (enomem)
+				return rh_enomem;
+			if (path && open_candidate(path, problems, &cand)) {
 				uint8_t id[RH_IMAGE_BUILD_ID_MAX];
 				size_t id_len;
 				if (image_elf_has_debug_info(&cand) &&
@@ -427,6 +460,10 @@ struct rh_error *image_find_debug_file(const struct image_debug_dirs *dd,
 		free(target_dir);
 		return rh_enomem;
 	}
+	// The mapped name is the core's: "/../../etc" must not climb out of
+	// the debug directories it is appended to (only shrinks: fits).
+	if (target_dir[0] == '/')
+		rh_path_normalize(target_dir, strlen(target_dir) + 1);
 	// Candidates in GDB's order: beside the file, in .debug/ beside it,
 	// then under each debug directory.
 	for (size_t i = 0; i < 2 + dd->n; i++) {
@@ -445,7 +482,14 @@ struct rh_error *image_find_debug_file(const struct image_debug_dirs *dd,
 			free(target_dir);
 			goto out_enomem;
 		}
-		if (open_candidate(path, problems, &cand)) {
+		bool enomem;
+		path = confine(dd, path, &enomem);
+		if (enomem) {
+			free(local_dir);
+			free(target_dir);
+			return rh_enomem;
+		}
+		if (path && open_candidate(path, problems, &cand)) {
 			uint32_t crc;
 			// <moddir>/<name> may be the module itself when the
 			// link names the file's own basename: never a match.

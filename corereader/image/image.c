@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "image/image_internal.h"
 #include "target/target.h"
 #include "util/error.h"
+#include "util/path.h"
 
 /* A module's ELF header names at most this many program headers here. */
 #define TARGET_PHNUM_MAX 128
@@ -462,18 +464,16 @@ static void module_deinit(struct image_module *mod)
 	memset(mod, 0, sizeof(*mod));
 }
 
+/*
+ * The file for a mapped name: under the sysroot, resolved inside it as
+ * chroot would (util/path.h), since the name comes from the core. NULL
+ * with errno: ENOMEM, or why it cannot exist there (nothing to open).
+ */
 static char *join_sysroot(const char *sysroot, const char *path)
 {
 	if (!sysroot || !*sysroot)
 		return strdup(path);
-	size_t len = strlen(sysroot);
-	while (len > 0 && sysroot[len - 1] == '/')
-		len--;
-	char *s;
-	if (asprintf(&s, "%.*s%s%s", (int)len, sysroot,
-		     path[0] == '/' ? "" : "/", path) < 0)
-		return NULL;
-	return s;
+	return rh_path_in_root(sysroot, path);
 }
 
 /*
@@ -503,11 +503,19 @@ static struct rh_error *build_module(struct rh_image *img, struct rh_target *t,
 		return NULL;
 	}
 
+	int missing = 0;
 	local = spec->local_path ? strdup(spec->local_path) :
 		join_sysroot(opts ? opts->sysroot : NULL, spec->name);
-	if (!local)
+	if (!local && errno != ENOMEM && !spec->local_path)
+		missing = errno;
+	if (!local && !missing)
 		return rh_enomem;
-	struct rh_error *open_err = image_elf_open(local, &ef);
+	// Never open a lexical join in its place: the root's own symlinks
+	// would lead out of it.
+	struct rh_error *open_err = missing ?
+		rh_error_os(missing, spec->name, "cannot open %s inside the sysroot %s",
+			    spec->name, opts->sysroot) :
+		image_elf_open(local, &ef);
 	if (open_err) {
 		if (open_err->code == RH_ERR_UNSUPPORTED && !te.is_elf) {
 			// A data file, a device: not a module.

@@ -153,6 +153,9 @@ Elf_Scn *image_elf_section_by_name(struct image_elf *ef, const char *name,
 struct image_debug_dirs {
 	char **dirs;
 	size_t n;
+	/** --sysroot without trailing slashes, or NULL: candidates under it
+	 *  are resolved inside it (debuginfo.c, confine()). */
+	char *sysroot;
 };
 
 struct rh_error *image_debug_dirs_init(struct image_debug_dirs *dd,

@@ -1,8 +1,9 @@
 /*
- * Escaping of untrusted strings; see escape.h.
+ * Escaping of untrusted strings; see escape.h for the rule.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "report/escape.h"
@@ -38,6 +39,105 @@ size_t rh_utf8_sequence(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* Code points that must never reach an output raw (escape.h). */
+static bool dangerous(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+	       cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) ||   // LS, PS, LRE..RLO
+	       (cp >= 0x2066 && cp <= 0x2069) ||   // LRI, RLI, FSI, PDI
+	       (cp >= 0xd800 && cp <= 0xdfff);
+}
+
+enum rh_escape_unit rh_escape_classify(const unsigned char *s, size_t len,
+				       size_t *n_ret, uint32_t *cp_ret)
+{
+	unsigned char c = s[0];
+	if (c < 0x80) {
+		*n_ret = 1;
+		*cp_ret = c;
+		return dangerous(c) ? RH_UNIT_CODEPOINT : RH_UNIT_SAFE;
+	}
+	// NUL as the readers encode it inside a C string (pyread.c).
+	if (c == 0xc0 && len >= 2 && s[1] == 0x80) {
+		*n_ret = 2;
+		*cp_ret = 0;
+		return RH_UNIT_CODEPOINT;
+	}
+	// A lone surrogate, as a str's code unit encodes (ED A0..BF xx).
+	if (c == 0xed && len >= 3 && s[1] >= 0xa0 && s[1] <= 0xbf &&
+	    (s[2] & 0xc0) == 0x80) {
+		*n_ret = 3;
+		*cp_ret = 0xd000 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+		return RH_UNIT_CODEPOINT;
+	}
+	size_t n = rh_utf8_sequence(s, len);
+	if (n == 0) {
+		*n_ret = 1;
+		*cp_ret = c;
+		return RH_UNIT_BYTE;
+	}
+	uint32_t cp = n == 2 ? (uint32_t)(c & 0x1f) << 6 | (s[1] & 0x3f)
+		    : n == 3 ? (uint32_t)(c & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f)
+			     : (uint32_t)(c & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+				       (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+	*n_ret = n;
+	*cp_ret = cp;
+	return dangerous(cp) ? RH_UNIT_CODEPOINT : RH_UNIT_SAFE;
+}
+
+/* The visible spelling of an escaped unit (text, DOT, HTML). */
+static void visible(FILE *f, enum rh_escape_unit u, uint32_t cp, const char *bs)
+{
+	if (u == RH_UNIT_BYTE || cp < 0x80)
+		fprintf(f, "%sx%02x", bs, (unsigned)cp);
+	else
+		fprintf(f, "%su{%04x}", bs, (unsigned)cp);
+}
+
+enum fmt { F_TEXT, F_DOT, F_HTML };
+
+static void escape_visible(FILE *f, const char *str, size_t len, enum fmt fmt)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	// DOT: graphviz reads \\ as one backslash, so the visible escape's
+	// backslash is doubled there.
+	const char *bs = fmt == F_DOT ? "\\\\" : "\\";
+	for (size_t i = 0; i < len;) {
+		size_t n;
+		uint32_t cp;
+		enum rh_escape_unit u = rh_escape_classify(s + i, len - i, &n, &cp);
+		if (u != RH_UNIT_SAFE) {
+			visible(f, u, cp, bs);
+		} else if (s[i] == '\\') {
+			fputs(fmt == F_DOT ? "\\\\\\\\" : "\\\\", f);
+		} else if (fmt == F_DOT && s[i] == '"') {
+			fputs("\\\"", f);
+		} else if (fmt == F_HTML && (s[i] == '<' || s[i] == '>' || s[i] == '&' ||
+					     s[i] == '"' || s[i] == '\'')) {
+			fprintf(f, "&#%u;", s[i]);
+		} else {
+			fwrite(s + i, 1, n, f);
+		}
+		i += n;
+	}
+}
+
+void rh_escape_text(FILE *f, const char *s, size_t len)
+{
+	escape_visible(f, s, len, F_TEXT);
+}
+
+void rh_escape_dot(FILE *f, const char *s, size_t len)
+{
+	escape_visible(f, s, len, F_DOT);
+}
+
+void rh_escape_html(FILE *f, const char *s, size_t len)
+{
+	escape_visible(f, s, len, F_HTML);
+}
+
 void rh_escape_json(FILE *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -53,63 +153,28 @@ void rh_escape_json(FILE *f, const char *str, size_t len)
 			i = run;
 			continue;
 		}
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			switch (c) {
-			case '"': fputs("\\\"", f); break;
-			case '\\': fputs("\\\\", f); break;
+		size_t n;
+		uint32_t cp;
+		enum rh_escape_unit u = rh_escape_classify(s + i, len - i, &n, &cp);
+		if (u == RH_UNIT_BYTE) {
+			fprintf(f, "\\\\x%02x", (unsigned)cp);   // visible: not a code point
+		} else if (u == RH_UNIT_CODEPOINT) {
+			switch (cp) {
 			case '\n': fputs("\\n", f); break;
 			case '\r': fputs("\\r", f); break;
 			case '\t': fputs("\\t", f); break;
 			case '\b': fputs("\\b", f); break;
 			case '\f': fputs("\\f", f); break;
-			default:
-				if (c < 0x20 || c == 0x7f)
-					fprintf(f, "\\u%04x", c);
-				else
-					fputc(c, f);
+			default: fprintf(f, "\\u%04x", (unsigned)cp);  // all < U+10000
 			}
-			i++;
-			continue;
+		} else if (s[i] == '"') {
+			fputs("\\\"", f);
+		} else if (s[i] == '\\') {
+			fputs("\\\\", f);
+		} else {
+			fwrite_unlocked(s + i, 1, n, f);
 		}
-		size_t n = rh_utf8_sequence(s + i, len - i);
-		if (n == 0) {
-			fprintf(f, "\\\\x%02x", c);
-			i++;
-			continue;
-		}
-		fwrite_unlocked(s + i, 1, n, f);
 		i += n;
 	}
 	putc_unlocked('"', f);
-}
-
-void rh_escape_text(FILE *f, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			if (c == '\\')
-				fputs("\\\\", f);
-			else if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\x%02x", c);
-			else
-				fputc(c, f);
-			i++;
-			continue;
-		}
-		size_t n = rh_utf8_sequence(s + i, len - i);
-		// C1 controls (U+0080-U+009F) are two-byte sequences c2 80..9f:
-		// terminals act on them, so they are escaped like C0.
-		if (n == 0 || (n == 2 && c == 0xc2 && s[i + 1] < 0xa0)) {
-			size_t k = n ? n : 1;
-			for (size_t j = 0; j < k; j++)
-				fprintf(f, "\\x%02x", s[i + j]);
-			i += k;
-			continue;
-		}
-		fwrite(s + i, 1, n, f);
-		i += n;
-	}
 }

@@ -58,6 +58,7 @@
 #include "report/json.h"
 #include "report/labels.h"
 #include "report/listutil.h"
+#include "util/outfile.h"
 
 extern char **environ;
 
@@ -296,35 +297,10 @@ static struct rh_error *filter_build(struct tree *t, uint32_t root)
 /* ------------------------------------------------------------------ */
 /* output                                                              */
 
-/* A DOT double-quoted string body: quotes and backslashes escaped, bytes
- * that are not printable UTF-8 shown as \xHH. */
+/* A DOT double-quoted string body: the one escaping rule (escape.h). */
 static void dot_str(FILE *f, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t len = strlen(str);
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			if (c == '"' || c == '\\')
-				fputc('\\', f), fputc(c, f);
-			else if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\\\x%02x", c);
-			else
-				fputc(c, f);
-			i++;
-			continue;
-		}
-		size_t n = rh_utf8_sequence(s + i, len - i);
-		if (n == 0 || (n == 2 && c == 0xc2 && s[i + 1] < 0xa0)) {
-			size_t k = n ? n : 1;
-			for (size_t j = 0; j < k; j++)
-				fprintf(f, "\\\\x%02x", s[i + j]);
-			i += k;
-			continue;
-		}
-		fwrite(s + i, 1, n, f);
-		i += n;
-	}
+	rh_escape_dot(f, str, strlen(str));
 }
 
 static void json_str(FILE *f, const char *s)
@@ -719,6 +695,9 @@ struct rh_error *rh_report_tree(FILE *f, struct rh_analysis *a, uint32_t idx,
 	struct rh_error *err = NULL;
 	char *dotpath = NULL;
 	FILE *w = NULL;
+	// -o files: written beside and renamed on success, never removed
+	// on failure, devices and FIFOs in place (util/outfile.h).
+	struct rh_outfile wf = { 0 }, rf = { 0 };
 	t.mark = calloc(s->nobjects, 1);
 	if (!t.mark) {
 		err = rh_enomem;
@@ -739,30 +718,34 @@ struct rh_error *rh_report_tree(FILE *f, struct rh_analysis *a, uint32_t idx,
 	}
 	const char *file = dotpath ? dotpath : path;
 	if (file) {
-		w = fopen(file, "w");
-		if (!w) {
-			err = rh_error_os(errno, file, "cannot write the %s to %s",
-					  dot ? "graph" : "tree", file);
+		if ((err = rh_outfile_open(&wf, file)))
 			goto out;
-		}
+		w = wf.f;
 	}
 	t.f = w ? w : f;
 	err = write_tree(&t, idx);
 	if (w) {
-		bool bad = ferror(w) != 0;
-		int saved = errno;
-		if (fclose(w) != 0 || bad) {
-			if (!err)
-				err = rh_error_os(bad ? saved : errno, file, "writing the %s failed",
-						  dot ? "graph" : "tree");
-		}
+		if (err)
+			rh_outfile_abort(&wf);
+		else
+			err = rh_outfile_commit(&wf);
 		w = NULL;
 	}
 	if (err || !file)
 		goto out;
 	bool missing = false;
-	if (render && (err = run_dot(render, dotpath, path, &missing)))
-		goto out;
+	if (render) {
+		// dot writes a temporary beside the image, renamed on success
+		if ((err = rh_outfile_reserve(&rf, path)))
+			goto out;
+		err = run_dot(render, dotpath, rf.write_path, &missing);
+		if (err || missing)
+			rh_outfile_abort(&rf);
+		else
+			err = rh_outfile_commit(&rf);
+		if (err)
+			goto out;
+	}
 	if (o.json) {
 		struct rh_json j;
 		rh_json_init(&j, f, false);
@@ -800,8 +783,8 @@ struct rh_error *rh_report_tree(FILE *f, struct rh_analysis *a, uint32_t idx,
 		fprintf(f, ": %" PRIu64 " objects\n", t.nodes);
 	}
 out:
-	if (w)
-		fclose(w);
+	rh_outfile_abort(&wf);   /* no-ops once committed */
+	rh_outfile_abort(&rf);
 	if (t.levels) {
 		for (unsigned k = 0; k < t.nlevels; k++) {
 			free(t.levels[k].kid);

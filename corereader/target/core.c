@@ -45,6 +45,7 @@
 #include "target/target.h"
 #include "target/target_internal.h"
 #include "util/error.h"
+#include "util/path.h"
 
 _Static_assert(sizeof(((struct elf_prstatus *)0)->pr_reg) ==
 		       sizeof(((struct rh_thread *)0)->regs),
@@ -782,20 +783,6 @@ static const char *exe_path(const struct rh_target *t)
 	return t->nmappings ? t->mappings[0].path : NULL;
 }
 
-/*
- * PATH already names a file under SYSROOT: the core was dumped from outside
- * the root the process ran in (gcore on the host of a process in a chroot
- * or a container), and /proc/PID/maps, read from the host, gave host paths.
- * Prefixing SYSROOT again would name a file that does not exist.
- */
-static bool under_sysroot(const char *sysroot, const char *path)
-{
-	size_t n = strlen(sysroot);
-	while (n > 1 && sysroot[n - 1] == '/')
-		n--;
-	return n > 1 && strncmp(path, sysroot, n) == 0 && path[n] == '/';
-}
-
 static struct rh_error *open_backing(struct rh_target *t,
 				     const struct rh_target_options *opts,
 				     const char *exe, struct backing *b)
@@ -804,13 +791,28 @@ static struct rh_error *open_backing(struct rh_target *t,
 	char *joined = NULL;
 	if (opts && opts->exe && exe && strcmp(b->path, exe) == 0) {
 		local = opts->exe;
-	} else if (opts && opts->sysroot && opts->sysroot[0] &&
-		   !under_sysroot(opts->sysroot, b->path)) {
-		size_t n = strlen(opts->sysroot);
-		bool slash = opts->sysroot[n - 1] == '/' && b->path[0] == '/';
-		if (asprintf(&joined, "%.*s%s", (int)(slash ? n - 1 : n),
-			     opts->sysroot, b->path) < 0)
-			return rh_enomem;
+	} else if (opts && opts->sysroot && opts->sysroot[0]) {
+		// Inside the sysroot as chroot would resolve it: the name is
+		// the core's ("/./../../etc/passwd" stays in the root), and
+		// so are the root's absolute symlinks.
+		joined = rh_path_in_root(opts->sysroot,
+					 rh_path_strip_root(opts->sysroot, b->path));
+		if (!joined) {
+			int e = errno;
+			if (e == ENOMEM)
+				return rh_enomem;
+			size_t n = strlen(opts->sysroot);
+			bool slash = opts->sysroot[n - 1] == '/' && b->path[0] == '/';
+			// named for messages only; nothing is opened
+			if (asprintf(&b->local_path, "%.*s%s", (int)(slash ? n - 1 : n),
+				     opts->sysroot, b->path) < 0) {
+				b->local_path = NULL;
+				return rh_enomem;
+			}
+			b->state = BK_MISSING;
+			b->errnum = e;
+			return NULL;
+		}
 		local = joined;
 	} else {
 		local = b->path;

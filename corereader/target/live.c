@@ -66,6 +66,7 @@
 #include "target/target.h"
 #include "target/target_internal.h"
 #include "util/error.h"
+#include "util/path.h"
 
 #define BLOCK_SHIFT 16
 #define BLOCK_SIZE ((uint64_t)1 << BLOCK_SHIFT)
@@ -586,34 +587,10 @@ struct rh_error *rh_target_live_fault(struct rh_target *t, uint64_t addr)
 
 /* --------------------------------------------------------------- maps */
 
-static const char *path_join(char *buf, size_t size, const char *root,
-			     const char *path)
-{
-	size_t n = strlen(root);
-	if (n && root[n - 1] == '/' && path[0] == '/')
-		n--;
-	if ((size_t)snprintf(buf, size, "%.*s%s", (int)n, root, path) >= size)
-		return NULL;
-	return buf;
-}
-
 static bool is_regular_file(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/*
- * PATH already names a file under SYSROOT: a process in a chroot, whose
- * /proc/PID/maps, read from the host, gives host paths. Prefixing SYSROOT
- * again would name a file that does not exist.
- */
-static bool under_sysroot(const char *sysroot, const char *path)
-{
-	size_t n = strlen(sysroot);
-	while (n > 1 && sysroot[n - 1] == '/')
-		n--;
-	return n > 1 && strncmp(path, sysroot, n) == 0 && path[n] == '/';
 }
 
 /*
@@ -625,25 +602,27 @@ static char *local_path_for(const struct rh_target *t,
 			    const struct rh_target_options *opts,
 			    const char *exe, const char *path)
 {
-	char buf[PATH_MAX + 64];
 	const char *p = NULL;
+	char *resolved = NULL;
+	// Under a root (--sysroot, the process's own root), the mapped name
+	// and the root's symlinks resolve inside it, as chroot would.
 	if (opts && opts->exe && exe && strcmp(path, exe) == 0)
 		p = opts->exe;
-	else if (opts && opts->sysroot && opts->sysroot[0] &&
-		 !under_sysroot(opts->sysroot, path))
-		p = path_join(buf, sizeof(buf), opts->sysroot, path);
 	else if (opts && opts->sysroot && opts->sysroot[0])
-		p = path;
+		p = resolved = rh_path_in_root(opts->sysroot,
+						 rh_path_strip_root(opts->sysroot, path));
 	else if (is_regular_file(path))
 		p = path;
 	else {
 		char root[64];
 		snprintf(root, sizeof(root), "/proc/%d/root", (int)t->pid);
-		p = path_join(buf, sizeof(buf), root, path);
+		p = resolved = rh_path_in_root(root, path);
 	}
-	if (!p || !is_regular_file(p))
+	if (!p || !is_regular_file(p)) {
+		free(resolved);
 		return NULL;
-	return strdup(p);
+	}
+	return resolved ? resolved : strdup(p);
 }
 
 static unsigned prot_from_perms(const char *perms)

@@ -259,6 +259,20 @@ struct rh_error *rh_target_read_i64(struct rh_target *t, uint64_t addr,
 	return NULL;
 }
 
+bool rh_target_peek(struct rh_target *t, uint64_t addr, void *buf, size_t len)
+{
+	struct rh_error *err = rh_target_read(t, addr, buf, len);
+	rh_error_destroy(err);
+	return !err;
+}
+
+bool rh_target_peek_u64(struct rh_target *t, uint64_t addr, uint64_t *ret)
+{
+	struct rh_error *err = rh_target_read_u64(t, addr, ret);
+	rh_error_destroy(err);
+	return !err;
+}
+
 bool rh_target_readable(struct rh_target *t, uint64_t addr, size_t len)
 {
 	if (!len)

@@ -201,6 +201,15 @@ struct rh_error *rh_target_read_cstr(struct rh_target *t, uint64_t addr,
 				     char *buf, size_t max, size_t *len_ret,
 				     bool *truncated_ret);
 
+/**
+ * Best-effort reads for optional details (a label, a line number): true
+ * when the bytes were read, false otherwise, with the error already freed.
+ * Use them where a failure only loses that detail, so that no caller of
+ * rh_target_read() in a condition can drop its error on the floor.
+ */
+bool rh_target_peek(struct rh_target *t, uint64_t addr, void *buf, size_t len);
+bool rh_target_peek_u64(struct rh_target *t, uint64_t addr, uint64_t *ret);
+
 /** True if [addr, addr+len) is entirely readable (no error allocated). */
 bool rh_target_readable(struct rh_target *t, uint64_t addr, size_t len);
 

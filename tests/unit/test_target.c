@@ -876,6 +876,62 @@ static void rh_target_read_undumped_sysroot_applied(void **state)
 	rh_target_destroy(t);
 }
 
+/*
+ * Hostile NT_FILE names stay inside --sysroot (issue 11, item 6): ".."
+ * stops at the root, and the root's own symlinks, absolute or relative,
+ * resolve inside it as chroot would.
+ */
+static void rh_target_sysroot_hostile_names_stay_inside(void **state)
+{
+	(void)state;
+	// Inside the root: the library at usr/lib/libx.so, a decoy at
+	// etc/passwd, lib -> / (absolute) and up -> ../../.. (relative).
+	write_lib(tmp_path("hroot/usr/lib/libx.so"), id_a, LIB_SIZE, 9);
+	write_lib(tmp_path("hroot/etc/passwd"), id_a, LIB_SIZE, 4);
+	assert_int_equal(symlink("/", tmp_path("hroot/lib")), 0);
+	assert_int_equal(symlink("../../..", tmp_path("hroot/usr/up")), 0);
+	// and outside it, where a plain join would land
+	write_lib(tmp_path("usr/lib/libx.so"), id_a, LIB_SIZE, 2);
+	// tmp_path() rotates 8 buffers: the root gets its own.
+	char root[512];
+	snprintf(root, sizeof(root), "%s", tmp_path("hroot"));
+	struct rh_target_options opts = { .sysroot = root };
+	static const struct {
+		const char *name;
+		const char *want;   /* inside the root, or NULL: nothing opened */
+		uint8_t seed;
+	} cases[] = {
+		{ "/./../../../../etc/passwd", "hroot/etc/passwd", 4 },
+		{ "/../usr/lib/libx.so", "hroot/usr/lib/libx.so", 9 },
+		{ "/lib/usr/lib/libx.so", "hroot/usr/lib/libx.so", 9 },
+		{ "/usr/up/usr/up/usr/lib/libx.so", "hroot/usr/lib/libx.so", 9 },
+		{ "/lib/lib/lib/../etc/passwd", "hroot/etc/passwd", 4 },
+		{ "/nonexistent/../usr/lib/libx.so", NULL, 0 },
+		{ "/etc/passwd/..", NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rh_target *t;
+		expect_ok(open_built(lib_core(cases[i].name, id_a), "hostile.core", &opts, &t));
+		const struct rh_mapping *m = rh_target_mapping(t, 0);
+		assert_string_equal(m->path, cases[i].name);
+		if (cases[i].want) {
+			if (!m->local_path)
+				fail_msg("%s: not found inside the root", cases[i].name);
+			assert_string_equal(m->local_path, tmp_path(cases[i].want));
+			expect_lib_bytes(t, 0x1abc, 32, cases[i].seed);
+		} else {
+			assert_null(m->local_path);
+		}
+		rh_target_destroy(t);
+	}
+	// A symlink loop inside the root is refused, not followed forever.
+	assert_int_equal(symlink("loop", tmp_path("hroot/loop")), 0);
+	struct rh_target *t;
+	expect_ok(open_built(lib_core("/loop/x", id_a), "loop.core", &opts, &t));
+	assert_null(rh_target_mapping(t, 0)->local_path);
+	rh_target_destroy(t);
+}
+
 static void rh_target_read_undumped_exe_override(void **state)
 {
 	(void)state;
@@ -1383,6 +1439,7 @@ int main(void)
 		cmocka_unit_test(rh_target_read_undumped_missing_file_faults),
 		cmocka_unit_test(rh_target_read_undumped_device_not_opened),
 		cmocka_unit_test(rh_target_read_undumped_sysroot_applied),
+		cmocka_unit_test(rh_target_sysroot_hostile_names_stay_inside),
 		cmocka_unit_test(rh_target_read_undumped_exe_override),
 		cmocka_unit_test(rh_target_read_undumped_unverified_is_problem),
 		cmocka_unit_test(rh_target_read_undumped_past_file_end_faults),
