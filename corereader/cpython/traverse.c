@@ -1895,6 +1895,14 @@ static void iframe_traverse(struct vctx *c, uint64_t f)
 	int32_t top;
 	if (!rd_bytes(c, f + PYL(rt, TIF_STACKTOP), &top, 4))
 		return;
+	// A frame that is executing (a running generator or coroutine, the
+	// frame of a thread caught mid-instruction) has stacktop -1: 3.11
+	// _PyEval_EvalFrameDefault sets it so while the stack pointer lives in
+	// a register (Python/ceval.c "frame->stacktop = -1"), and
+	// _PyFrame_Traverse's loop then visits nothing. A benign state, not a
+	// problem; the thread's frame walk (roots.c) reads what it can.
+	if (top == -1)
+		return;
 	if (top < 0 || top > MAX_FRAME_SLOTS) {
 		bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stacktop %d", f, top));
 		return;
