@@ -90,8 +90,8 @@ for line in open(os.path.join(d, "export.jsonl")):
         fails.append("0x%x %s: size %d beyond the core's %d bytes" % (a, r["type"], r["size"], core))
     if r["type"].startswith("<"):
         fails.append("0x%x: type %r" % (a, r["type"]))
-    # 3.11 statics count from 999999999, 3.12+ immortals read 2**32-1
-    if r["refcnt"] > core // 8 and r["verdict"] != "immortal" and not 999000000 < r["refcnt"] < 1001000000:
+    # immortal and 3.11 static objects read 2**32-1 (their count means nothing)
+    if r["refcnt"] > core // 8 and r["refcnt"] != 2**32 - 1:
         fails.append("0x%x %s: refcount %d beyond one per word of the core" % (a, r["type"], r["refcnt"]))
 if len(objs) < 1000:
     fails.append("only %d objects exported" % len(objs))
@@ -102,12 +102,18 @@ if hist["objects"] != len(objs):
     fails.append("histogram counts %d objects, export %d" % (hist["objects"], len(objs)))
 leaks = json.load(open(os.path.join(d, "leaks.json")))
 un = leaks["unaccounted"]
-if un["orphans"]:
-    fails.append("%d unaccounted objects nothing in the core points at (a sample that leaks nothing)" % un["orphans"])
+# CPython 3.8 itself leaks a _warnings module at start-up (see the
+# README's "unaccounted"): nothing points at it, "unaccounted" is the truth.
+def real_leak(o):
+    return (rec["version"].startswith("3.8.") and o["type"] == "module"
+            and "_warnings" in o.get("repr", ""))
 held_types = ("SignalDict", "IncrementalDecoder", "IncrementalNewlineDecoder")
+orphans = 0
 for o in un["objects"]:
-    if not o["holders"]:
-        fails.append("unaccounted %s %s without a candidate holder" % (o["addr"], o["type"]))
+    if not o["holders"] and not real_leak(o):
+        orphans += 1
+        fails.append("unaccounted %s %s %s: nothing in the core points at it (this sample leaks nothing)"
+                     % (o["addr"], o["type"], o.get("repr")))
     if o["type"].split(".")[-1] in held_types:
         fails.append("%s %s judged unaccounted, though a live object's field holds it" % (o["type"], o["addr"]))
 if un["count"] != len(un["objects"]):
