@@ -2498,6 +2498,12 @@ static void iframe_traverse(struct vctx *c, uint64_t f)
 		uint64_t sp, lp = f + PYL(rt, TIF_LOCALSPLUS);
 		if (!rd(c, f + PYL(rt, TIF_STACKPOINTER), &sp))
 			return;
+		// An executing frame has none: _PyFrame_GetStackPointer()
+		// (Include/internal/pycore_frame.h 3.14) takes it into a
+		// register and leaves NULL, and _PyGC_VisitFrameStack's loop
+		// then visits nothing. Benign, like 3.11-3.13's stacktop -1.
+		if (sp == 0)
+			return;
 		if (sp < lp || (sp - lp) % 8 || (sp - lp) / 8 > MAX_FRAME_SLOTS) {
 			bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stackpointer 0x%" PRIx64,
 					   f, sp));
@@ -2507,6 +2513,15 @@ static void iframe_traverse(struct vctx *c, uint64_t f)
 	} else if (PYL_HAS(rt, TIF_STACKTOP)) {
 		int32_t t32;
 		if (!rd_bytes(c, f + PYL(rt, TIF_STACKTOP), &t32, 4))
+			return;
+		// A frame that is executing (a running generator or
+		// coroutine, the frame of a thread caught mid-instruction) has
+		// stacktop -1: 3.11 _PyEval_EvalFrameDefault sets it so while
+		// the stack pointer lives in a register (Python/ceval.c
+		// "frame->stacktop = -1"), and _PyFrame_Traverse's loop then
+		// visits nothing. A benign state, not a problem; the thread's
+		// frame walk (roots.c) reads what it can.
+		if (t32 == -1)
 			return;
 		if (t32 < 0 || t32 > MAX_FRAME_SLOTS) {
 			bad(c, RH_BAD_DATA(f, "interpreter frame 0x%" PRIx64 " has stacktop %d", f, t32));

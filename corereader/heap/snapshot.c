@@ -987,12 +987,16 @@ static int hit_cmp(const void *x, const void *y)
 	return a->word < b->word ? -1 : a->word > b->word;
 }
 
-/* References from object h to object x the snapshot has (not conservative). */
+/*
+ * References from object h to object x the snapshot has. Conservative ones
+ * too: an object of an unknown type was scanned word by word already, and
+ * its conservative edges are the audit's evidence (analysis/reach.c).
+ */
 static uint32_t edges_between(const struct rh_snapshot *s, uint32_t h, uint32_t x)
 {
 	uint32_t k = 0;
 	for (uint32_t e = s->edge_start[h]; e < s->edge_start[h + 1]; e++)
-		if ((s->edges[e] & RH_EDGE_INDEX_MASK) == x && !(s->edges[e] & RH_EDGE_CONSERVATIVE))
+		if ((s->edges[e] & RH_EDGE_INDEX_MASK) == x)
 			k++;
 	return k;
 }

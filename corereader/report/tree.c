@@ -632,7 +632,9 @@ static struct rh_error *write_tree(struct tree *t, uint32_t root)
 		rh_json_init(&j, f, false);
 		rh_json_target(&j, s->live, s->target_name, s->pid);
 		fputs(",\"problems\":", f);
-		rh_json_problems(&j, &s->problems);
+		struct rh_json jp;   // a fresh writer: no comma before the array
+		rh_json_init(&jp, f, false);
+		rh_json_problems(&jp, &s->problems);
 		fprintf(f, ",\"direction\":\"%s\",\"depth\":%u,\"width\":%" PRIu32 ",\"type\":",
 			t->back ? "referrers" : "refs", t->depth, t->width);
 		if (t->type)
