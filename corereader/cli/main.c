@@ -27,6 +27,7 @@
 #include "report/escape.h"
 #include "report/export.h"
 #include "report/summary.h"
+#include "cpython/runtime.h"
 #include "target/target.h"
 #include "util/error.h"
 
@@ -36,6 +37,10 @@ static const char main_usage[] =
 	"Explain what a CPython heap holds, from an ELF core file or a live process,\n"
 	"using the interpreter's DWARF debug info. The target is never modified; a\n"
 	"live process is stopped only while it is read.\n"
+	"\n"
+	"Supported: " RH_PY_SUPPORTED ".\n"
+	"3.14.0-3.14.4 (the incremental collector), free-threaded and Py_DEBUG\n"
+	"builds, and versions not listed are refused by name (exit 7).\n"
 	"\n"
 	"Commands:\n"
 	"  summary     Python version, interpreters, threads, GC state per generation,\n"
