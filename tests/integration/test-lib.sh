@@ -609,6 +609,7 @@ start_live() {
     local py=$1 dir=$2
     shift 2
     py_dir "$py" "$dir" || return 1
+    LIVE_ROOT=$(py_sysroot "$py")
     rm -f "$dir/ctl"
     mkfifo "$dir/ctl" || return 1
     py_exec "$py" -I "$SAMPLE" --wait --ctl "$dir/ctl" --out "$dir/rec" "$@" \
@@ -668,6 +669,8 @@ live_record() {
     before=$(grep -c '^RECORDED' "$LIVE_DIR/sample.out")
     live_send r || return 1
     RECORD=$(sed -n 's/^RECORDED seq=[0-9]* path=//p' "$LIVE_DIR/sample.out" | tail -n 1)
+    # a sample in a root names the record as the root sees it
+    [ -z "${LIVE_ROOT:-}" ] || [ -z "$RECORD" ] || RECORD=$LIVE_ROOT$RECORD
     if [ "$(grep -c '^RECORDED' "$LIVE_DIR/sample.out")" -le "$before" ] || [ ! -s "$RECORD" ]; then
         echo "the sample did not write a record"
         _show_sample "$LIVE_DIR"
