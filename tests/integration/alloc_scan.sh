@@ -259,10 +259,12 @@ for i in "${!PY_PATHS[@]}"; do
     echo
     echo "=== $label ($py)"
     if [ -n "$(py_sysroot "$py")" ]; then
-        # measured, not modelled yet: sid's glibc 2.43 (thread arenas,
-        # mmapped chunks and tcache entries are not recognised); trixie's
-        # 3.13: a thread's stack still points at its orphan (found 'root')
-        echo "SKIP $label: the allocator scan of a core from another root is not checked yet (glibc 2.43's malloc is not modelled; a thread-stack word finds trixie's thread orphan as a root)"
+        # measured, not modelled yet: with sid's glibc 2.43 no mmapped
+        # chunk is found (mp_.n_mmaps 4, found 0: the 1 MiB orphan is in
+        # no block) and, without libc's symbols, no thread heap; with
+        # trixie's 3.13 a word on a thread's stack finds its thread
+        # orphan first (found 'root', not by the scan)
+        echo "SKIP $label: the allocator scan of a core from another root is not checked yet (glibc 2.43's mmapped chunks and symbol-less thread heaps are not found; a thread-stack word finds trixie's thread orphan as a root)"
         ROWS+=("$(printf 'ROW %-24s skipped (another root: see above)' "$label")")
         continue
     fi
