@@ -788,12 +788,23 @@ static const char *exe_path(const struct rh_target *t)
  * or a container), and /proc/PID/maps, read from the host, gave host paths.
  * Prefixing SYSROOT again would name a file that does not exist.
  */
+static bool prefix_dir(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return n > 1 && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* (SYSROOT as given, or as the file system spells it: "a/../b", links) */
 static bool under_sysroot(const char *sysroot, const char *path)
 {
-	size_t n = strlen(sysroot);
-	while (n > 1 && sysroot[n - 1] == '/')
-		n--;
-	return n > 1 && strncmp(path, sysroot, n) == 0 && path[n] == '/';
+	if (prefix_dir(sysroot, path))
+		return true;
+	char *real = realpath(sysroot, NULL);
+	bool under = real && prefix_dir(real, path);
+	free(real);
+	return under;
 }
 
 static struct rh_error *open_backing(struct rh_target *t,

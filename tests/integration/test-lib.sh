@@ -305,6 +305,9 @@ find_pythons() {
 declare -A PY_SYSROOT=()
 ROOT_IO_DIRS=()
 ROOTS_DIR=${REFHEAP_ROOTS_DIR:-$top_srcdir/build/roots}
+# as the kernel names it (make check's top_srcdir is "build/normal/../.."):
+# cores made from the host name the root's files by their real paths
+ROOTS_DIR=$(mkdir -p "$ROOTS_DIR" 2>/dev/null; cd "$ROOTS_DIR" 2>/dev/null && pwd -P || printf '%s' "$ROOTS_DIR")
 
 # _root_pythons: make (once, cached) the Debian roots and add their pythons
 _root_pythons() {
