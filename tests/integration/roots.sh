@@ -90,7 +90,8 @@ fi
 if [ -n "$live" ]; then
     label="${PY_LABELS[$live]} --pid"
     dir=$TESTDIR/live
-    mkdir -p "$dir"
+    # (also points $ROOTS_DUMP back at the real one after a root's)
+    py_dir "${PY_PATHS[$live]}" "$dir" || hard_error "mkdir $dir failed"
     mkfifo "$dir/ctl" || hard_error "mkfifo failed"
     echo
     echo "=== $label (${PY_PATHS[$live]})"
