@@ -19,7 +19,7 @@ BUILDS=${BUILDS:-normal asan}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libelf-dev
 libdwarf-dev libcmocka-dev zlib1g-dev gdb python3.11 python3.11-dbg graphviz
-procps time libc6-dbg clang-14 libclang-rt-14-dev"
+procps time libc6-dbg clang-14 libclang-rt-14-dev debootstrap"
 
 say() { printf '\n=== %s\n' "$*"; }
 
@@ -57,6 +57,9 @@ if [ "${SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1 &&
         { [ "$(id -u)" -eq 0 ] && apt-get update > /dev/null && apt-get download gdb-minimal; }) ||
         echo "run-all.sh: could not download gdb-minimal (gdb_plugin.sh will try again, or skip it)" >&2
 fi
+
+# The Debian trixie and sid roots (tests/integration/debian-root.sh) are
+# made by the tests themselves, on first use, into build/roots/.
 
 # ------------------------------------------------------------------ autoconf
 say "autoreconf -fi"

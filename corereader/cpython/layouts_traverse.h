@@ -46,6 +46,10 @@
 	X(TMOD_DICT, O, "PyModuleObject", "md_dict", false)                    \
 	X(TMOD_DEF, O, "PyModuleObject", "md_def", false)                      \
 	X(TMOD_STATE, O, "PyModuleObject", "md_state", false)                  \
+	/* GH-130327 (see traverse.c dict_visits_embedded): its fix       */   \
+	/* declares `dict` in PyObject_VisitManagedDict; `tp` is in both  */   \
+	X(TVMD_LOCAL_DICT, RH_LAYOUT_LOCAL, "PyObject_VisitManagedDict", "dict", false) \
+	X(TVMD_LOCAL_TP, RH_LAYOUT_LOCAL, "PyObject_VisitManagedDict", "tp", false) \
 	X(TMOD_STATE_SIZE, O, "PyModuleObject", "md_state_size", false) /* 3.15 */ \
 	X(TMOD_STATE_TRAVERSE, O, "PyModuleObject", "md_state_traverse", false) \
 	X(TMOD_WEAKLIST, O, "PyModuleObject", "md_weaklist", false)            \

@@ -400,8 +400,10 @@ static bool load_glibc_layout(struct g_ctx *c, const char *cache_dir)
 				      m->debug_path);
 		return false;
 	}
+	// glibc 2.43 has no fastbins (malloc_state lost fastbinsY): its
+	// small free chunks are in the tcache (or the bins) only
 	static const int need[] = {
-		GQ_MS_SIZE, GQ_MS_FLAGS, GQ_MS_FASTBINS, GQ_MS_NFASTBINS, GQ_MS_TOP,
+		GQ_MS_SIZE, GQ_MS_FLAGS, GQ_MS_TOP,
 		GQ_MS_NEXT, GQ_MS_SYSTEM_MEM, GQ_MP_SBRK_BASE, GQ_HI_SIZE,
 		GQ_HI_AR_PTR, GQ_HI_PREV, GQ_HI_HSIZE, GQ_HI_MPROTECT,
 	};
@@ -418,8 +420,9 @@ static bool load_glibc_layout(struct g_ctx *c, const char *cache_dir)
 	struct g_layout *L = &c->L;
 	L->ms_size = (size_t)v[GQ_MS_SIZE].value;
 	L->ms_flags = (size_t)v[GQ_MS_FLAGS].value;
-	L->ms_fastbins = (size_t)v[GQ_MS_FASTBINS].value;
-	L->nfastbins = (unsigned)v[GQ_MS_NFASTBINS].value;
+	bool fastbins = v[GQ_MS_FASTBINS].found && v[GQ_MS_NFASTBINS].found;
+	L->ms_fastbins = fastbins ? (size_t)v[GQ_MS_FASTBINS].value : 0;
+	L->nfastbins = fastbins ? (unsigned)v[GQ_MS_NFASTBINS].value : 0;
 	L->ms_top = (size_t)v[GQ_MS_TOP].value;
 	L->ms_next = (size_t)v[GQ_MS_NEXT].value;
 	L->ms_system_mem = (size_t)v[GQ_MS_SYSTEM_MEM].value;

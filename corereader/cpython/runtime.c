@@ -116,8 +116,8 @@ static struct rh_error *find_runtime_module(struct rh_py_runtime *rt,
 		return rh_error_create(
 			RH_ERR_NOT_PYTHON,
 			"%s is not a Python process: no loaded module defines _PyRuntime "
-			"(looked in %zu modules; CPython 3.8-3.13 are supported)",
-			rh_target_name(rt->target), n);
+			"(looked in %zu modules; %s are supported)",
+			rh_target_name(rt->target), n, RH_PY_SUPPORTED);
 	*mod_ret = best;
 	*addr_ret = best_addr;
 	return NULL;

@@ -76,7 +76,7 @@ struct rh_py_interp {
  * were one of these. 3.14.0-3.14.4 use the incremental collector.
  */
 #define RH_PY_SUPPORTED \
-	"CPython 3.8-3.13, 3.14.5 and later 3.14, and 3.15 (64-bit default builds, with the GIL)"
+	"CPython 3.8-3.13, 3.14.5+ and 3.15 (64-bit default builds with the GIL)"
 
 struct rh_py_info {
 	/** "3.11.7" */

@@ -1899,11 +1899,15 @@ static void visit_values(struct vctx *c, uint64_t values, uint64_t n,
  * the inline values it shares with its object, and the object traverses
  * the dict instead of the values (PyObject_VisitManagedDict and
  * dict_traverse, Objects/dictobject.c). Before, the dict skipped embedded
- * values and the object visited them. No layout changed with it, so the
- * version read from the core decides: nothing in the DWARF tells them apart.
+ * values and the object visited them. No struct changed with it, and
+ * distributions backport it (Debian's 3.13.5-2+deb13u3): the fix's local
+ * `dict` in PyObject_VisitManagedDict decides when the DWARF has that
+ * function's locals (its `tp` is in both), else the version does.
  */
 static bool dict_visits_embedded(const struct rh_py_runtime *rt)
 {
+	if (PYL_HAS(rt, TVMD_LOCAL_TP))
+		return PYL_HAS(rt, TVMD_LOCAL_DICT);
 	uint32_t v = rt->info.version_hex >> 8;   /* 0xMMmmpp */
 	return (v >= 0x030d0d && v < 0x030e00) || v >= 0x030e04;
 }

@@ -88,6 +88,8 @@ enum name_ns {
 	NS_BARE, /* typedef or base type */
 	NS_ENUMERATOR,
 	NS_VARIABLE,
+	NS_FUNCTION, /* a function with wanted locals (RH_LAYOUT_LOCAL) */
+	NS_LOCAL,    /* "function:variable" */
 };
 
 struct name_entry {
@@ -456,6 +458,14 @@ struct rh_error *rh_layouts_check_queries(const struct rh_layout_query *queries,
 			type_needed = type_allowed = false;
 			member_needed = member_is_name = true;
 			break;
+		case RH_LAYOUT_LOCAL:
+			if (!q->type || !is_identifier(q->type) || !q->member ||
+			    !is_identifier(q->member) ||
+			    strlen(q->type) + strlen(q->member) + 2 > RH_LAYOUTS_NAME_MAX)
+				return rh_error_create(RH_ERR_INVALID_ARGUMENT,
+						       "layout query %zu: a local query takes a function and a variable name",
+						       i);
+			continue;
 		default:
 			return rh_error_create(RH_ERR_INVALID_ARGUMENT,
 					       "layout query %zu: unknown kind %d",
@@ -590,7 +600,7 @@ struct scan {
 	struct name_table names;
 	uint32_t *wanted; /* entries a query depends on */
 	size_t nwanted, wanted_cap;
-	size_t pending_bare, pending_enumerators, pending_variables;
+	size_t pending_bare, pending_enumerators, pending_variables, pending_locals;
 
 	struct u64_table var_targets; /* named DIE offset -> entry index + 1 */
 	struct u64_table var_links;   /* unnamed DIE offset -> its target */
@@ -1049,6 +1059,8 @@ static struct rh_error *want(struct scan *s, enum name_ns ns, const char *name)
 		s->pending_enumerators++;
 	else if (ns == NS_VARIABLE)
 		s->pending_variables++;
+	else if (ns == NS_LOCAL)
+		s->pending_locals++;
 	return NULL;
 }
 
@@ -1364,7 +1376,8 @@ static void resolve_variables(struct scan *s)
 /* Does every query have what it needs, so that later units cannot matter? */
 static bool all_resolved(const struct scan *s)
 {
-	if (s->pending_bare || s->pending_enumerators || s->pending_variables)
+	if (s->pending_bare || s->pending_enumerators || s->pending_variables ||
+	    s->pending_locals)
 		return false;
 	for (size_t i = 0; i < s->nwanted; i++) {
 		const struct name_entry *e = &s->names.entries[s->wanted[i]];
@@ -1387,6 +1400,81 @@ static bool all_resolved(const struct scan *s)
 	return true;
 }
 
+/*
+ * The variables declared in `die` (a function, or a block in it), down to
+ * LOCALS_DEPTH blocks: each "function:variable" wanted is resolved.
+ * Inlined calls are other functions' bodies: not entered.
+ */
+#define LOCALS_DEPTH 8
+#define LOCALS_MAX 4096
+static struct rh_error *walk_locals(struct scan *s, Dwarf_Die die, const char *fn,
+				    unsigned depth, unsigned *budget)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Die child = NULL;
+	int r = dwarf_child(die, &child, &e);
+	if (r == DW_DLV_ERROR)
+		return dw_error(s, &e, "children of function %s", fn);
+	struct rh_error *err = NULL;
+	while (r == DW_DLV_OK && !err && s->pending_locals) {
+		if (!*budget) {
+			dwarf_dealloc_die(child);
+			return NULL;
+		}
+		--*budget;
+		Dwarf_Half tag;
+		err = die_tag(s, child, &tag);
+		if (!err && tag == DW_TAG_variable) {
+			char *name = NULL;
+			err = die_name(s, child, &name);
+			if (!err && name) {
+				char key[RH_LAYOUTS_NAME_MAX + 2];
+				int n = snprintf(key, sizeof(key), "%s:%s", fn, name);
+				name_free(s, name);
+				uint32_t idx = n > 0 && (size_t)n < sizeof(key)
+						       ? names_find(&s->names, NS_LOCAL, key)
+						       : NO_ENTRY_IDX;
+				struct name_entry *en = idx == NO_ENTRY_IDX ? NULL
+									    : &s->names.entries[idx];
+				if (en && en->wanted && !en->resolved) {
+					en->resolved = en->has_value = true;
+					en->value = 0;
+					s->pending_locals--;
+				}
+			}
+		} else if (!err && tag == DW_TAG_lexical_block && depth < LOCALS_DEPTH) {
+			err = walk_locals(s, child, fn, depth + 1, budget);
+		}
+		Dwarf_Die next = NULL;
+		r = dwarf_siblingof_b(s->dbg, child, true, &next, &e);
+		dwarf_dealloc_die(child);
+		child = next;
+		if (r == DW_DLV_ERROR) {
+			child = NULL;
+			if (!err)
+				err = dw_error(s, &e, "a DIE of function %s", fn);
+		}
+	}
+	if (child)
+		dwarf_dealloc_die(child);
+	return err;
+}
+
+static struct rh_error *pass_function(struct scan *s, Dwarf_Die die)
+{
+	char *name = NULL;
+	struct rh_error *err = die_name(s, die, &name);
+	if (err || !name)
+		return err;
+	uint32_t idx = names_find(&s->names, NS_FUNCTION, name);
+	if (idx != NO_ENTRY_IDX && s->names.entries[idx].wanted) {
+		unsigned budget = LOCALS_MAX;
+		err = walk_locals(s, die, s->names.entries[idx].name, 0, &budget);
+	}
+	name_free(s, name);
+	return err;
+}
+
 static struct rh_error *pass_die(struct scan *s, Dwarf_Die die, Dwarf_Off off)
 {
 	Dwarf_Half tag;
@@ -1401,6 +1489,8 @@ static struct rh_error *pass_die(struct scan *s, Dwarf_Die die, Dwarf_Off off)
 		return pass_bare(s, die, off, tag);
 	if (tag == DW_TAG_variable && s->pending_variables)
 		return pass_variable(s, die, off);
+	if (tag == DW_TAG_subprogram && s->pending_locals)
+		return pass_function(s, die);
 	return NULL;
 }
 
@@ -2079,6 +2169,13 @@ static struct rh_error *answer_queries(struct scan *s,
 	for (size_t i = 0; i < n; i++) {
 		const struct rh_layout_query *q = &queries[i];
 		values[i] = (struct rh_layout_value){ .found = false };
+		if (q->kind == RH_LAYOUT_LOCAL) {
+			char key[RH_LAYOUTS_NAME_MAX + 2];
+			snprintf(key, sizeof(key), "%s:%s", q->type, q->member);
+			uint32_t idx = names_find(&s->names, NS_LOCAL, key);
+			values[i].found = idx != NO_ENTRY_IDX && s->names.entries[idx].has_value;
+			continue;
+		}
 		if (q->kind == RH_LAYOUT_VARIABLE ||
 		    (q->kind == RH_LAYOUT_ENUM && !q->type)) {
 			enum name_ns ns = q->kind == RH_LAYOUT_VARIABLE
@@ -2107,7 +2204,13 @@ static struct rh_error *want_queries(struct scan *s,
 	for (size_t i = 0; i < n; i++) {
 		const struct rh_layout_query *q = &queries[i];
 		struct rh_error *err;
-		if (q->kind == RH_LAYOUT_VARIABLE) {
+		if (q->kind == RH_LAYOUT_LOCAL) {
+			char key[RH_LAYOUTS_NAME_MAX + 2];
+			snprintf(key, sizeof(key), "%s:%s", q->type, q->member);
+			err = want(s, NS_FUNCTION, q->type);
+			if (!err)
+				err = want(s, NS_LOCAL, key);
+		} else if (q->kind == RH_LAYOUT_VARIABLE) {
 			err = want(s, NS_VARIABLE, q->member);
 		} else if (q->kind == RH_LAYOUT_ENUM && !q->type) {
 			err = want(s, NS_ENUMERATOR, q->member);

@@ -61,6 +61,13 @@ enum rh_layout_kind {
 	 * DW_AT_abstract_origin. The image layer adds the load bias.
 	 */
 	RH_LAYOUT_VARIABLE,
+	/**
+	 * Whether function `type` (a plain name) declares a local variable
+	 * named `member`, in its body or a nested block: found, value 0. For
+	 * a change of behaviour that no struct shows (a distribution may
+	 * backport it into an older version).
+	 */
+	RH_LAYOUT_LOCAL,
 };
 
 struct rh_layout_query {

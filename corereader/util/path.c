@@ -188,12 +188,24 @@ char *rh_path_normalize(char *path, size_t size)
 	return path;
 }
 
+/* Length of dir without trailing slashes when path lies under it, else 0. */
+static size_t prefix_dir(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return n > 1 && strncmp(path, dir, n) == 0 && path[n] == '/' ? n : 0;
+}
+
 const char *rh_path_strip_root(const char *root, const char *path)
 {
-	size_t n = strlen(root);
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (n > 1 && strncmp(path, root, n) == 0 && path[n] == '/')
-		return path + n;
-	return path;
+	// The root as given, or as the file system spells it ("a/../b",
+	// symlinks): the recorded name is the kernel's, fully resolved.
+	size_t n = prefix_dir(root, path);
+	if (!n) {
+		char *real = realpath(root, NULL);
+		n = real ? prefix_dir(real, path) : 0;
+		free(real);
+	}
+	return path + n;
 }

@@ -163,9 +163,38 @@ elif make_core "${PY_PATHS[$deb]}" "$TESTDIR/deb"; then
     RH_ENV=(REFHEAP_NO_DEFAULT_DEBUG_DIRS=1)
     expect_error "Debian python3.11 core, no debug info reachable" 6 \
         summary --no-cache --debug-dir /nonexistent "$CORE"
+
+    # A version refheap does not know is refused by name, not read as if
+    # it were a known one: the same core claiming 3.16.0a1 in Py_Version
+    echo "# unknown CPython version"
+    if out=$("$(host_python)" "$top_srcdir/tests/integration/set_py_version.py" \
+                 "$CORE" "$module" 0x031000a1); then
+        echo "$out"
+        MUST_MATCH=("CPython 3\.16\.0a1" "Py_Version" "3\.8-3\.13, 3\.14\.5\+ and 3\.15")
+        expect_error "a core claiming CPython 3.16.0a1" 7 summary --no-cache "$CORE"
+    else
+        failed "unknown CPython version: could not patch the core: $out"
+    fi
     rm -f "$CORE"
 else
     failed "missing debug info: could not make a core of the sample (harness)"
+fi
+
+# 3.14.0-3.14.4 (the incremental collector), when one is given in
+# REFHEAP_TEST_PYTHONS: refused by name (find_pythons sets them apart)
+echo "# CPython 3.14.0-3.14.4"
+inc=
+for s in "${PY_SKIPPED[@]}"; do
+    case $s in *"incremental collector"*) inc=${s#*(path }; inc=${inc%%)*} ;; esac
+done
+if [ -z "$inc" ]; then
+    echo "note: no CPython 3.14.0-3.14.4 given (REFHEAP_TEST_PYTHONS=/path/to/python3.14 adds one)"
+elif make_core "$inc" "$TESTDIR/inc"; then
+    MUST_MATCH=("CPython 3\.14\.[0-4]" "incremental")
+    expect_error "a CPython 3.14.0-3.14.4 core" 7 summary --no-cache "$CORE"
+    rm -f "$CORE"
+else
+    failed "3.14.0-3.14.4: could not make a core of the sample with $inc (harness)"
 fi
 
 echo "# truncated core"

@@ -66,8 +66,9 @@ def main(argv):
                 f.write(data)
                 ok += 1
             filled += ok
-            print("fill_core: section at 0x%x: %d of %d pages re-read from /proc/%d/mem"
-                  % (addr, ok, pages, pid))
+            if ok:
+                print("fill_core: section at 0x%x: %d of %d pages re-read from /proc/%d/mem"
+                      % (addr, ok, pages, pid))
     return 0
 
 

@@ -305,6 +305,9 @@ find_pythons() {
 declare -A PY_SYSROOT=()
 ROOT_IO_DIRS=()
 ROOTS_DIR=${REFHEAP_ROOTS_DIR:-$top_srcdir/build/roots}
+# as the kernel names it (make check's top_srcdir is "build/normal/../.."):
+# cores made from the host name the root's files by their real paths
+ROOTS_DIR=$(mkdir -p "$ROOTS_DIR" 2>/dev/null; cd "$ROOTS_DIR" 2>/dev/null && pwd -P || printf '%s' "$ROOTS_DIR")
 
 # _root_pythons: make (once, cached) the Debian roots and add their pythons
 _root_pythons() {
@@ -346,6 +349,12 @@ _test_pythons() {
             continue
         fi
         v=$(_py_probe "$py" | cut -d' ' -f1)
+        case $v in
+            3.14.[0-4])
+                # refheap refuses them by name (errors.sh checks it)
+                PY_SKIPPED+=("built-$v (path $py): the incremental collector of 3.14.0-3.14.4 is not read yet")
+                continue ;;
+        esac
         _py_consider "built-${v:-unknown}" "$py"
     done
 }
@@ -603,6 +612,7 @@ start_live() {
     local py=$1 dir=$2
     shift 2
     py_dir "$py" "$dir" || return 1
+    LIVE_ROOT=$(py_sysroot "$py")
     rm -f "$dir/ctl"
     mkfifo "$dir/ctl" || return 1
     py_exec "$py" -I "$SAMPLE" --wait --ctl "$dir/ctl" --out "$dir/rec" "$@" \
@@ -662,6 +672,8 @@ live_record() {
     before=$(grep -c '^RECORDED' "$LIVE_DIR/sample.out")
     live_send r || return 1
     RECORD=$(sed -n 's/^RECORDED seq=[0-9]* path=//p' "$LIVE_DIR/sample.out" | tail -n 1)
+    # a sample in a root names the record as the root sees it
+    [ -z "${LIVE_ROOT:-}" ] || [ -z "$RECORD" ] || RECORD=$LIVE_ROOT$RECORD
     if [ "$(grep -c '^RECORDED' "$LIVE_DIR/sample.out")" -le "$before" ] || [ ! -s "$RECORD" ]; then
         echo "the sample did not write a record"
         _show_sample "$LIVE_DIR"

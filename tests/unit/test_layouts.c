@@ -79,6 +79,19 @@ __attribute__((used)) static enum { FX_ANON_A = 7, FX_ANON_B = 300000 } fx_anon_
 extern int fx_declared_then_defined;
 __attribute__((used)) int fx_declared_then_defined = 42;
 
+/* RH_LAYOUT_LOCAL: a function with locals in its body and a nested
+ * block, kept out of line and not optimized away */
+int fx_with_locals(int n);
+__attribute__((used, noinline)) int fx_with_locals(int n)
+{
+	volatile int fx_outer_local = n;
+	if (n > 1) {
+		volatile int fx_block_local = fx_outer_local * 2;
+		return fx_block_local;
+	}
+	return fx_outer_local;
+}
+
 #define Q(k, t, m) { RH_LAYOUT_##k, t, m }
 
 /* Resolve queries against this binary, no cache; fails the test on error. */
@@ -319,6 +332,25 @@ static void rh_layouts_resolve_variables(void **state)
 	assert_value(&v[2], link_address(&fx_anon_var));
 	assert_value(&v[3], link_address(&fx_rows));
 	assert_false(v[4].found);
+}
+
+static void rh_layouts_resolve_locals(void **state)
+{
+	const struct rh_layout_query q[] = {
+		Q(LOCAL, "fx_with_locals", "fx_outer_local"),
+		Q(LOCAL, "fx_with_locals", "fx_block_local"),   // in a nested block
+		Q(LOCAL, "fx_with_locals", "n"),                // a parameter, not a local
+		Q(LOCAL, "fx_with_locals", "fx_no_such_local"),
+		Q(LOCAL, "fx_no_such_function", "fx_outer_local"),
+	};
+	struct rh_layout_value v[sizeof(q) / sizeof(q[0])];
+	resolve_self(q, sizeof(q) / sizeof(q[0]), v);
+	assert_true(v[0].found);
+	assert_true(v[1].found);
+	assert_false(v[2].found);
+	assert_false(v[3].found);
+	assert_false(v[4].found);
+	assert_int_equal(fx_with_locals(1), 1);   // and it runs
 }
 
 static void rh_layouts_resolve_not_found(void **state)
@@ -1212,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(rh_layouts_resolve_counts),
 		cmocka_unit_test(rh_layouts_resolve_enumerators),
 		cmocka_unit_test(rh_layouts_resolve_variables),
+		cmocka_unit_test(rh_layouts_resolve_locals),
 		cmocka_unit_test(rh_layouts_resolve_not_found),
 		cmocka_unit_test(rh_layouts_resolve_elf_without_dwarf_is_missing_debug_info),
 		cmocka_unit_test(rh_layouts_resolve_not_elf_is_missing_debug_info),
