@@ -86,26 +86,31 @@ grep -qF 'evil\u{202e}txt.exe' "$TESTDIR/summary.out" || bad "summary: hostile t
 echo "hostile strings: checked in text, JSON and DOT"
 
 # ------------------------------------- 2. corrupted headers (items 2, 4, 8)
-cp "$CORE" "$TESTDIR/corrupt.core"
 keys=$($CHECK peek "$CORE" $(( DICT + MA_KEYS )))
 iframe=$($CHECK peek "$CORE" $(( FRAME + F_FRAME )))
-$CHECK patch "$TESTDIR/corrupt.core" \
-    $(( BIG + OB_SIZE )) 0x8000000000000000 \
-    $(( TUP + OB_SIZE )) 0x8000000000000000 \
-    $(( iframe + FRAME_OBJ )) 0x18 || hard_error "patching the core failed"
-# dk_log2_size (one byte) = 33 keeping its neighbours, dk_nentries = 2^34
 word=$($CHECK peek "$CORE" $(( keys + DK_LOG2 )))
-$CHECK patch "$TESTDIR/corrupt.core" $(( keys + DK_LOG2 )) $(( (word & ~0xff) | 33 )) \
-    $(( keys + DK_NENTRIES )) $(( 1 << 34 ))
-for cmd in export why; do
-    if [ $cmd = export ]; then
-        run corrupt_export export --no-cache -o "$TESTDIR/corrupt.jsonl" "$TESTDIR/corrupt.core"
-    else
-        run corrupt_why why --no-cache "$DICT" "$TESTDIR/corrupt.core"
-    fi
-    [ $RC -le 1 ] || bad "$cmd on the corrupted core: exit $(describe_rc $RC)"
+# one corruption per copy, so that each is seen on its own:
+#  size: ob_size = INT64_MIN in an int and in a tuple (item 2)
+#  keys: dk_log2_size (one byte) = 33 keeping its neighbours, dk_nentries
+#        = 2^34: the error path's shift (item 2)
+#  frame: the running frame's frame object pointer faults (item 4, a
+#        leaked error object: LeakSanitizer in the sanitizer build)
+for kind in size keys frame; do
+    c=$TESTDIR/corrupt-$kind.core
+    cp "$CORE" "$c"
+    case $kind in
+        size) $CHECK patch "$c" $(( BIG + OB_SIZE )) 0x8000000000000000 \
+                  $(( TUP + OB_SIZE )) 0x8000000000000000 ;;
+        keys) $CHECK patch "$c" $(( keys + DK_LOG2 )) $(( (word & ~0xff) | 33 )) \
+                  $(( keys + DK_NENTRIES )) $(( 1 << 34 )) ;;
+        frame) $CHECK patch "$c" $(( iframe + FRAME_OBJ )) 0x18 ;;
+    esac || hard_error "patching the core failed"
+    run corrupt_export_$kind export --no-cache -o "$TESTDIR/corrupt-$kind.jsonl" "$c"
+    [ $RC -le 1 ] || bad "export on the core with corrupted $kind: exit $(describe_rc $RC)"
+    run corrupt_why_$kind why --no-cache "$DICT" "$c"
+    [ $RC -le 1 ] || bad "why on the core with corrupted $kind: exit $(describe_rc $RC)"
 done
-$CHECK problems "$TESTDIR/corrupt.jsonl" "dict keys 0x${keys#0x}" ||
+$CHECK problems "$TESTDIR/corrupt-keys.jsonl" "dict keys 0x${keys#0x}" ||
     bad "the corrupted dict keys are not named in the problems"
 echo "corrupted headers: no sanitizer report, no leak, problems recorded"
 
