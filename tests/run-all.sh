@@ -19,7 +19,8 @@ BUILDS=${BUILDS:-normal asan}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libelf-dev
 libdwarf-dev libcmocka-dev zlib1g-dev gdb python3.11 python3.11-dbg graphviz
-procps time libc6-dbg"
+procps time libc6-dbg
+chromium nodejs npm debuginfod libdebuginfod-dev"
 
 say() { printf '\n=== %s\n' "$*"; }
 

@@ -30,6 +30,7 @@ struct common_opts {
 	unsigned top;
 	/* export */
 	const char *output;
+	const char *format;       /* export: "jsonl" (default) or "heapsnapshot" */
 	bool no_alloc_scan;
 	bool repr;
 	bool labels;
@@ -59,6 +60,7 @@ struct common_opts {
 #define ALLOW_FILTER 64u      /* --type --module */
 #define ALLOW_DOT 128u        /* --dot -o FILE */
 #define ALLOW_SORT 256u
+#define ALLOW_OUTPUT 512u     /* -o FILE (report) */
 
 void print_error(const struct rh_error *err);
 __attribute__((format(printf, 1, 2)))
@@ -83,5 +85,6 @@ int cmd_dominators(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif /* RH_CLI_CLI_H */

@@ -26,6 +26,7 @@
 #include "image/image.h"
 #include "report/escape.h"
 #include "report/export.h"
+#include "report/heapsnapshot.h"
 #include "report/summary.h"
 #include "target/target.h"
 #include "util/error.h"
@@ -54,6 +55,8 @@ static const char main_usage[] =
 	"  cycles      garbage cycles by retained size\n"
 	"  leaks       suspects: unaccounted references, garbage, big retainers\n"
 	"  diff OLD NEW  growth per type between two cores of one process\n"
+	"  report      one self-contained HTML page: GC state, leak suspects with\n"
+	"              their paths, the dominator tree, the type histogram\n"
 	"\n"
 	"Run 'refheap COMMAND --help' for the options of a command.\n"
 	"Options: -h, --help   this text;  --version   print the version\n";
@@ -119,7 +122,7 @@ bool parse_uint(const char *s, long max, long *ret)
 }
 
 static const char export_usage[] =
-	"Usage: refheap export [--format=jsonl] [-o FILE] [OPTIONS] (CORE | --pid PID)\n"
+	"Usage: refheap export [--format=jsonl|heapsnapshot] [-o FILE] [OPTIONS] (CORE | --pid PID)\n"
 	"\n"
 	"Write the whole heap as JSON Lines: a snapshot record (Python version, GC\n"
 	"state, gc.garbage), then one record per object: address, type (tp_name),\n"
@@ -134,7 +137,12 @@ static const char export_usage[] =
 	"  -p, --pid PID        a live process, stopped while it is read\n"
 	"\n"
 	"Output:\n"
-	"      --format=jsonl   the only format so far\n"
+	"      --format=FMT     jsonl (default): the records above;\n"
+	"                       heapsnapshot: a Chrome DevTools heap snapshot\n"
+	"                       (.heapsnapshot, for the Memory panel and memlab):\n"
+	"                       objects as nodes named by type, references as\n"
+	"                       edges named by label, weak references as weak\n"
+	"                       edges, roots under the synthetic root\n"
 	"  -o, --output FILE    write there instead of stdout\n"
 	"      --no-alloc-scan  do not scan the allocators for unreferenced objects\n"
 	"      --stats          print timings and memory use to stderr\n"
@@ -215,22 +223,27 @@ int parse_common(int argc, char **argv, const char *usage,
 		    ((c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN ||
 		      c == OPT_REPR || c == OPT_LABELS) &&
 		     !(o->allowed & ALLOW_EXPORT)) ||
-		    (c == 'o' && !(o->allowed & (ALLOW_EXPORT | ALLOW_DOT))) ||
+		    (c == 'o' && !(o->allowed & (ALLOW_EXPORT | ALLOW_DOT | ALLOW_OUTPUT))) ||
 		    (c == OPT_DOT && !(o->allowed & ALLOW_DOT)) ||
 		    (c == OPT_PATHS && !(o->allowed & ALLOW_PATHS)) ||
 		    ((c == OPT_DEPTH || c == OPT_WIDTH) && !(o->allowed & ALLOW_TREE)) ||
 		    (c == OPT_TYPE && !(o->allowed & (ALLOW_TREE | ALLOW_FILTER))) ||
 		    (c == OPT_MODULE && !(o->allowed & ALLOW_FILTER)) ||
 		    (c == OPT_SORT && !(o->allowed & ALLOW_SORT)))
+			// "--top 3": optind is past the value; name the option.
 			return usage_error("option '%s' does not apply to this command",
-					   argv[optind - 1]);
+					   optarg && optind >= 2 && optarg == argv[optind - 1] &&
+					   argv[optind - 2][0] == '-' ? argv[optind - 2]
+								      : argv[optind - 1]);
 		switch (c) {
 		case OPT_JSON:
 			o->json = true;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "jsonl") != 0)
-				return usage_error("unknown format '%s' (jsonl is supported)", optarg);
+			if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "heapsnapshot") != 0)
+				return usage_error("unknown format '%s' (jsonl or heapsnapshot)",
+						   optarg);
+			o->format = optarg;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -328,8 +341,20 @@ int parse_common(int argc, char **argv, const char *usage,
 		o->core = argv[optind++];
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->core && !o->have_pid)
+	if (!o->core && !o->have_pid) {
+		// `refheap why CORE`: the one word given went to ADDR. Say
+		// that the address is missing rather than "no target".
+		if (o->npos && o->pos[0] && o->pos_names && strcmp(o->pos_names, "ADDR") == 0) {
+			char *end;
+			(void)strtoull(o->pos[0], &end, 0);
+			if (end == o->pos[0] || *end)
+				return usage_error("missing ADDR: '%s' is not an address; give ADDR "
+						   "then the target, e.g. 'refheap %s 0x7f... %s' "
+						   "(ADDR is hex(id(obj)))", o->pos[0], argv[0],
+						   o->pos[0]);
+		}
 		return usage_error("no target: give a CORE file or --pid PID");
+	}
 	if (o->core && o->have_pid)
 		return usage_error("give a CORE file or --pid PID, not both");
 	if (o->no_cache && o->cache_dir)
@@ -503,10 +528,13 @@ static int cmd_export(int argc, char **argv)
 		fprintf(stderr, "refheap: cannot write %s: %s\n", o.output, strerror(errno));
 		return RH_EXIT_OS;
 	}
+	bool heapsnapshot = o.format && strcmp(o.format, "heapsnapshot") == 0;
 	struct rh_target *t;
 	struct rh_image *img;
 	struct rh_snapshot *snap;
-	struct rh_error *err = load(&o, true, !o.repr && !o.labels, &t, &img, &snap);
+	// The heap snapshot names every edge: a live target stays stopped.
+	struct rh_error *err = load(&o, true, !o.repr && !o.labels && !heapsnapshot,
+				    &t, &img, &snap);
 	if (err) {
 		print_error(err);
 		status = rh_exit_status(err);
@@ -525,7 +553,7 @@ static int cmd_export(int argc, char **argv)
 	// Verdicts: the analyses read only the snapshot.
 	struct rh_analysis an;
 	rh_analysis_init(&an, snap);
-	err = rh_analysis_need(&an, RH_NEED_VERDICTS);
+	err = rh_analysis_need(&an, heapsnapshot ? RH_NEED_REACH : RH_NEED_VERDICTS);
 	if (err) {
 		print_error(err);
 		rh_error_destroy(err);
@@ -539,11 +567,28 @@ static int cmd_export(int argc, char **argv)
 		}
 		return RH_EXIT_FATAL;
 	}
-	struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
-					   .verdicts = &an.v };
-	rh_report_export_jsonl(out, snap, &eopts);
+	status = RH_EXIT_OK;
+	if (heapsnapshot) {
+		uint64_t unlabelled = 0;
+		struct rh_heapsnapshot_options hopts = { .labels = true,
+							 .unlabelled_ret = &unlabelled };
+		err = rh_report_heapsnapshot(out, &an, &hopts);
+		if (err) {
+			print_error(err);
+			status = rh_exit_status(err);
+			rh_error_destroy(err);
+		} else if (unlabelled) {
+			fprintf(stderr, "refheap: warning: the references of %" PRIu64 " objects "
+				"could not be read again; their edges are named ref#N\n", unlabelled);
+		}
+	} else {
+		struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
+						   .verdicts = &an.v };
+		rh_report_export_jsonl(out, snap, &eopts);
+	}
 	rh_analysis_deinit(&an);
-	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
+	if (status == RH_EXIT_OK)
+		status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
 	if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
 		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
 		status = RH_EXIT_OS;
@@ -589,6 +634,7 @@ int main(int argc, char **argv)
 		{ "cycles", cmd_cycles },
 		{ "leaks", cmd_leaks },
 		{ "diff", cmd_diff },
+		{ "report", cmd_report },
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmd, cmds[i].name) == 0)

@@ -113,3 +113,44 @@ void rh_escape_text(FILE *f, const char *str, size_t len)
 		i += n;
 	}
 }
+
+/*
+ * HTML: the characters that could open markup or end an attribute become
+ * entities; controls and invalid UTF-8 are shown as \xHH the way
+ * rh_escape_text shows them, so the page displays the same text a
+ * terminal would. (Minimal HTML rule for the report; see escape.h.)
+ */
+void rh_escape_html(FILE *f, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			switch (c) {
+			case '&': fputs("&amp;", f); break;
+			case '<': fputs("&lt;", f); break;
+			case '>': fputs("&gt;", f); break;
+			case '"': fputs("&quot;", f); break;
+			case '\'': fputs("&#39;", f); break;
+			case '\\': fputs("\\\\", f); break;
+			default:
+				if (c < 0x20 || c == 0x7f)
+					fprintf(f, "\\x%02x", c);
+				else
+					fputc(c, f);
+			}
+			i++;
+			continue;
+		}
+		size_t n = rh_utf8_sequence(s + i, len - i);
+		if (n == 0 || (n == 2 && c == 0xc2 && s[i + 1] < 0xa0)) {
+			size_t k = n ? n : 1;
+			for (size_t j = 0; j < k; j++)
+				fprintf(f, "\\x%02x", s[i + j]);
+			i += k;
+			continue;
+		}
+		fwrite(s + i, 1, n, f);
+		i += n;
+	}
+}

@@ -24,6 +24,14 @@ void rh_escape_json(FILE *f, const char *s, size_t len);
  */
 void rh_escape_text(FILE *f, const char *s, size_t len);
 
+/**
+ * Write s[0..len) as HTML text or a quoted attribute value: & < > " '
+ * become entities, backslash, controls and invalid UTF-8 become \\ and
+ * \xHH as in rh_escape_text, so no markup or script from the target
+ * reaches the page.
+ */
+void rh_escape_html(FILE *f, const char *s, size_t len);
+
 /** Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
 size_t rh_utf8_sequence(const unsigned char *s, size_t len);
 

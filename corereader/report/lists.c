@@ -87,7 +87,7 @@
 #define REPR_MAX 120
 #define CHAIN_SHOWN 8
 #define CHAIN_WALK_MAX 65536u
-#define MEMBERS_SHOWN 5
+#define MEMBERS_SHOWN RH_SUSPECT_MEMBERS
 
 static void print_target(FILE *f, const struct rh_snapshot *s)
 {
@@ -149,12 +149,9 @@ static void json_filter(struct rh_json *j, const struct rh_list_options *o)
 /* ================================================================== */
 /* histogram                                                           */
 
-struct hrow {
-	uint64_t count, bytes, retained;
-};
 
 struct hist_rank {
-	const struct hrow *rows;
+	const struct rh_type_row *rows;
 	const struct rh_snapshot *s;
 	int key;   /* 0 count, 1 bytes, 2 retained */
 };
@@ -167,7 +164,7 @@ static int cmp_u64(uint64_t a, uint64_t b)
 static int hist_rank(const void *arg, uint32_t a, uint32_t b)
 {
 	const struct hist_rank *h = arg;
-	const struct hrow *x = &h->rows[a], *y = &h->rows[b];
+	const struct rh_type_row *x = &h->rows[a], *y = &h->rows[b];
 	int c;
 	switch (h->key) {
 	case 0:
@@ -198,7 +195,7 @@ static int hist_rank(const void *arg, uint32_t a, uint32_t b)
  * that type on the current path. An object counts when it is the first of
  * its type on its path. Linear; 8 bytes per object and 4 per type.
  */
-static struct rh_error *retained_by_type(const struct rh_analysis *a, struct hrow *rows)
+static struct rh_error *retained_by_type(const struct rh_analysis *a, struct rh_type_row *rows)
 {
 	const struct rh_snapshot *s = a->s;
 	const struct rh_domtree *t = &a->dom;
@@ -268,7 +265,7 @@ static int name_cmp(const void *pa, const void *pb, void *arg)
 }
 
 /* dup[t] = another type with objects shares t's name. */
-static struct rh_error *shared_names(const struct rh_snapshot *s, const struct hrow *rows,
+static struct rh_error *shared_names(const struct rh_snapshot *s, const struct rh_type_row *rows,
 				     uint8_t **ret)
 {
 	uint32_t *idx = malloc((s->ntypes ? s->ntypes : 1) * sizeof(*idx));
@@ -308,7 +305,7 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
 				       "unknown sort key '%s' (count, bytes or retained)", o.sort);
 	}
-	struct hrow *rows = calloc(s->ntypes ? s->ntypes : 1, sizeof(*rows));
+	struct rh_type_row *rows = calloc(s->ntypes ? s->ntypes : 1, sizeof(*rows));
 	if (!rows)
 		return rh_enomem;
 	uint64_t total_bytes = 0;
@@ -425,7 +422,7 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 				s->types[t].size_exact ? ' ' : '~', b1, b2);
 			rh_print_str(f, s->types[t].name);
 			if (dup[t])
-				fprintf(f, " (type at 0x%" PRIx64 ")", s->types[t].addr);
+				rh_print_type_distinct(f, s, t);
 			fputc('\n', f);
 		}
 		rh_format_bytes(mbytes, b1, sizeof(b1));
@@ -899,13 +896,6 @@ static int comp_rank(const void *arg, uint32_t a, uint32_t b)
 	return a < b ? 1 : -1;
 }
 
-struct comp_view {
-	uint32_t id;
-	uint32_t members[MEMBERS_SHOWN];
-	uint32_t nmembers;
-	struct rh_gc_why why;
-	bool have_why;
-};
 
 static struct rh_error *need_verdicts(const struct rh_analysis *a)
 {
@@ -917,7 +907,7 @@ static struct rh_error *need_verdicts(const struct rh_analysis *a)
 
 /* The top components with a few members each: one pass over v->comp. */
 static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
-				     struct comp_view **ret, size_t *nret)
+				     struct rh_suspect_cycle **ret, size_t *nret)
 {
 	const struct rh_snapshot *s = a->s;
 	const struct rh_verdicts *v = &a->v;
@@ -928,7 +918,7 @@ static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
 	for (uint32_t c = 0; c < v->ncomps; c++)
 		rh_topn_add(&top, c);
 	rh_topn_finish(&top);
-	struct comp_view *views = calloc(top.n ? top.n : 1, sizeof(*views));
+	struct rh_suspect_cycle *views = calloc(top.n ? top.n : 1, sizeof(*views));
 	uint32_t *slot = malloc((v->ncomps ? v->ncomps : 1) * sizeof(*slot));
 	if (!views || !slot) {
 		free(views);
@@ -958,7 +948,7 @@ static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
 		if (c == UINT32_MAX || c >= v->ncomps || slot[c] == UINT32_MAX ||
 		    (v->flags[i] & RH_VF_HELD_BY_GARBAGE))
 			continue;
-		struct comp_view *cv = &views[slot[c]];
+		struct rh_suspect_cycle *cv = &views[slot[c]];
 		if (cv->nmembers >= MEMBERS_SHOWN)
 			continue;
 		cv->members[cv->nmembers++] = i;
@@ -981,7 +971,7 @@ static void comps_totals(const struct rh_verdicts *v, uint64_t *objects, uint64_
 	}
 }
 
-static void comp_json(struct rh_json *j, const struct rh_analysis *a, const struct comp_view *cv)
+static void comp_json(struct rh_json *j, const struct rh_analysis *a, const struct rh_suspect_cycle *cv)
 {
 	const struct rh_snapshot *s = a->s;
 	const struct rh_garbage_comp *gc = &a->v.comps[cv->id];
@@ -1029,7 +1019,7 @@ static void comp_json(struct rh_json *j, const struct rh_analysis *a, const stru
 	rh_json_object_end(j);
 }
 
-static void comp_text(FILE *f, const struct rh_analysis *a, const struct comp_view *cv,
+static void comp_text(FILE *f, const struct rh_analysis *a, const struct rh_suspect_cycle *cv,
 		      size_t rank)
 {
 	const struct rh_snapshot *s = a->s;
@@ -1071,7 +1061,7 @@ struct rh_error *rh_report_cycles(FILE *f, struct rh_analysis *a,
 	struct rh_error *err = need_verdicts(a);
 	if (err)
 		return err;
-	struct comp_view *views;
+	struct rh_suspect_cycle *views;
 	size_t nviews;
 	if ((err = comps_gather(a, max, &views, &nviews)))
 		return err;
@@ -1114,10 +1104,7 @@ struct rh_error *rh_report_cycles(FILE *f, struct rh_analysis *a,
 /* ================================================================== */
 /* leaks                                                               */
 
-struct leak_entry {
-	uint32_t obj;
-	int64_t excess;
-};
+#define leak_entry rh_suspect_leak
 
 /* Orphans first (no native holder found), then by excess, then retained. */
 struct leak_rank_ctx {
@@ -1208,79 +1195,26 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		err = need_dominators(a);
 	if (err)
 		return err;
-	struct rh_topn leaks = { 0 }, sets = { 0 };
-	struct leak_entry *le = NULL;
-	struct rh_native_holders *hs = NULL;   /* parallel to le */
+	struct rh_suspects sx;
 	struct dom_entry *de = NULL;
-	struct comp_view *views = NULL;
-	size_t nviews = 0;
-	uint8_t *ok = NULL;
 	struct chain_tops ct = { 0 };
-	uint64_t nleaks = 0, norphans = 0;
-	uint8_t *held = NULL;
-
-	// (a) unaccounted objects, orphans first
-	held = calloc(s->nobjects ? s->nobjects : 1, 1);
-	if (!held) {
-		err = rh_enomem;
-		goto out;
-	}
-	for (size_t r = 0; r < s->nroots; r++)
-		if (s->roots[r].conservative && s->roots[r].obj < s->nobjects)
-			held[s->roots[r].obj] = 1;
-	struct leak_rank_ctx lrc = { a, held };
-	if ((err = rh_topn_init(&leaks, max, s->nobjects, leak_rank, &lrc)))
-		goto out;
-	for (uint32_t i = 0; i < s->nobjects; i++) {
-		if (a->v.verdict[i] != RH_VERDICT_UNACCOUNTED ||
-		    rh_reach_excess(s, &a->reach, i) <= 0)
-			continue;
-		if (!held[i] && (a->have & RH_NEED_REFERRERS))
-			for (uint32_t p = a->rg.start[i]; p < a->rg.start[i + 1]; p++)
-				if (a->rg.src[p] & RH_EDGE_CONSERVATIVE) {
-					held[i] = 1;
-					break;
-				}
-		nleaks++;
-		norphans += !held[i];
-		rh_topn_add(&leaks, i);
-	}
-	rh_topn_finish(&leaks);
-	le = calloc(leaks.n ? leaks.n : 1, sizeof(*le));
-	hs = calloc(leaks.n ? leaks.n : 1, sizeof(*hs));
-	if (!le || !hs) {
-		err = rh_enomem;
-		goto out;
-	}
-	for (size_t k = 0; k < leaks.n; k++) {
-		le[k].obj = leaks.items[k];
-		le[k].excess = rh_reach_excess(s, &a->reach, le[k].obj);
-		hs[k].obj = le[k].obj;
-	}
-	if ((err = rh_native_holders_find(a, hs, leaks.n)))
-		goto out;
-	// (b) garbage
-	if ((err = comps_gather(a, max, &views, &nviews)))
-		goto out;
-	// (c) retained sets
-	if ((err = accumulation_points(a, &ok)))
-		goto out;
-	if ((err = rh_topn_init(&sets, max, s->nobjects, retained_rank, a->retained)))
-		goto out;
-	for (uint32_t i = 0; i < s->nobjects; i++)
-		if (ok[i])
-			rh_topn_add(&sets, i);
-	rh_topn_finish(&sets);
-	de = calloc(sets.n ? sets.n : 1, sizeof(*de));
+	if ((err = rh_suspects_gather(a, max, &sx)))
+		return err;
+	de = calloc(sx.nsets ? sx.nsets : 1, sizeof(*de));
 	if (!de) {
 		err = rh_enomem;
 		goto out;
 	}
-	for (size_t k = 0; k < sets.n && !err; k++)
-		err = dom_entry_fill(a, &ct, sets.items[k], &de[k]);
+	for (size_t k = 0; k < sx.nsets && !err; k++)
+		err = dom_entry_fill(a, &ct, sx.sets[k], &de[k]);
 	if (err)
 		goto out;
-
+	struct leak_entry *le = sx.leaks;
+	struct rh_native_holders *hs = sx.holders;
+	struct rh_suspect_cycle *views = sx.cycles;
+	size_t nviews = sx.ncycles;
+	uint64_t nleaks = sx.nleaks, norphans = sx.norphans;
+	struct { size_t n; } leaks = { sx.nleaks_shown }, sets = { sx.nsets };
 	uint64_t gobjects, gbytes;
 	comps_totals(&a->v, &gobjects, &gbytes);
 	if (json) {
@@ -1411,13 +1345,136 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		dom_entry_text(f, a, &de[k], k + 1);
 out:
 	free(de);
+	free(ct.top);
+	rh_suspects_free(&sx);
+	return err;
+}
+
+/*
+ * The leak suspects, in three kinds (see `leaks` above): unaccounted
+ * objects (orphans first) with their candidate native holders, the
+ * largest garbage components, the largest retained sets.
+ */
+struct rh_error *rh_suspects_gather(const struct rh_analysis *a, unsigned max,
+				    struct rh_suspects *ret)
+{
+	const struct rh_snapshot *s = a->s;
+	struct rh_error *err = need_verdicts(a);
+	if (!err)
+		err = need_dominators(a);
+	if (err)
+		return err;
+	memset(ret, 0, sizeof(*ret));
+	struct rh_topn leaks = { 0 }, sets = { 0 };
+	struct leak_entry *le = NULL;
+	struct rh_native_holders *hs = NULL;   /* parallel to le */
+	struct rh_suspect_cycle *views = NULL;
+	size_t nviews = 0;
+	uint8_t *ok = NULL;
+	uint64_t nleaks = 0, norphans = 0;
+	uint8_t *held = NULL;
+
+	// (a) unaccounted objects, orphans first
+	held = calloc(s->nobjects ? s->nobjects : 1, 1);
+	if (!held) {
+		err = rh_enomem;
+		goto out;
+	}
+	for (size_t r = 0; r < s->nroots; r++)
+		if (s->roots[r].conservative && s->roots[r].obj < s->nobjects)
+			held[s->roots[r].obj] = 1;
+	struct leak_rank_ctx lrc = { a, held };
+	if ((err = rh_topn_init(&leaks, max, s->nobjects, leak_rank, &lrc)))
+		goto out;
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		if (a->v.verdict[i] != RH_VERDICT_UNACCOUNTED ||
+		    rh_reach_excess(s, &a->reach, i) <= 0)
+			continue;
+		if (!held[i] && (a->have & RH_NEED_REFERRERS))
+			for (uint32_t p = a->rg.start[i]; p < a->rg.start[i + 1]; p++)
+				if (a->rg.src[p] & RH_EDGE_CONSERVATIVE) {
+					held[i] = 1;
+					break;
+				}
+		nleaks++;
+		norphans += !held[i];
+		rh_topn_add(&leaks, i);
+	}
+	rh_topn_finish(&leaks);
+	le = calloc(leaks.n ? leaks.n : 1, sizeof(*le));
+	hs = calloc(leaks.n ? leaks.n : 1, sizeof(*hs));
+	if (!le || !hs) {
+		err = rh_enomem;
+		goto out;
+	}
+	for (size_t k = 0; k < leaks.n; k++) {
+		le[k].obj = leaks.items[k];
+		le[k].excess = rh_reach_excess(s, &a->reach, le[k].obj);
+		hs[k].obj = le[k].obj;
+	}
+	if ((err = rh_native_holders_find(a, hs, leaks.n)))
+		goto out;
+	// (b) garbage
+	if ((err = comps_gather(a, max, &views, &nviews)))
+		goto out;
+	// (c) retained sets
+	if ((err = accumulation_points(a, &ok)))
+		goto out;
+	if ((err = rh_topn_init(&sets, max, s->nobjects, retained_rank, a->retained)))
+		goto out;
+	for (uint32_t i = 0; i < s->nobjects; i++)
+		if (ok[i])
+			rh_topn_add(&sets, i);
+	rh_topn_finish(&sets);
+	ret->sets = malloc((sets.n ? sets.n : 1) * sizeof(*ret->sets));
+	if (!ret->sets) {
+		err = rh_enomem;
+		goto out;
+	}
+	memcpy(ret->sets, sets.items, sets.n * sizeof(*ret->sets));
+	ret->nsets = sets.n;
+	ret->leaks = le;
+	ret->holders = hs;
+	ret->nleaks_shown = leaks.n;
+	ret->nleaks = nleaks;
+	ret->norphans = norphans;
+	ret->cycles = views;
+	ret->ncycles = nviews;
+	comps_totals(&a->v, &ret->garbage_objects, &ret->garbage_bytes);
+	le = NULL;
+	hs = NULL;
+	views = NULL;
+out:
 	free(le);
 	free(hs);
 	free(views);
 	free(ok);
 	free(held);
-	free(ct.top);
 	rh_topn_free(&leaks);
 	rh_topn_free(&sets);
+	if (err)
+		rh_suspects_free(ret);
 	return err;
+}
+
+void rh_suspects_free(struct rh_suspects *x)
+{
+	free(x->leaks);
+	free(x->holders);
+	free(x->cycles);
+	free(x->sets);
+	memset(x, 0, sizeof(*x));
+}
+
+struct rh_error *rh_type_rows(const struct rh_analysis *a, struct rh_type_row *rows)
+{
+	const struct rh_snapshot *s = a->s;
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		uint32_t t = s->obj_type[i];
+		if (t < s->ntypes) {
+			rows[t].count++;
+			rows[t].bytes += rh_snapshot_size(s, i);
+		}
+	}
+	return retained_by_type(a, rows);
 }
