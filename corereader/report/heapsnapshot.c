@@ -46,10 +46,12 @@ enum { NT_HIDDEN, NT_ARRAY, NT_STRING, NT_OBJECT, NT_CODE, NT_CLOSURE, NT_REGEXP
 enum { ET_CONTEXT, ET_ELEMENT, ET_PROPERTY, ET_INTERNAL, ET_HIDDEN, ET_SHORTCUT, ET_WEAK };
 
 /*
- * Synthetic nodes: the root, then one per source kind. The guesses
- * (conservative roots) and what no root holds sit one level deeper, under
- * SYN_WEAKER, so that DevTools' and memlab's shortest retainer paths, like
- * `refheap why`, prefer an exact root when one is as near.
+ * Synthetic nodes: the root, then one per source kind. DevTools and memlab
+ * find retainer paths breadth-first from the root; to make them prefer,
+ * like `refheap why`, an exact root to a guess and a root of its own to
+ * one that repeats another (a frame's globals), the guesses (conservative
+ * roots), what no root holds, and the repeated roots sit deeper, under
+ * SYN_WEAKER (and SYN_REPEATED_HOP).
  */
 enum {
 	SYN_ROOT,
@@ -63,9 +65,10 @@ enum {
 	SYN_STACK,
 	SYN_EXTERNAL,
 	SYN_UNREACHABLE,
+	SYN_REPEATED_HOP,
+	SYN_REPEATED,
 	SYNTHETIC
 };
-#define SYN_FIRST_WEAKER SYN_STATIC
 
 static const char *const syn_names[SYNTHETIC] = {
 	[SYN_ROOT] = "(Python heap root)",
@@ -74,16 +77,23 @@ static const char *const syn_names[SYNTHETIC] = {
 	[SYN_THREAD] = "(thread frame roots)",
 	[SYN_INTERNED] = "(interned string roots)",
 	[SYN_OTHER_ROOTS] = "(other roots)",
-	[SYN_WEAKER] = "(conservative roots, external holders, garbage)",
-	[SYN_STATIC] = "(C static roots, conservative)",
+	[SYN_WEAKER] = "(conservative roots, external holders, garbage, repeated roots)",
+	[SYN_STATIC] = "(C static and other conservative roots)",
 	[SYN_STACK] = "(native stack roots, conservative)",
 	[SYN_EXTERNAL] = "(held from outside the heap: refcount above the references found)",
 	[SYN_UNREACHABLE] = "(unreachable: garbage)",
+	[SYN_REPEATED_HOP] = "(repeated roots)",
+	[SYN_REPEATED] = "(roots repeating a stronger root: frame globals)",
 };
 
-static int syn_of_root_kind(uint8_t kind)
+/* The synthetic node a root hangs from. */
+static int syn_of_root(const struct rh_snap_root *r)
 {
-	switch (kind) {
+	if (r->conservative)
+		return r->kind == RH_SNAP_ROOT_STACK ? SYN_STACK : SYN_STATIC;
+	if (r->secondary)
+		return SYN_REPEATED;
+	switch (r->kind) {
 	case RH_SNAP_ROOT_INTERPRETER: return SYN_INTERPRETER;
 	case RH_SNAP_ROOT_MODULE: return SYN_MODULE;
 	case RH_SNAP_ROOT_THREAD: return SYN_THREAD;
@@ -92,6 +102,23 @@ static int syn_of_root_kind(uint8_t kind)
 	case RH_SNAP_ROOT_STACK: return SYN_STACK;
 	default: return SYN_OTHER_ROOTS;
 	}
+}
+
+/* Edges between synthetic nodes: from -> [first, last]. */
+static const struct { int from, first, last; } syn_tree[] = {
+	{ SYN_ROOT, SYN_INTERPRETER, SYN_WEAKER },
+	{ SYN_WEAKER, SYN_STATIC, SYN_REPEATED_HOP },
+	{ SYN_REPEATED_HOP, SYN_REPEATED, SYN_REPEATED },
+};
+
+static int syn_children(int node, int *first)
+{
+	for (size_t k = 0; k < sizeof(syn_tree) / sizeof(syn_tree[0]); k++)
+		if (syn_tree[k].from == node) {
+			*first = syn_tree[k].first;
+			return syn_tree[k].last - syn_tree[k].first + 1;
+		}
+	return 0;
 }
 
 /* The string table: each distinct string once, by interned pointer. */
@@ -153,6 +180,13 @@ static uint64_t node_pos(uint32_t obj)
 static void put_edge(FILE *f, int type, uint64_t name, uint64_t to_pos)
 {
 	fprintf(f, ",%d,%" PRIu64 ",%" PRIu64 "\n", type, name, to_pos);
+}
+
+/* The same, for the edges written first (no comma before the very first). */
+static void put_edge_first(FILE *f, bool *first, int type, uint64_t name, uint64_t to_pos)
+{
+	fprintf(f, "%s%d,%" PRIu64 ",%" PRIu64 "\n", *first ? "" : ",", type, name, to_pos);
+	*first = false;
 }
 
 static int edge_type(uint32_t w)
@@ -256,15 +290,17 @@ struct rh_error *rh_report_heapsnapshot(FILE *f, const struct rh_analysis *a,
 	// roots of every tier, external holders, unreachable objects.
 	for (size_t k = 0; k < s->nroots; k++)
 		if (s->roots[k].obj < n)
-			ecount[syn_of_root_kind(s->roots[k].kind)]++;
+			ecount[syn_of_root(&s->roots[k])]++;
 	for (uint32_t i = 0; i < n; i++) {
 		if (r->tier[i] == RH_TIER_EXTERNAL && r->parent[i] == RH_REACH_SOURCE)
 			ecount[SYN_EXTERNAL]++;
 		else if (r->tier[i] == RH_TIER_NONE)
 			ecount[SYN_UNREACHABLE]++;
 	}
-	ecount[SYN_ROOT] = SYN_WEAKER;                       /* to 1 .. SYN_WEAKER */
-	ecount[SYN_WEAKER] = SYNTHETIC - SYN_FIRST_WEAKER;   /* to the rest */
+	for (int k = 0; k < SYNTHETIC; k++) {
+		int first;
+		ecount[k] += (uint32_t)syn_children(k, &first);
+	}
 	for (int k = 0; k < SYNTHETIC; k++)
 		nedges += ecount[k];
 	uint32_t *syn_name = malloc(SYNTHETIC * sizeof(*syn_name));
@@ -317,16 +353,13 @@ struct rh_error *rh_report_heapsnapshot(FILE *f, const struct rh_analysis *a,
 			type_name[s->obj_type[i]], 2 * ((uint64_t)i + SYNTHETIC) + 1,
 			rh_snapshot_size(s, i), ecount[SYNTHETIC + i]);
 	fputs("],\n\"edges\":[", f);
-	// Node 0: one element edge to each category; then each category.
-	for (int k = 1; k <= SYN_WEAKER; k++)
-		fprintf(f, "%s%d,%d,%d\n", k > 1 ? "," : "", ET_ELEMENT, k - 1, k * NODE_FIELDS);
-	for (int kind = 1; kind < SYNTHETIC; kind++) {
-		if (kind == SYN_WEAKER) {
-			for (int k = SYN_FIRST_WEAKER; k < SYNTHETIC; k++)
-				put_edge(f, ET_ELEMENT, (uint64_t)(k - SYN_FIRST_WEAKER),
-					 (uint64_t)k * NODE_FIELDS);
-			continue;
-		}
+	// The synthetic nodes' edges, node by node: to their synthetic
+	// children, then to the objects they hold.
+	bool first_edge = true;
+	for (int kind = 0; kind < SYNTHETIC; kind++) {
+		int first, nkids = syn_children(kind, &first);
+		for (int c = 0; c < nkids; c++)
+			put_edge_first(f, &first_edge, ET_ELEMENT, (uint64_t)c, (uint64_t)(first + c) * NODE_FIELDS);
 		if (kind == SYN_EXTERNAL || kind == SYN_UNREACHABLE) {
 			uint32_t nm = str_id(&st, kind == SYN_EXTERNAL
 						     ? "refcount above the references found" : "");
@@ -338,18 +371,18 @@ struct rh_error *rh_report_heapsnapshot(FILE *f, const struct rh_analysis *a,
 				if (kind == SYN_EXTERNAL ? !ext : !none)
 					continue;
 				if (kind == SYN_EXTERNAL)
-					put_edge(f, ET_PROPERTY, nm, node_pos(i));
+					put_edge_first(f, &first_edge, ET_PROPERTY, nm, node_pos(i));
 				else
-					put_edge(f, ET_ELEMENT, idx, node_pos(i));
+					put_edge_first(f, &first_edge, ET_ELEMENT, idx, node_pos(i));
 				idx++;
 			}
 			continue;
 		}
 		for (size_t k = 0; k < s->nroots; k++) {
 			const struct rh_snap_root *rt = &s->roots[k];
-			if (rt->obj >= n || syn_of_root_kind(rt->kind) != kind)
+			if (rt->obj >= n || syn_of_root(rt) != kind)
 				continue;
-			put_edge(f, rt->conservative ? ET_INTERNAL : ET_PROPERTY,
+			put_edge_first(f, &first_edge, rt->conservative ? ET_INTERNAL : ET_PROPERTY,
 				 str_id(&st, rt->name ? rt->name : "root"), node_pos(rt->obj));
 		}
 	}
