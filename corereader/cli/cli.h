@@ -25,6 +25,7 @@ struct common_opts {
 	size_t ndebug_dirs;
 	const char *cache_dir;
 	bool no_cache;
+	bool no_debuginfod;       /* --no-debuginfod */
 	bool json;
 	bool verbose;
 	unsigned top;

@@ -14,6 +14,7 @@
 #include "analysis/analysis.h"
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
+#include "cli/progress.h"
 #include "report/analyses.h"
 #include "report/escape.h"
 #include "report/why.h"
@@ -72,7 +73,24 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	if (err)
 		return fail(err);
 	rh_analysis_init(&x->a, x->s);
-	err = rh_analysis_need(&x->a, need);
+	// One part at a time, in dependency order, to show where it is.
+	static const char *const parts[] = { "referrers", "reachability and refcount audit",
+					     "the cyclic GC's simulation", "verdicts",
+					     "dominator tree" };
+	if (need & RH_NEED_VERDICTS)
+		need |= RH_NEED_REACH | RH_NEED_GCSIM;
+	if (need & RH_NEED_DOMINATORS)
+		need |= RH_NEED_REACH;
+	for (unsigned bit = 0; bit < 5 && !err; bit++) {
+		if (!(need & (1u << bit)))
+			continue;
+		char what[96];
+		snprintf(what, sizeof(what), "analysing: %s...", parts[bit]);
+		rh_progress_phase(what, 60 + (int)bit * 7);
+		err = rh_analysis_need(&x->a, 1u << bit);
+	}
+	// Clear the line before the report reaches the terminal.
+	rh_progress_done();
 	if (err) {
 		rh_analysis_deinit(&x->a);
 		rh_snapshot_destroy(x->s);
@@ -87,6 +105,7 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 static int session_close(struct session *x, struct rh_error *err)
 {
 	int status = RH_EXIT_OK;
+	rh_progress_done();
 	if (err)
 		status = fail(err);
 	else if (rh_problems_total(&x->s->problems))
@@ -507,6 +526,8 @@ int cmd_report(int argc, char **argv)
 		return status;
 	}
 	x.out = out;
+	if (o.output)
+		rh_progress_phase("writing the report...", 96);
 	struct rh_html_options ho = { .top = o.top, .types = 200 };
 	struct rh_error *err = rh_report_html(out, &x.a, &ho);
 	status = session_close(&x, err);

@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "cli/gdb_bridge.h"
+#include "cli/progress.h"
 #include "dwarf/layouts.h"
 #include "heap/snapshot.h"
 #include "image/image.h"
@@ -94,6 +95,7 @@ static const char summary_usage[] =
 
 void print_error(const struct rh_error *err)
 {
+	rh_progress_done();
 	fputs("refheap: ", stderr);
 	rh_escape_text(stderr, err->message, strlen(err->message));
 	fputc('\n', stderr);
@@ -181,6 +183,7 @@ enum {
 	OPT_MODULE,
 	OPT_DOT,
 	OPT_SORT,
+	OPT_NO_DEBUGINFOD,
 };
 
 /* Parse the options shared by every command. Returns -1 to go on, else an exit status. */
@@ -210,6 +213,7 @@ int parse_common(int argc, char **argv, const char *usage,
 		{ "module", required_argument, NULL, OPT_MODULE },
 		{ "dot", no_argument, NULL, OPT_DOT },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -287,6 +291,9 @@ int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_NO_CACHE:
 			o->no_cache = true;
+			break;
+		case OPT_NO_DEBUGINFOD:
+			o->no_debuginfod = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -403,6 +410,27 @@ void print_problems(const struct rh_problems *p, const char *what)
 		fprintf(stderr, "refheap: warning (%s): %zu more\n", what, p->dropped);
 }
 
+/* What the library does on the user's behalf (debuginfod): one line on stderr. */
+static void cli_notice(void *arg, const char *msg)
+{
+	rh_progress_done();
+	fputs("refheap: ", stderr);
+	rh_escape_text(stderr, msg, strlen(msg));
+	fputc('\n', stderr);
+}
+
+/* A debuginfod download: progress on stderr when it is a terminal. */
+static void cli_download_progress(void *arg, long done, long total)
+{
+	char what[96];
+	if (total > 0)
+		snprintf(what, sizeof(what), "debuginfod download %ld of %ld KiB", done / 1024,
+			 total / 1024);
+	else
+		snprintf(what, sizeof(what), "debuginfod download %ld KiB", done / 1024);
+	rh_progress_line(what, total > 0 ? (int)(done * 100 / total) : -1);
+}
+
 /* Open the target, its image and read the snapshot. */
 struct rh_error *load(const struct common_opts *o, bool graph,
 			     bool resume, struct rh_target **t_ret,
@@ -410,6 +438,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 {
 	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe };
 	struct rh_target *t;
+	rh_progress_setup(o->json || o->dot);
+	rh_progress_phase(o->have_pid ? "stopping and opening the process..." : "opening the core...", 0);
 	struct rh_error *err = o->have_pid ?
 		rh_target_open_pid((pid_t)o->pid, &topts, &t) :
 		rh_target_open_core(o->core, &topts, &t);
@@ -419,11 +449,17 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		.debug_dirs = o->debug_dirs,
 		.ndebug_dirs = o->ndebug_dirs,
 		.sysroot = o->sysroot,
+		.no_debuginfod = o->no_debuginfod,
+		.notice = cli_notice,
+		.progress = cli_download_progress,
 	};
 	struct rh_image *img;
+	rh_progress_phase("reading the modules and their symbols...", 5);
 	err = rh_image_create(t, &iopts, &img);
 	if (err)
 		goto out_target;
+	rh_progress_phase(graph ? "reading the heap: objects, references, roots..."
+				: "reading the GC lists...", 15);
 
 	char *cache_dir = NULL;
 	if (!o->no_cache)
@@ -442,6 +478,7 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 	err = rh_snapshot_load_or_create(t, img, &sopts, snap_dir, &snap);
 	free(snap_dir);
 	free(cache_dir);
+	rh_progress_phase(graph ? "heap read" : "GC lists read", graph ? 60 : 95);
 	if (err)
 		goto out_image;
 	if (o->verbose && snap->cache_note) {
@@ -464,12 +501,14 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 	*t_ret = t;
 	*img_ret = img;
 	*snap_ret = snap;
+	rh_progress_done();
 	return NULL;
 
 out_image:
 	rh_image_destroy(img);
 out_target:
 	rh_target_destroy(t);
+	rh_progress_done();
 	return err;
 }
 
@@ -568,6 +607,8 @@ static int cmd_export(int argc, char **argv)
 		return RH_EXIT_FATAL;
 	}
 	status = RH_EXIT_OK;
+	if (o.output)
+		rh_progress_phase(heapsnapshot ? "writing the heap snapshot..." : "writing the export...", 80);
 	if (heapsnapshot) {
 		uint64_t unlabelled = 0;
 		struct rh_heapsnapshot_options hopts = { .labels = true,
@@ -586,6 +627,7 @@ static int cmd_export(int argc, char **argv)
 						   .verdicts = &an.v };
 		rh_report_export_jsonl(out, snap, &eopts);
 	}
+	rh_progress_done();
 	rh_analysis_deinit(&an);
 	if (status == RH_EXIT_OK)
 		status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
