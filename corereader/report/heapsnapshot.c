@@ -23,8 +23,9 @@
  * threads, interpreter state, interned strings, C statics, native
  * stacks), one for the objects held from outside the heap (a refcount
  * above the references found) and one for the garbage nothing reaches:
- * the same sources refheap's own dominator tree starts from, so the
- * retained sizes DevTools computes equal refheap's.
+ * the same sources refheap's own dominator tree starts from (a root whose
+ * object a better root claimed is a weak edge), so the retained sizes
+ * DevTools computes equal refheap's.
  */
 #include "config.h"
 
@@ -382,8 +383,18 @@ struct rh_error *rh_report_heapsnapshot(FILE *f, const struct rh_analysis *a,
 			const struct rh_snap_root *rt = &s->roots[k];
 			if (rt->obj >= n || syn_of_root(rt) != kind)
 				continue;
-			put_edge_first(f, &first_edge, rt->conservative ? ET_INTERNAL : ET_PROPERTY,
-				 str_id(&st, rt->name ? rt->name : "root"), node_pos(rt->obj));
+			// A root is a source of refheap's dominator tree only when
+			// its search claimed the object (analysis/reach.c: exact
+			// roots first, then repeated ones, then guesses, each
+			// taking what the better ones left); the others are shown
+			// as weak edges, so retained sizes stay refheap's.
+			uint32_t o = rt->obj;
+			bool source = r->parent[o] == RH_REACH_SOURCE &&
+				      r->tier[o] == (rt->conservative ? RH_TIER_CONSERVATIVE
+								      : RH_TIER_EXACT);
+			put_edge_first(f, &first_edge,
+				       !source ? ET_WEAK : rt->conservative ? ET_INTERNAL : ET_PROPERTY,
+				       str_id(&st, rt->name ? rt->name : "root"), node_pos(o));
 		}
 	}
 	// Then the objects' edges from the scratch file.

@@ -19,7 +19,8 @@
 #     root it is the path `refheap why` prints (under the module root of
 #     __main__: __dict__, ['CACHE'], [KEY], [('user', 42)]); from a
 #     conservative one (a stale word can be nearer) it may differ;
-#   - the weakref's referent is reached by a weak edge.
+#   - the weakref's referent is reached by a weak edge;
+#   - the ten largest retained sizes of `refheap dominators` are memlab's.
 # Runs on every CPython 3.8+ found; exits 77 if none, or if Node.js/npm is
 # missing or npm cannot install @memlab/core (the reason printed).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -68,10 +69,12 @@ for i in "${!PY_PATHS[@]}"; do
     [ "$RH_RC" -le 1 ] || { echo "FAIL $label: export exited $(describe_rc "$RH_RC")"; ok=0; }
     run_refheap "$dir/why" why --json "$HOARD" "$CORE"
     [ "$RH_RC" -le 1 ] || { echo "FAIL $label: why exited $(describe_rc "$RH_RC")"; ok=0; }
+    run_refheap "$dir/dom" dominators --json -n 10 "$CORE"
+    [ "$RH_RC" -le 1 ] || { echo "FAIL $label: why exited $(describe_rc "$RH_RC")"; ok=0; }
     if [ $ok -eq 0 ]; then FAILED=$((FAILED + 1)); rm -f "$CORE"; continue; fi
     # Node ids: the objects follow the synthetic nodes in the order of
     # `refheap export`.
-    ids=$("$HOSTPY" - "$dir/heap.heapsnapshot" "$dir/export.json" "$RECORD" <<'EOF'
+    ids=$("$HOSTPY" - "$dir/heap.heapsnapshot" "$dir/export.json" "$RECORD" "$dir/dom.json" <<'EOF'
 import json, sys
 snap = json.load(open(sys.argv[1]))
 nodes = snap["nodes"]
@@ -84,17 +87,19 @@ for line in open(sys.argv[2]):
     if r["record"] == "object":
         index[r["addr"]] = len(index)
 rec = json.load(open(sys.argv[3]))
-print(*(nodes[(nsyn + index[rec[k]]) * 7 + 2] for k in ("hoard", "watched", "weakref")))
+dom = json.load(open(sys.argv[4]))
+print(*(nodes[(nsyn + index[rec[k]]) * 7 + 2] for k in ("hoard", "watched", "weakref")),
+      *(nodes[(nsyn + index[r["addr"]]) * 7 + 2] for r in dom["top"]))
 EOF
 ) || { echo "FAIL $label: the snapshot or the export is not JSON"; FAILED=$((FAILED + 1)); rm -f "$CORE"; continue; }
-    read -r HID WID RID <<< "$ids"
+    # shellcheck disable=SC2086
     if ! NODE_PATH=$MEMLAB/node_modules timeout -k 5 "$TIMEOUT" node "$CHECK" \
-            "$dir/heap.heapsnapshot" "$HID" "$WID" "$RID" > "$dir/memlab.json" 2> "$dir/memlab.err"; then
+            "$dir/heap.heapsnapshot" $ids > "$dir/memlab.json" 2> "$dir/memlab.err"; then
         echo "FAIL $label: memlab could not load the snapshot"
         show_file "$dir/memlab.err" stderr; FAILED=$((FAILED + 1)); rm -f "$CORE"; continue
     fi
     if ! "$HOSTPY" - "$dir/memlab.json" "$dir/heap.heapsnapshot" "$dir/export.json" \
-            "$dir/why.json" "$RECORD" <<'EOF'
+            "$dir/why.json" "$RECORD" "$dir/dom.json" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
 snap = json.load(open(sys.argv[2]))
@@ -181,6 +186,16 @@ else:
                    % ([s["edge"] for s in why["path"]], rec["hoard_labels"]))
     if node["path_from"] != "(Python heap root)":
         bad.append("memlab's path starts at %r, not the synthetic root" % node["path_from"])
+# The ten largest retained sizes refheap's dominator tree gives, as memlab
+# computes them from the file.
+dom = json.load(open(sys.argv[6]))
+by_addr = {a: i for i, a in enumerate(by_index)}
+for r in dom["top"]:
+    nid = 2 * (by_addr[r["addr"]] + nsyn) + 1
+    got = m["retained_of"].get(str(nid))
+    if got != r["retained"]:
+        bad.append("%s %s retains %s bytes for memlab, %d for refheap dominators"
+                   % (r["type"], r["addr"], got, r["retained"]))
 if not m["weak"] or m["weak"]["type"] != "weak":
     bad.append("no weak edge from the weakref to its referent: %r" % m["weak"])
 for b in bad:

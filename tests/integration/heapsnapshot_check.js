@@ -3,17 +3,18 @@
 // analyses) and report what memlab sees, as JSON on stdout. Used by
 // heapsnapshot.sh.
 //
-//   NODE_PATH=.../node_modules node heapsnapshot_check.js FILE ID WATCHED_ID WEAKREF_ID
+//   NODE_PATH=.../node_modules node heapsnapshot_check.js FILE ID WATCHED_ID WEAKREF_ID [ID...]
 //
 // Printed: node and edge counts; for node ID its name, self and retained
 // size (memlab's own dominator computation) and its shortest retainer path
 // (memlab's annotateShortestPaths) as edge names from the root; whether a
-// weak edge leads from WEAKREF_ID to WATCHED_ID.
+// weak edge leads from WEAKREF_ID to WATCHED_ID; the retained size of
+// each further ID.
 'use strict';
 const { utils, TraceFinder } = require('@memlab/core');
 
 (async () => {
-  const [file, id, watched, weakref] = process.argv.slice(2).map((x, i) => (i ? Number(x) : x));
+  const [file, id, watched, weakref, ...more] = process.argv.slice(2).map((x, i) => (i ? Number(x) : x));
   const snap = await utils.getSnapshotFromFile(file, { buildNodeIdIndex: true });
   const finder = new TraceFinder();
   finder.annotateShortestPaths(snap);
@@ -46,5 +47,10 @@ const { utils, TraceFinder } = require('@memlab/core');
     wr.references.forEach((e) => {
       if (e.toNode.id === watched) out.weak = { type: e.type, name: String(e.name_or_index) };
     });
+  out.retained_of = {};
+  for (const m of more) {
+    const n = snap.getNodeById(m);
+    out.retained_of[m] = n ? n.retainedSize : null;
+  }
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(String(e && e.stack || e)); process.exit(2); });
