@@ -378,9 +378,7 @@ int cmd_dominators(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	struct session x;
-	// Referrers: the holder of a chain's top is named by the path `why`
-	// would print.
-	if ((status = session_open(&x, &o, RH_NEED_DOMINATORS | RH_NEED_REFERRERS, false)) >= 0)
+	if ((status = session_open(&x, &o, RH_NEED_DOMINATORS, false)) >= 0)
 		return status;
 	struct rh_list_options lo = { .json = o.json, .top = o.top, .type = o.type_filter,
 				      .module = o.module_filter };

@@ -215,30 +215,12 @@ void rh_holder_of(const struct rh_analysis *a, uint32_t top, struct rh_holder *r
 	}
 	// A root holding the object directly names it, unless that root is a
 	// guess (a conservative stack word) or repeats a stronger root (a
-	// frame's globals): then name the root of the path `why` prints,
-	// which prefers exact roots and primary ones.
+	// frame's globals) and a better root's search claimed the object
+	// first (analysis/reach.c): then the breadth-first parents lead to
+	// that root, the one `why` prints. Linear in the path, no search.
 	uint32_t best = r->best_root[top];
 	bool weak = best < s->nroots && (s->roots[best].conservative || s->roots[best].secondary);
-	if (best != UINT32_MAX && !weak) {
-		ret->root = best;
-		ret->kind = rh_root_kind_name(s->roots[best].kind);
-		return;
-	}
-	if (a->have & RH_NEED_REFERRERS) {
-		struct rh_paths p = { 0 };
-		struct rh_error *err = rh_paths_find(s, &a->rg, r, top, 1, &p);
-		if (!err && p.npaths && p.paths[0].root < s->nroots &&
-		    !(best < s->nroots && rh_root_better(s, best, p.paths[0].root) < 0)) {
-			ret->root = p.paths[0].root;
-			ret->kind = p.paths[0].len == 1 ? rh_root_kind_name(s->roots[ret->root].kind)
-							: "roots";
-			rh_paths_free(&p);
-			return;
-		}
-		rh_error_destroy(err);
-		rh_paths_free(&p);
-	}
-	if (best != UINT32_MAX) {
+	if (best != UINT32_MAX && !(weak && r->parent[top] != RH_REACH_SOURCE)) {
 		ret->root = best;
 		ret->kind = rh_root_kind_name(s->roots[best].kind);
 		return;
