@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "heap/snapshot.h"
 #include "image/image.h"
@@ -26,6 +27,9 @@ struct common_opts {
 	const char *cache_dir;
 	bool no_cache;
 	bool no_debuginfod;       /* --no-debuginfod */
+	bool no_copy;             /* --no-copy: a live target stays stopped while read */
+	bool have_cache_max;      /* --cache-max MB */
+	uint64_t cache_max_mb;
 	bool json;
 	bool verbose;
 	unsigned top;

@@ -23,7 +23,9 @@
 #define TARGET_HELP                                                            \
 	"Target:\n"                                                            \
 	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n" \
-	"  -p, --pid PID        a live process, stopped while it is read\n"    \
+	"  -p, --pid PID        a live process: stopped while its writable memory\n" \
+	"                       is copied, then read from the copy as it runs on\n" \
+	"      --no-copy        keep the process stopped while it is read instead\n" \
 	"\n"
 #define FILES_HELP                                                             \
 	"Files:\n"                                                             \
@@ -34,7 +36,12 @@
 	"                       snapshots of the last cores read (DIR/snapshots;\n" \
 	"                       a repeated command on an unchanged core skips\n" \
 	"                       rebuilding it)\n"                                \
+	"      --cache-max MB   the snapshots there take at most MB MiB in all\n" \
+	"                       (default $REFHEAP_SNAPSHOT_CACHE_MAX_MB, else 4096;\n" \
+	"                       0: no snapshot cache)\n"                        \
 	"      --no-cache       read the layouts from DWARF, cache nothing\n"  \
+	"      --no-debuginfod  never ask the debuginfod servers of\n"         \
+	"                       $DEBUGINFOD_URLS for the interpreter's debug info\n" \
 	"  -v, --verbose        also report warnings about the target's files\n" \
 	"      --stats          print timings and memory use to stderr\n"     \
 	"  -h, --help           this text\n"                                   \

@@ -72,8 +72,11 @@ static const char summary_usage[] =
 	"\n"
 	"Target:\n"
 	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n"
-	"  -p, --pid PID        a live process, stopped while it is read (ptrace);\n"
-	"                       if a debugger already traces it, it is only read\n"
+	"  -p, --pid PID        a live process: stopped (ptrace) while its writable\n"
+	"                       memory is copied, then let run while refheap reads\n"
+	"                       the copy; if a debugger already traces it, it is\n"
+	"                       only read\n"
+	"      --no-copy        keep the process stopped while it is read instead\n"
 	"\n"
 	"Output:\n"
 	"      --json           one JSON object on stdout instead of text\n"
@@ -90,6 +93,8 @@ static const char summary_usage[] =
 	"                       $REFHEAP_CACHE_DIR, $XDG_CACHE_HOME/refheap or\n"
 	"                       ~/.cache/refheap)\n"
 	"      --no-cache       read the layouts from DWARF, write no cache\n"
+	"      --no-debuginfod  never ask the debuginfod servers of\n"
+	"                       $DEBUGINFOD_URLS for the interpreter's debug info\n"
 	"  -h, --help           this text\n"
 	"\n";
 
@@ -136,7 +141,9 @@ static const char export_usage[] =
 	"\n"
 	"Target:\n"
 	"  CORE                 an ELF core file (gcore, or a kernel core dump)\n"
-	"  -p, --pid PID        a live process, stopped while it is read\n"
+	"  -p, --pid PID        a live process: stopped while its writable memory\n"
+	"                       is copied, then read from the copy as it runs on\n"
+	"      --no-copy        keep the process stopped while it is read instead\n"
 	"\n"
 	"Output:\n"
 	"      --format=FMT     jsonl (default): the records above;\n"
@@ -151,7 +158,8 @@ static const char export_usage[] =
 	"      --repr           add a short, safe repr of each object (\"repr\")\n"
 	"      --labels         name each reference (\"labels\", parallel to \"refs\"):\n"
 	"                       [3], ['key'], .attr, local 'x', tp_mro...\n"
-	"                       (a live target stays stopped until the output is written)\n"
+	"                       (with --no-copy, a live target stays stopped until\n"
+	"                       the output is written)\n"
 	"  -v, --verbose        also report warnings about the target's files\n"
 	"\n"
 	"Files:\n"
@@ -160,7 +168,12 @@ static const char export_usage[] =
 	"      --debug-dir DIR  look for separate debug files in DIR first; repeatable\n"
 	"      --cache-dir DIR  cache of struct layouts per build-id, and of the\n"
 	"                       snapshots of the last cores read (DIR/snapshots)\n"
+	"      --cache-max MB   the snapshots there take at most MB MiB in all\n"
+	"                       (default $REFHEAP_SNAPSHOT_CACHE_MAX_MB, else 4096;\n"
+	"                       0: no snapshot cache)\n"
 	"      --no-cache       read the layouts from DWARF, cache nothing\n"
+	"      --no-debuginfod  never ask the debuginfod servers of\n"
+	"                       $DEBUGINFOD_URLS for the interpreter's debug info\n"
 	"  -h, --help           this text\n"
 	"\n";
 
@@ -176,6 +189,8 @@ enum {
 	OPT_DEBUG_DIR,
 	OPT_CACHE_DIR,
 	OPT_NO_CACHE,
+	OPT_NO_COPY,
+	OPT_CACHE_MAX,
 	OPT_PATHS,
 	OPT_DEPTH,
 	OPT_WIDTH,
@@ -199,6 +214,8 @@ int parse_common(int argc, char **argv, const char *usage,
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "no-copy", no_argument, NULL, OPT_NO_COPY },
+		{ "cache-max", required_argument, NULL, OPT_CACHE_MAX },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-alloc-scan", no_argument, NULL, OPT_NO_ALLOC_SCAN },
@@ -294,6 +311,16 @@ int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_NO_DEBUGINFOD:
 			o->no_debuginfod = true;
+			break;
+		case OPT_NO_COPY:
+			o->no_copy = true;
+			break;
+		case OPT_CACHE_MAX:
+			if (!parse_uint(optarg, 1L << 40, &v))
+				return usage_error("--cache-max needs a size in MiB (0: no snapshot cache), not '%s'",
+						   optarg);
+			o->cache_max_mb = (uint64_t)v;
+			o->have_cache_max = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -436,7 +463,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 			     bool resume, struct rh_target **t_ret,
 			     struct rh_image **img_ret, struct rh_snapshot **snap_ret)
 {
-	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe };
+	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe,
+					    .no_copy = o->no_copy };
 	struct rh_target *t;
 	rh_progress_setup(o->json || o->dot);
 	rh_progress_phase(o->have_pid ? "stopping and opening the process..." : "opening the core...", 0);
@@ -468,6 +496,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		.cache_dir = cache_dir,
 		.graph = graph,
 		.alloc_scan = graph && !o->no_alloc_scan,
+		.have_cache_max = o->have_cache_max,
+		.cache_max_mb = o->cache_max_mb,
 	};
 	// A graph snapshot of a core is cached beside the layouts, so that
 	// the next command on the same core (a GDB session) maps it back.
@@ -494,6 +524,13 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		rh_snapshot_destroy(snap);
 		goto out_image;
 	}
+	uint64_t copied;
+	double stopped_ms, copy_ms;
+	if (o->stats && rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms))
+		fprintf(stderr,
+			"refheap: stats: pid %ld was stopped %.1f ms%s; %.1f MiB copied while it was stopped (in %.1f ms)\n",
+			o->pid, stopped_ms, resume || copied ? "" : " (and still is)",
+			(double)copied / (1024.0 * 1024.0), copy_ms);
 	if (o->verbose) {
 		print_problems(rh_target_problems(t), "target");
 		print_problems(rh_image_problems(img), "image");

@@ -235,6 +235,12 @@ struct rh_snapshot_options {
 	bool graph;
 	/** Also scan the allocators for objects nothing references (needs graph). */
 	bool alloc_scan;
+	/**
+	 * Cap on the snapshot cache directory in MiB (0: no snapshot cache),
+	 * when have_cache_max; else REFHEAP_SNAPSHOT_CACHE_MAX_MB or 4096.
+	 */
+	bool have_cache_max;
+	uint64_t cache_max_mb;
 };
 
 /** Shallow size of object i, as sys.getsizeof(). */

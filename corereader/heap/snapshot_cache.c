@@ -1043,7 +1043,12 @@ struct rh_error *rh_snapshot_cache_read(const char *path,
 /* ------------------------------------------------------------------ */
 /* The cache directory                                                 */
 
-/* REFHEAP_SNAPSHOT_CACHE_MAX_MB in bytes; 0 turns the cache off. */
+/*
+ * The cap on the whole snapshot cache directory, in bytes: --cache-max
+ * (opts->cache_max_mb), else REFHEAP_SNAPSHOT_CACHE_MAX_MB, else
+ * DEFAULT_MAX_MB; 0 turns the cache off. One snapshot larger than the cap
+ * is not written; older ones are removed until the newest fit under it.
+ */
 static uint64_t max_bytes(void)
 {
 	const char *v = getenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB");
@@ -1093,6 +1098,7 @@ static bool is_tmp_name(const char *name)
 struct entry {
 	char *name;
 	struct timespec mtime;
+	uint64_t bytes;        /* disk space it takes */
 };
 
 static int newest_first(const void *a, const void *b)
@@ -1141,12 +1147,21 @@ out:
 	return gone;
 }
 
+static uint64_t limit_for(const struct rh_snapshot_options *opts)
+{
+	if (opts && opts->have_cache_max)
+		return opts->cache_max_mb > (UINT64_MAX >> 20) ? UINT64_MAX
+							       : opts->cache_max_mb << 20;
+	return max_bytes();
+}
+
 /*
  * Keep the KEEP_FILES most recently used cache files (a hit touches its
- * file), drop those whose core is gone or changed, and remove temporary
- * files left by killed writers.
+ * file) as long as together they take at most limit bytes, drop those whose
+ * core is gone or changed, and remove temporary files left by killed
+ * writers.
  */
-static void prune(const char *dir)
+static void prune(const char *dir, uint64_t limit)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -1188,12 +1203,17 @@ static void prune(const char *dir)
 		if (!e[n].name)
 			break;
 		e[n].mtime = st.st_mtim;
+		e[n].bytes = (uint64_t)st.st_blocks * 512;
 		n++;
 	}
 	qsort(e, n, sizeof(*e), newest_first);
+	uint64_t total = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (i >= KEEP_FILES)
+		bool fits = e[i].bytes <= limit - total;
+		if (i >= KEEP_FILES || !fits)
 			unlinkat(dfd, e[i].name, 0);
+		else
+			total += e[i].bytes;
 		free(e[i].name);
 	}
 	free(e);
@@ -1346,7 +1366,7 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 					    const struct rh_snapshot_options *opts,
 					    const char *dir, struct rh_snapshot **ret)
 {
-	uint64_t limit = max_bytes();
+	uint64_t limit = limit_for(opts);
 	struct rh_snapshot_cache_key key;
 	char *real = NULL;
 	if (!dir || !*dir || !opts || !opts->graph || !limit ||
@@ -1388,7 +1408,8 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 		goto out;
 	if (estimate(s) > limit) {
 		set_note(s, "snapshot cache not written: about %" PRIu64 " MiB, more than "
-			 "REFHEAP_SNAPSHOT_CACHE_MAX_MB=%" PRIu64, estimate(s) >> 20, limit >> 20);
+			 "the cache may hold (%" PRIu64 " MiB: --cache-max or "
+			 "REFHEAP_SNAPSHOT_CACHE_MAX_MB)", estimate(s) >> 20, limit >> 20);
 	} else if (!make_dirs(dir)) {
 		set_note(s, "snapshot cache not written: cannot create the directory %s: %s",
 			 dir, strerror(errno));
@@ -1401,7 +1422,7 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 			set_note(s, "snapshot cache not written: %s", werr->message);
 			rh_error_destroy(werr);
 		} else {
-			prune(dir);
+			prune(dir, limit);
 		}
 	}
 	if (note[0] && !s->cache_note)

@@ -22,6 +22,20 @@
  * while we read it. Reads after rh_target_resume() still work, but mix old
  * (cached) and new bytes.
  *
+ * Copying: a service stopped for the seconds a snapshot of a large heap
+ * takes stops answering for that long. So while every thread is stopped we
+ * copy, with process_vm_readv(2), each mapping whose bytes can change while
+ * the process runs (writable ones, and anonymous ones) into one private
+ * buffer of ours, and resume the process at once: the snapshot and every
+ * report read the copy, which is the process as it was at one instant.
+ * What is not copied (file-backed text and read-only data, fixed once the
+ * loader relocated it) is read through /proc/PID/mem afterwards as before.
+ * The buffer is mapped and faulted in before the process is stopped, from
+ * a first reading of /proc/PID/maps, so the stop pays for the copy only.
+ * A copy larger than half of the machine's available memory is not made
+ * (the process then stays stopped while it is read), nor is one asked off
+ * with rh_target_options.no_copy.
+ *
  * The same thread that opened the target must resume/destroy it: ptrace
  * belongs to the tracing thread.
  *
@@ -36,12 +50,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -64,6 +80,10 @@
 #define STOP_TIMEOUT_MS 5000
 /* Longest stall REFHEAP_TEST_STALL_MS may ask for. */
 #define TEST_STALL_MAX_MS 600000
+
+/* aux of a RH_SEG_LIVE segment whose bytes can change while the process runs. */
+#define SEG_CHANGES 1u
+static bool changes_while_running(unsigned prot, const char *path);
 
 #define PERMISSION_HINT                                                        \
 	"run refheap as root, as the process's owner with "                    \
@@ -97,6 +117,14 @@ struct rh_live_state {
 	size_t ntracees;
 	size_t tracee_cap;
 	bool resumed;
+
+	/* The copy of the mappings that change while the process runs. */
+	uint8_t *copy;
+	size_t copy_size;           /* bytes mapped at copy */
+	uint64_t copied;            /* bytes copied into it */
+	int64_t stop_ns;            /* CLOCK_MONOTONIC when stopping began, 0 if never */
+	int64_t stopped_ns;         /* how long it was stopped, once resumed */
+	int64_t copy_ns;            /* of which copying */
 };
 
 /* --------------------------------------------------------------- /proc */
@@ -237,6 +265,13 @@ static int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 enum wait_result { WAIT_STOPPED, WAIT_GONE, WAIT_TIMEOUT };
@@ -406,6 +441,10 @@ struct rh_error *rh_target_live_resume(struct rh_target *t)
 					  "cannot detach from thread %d of pid %d (it will be detached when refheap exits)",
 					  (int)tr->tid, (int)t->pid);
 	}
+	// The process runs again from the first detach on; count the
+	// detaching of the others in, since their threads were still held.
+	if (ls->stop_ns)
+		ls->stopped_ns = now_ns() - ls->stop_ns;
 	return err;
 }
 
@@ -675,6 +714,7 @@ static struct rh_error *read_maps(struct rh_target *t,
 		s->end = end;
 		s->kind = RH_SEG_LIVE;
 		s->prot = (uint8_t)prot;
+		s->aux = changes_while_running(prot, mpath) ? SEG_CHANGES : 0;
 		if (mpath[0] != '/')
 			continue;  // anonymous, [heap], [stack], [vdso]...
 		struct rh_mapping *m = &t->mappings[t->nmappings];
@@ -704,6 +744,274 @@ static struct rh_error *read_maps(struct rh_target *t,
 out_buf:
 	free(buf);
 	return err;
+}
+
+/* ------------------------------------------------------------ bulk copy */
+
+/* Pages faulted in ahead beyond the first estimate (maps change a little). */
+#define COPY_SLACK_BYTES ((uint64_t)16 << 20)
+
+/*
+ * Bytes that can change while the process runs: writable mappings, and
+ * anonymous ones (an mprotect'ed arena is still ours to copy). Not the
+ * kernel's [vvar] pages (reading them through /proc/PID/mem fails) nor
+ * [vsyscall]; [vdso] is code. Unreadable mappings (guard pages) hold
+ * nothing to read.
+ */
+static bool changes_while_running(unsigned prot, const char *path)
+{
+	if (!(prot & RH_PROT_READ))
+		return false;
+	if (path[0] == '[')
+		return strncmp(path, "[heap]", 6) == 0 ||
+		       strncmp(path, "[stack", 6) == 0 ||
+		       strncmp(path, "[anon", 5) == 0;
+	return (prot & RH_PROT_WRITE) || path[0] != '/';
+}
+
+/* MemAvailable of /proc/meminfo in bytes, or 0 when unknown. */
+static uint64_t mem_available(void)
+{
+	char *buf;
+	if (read_proc_file("/proc/meminfo", &buf, NULL) != NULL)
+		return 0;  // the error is rh_enomem or an OS error: unknown
+	uint64_t kib = 0;
+	const char *p = strstr(buf, "MemAvailable:");
+	if (p)
+		kib = strtoull(p + strlen("MemAvailable:"), NULL, 10);
+	free(buf);
+	return kib > UINT64_MAX / 1024 ? 0 : kib * 1024;
+}
+
+/* What the copy of the current /proc/PID/maps would take, in bytes. */
+static uint64_t copy_estimate(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	char *buf;
+	struct rh_error *err = read_proc_file(path, &buf, NULL);
+	if (err) {
+		rh_error_destroy(err);
+		return 0;
+	}
+	uint64_t total = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		uint64_t start, end, offset;
+		unsigned prot;
+		char *mpath;
+		if (parse_maps_line(line, &start, &end, &prot, &offset,
+				    &mpath) &&
+		    changes_while_running(prot, mpath) &&
+		    end - start <= UINT64_MAX - total)
+			total += end - start;
+	}
+	free(buf);
+	return total;
+}
+
+/*
+ * Map the buffer the copy goes into and fault it in, before the process
+ * is stopped: page faults on a few hundred MiB cost as much as the copy
+ * itself. Huge pages where the kernel gives them make both cheaper.
+ * Failure is not an error: the process is then read while stopped.
+ */
+static void copy_reserve(struct rh_target *t, uint64_t bytes)
+{
+	struct rh_live_state *ls = t->live;
+	if (bytes > SIZE_MAX - COPY_SLACK_BYTES)
+		return;
+	size_t size = (size_t)(bytes + COPY_SLACK_BYTES);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		rh_problems_add(&t->problems,
+				"cannot map %zu MiB to copy pid %d's memory into (%s): it stays stopped while it is read",
+				size >> 20, (int)t->pid, strerror(errno));
+		return;
+	}
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(p, size, MADV_POPULATE_WRITE) != 0)
+#endif
+	{
+		// Older kernels: touch every page ourselves.
+		long pg = sysconf(_SC_PAGESIZE);
+		for (size_t off = 0; off < size; off += pg > 0 ? (size_t)pg : 4096)
+			((volatile uint8_t *)p)[off] = 0;
+	}
+	ls->copy = p;
+	ls->copy_size = size;
+}
+
+/*
+ * Copy len bytes at addr into buf: process_vm_readv, then /proc/PID/mem.
+ * Runs on several threads at once: touches nothing of ls but mem_fd.
+ */
+static uint64_t copy_range(struct rh_target *t, uint8_t *buf, uint64_t addr,
+			   uint64_t len)
+{
+	uint64_t got = 0;
+	while (got < len) {
+		// The kernel pins and copies the pages in batches, without
+		// the bounce buffer /proc/PID/mem goes through.
+		uint64_t want = len - got;
+		if (want > (uint64_t)1 << 30)
+			want = (uint64_t)1 << 30;
+		struct iovec local = { buf + got, (size_t)want };
+		struct iovec remote = { (void *)(uintptr_t)(addr + got), (size_t)want };
+		ssize_t r = process_vm_readv(t->pid, &local, 1, &remote, 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (uint64_t)r;
+	}
+	// ENOSYS, EPERM under some LSMs, or a page it could not pin:
+	// /proc/PID/mem reads what it can.
+	while (got < len && addr + got <= (uint64_t)INT64_MAX) {
+		ssize_t r = pread(t->live->mem_fd, buf + got, len - got,
+				  (off_t)(addr + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (uint64_t)r;
+	}
+	return got;
+}
+
+/* Copies bigger than this are shared out among threads. */
+#define COPY_SPLIT_BYTES ((uint64_t)64 << 20)
+#define COPY_THREADS_MAX 4
+
+/* One thread's share of the copy: bytes [lo, hi) of the buffer. */
+struct copy_share {
+	struct rh_target *t;
+	const uint64_t *offs;  /* per segment: offset in the buffer, or UINT64_MAX */
+	uint64_t *got;         /* per segment: bytes copied (added atomically) */
+	uint64_t lo, hi;
+};
+
+static void *copy_share_run(void *arg)
+{
+	struct copy_share *sh = arg;
+	struct rh_target *t = sh->t;
+	for (size_t i = 0; i < t->nsegs; i++) {
+		const struct rh_seg *s = &t->segs[i];
+		if (sh->offs[i] == UINT64_MAX)
+			continue;
+		uint64_t a = sh->offs[i], b = a + (s->end - s->start);
+		if (b <= sh->lo || a >= sh->hi)
+			continue;
+		uint64_t from = a > sh->lo ? a : sh->lo;
+		uint64_t to = b < sh->hi ? b : sh->hi;
+		uint64_t got = copy_range(t, t->live->copy + from,
+					  s->start + (from - a), to - from);
+		__atomic_fetch_add(&sh->got[i], got, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * With every thread stopped: copy the segments that change while the
+ * process runs. A segment copied whole becomes an in-memory segment; one
+ * that could not be read whole stays live, and a problem says its bytes
+ * are read later, after the process ran on. A big copy is shared among up
+ * to one thread per CPU: one thread moves about 5 GB/s, short of what the
+ * memory can do, and the target waits for every millisecond of it.
+ */
+static void copy_segments(struct rh_target *t)
+{
+	struct rh_live_state *ls = t->live;
+	uint64_t *offs = calloc(t->nsegs ? t->nsegs : 1, 2 * sizeof(uint64_t));
+	if (!offs) {
+		rh_problems_add(&t->problems,
+				"no memory to plan the copy of pid %d: it stays stopped while it is read",
+				(int)t->pid);
+		return;
+	}
+	uint64_t *got = offs + t->nsegs;
+	uint64_t need = 0;
+	for (size_t i = 0; i < t->nsegs; i++) {
+		const struct rh_seg *s = &t->segs[i];
+		offs[i] = UINT64_MAX;
+		if (s->kind == RH_SEG_LIVE && s->aux == SEG_CHANGES) {
+			offs[i] = need;
+			need += s->end - s->start;
+		}
+	}
+	if (need > ls->copy_size) {
+		// Mappings grew between the estimate and the stop. The pages
+		// beyond what was faulted in fault now, during the stop.
+		void *p = mremap(ls->copy, ls->copy_size, (size_t)need,
+				 MREMAP_MAYMOVE);
+		if (p == MAP_FAILED) {
+			rh_problems_add(&t->problems,
+					"cannot grow the copy of pid %d's memory to %" PRIu64
+					" MiB (%s): it stays stopped while it is read",
+					(int)t->pid, need >> 20, strerror(errno));
+			munmap(ls->copy, ls->copy_size);
+			ls->copy = NULL;
+			ls->copy_size = 0;
+			free(offs);
+			return;
+		}
+		ls->copy = p;
+		ls->copy_size = (size_t)need;
+	}
+
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = need > COPY_SPLIT_BYTES && cpus > 1 ? (size_t)cpus : 1;
+	if (nthreads > COPY_THREADS_MAX)
+		nthreads = COPY_THREADS_MAX;
+	struct copy_share shares[COPY_THREADS_MAX];
+	pthread_t tids[COPY_THREADS_MAX];
+	bool started[COPY_THREADS_MAX] = { false };
+	// Shares end on page boundaries, so no page is read twice.
+	uint64_t per = (need / nthreads + 4095) & ~(uint64_t)4095;
+	for (size_t k = 0; k < nthreads; k++) {
+		shares[k] = (struct copy_share){
+			.t = t, .offs = offs, .got = got,
+			.lo = k * per < need ? k * per : need,
+			.hi = k + 1 == nthreads || (k + 1) * per > need ? need : (k + 1) * per,
+		};
+		// The calling thread takes share 0; a thread that cannot
+		// be started leaves its share to it too.
+		if (k > 0)
+			started[k] = pthread_create(&tids[k], NULL, copy_share_run,
+						    &shares[k]) == 0;
+	}
+	copy_share_run(&shares[0]);
+	for (size_t k = 1; k < nthreads; k++) {
+		if (started[k])
+			pthread_join(tids[k], NULL);
+		else
+			copy_share_run(&shares[k]);
+	}
+
+	for (size_t i = 0; i < t->nsegs; i++) {
+		struct rh_seg *s = &t->segs[i];
+		if (offs[i] == UINT64_MAX)
+			continue;
+		uint64_t len = s->end - s->start;
+		if (got[i] < len) {
+			rh_problems_add(&t->problems,
+					"pid %d: only %" PRIu64 " of %" PRIu64
+					" bytes at 0x%" PRIx64
+					" could be copied while it was stopped; they are read after it ran on, and may not match the rest",
+					(int)t->pid, got[i], len, s->start);
+			continue;
+		}
+		s->kind = RH_SEG_MEMORY;
+		s->data = ls->copy + offs[i];
+		s->avail = len;
+		ls->copied += len;
+	}
+	free(offs);
 }
 
 static struct rh_error *read_auxv(struct rh_target *t)
@@ -783,10 +1091,10 @@ static struct rh_error *read_threads(struct rh_target *t)
 	return NULL;
 }
 
-/* REFHEAP_TEST_STALL_MS: see rh_target_open_pid(). */
-static void test_stall(void)
+/* REFHEAP_TEST_STALL_MS and _RESUMED_MS: see rh_target_open_pid(). */
+static void test_stall(const char *var)
 {
-	const char *s = getenv("REFHEAP_TEST_STALL_MS");
+	const char *s = getenv(var);
 	if (!s || !*s)
 		return;
 	char *end;
@@ -869,6 +1177,18 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 				"pid %d is traced by pid %ld (a debugger?): read without stopping it, and without registers",
 				(int)pid, tracer);
 	} else {
+		if (!(opts && opts->no_copy)) {
+			uint64_t est = copy_estimate(pid);
+			uint64_t avail = mem_available();
+			if (avail && est > avail / 2)
+				rh_problems_add(&t->problems,
+						"pid %d has %" PRIu64 " MiB of writable memory, more than half of what this machine has available (%" PRIu64
+						" MiB): it is not copied, and stays stopped while it is read",
+						(int)pid, est >> 20, avail >> 20);
+			else
+				copy_reserve(t, est);
+		}
+		ls->stop_ns = now_ns();
 		err = stop_all(t);
 		if (err)
 			goto out_target;
@@ -909,7 +1229,26 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 	// Test hook: REFHEAP_TEST_STALL_MS=N sleeps N ms here, with every
 	// thread stopped, so that an integration test can SIGKILL refheap
 	// at this point and check that the target runs on.
-	test_stall();
+	test_stall("REFHEAP_TEST_STALL_MS");
+
+	if (ls->copy) {
+		int64_t c0 = now_ns();
+		copy_segments(t);
+		ls->copy_ns = now_ns() - c0;
+		// Registers, threads and mappings are read: nothing more
+		// needs the process held. A failed detach is the kernel's to
+		// finish when we exit; the reads go on from the copy.
+		struct rh_error *rerr = rh_target_live_resume(t);
+		if (rerr) {
+			rh_problems_add_error(&t->problems, rerr,
+					      "resuming pid %d after copying it",
+					      (int)pid);
+		}
+		// Test hook: REFHEAP_TEST_STALL_RESUMED_MS=N sleeps N ms after
+		// the process was let go, so a test can see it run while
+		// refheap still works on the copy.
+		test_stall("REFHEAP_TEST_STALL_RESUMED_MS");
+	}
 
 	*ret = t;
 	return NULL;
@@ -933,8 +1272,23 @@ void rh_target_live_destroy(struct rh_target *t)
 		close(ls->mem_fd);
 	if (ls->blocks)
 		munmap(ls->blocks, ls->nslots * BLOCK_SIZE);
+	if (ls->copy)
+		munmap(ls->copy, ls->copy_size);
 	free(ls->slots);
 	free(ls->tracees);
 	free(ls);
 	t->live = NULL;
+}
+
+bool rh_target_live_stats(const struct rh_target *t, uint64_t *copied_ret,
+			  double *stopped_ms_ret, double *copy_ms_ret)
+{
+	const struct rh_live_state *ls = t->live;
+	if (!ls || !ls->stop_ns)
+		return false;
+	int64_t ns = ls->resumed ? ls->stopped_ns : now_ns() - ls->stop_ns;
+	*copied_ret = ls->copied;
+	*stopped_ms_ret = (double)ns / 1e6;
+	*copy_ms_ret = (double)ls->copy_ns / 1e6;
+	return true;
 }

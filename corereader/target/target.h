@@ -43,6 +43,11 @@ struct rh_target_options {
 	 * (for cores from another machine), or NULL.
 	 */
 	const char *exe;
+	/**
+	 * Live processes: keep the process stopped while it is read, instead
+	 * of copying what can change and letting it run on at once.
+	 */
+	bool no_copy;
 };
 
 /** One file-backed mapping of the target (NT_FILE, /proc/PID/maps). */
@@ -151,6 +156,14 @@ struct rh_error *rh_target_resume(struct rh_target *t);
 
 /** Close the target, resuming a live process. Accepts NULL. */
 void rh_target_destroy(struct rh_target *t);
+
+/**
+ * A live target we stopped: the bytes copied while it was stopped, how long
+ * it was stopped in ms (so far, if it still is), and how much of that the
+ * copy took. False for cores, and for a process a debugger holds.
+ */
+bool rh_target_live_stats(const struct rh_target *t, uint64_t *copied_ret,
+			  double *stopped_ms_ret, double *copy_ms_ret);
 
 enum rh_target_kind rh_target_kind(const struct rh_target *t);
 /** Path of the core, or "pid N". Valid until destroy. */

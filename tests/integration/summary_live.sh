@@ -15,6 +15,17 @@
 #                process is already traced), and the result must match the
 #                record made after gdb detached; the process must run and
 #                answer a ping.
+#  4. copy:      refheap runs with REFHEAP_TEST_STALL_MS=1000 (it sleeps 1 s
+#                with the process stopped, so the test sees the stop) and
+#                REFHEAP_TEST_STALL_RESUMED_MS=4000 (it sleeps after copying
+#                the process's writable memory and letting it go): once the
+#                stop was seen, the process must be seen running while
+#                refheap still works; refheap's answer, read from the copy,
+#                must match the record; its --stats must say how long the
+#                process was stopped (1000 to 4000 ms: without the copy it
+#                would be stopped through both sleeps).
+#  5. no-copy:   --no-copy: the process stays stopped while it is read; the
+#                answer must match the record too.
 # Plus the plain case with gc.disable() on the 3.11 interpreters.
 # Skips (77) only if no interpreter at all can be tested.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -128,6 +139,58 @@ case_killed() {
 }
 
 # case_gdb NAME: refheap run from gdb's shell while gdb is attached
+# case_copy NAME: the target runs again while refheap reads its copy
+case_copy() {
+    local name="$1 runs during the read" out="$LIVE_DIR/copy" rpid rc=0 ms
+    REFHEAP_TEST_STALL_MS=1000 REFHEAP_TEST_STALL_RESUMED_MS=4000 \
+        "$REFHEAP" summary --json --stats --pid "$LIVE_PID" --cache-dir "$LIVE_DIR/cache" \
+        > "$out.json" 2> "$out.err" &
+    rpid=$!
+    CHILD_PIDS+=("$rpid")
+    # refheap stops the target (1 s), copies, resumes it, then sleeps 4 s:
+    # after the stop, the target must be seen running while refheap lives
+    if ! WAIT_ALIVE=$rpid wait_until 30 "the target to show a tracing stop (t)" \
+            proc_trace_stopped "$LIVE_PID"; then
+        echo "FAIL $name: the target never showed a tracing stop while refheap ran"
+        rc=1
+    elif WAIT_ALIVE=$rpid wait_until 30 "the target to run while refheap is still reading" \
+            proc_running "$LIVE_PID" && kill -0 "$rpid" 2>/dev/null; then
+        echo "OK $name: the target runs while refheap (pid $rpid) is still at work"
+    else
+        echo "FAIL $name: the target was not seen running while refheap was at work: $(thread_states "$LIVE_PID")"
+        rc=1
+    fi
+    wait "$rpid"
+    RH_RC=$?
+    ms=$(sed -n 's/^refheap: stats: pid [0-9]* was stopped \([0-9.]*\) ms.*/\1/p' "$out.err")
+    if [ -z "$ms" ]; then
+        echo "FAIL $name: --stats did not say how long the target was stopped"
+        show_file "$out.err" stderr
+        rc=1
+    elif ! awk -v ms="$ms" 'BEGIN { exit !(ms >= 1000 && ms < 4000) }'; then
+        echo "FAIL $name: the target was stopped $ms ms: not the 1000 ms of the stall alone (and not through refheap's 4000 ms at work on the copy)"
+        rc=1
+    else
+        echo "OK $name: the target was stopped $ms ms ($(sed -n 's/.*; \([0-9.]* MiB\) copied.*/\1/p' "$out.err") copied)"
+    fi
+    local crc=0
+    compare_live "$name" "$out" || crc=$?
+    [ $crc -eq 0 ] || rc=$crc
+    verdict "$name" $rc
+}
+
+# case_no_copy NAME: --no-copy reads the stopped process in place
+case_no_copy() {
+    local name="$1 --no-copy" out="$LIVE_DIR/nocopy" rc
+    run_refheap "$out" summary --json --no-copy --pid "$LIVE_PID" --cache-dir "$LIVE_DIR/cache"
+    compare_live "$name" "$out"
+    rc=$?
+    if [ $rc -ne 99 ]; then
+        still_fine "$name" "after refheap exited" || rc=1
+    fi
+    verdict "$name" $rc
+}
+
 case_gdb() {
     local name="$1 under gdb" out="$LIVE_DIR/gdb" rc
     rm -f "$out.rc"
@@ -177,6 +240,8 @@ one_python() {
     case_plain "$name"
     if [ -z "$variant" ]; then
         proc_alive "$LIVE_PID" && case_killed "$name"
+        proc_alive "$LIVE_PID" && case_copy "$name"
+        proc_alive "$LIVE_PID" && case_no_copy "$name"
         proc_alive "$LIVE_PID" && case_gdb "$name"
     fi
     if proc_alive "$LIVE_PID"; then

@@ -844,7 +844,7 @@ static void rh_snapshot_cache_prune_keeps_most_recent(void **state)
 	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0);
 	snprintf(p, sizeof(p), "%s/notes.txt", dir);
 	spit(p, "x", 1);
-	prune(dir);
+	prune(dir, UINT64_MAX);
 	for (int i = 0; i < 7; i++) {
 		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
 		assert_int_equal(access(p, F_OK) == 0, i >= 3);
@@ -859,6 +859,51 @@ static void rh_snapshot_cache_prune_keeps_most_recent(void **state)
 	assert_int_equal(access(p, F_OK), 0);
 	unlink(p);
 	rmdir(dir);
+}
+
+/* The newest files are kept only while together they fit under the cap. */
+static void rh_snapshot_cache_prune_keeps_under_the_size_cap(void **state)
+{
+	(void)state;
+	char dir[300];
+	snprintf(dir, sizeof(dir), "%s/prune-cap", tmpdir);
+	assert_true(make_dirs(dir));
+	char p[400];
+	static char block[64 * 1024];
+	memset(block, 'x', sizeof(block));
+	time_t base = time(NULL) - 100000;
+	struct stat st;
+	uint64_t each = 0;
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
+		spit(p, block, sizeof(block));
+		struct timespec ts[2] = { { base + i * 10, 0 }, { base + i * 10, 0 } };
+		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+		assert_int_equal(stat(p, &st), 0);
+		each = (uint64_t)st.st_blocks * 512;
+	}
+	// Room for the two newest and not the third: the oldest goes.
+	prune(dir, 2 * each + each / 2);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
+		assert_int_equal(access(p, F_OK) == 0, i >= 1);
+	}
+	// A cap below one file: none is kept.
+	prune(dir, each - 1);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
+		assert_int_equal(access(p, F_OK), -1);
+	}
+	rmdir(dir);
+	// The option wins over the environment; 0 is "no cache".
+	setenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB", "12", 1);
+	struct rh_snapshot_options o = { .have_cache_max = true, .cache_max_mb = 3 };
+	assert_int_equal(limit_for(&o), 3ULL << 20);
+	o.cache_max_mb = 0;
+	assert_int_equal(limit_for(&o), 0);
+	o.have_cache_max = false;
+	assert_int_equal(limit_for(&o), 12ULL << 20);
+	unsetenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB");
 }
 
 /* The key of an existing file, as make_key() would give it (context aside). */
@@ -899,7 +944,7 @@ static void rh_snapshot_cache_prune_drops_files_of_gone_cores(void **state)
 	rh_snapshot_destroy(s);
 	unlink(core_b);                          /* gone */
 	spit(core_c, "core c, written again", 21);  /* changed */
-	prune(dir);
+	prune(dir, UINT64_MAX);
 	assert_int_equal(access(fa, F_OK), 0);
 	assert_int_equal(access(fb, F_OK), -1);
 	assert_int_equal(access(fc, F_OK), -1);
@@ -946,6 +991,7 @@ int main(void)
 		cmocka_unit_test(rh_snapshot_cache_not_a_file),
 		cmocka_unit_test(rh_snapshot_cache_size_limit),
 		cmocka_unit_test(rh_snapshot_cache_prune_keeps_most_recent),
+		cmocka_unit_test(rh_snapshot_cache_prune_keeps_under_the_size_cap),
 		cmocka_unit_test(rh_snapshot_cache_prune_drops_files_of_gone_cores),
 		cmocka_unit_test(rh_snapshot_cache_paths_differ_by_key),
 	};

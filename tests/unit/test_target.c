@@ -1120,8 +1120,10 @@ static void rh_target_open_pid_stops_reads_and_resumes(void **state)
 	close(ready[0]);
 	wait_state(pid, "S");
 
+	// --no-copy: the process stays stopped while it is read.
+	const struct rh_target_options nocopy = { .no_copy = true };
 	struct rh_target *t = NULL;
-	struct rh_error *err = rh_target_open_pid(pid, NULL, &t);
+	struct rh_error *err = rh_target_open_pid(pid, &nocopy, &t);
 	if (err && err->code == RH_ERR_OS &&
 	    (err->errnum == EPERM || err->errnum == EACCES)) {
 		fprintf(stderr, "skipping: ptrace not permitted: %s\n",
@@ -1189,7 +1191,7 @@ static void rh_target_open_pid_stops_reads_and_resumes(void **state)
 	assert_true(s == 'S' || s == 'R');
 
 	// Destroy alone resumes too.
-	expect_ok(rh_target_open_pid(pid, NULL, &t));
+	expect_ok(rh_target_open_pid(pid, &nocopy, &t));
 	assert_int_equal(proc_state(pid), 't');
 	rh_target_destroy(t);
 	s = wait_state(pid, "SR");
@@ -1197,6 +1199,87 @@ static void rh_target_open_pid_stops_reads_and_resumes(void **state)
 
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * The default: what can change is copied while the process is stopped,
+ * and it runs again before rh_target_open_pid() returns; reads give the
+ * process as it was then, even after it changed its memory.
+ */
+static void rh_target_open_pid_copies_and_lets_it_run(void **state)
+{
+	(void)state;
+	live_marker[0] = 0x0123456789abcdefull;
+	int ready[2], flip[2], flipped[2];
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(flip), 0);
+	assert_int_equal(pipe(flipped), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		// Flip the marker on request; ptrace stops interrupt read(),
+		// which the kernel restarts.
+		char c;
+		for (;;) {
+			ssize_t r = read(flip[0], &c, 1);
+			if (r == 1) {
+				live_marker[0] = ~live_marker[0];
+				if (write(flipped[1], "f", 1) != 1)
+					_exit(1);
+			} else if (r == 0) {
+				_exit(0);
+			}
+		}
+	}
+	char x;
+	assert_int_equal(read(ready[0], &x, 1), 1);
+	wait_state(pid, "S");
+	struct rh_target *t = NULL;
+	struct rh_error *err = rh_target_open_pid(pid, NULL, &t);
+	if (err && err->code == RH_ERR_OS &&
+	    (err->errnum == EPERM || err->errnum == EACCES)) {
+		rh_error_destroy(err);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		skip();
+	}
+	expect_ok(err);
+	char st = wait_state(pid, "SR");  // runs while we still hold t
+	assert_true(st == 'S' || st == 'R');
+	uint64_t copied;
+	double stopped_ms, copy_ms;
+	assert_true(rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms));
+	assert_true(copied >= sizeof(live_marker));
+	assert_true(stopped_ms >= copy_ms);
+	// The process changes the marker; the copy keeps the old value.
+	assert_int_equal(write(flip[1], "f", 1), 1);
+	assert_int_equal(read(flipped[0], &x, 1), 1);
+	uint64_t v;
+	expect_ok(rh_target_read_u64(t, (uint64_t)(uintptr_t)&live_marker[0], &v));
+	assert_int_equal(v, 0x0123456789abcdefull);
+	// Code is not copied, and still reads (through /proc/PID/mem).
+	uint8_t code[16];
+	expect_ok(rh_target_read(t, (uint64_t)(uintptr_t)&rh_target_read, code,
+				 sizeof(code)));
+	assert_memory_equal(code, (const void *)&rh_target_read, sizeof(code));
+	rh_target_destroy(t);
+	// A fresh read sees the change.
+	const struct rh_target_options nocopy = { .no_copy = true };
+	expect_ok(rh_target_open_pid(pid, &nocopy, &t));
+	expect_ok(rh_target_read_u64(t, (uint64_t)(uintptr_t)&live_marker[0], &v));
+	assert_int_equal(v, ~0x0123456789abcdefull);
+	rh_target_destroy(t);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(ready[0]);
+	close(ready[1]);
+	close(flip[0]);
+	close(flip[1]);
+	close(flipped[0]);
+	close(flipped[1]);
 }
 
 static void rh_target_open_pid_traced_reads_without_attaching(void **state)
@@ -1308,6 +1391,7 @@ int main(void)
 		cmocka_unit_test(rh_target_open_memory_reads),
 		cmocka_unit_test(rh_target_open_memory_overlap),
 		cmocka_unit_test(rh_target_open_pid_stops_reads_and_resumes),
+		cmocka_unit_test(rh_target_open_pid_copies_and_lets_it_run),
 		cmocka_unit_test(rh_target_open_pid_traced_reads_without_attaching),
 		cmocka_unit_test(rh_target_open_pid_zombie_not_found),
 		cmocka_unit_test(rh_target_open_pid_no_such_process),
