@@ -28,6 +28,8 @@ say() { printf '\n=== %s\n' "$*"; }
 if [ "${SKIP_APT:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
     missing=
     for p in $PACKAGES; do
+        # NodeSource's nodejs carries its own npm and conflicts with Debian's
+        [ "$p" = npm ] && command -v npm > /dev/null 2>&1 && continue
         dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' ||
             missing="$missing $p"
     done

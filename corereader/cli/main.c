@@ -524,6 +524,7 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		rh_snapshot_destroy(snap);
 		goto out_image;
 	}
+	rh_progress_done();
 	uint64_t copied;
 	double stopped_ms, copy_ms;
 	if (o->stats && rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms))

@@ -1,9 +1,11 @@
 // html_check.js: open refheap's HTML report in headless Chromium through
 // the DevTools protocol and report what a reader would see, as JSON on
-// stdout. Used by html_report.sh; no npm package needed (Node 20's
-// WebSocket, run with --experimental-websocket).
+// stdout. Used by html_report.sh. The protocol runs over a pipe
+// (--remote-debugging-pipe: NUL-terminated JSON on the browser's fds 3
+// and 4), so any Node.js does (Debian 12's 18 included) and no npm
+// package is needed.
 //
-//   node --experimental-websocket html_check.js CHROMIUM REPORT.html PROFILE_DIR HOARD LEAK
+//   node html_check.js CHROMIUM REPORT.html PROFILE_DIR HOARD LEAK
 //
 // Printed: console errors and exceptions, requests other than the file
 // itself, the planted suspect's path labels, whether expanding the first
@@ -23,37 +25,35 @@ function fail(msg) {
 const browser = spawn(chromium, [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--user-data-dir=' + profile, '--remote-debugging-port=0', 'about:blank',
-], { stdio: ['ignore', 'ignore', 'pipe'] });
+  '--user-data-dir=' + profile, '--remote-debugging-pipe', 'about:blank',
+], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
 const timer = setTimeout(() => { browser.kill('SIGKILL'); fail('timed out'); }, 60000);
-
 let stderr = '';
-browser.stderr.on('data', (d) => {
-  stderr += d;
-  const m = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
-  if (m && !started) {
-    started = true;
-    run(m[1]).catch((e) => { browser.kill('SIGKILL'); fail(String(e && e.stack || e)); });
-  }
-});
-browser.on('exit', (code) => { if (!started) fail('chromium exited ' + code + ':\n' + stderr); });
-let started = false;
+browser.stderr.on('data', (d) => { stderr += d; });
+browser.on('exit', (code) => { if (!finished) fail('chromium exited ' + code + ':\n' + stderr); });
+let finished = false;
+const toBrowser = browser.stdio[3], fromBrowser = browser.stdio[4];
 
-async function run(browserWs) {
-  const port = /:(\d+)\//.exec(browserWs)[1];
-  const targets = await (await fetch('http://127.0.0.1:' + port + '/json/list')).json();
-  const page = targets.find((t) => t.type === 'page');
-  if (!page) throw new Error('no page target');
-  const ws = new WebSocket(page.webSocketDebuggerUrl);
-  await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
+run().catch((e) => { browser.kill('SIGKILL'); fail(String(e && e.stack || e)); });
+
+async function run() {
   let id = 0;
   const pending = new Map();
-  const events = [];
   const out = { console_errors: [], requests: [] };
+  let sessionId = null;
   let loaded = null;
   const loadedP = new Promise((res) => { loaded = res; });
-  ws.onmessage = (ev) => {
-    const msg = JSON.parse(ev.data);
+  let buf = '';
+  fromBrowser.on('data', (d) => {
+    buf += d.toString('utf8');
+    let k;
+    while ((k = buf.indexOf('\0')) >= 0) {
+      const msg = JSON.parse(buf.slice(0, k));
+      buf = buf.slice(k + 1);
+      onMessage(msg);
+    }
+  });
+  const onMessage = (msg) => {
     if (msg.id && pending.has(msg.id)) {
       const { res, rej } = pending.get(msg.id);
       pending.delete(msg.id);
@@ -61,7 +61,6 @@ async function run(browserWs) {
       else res(msg.result);
       return;
     }
-    events.push(msg);
     if (msg.method === 'Runtime.consoleAPICalled' &&
         (msg.params.type === 'error' || msg.params.type === 'assert' || msg.params.type === 'warning'))
       out.console_errors.push(msg.params.type + ': ' + msg.params.args.map((a) => a.value).join(' '));
@@ -74,16 +73,22 @@ async function run(browserWs) {
       out.requests.push(msg.params.request.url);
     if (msg.method === 'Page.loadEventFired') loaded();
   };
-  const send = (method, params) => new Promise((res, rej) => {
+  const sendTo = (session, method, params) => new Promise((res, rej) => {
     const n = ++id;
     pending.set(n, { res, rej });
-    ws.send(JSON.stringify({ id: n, method, params: params || {} }));
+    const m = { id: n, method, params: params || {} };
+    if (session) m.sessionId = session;
+    toBrowser.write(JSON.stringify(m) + '\0');
   });
+  const send = (method, params) => sendTo(sessionId, method, params);
   const evaluate = async (expr) => {
     const r = await send('Runtime.evaluate', { expression: expr, returnByValue: true, awaitPromise: true });
     if (r.exceptionDetails) throw new Error('evaluate: ' + JSON.stringify(r.exceptionDetails));
     return r.result.value;
   };
+  // A page of our own, attached with a flat session.
+  const { targetId } = await sendTo(null, 'Target.createTarget', { url: 'about:blank' });
+  ({ sessionId } = await sendTo(null, 'Target.attachToTarget', { targetId, flatten: true }));
   await send('Runtime.enable');
   await send('Log.enable');
   await send('Network.enable');
@@ -133,7 +138,7 @@ async function run(browserWs) {
   await new Promise((r) => setTimeout(r, 200));
   console.log(JSON.stringify(out));
   clearTimeout(timer);
-  ws.close();
+  finished = true;
   browser.kill('SIGTERM');
   setTimeout(() => process.exit(0), 100);
 }
