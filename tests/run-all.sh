@@ -19,7 +19,8 @@ BUILDS=${BUILDS:-normal asan}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libelf-dev
 libdwarf-dev libcmocka-dev zlib1g-dev gdb python3.11 python3.11-dbg graphviz
-procps time libc6-dbg clang-14 libclang-rt-14-dev debootstrap"
+procps time libc6-dbg clang-14 libclang-rt-14-dev debootstrap
+chromium nodejs npm debuginfod libdebuginfod-dev"
 
 say() { printf '\n=== %s\n' "$*"; }
 
@@ -27,6 +28,8 @@ say() { printf '\n=== %s\n' "$*"; }
 if [ "${SKIP_APT:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
     missing=
     for p in $PACKAGES; do
+        # NodeSource's nodejs carries its own npm and conflicts with Debian's
+        [ "$p" = npm ] && command -v npm > /dev/null 2>&1 && continue
         dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' ||
             missing="$missing $p"
     done

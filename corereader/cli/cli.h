@@ -26,6 +26,7 @@ struct common_opts {
 	size_t ndebug_dirs;
 	const char *cache_dir;
 	bool no_cache;
+	bool no_debuginfod;       /* --no-debuginfod */
 	bool no_copy;             /* --no-copy: a live target stays stopped while read */
 	bool have_cache_max;      /* --cache-max MB */
 	uint64_t cache_max_mb;
@@ -34,6 +35,7 @@ struct common_opts {
 	unsigned top;
 	/* export */
 	const char *output;
+	const char *format;       /* export: "jsonl" (default) or "heapsnapshot" */
 	bool no_alloc_scan;
 	bool repr;
 	bool labels;
@@ -63,6 +65,7 @@ struct common_opts {
 #define ALLOW_FILTER 64u      /* --type --module */
 #define ALLOW_DOT 128u        /* --dot -o FILE */
 #define ALLOW_SORT 256u
+#define ALLOW_OUTPUT 512u     /* -o FILE (report) */
 
 void print_error(const struct rh_error *err);
 __attribute__((format(printf, 1, 2)))
@@ -92,5 +95,6 @@ int cmd_dominators(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_leaks(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif /* RH_CLI_CLI_H */

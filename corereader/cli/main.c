@@ -21,11 +21,13 @@
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "cli/gdb_bridge.h"
+#include "cli/progress.h"
 #include "dwarf/layouts.h"
 #include "heap/snapshot.h"
 #include "image/image.h"
 #include "report/escape.h"
 #include "report/export.h"
+#include "report/heapsnapshot.h"
 #include "report/summary.h"
 #include "cpython/runtime.h"
 #include "target/target.h"
@@ -60,6 +62,8 @@ static const char main_usage[] =
 	"  cycles      garbage cycles by retained size\n"
 	"  leaks       suspects: unaccounted references, garbage, big retainers\n"
 	"  diff OLD NEW  growth per type between two cores of one process\n"
+	"  report      one self-contained HTML page: GC state, leak suspects with\n"
+	"              their paths, the dominator tree, the type histogram\n"
 	"\n"
 	"Run 'refheap COMMAND --help' for the options of a command.\n"
 	"Options: -h, --help   this text;  --version   print the version\n";
@@ -95,11 +99,14 @@ static const char summary_usage[] =
 	"                       $REFHEAP_CACHE_DIR, $XDG_CACHE_HOME/refheap or\n"
 	"                       ~/.cache/refheap)\n"
 	"      --no-cache       read the layouts from DWARF, write no cache\n"
+	"      --no-debuginfod  never ask the debuginfod servers of\n"
+	"                       $DEBUGINFOD_URLS for the interpreter's debug info\n"
 	"  -h, --help           this text\n"
 	"\n";
 
 void print_error(const struct rh_error *err)
 {
+	rh_progress_done();
 	fputs("refheap: ", stderr);
 	rh_escape_text(stderr, err->message, strlen(err->message));
 	fputc('\n', stderr);
@@ -128,7 +135,7 @@ bool parse_uint(const char *s, long max, long *ret)
 }
 
 static const char export_usage[] =
-	"Usage: refheap export [--format=jsonl] [-o FILE] [OPTIONS] (CORE | --pid PID)\n"
+	"Usage: refheap export [--format=jsonl|heapsnapshot] [-o FILE] [OPTIONS] (CORE | --pid PID)\n"
 	"\n"
 	"Write the whole heap as JSON Lines: a snapshot record (Python version, GC\n"
 	"state, gc.garbage), then one record per object: address, type (tp_name),\n"
@@ -145,7 +152,12 @@ static const char export_usage[] =
 	"      --no-copy        keep the process stopped while it is read instead\n"
 	"\n"
 	"Output:\n"
-	"      --format=jsonl   the only format so far\n"
+	"      --format=FMT     jsonl (default): the records above;\n"
+	"                       heapsnapshot: a Chrome DevTools heap snapshot\n"
+	"                       (.heapsnapshot, for the Memory panel and memlab):\n"
+	"                       objects as nodes named by type, references as\n"
+	"                       edges named by label, weak references as weak\n"
+	"                       edges, roots under the synthetic root\n"
 	"  -o, --output FILE    write there instead of stdout\n"
 	"      --no-alloc-scan  do not scan the allocators for unreferenced objects\n"
 	"      --stats          print timings and memory use to stderr\n"
@@ -166,6 +178,8 @@ static const char export_usage[] =
 	"                       (default $REFHEAP_SNAPSHOT_CACHE_MAX_MB, else 4096;\n"
 	"                       0: no snapshot cache)\n"
 	"      --no-cache       read the layouts from DWARF, cache nothing\n"
+	"      --no-debuginfod  never ask the debuginfod servers of\n"
+	"                       $DEBUGINFOD_URLS for the interpreter's debug info\n"
 	"  -h, --help           this text\n"
 	"\n";
 
@@ -190,6 +204,7 @@ enum {
 	OPT_MODULE,
 	OPT_DOT,
 	OPT_SORT,
+	OPT_NO_DEBUGINFOD,
 };
 
 /* Parse the options shared by every command. Returns -1 to go on, else an exit status. */
@@ -221,6 +236,7 @@ int parse_common(int argc, char **argv, const char *usage,
 		{ "module", required_argument, NULL, OPT_MODULE },
 		{ "dot", no_argument, NULL, OPT_DOT },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -234,22 +250,27 @@ int parse_common(int argc, char **argv, const char *usage,
 		    ((c == OPT_FORMAT || c == OPT_NO_ALLOC_SCAN ||
 		      c == OPT_REPR || c == OPT_LABELS) &&
 		     !(o->allowed & ALLOW_EXPORT)) ||
-		    (c == 'o' && !(o->allowed & (ALLOW_EXPORT | ALLOW_DOT))) ||
+		    (c == 'o' && !(o->allowed & (ALLOW_EXPORT | ALLOW_DOT | ALLOW_OUTPUT))) ||
 		    (c == OPT_DOT && !(o->allowed & ALLOW_DOT)) ||
 		    (c == OPT_PATHS && !(o->allowed & ALLOW_PATHS)) ||
 		    ((c == OPT_DEPTH || c == OPT_WIDTH) && !(o->allowed & ALLOW_TREE)) ||
 		    (c == OPT_TYPE && !(o->allowed & (ALLOW_TREE | ALLOW_FILTER))) ||
 		    (c == OPT_MODULE && !(o->allowed & ALLOW_FILTER)) ||
 		    (c == OPT_SORT && !(o->allowed & ALLOW_SORT)))
+			// "--top 3": optind is past the value; name the option.
 			return usage_error("option '%s' does not apply to this command",
-					   argv[optind - 1]);
+					   optarg && optind >= 2 && optarg == argv[optind - 1] &&
+					   argv[optind - 2][0] == '-' ? argv[optind - 2]
+								      : argv[optind - 1]);
 		switch (c) {
 		case OPT_JSON:
 			o->json = true;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "jsonl") != 0)
-				return usage_error("unknown format '%s' (jsonl is supported)", optarg);
+			if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "heapsnapshot") != 0)
+				return usage_error("unknown format '%s' (jsonl or heapsnapshot)",
+						   optarg);
+			o->format = optarg;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -293,6 +314,9 @@ int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_NO_CACHE:
 			o->no_cache = true;
+			break;
+		case OPT_NO_DEBUGINFOD:
+			o->no_debuginfod = true;
 			break;
 		case OPT_NO_COPY:
 			o->no_copy = true;
@@ -357,8 +381,20 @@ int parse_common(int argc, char **argv, const char *usage,
 		o->core = argv[optind++];
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->core && !o->have_pid)
+	if (!o->core && !o->have_pid) {
+		// `refheap why CORE`: the one word given went to ADDR. Say
+		// that the address is missing rather than "no target".
+		if (o->npos && o->pos[0] && o->pos_names && strcmp(o->pos_names, "ADDR") == 0) {
+			char *end;
+			(void)strtoull(o->pos[0], &end, 0);
+			if (end == o->pos[0] || *end)
+				return usage_error("missing ADDR: '%s' is not an address; give ADDR "
+						   "then the target, e.g. 'refheap %s 0x7f... %s' "
+						   "(ADDR is hex(id(obj)))", o->pos[0], argv[0],
+						   o->pos[0]);
+		}
 		return usage_error("no target: give a CORE file or --pid PID");
+	}
 	if (o->core && o->have_pid)
 		return usage_error("give a CORE file or --pid PID, not both");
 	if (o->no_cache && o->cache_dir)
@@ -428,6 +464,27 @@ void print_partial(const struct rh_problems *p)
 		      "snapshot record)\n", stderr);
 }
 
+/* What the library does on the user's behalf (debuginfod): one line on stderr. */
+static void cli_notice(void *arg, const char *msg)
+{
+	rh_progress_done();
+	fputs("refheap: ", stderr);
+	rh_escape_text(stderr, msg, strlen(msg));
+	fputc('\n', stderr);
+}
+
+/* A debuginfod download: progress on stderr when it is a terminal. */
+static void cli_download_progress(void *arg, long done, long total)
+{
+	char what[96];
+	if (total > 0)
+		snprintf(what, sizeof(what), "debuginfod download %ld of %ld KiB", done / 1024,
+			 total / 1024);
+	else
+		snprintf(what, sizeof(what), "debuginfod download %ld KiB", done / 1024);
+	rh_progress_line(what, total > 0 ? (int)(done * 100 / total) : -1);
+}
+
 /* Open the target, its image and read the snapshot. */
 struct rh_error *load(const struct common_opts *o, bool graph,
 			     bool resume, struct rh_target **t_ret,
@@ -436,6 +493,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 	struct rh_target_options topts = { .sysroot = o->sysroot, .exe = o->exe,
 					    .no_copy = o->no_copy };
 	struct rh_target *t;
+	rh_progress_setup(o->json || o->dot);
+	rh_progress_phase(o->have_pid ? "stopping and opening the process..." : "opening the core...", 0);
 	struct rh_error *err = o->have_pid ?
 		rh_target_open_pid((pid_t)o->pid, &topts, &t) :
 		rh_target_open_core(o->core, &topts, &t);
@@ -445,11 +504,17 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		.debug_dirs = o->debug_dirs,
 		.ndebug_dirs = o->ndebug_dirs,
 		.sysroot = o->sysroot,
+		.no_debuginfod = o->no_debuginfod,
+		.notice = cli_notice,
+		.progress = cli_download_progress,
 	};
 	struct rh_image *img;
+	rh_progress_phase("reading the modules and their symbols...", 5);
 	err = rh_image_create(t, &iopts, &img);
 	if (err)
 		goto out_target;
+	rh_progress_phase(graph ? "reading the heap: objects, references, roots..."
+				: "reading the GC lists...", 15);
 
 	char *cache_dir = NULL;
 	if (!o->no_cache)
@@ -470,6 +535,7 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 	err = rh_snapshot_load_or_create(t, img, &sopts, snap_dir, &snap);
 	free(snap_dir);
 	free(cache_dir);
+	rh_progress_phase(graph ? "heap read" : "GC lists read", graph ? 60 : 95);
 	if (err)
 		goto out_image;
 	if (o->verbose && snap->cache_note) {
@@ -485,6 +551,7 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		rh_snapshot_destroy(snap);
 		goto out_image;
 	}
+	rh_progress_done();
 	uint64_t copied;
 	double stopped_ms, copy_ms;
 	if (o->stats && rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms))
@@ -499,12 +566,14 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 	*t_ret = t;
 	*img_ret = img;
 	*snap_ret = snap;
+	rh_progress_done();
 	return NULL;
 
 out_image:
 	rh_image_destroy(img);
 out_target:
 	rh_target_destroy(t);
+	rh_progress_done();
 	return err;
 }
 
@@ -572,10 +641,13 @@ static int cmd_export(int argc, char **argv)
 		}
 		out = of.f;
 	}
+	bool heapsnapshot = o.format && strcmp(o.format, "heapsnapshot") == 0;
 	struct rh_target *t;
 	struct rh_image *img;
 	struct rh_snapshot *snap;
-	struct rh_error *err = load(&o, true, !o.repr && !o.labels, &t, &img, &snap);
+	// The heap snapshot names every edge: a live target stays stopped.
+	struct rh_error *err = load(&o, true, !o.repr && !o.labels && !heapsnapshot,
+				    &t, &img, &snap);
 	if (err) {
 		print_error(err);
 		status = rh_exit_status(err);
@@ -591,7 +663,7 @@ static int cmd_export(int argc, char **argv)
 	// Verdicts: the analyses read only the snapshot.
 	struct rh_analysis an;
 	rh_analysis_init(&an, snap);
-	err = rh_analysis_need(&an, RH_NEED_VERDICTS);
+	err = rh_analysis_need(&an, heapsnapshot ? RH_NEED_REACH : RH_NEED_VERDICTS);
 	if (err) {
 		print_error(err);
 		rh_error_destroy(err);
@@ -602,17 +674,40 @@ static int cmd_export(int argc, char **argv)
 		rh_outfile_abort(&of);
 		return RH_EXIT_FATAL;
 	}
-	struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
-					   .verdicts = &an.v };
-	rh_report_export_jsonl(out, snap, &eopts);
+	status = RH_EXIT_OK;
+	if (o.output)
+		rh_progress_phase(heapsnapshot ? "writing the heap snapshot..." : "writing the export...", 80);
+	if (heapsnapshot) {
+		uint64_t unlabelled = 0;
+		struct rh_heapsnapshot_options hopts = { .labels = true,
+							 .unlabelled_ret = &unlabelled };
+		err = rh_report_heapsnapshot(out, &an, &hopts);
+		if (err) {
+			print_error(err);
+			status = rh_exit_status(err);
+			rh_error_destroy(err);
+		} else if (unlabelled) {
+			fprintf(stderr, "refheap: warning: the references of %" PRIu64 " objects "
+				"could not be read again; their edges are named ref#N\n", unlabelled);
+		}
+	} else {
+		struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
+						   .verdicts = &an.v };
+		rh_report_export_jsonl(out, snap, &eopts);
+	}
+	rh_progress_done();
 	rh_analysis_deinit(&an);
-	status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
+	if (status == RH_EXIT_OK)
+		status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;
 	print_partial(&snap->problems);
 	if (out == stdout) {
 		if (fflush(out) != 0 || ferror(out)) {
 			fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
 			status = RH_EXIT_OS;
 		}
+	} else if (status > RH_EXIT_PARTIAL) {
+		// the writer failed: whatever FILE held stays as it was
+		rh_outfile_abort(&of);
 	} else if ((err = rh_outfile_commit(&of))) {
 		print_error(err);
 		rh_error_destroy(err);
@@ -659,6 +754,7 @@ int main(int argc, char **argv)
 		{ "cycles", cmd_cycles },
 		{ "leaks", cmd_leaks },
 		{ "diff", cmd_diff },
+		{ "report", cmd_report },
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmd, cmds[i].name) == 0)

@@ -164,7 +164,45 @@ static int64_t length_of(struct rh_py_runtime *rt, uint64_t addr, uint64_t flags
 	return (int64_t)v;
 }
 
+static void repr_depth(struct rh_py_runtime *rt, uint64_t addr, char *buf, size_t len,
+		       unsigned depth);
+
+/*
+ * A short tuple as Python shows it, its items one level deep: a tuple
+ * used as a dict key then labels as [('user', 42)], not [<tuple len 2>].
+ * False when it is too long or unreadable (the caller says <tuple len N>).
+ */
+#define REPR_TUPLE_MAX 6
+static bool tuple_items(struct rh_py_runtime *rt, uint64_t addr, int64_t n, char *buf,
+			size_t len, unsigned depth)
+{
+	if (depth > 0 || n < 0 || n > REPR_TUPLE_MAX || !PYL_HAS(rt, TTUPLE_ITEM) || len < 8)
+		return false;
+	uint64_t items[REPR_TUPLE_MAX];
+	struct rh_error *err = n ? rh_target_read(rt->target, addr + PYL(rt, TTUPLE_ITEM), items,
+						  (size_t)n * sizeof(items[0])) : NULL;
+	if (err) {
+		rh_error_destroy(err);
+		return false;
+	}
+	size_t used = (size_t)snprintf(buf, len, "(");
+	for (int64_t k = 0; k < n && used < len; k++) {
+		char item[RH_PY_REPR_MAX_CONTENT + 24];
+		repr_depth(rt, items[k], item, sizeof(item), depth + 1);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", k ? ", " : "", item);
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, n == 1 ? ",)" : ")");
+	return true;
+}
+
 void rh_py_repr(struct rh_py_runtime *rt, uint64_t addr, char *buf, size_t len)
+{
+	repr_depth(rt, addr, buf, len, 0);
+}
+
+static void repr_depth(struct rh_py_runtime *rt, uint64_t addr, char *buf, size_t len,
+		       unsigned depth)
 {
 	uint64_t type;
 	struct rh_error *err = rh_target_read_u64(rt->target, addr + PYL(rt, OB_TYPE), &type);
@@ -227,7 +265,8 @@ void rh_py_repr(struct rh_py_runtime *rt, uint64_t addr, char *buf, size_t len)
 		named(rt, "module", addr + (uint64_t)PYL(rt, RP_MOD_NAME), buf, len);
 	} else if (f & (TPF_LIST | TPF_TUPLE | TPF_DICT)) {
 		int64_t n = length_of(rt, addr, f);
-		snprintf(buf, len, "<%s len %" PRId64 ">", tp->name, n);
+		if (!(f & TPF_TUPLE) || heap || !tuple_items(rt, addr, n, buf, len, depth))
+			snprintf(buf, len, "<%s len %" PRId64 ">", tp->name, n);
 	} else {
 		snprintf(buf, len, "<%s object>", tp->name);
 	}

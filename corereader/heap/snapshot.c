@@ -105,6 +105,46 @@ struct rh_error *rh_snapshot_edge_labels(const struct rh_snapshot *s, uint32_t i
 			       label_ref, &c);
 }
 
+struct walk_ctx {
+	const struct rh_snapshot *s;
+	uint64_t edge, end;
+	rh_snapshot_ref_fn *fn;
+	void *arg;
+};
+
+static int walk_ref(void *arg, const struct rh_py_ref *ref)
+{
+	struct walk_ctx *c = arg;
+	const struct rh_snapshot *s = c->s;
+	char label[256];
+	if (ref->kind == RH_REF_WEAK) {
+		uint32_t to;
+		if (!rh_snapshot_find(s, ref->addr, &to))
+			return 0;
+		rh_py_ref_label(s->rt, ref, label, sizeof(label));
+		return c->fn(c->arg, UINT64_MAX, to, label);
+	}
+	if (c->edge >= c->end ||
+	    s->obj_addr[s->edges[c->edge] & RH_EDGE_INDEX_MASK] != ref->addr)
+		return 0;
+	rh_py_ref_label(s->rt, ref, label, sizeof(label));
+	uint64_t e = c->edge++;
+	return c->fn(c->arg, e, s->edges[e] & RH_EDGE_INDEX_MASK, label);
+}
+
+struct rh_error *rh_snapshot_refs_walk(const struct rh_snapshot *s, uint32_t idx,
+				       rh_snapshot_ref_fn *fn, void *arg)
+{
+	if (!s->have_graph || !s->rt || idx >= s->nobjects)
+		return NULL;
+	struct walk_ctx c = {
+		.s = s, .edge = s->edge_start[idx], .end = s->edge_start[idx + 1],
+		.fn = fn, .arg = arg,
+	};
+	return rh_py_referents(s->rt, s->obj_addr[idx], s->types[s->obj_type[idx]].addr,
+			       walk_ref, &c);
+}
+
 /* Grow the object arrays together, geometrically. */
 static bool grow_objects(struct rh_snapshot *s)
 {

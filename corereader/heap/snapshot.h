@@ -284,6 +284,22 @@ struct rh_error *rh_snapshot_edge_labels(const struct rh_snapshot *s, uint32_t i
 					 rh_snapshot_label_fn *fn, void *arg);
 
 /**
+ * Called for each reference of an object: a stored edge (its index) or a
+ * weak reference (edge UINT64_MAX) to a known object `to`, with its label.
+ * Non-zero stops.
+ */
+typedef int rh_snapshot_ref_fn(void *arg, uint64_t edge, uint32_t to, const char *label);
+
+/**
+ * Like rh_snapshot_edge_labels(), and also report the weak references
+ * (weakref objects' referents), which the graph does not store because
+ * they keep nothing alive: the heap-snapshot export shows them as weak
+ * edges. Reads the target. Errors: those of reading the object.
+ */
+struct rh_error *rh_snapshot_refs_walk(const struct rh_snapshot *s, uint32_t idx,
+				       rh_snapshot_ref_fn *fn, void *arg);
+
+/**
  * Read the heap of a target: the CPython runtime, then every object on the
  * GC lists of every interpreter.
  *

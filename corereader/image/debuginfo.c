@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,10 @@
 #include "image/image_internal.h"
 #include "util/error.h"
 #include "util/path.h"
+
+#ifdef HAVE_DEBUGINFOD
+#include <elfutils/debuginfod.h>
+#endif
 
 /* ------------------------------------------------------------ strbuf */
 
@@ -523,4 +528,68 @@ out_enomem:
 	free(path);
 	image_elf_close(&cand);
 	return rh_enomem;
+}
+
+/* ------------------------------------------------------------ debuginfod */
+
+#ifdef HAVE_DEBUGINFOD
+static int debuginfod_progress(debuginfod_client *c, long done, long total)
+{
+	const struct rh_image_options *opts = debuginfod_get_user_data(c);
+	if (opts && opts->progress)
+		opts->progress(opts->notice_arg, done, total);
+	return 0;   /* never cancel */
+}
+#endif
+
+struct rh_error *image_debuginfod_fetch(const struct rh_image_options *opts,
+					const uint8_t *build_id, size_t build_id_len,
+					char **path_ret, const char **why_ret)
+{
+	*path_ret = NULL;
+	*why_ret = NULL;
+	if (opts && opts->no_debuginfod) {
+		*why_ret = "debuginfod not asked (--no-debuginfod)";
+		return NULL;
+	}
+#ifdef HAVE_DEBUGINFOD
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	if (!urls || !*urls) {
+		*why_ret = "debuginfod not asked (DEBUGINFOD_URLS is not set)";
+		return NULL;
+	}
+	if (build_id_len == 0 || build_id_len > INT_MAX) {
+		*why_ret = "debuginfod not asked (no build-id)";
+		return NULL;
+	}
+	debuginfod_client *c = debuginfod_begin();
+	if (!c) {
+		*why_ret = "debuginfod could not start (debuginfod_begin failed)";
+		return NULL;
+	}
+	debuginfod_set_user_data(c, (void *)opts);
+	debuginfod_set_progressfn(c, debuginfod_progress);
+	char *path = NULL;
+	int fd = debuginfod_find_debuginfo(c, build_id, (int)build_id_len, &path);
+	debuginfod_end(c);
+	if (fd < 0) {
+		free(path);
+		*why_ret = fd == -ENOENT ? "not found on the debuginfod servers in DEBUGINFOD_URLS"
+					 : "the debuginfod servers in DEBUGINFOD_URLS could not be "
+					   "reached or failed (see DEBUGINFOD_VERBOSE=1)";
+		return NULL;
+	}
+	close(fd);
+	if (!path) {
+		*why_ret = "debuginfod returned no path";
+		return NULL;
+	}
+	*path_ret = path;
+	return NULL;
+#else
+	(void)build_id;
+	(void)build_id_len;
+	*why_ret = "debuginfod not asked (refheap was built without libdebuginfod)";
+	return NULL;
+#endif
 }

@@ -23,6 +23,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -668,6 +669,100 @@ static int cmp_module_start(const void *a, const void *b)
 	return 0;
 }
 
+static void notice(const struct rh_image_options *opts, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void notice(const struct rh_image_options *opts, const char *fmt, ...)
+{
+	if (!opts || !opts->notice)
+		return;
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	opts->notice(opts->notice_arg, msg);
+	free(msg);
+}
+
+/*
+ * No local debug file for a module that defines the CPython runtime: ask
+ * debuginfod (GDB's habit), for that module only -- refheap reads the
+ * interpreter's DWARF and nothing else, and fetching libc's would cost a
+ * download for nothing. The file is accepted only through its build-id,
+ * like a local one.
+ */
+static struct rh_error *debuginfod_module(struct rh_image *img, struct image_module *mod,
+					  const struct rh_image_options *opts)
+{
+	const char *hex = mod->pub.build_id;
+	if (mod->pub.debug_path || !hex || !hex[0])
+		return NULL;
+	uint64_t addr;
+	struct rh_error *err = rh_image_find_symbol(img, &mod->pub, "_PyRuntime", &addr, NULL);
+	if (err) {
+		rh_error_destroy(err);
+		return NULL;
+	}
+	uint8_t id[RH_IMAGE_BUILD_ID_MAX];
+	size_t id_len = strlen(hex) / 2;
+	if (id_len > sizeof(id))
+		return NULL;
+	for (size_t k = 0; k < id_len; k++) {
+		unsigned v;
+		if (sscanf(hex + 2 * k, "%2x", &v) != 1)
+			return NULL;
+		id[k] = (uint8_t)v;
+	}
+	bool asked = !(opts && opts->no_debuginfod) && getenv("DEBUGINFOD_URLS") &&
+		     *getenv("DEBUGINFOD_URLS");
+	if (asked)
+		notice(opts, "no local debug info for %s (build-id %s): asking debuginfod (%s)",
+		       mod->pub.name, hex, getenv("DEBUGINFOD_URLS"));
+	char *path = NULL;
+	const char *why = NULL;
+	if ((err = image_debuginfod_fetch(opts, id, id_len, &path, &why)))
+		return err;
+	char *note = NULL;
+	if (path) {
+		struct image_elf ef = { .fd = -1 };
+		uint8_t got[RH_IMAGE_BUILD_ID_MAX];
+		size_t got_len;
+		struct rh_error *oe = image_elf_open(path, &ef);
+		if (oe) {
+			rh_problems_add_error(&img->problems, oe, "debuginfod's file %s", path);
+			why = "debuginfod's file could not be opened";
+		} else if (!image_elf_has_debug_info(&ef) || !image_elf_build_id(&ef, got, &got_len) ||
+			   got_len != id_len || memcmp(got, id, id_len) != 0) {
+			why = "debuginfod's file has no DWARF or another build-id";
+		}
+		image_elf_close(&ef);
+		if (why) {
+			free(path);
+			path = NULL;
+		}
+	}
+	if (path) {
+		notice(opts, "debug info for %s from debuginfod: %s", mod->pub.name, path);
+		if (asprintf(&note, "%s%sdebuginfod (%s)", mod->pub.debug_searched,
+			     mod->pub.debug_searched[0] ? ", " : "", path) < 0)
+			note = NULL;
+		mod->pub.debug_path = path;
+	} else {
+		if (asked)
+			notice(opts, "debuginfod: %s", why);
+		if (asprintf(&note, "%s%s%s", mod->pub.debug_searched,
+			     mod->pub.debug_searched[0] ? ", " : "", why) < 0)
+			note = NULL;
+	}
+	if (!note)
+		return rh_enomem;
+	free((char *)mod->pub.debug_searched);
+	mod->pub.debug_searched = note;
+	return NULL;
+}
+
 struct rh_error *
 rh_image_create_from_specs(struct rh_target *t,
 			   const struct rh_image_module_spec *specs,
@@ -705,6 +800,9 @@ rh_image_create_from_specs(struct rh_target *t,
 	if (img->nmodules)
 		qsort(img->modules, img->nmodules, sizeof(*img->modules),
 		      cmp_module_start);
+	for (size_t i = 0; i < img->nmodules; i++)
+		if ((err = debuginfod_module(img, &img->modules[i], opts)))
+			goto out_dirs;
 	image_debug_dirs_deinit(&dd);
 	*ret = img;
 	return NULL;

@@ -32,6 +32,19 @@ struct rh_image_options {
 	size_t ndebug_dirs;
 	/** Same meaning as in rh_target_options. */
 	const char *sysroot;
+	/**
+	 * Do not ask debuginfod servers. Otherwise, when no local debug file
+	 * matches the build-id of a module that defines the CPython runtime
+	 * (_PyRuntime), the servers in $DEBUGINFOD_URLS are asked through
+	 * elfutils' libdebuginfod (its cache, its timeouts), when refheap is
+	 * built with it.
+	 */
+	bool no_debuginfod;
+	/** Told what debuginfod is doing (a line for stderr); may be NULL. */
+	void (*notice)(void *arg, const char *message);
+	void *notice_arg;
+	/** Download progress (bytes so far, total or 0); may be NULL. */
+	void (*progress)(void *arg, long done, long total);
 };
 
 struct rh_module {

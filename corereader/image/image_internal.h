@@ -188,6 +188,17 @@ struct rh_error *image_find_debug_file(const struct image_debug_dirs *dd,
 				       struct image_elf *debug_ret,
 				       char **path_ret);
 
+/**
+ * Ask the debuginfod servers of $DEBUGINFOD_URLS for the debug file of
+ * build-id (raw bytes) through libdebuginfod. On success *path_ret is the
+ * file in libdebuginfod's cache (malloc'd); else NULL, with why in
+ * *why_ret (static text) -- not an error: the caller reports the module
+ * as without debug info. Errors: RH_ERR_NO_MEMORY.
+ */
+struct rh_error *image_debuginfod_fetch(const struct rh_image_options *opts,
+					const uint8_t *build_id, size_t build_id_len,
+					char **path_ret, const char **why_ret);
+
 /* String buffer helpers: false on no memory (the buffer is unchanged). */
 bool image_strbuf_append(struct image_strbuf *sb, const char *s, size_t len);
 bool image_strbuf_appendf(struct image_strbuf *sb, const char *fmt, ...)

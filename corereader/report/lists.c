@@ -88,7 +88,7 @@
 #define REPR_MAX 120
 #define CHAIN_SHOWN 8
 #define CHAIN_WALK_MAX 65536u
-#define MEMBERS_SHOWN 5
+#define MEMBERS_SHOWN RH_SUSPECT_MEMBERS
 
 static void print_target(FILE *f, const struct rh_snapshot *s)
 {
@@ -153,12 +153,9 @@ static void json_filter(struct rh_json *j, const struct rh_list_options *o)
 /* ================================================================== */
 /* histogram                                                           */
 
-struct hrow {
-	uint64_t count, bytes, retained;
-};
 
 struct hist_rank {
-	const struct hrow *rows;
+	const struct rh_type_row *rows;
 	const struct rh_snapshot *s;
 	int key;   /* 0 count, 1 bytes, 2 retained */
 };
@@ -171,7 +168,7 @@ static int cmp_u64(uint64_t a, uint64_t b)
 static int hist_rank(const void *arg, uint32_t a, uint32_t b)
 {
 	const struct hist_rank *h = arg;
-	const struct hrow *x = &h->rows[a], *y = &h->rows[b];
+	const struct rh_type_row *x = &h->rows[a], *y = &h->rows[b];
 	int c;
 	switch (h->key) {
 	case 0:
@@ -202,7 +199,7 @@ static int hist_rank(const void *arg, uint32_t a, uint32_t b)
  * that type on the current path. An object counts when it is the first of
  * its type on its path. Linear; 8 bytes per object and 4 per type.
  */
-static struct rh_error *retained_by_type(const struct rh_analysis *a, struct hrow *rows)
+static struct rh_error *retained_by_type(const struct rh_analysis *a, struct rh_type_row *rows)
 {
 	const struct rh_snapshot *s = a->s;
 	const struct rh_domtree *t = &a->dom;
@@ -272,7 +269,7 @@ static int name_cmp(const void *pa, const void *pb, void *arg)
 }
 
 /* dup[t] = another type with objects shares t's name. */
-static struct rh_error *shared_names(const struct rh_snapshot *s, const struct hrow *rows,
+static struct rh_error *shared_names(const struct rh_snapshot *s, const struct rh_type_row *rows,
 				     uint8_t **ret)
 {
 	uint32_t *idx = malloc((s->ntypes ? s->ntypes : 1) * sizeof(*idx));
@@ -312,7 +309,7 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
 				       "unknown sort key '%s' (count, bytes or retained)", o.sort);
 	}
-	struct hrow *rows = calloc(s->ntypes ? s->ntypes : 1, sizeof(*rows));
+	struct rh_type_row *rows = calloc(s->ntypes ? s->ntypes : 1, sizeof(*rows));
 	if (!rows)
 		return rh_enomem;
 	uint64_t total_bytes = 0;
@@ -429,7 +426,7 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 				s->types[t].size_exact ? ' ' : '~', b1, b2);
 			rh_print_str(f, s->types[t].name);
 			if (dup[t])
-				fprintf(f, " (type at 0x%" PRIx64 ")", s->types[t].addr);
+				rh_print_type_distinct(f, s, t);
 			fputc('\n', f);
 		}
 		rh_format_bytes(mbytes, b1, sizeof(b1));
@@ -903,13 +900,6 @@ static int comp_rank(const void *arg, uint32_t a, uint32_t b)
 	return a < b ? 1 : -1;
 }
 
-struct comp_view {
-	uint32_t id;
-	uint32_t members[MEMBERS_SHOWN];
-	uint32_t nmembers;
-	struct rh_gc_why why;
-	bool have_why;
-};
 
 static struct rh_error *need_verdicts(const struct rh_analysis *a)
 {
@@ -921,7 +911,7 @@ static struct rh_error *need_verdicts(const struct rh_analysis *a)
 
 /* The top components with a few members each: one pass over v->comp. */
 static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
-				     struct comp_view **ret, size_t *nret)
+				     struct rh_suspect_cycle **ret, size_t *nret)
 {
 	const struct rh_snapshot *s = a->s;
 	const struct rh_verdicts *v = &a->v;
@@ -932,7 +922,7 @@ static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
 	for (uint32_t c = 0; c < v->ncomps; c++)
 		rh_topn_add(&top, c);
 	rh_topn_finish(&top);
-	struct comp_view *views = calloc(top.n ? top.n : 1, sizeof(*views));
+	struct rh_suspect_cycle *views = calloc(top.n ? top.n : 1, sizeof(*views));
 	uint32_t *slot = malloc((v->ncomps ? v->ncomps : 1) * sizeof(*slot));
 	if (!views || !slot) {
 		free(views);
@@ -962,7 +952,7 @@ static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
 		if (c == UINT32_MAX || c >= v->ncomps || slot[c] == UINT32_MAX ||
 		    (v->flags[i] & RH_VF_HELD_BY_GARBAGE))
 			continue;
-		struct comp_view *cv = &views[slot[c]];
+		struct rh_suspect_cycle *cv = &views[slot[c]];
 		if (cv->nmembers >= MEMBERS_SHOWN)
 			continue;
 		cv->members[cv->nmembers++] = i;
@@ -985,7 +975,7 @@ static void comps_totals(const struct rh_verdicts *v, uint64_t *objects, uint64_
 	}
 }
 
-static void comp_json(struct rh_json *j, const struct rh_analysis *a, const struct comp_view *cv)
+static void comp_json(struct rh_json *j, const struct rh_analysis *a, const struct rh_suspect_cycle *cv)
 {
 	const struct rh_snapshot *s = a->s;
 	const struct rh_garbage_comp *gc = &a->v.comps[cv->id];
@@ -1033,7 +1023,7 @@ static void comp_json(struct rh_json *j, const struct rh_analysis *a, const stru
 	rh_json_object_end(j);
 }
 
-static void comp_text(FILE *f, const struct rh_analysis *a, const struct comp_view *cv,
+static void comp_text(FILE *f, const struct rh_analysis *a, const struct rh_suspect_cycle *cv,
 		      size_t rank)
 {
 	const struct rh_snapshot *s = a->s;
@@ -1075,7 +1065,7 @@ struct rh_error *rh_report_cycles(FILE *f, struct rh_analysis *a,
 	struct rh_error *err = need_verdicts(a);
 	if (err)
 		return err;
-	struct comp_view *views;
+	struct rh_suspect_cycle *views;
 	size_t nviews;
 	if ((err = comps_gather(a, max, &views, &nviews)))
 		return err;
@@ -1118,10 +1108,7 @@ struct rh_error *rh_report_cycles(FILE *f, struct rh_analysis *a,
 /* ================================================================== */
 /* leaks                                                               */
 
-struct leak_entry {
-	uint32_t obj;
-	int64_t excess;
-};
+#define leak_entry rh_suspect_leak
 
 /* Orphans first (no native holder found), then by excess, then retained. */
 struct leak_rank_ctx {
@@ -1204,18 +1191,19 @@ static struct rh_error *accumulation_points(const struct rh_analysis *a, uint8_t
 
 /* One list of leaks' suspects: objects of one verdict, ranked, with holders. */
 struct suspects {
-	struct rh_topn top;
+	size_t n;                       /* shown */
 	struct leak_entry *le;
 	struct rh_native_holders *hs;   /* parallel to le */
-	uint64_t count, orphans, bytes;
+	uint64_t count, orphans, bytes; /* all of them */
 };
 
-static struct rh_error *suspects_gather(struct rh_analysis *a, enum rh_verdict verdict,
+static struct rh_error *suspects_gather(const struct rh_analysis *a, enum rh_verdict verdict,
 					unsigned max, uint8_t *held, struct suspects *out)
 {
 	const struct rh_snapshot *s = a->s;
 	struct leak_rank_ctx lrc = { a, held };
-	struct rh_error *err = rh_topn_init(&out->top, max, s->nobjects, leak_rank, &lrc);
+	struct rh_topn top = { 0 };
+	struct rh_error *err = rh_topn_init(&top, max, s->nobjects, leak_rank, &lrc);
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < s->nobjects; i++) {
@@ -1230,26 +1218,23 @@ static struct rh_error *suspects_gather(struct rh_analysis *a, enum rh_verdict v
 		out->count++;
 		out->orphans += !held[i];
 		out->bytes = rh_add_sat(out->bytes, rh_snapshot_size(s, i));
-		rh_topn_add(&out->top, i);
+		rh_topn_add(&top, i);
 	}
-	rh_topn_finish(&out->top);
-	out->le = calloc(out->top.n ? out->top.n : 1, sizeof(*out->le));
-	out->hs = calloc(out->top.n ? out->top.n : 1, sizeof(*out->hs));
-	if (!out->le || !out->hs)
+	rh_topn_finish(&top);
+	out->n = top.n;
+	out->le = calloc(top.n ? top.n : 1, sizeof(*out->le));
+	out->hs = calloc(top.n ? top.n : 1, sizeof(*out->hs));
+	if (!out->le || !out->hs) {
+		rh_topn_free(&top);
 		return rh_enomem;
-	for (size_t k = 0; k < out->top.n; k++) {
-		out->le[k].obj = out->top.items[k];
+	}
+	for (size_t k = 0; k < top.n; k++) {
+		out->le[k].obj = top.items[k];
 		out->le[k].excess = rh_reach_excess(s, &a->reach, out->le[k].obj);
 		out->hs[k].obj = out->le[k].obj;
 	}
-	return rh_native_holders_find(a, out->hs, out->top.n);
-}
-
-static void suspects_free(struct suspects *x)
-{
-	free(x->le);
-	free(x->hs);
-	rh_topn_free(&x->top);
+	rh_topn_free(&top);
+	return rh_native_holders_find(a, out->hs, out->n);
 }
 
 static void suspects_json(struct rh_json *j, const struct rh_analysis *a,
@@ -1265,7 +1250,7 @@ static void suspects_json(struct rh_json *j, const struct rh_analysis *a,
 	rh_json_uint(j, x->bytes);
 	rh_json_key(j, "objects");
 	rh_json_array_begin(j);
-	for (size_t k = 0; k < x->top.n; k++) {
+	for (size_t k = 0; k < x->n; k++) {
 		uint32_t i = x->le[k].obj;
 		rh_json_object_begin(j);
 		json_obj_fields(j, s, i, true);
@@ -1312,7 +1297,7 @@ static void suspects_text(FILE *f, const struct rh_analysis *a, const struct sus
 {
 	const struct rh_snapshot *s = a->s;
 	char b1[32];
-	for (size_t k = 0; k < x->top.n; k++) {
+	for (size_t k = 0; k < x->n; k++) {
 		uint32_t i = x->le[k].obj;
 		rh_format_bytes(a->retained[i], b1, sizeof(b1));
 		fputs("  ", f);
@@ -1338,8 +1323,8 @@ static void suspects_text(FILE *f, const struct rh_analysis *a, const struct sus
 			fputc('\n', f);
 		}
 	}
-	if (x->count > x->top.n)
-		fprintf(f, "  ... %" PRIu64 " more\n", x->count - x->top.n);
+	if (x->count > x->n)
+		fprintf(f, "  ... %" PRIu64 " more\n", x->count - x->n);
 }
 
 struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
@@ -1353,51 +1338,27 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		err = need_dominators(a);
 	if (err)
 		return err;
-	struct rh_topn sets = { 0 };
-	struct suspects leaks = { 0 }, native = { 0 };
+	struct rh_suspects sx;
 	struct dom_entry *de = NULL;
-	struct comp_view *views = NULL;
-	size_t nviews = 0;
-	uint8_t *ok = NULL;
 	struct chain_tops ct = { 0 };
-	uint8_t *held = NULL;
-
-	// (a) unaccounted objects: the suspects, orphans first; then apart,
-	// what only pointers refheap cannot type hold (held by native code)
-	held = calloc(s->nobjects ? s->nobjects : 1, 1);
-	if (!held) {
-		err = rh_enomem;
-		goto out;
-	}
-	for (size_t r = 0; r < s->nroots; r++)
-		if (s->roots[r].conservative && s->roots[r].obj < s->nobjects)
-			held[s->roots[r].obj] = 1;
-	if ((err = suspects_gather(a, RH_VERDICT_UNACCOUNTED, max, held, &leaks)) ||
-	    (err = suspects_gather(a, RH_VERDICT_HELD_BY_NATIVE, max < 5 ? max : 5, held,
-				   &native)))
-		goto out;
-	// (b) garbage
-	if ((err = comps_gather(a, max, &views, &nviews)))
-		goto out;
-	// (c) retained sets
-	if ((err = accumulation_points(a, &ok)))
-		goto out;
-	if ((err = rh_topn_init(&sets, max, s->nobjects, retained_rank, a->retained)))
-		goto out;
-	for (uint32_t i = 0; i < s->nobjects; i++)
-		if (ok[i])
-			rh_topn_add(&sets, i);
-	rh_topn_finish(&sets);
-	de = calloc(sets.n ? sets.n : 1, sizeof(*de));
+	if ((err = rh_suspects_gather(a, max, &sx)))
+		return err;
+	de = calloc(sx.nsets ? sx.nsets : 1, sizeof(*de));
 	if (!de) {
 		err = rh_enomem;
 		goto out;
 	}
-	for (size_t k = 0; k < sets.n && !err; k++)
-		err = dom_entry_fill(a, &ct, sets.items[k], &de[k]);
+	for (size_t k = 0; k < sx.nsets && !err; k++)
+		err = dom_entry_fill(a, &ct, sx.sets[k], &de[k]);
 	if (err)
 		goto out;
-
+	const struct suspects leaks = { sx.nleaks_shown, sx.leaks, sx.holders, sx.nleaks,
+					sx.norphans, sx.leak_bytes };
+	const struct suspects native = { sx.nnative_shown, sx.native, sx.native_holders,
+					 sx.nnative, sx.nnative_orphans, sx.native_bytes };
+	struct rh_suspect_cycle *views = sx.cycles;
+	size_t nviews = sx.ncycles;
+	struct { size_t n; } sets = { sx.nsets };
 	uint64_t gobjects, gbytes;
 	comps_totals(&a->v, &gobjects, &gbytes);
 	if (json) {
@@ -1466,12 +1427,118 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 		dom_entry_text(f, a, &de[k], k + 1);
 out:
 	free(de);
-	suspects_free(&leaks);
-	suspects_free(&native);
+	free(ct.top);
+	rh_suspects_free(&sx);
+	return err;
+}
+
+/*
+ * The leak suspects, in three kinds (see `leaks` above): unaccounted
+ * objects (orphans first) with their candidate native holders, the
+ * largest garbage components, the largest retained sets.
+ */
+struct rh_error *rh_suspects_gather(const struct rh_analysis *a, unsigned max,
+				    struct rh_suspects *ret)
+{
+	const struct rh_snapshot *s = a->s;
+	struct rh_error *err = need_verdicts(a);
+	if (!err)
+		err = need_dominators(a);
+	if (err)
+		return err;
+	memset(ret, 0, sizeof(*ret));
+	struct rh_topn sets = { 0 };
+	struct suspects leaks = { 0 }, native = { 0 };
+	struct rh_suspect_cycle *views = NULL;
+	size_t nviews = 0;
+	uint8_t *ok = NULL;
+	uint8_t *held = NULL;
+
+	// (a) unaccounted objects: the suspects, orphans first; then apart,
+	// what only pointers refheap cannot type hold (held by native code)
+	held = calloc(s->nobjects ? s->nobjects : 1, 1);
+	if (!held) {
+		err = rh_enomem;
+		goto out;
+	}
+	for (size_t r = 0; r < s->nroots; r++)
+		if (s->roots[r].conservative && s->roots[r].obj < s->nobjects)
+			held[s->roots[r].obj] = 1;
+	if ((err = suspects_gather(a, RH_VERDICT_UNACCOUNTED, max, held, &leaks)) ||
+	    (err = suspects_gather(a, RH_VERDICT_HELD_BY_NATIVE, max < 5 ? max : 5, held,
+				   &native)))
+		goto out;
+	// (b) garbage
+	if ((err = comps_gather(a, max, &views, &nviews)))
+		goto out;
+	// (c) retained sets
+	if ((err = accumulation_points(a, &ok)))
+		goto out;
+	if ((err = rh_topn_init(&sets, max, s->nobjects, retained_rank, a->retained)))
+		goto out;
+	for (uint32_t i = 0; i < s->nobjects; i++)
+		if (ok[i])
+			rh_topn_add(&sets, i);
+	rh_topn_finish(&sets);
+	ret->sets = malloc((sets.n ? sets.n : 1) * sizeof(*ret->sets));
+	if (!ret->sets) {
+		err = rh_enomem;
+		goto out;
+	}
+	memcpy(ret->sets, sets.items, sets.n * sizeof(*ret->sets));
+	ret->nsets = sets.n;
+	ret->leaks = leaks.le;
+	ret->holders = leaks.hs;
+	ret->nleaks_shown = leaks.n;
+	ret->nleaks = leaks.count;
+	ret->norphans = leaks.orphans;
+	ret->leak_bytes = leaks.bytes;
+	ret->native = native.le;
+	ret->native_holders = native.hs;
+	ret->nnative_shown = native.n;
+	ret->nnative = native.count;
+	ret->nnative_orphans = native.orphans;
+	ret->native_bytes = native.bytes;
+	ret->cycles = views;
+	ret->ncycles = nviews;
+	comps_totals(&a->v, &ret->garbage_objects, &ret->garbage_bytes);
+	leaks.le = native.le = NULL;
+	leaks.hs = native.hs = NULL;
+	views = NULL;
+out:
+	free(leaks.le);
+	free(leaks.hs);
+	free(native.le);
+	free(native.hs);
 	free(views);
 	free(ok);
 	free(held);
-	free(ct.top);
 	rh_topn_free(&sets);
+	if (err)
+		rh_suspects_free(ret);
 	return err;
+}
+
+void rh_suspects_free(struct rh_suspects *x)
+{
+	free(x->leaks);
+	free(x->holders);
+	free(x->native);
+	free(x->native_holders);
+	free(x->cycles);
+	free(x->sets);
+	memset(x, 0, sizeof(*x));
+}
+
+struct rh_error *rh_type_rows(const struct rh_analysis *a, struct rh_type_row *rows)
+{
+	const struct rh_snapshot *s = a->s;
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		uint32_t t = s->obj_type[i];
+		if (t < s->ntypes) {
+			rows[t].count++;
+			rows[t].bytes += rh_snapshot_size(s, i);
+		}
+	}
+	return retained_by_type(a, rows);
 }

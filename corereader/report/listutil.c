@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,9 +213,16 @@ void rh_holder_of(const struct rh_analysis *a, uint32_t top, struct rh_holder *r
 		ret->kind = "garbage";
 		return;
 	}
-	if (r->best_root[top] != UINT32_MAX) {
-		ret->root = r->best_root[top];
-		ret->kind = rh_root_kind_name(s->roots[ret->root].kind);
+	// A root holding the object directly names it, unless that root is a
+	// guess (a conservative stack word) or repeats a stronger root (a
+	// frame's globals) and a better root's search claimed the object
+	// first (analysis/reach.c): then the breadth-first parents lead to
+	// that root, the one `why` prints. Linear in the path, no search.
+	uint32_t best = r->best_root[top];
+	bool weak = best < s->nroots && (s->roots[best].conservative || s->roots[best].secondary);
+	if (best != UINT32_MAX && !(weak && r->parent[top] != RH_REACH_SOURCE)) {
+		ret->root = best;
+		ret->kind = rh_root_kind_name(s->roots[best].kind);
 		return;
 	}
 	if (tier == RH_TIER_EXTERNAL) {
@@ -357,4 +365,27 @@ struct rh_error *rh_native_holders_find(const struct rh_analysis *a,
 		}
 	}
 	return NULL;
+}
+
+void rh_print_type_distinct(FILE *f, const struct rh_snapshot *s, uint32_t t)
+{
+	char m[160], m2[160];
+	if (t >= s->ntypes)
+		return;
+	rh_type_module(s, t, m, sizeof(m));
+	// Two classes of one name in one module (a class defined twice):
+	// only the address tells them apart.
+	bool same = false;
+	for (uint32_t k = 0; k < s->ntypes && !same; k++) {
+		if (k == t || strcmp(s->types[k].name, s->types[t].name) != 0)
+			continue;
+		rh_type_module(s, k, m2, sizeof(m2));
+		same = strcmp(m, m2) == 0;
+	}
+	fputs(" (module '", f);
+	rh_print_str(f, m);
+	fputc('\'', f);
+	if (same)
+		fprintf(f, ", type at 0x%" PRIx64, s->types[t].addr);
+	fputc(')', f);
 }

@@ -118,6 +118,13 @@ const char *rh_gc_block_name(enum rh_gc_block b);
 /** The GC state that governs the objects of interpreter `interp`, or NULL. */
 const struct rh_snap_gc *rh_gc_state_of_interp(const struct rh_snapshot *s, size_t interp);
 
+/**
+ * After the name of type t, which another type shares: " (module 'M')",
+ * with the type's address when the module does not tell them apart.
+ * Reads the target (the module of a class); needs the graph for that.
+ */
+void rh_print_type_distinct(FILE *f, const struct rh_snapshot *s, uint32_t t);
+
 /** Type name of object i (unescaped target bytes). */
 static inline const char *rh_obj_type_name(const struct rh_snapshot *s, uint32_t i)
 {

@@ -65,7 +65,11 @@ void rh_report_summary_text(FILE *f, const struct rh_snapshot *s,
 {
 	fputs("refheap summary of ", f);
 	text_str(f, s->target_name);
-	fprintf(f, "%s (pid %d)\n", s->live ? " (live)" : "", s->pid);
+	// A live target is named "pid N" already: say the pid once.
+	if (s->live)
+		fputs(" (live)\n", f);
+	else
+		fprintf(f, " (pid %d)\n", s->pid);
 	fprintf(f, "Python %s in ", s->python_version);
 	text_str(f, s->python_module);
 	fprintf(f, "\n  build-id %s, layouts %s", s->build_id[0] ? s->build_id : "none",

@@ -82,6 +82,16 @@ static void rh_escape_text_utf8_passes(void **state)
 	check(rh_escape_text, "\xff", 1, "\\xff");
 }
 
+static void rh_escape_html_no_markup_survives(void **state)
+{
+	check(rh_escape_html, "</script><img src=x onerror=alert(1)>", 37,
+	      "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;");
+	check(rh_escape_html, "a\"b'c&d", 7, "a&quot;b&#39;c&amp;d");
+	check(rh_escape_html, "\x1b[2J\xff\xc2\x85", 7, "\\x1b[2J\\xff\\xc2\\x85");
+	check(rh_escape_html, "\xc3\xa9", 2, "\xc3\xa9");
+	check(rh_escape_html, "nul\0x", 5, "nul\\x00x");
+}
+
 static void rh_json_writer_nests_and_separates(void **state)
 {
 	char *buf = NULL;
@@ -207,6 +217,7 @@ int main(void)
 		cmocka_unit_test(rh_escape_json_embedded_nul),
 		cmocka_unit_test(rh_escape_text_terminal_sequences_neutralized),
 		cmocka_unit_test(rh_escape_text_utf8_passes),
+		cmocka_unit_test(rh_escape_html_no_markup_survives),
 		cmocka_unit_test(rh_json_writer_nests_and_separates),
 		cmocka_unit_test(rh_escape_one_rule_every_format),
 		cmocka_unit_test(rh_escape_no_raw_dangerous_unit),
