@@ -18,6 +18,7 @@
 #include "report/analyses.h"
 #include "report/escape.h"
 #include "report/why.h"
+#include "util/outfile.h"
 
 /* Files options shared by every analysis command, for their --help. */
 #define TARGET_HELP                                                            \
@@ -519,19 +520,23 @@ int cmd_report(int argc, char **argv)
 	int status = parse_common(argc, argv, report_usage, &o);
 	if (status >= 0)
 		return status;
+	// -o: a temporary file beside it, renamed on success; a device or
+	// FIFO written in place; never removed on failure (util/outfile.h).
 	FILE *out = stdout;
-	if (o.output && !(out = fopen(o.output, "w"))) {
-		fprintf(stderr, "refheap: cannot write %s: %s\n", o.output, strerror(errno));
-		return RH_EXIT_OS;
+	struct rh_outfile of = { 0 };
+	if (o.output) {
+		struct rh_error *oerr = rh_outfile_open(&of, o.output);
+		if (oerr) {
+			print_error(oerr);
+			rh_error_destroy(oerr);
+			return RH_EXIT_OS;
+		}
+		out = of.f;
 	}
 	struct session x;
-	// Reprs and labels read the target: a live one stays stopped.
 	if ((status = session_open(&x, &o, RH_NEED_VERDICTS | RH_NEED_DOMINATORS |
 					    RH_NEED_REFERRERS, false)) >= 0) {
-		if (out != stdout) {
-			fclose(out);
-			remove(o.output);
-		}
+		rh_outfile_abort(&of);
 		return status;
 	}
 	x.out = out;
@@ -539,12 +544,17 @@ int cmd_report(int argc, char **argv)
 		rh_progress_phase("writing the report...", 96);
 	struct rh_html_options ho = { .top = o.top, .types = 200 };
 	struct rh_error *err = rh_report_html(out, &x.a, &ho);
+	bool failed = err != NULL;
 	status = session_close(&x, err);
-	if (out != stdout && fclose(out) != 0) {
-		fprintf(stderr, "refheap: writing %s failed: %s\n", o.output, strerror(errno));
-		status = RH_EXIT_OS;
+	if (o.output) {
+		struct rh_error *cerr = NULL;
+		if (failed)
+			rh_outfile_abort(&of);
+		else if ((cerr = rh_outfile_commit(&of))) {
+			print_error(cerr);
+			rh_error_destroy(cerr);
+			status = RH_EXIT_OS;
+		}
 	}
-	if (err && out != stdout)
-		remove(o.output);
 	return status;
 }
