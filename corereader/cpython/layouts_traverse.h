@@ -457,7 +457,6 @@
 	X(TJSCAN_PARSE_INT, O, "PyScannerObject", "parse_int", false)          \
 	X(TJSCAN_PARSE_CONSTANT, O, "PyScannerObject", "parse_constant", false) \
 	X(TJSCAN_MEMO, O, "PyScannerObject", "memo", false)   /* 3.9-3.12 */   \
-	X(TJSCAN_STRICT, O, "PyScannerObject", "strict", false)                \
 	X(TJENC_MARKERS, O, "PyEncoderObject", "markers", false)               \
 	X(TJENC_DEFAULTFN, O, "PyEncoderObject", "defaultfn", false)           \
 	X(TJENC_ENCODER, O, "PyEncoderObject", "encoder", false)               \

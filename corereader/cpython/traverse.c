@@ -540,7 +540,7 @@ static const struct fld F_jscanner[] = {
 	V(TJSCAN_PARSE_FLOAT, "parse_float"),
 	V(TJSCAN_PARSE_INT, "parse_int"), V(TJSCAN_PARSE_CONSTANT, "parse_constant"),
 	/* memo: 3.8's static type has it but does not visit it */
-	VH(TJSCAN_MEMO, "memo"), OWN(TJSCAN_STRICT, "strict"),
+	VH(TJSCAN_MEMO, "memo"),   /* strict is a signed char in 3.8-3.15 */
 };
 static const struct fld F_jencoder[] = {
 	TYPEV, V(TJENC_MARKERS, "markers"), V(TJENC_DEFAULTFN, "default"),
