@@ -204,9 +204,10 @@ static struct rh_error *h_suspects(struct html *x, unsigned top)
 		return err;
 	fputs("<section id=\"suspects\">\n<h2>Leak suspects</h2>\n", f);
 	fprintf(f, "<h3 id=\"unaccounted\">Unaccounted references: %" PRIu64 " objects</h3>\n"
-		"<p class=\"note\">The refcount exceeds every reference the heap shows: held by C "
-		"code, or leaked (%" PRIu64 " with no native stack word, C static or pointer at them, "
-		"listed first).</p>\n", sx.nleaks, sx.norphans);
+		"<p class=\"note\">The refcount exceeds every reference found, and no live object "
+		"holds them: leaked, or held from memory refheap cannot type (%" PRIu64 " with no "
+		"word anywhere in the core pointing at them, listed first; the others name "
+		"candidate holders, which may be stale copies).</p>\n", sx.nleaks, sx.norphans);
 	for (size_t k = 0; k < sx.nleaks_shown && !err; k++) {
 		uint32_t i = sx.leaks[k].obj;
 		fprintf(f, "<div class=\"suspect leak\" data-addr=\"0x%" PRIx64 "\">\n<p>", s->obj_addr[i]);
@@ -233,6 +234,29 @@ static struct rh_error *h_suspects(struct html *x, unsigned top)
 		}
 		err = h_path(x, i);
 		fputs("</div>\n", f);
+	}
+	// Not suspects: counts that live objects of types refheap cannot read
+	// (C extension, mypyc, Cython objects) explain.
+	fprintf(f, "<h3 id=\"native\">Held by native code (not suspects): %" PRIu64
+		" objects, ", sx.nnative);
+	h_bytes(f, sx.native_bytes);
+	fputs("</h3>\n<p class=\"note\">Their refcount exceeds the references found, and "
+	      "live objects' memory where refheap reads no reference (C extension, mypyc or "
+	      "Cython objects; fields a type's traverse does not visit) points at them.</p>\n", f);
+	for (size_t k = 0; k < sx.nnative_shown; k++) {
+		uint32_t i = sx.native[k].obj;
+		fprintf(f, "<div class=\"suspect native\" data-addr=\"0x%" PRIx64 "\">\n<p>",
+			s->obj_addr[i]);
+		h_obj(x, i);
+		const struct rh_native_holders *hs = &sx.native_holders[k];
+		for (uint32_t j = 0; j < hs->n && j < 2; j++) {
+			fputs("<br>held by: ", f);
+			if (hs->h[j].name)
+				h(f, hs->h[j].name);
+			else if (hs->h[j].obj < s->nobjects)
+				h_obj(x, hs->h[j].obj);
+		}
+		fputs("</p>\n</div>\n", f);
 	}
 	fprintf(f, "<h3 id=\"garbage\">Cyclic garbage not collected yet: %zu of %" PRIu32
 		" components, %" PRIu64 " objects, ", sx.ncycles, a->v.ncomps, sx.garbage_objects);
