@@ -197,7 +197,7 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 		int len = snprintf(name, sizeof(name), "thread %zu \xe2\x80\xba frame local 'x%zu'",
 				   r, r % 3);
 		s->roots[r] = (struct rh_snap_root){
-			.obj = (uint32_t)((r * 37) % n), .kind = (uint8_t)(r % 6),
+			.obj = (uint32_t)((r * 37) % n), .kind = (uint8_t)(r % (RH_SNAP_ROOT_MEMORY + 1)),
 			.conservative = r % 2, .name = rh_arena_intern(&s->arena, name, (size_t)len),
 			.where = r * 8, .thread = (int64_t)r - 3, .owned = r % 3 == 0,
 			.secondary = r % 5 == 0,
@@ -339,7 +339,7 @@ static void assert_consistent(const struct rh_snapshot *s)
 		assert_true((s->edges[e] & RH_EDGE_INDEX_MASK) < n);
 	for (size_t r = 0; r < s->nroots; r++) {
 		assert_true(s->roots[r].obj < n);
-		assert_true(s->roots[r].kind <= RH_SNAP_ROOT_STACK);
+		assert_true(s->roots[r].kind <= RH_SNAP_ROOT_MEMORY);
 		assert_non_null(s->roots[r].name);
 		(void)strlen(s->roots[r].name);
 	}
@@ -685,7 +685,7 @@ static void set_root_out_of_range(struct disk_header *h, unsigned char *f)
 static void set_root_kind(struct disk_header *h, unsigned char *f)
 {
 	struct disk_root *r = sec_ptr(h, f, SEC_ROOTS);
-	r[0].kind = RH_SNAP_ROOT_STACK + 1;
+	r[0].kind = RH_SNAP_ROOT_MEMORY + 1;   /* past the last kind */
 }
 
 static void set_root_name(struct disk_header *h, unsigned char *f)
