@@ -1638,14 +1638,16 @@ static void scan_static_range(struct roots_ctx *c, uint64_t start, uint64_t end,
 	int64_t tsz = PYL(c->rt, SZ_TYPE);
 	size_t flags_w = (size_t)(PYL(c->rt, TP_FLAGS) / 8);
 	uint64_t skip_to = start;
+	uint64_t rc_mask = (uint64_t)rh_py_refcnt_word(c->rt, UINT64_MAX) == 0xFFFFFFFFu
+				   ? 0xFFFFFFFFu : UINT64_MAX;
 	for (size_t i = 0; i < n && !c->stopped && !c->err; i++) {
 		uint64_t a = start + 8 * (uint64_t)i, v = w[i];
 		if (a < skip_to || v < 4096 || (v & 7))
 			continue;
 		// A static type object: refcount, then ob_type a metatype
 		// (3.14+: the count is the low half, ob_flags in the high one).
-		if (i > 0 && rh_py_refcnt_word(c->rt, w[i - 1]) > 0 &&
-		    (uint64_t)rh_py_refcnt_word(c->rt, w[i - 1]) < ((uint64_t)1 << 40) &&
+		uint64_t rc = i > 0 ? w[i - 1] & rc_mask : 0;
+		if (rc > 0 && rc < ((uint64_t)1 << 40) &&
 		    in_ranges(c->statics, c->nstatics, v) && is_metatype(c, v)) {
 			uint64_t obj = a - 8;
 			bool heap = i - 1 + flags_w < n &&
