@@ -1303,11 +1303,21 @@ static void rh_target_open_pid_copies_and_lets_it_run(void **state)
 		skip();
 	}
 	expect_ok(err);
-	char st = wait_state(pid, "SR");  // runs while we still hold t
-	assert_true(st == 'S' || st == 'R');
 	uint64_t copied;
 	double stopped_ms, copy_ms;
 	assert_true(rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms));
+	if (!copied && has_problem(t, "it is not copied")) {
+		// Under AddressSanitizer the child maps terabytes of shadow
+		// memory read-write: more than this machine could copy, so
+		// refheap rightly keeps it stopped instead (said as a problem).
+		fprintf(stderr, "skipping: the child's writable mappings are too large to copy (sanitizer shadow?)\n");
+		rh_target_destroy(t);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		skip();
+	}
+	char st = wait_state(pid, "SR");  // runs while we still hold t
+	assert_true(st == 'S' || st == 'R');
 	assert_true(copied >= sizeof(live_marker));
 	assert_true(stopped_ms >= copy_ms);
 	// The process changes the marker; the copy keeps the old value.
