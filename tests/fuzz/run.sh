@@ -25,8 +25,14 @@ for h in $harnesses; do
     [ -x "$fz/fuzz_$h" ] || { echo "run.sh: $fz/fuzz_$h not built: run make fuzz in $build (needs clang with libFuzzer)" >&2; exit 77; }
 done
 mkdir -p "$fz/artifacts" "$fz/work"
-# tmpfs when there is one: every execution writes its input to a file
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; else export TMPDIR=$fz/work; fi
+# The harnesses' scratch files, on tmpfs when there is one (every
+# execution writes its input to a file); removed at the end, since a
+# harness stopped by libFuzzer does not always run its own cleanup.
+shm=/dev/shm
+[ -d "$shm" ] && [ -w "$shm" ] || shm=$fz/work
+scratch=$(mktemp -d "$shm/rh-fuzz-run.XXXXXX") || exit 2
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
 # Allocation failures and leaks are findings; small quarantine keeps RSS
 # about what the code under test uses.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=16:malloc_context_size=20}
