@@ -4,18 +4,18 @@
 # ASan+UBSan, into fuzz/obj; the harnesses land in fuzz/.
 #
 #   srcdir builddir FUZZ_CC LIB_SOURCES LIBELF_CFLAGS LIBELF_LIBS
-#   LIBDWARF_CFLAGS LIBDWARF_LIBS
+#   LIBDWARF_CFLAGS LIBDWARF_LIBS DEBUGINFOD_CFLAGS DEBUGINFOD_LIBS
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 CFLAGS_F = -std=gnu11 -g -O1 -fno-omit-frame-pointer $(SAN) -fsanitize=fuzzer-no-link \
 	-I$(srcdir)/corereader -I$(builddir) -I$(srcdir)/tests/lib -I$(srcdir)/tests/fuzz \
-	-DRH_FUZZING=1 $(LIBELF_CFLAGS) $(LIBDWARF_CFLAGS) -Wno-unused-command-line-argument
+	-DRH_FUZZING=1 $(LIBELF_CFLAGS) $(LIBDWARF_CFLAGS) $(DEBUGINFOD_CFLAGS) -Wno-unused-command-line-argument
 OUT = fuzz
 LIB_C = $(filter %.c,$(LIB_SOURCES))
 LIB_O = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_C))
 HDRS = $(wildcard $(srcdir)/corereader/*/*.h) $(builddir)/config.h
 COMMON_O = $(OUT)/obj/fuzz_common.o $(OUT)/obj/fuzz_analyses.o $(OUT)/obj/elfwriter.o
 HARNESSES = fuzz_core fuzz_layout_cache fuzz_snapshot_cache fuzz_heap
-LIBS_F = $(LIBDWARF_LIBS) $(LIBELF_LIBS) -lz
+LIBS_F = $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(DEBUGINFOD_LIBS) -lz -lpthread
 
 all: $(addprefix $(OUT)/,$(HARNESSES))
 
