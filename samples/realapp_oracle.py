@@ -14,18 +14,18 @@ threads still running):
   * with --plant N, creates N lists "mid-work", gives each an extra
     reference with ctypes.pythonapi.Py_IncRef and drops them: leaks that
     nothing in the process points at; their addresses go to DIR/planted;
-  * disables the GC and forks with fork(2) called directly (ctypes.PyDLL:
-    the GIL stays held and no Python at-fork hook runs, so the child is
-    the process's heap exactly as it was, with one thread);
-  * the child C1 forks once more: C1 writes its pid to DIR/stopped.pid and
-    stops itself with SIGSTOP (the test dumps it with gcore and sends
-    SIGCONT); its child C2, whose heap is identical, writes DIR/record.jsonl:
-    the objects of each GC generation (counts taken before anything else
-    is allocated) and gc.get_referents() of every tracked object, in the
-    format of samples/referents_heap.py (whose recorder it uses), plus a
-    line {"generations": [n0, n1, n2]};
-  * the original process re-enables the GC and goes on with its work (the
-    test kills it once it has the core).
+  * sets a long switch interval (no other thread can take the GIL before
+    the stop), disables the GC and forks with fork(2) called directly
+    (ctypes.PyDLL: the GIL stays held and no Python at-fork hook runs, so
+    the child's heap is the process's exactly as it was, with one thread);
+  * this thread blocks in pause(2) holding the GIL: no Python code runs in
+    the process again (the test dumps it with gcore, every thread's
+    registers and stack included, then kills it);
+  * the child writes the process's pid to DIR/stopped.pid, then
+    DIR/record.jsonl: gc.get_referents() of every tracked
+    object, in the format of samples/referents_heap.py (whose recorder it
+    uses), and DIR/generations.json, the objects of each GC generation
+    counted before anything else was allocated.
 
 Exit status: the application's (0 if it ends normally), 2 on usage errors.
 """
@@ -35,7 +35,6 @@ import importlib.util
 import json
 import os
 import runpy
-import signal
 import sys
 import threading
 import time
@@ -71,34 +70,41 @@ def snapshot(dirpath, plant, recorder, libc):
     out = os.path.join(dirpath, "record.jsonl")
     gens_path = os.path.join(dirpath, "generations.json")
     pidfile = os.path.join(dirpath, "stopped.pid")
+    pidtmp = pidfile + ".tmp"
+    # Keep the GIL from here to the stop: a thread waiting for it asks for
+    # it only after the switch interval, which is now far longer than the
+    # few bytecodes below (and short enough for a CPU-bound thread to give
+    # the GIL back to this one after the sleep).
+    sys.setswitchinterval(1.0)
+    time.sleep(0.02)
+    me = os.getpid()
+    fork, pause = libc.fork, libc.pause   # looked up (and cached) before
     gc.disable()
-    pid1 = libc.fork()
-    if pid1 != 0:
-        gc.enable()
-        return
-    # C1: the heap as it was at the fork, with this thread only.
-    try:
-        me = os.getpid()
-        msg = b"%d\n" % me
-        fd = os.open(pidfile + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        stop = signal.SIGSTOP
-        pid2 = libc.fork()
-        if pid2 == 0:
-            # C2: count each generation before allocating anything.
+    pid = fork()
+    if pid == 0:
+        # The twin: this process's heap as it was at the fork, one thread.
+        # Count each generation before allocating anything.
+        try:
             n0 = len(gc.get_objects(0))
             n1 = len(gc.get_objects(1))
             n2 = len(gc.get_objects(2))
+            # The process can be dumped now (the test waits for this).
+            with open(pidtmp, "w") as f:
+                f.write("%d\n" % me)
+            os.rename(pidtmp, pidfile)
             recorder.record(out)
             with open(gens_path, "w") as f:
                 f.write(json.dumps({"generations": [n0, n1, n2]}))
+        finally:
             os._exit(0)
-        os.write(fd, msg)
-        os.close(fd)
-        os.rename(pidfile + ".tmp", pidfile)
-        os.kill(me, stop)
-        os.waitpid(pid2, 0)
-    finally:
-        os._exit(0)
+    # The process itself, every thread, is dumped as it is now: this
+    # thread blocks for good in pause(2) WITH the GIL (PyDLL keeps it),
+    # so no Python code runs again and nothing is allocated after the
+    # fork (the twin writes the pid file). A SIGSTOP would not do: gdb
+    # resumes a stopped process to attach to it, and the threads would
+    # run on. The test kills the process.
+    while True:
+        pause()
 
 
 def main(argv):

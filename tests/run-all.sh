@@ -20,6 +20,8 @@ BUILDS=${BUILDS:-normal asan}
 PACKAGES="build-essential autoconf automake libtool pkg-config libelf-dev
 libdwarf-dev libcmocka-dev zlib1g-dev gdb python3.11 python3.11-dbg graphviz
 procps time libc6-dbg"
+# tests/integration/realapps.sh: real applications from Debian's packages
+PACKAGES="$PACKAGES python3-sphinx mypy python3-django"
 
 say() { printf '\n=== %s\n' "$*"; }
 
