@@ -9,8 +9,14 @@
  * functions), and a type's tp_traverse pointer then names its behaviour,
  * also for C subclasses that inherit it (ctypes' StgDict is a dict). A
  * pointer we did not resolve up front (an extension module's .so) is
- * symbolized once and looked up by name; one we still do not know leaves
- * the object to a conservative scan of its memory.
+ * symbolized once and looked up by name; its row then reads the module's
+ * structs with a layout set answered from THAT module's DWARF (lset_of:
+ * _json's PyScannerObject is in _json's debug info, not libpython's), and
+ * only a row whose fields exist there applies (row_fits). One we still do
+ * not know, or one whose module has no DWARF (a problem says so), leaves
+ * the object to a conservative scan of its memory. Types without a
+ * traverse that still own references (decimal's Context before 3.13) are
+ * known by their tp_dealloc the same way (dealloc_anchors).
  *
  * Each known function is described by a row of `tfuncs` below: the fields
  * it visits, in its order, as DWARF member offsets (layouts_traverse.h),
