@@ -79,6 +79,14 @@ def snapshot(dirpath, plant, recorder, libc):
     time.sleep(0.02)
     me = os.getpid()
     fork, pause = libc.fork, libc.pause   # looked up (and cached) before
+    # The child has no PyOS_AfterFork_Child() (its hooks would change the
+    # heap), so the GIL's own mutex must not be held by another thread at
+    # the fork: right after this thread took the GIL, the thread that gave
+    # it up relocks that mutex on its way to wait again. Spin a little,
+    # GIL held, until every other thread sleeps in its timed wait.
+    spin_end = time.perf_counter() + 0.02
+    while time.perf_counter() < spin_end:
+        pass
     gc.disable()
     pid = fork()
     if pid == 0:
