@@ -50,6 +50,99 @@ def load_recorder():
     return mod
 
 
+class GilIO:
+    """File I/O that never releases the GIL (libc through ctypes.PyDLL).
+
+    The twin has no PyOS_AfterFork_Child() (its hooks would change the
+    heap), so the GIL's mutex may have been held by another thread at the
+    fork: the twin must never drop the GIL. os.write(), open(), os.pread()
+    all do; these do not."""
+
+    def __init__(self, libc):
+        self.libc = libc
+        for name, res, args in (
+                ("open", ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, ctypes.c_int]),
+                ("write", ctypes.c_ssize_t, [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]),
+                ("pread", ctypes.c_ssize_t, [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
+                                             ctypes.c_long]),
+                ("close", ctypes.c_int, [ctypes.c_int]),
+                ("rename", ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p])):
+            f = getattr(libc, name)
+            f.restype = res
+            f.argtypes = args
+        self.buf = ctypes.create_string_buffer(64)
+
+    def write_file(self, path, data):
+        fd = self.libc.open(os.fsencode(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        if fd < 0:
+            raise OSError("cannot create %s" % path)
+        done = 0
+        while done < len(data):
+            n = self.libc.write(fd, data[done:], len(data) - done)
+            if n <= 0:
+                self.libc.close(fd)
+                raise OSError("cannot write %s" % path)
+            done += n
+        self.libc.close(fd)
+
+    def rename(self, src, dst):
+        if self.libc.rename(os.fsencode(src), os.fsencode(dst)) != 0:
+            raise OSError("cannot rename %s" % src)
+
+    def pread(self, fd, n, off):
+        n = min(n, len(self.buf))
+        got = self.libc.pread(fd, self.buf, n, off)
+        return self.buf.raw[:max(got, 0)]
+
+
+class GilWriter:
+    """What the recorder's open(path, "w") returns in the twin."""
+
+    def __init__(self, io, path):
+        self.io, self.path, self.parts = io, path, []
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.io.write_file(self.path, "".join(self.parts).encode())
+        return False
+
+
+def gil_recorder(recorder, io, ranges, mem_fd):
+    """Make referents_heap's recorder do its I/O through io (GilIO).
+    Done before the fork (the twin must change no object it records);
+    mem_fd is a ctypes.c_int the twin sets to its own /proc/self/mem."""
+    class Mem:
+        def word(self, addr):
+            return int.from_bytes(io.pread(mem_fd.value, 8, addr), "little")
+
+        def cstr(self, addr):
+            out = b""
+            while len(out) < 4096:
+                chunk = io.pread(mem_fd.value, 64, addr + len(out))
+                if not chunk:
+                    return out
+                nul = chunk.find(b"\0")
+                if nul >= 0:
+                    return out + chunk[:nul]
+                out += chunk
+            return out
+
+    class OsShim:
+        getpid = staticmethod(os.getpid)
+        replace = staticmethod(io.rename)
+        path = os.path
+
+    recorder.SelfMemory = Mem
+    recorder.interpreter_ranges = lambda: ranges
+    recorder.open = lambda path, mode="r": GilWriter(io, path)
+    recorder.os = OsShim
+
+
 def plant_leaks(n, path):
     incref = ctypes.pythonapi.Py_IncRef
     incref.argtypes = [ctypes.py_object]
@@ -79,6 +172,9 @@ def snapshot(dirpath, plant, recorder, libc):
     time.sleep(0.02)
     me = os.getpid()
     fork, pause = libc.fork, libc.pause   # looked up (and cached) before
+    io = GilIO(libc)
+    mem_fd = ctypes.c_int(-1)
+    gil_recorder(recorder, io, recorder.interpreter_ranges(), mem_fd)
     # The child has no PyOS_AfterFork_Child() (its hooks would change the
     # heap), so the GIL's own mutex must not be held by another thread at
     # the fork: right after this thread took the GIL, the thread that gave
@@ -97,12 +193,12 @@ def snapshot(dirpath, plant, recorder, libc):
             n1 = len(gc.get_objects(1))
             n2 = len(gc.get_objects(2))
             # The process can be dumped now (the test waits for this).
-            with open(pidtmp, "w") as f:
-                f.write("%d\n" % me)
-            os.rename(pidtmp, pidfile)
+            io.write_file(pidtmp, b"%d\n" % me)
+            io.rename(pidtmp, pidfile)
+            # its own /proc/self/mem (the parent's would read the parent)
+            mem_fd.value = io.libc.open(b"/proc/self/mem", os.O_RDONLY, 0)
             recorder.record(out)
-            with open(gens_path, "w") as f:
-                f.write(json.dumps({"generations": [n0, n1, n2]}))
+            io.write_file(gens_path, json.dumps({"generations": [n0, n1, n2]}).encode())
         finally:
             os._exit(0)
     # The process itself, every thread, is dumped as it is now: this
