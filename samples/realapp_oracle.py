@@ -14,18 +14,18 @@ threads still running):
   * with --plant N, creates N lists "mid-work", gives each an extra
     reference with ctypes.pythonapi.Py_IncRef and drops them: leaks that
     nothing in the process points at; their addresses go to DIR/planted;
-  * disables the GC and forks with fork(2) called directly (ctypes.PyDLL:
-    the GIL stays held and no Python at-fork hook runs, so the child is
-    the process's heap exactly as it was, with one thread);
-  * the child C1 forks once more: C1 writes its pid to DIR/stopped.pid and
-    stops itself with SIGSTOP (the test dumps it with gcore and sends
-    SIGCONT); its child C2, whose heap is identical, writes DIR/record.jsonl:
-    the objects of each GC generation (counts taken before anything else
-    is allocated) and gc.get_referents() of every tracked object, in the
-    format of samples/referents_heap.py (whose recorder it uses), plus a
-    line {"generations": [n0, n1, n2]};
-  * the original process re-enables the GC and goes on with its work (the
-    test kills it once it has the core).
+  * sets a long switch interval (no other thread can take the GIL before
+    the stop), disables the GC and forks with fork(2) called directly
+    (ctypes.PyDLL: the GIL stays held and no Python at-fork hook runs, so
+    the child's heap is the process's exactly as it was, with one thread);
+  * this thread blocks in pause(2) holding the GIL: no Python code runs in
+    the process again (the test dumps it with gcore, every thread's
+    registers and stack included, then kills it);
+  * the child writes the process's pid to DIR/stopped.pid, then
+    DIR/record.jsonl: gc.get_referents() of every tracked
+    object, in the format of samples/referents_heap.py (whose recorder it
+    uses), and DIR/generations.json, the objects of each GC generation
+    counted before anything else was allocated.
 
 Exit status: the application's (0 if it ends normally), 2 on usage errors.
 """
@@ -35,7 +35,6 @@ import importlib.util
 import json
 import os
 import runpy
-import signal
 import sys
 import threading
 import time
@@ -49,6 +48,99 @@ def load_recorder():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+class GilIO:
+    """File I/O that never releases the GIL (libc through ctypes.PyDLL).
+
+    The twin has no PyOS_AfterFork_Child() (its hooks would change the
+    heap), so the GIL's mutex may have been held by another thread at the
+    fork: the twin must never drop the GIL. os.write(), open(), os.pread()
+    all do; these do not."""
+
+    def __init__(self, libc):
+        self.libc = libc
+        for name, res, args in (
+                ("open", ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, ctypes.c_int]),
+                ("write", ctypes.c_ssize_t, [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]),
+                ("pread", ctypes.c_ssize_t, [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
+                                             ctypes.c_long]),
+                ("close", ctypes.c_int, [ctypes.c_int]),
+                ("rename", ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p])):
+            f = getattr(libc, name)
+            f.restype = res
+            f.argtypes = args
+        self.buf = ctypes.create_string_buffer(64)
+
+    def write_file(self, path, data):
+        fd = self.libc.open(os.fsencode(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        if fd < 0:
+            raise OSError("cannot create %s" % path)
+        done = 0
+        while done < len(data):
+            n = self.libc.write(fd, data[done:], len(data) - done)
+            if n <= 0:
+                self.libc.close(fd)
+                raise OSError("cannot write %s" % path)
+            done += n
+        self.libc.close(fd)
+
+    def rename(self, src, dst):
+        if self.libc.rename(os.fsencode(src), os.fsencode(dst)) != 0:
+            raise OSError("cannot rename %s" % src)
+
+    def pread(self, fd, n, off):
+        n = min(n, len(self.buf))
+        got = self.libc.pread(fd, self.buf, n, off)
+        return self.buf.raw[:max(got, 0)]
+
+
+class GilWriter:
+    """What the recorder's open(path, "w") returns in the twin."""
+
+    def __init__(self, io, path):
+        self.io, self.path, self.parts = io, path, []
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.io.write_file(self.path, "".join(self.parts).encode())
+        return False
+
+
+def gil_recorder(recorder, io, ranges, mem_fd):
+    """Make referents_heap's recorder do its I/O through io (GilIO).
+    Done before the fork (the twin must change no object it records);
+    mem_fd is a ctypes.c_int the twin sets to its own /proc/self/mem."""
+    class Mem:
+        def word(self, addr):
+            return int.from_bytes(io.pread(mem_fd.value, 8, addr), "little")
+
+        def cstr(self, addr):
+            out = b""
+            while len(out) < 4096:
+                chunk = io.pread(mem_fd.value, 64, addr + len(out))
+                if not chunk:
+                    return out
+                nul = chunk.find(b"\0")
+                if nul >= 0:
+                    return out + chunk[:nul]
+                out += chunk
+            return out
+
+    class OsShim:
+        getpid = staticmethod(os.getpid)
+        replace = staticmethod(io.rename)
+        path = os.path
+
+    recorder.SelfMemory = Mem
+    recorder.interpreter_ranges = lambda: ranges
+    recorder.open = lambda path, mode="r": GilWriter(io, path)
+    recorder.os = OsShim
 
 
 def plant_leaks(n, path):
@@ -71,34 +163,52 @@ def snapshot(dirpath, plant, recorder, libc):
     out = os.path.join(dirpath, "record.jsonl")
     gens_path = os.path.join(dirpath, "generations.json")
     pidfile = os.path.join(dirpath, "stopped.pid")
+    pidtmp = pidfile + ".tmp"
+    # Keep the GIL from here to the stop: a thread waiting for it asks for
+    # it only after the switch interval, which is now far longer than the
+    # few bytecodes below (and short enough for a CPU-bound thread to give
+    # the GIL back to this one after the sleep).
+    sys.setswitchinterval(1.0)
+    time.sleep(0.02)
+    me = os.getpid()
+    fork, pause = libc.fork, libc.pause   # looked up (and cached) before
+    io = GilIO(libc)
+    mem_fd = ctypes.c_int(-1)
+    gil_recorder(recorder, io, recorder.interpreter_ranges(), mem_fd)
+    # The child has no PyOS_AfterFork_Child() (its hooks would change the
+    # heap), so the GIL's own mutex must not be held by another thread at
+    # the fork: right after this thread took the GIL, the thread that gave
+    # it up relocks that mutex on its way to wait again. Spin a little,
+    # GIL held, until every other thread sleeps in its timed wait.
+    spin_end = time.perf_counter() + 0.02
+    while time.perf_counter() < spin_end:
+        pass
     gc.disable()
-    pid1 = libc.fork()
-    if pid1 != 0:
-        gc.enable()
-        return
-    # C1: the heap as it was at the fork, with this thread only.
-    try:
-        me = os.getpid()
-        msg = b"%d\n" % me
-        fd = os.open(pidfile + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        stop = signal.SIGSTOP
-        pid2 = libc.fork()
-        if pid2 == 0:
-            # C2: count each generation before allocating anything.
+    pid = fork()
+    if pid == 0:
+        # The twin: this process's heap as it was at the fork, one thread.
+        # Count each generation before allocating anything.
+        try:
             n0 = len(gc.get_objects(0))
             n1 = len(gc.get_objects(1))
             n2 = len(gc.get_objects(2))
+            # The process can be dumped now (the test waits for this).
+            io.write_file(pidtmp, b"%d\n" % me)
+            io.rename(pidtmp, pidfile)
+            # its own /proc/self/mem (the parent's would read the parent)
+            mem_fd.value = io.libc.open(b"/proc/self/mem", os.O_RDONLY, 0)
             recorder.record(out)
-            with open(gens_path, "w") as f:
-                f.write(json.dumps({"generations": [n0, n1, n2]}))
+            io.write_file(gens_path, json.dumps({"generations": [n0, n1, n2]}).encode())
+        finally:
             os._exit(0)
-        os.write(fd, msg)
-        os.close(fd)
-        os.rename(pidfile + ".tmp", pidfile)
-        os.kill(me, stop)
-        os.waitpid(pid2, 0)
-    finally:
-        os._exit(0)
+    # The process itself, every thread, is dumped as it is now: this
+    # thread blocks for good in pause(2) WITH the GIL (PyDLL keeps it),
+    # so no Python code runs again and nothing is allocated after the
+    # fork (the twin writes the pid file). A SIGSTOP would not do: gdb
+    # resumes a stopped process to attach to it, and the threads would
+    # run on. The test kills the process.
+    while True:
+        pause()
 
 
 def main(argv):

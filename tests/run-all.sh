@@ -21,6 +21,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config libelf-dev
 libdwarf-dev libcmocka-dev zlib1g-dev gdb python3.11 python3.11-dbg graphviz
 procps time libc6-dbg clang-14 libclang-rt-14-dev debootstrap
 chromium nodejs npm debuginfod libdebuginfod-dev"
+# tests/integration/realapps.sh: real applications from Debian's packages
+PACKAGES="$PACKAGES python3-sphinx mypy python3-django"
 
 say() { printf '\n=== %s\n' "$*"; }
 

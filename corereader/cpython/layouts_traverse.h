@@ -629,6 +629,13 @@
 	X(TCSVST_READER_TYPE, O, "_csvstate", "reader_type", false)            \
 	X(TCSVST_WRITER_TYPE, O, "_csvstate", "writer_type", false)            \
 	X(TCSVDIALECT_LINETERM, O, "DialectObj", "lineterminator", false)      \
-	X(TSIMPLEQUEUE_LST, O, "simplequeueobject", "lst", false)
+	X(TSIMPLEQUEUE_LST, O, "simplequeueobject", "lst", false)              \
+	/* non-GC owners (traverse.c dealloc_anchors)                     */   \
+	X(TTP_DEALLOC, O, "PyTypeObject", "tp_dealloc", false)                 \
+	X(TPOLL_DICT, O, "pollObject", "dict", false)                          \
+	X(TTIMEZONE_OFFSET, O, "PyDateTime_TimeZone", "offset", false)         \
+	X(TTIMEZONE_NAME, O, "PyDateTime_TimeZone", "name", false)             \
+	X(TSTRINGIO_ACCU_LARGE, O, "stringio", "accu.large", false) /* <=3.11 */ \
+	X(TSTRINGIO_ACCU_SMALL, O, "stringio", "accu.small", false)
 
 #endif /* RH_CPYTHON_LAYOUTS_TRAVERSE_H */

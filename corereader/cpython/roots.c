@@ -1944,6 +1944,76 @@ static const char *const reg_names[] = {
 	"r9", "r8", "rax", "rcx", "rdx", "rsi", "rdi",
 };
 
+/*
+ * The bootstate of a thread started by _thread.start_new_thread()
+ * (Modules/_threadmodule.c, 3.8-3.13): a PyMem block holding the
+ * callable, its args and kwargs, owned until the thread's function
+ * returns (thread_bootstate_free / t_bootstrap), referenced only from
+ * t_bootstrap()'s frame at the base of the thread's native stack (or a
+ * callee-saved register). Among the top STACK_BOOT_SCAN bytes of the
+ * stack and the registers, a word pointing to a block whose `tstate`
+ * member is one of the interpreter's thread states is that bootstate:
+ * its three fields are exact roots that own a count each.
+ */
+#define STACK_BOOT_SCAN 65536
+
+static bool is_tstate(struct roots_ctx *c, uint64_t v)
+{
+	for (size_t i = 0; i < c->rt->ninterps; i++)
+		for (size_t j = 0; j < c->rt->interps[i].nthreads; j++)
+			if (c->rt->interps[i].threads[j].addr == v)
+				return true;
+	return false;
+}
+
+static bool bootstate_at(struct roots_ctx *c, uint64_t w, int tid)
+{
+	const struct rh_layout_value *L = c->rt->L;
+	if (!L[PYL_RBOOT_TSTATE].found || !L[PYL_RBOOT_FUNC].found ||
+	    !L[PYL_RBOOT_ARGS].found || (w & 7) || w < 4096)
+		return false;
+	uint64_t ts;
+	struct rh_error *err = rh_target_read_u64(c->t, w + (uint64_t)L[PYL_RBOOT_TSTATE].value, &ts);
+	if (err) {
+		rh_error_destroy(err);
+		return false;
+	}
+	if (!ts || !is_tstate(c, ts))
+		return false;
+	static const struct { int l; const char *name; } f[] = {
+		{ PYL_RBOOT_FUNC, "function" }, { PYL_RBOOT_ARGS, "args" },
+		{ PYL_RBOOT_KWARGS, "kwargs" }, { PYL_RBOOT_KEYW, "kwargs" },
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && !c->stopped; i++) {
+		uint64_t v;
+		if (!L[f[i].l].found)
+			continue;
+		uint64_t at = w + (uint64_t)L[f[i].l].value;
+		err = rh_target_read_u64(c->t, at, &v);
+		if (err) {
+			rh_error_destroy(err);
+			continue;
+		}
+		if (v && heap_object(c, v))
+			emit(c, RH_ROOT_THREAD, v, at, tid, false,
+			     "thread %d › bootstate %s", tid, f[i].name);
+	}
+	return true;
+}
+
+static void bootstate_roots(struct roots_ctx *c, const struct rh_thread *th,
+			    const uint64_t *buf, size_t n, uint64_t lo, uint64_t hi)
+{
+	for (size_t r = 0; r < sizeof(reg_names) / sizeof(reg_names[0]); r++)
+		if ((th->regs[r] < lo || th->regs[r] >= hi) &&
+		    bootstate_at(c, th->regs[r], th->tid))
+			return;
+	size_t first = hi - lo > STACK_BOOT_SCAN ? n - STACK_BOOT_SCAN / 8 : 0;
+	for (size_t k = n; k-- > first && !c->stopped; )
+		if ((buf[k] < lo || buf[k] >= hi) && bootstate_at(c, buf[k], th->tid))
+			return;
+}
+
 static void stack_roots(struct roots_ctx *c)
 {
 	double t0 = now();
@@ -2000,6 +2070,8 @@ static void stack_roots(struct roots_ctx *c)
 			if (heap_object(c, buf[k]))
 				emit(c, RH_ROOT_STACK, buf[k], lo + 8 * (uint64_t)k, th->tid, true,
 				     "stack of thread %d at 0x%" PRIx64, th->tid, lo + 8 * (uint64_t)k);
+		if (!c->stopped && !c->err)
+			bootstate_roots(c, th, buf, n, lo, hi);
 	}
 	free(buf);
 	c->stats.stack_seconds = now() - t0;

@@ -9,8 +9,14 @@
  * functions), and a type's tp_traverse pointer then names its behaviour,
  * also for C subclasses that inherit it (ctypes' StgDict is a dict). A
  * pointer we did not resolve up front (an extension module's .so) is
- * symbolized once and looked up by name; one we still do not know leaves
- * the object to a conservative scan of its memory.
+ * symbolized once and looked up by name; its row then reads the module's
+ * structs with a layout set answered from THAT module's DWARF (lset_of:
+ * _json's PyScannerObject is in _json's debug info, not libpython's), and
+ * only a row whose fields exist there applies (row_fits). One we still do
+ * not know, or one whose module has no DWARF (a problem says so), leaves
+ * the object to a conservative scan of its memory. Types without a
+ * traverse that still own references (decimal's Context before 3.13) are
+ * known by their tp_dealloc the same way (dealloc_anchors).
  *
  * Each known function is described by a row of `tfuncs` below: the fields
  * it visits, in its order, as DWARF member offsets (layouts_traverse.h),
@@ -470,6 +476,9 @@ static const struct fld F_textio[] = {
 static const struct fld F_stringio[] = {
 	TYPEV, VH(TSTRINGIO_READNL, "readnl"), VH(TSTRINGIO_WRITENL, "writenl"),
 	VH(TSTRINGIO_DECODER, "decoder"), V(TSTRINGIO_DICT, "__dict__"),
+	/* <=3.11: the _PyAccu accumulator's lists, released by
+	 * stringio_dealloc, never visited */
+	OWN(TSTRINGIO_ACCU_LARGE, "accu.large"), OWN(TSTRINGIO_ACCU_SMALL, "accu.small"),
 };
 static const struct fld F_bytesio[] = {
 	TYPEV, V(TBYTESIO_DICT, "__dict__"), VH(TBYTESIO_BUF, "buf"),
@@ -632,6 +641,20 @@ static const struct fld F_decctxmgr[] = {
 	TYPEV, V(TDECCTXMGR_LOCAL, "local"), V(TDECCTXMGR_GLOBAL, "global"),
 };
 static const struct fld F_decsigdict[] = { REQ(TSZ_DECSIGDICT), TYPEV };
+/* Not GC, yet owning references (found by tp_dealloc, dealloc_anchors):
+ * decimal's Context 3.8-3.12 (context_dealloc: traps, flags), _io's
+ * IncrementalNewlineDecoder 3.8-3.11 (decoder, errors), select.poll
+ * (its dict of registered fds), datetime.timezone (offset, name). */
+static const struct fld F_decctx_nogc[] = {
+	OWN(TDECCTX_TRAPS, "traps"), OWN(TDECCTX_FLAGS, "flags"),
+};
+static const struct fld F_nldecoder_nogc[] = {
+	OWN(TNLDECODER_DECODER, "decoder"), OWN(TNLDECODER_ERRORS, "errors"),
+};
+static const struct fld F_poll_nogc[] = { OWN(TPOLL_DICT, "dict") };
+static const struct fld F_timezone_nogc[] = {
+	OWN(TTIMEZONE_OFFSET, "offset"), OWN(TTIMEZONE_NAME, "name"),
+};
 static const struct fld F_dec[] = { REQ(TSZ_DECOBJ), TYPEV };
 /* Modules/_ssl.c: the type LAST, 3.10+ (heap types); exc 3.12+. */
 static const struct fld F_sslsock[] = {
@@ -971,6 +994,10 @@ static const struct tfunc tfuncs[] = {
 	ROW("_DictRemover_traverse", SP_NONE, F_dictremover, NULL),
 	ROW("capsule_traverse", SP_CAPSULE, F_capsule, NULL),
 	ROW("Dialect_traverse", SP_NONE, F_csvdialect, NULL),
+	ROW("<decimal context>", SP_NONE, F_decctx_nogc, NULL),
+	ROW("<nldecoder>", SP_NONE, F_nldecoder_nogc, NULL),
+	ROW("<poll>", SP_NONE, F_poll_nogc, NULL),
+	ROW("<timezone>", SP_NONE, F_timezone_nogc, NULL),
 	ROW("simplequeue_traverse", SP_NONE, F_simplequeue, NULL),
 };
 
@@ -1458,7 +1485,8 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
 	    !m || m == rt->info.module || !name)
 		return TF_UNKNOWN;
-	size_t len = strlen(name);
+	// LTO renames statics: "scanner_traverse.lto_priv.0".
+	size_t len = strcspn(name, ".");
 	uint32_t ls = 0;
 	for (uint32_t i = 0; i < NTFUNCS; i++) {
 		if (strlen(tfuncs[i].symbol) != len ||
@@ -1490,7 +1518,7 @@ static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 }
 
 struct typebuf {
-	uint64_t flags, traverse, base, ob_type, cached_keys;
+	uint64_t flags, traverse, base, ob_type, cached_keys, dealloc;
 	int64_t basicsize, itemsize, dictoffset, ob_size;
 	bool has_is_gc;
 };
@@ -1509,6 +1537,7 @@ static struct rh_error *read_type(struct rh_py_runtime *rt, uint64_t addr,
 	struct typebuf t = {
 		.flags = py_get_u64(buf, PYL(rt, TP_FLAGS)),
 		.traverse = py_get_u64(buf, PYL(rt, TTP_TRAVERSE)),
+		.dealloc = PYL_HAS(rt, TTP_DEALLOC) ? py_get_u64(buf, PYL(rt, TTP_DEALLOC)) : 0,
 		.base = py_get_u64(buf, PYL(rt, TP_BASE)),
 		.ob_type = py_get_u64(buf, PYL(rt, OB_TYPE)),
 		.basicsize = (int64_t)py_get_u64(buf, PYL(rt, TP_BASICSIZE)),
@@ -1592,6 +1621,45 @@ static struct rh_error *add_slots(struct rh_py_runtime *rt, uint64_t type,
 	return NULL;
 }
 
+/*
+ * Types without tp_traverse (not GC) that nonetheless own references,
+ * told by their tp_dealloc, which releases them: its symbol names the
+ * type for static and heap types alike, and its module is where the
+ * struct's layout is read (row_fits tells namesakes apart).
+ */
+static const struct {
+	const char *dealloc;
+	const char *row;
+} dealloc_anchors[] = {
+	{ "context_dealloc", "<decimal context>" },        // _decimal <=3.12
+	{ "incrementalnewlinedecoder_dealloc", "<nldecoder>" }, // _io <=3.11
+	{ "poll_dealloc", "<poll>" },                      // select
+	{ "timezone_dealloc", "<timezone>" },              // _datetime
+};
+
+static uint32_t dealloc_anchor(struct rh_py_runtime *rt, uint64_t fn)
+{
+	const struct rh_module *m = NULL;
+	const char *name = NULL;
+	uint64_t off = 1;
+	if (!fn || !rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 || !m || !name)
+		return TF_NONE;
+	size_t len = strcspn(name, ".");   // "context_dealloc.lto_priv.0"
+	for (size_t i = 0; i < N(dealloc_anchors); i++) {
+		if (strlen(dealloc_anchors[i].dealloc) != len ||
+		    memcmp(dealloc_anchors[i].dealloc, name, len) != 0)
+			continue;
+		uint32_t r = row_by_name(dealloc_anchors[i].row, strlen(dealloc_anchors[i].row));
+		uint32_t ls = m == rt->info.module ? 0 : lset_of(rt, m, name);
+		if (m != rt->info.module && !ls)
+			return TF_NONE;   // no DWARF for it: a problem says so
+		const struct rh_layout_value *L = rt->traverse->lsets[ls].L;
+		if (r != TF_UNKNOWN && L && row_fits(r, L, ls != 0, 0))
+			return TF_MAKE(r, ls);
+	}
+	return TF_NONE;
+}
+
 static uint32_t tf_of_type(struct rh_py_runtime *rt, uint64_t addr,
 			   const struct typebuf *t)
 {
@@ -1600,7 +1668,7 @@ static uint32_t tf_of_type(struct rh_py_runtime *rt, uint64_t addr,
 	uint32_t idx;
 	if (rh_u64map_find(&rt->traverse->anchor_map, addr, &idx))
 		return idx;
-	return TF_NONE;
+	return dealloc_anchor(rt, t->dealloc);
 }
 
 /*
@@ -2974,7 +3042,8 @@ static void sp_capsule(struct vctx *c)
 	const char *name = NULL;
 	uint64_t off = 1;
 	if (rh_image_symbolize(rt->image, fn, &m, &name, &off) && off == 0 && name &&
-	    strcmp(name, "sock_capi_traverse") == 0 && m) {
+	    strcspn(name, ".") == strlen("sock_capi_traverse") &&
+	    strncmp(name, "sock_capi_traverse", strlen("sock_capi_traverse")) == 0 && m) {
 		uint32_t ls = m == rt->info.module ? 0 : lset_of(rt, m, name);
 		const struct rh_layout_value *L = c->tv->lsets[ls].L;
 		if (L && L[PYL_TSOCKCAPI_SOCK_TYPE].found && ptr &&

@@ -27,7 +27,9 @@
  *
  * Coverage: tests/integration/referents.sh compares the traversed
  * references with gc.get_referents() for every tracked object of a varied
- * heap on CPython 3.8 - 3.13 (pyenv builds and Debian's 3.11).
+ * heap on CPython 3.8 - 3.13 (pyenv builds and Debian's 3.11), the stdlib's
+ * extension types included (read with their module's DWARF);
+ * tests/integration/realapps.sh does the same on Sphinx, mypy and Django.
  */
 #ifndef RH_CPYTHON_TRAVERSE_H
 #define RH_CPYTHON_TRAVERSE_H

@@ -8,7 +8,10 @@
  * every interpreter (rh_py_gc_for_each) and prints one JSON line per
  * object:
  *   {"addr":"0x..","type":"tp_name","refs":[...],"owned":[...],
- *    "weak":[...],"conservative":[...]}
+ *    "weak":[...],"conservative":[...],"traverse":"..."}
+ * traverse: how the type's references were read (rh_py_traverse_kind):
+ * "interpreter", "extension" (a mirrored traverse read with the extension
+ * module's own DWARF), "none", or "unknown" (a conservative scan).
  * refs are the traversed references in order (what gc.get_referents()
  * should say), owned the other strong references, weak the weak ones,
  * conservative those found by scanning an object of unknown type (and a
