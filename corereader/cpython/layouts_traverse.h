@@ -476,6 +476,7 @@
 	X(TFUT_SOURCE_TB, O, "FutureObj", "fut_source_tb", false)              \
 	X(TFUT_CANCEL_MSG, O, "FutureObj", "fut_cancel_msg", false) /* 3.9+ */ \
 	X(TFUT_CANCELLED_EXC, O, "FutureObj", "fut_cancelled_exc", false) /* 3.11+ */ \
+	X(TFUT_AWAITED_BY, O, "FutureObj", "fut_awaited_by", false) /* 3.14+ */ \
 	X(TFUT_DICT, O, "FutureObj", "dict", false)             /* <=3.12 */   \
 	X(TFUT_EXC_STATE_TYPE, O, "FutureObj", "fut_cancelled_exc_state.exc_type", false) /* 3.9-3.10 */ \
 	X(TFUT_EXC_STATE_VALUE, O, "FutureObj", "fut_cancelled_exc_state.exc_value", false) \
@@ -562,22 +563,31 @@
 	X(TSSL_EXC, O, "PySSLSocket", "exc", false)             /* 3.12+ */    \
 	X(TSSLCTX_SNI_CB, O, "PySSLContext", "set_sni_cb", false)              \
 	X(TSSLCTX_MSG_CB, O, "PySSLContext", "msg_cb", false)                  \
+	X(TSSLCTX_KEYLOG, O, "PySSLContext", "keylog_filename", false)         \
+	X(TSSLCTX_PSK_CLIENT, O, "PySSLContext", "psk_client_callback", false) /* 3.13+ */ \
+	X(TSSLCTX_PSK_SERVER, O, "PySSLContext", "psk_server_callback", false) \
 	X(TSSLSESSION_CTX, O, "PySSLSession", "ctx", false)                    \
 	X(TSZ_SSLMEMBIO, S, "PySSLMemoryBIO", NULL, false)                     \
 	X(TSZ_SOCKET, S, "PySocketSockObject", NULL, false)                    \
 	/* Objects/typevarobject.c (3.12+)                                */   \
+	X(TTYPEVAR_NAME, O, "typevarobject", "name", false)                    \
 	X(TTYPEVAR_BOUND, O, "typevarobject", "bound", false)                  \
 	X(TTYPEVAR_EVAL_BOUND, O, "typevarobject", "evaluate_bound", false)    \
 	X(TTYPEVAR_CONSTRAINTS, O, "typevarobject", "constraints", false)      \
 	X(TTYPEVAR_EVAL_CONSTRAINTS, O, "typevarobject", "evaluate_constraints", false) \
 	X(TTYPEVAR_DEFAULT, O, "typevarobject", "default_value", false) /* 3.13 */ \
 	X(TTYPEVAR_EVAL_DEFAULT, O, "typevarobject", "evaluate_default", false) \
+	X(TPARAMSPEC_NAME, O, "paramspecobject", "name", false)                \
 	X(TPARAMSPEC_BOUND, O, "paramspecobject", "bound", false)              \
 	X(TPARAMSPEC_DEFAULT, O, "paramspecobject", "default_value", false)    \
 	X(TPARAMSPEC_EVAL_DEFAULT, O, "paramspecobject", "evaluate_default", false) \
+	X(TTVTUPLE_NAME, O, "typevartupleobject", "name", false)               \
+	X(TTVTUPLE_BOUND, O, "typevartupleobject", "bound", false) /* 3.15 */  \
 	X(TTVTUPLE_DEFAULT, O, "typevartupleobject", "default_value", false)   \
 	X(TTVTUPLE_EVAL_DEFAULT, O, "typevartupleobject", "evaluate_default", false) \
 	X(TSZ_TYPEVARTUPLE, S, "typevartupleobject", NULL, false)              \
+	X(TTYPEALIAS_NAME, O, "typealiasobject", "name", false)                \
+	X(TTYPEALIAS_QUALNAME, O, "typealiasobject", "qualname", false) /* 3.15 */ \
 	X(TTYPEALIAS_PARAMS, O, "typealiasobject", "type_params", false)       \
 	X(TTYPEALIAS_COMPUTE, O, "typealiasobject", "compute_value", false)    \
 	X(TTYPEALIAS_VALUE, O, "typealiasobject", "value", false)              \
@@ -610,6 +620,7 @@
 	X(TSTGINFO_CONVERTERS, O, "StgInfo", "converters", false)              \
 	X(TSTGINFO_RESTYPE, O, "StgInfo", "restype", false)                    \
 	X(TSTGINFO_CHECKER, O, "StgInfo", "checker", false)                    \
+	X(TSTGINFO_POINTER_TYPE, O, "StgInfo", "pointer_type", false) /* 3.14+ */ \
 	X(TSTGINFO_MODULE, O, "StgInfo", "module", false)                      \
 	X(TCFIELD_PROTO, O, "CFieldObject", "proto", false)                    \
 	X(TCTHUNK_CONVERTERS, O, "CThunkObject", "converters", false)          \
@@ -621,6 +632,11 @@
 	X(TCAPSULE_POINTER, O, "PyCapsule", "pointer", false)                  \
 	X(TCAPSULE_TRAVERSE, O, "PyCapsule", "traverse_func", false)           \
 	X(TSOCKCAPI_SOCK_TYPE, O, "PySocketModule_APIObject", "Sock_Type", false) \
+	X(TSOCKST_SOCK_TYPE, O, "socket_state", "sock_type", false) /* 3.12+ */ \
+	X(TSOCKST_HERROR, O, "socket_state", "socket_herror", false)           \
+	X(TSOCKST_GAIERROR, O, "socket_state", "socket_gaierror", false)       \
+	/* Modules/_datetimemodule.c (3.13+)                              */   \
+	X(TDATETIMEST_ISOCAL, O, "datetime_state", "isocalendar_date_type", false) \
 	/* Modules/_randommodule.c, _csv.c, _queuemodule.c                */   \
 	X(TRANDOMST_TYPE, O, "_randomstate", "Random_Type", false)             \
 	X(TCSVST_ERROR, O, "_csvstate", "error_obj", false)                    \

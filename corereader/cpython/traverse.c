@@ -87,6 +87,8 @@ enum fop {
 	OP_REQUIRE,  /* nothing to visit: the struct (a SIZEOF entry) must exist
 		      * in an extension module's DWARF for the row to apply
 		      * there (row_fits) */
+	OP_VISIT_FIX, /* visited only from the patch releases with a fix
+		       * (cond: an enum patch_fix, see fix_in()) */
 };
 
 struct fld {
@@ -144,6 +146,14 @@ struct tfunc {
 #define SPECIAL { -1, OP_SPECIAL, NULL }
 #define REQ(L) { PYL_##L, OP_REQUIRE, NULL }
 #define V_IF(L, n, C) { PYL_##L, OP_VISIT, n, PYL_##C }
+#define V_FIX(L, n, F) { PYL_##L, OP_VISIT_FIX, n, F }
+
+/* Changes of tp_traverse behaviour in patch releases, with no change of
+ * layout a DWARF query could see: the one place the version decides. */
+enum patch_fix {
+	FIX_GH140000,  /* Objects/typevarobject.c: visit the name */
+	FIX_GH142516,  /* Modules/_ssl.c context_traverse(): keylog, PSK */
+};
 
 /* Objects/funcobject.c func_traverse(); func_builtins 3.10+,
  * func_typeparams 3.12+ (between annotations and qualname). */
@@ -548,8 +558,8 @@ static const struct fld F_jencoder[] = {
 	V(TJENC_KEY_SEP, "key_separator"), V(TJENC_ITEM_SEP, "item_separator"),
 };
 /* Modules/_asynciomodule.c FutureObj_traverse(): the type 3.12+ (heap
- * types), exception_tb 3.10+, cancel_msg 3.9+, cancelled_exc 3.11+ (before
- * dict), the cancelled exception state 3.9-3.10 (after dict); 3.13 visits
+ * types), exception_tb 3.10+, cancel_msg 3.9+, cancelled_exc 3.11+ and
+ * awaited_by 3.14+ (before dict), the cancelled exception state 3.9-3.10 (after dict); 3.13 visits
  * the managed dict instead of `dict`. TaskObj_traverse() visits its own
  * four fields first, then (3.8-3.11 by calling FutureObj_traverse, 3.12+
  * inline) the same future fields: one row, the type once. */
@@ -559,6 +569,7 @@ static const struct fld F_jencoder[] = {
 	V(TFUT_RESULT, "_result"), V(TFUT_EXCEPTION, "_exception"),            \
 	V(TFUT_EXCEPTION_TB, "_exception_tb"), V(TFUT_SOURCE_TB, "_source_traceback"), \
 	V(TFUT_CANCEL_MSG, "_cancel_message"), V(TFUT_CANCELLED_EXC, "_cancelled_exc"), \
+	V(TFUT_AWAITED_BY, "_awaited_by"),                                     \
 	V(TFUT_DICT, "__dict__"), SPECIAL,                                     \
 	V(TFUT_EXC_STATE_TYPE, "cancelled exc_type"),                          \
 	V(TFUT_EXC_STATE_VALUE, "cancelled exc_value"),                        \
@@ -633,37 +644,46 @@ static const struct fld F_decctxmgr[] = {
 };
 static const struct fld F_decsigdict[] = { REQ(TSZ_DECSIGDICT), TYPEV };
 static const struct fld F_dec[] = { REQ(TSZ_DECOBJ), TYPEV };
-/* Modules/_ssl.c: the type LAST, 3.10+ (heap types); exc 3.12+. */
+/* Modules/_ssl.c: the type LAST, 3.10+ (heap types); exc 3.12+;
+ * context_traverse() visits keylog_filename and the PSK callbacks (3.13+
+ * fields) from 3.13.14 and 3.14.4 on (gh-142516). */
 static const struct fld F_sslsock[] = {
 	V(TSSL_EXC_TYPE, "exc_type"), V(TSSL_EXC_VALUE, "exc_value"),
 	V(TSSL_EXC_TB, "exc_tb"), V(TSSL_EXC, "exc"), TYPEV,
 };
 static const struct fld F_sslctx[] = {
-	V(TSSLCTX_SNI_CB, "sni_callback"), V(TSSLCTX_MSG_CB, "_msg_callback"), TYPEV,
+	V(TSSLCTX_SNI_CB, "sni_callback"), V(TSSLCTX_MSG_CB, "_msg_callback"),
+	V_FIX(TSSLCTX_KEYLOG, "keylog_filename", FIX_GH142516),
+	V_FIX(TSSLCTX_PSK_CLIENT, "psk_client_callback", FIX_GH142516),
+	V_FIX(TSSLCTX_PSK_SERVER, "psk_server_callback", FIX_GH142516), TYPEV,
 };
 static const struct fld F_sslmembio[] = { REQ(TSZ_SSLMEMBIO), TYPEV };
 static const struct fld F_sslsession[] = { V(TSSLSESSION_CTX, "context"), TYPEV };
 /* Modules/socketmodule.c sock_traverse(), 3.12+ (heap type). */
 static const struct fld F_socket[] = { REQ(TSZ_SOCKET), TYPEV };
 /* Objects/typevarobject.c (3.12+): the type first, the managed dict
- * last; default_value/evaluate_default 3.13. */
+ * last; default_value/evaluate_default 3.13; the name right after the
+ * type (first for TypeAliasType) from 3.13.10 and 3.14.1 (gh-140000);
+ * 3.15 adds TypeVarTuple's bound and TypeAliasType's qualname after it. */
 static const struct fld F_typevar[] = {
-	TYPEV, V(TTYPEVAR_BOUND, "__bound__"), V(TTYPEVAR_EVAL_BOUND, "evaluate_bound"),
+	TYPEV, V_FIX(TTYPEVAR_NAME, "__name__", FIX_GH140000), V(TTYPEVAR_BOUND, "__bound__"), V(TTYPEVAR_EVAL_BOUND, "evaluate_bound"),
 	V(TTYPEVAR_CONSTRAINTS, "__constraints__"),
 	V(TTYPEVAR_EVAL_CONSTRAINTS, "evaluate_constraints"),
 	V(TTYPEVAR_DEFAULT, "__default__"), V(TTYPEVAR_EVAL_DEFAULT, "evaluate_default"),
 	SPECIAL,
 };
 static const struct fld F_paramspec[] = {
-	TYPEV, V(TPARAMSPEC_BOUND, "__bound__"), V(TPARAMSPEC_DEFAULT, "__default__"),
+	TYPEV, V_FIX(TPARAMSPEC_NAME, "__name__", FIX_GH140000), V(TPARAMSPEC_BOUND, "__bound__"),
+	V(TPARAMSPEC_DEFAULT, "__default__"),
 	V(TPARAMSPEC_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
 };
 static const struct fld F_tvtuple[] = {
-	REQ(TSZ_TYPEVARTUPLE), TYPEV, V(TTVTUPLE_DEFAULT, "__default__"),
+	REQ(TSZ_TYPEVARTUPLE), TYPEV, V_FIX(TTVTUPLE_NAME, "__name__", FIX_GH140000), V(TTVTUPLE_BOUND, "__bound__"),
+	V(TTVTUPLE_DEFAULT, "__default__"),
 	V(TTVTUPLE_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
 };
 static const struct fld F_typealias[] = {
-	V(TTYPEALIAS_PARAMS, "__type_params__"), V(TTYPEALIAS_COMPUTE, "compute_value"),
+	V_FIX(TTYPEALIAS_NAME, "__name__", FIX_GH140000), V(TTYPEALIAS_QUALNAME, "__qualname__"), V(TTYPEALIAS_PARAMS, "__type_params__"), V(TTYPEALIAS_COMPUTE, "compute_value"),
 	V(TTYPEALIAS_VALUE, "__value__"), V(TTYPEALIAS_MODULE, "__module__"),
 };
 static const struct fld F_psattr[] = { V(TPSATTR_ORIGIN, "__origin__") };
@@ -742,6 +762,19 @@ static const struct fld M_csv[] = {
 	V(TCSVST_WRITER_TYPE, "Writer"),
 };
 
+/* Modules/socketmodule.c socket_traverse() (3.12+; built into Debian's
+ * interpreter): the type and the two exceptions, not defaulttimeout. */
+static const struct fld M_socket[] = {
+	V(TSOCKST_SOCK_TYPE, "sock_type"), V(TSOCKST_HERROR, "herror"),
+	V(TSOCKST_GAIERROR, "gaierror"),
+};
+/* Modules/_datetimemodule.c module_traverse() -> traverse_state() (3.13+;
+ * built into Debian's interpreter): only the heap type, not the cached
+ * ints nor the epoch. */
+static const struct fld M_datetime[] = {
+	V(TDATETIMEST_ISOCAL, "IsoCalendarDate"),
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What ctypes' StgDict adds to a PyDictObject (stgdict_fields()). */
@@ -789,6 +822,22 @@ static const struct mtfunc mtfuncs[] = {
 	{ "mmap_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "_random_traverse", MT_FIELDS, M_random, N(M_random) },
 	{ "_csv_traverse", MT_FIELDS, M_csv, N(M_csv) },
+	{ "socket_traverse", MT_FIELDS, M_socket, N(M_socket) },
+	/* "module_traverse" is also Objects/moduleobject.c's (and, with
+	 * LTO, both are "module_traverse.lto_priv.N"): found through the
+	 * module definition (mt_anchors) */
+	{ "<_datetime module_traverse>", MT_FIELDS, M_datetime, N(M_datetime) },
+};
+
+/*
+ * m_traverse functions whose name is not unique in the interpreter,
+ * found by the m_traverse of their module's static PyModuleDef.
+ */
+static const struct {
+	const char *def_symbol;
+	const char *mt;
+} mt_anchors[] = {
+	{ "datetimemodule", "<_datetime module_traverse>" },
 };
 
 #define ROW(sym, sp, f, tail) { sym, sp, f, N(f), tail }
@@ -1131,6 +1180,27 @@ static uint64_t find_sym(struct rh_py_runtime *rt, const char *name)
 
 static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int depth);
 
+static uint32_t mt_by_name(const char *name)
+{
+	for (uint32_t i = 0; i < N(mtfuncs); i++)
+		if (strcmp(mtfuncs[i].symbol, name) == 0)
+			return i;
+	return TF_UNKNOWN;
+}
+
+/* Whether m_traverse row mt can be read with layouts L: an MT_FIELDS row
+ * needs one of its state fields in that DWARF (socket_state exists only
+ * where _socket is built in); the others read no struct of their own. */
+static bool mt_fits(uint32_t mt, const struct rh_layout_value *L)
+{
+	if (mtfuncs[mt].kind != MT_FIELDS)
+		return true;
+	for (size_t i = 0; i < mtfuncs[mt].nfields; i++)
+		if (L[mtfuncs[mt].fields[i].layout].found)
+			return true;
+	return false;
+}
+
 static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 {
 	struct py_traverse *tv = calloc(1, sizeof(*tv));
@@ -1208,7 +1278,24 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 		// Two names at one address: identical code folded by the
 		// linker (ICF), so identical behaviour; the first row stays.
 	}
+	// first: the anchored address wins over a same-named function
+	for (size_t i = 0; i < N(mt_anchors) && PYL_HAS(rt, TMODDEF_TRAVERSE); i++) {
+		uint64_t def = find_sym(rt, mt_anchors[i].def_symbol), fn;
+		uint32_t mt = mt_by_name(mt_anchors[i].mt);
+		if (!def || mt == TF_UNKNOWN || !mt_fits(mt, rt->L))
+			continue;
+		struct rh_error *err = rh_target_read_u64(
+			rt->target, def + (uint64_t)PYL(rt, TMODDEF_TRAVERSE), &fn);
+		if (err) {
+			rh_error_destroy(err);   // its module's state is then scanned
+			continue;
+		}
+		if (fn && rh_u64map_insert(&tv->mt_map, fn, mt, NULL) < 0)
+			goto out_nomem;
+	}
 	for (uint32_t i = 0; i < N(mtfuncs); i++) {
+		if (mtfuncs[i].symbol[0] == '<')
+			continue;
 		uint64_t addr = find_sym(rt, mtfuncs[i].symbol);
 		if (addr && rh_u64map_insert(&tv->mt_map, addr, i, NULL) < 0)
 			goto out_nomem;
@@ -1448,7 +1535,9 @@ static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int 
  * A traverse function outside the interpreter's module: if its symbol
  * names a row, that row read with the module's own layouts. Only exact
  * symbol starts count (offset 0), and only rows whose fields exist in
- * the module's DWARF (row_fits).
+ * the module's DWARF (row_fits). The symbol is matched by its C name:
+ * LTO builds (Debian's) rename the module's statics
+ * ("cursor_traverse.lto_priv.0").
  */
 static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 {
@@ -1458,7 +1547,7 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
 	    !m || m == rt->info.module || !name)
 		return TF_UNKNOWN;
-	size_t len = strlen(name);
+	size_t len = rh_image_c_name_len(name);
 	uint32_t ls = 0;
 	for (uint32_t i = 0; i < NTFUNCS; i++) {
 		if (strlen(tfuncs[i].symbol) != len ||
@@ -2939,13 +3028,14 @@ static void sp_ctypes_stgdict(struct vctx *c)
  * lives right after the type object, at
  * _Py_SIZE_ROUND_UP(PyType_Type.tp_basicsize, ALIGNOF_MAX_ALIGN_T)
  * (_PyStgInfo_FromType_NoState, Modules/_ctypes/ctypes.h): proto,
- * argtypes, converters, restype, checker, module. */
+ * argtypes, converters, restype, checker, pointer_type (3.14+), module. */
 static void sp_ctypes_stginfo(struct vctx *c)
 {
 	static const struct { int l; const char *name; } f[] = {
 		{ PYL_TSTGINFO_PROTO, "proto" }, { PYL_TSTGINFO_ARGTYPES, "argtypes" },
 		{ PYL_TSTGINFO_CONVERTERS, "converters" }, { PYL_TSTGINFO_RESTYPE, "restype" },
-		{ PYL_TSTGINFO_CHECKER, "checker" }, { PYL_TSTGINFO_MODULE, "module" },
+		{ PYL_TSTGINFO_CHECKER, "checker" },
+		{ PYL_TSTGINFO_POINTER_TYPE, "pointer_type" }, { PYL_TSTGINFO_MODULE, "module" },
 	};
 	uint64_t info = c->obj + (((uint64_t)PYL(c->rt, SZ_HEAPTYPE) + 15) & ~(uint64_t)15), v;
 	for (size_t i = 0; i < N(f) && !done(c); i++)
@@ -2973,8 +3063,10 @@ static void sp_capsule(struct vctx *c)
 	const struct rh_module *m = NULL;
 	const char *name = NULL;
 	uint64_t off = 1;
+	// by its C name: "sock_capi_traverse.lto_priv.0" in LTO builds
 	if (rh_image_symbolize(rt->image, fn, &m, &name, &off) && off == 0 && name &&
-	    strcmp(name, "sock_capi_traverse") == 0 && m) {
+	    rh_image_c_name_len(name) == strlen("sock_capi_traverse") &&
+	    strncmp(name, "sock_capi_traverse", strlen("sock_capi_traverse")) == 0 && m) {
 		uint32_t ls = m == rt->info.module ? 0 : lset_of(rt, m, name);
 		const struct rh_layout_value *L = c->tv->lsets[ls].L;
 		if (L && L[PYL_TSOCKCAPI_SOCK_TYPE].found && ptr &&
@@ -3026,6 +3118,30 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 }
 
 /*
+ * Whether the interpreter has patch fix `fix` (OP_VISIT_FIX): a change of
+ * behaviour in patch releases with no change of layout (the member was
+ * always there, not visited), so the version decides.
+ * - gh-140000, 3.13.10 and 3.14.1 on: typevar_traverse(),
+ *   paramspec_traverse(), typevartuple_traverse() and typealias_traverse()
+ *   (Objects/typevarobject.c) visit the object's name.
+ * - gh-142516, 3.13.14 and 3.14.4 on: _ssl's context_traverse()
+ *   (Modules/_ssl.c) visits keylog_filename, psk_client_callback and
+ *   psk_server_callback. The extension module is of the interpreter's
+ *   own build, hence of its version.
+ */
+static bool fix_in(const struct rh_py_runtime *rt, enum patch_fix fix)
+{
+	uint32_t v = rt->info.version_hex >> 8;  /* 0xMMmmpp */
+	switch (fix) {
+	case FIX_GH140000:
+		return (v >= 0x030d0a && v < 0x030e00) || v >= 0x030e01;
+	case FIX_GH142516:
+		return (v >= 0x030d0e && v < 0x030e00) || v >= 0x030e04;
+	}
+	return false;
+}
+
+/*
  * Run row tf on c->obj: its fields in order (the special code where the
  * row places it, else after the fields), then its tail. owner_heap: the
  * type that supplies this traverse function is a heap type.
@@ -3055,6 +3171,13 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 				emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
 			break;
 		case OP_REQUIRE:
+			break;
+		case OP_VISIT_FIX:
+			if (!L[fl->layout].found || !fix_in(c->rt, (enum patch_fix)fl->cond))
+				break;
+			if (!rd(c, c->obj + (uint64_t)L[fl->layout].value, &v))
+				return;
+			emit(c, v, RH_REF_FIELD, true, fl->name, 0, 0);
 			break;
 		case OP_VISIT:
 		case OP_VISIT_HEAP:
