@@ -491,6 +491,25 @@
 	X(TTASKSTEP_ARG, O, "TaskStepMethWrapper", "sw_arg", false)            \
 	X(TTASKWAKEUP_TASK, O, "TaskWakeupMethWrapper", "ww_task", false) /* <=3.10 */ \
 	/* Modules/_sqlite/ (3.10+: earlier versions' types are not GC)   */   \
+	X(TSQLST_DATAERROR, O, "pysqlite_state", "DataError", false) /* 3.11+ */ \
+	X(TSQLST_DATABASEERROR, O, "pysqlite_state", "DatabaseError", false) \
+	X(TSQLST_ERROR, O, "pysqlite_state", "Error", false) \
+	X(TSQLST_INTEGRITYERROR, O, "pysqlite_state", "IntegrityError", false) \
+	X(TSQLST_INTERFACEERROR, O, "pysqlite_state", "InterfaceError", false) \
+	X(TSQLST_INTERNALERROR, O, "pysqlite_state", "InternalError", false) \
+	X(TSQLST_NOTSUPPORTEDERROR, O, "pysqlite_state", "NotSupportedError", false) \
+	X(TSQLST_OPERATIONALERROR, O, "pysqlite_state", "OperationalError", false) \
+	X(TSQLST_PROGRAMMINGERROR, O, "pysqlite_state", "ProgrammingError", false) \
+	X(TSQLST_WARNING, O, "pysqlite_state", "Warning", false) \
+	X(TSQLST_BLOBTYPE, O, "pysqlite_state", "BlobType", false) \
+	X(TSQLST_CONNECTIONTYPE, O, "pysqlite_state", "ConnectionType", false) \
+	X(TSQLST_CURSORTYPE, O, "pysqlite_state", "CursorType", false) \
+	X(TSQLST_PREPAREPROTOCOLTYPE, O, "pysqlite_state", "PrepareProtocolType", false) \
+	X(TSQLST_ROWTYPE, O, "pysqlite_state", "RowType", false) \
+	X(TSQLST_STATEMENTTYPE, O, "pysqlite_state", "StatementType", false) \
+	X(TSQLST_CONVERTERS, O, "pysqlite_state", "converters", false) \
+	X(TSQLST_LRU_CACHE, O, "pysqlite_state", "lru_cache", false) \
+	X(TSQLST_ADAPTERS, O, "pysqlite_state", "psyco_adapters", false) \
 	X(TSQLCONN_ISOLATION, O, "pysqlite_Connection", "isolation_level", false) /* 3.10 */ \
 	X(TSQLCONN_STMT_CACHE, O, "pysqlite_Connection", "statement_cache", false) \
 	X(TSQLCONN_STATEMENTS, O, "pysqlite_Connection", "statements", false) /* 3.10 */ \
@@ -557,6 +576,22 @@
 	X(TDECCTXMGR_LOCAL, O, "PyDecContextManagerObject", "local", false)    \
 	X(TDECCTXMGR_GLOBAL, O, "PyDecContextManagerObject", "global", false)  \
 	/* Modules/_ssl.c                                                 */   \
+	X(TSSLST_CONTEXT_TYPE, O, "_sslmodulestate", "PySSLContext_Type", false) /* 3.10+ */ \
+	X(TSSLST_SOCKET_TYPE, O, "_sslmodulestate", "PySSLSocket_Type", false) \
+	X(TSSLST_MEMBIO_TYPE, O, "_sslmodulestate", "PySSLMemoryBIO_Type", false) \
+	X(TSSLST_SESSION_TYPE, O, "_sslmodulestate", "PySSLSession_Type", false) \
+	X(TSSLST_CERT_TYPE, O, "_sslmodulestate", "PySSLCertificate_Type", false) \
+	X(TSSLST_ERROR, O, "_sslmodulestate", "PySSLErrorObject", false) \
+	X(TSSLST_CERTVERIFY_ERROR, O, "_sslmodulestate", "PySSLCertVerificationErrorObject", false) \
+	X(TSSLST_ZERORETURN_ERROR, O, "_sslmodulestate", "PySSLZeroReturnErrorObject", false) \
+	X(TSSLST_WANTREAD_ERROR, O, "_sslmodulestate", "PySSLWantReadErrorObject", false) \
+	X(TSSLST_WANTWRITE_ERROR, O, "_sslmodulestate", "PySSLWantWriteErrorObject", false) \
+	X(TSSLST_SYSCALL_ERROR, O, "_sslmodulestate", "PySSLSyscallErrorObject", false) \
+	X(TSSLST_EOF_ERROR, O, "_sslmodulestate", "PySSLEOFErrorObject", false) \
+	X(TSSLST_ERR_CODES_TO_NAMES, O, "_sslmodulestate", "err_codes_to_names", false) \
+	X(TSSLST_ERR_NAMES_TO_CODES, O, "_sslmodulestate", "err_names_to_codes", false) /* 3.10-3.11 */ \
+	X(TSSLST_LIB_CODES_TO_NAMES, O, "_sslmodulestate", "lib_codes_to_names", false) \
+	X(TSSLST_SOCK_TYPE, O, "_sslmodulestate", "Sock_Type", false) \
 	X(TSSL_EXC_TYPE, O, "PySSLSocket", "exc_type", false)   /* <=3.11 */   \
 	X(TSSL_EXC_VALUE, O, "PySSLSocket", "exc_value", false)                \
 	X(TSSL_EXC_TB, O, "PySSLSocket", "exc_tb", false)                      \

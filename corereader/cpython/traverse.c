@@ -774,6 +774,37 @@ static const struct fld M_socket[] = {
 static const struct fld M_datetime[] = {
 	V(TDATETIMEST_ISOCAL, "IsoCalendarDate"),
 };
+/* Modules/_sqlite/module.c module_traverse() (3.11-3.15; a .so in
+ * lib-dynload, ext_mt): exceptions, types, then the converters, the LRU
+ * cache and the adapters; not the interned strings. */
+static const struct fld M_sqlite[] = {
+	V(TSQLST_DATAERROR, "DataError"), V(TSQLST_DATABASEERROR, "DatabaseError"),
+	V(TSQLST_ERROR, "Error"), V(TSQLST_INTEGRITYERROR, "IntegrityError"),
+	V(TSQLST_INTERFACEERROR, "InterfaceError"), V(TSQLST_INTERNALERROR, "InternalError"),
+	V(TSQLST_NOTSUPPORTEDERROR, "NotSupportedError"),
+	V(TSQLST_OPERATIONALERROR, "OperationalError"),
+	V(TSQLST_PROGRAMMINGERROR, "ProgrammingError"), V(TSQLST_WARNING, "Warning"),
+	V(TSQLST_BLOBTYPE, "Blob"), V(TSQLST_CONNECTIONTYPE, "Connection"),
+	V(TSQLST_CURSORTYPE, "Cursor"), V(TSQLST_PREPAREPROTOCOLTYPE, "PrepareProtocol"),
+	V(TSQLST_ROWTYPE, "Row"), V(TSQLST_STATEMENTTYPE, "Statement"),
+	V(TSQLST_CONVERTERS, "converters"), V(TSQLST_LRU_CACHE, "lru_cache"),
+	V(TSQLST_ADAPTERS, "adapters"),
+};
+/* Modules/_ssl.c sslmodule_traverse() (3.10+): the types, the exceptions,
+ * the error-code tables (err_names_to_codes 3.10-3.11), Sock_Type. */
+static const struct fld M_ssl[] = {
+	V(TSSLST_CONTEXT_TYPE, "SSLContext"), V(TSSLST_SOCKET_TYPE, "_SSLSocket"),
+	V(TSSLST_MEMBIO_TYPE, "MemoryBIO"), V(TSSLST_SESSION_TYPE, "SSLSession"),
+	V(TSSLST_CERT_TYPE, "Certificate"), V(TSSLST_ERROR, "SSLError"),
+	V(TSSLST_CERTVERIFY_ERROR, "SSLCertVerificationError"),
+	V(TSSLST_ZERORETURN_ERROR, "SSLZeroReturnError"),
+	V(TSSLST_WANTREAD_ERROR, "SSLWantReadError"),
+	V(TSSLST_WANTWRITE_ERROR, "SSLWantWriteError"),
+	V(TSSLST_SYSCALL_ERROR, "SSLSyscallError"), V(TSSLST_EOF_ERROR, "SSLEOFError"),
+	V(TSSLST_ERR_CODES_TO_NAMES, "err_codes_to_names"),
+	V(TSSLST_ERR_NAMES_TO_CODES, "err_names_to_codes"),
+	V(TSSLST_LIB_CODES_TO_NAMES, "lib_codes_to_names"), V(TSSLST_SOCK_TYPE, "Sock_Type"),
+};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -827,6 +858,8 @@ static const struct mtfunc mtfuncs[] = {
 	 * LTO, both are "module_traverse.lto_priv.N"): found through the
 	 * module definition (mt_anchors) */
 	{ "<_datetime module_traverse>", MT_FIELDS, M_datetime, N(M_datetime) },
+	{ "module_traverse", MT_FIELDS, M_sqlite, N(M_sqlite) },
+	{ "sslmodule_traverse", MT_FIELDS, M_ssl, N(M_ssl) },
 };
 
 /*
@@ -1131,7 +1164,8 @@ struct slot {
 struct py_traverse {
 	struct rh_u64map fn_map;     /* tp_traverse address -> row */
 	struct rh_u64map anchor_map; /* type address -> row (non-GC types) */
-	struct rh_u64map mt_map;     /* m_traverse address -> mtfuncs index */
+	struct rh_u64map mt_map;     /* m_traverse address -> mtfuncs index and
+				      * layout set (TF_MAKE), or TF_UNKNOWN */
 	struct rh_u64map type_map;   /* type address -> index in types */
 	struct tinfo *types;
 	size_t ntypes, types_cap;
@@ -1294,7 +1328,10 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 			goto out_nomem;
 	}
 	for (uint32_t i = 0; i < N(mtfuncs); i++) {
-		if (mtfuncs[i].symbol[0] == '<')
+		// a row whose state struct is not in the interpreter's
+		// DWARF is another module's (_sqlite3's module_traverse,
+		// not _datetime's built in one): ext_mt() finds it
+		if (mtfuncs[i].symbol[0] == '<' || !mt_fits(i, rt->L))
 			continue;
 		uint64_t addr = find_sym(rt, mtfuncs[i].symbol);
 		if (addr && rh_u64map_insert(&tv->mt_map, addr, i, NULL) < 0)
@@ -1559,6 +1596,48 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 			return TF_MAKE(i, ls);
 	}
 	return TF_UNKNOWN;
+}
+
+/*
+ * An m_traverse outside the interpreter's module (_sqlite3's in
+ * lib-dynload): an MT_FIELDS row of the same C name whose state struct
+ * exists in that module's DWARF, read with its layouts. Names repeat
+ * across modules ("module_traverse" of _sqlite3, _asyncio, _datetime),
+ * the state structs do not.
+ */
+static uint32_t ext_mt(struct rh_py_runtime *rt, uint64_t fn)
+{
+	const struct rh_module *m = NULL;
+	const char *name = NULL;
+	uint64_t off = 1;
+	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
+	    !m || m == rt->info.module || !name)
+		return TF_UNKNOWN;
+	size_t len = rh_image_c_name_len(name);
+	uint32_t ls = 0;
+	for (uint32_t i = 0; i < N(mtfuncs); i++) {
+		if (mtfuncs[i].kind != MT_FIELDS || strlen(mtfuncs[i].symbol) != len ||
+		    memcmp(mtfuncs[i].symbol, name, len) != 0)
+			continue;
+		if (!ls && !(ls = lset_of(rt, m, name)))
+			return TF_UNKNOWN;
+		if (mt_fits(i, rt->traverse->lsets[ls].L))
+			return TF_MAKE(i, ls);
+	}
+	return TF_UNKNOWN;
+}
+
+/* The m_traverse row of function fn (TF_MAKE), or TF_UNKNOWN. */
+static uint32_t mt_of_fn(struct rh_py_runtime *rt, uint64_t fn)
+{
+	struct py_traverse *tv = rt->traverse;
+	uint32_t idx;
+	if (rh_u64map_find(&tv->mt_map, fn, &idx))
+		return idx;
+	idx = ext_mt(rt, fn);
+	if (rh_u64map_insert(&tv->mt_map, fn, idx, NULL) < 0)
+		return TF_UNKNOWN;
+	return idx;
 }
 
 static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
@@ -2449,12 +2528,15 @@ static void sp_module(struct vctx *c)
 			return;
 		if (!rd(c, c->obj + PYL(rt, TMOD_STATE), &state))
 			return;
-		uint32_t mt;
-		bool known = trav && rh_u64map_find(&c->tv->mt_map, trav, &mt);
 		// Every m_traverse we know reads the state: none runs
 		// without one (3.8 would call it anyway).
 		if (trav && state && (int64_t)size > 0) {
-			if (!known)
+			uint32_t tmt = mt_of_fn(rt, trav), mt = TF_ROW(tmt);
+			// an extension module's row reads its own layouts
+			const struct rh_layout_value *L =
+				tmt == TF_UNKNOWN || TF_LSET(tmt) >= c->tv->nlsets
+					? NULL : c->tv->lsets[TF_LSET(tmt)].L;
+			if (!L || mt >= N(mtfuncs))
 				scan_state(c, state, size, false);
 			else if (mtfuncs[mt].kind == MT_STATE_ALL)
 				scan_state(c, state, size, true);
@@ -2463,8 +2545,8 @@ static void sp_module(struct vctx *c)
 			else
 				for (size_t i = 0; i < mtfuncs[mt].nfields && !done(c); i++) {
 					const struct fld *f = &mtfuncs[mt].fields[i];
-					if (rt->L[f->layout].found &&
-					    rd(c, state + (uint64_t)rt->L[f->layout].value, &v))
+					if (L[f->layout].found &&
+					    rd(c, state + (uint64_t)L[f->layout].value, &v))
 						emit(c, v, RH_REF_FIELD, true, f->name, 0, 0);
 				}
 		}
