@@ -466,6 +466,28 @@
 	/* Modules/_asynciomodule.c: TaskObj starts with FutureObj_HEAD(task),\
 	 * the same members as FutureObj's with another prefix, so a Task's  \
 	 * future fields are read at FutureObj's offsets                  */   \
+	X(TASYNCST_FUTITER_TYPE, O, "asyncio_state", "FutureIterType", false) \
+	X(TASYNCST_TASKSTEP_TYPE, O, "asyncio_state", "TaskStepMethWrapper_Type", false) \
+	X(TASYNCST_FUTURE_TYPE, O, "asyncio_state", "FutureType", false) \
+	X(TASYNCST_TASK_TYPE, O, "asyncio_state", "TaskType", false) \
+	X(TASYNCST_MOD, O, "asyncio_state", "asyncio_mod", false) /* 3.12+ */ \
+	X(TASYNCST_EXTRACT_STACK, O, "asyncio_state", "traceback_extract_stack", false) \
+	X(TASYNCST_FUTURE_REPR, O, "asyncio_state", "asyncio_future_repr_func", false) \
+	X(TASYNCST_GET_LOOP_POLICY, O, "asyncio_state", "asyncio_get_event_loop_policy", false) \
+	X(TASYNCST_ISCOROUTINE, O, "asyncio_state", "asyncio_iscoroutine_func", false) \
+	X(TASYNCST_TASK_GET_STACK, O, "asyncio_state", "asyncio_task_get_stack_func", false) \
+	X(TASYNCST_TASK_PRINT_STACK, O, "asyncio_state", "asyncio_task_print_stack_func", false) \
+	X(TASYNCST_TASK_REPR, O, "asyncio_state", "asyncio_task_repr_func", false) \
+	X(TASYNCST_INVALIDSTATE, O, "asyncio_state", "asyncio_InvalidStateError", false) \
+	X(TASYNCST_CANCELLED, O, "asyncio_state", "asyncio_CancelledError", false) \
+	X(TASYNCST_SCHEDULED_TASKS, O, "asyncio_state", "scheduled_tasks", false) /* 3.12-3.13 */ \
+	X(TASYNCST_EAGER_TASKS, O, "asyncio_state", "eager_tasks", false) \
+	X(TASYNCST_CURRENT_TASKS, O, "asyncio_state", "current_tasks", false) \
+	X(TASYNCST_NON_ASYNCIO_TASKS, O, "asyncio_state", "non_asyncio_tasks", false) /* 3.14+ */ \
+	X(TASYNCST_NON_ASYNCIO_EAGER, O, "asyncio_state", "non_asyncio_eager_tasks", false) \
+	X(TASYNCST_TYPECACHE, O, "asyncio_state", "iscoroutine_typecache", false) \
+	X(TASYNCST_CONTEXT_KWNAME, O, "asyncio_state", "context_kwname", false) \
+	X(TASYNCST_CACHED_LOOP, O, "asyncio_state", "cached_running_loop", false) /* 3.12 */ \
 	X(TFUT_LOOP, O, "FutureObj", "fut_loop", false)                        \
 	X(TFUT_CALLBACK0, O, "FutureObj", "fut_callback0", false)              \
 	X(TFUT_CONTEXT0, O, "FutureObj", "fut_context0", false)                \
@@ -657,6 +679,31 @@
 	X(TSTGINFO_CHECKER, O, "StgInfo", "checker", false)                    \
 	X(TSTGINFO_POINTER_TYPE, O, "StgInfo", "pointer_type", false) /* 3.14+ */ \
 	X(TSTGINFO_MODULE, O, "StgInfo", "module", false)                      \
+	X(TCTYPESST_PTRTYPE_CACHE, O, "ctypes_state", "_ctypes_ptrtype_cache", false) /* 3.13 */ \
+	X(TCTYPESST_UNPICKLE, O, "ctypes_state", "_unpickle", false) /* 3.13+ */ \
+	X(TCTYPESST_ARRAY_CACHE, O, "ctypes_state", "array_cache", false) \
+	X(TCTYPESST_ERROR_OBJECT_NAME, O, "ctypes_state", "error_object_name", false) \
+	X(TCTYPESST_ARGERROR, O, "ctypes_state", "PyExc_ArgError", false) \
+	X(TCTYPESST_SWAPPED_SUFFIX, O, "ctypes_state", "swapped_suffix", false) \
+	X(TCTYPESST_DICTREMOVER_TYPE, O, "ctypes_state", "DictRemover_Type", false) \
+	X(TCTYPESST_CARG_TYPE, O, "ctypes_state", "PyCArg_Type", false) \
+	X(TCTYPESST_CFIELD_TYPE, O, "ctypes_state", "PyCField_Type", false) \
+	X(TCTYPESST_CTHUNK_TYPE, O, "ctypes_state", "PyCThunk_Type", false) \
+	X(TCTYPESST_STRUCTPARAM_TYPE, O, "ctypes_state", "StructParam_Type", false) \
+	X(TCTYPESST_CSTRUCTTYPE_TYPE, O, "ctypes_state", "PyCStructType_Type", false) \
+	X(TCTYPESST_UNIONTYPE_TYPE, O, "ctypes_state", "UnionType_Type", false) \
+	X(TCTYPESST_CPOINTERTYPE_TYPE, O, "ctypes_state", "PyCPointerType_Type", false) \
+	X(TCTYPESST_CARRAYTYPE_TYPE, O, "ctypes_state", "PyCArrayType_Type", false) \
+	X(TCTYPESST_CSIMPLETYPE_TYPE, O, "ctypes_state", "PyCSimpleType_Type", false) \
+	X(TCTYPESST_CFUNCPTRTYPE_TYPE, O, "ctypes_state", "PyCFuncPtrType_Type", false) \
+	X(TCTYPESST_CDATA_TYPE, O, "ctypes_state", "PyCData_Type", false) \
+	X(TCTYPESST_STRUCT_TYPE, O, "ctypes_state", "Struct_Type", false) \
+	X(TCTYPESST_UNION_TYPE, O, "ctypes_state", "Union_Type", false) \
+	X(TCTYPESST_CARRAY_TYPE, O, "ctypes_state", "PyCArray_Type", false) \
+	X(TCTYPESST_SIMPLE_TYPE, O, "ctypes_state", "Simple_Type", false) \
+	X(TCTYPESST_CPOINTER_TYPE, O, "ctypes_state", "PyCPointer_Type", false) \
+	X(TCTYPESST_CFUNCPTR_TYPE, O, "ctypes_state", "PyCFuncPtr_Type", false) \
+	X(TCTYPESST_CTYPE_TYPE, O, "ctypes_state", "PyCType_Type", false) \
 	X(TCFIELD_PROTO, O, "CFieldObject", "proto", false)                    \
 	X(TCTHUNK_CONVERTERS, O, "CThunkObject", "converters", false)          \
 	X(TCTHUNK_CALLABLE, O, "CThunkObject", "callable", false)              \

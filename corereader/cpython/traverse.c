@@ -149,7 +149,7 @@ struct tfunc {
 #define V_FIX(L, n, F) { PYL_##L, OP_VISIT_FIX, n, F }
 
 /* Changes of tp_traverse behaviour in patch releases, with no change of
- * layout a DWARF query could see: the one place the version decides. */
+ * layout a DWARF query could see: the version decides (fix_in()). */
 enum patch_fix {
 	FIX_GH140000,  /* Objects/typevarobject.c: visit the name */
 	FIX_GH142516,  /* Modules/_ssl.c context_traverse(): keylog, PSK */
@@ -559,8 +559,8 @@ static const struct fld F_jencoder[] = {
 };
 /* Modules/_asynciomodule.c FutureObj_traverse(): the type 3.12+ (heap
  * types), exception_tb 3.10+, cancel_msg 3.9+, cancelled_exc 3.11+ and
- * awaited_by 3.14+ (before dict), the cancelled exception state 3.9-3.10 (after dict); 3.13 visits
- * the managed dict instead of `dict`. TaskObj_traverse() visits its own
+ * awaited_by 3.14+ (before dict), the cancelled exception state 3.9-3.10
+ * (after dict); 3.13 visits the managed dict instead of `dict`. TaskObj_traverse() visits its own
  * four fields first, then (3.8-3.11 by calling FutureObj_traverse, 3.12+
  * inline) the same future fields: one row, the type once. */
 #define FUTURE_FIELDS                                                          \
@@ -666,24 +666,29 @@ static const struct fld F_socket[] = { REQ(TSZ_SOCKET), TYPEV };
  * type (first for TypeAliasType) from 3.13.10 and 3.14.1 (gh-140000);
  * 3.15 adds TypeVarTuple's bound and TypeAliasType's qualname after it. */
 static const struct fld F_typevar[] = {
-	TYPEV, V_FIX(TTYPEVAR_NAME, "__name__", FIX_GH140000), V(TTYPEVAR_BOUND, "__bound__"), V(TTYPEVAR_EVAL_BOUND, "evaluate_bound"),
+	TYPEV, V_FIX(TTYPEVAR_NAME, "__name__", FIX_GH140000),
+	V(TTYPEVAR_BOUND, "__bound__"), V(TTYPEVAR_EVAL_BOUND, "evaluate_bound"),
 	V(TTYPEVAR_CONSTRAINTS, "__constraints__"),
 	V(TTYPEVAR_EVAL_CONSTRAINTS, "evaluate_constraints"),
 	V(TTYPEVAR_DEFAULT, "__default__"), V(TTYPEVAR_EVAL_DEFAULT, "evaluate_default"),
 	SPECIAL,
 };
 static const struct fld F_paramspec[] = {
-	TYPEV, V_FIX(TPARAMSPEC_NAME, "__name__", FIX_GH140000), V(TPARAMSPEC_BOUND, "__bound__"),
+	TYPEV, V_FIX(TPARAMSPEC_NAME, "__name__", FIX_GH140000),
+	V(TPARAMSPEC_BOUND, "__bound__"),
 	V(TPARAMSPEC_DEFAULT, "__default__"),
 	V(TPARAMSPEC_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
 };
 static const struct fld F_tvtuple[] = {
-	REQ(TSZ_TYPEVARTUPLE), TYPEV, V_FIX(TTVTUPLE_NAME, "__name__", FIX_GH140000), V(TTVTUPLE_BOUND, "__bound__"),
+	REQ(TSZ_TYPEVARTUPLE), TYPEV, V_FIX(TTVTUPLE_NAME, "__name__", FIX_GH140000),
+	V(TTVTUPLE_BOUND, "__bound__"),
 	V(TTVTUPLE_DEFAULT, "__default__"),
 	V(TTVTUPLE_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
 };
 static const struct fld F_typealias[] = {
-	V_FIX(TTYPEALIAS_NAME, "__name__", FIX_GH140000), V(TTYPEALIAS_QUALNAME, "__qualname__"), V(TTYPEALIAS_PARAMS, "__type_params__"), V(TTYPEALIAS_COMPUTE, "compute_value"),
+	V_FIX(TTYPEALIAS_NAME, "__name__", FIX_GH140000),
+	V(TTYPEALIAS_QUALNAME, "__qualname__"), V(TTYPEALIAS_PARAMS, "__type_params__"),
+	V(TTYPEALIAS_COMPUTE, "compute_value"),
 	V(TTYPEALIAS_VALUE, "__value__"), V(TTYPEALIAS_MODULE, "__module__"),
 };
 static const struct fld F_psattr[] = { V(TPSATTR_ORIGIN, "__origin__") };
@@ -737,6 +742,9 @@ struct mtfunc {
 	enum mkind kind;
 	const struct fld *fields;
 	size_t nfields;
+	int absent;   /* PYL_ index of a member whose presence says the row
+		       * does not apply (a version whose m_traverse did more);
+		       * 0: none */
 };
 
 /* Modules/signalmodule.c: default_handler and ignore_handler are not
@@ -805,6 +813,59 @@ static const struct fld M_ssl[] = {
 	V(TSSLST_ERR_NAMES_TO_CODES, "err_names_to_codes"),
 	V(TSSLST_LIB_CODES_TO_NAMES, "lib_codes_to_names"), V(TSSLST_SOCK_TYPE, "Sock_Type"),
 };
+/* Modules/_asynciomodule.c module_traverse() (3.13+): the types, the
+ * imported helpers, the task sets (scheduled_tasks, eager_tasks,
+ * current_tasks 3.13; non_asyncio_tasks, non_asyncio_eager_tasks 3.14+),
+ * the typecache, context_kwname. 3.12's also walked the future-iterator
+ * freelist: its state, alone, has cached_running_loop (the row's
+ * `absent`). */
+static const struct fld M_asyncio[] = {
+	V(TASYNCST_FUTITER_TYPE, "FutureIter"), V(TASYNCST_TASKSTEP_TYPE, "TaskStepMethWrapper"),
+	V(TASYNCST_FUTURE_TYPE, "Future"), V(TASYNCST_TASK_TYPE, "Task"),
+	V(TASYNCST_MOD, "asyncio"), V(TASYNCST_EXTRACT_STACK, "traceback_extract_stack"),
+	V(TASYNCST_FUTURE_REPR, "future_repr"),
+	V(TASYNCST_GET_LOOP_POLICY, "get_event_loop_policy"),
+	V(TASYNCST_ISCOROUTINE, "iscoroutine"), V(TASYNCST_TASK_GET_STACK, "task_get_stack"),
+	V(TASYNCST_TASK_PRINT_STACK, "task_print_stack"),
+	V(TASYNCST_TASK_REPR, "task_repr"),
+	V(TASYNCST_INVALIDSTATE, "InvalidStateError"),
+	V(TASYNCST_CANCELLED, "CancelledError"),
+	V(TASYNCST_SCHEDULED_TASKS, "scheduled_tasks"), V(TASYNCST_EAGER_TASKS, "eager_tasks"),
+	V(TASYNCST_CURRENT_TASKS, "current_tasks"),
+	V(TASYNCST_NON_ASYNCIO_TASKS, "non_asyncio_tasks"),
+	V(TASYNCST_NON_ASYNCIO_EAGER, "non_asyncio_eager_tasks"),
+	V(TASYNCST_TYPECACHE, "iscoroutine_typecache"), V(TASYNCST_CONTEXT_KWNAME, "context_kwname"),
+};
+/* Modules/_ctypes/_ctypes.c module_traverse() (3.13+): the pointer-type
+ * cache (3.13; 3.14 keeps pointer types in StgInfo), the cached objects,
+ * then the types in ctypes_state's order, PyCType_Type last. */
+static const struct fld M_ctypes[] = {
+	V(TCTYPESST_PTRTYPE_CACHE, "_ctypes_ptrtype_cache"),
+	V(TCTYPESST_UNPICKLE, "_unpickle"),
+	V(TCTYPESST_ARRAY_CACHE, "array_cache"),
+	V(TCTYPESST_ERROR_OBJECT_NAME, "error_object_name"),
+	V(TCTYPESST_ARGERROR, "PyExc_ArgError"),
+	V(TCTYPESST_SWAPPED_SUFFIX, "swapped_suffix"),
+	V(TCTYPESST_DICTREMOVER_TYPE, "DictRemover_Type"),
+	V(TCTYPESST_CARG_TYPE, "PyCArg_Type"),
+	V(TCTYPESST_CFIELD_TYPE, "PyCField_Type"),
+	V(TCTYPESST_CTHUNK_TYPE, "PyCThunk_Type"),
+	V(TCTYPESST_STRUCTPARAM_TYPE, "StructParam_Type"),
+	V(TCTYPESST_CSTRUCTTYPE_TYPE, "PyCStructType_Type"),
+	V(TCTYPESST_UNIONTYPE_TYPE, "UnionType_Type"),
+	V(TCTYPESST_CPOINTERTYPE_TYPE, "PyCPointerType_Type"),
+	V(TCTYPESST_CARRAYTYPE_TYPE, "PyCArrayType_Type"),
+	V(TCTYPESST_CSIMPLETYPE_TYPE, "PyCSimpleType_Type"),
+	V(TCTYPESST_CFUNCPTRTYPE_TYPE, "PyCFuncPtrType_Type"),
+	V(TCTYPESST_CDATA_TYPE, "PyCData_Type"),
+	V(TCTYPESST_STRUCT_TYPE, "Struct_Type"),
+	V(TCTYPESST_UNION_TYPE, "Union_Type"),
+	V(TCTYPESST_CARRAY_TYPE, "PyCArray_Type"),
+	V(TCTYPESST_SIMPLE_TYPE, "Simple_Type"),
+	V(TCTYPESST_CPOINTER_TYPE, "PyCPointer_Type"),
+	V(TCTYPESST_CFUNCPTR_TYPE, "PyCFuncPtr_Type"),
+	V(TCTYPESST_CTYPE_TYPE, "PyCType_Type"),
+};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -860,6 +921,8 @@ static const struct mtfunc mtfuncs[] = {
 	{ "<_datetime module_traverse>", MT_FIELDS, M_datetime, N(M_datetime) },
 	{ "module_traverse", MT_FIELDS, M_sqlite, N(M_sqlite) },
 	{ "sslmodule_traverse", MT_FIELDS, M_ssl, N(M_ssl) },
+	{ "module_traverse", MT_FIELDS, M_asyncio, N(M_asyncio), PYL_TASYNCST_CACHED_LOOP },
+	{ "module_traverse", MT_FIELDS, M_ctypes, N(M_ctypes) },
 };
 
 /*
@@ -1224,11 +1287,14 @@ static uint32_t mt_by_name(const char *name)
 
 /* Whether m_traverse row mt can be read with layouts L: an MT_FIELDS row
  * needs one of its state fields in that DWARF (socket_state exists only
- * where _socket is built in); the others read no struct of their own. */
+ * where _socket is built in), and not its `absent` member; the others
+ * read no struct of their own. */
 static bool mt_fits(uint32_t mt, const struct rh_layout_value *L)
 {
 	if (mtfuncs[mt].kind != MT_FIELDS)
 		return true;
+	if (mtfuncs[mt].absent && L[mtfuncs[mt].absent].found)
+		return false;
 	for (size_t i = 0; i < mtfuncs[mt].nfields; i++)
 		if (L[mtfuncs[mt].fields[i].layout].found)
 			return true;
