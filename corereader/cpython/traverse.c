@@ -1570,7 +1570,7 @@ static uint32_t lset_of(struct rh_py_runtime *rt, const struct rh_module *m,
 	*ls = (struct lset){ .module = m };
 	if (!m->debug_path) {
 		rh_problems_add(rt->problems,
-				"no DWARF debug info for %s (build-id %s; looked in %s): objects whose tp_traverse is its %s are scanned conservatively (install its debug symbols, or pass --debug-dir)",
+				"no DWARF debug info for %s (build-id %s; looked in %s): what its %s traverses (objects of its types, or its module state) is scanned conservatively (install its debug symbols, or pass --debug-dir)",
 				m->name, m->build_id[0] ? m->build_id : "none",
 				m->debug_searched && m->debug_searched[0] ? m->debug_searched : "the file itself",
 				fn_name);
