@@ -466,6 +466,28 @@
 	/* Modules/_asynciomodule.c: TaskObj starts with FutureObj_HEAD(task),\
 	 * the same members as FutureObj's with another prefix, so a Task's  \
 	 * future fields are read at FutureObj's offsets                  */   \
+	X(TASYNCST_FUTITER_TYPE, O, "asyncio_state", "FutureIterType", false) \
+	X(TASYNCST_TASKSTEP_TYPE, O, "asyncio_state", "TaskStepMethWrapper_Type", false) \
+	X(TASYNCST_FUTURE_TYPE, O, "asyncio_state", "FutureType", false) \
+	X(TASYNCST_TASK_TYPE, O, "asyncio_state", "TaskType", false) \
+	X(TASYNCST_MOD, O, "asyncio_state", "asyncio_mod", false) /* 3.12+ */ \
+	X(TASYNCST_EXTRACT_STACK, O, "asyncio_state", "traceback_extract_stack", false) \
+	X(TASYNCST_FUTURE_REPR, O, "asyncio_state", "asyncio_future_repr_func", false) \
+	X(TASYNCST_GET_LOOP_POLICY, O, "asyncio_state", "asyncio_get_event_loop_policy", false) \
+	X(TASYNCST_ISCOROUTINE, O, "asyncio_state", "asyncio_iscoroutine_func", false) \
+	X(TASYNCST_TASK_GET_STACK, O, "asyncio_state", "asyncio_task_get_stack_func", false) \
+	X(TASYNCST_TASK_PRINT_STACK, O, "asyncio_state", "asyncio_task_print_stack_func", false) \
+	X(TASYNCST_TASK_REPR, O, "asyncio_state", "asyncio_task_repr_func", false) \
+	X(TASYNCST_INVALIDSTATE, O, "asyncio_state", "asyncio_InvalidStateError", false) \
+	X(TASYNCST_CANCELLED, O, "asyncio_state", "asyncio_CancelledError", false) \
+	X(TASYNCST_SCHEDULED_TASKS, O, "asyncio_state", "scheduled_tasks", false) /* 3.12-3.13 */ \
+	X(TASYNCST_EAGER_TASKS, O, "asyncio_state", "eager_tasks", false) \
+	X(TASYNCST_CURRENT_TASKS, O, "asyncio_state", "current_tasks", false) \
+	X(TASYNCST_NON_ASYNCIO_TASKS, O, "asyncio_state", "non_asyncio_tasks", false) /* 3.14+ */ \
+	X(TASYNCST_NON_ASYNCIO_EAGER, O, "asyncio_state", "non_asyncio_eager_tasks", false) \
+	X(TASYNCST_TYPECACHE, O, "asyncio_state", "iscoroutine_typecache", false) \
+	X(TASYNCST_CONTEXT_KWNAME, O, "asyncio_state", "context_kwname", false) \
+	X(TASYNCST_CACHED_LOOP, O, "asyncio_state", "cached_running_loop", false) /* 3.12 */ \
 	X(TFUT_LOOP, O, "FutureObj", "fut_loop", false)                        \
 	X(TFUT_CALLBACK0, O, "FutureObj", "fut_callback0", false)              \
 	X(TFUT_CONTEXT0, O, "FutureObj", "fut_context0", false)                \
@@ -476,6 +498,7 @@
 	X(TFUT_SOURCE_TB, O, "FutureObj", "fut_source_tb", false)              \
 	X(TFUT_CANCEL_MSG, O, "FutureObj", "fut_cancel_msg", false) /* 3.9+ */ \
 	X(TFUT_CANCELLED_EXC, O, "FutureObj", "fut_cancelled_exc", false) /* 3.11+ */ \
+	X(TFUT_AWAITED_BY, O, "FutureObj", "fut_awaited_by", false) /* 3.14+ */ \
 	X(TFUT_DICT, O, "FutureObj", "dict", false)             /* <=3.12 */   \
 	X(TFUT_EXC_STATE_TYPE, O, "FutureObj", "fut_cancelled_exc_state.exc_type", false) /* 3.9-3.10 */ \
 	X(TFUT_EXC_STATE_VALUE, O, "FutureObj", "fut_cancelled_exc_state.exc_value", false) \
@@ -490,6 +513,25 @@
 	X(TTASKSTEP_ARG, O, "TaskStepMethWrapper", "sw_arg", false)            \
 	X(TTASKWAKEUP_TASK, O, "TaskWakeupMethWrapper", "ww_task", false) /* <=3.10 */ \
 	/* Modules/_sqlite/ (3.10+: earlier versions' types are not GC)   */   \
+	X(TSQLST_DATAERROR, O, "pysqlite_state", "DataError", false) /* 3.11+ */ \
+	X(TSQLST_DATABASEERROR, O, "pysqlite_state", "DatabaseError", false) \
+	X(TSQLST_ERROR, O, "pysqlite_state", "Error", false) \
+	X(TSQLST_INTEGRITYERROR, O, "pysqlite_state", "IntegrityError", false) \
+	X(TSQLST_INTERFACEERROR, O, "pysqlite_state", "InterfaceError", false) \
+	X(TSQLST_INTERNALERROR, O, "pysqlite_state", "InternalError", false) \
+	X(TSQLST_NOTSUPPORTEDERROR, O, "pysqlite_state", "NotSupportedError", false) \
+	X(TSQLST_OPERATIONALERROR, O, "pysqlite_state", "OperationalError", false) \
+	X(TSQLST_PROGRAMMINGERROR, O, "pysqlite_state", "ProgrammingError", false) \
+	X(TSQLST_WARNING, O, "pysqlite_state", "Warning", false) \
+	X(TSQLST_BLOBTYPE, O, "pysqlite_state", "BlobType", false) \
+	X(TSQLST_CONNECTIONTYPE, O, "pysqlite_state", "ConnectionType", false) \
+	X(TSQLST_CURSORTYPE, O, "pysqlite_state", "CursorType", false) \
+	X(TSQLST_PREPAREPROTOCOLTYPE, O, "pysqlite_state", "PrepareProtocolType", false) \
+	X(TSQLST_ROWTYPE, O, "pysqlite_state", "RowType", false) \
+	X(TSQLST_STATEMENTTYPE, O, "pysqlite_state", "StatementType", false) \
+	X(TSQLST_CONVERTERS, O, "pysqlite_state", "converters", false) \
+	X(TSQLST_LRU_CACHE, O, "pysqlite_state", "lru_cache", false) \
+	X(TSQLST_ADAPTERS, O, "pysqlite_state", "psyco_adapters", false) \
 	X(TSQLCONN_ISOLATION, O, "pysqlite_Connection", "isolation_level", false) /* 3.10 */ \
 	X(TSQLCONN_STMT_CACHE, O, "pysqlite_Connection", "statement_cache", false) \
 	X(TSQLCONN_STATEMENTS, O, "pysqlite_Connection", "statements", false) /* 3.10 */ \
@@ -556,28 +598,53 @@
 	X(TDECCTXMGR_LOCAL, O, "PyDecContextManagerObject", "local", false)    \
 	X(TDECCTXMGR_GLOBAL, O, "PyDecContextManagerObject", "global", false)  \
 	/* Modules/_ssl.c                                                 */   \
+	X(TSSLST_CONTEXT_TYPE, O, "_sslmodulestate", "PySSLContext_Type", false) /* 3.10+ */ \
+	X(TSSLST_SOCKET_TYPE, O, "_sslmodulestate", "PySSLSocket_Type", false) \
+	X(TSSLST_MEMBIO_TYPE, O, "_sslmodulestate", "PySSLMemoryBIO_Type", false) \
+	X(TSSLST_SESSION_TYPE, O, "_sslmodulestate", "PySSLSession_Type", false) \
+	X(TSSLST_CERT_TYPE, O, "_sslmodulestate", "PySSLCertificate_Type", false) \
+	X(TSSLST_ERROR, O, "_sslmodulestate", "PySSLErrorObject", false) \
+	X(TSSLST_CERTVERIFY_ERROR, O, "_sslmodulestate", "PySSLCertVerificationErrorObject", false) \
+	X(TSSLST_ZERORETURN_ERROR, O, "_sslmodulestate", "PySSLZeroReturnErrorObject", false) \
+	X(TSSLST_WANTREAD_ERROR, O, "_sslmodulestate", "PySSLWantReadErrorObject", false) \
+	X(TSSLST_WANTWRITE_ERROR, O, "_sslmodulestate", "PySSLWantWriteErrorObject", false) \
+	X(TSSLST_SYSCALL_ERROR, O, "_sslmodulestate", "PySSLSyscallErrorObject", false) \
+	X(TSSLST_EOF_ERROR, O, "_sslmodulestate", "PySSLEOFErrorObject", false) \
+	X(TSSLST_ERR_CODES_TO_NAMES, O, "_sslmodulestate", "err_codes_to_names", false) \
+	X(TSSLST_ERR_NAMES_TO_CODES, O, "_sslmodulestate", "err_names_to_codes", false) /* 3.10-3.11 */ \
+	X(TSSLST_LIB_CODES_TO_NAMES, O, "_sslmodulestate", "lib_codes_to_names", false) \
+	X(TSSLST_SOCK_TYPE, O, "_sslmodulestate", "Sock_Type", false) \
 	X(TSSL_EXC_TYPE, O, "PySSLSocket", "exc_type", false)   /* <=3.11 */   \
 	X(TSSL_EXC_VALUE, O, "PySSLSocket", "exc_value", false)                \
 	X(TSSL_EXC_TB, O, "PySSLSocket", "exc_tb", false)                      \
 	X(TSSL_EXC, O, "PySSLSocket", "exc", false)             /* 3.12+ */    \
 	X(TSSLCTX_SNI_CB, O, "PySSLContext", "set_sni_cb", false)              \
 	X(TSSLCTX_MSG_CB, O, "PySSLContext", "msg_cb", false)                  \
+	X(TSSLCTX_KEYLOG, O, "PySSLContext", "keylog_filename", false)         \
+	X(TSSLCTX_PSK_CLIENT, O, "PySSLContext", "psk_client_callback", false) /* 3.13+ */ \
+	X(TSSLCTX_PSK_SERVER, O, "PySSLContext", "psk_server_callback", false) \
 	X(TSSLSESSION_CTX, O, "PySSLSession", "ctx", false)                    \
 	X(TSZ_SSLMEMBIO, S, "PySSLMemoryBIO", NULL, false)                     \
 	X(TSZ_SOCKET, S, "PySocketSockObject", NULL, false)                    \
 	/* Objects/typevarobject.c (3.12+)                                */   \
+	X(TTYPEVAR_NAME, O, "typevarobject", "name", false)                    \
 	X(TTYPEVAR_BOUND, O, "typevarobject", "bound", false)                  \
 	X(TTYPEVAR_EVAL_BOUND, O, "typevarobject", "evaluate_bound", false)    \
 	X(TTYPEVAR_CONSTRAINTS, O, "typevarobject", "constraints", false)      \
 	X(TTYPEVAR_EVAL_CONSTRAINTS, O, "typevarobject", "evaluate_constraints", false) \
 	X(TTYPEVAR_DEFAULT, O, "typevarobject", "default_value", false) /* 3.13 */ \
 	X(TTYPEVAR_EVAL_DEFAULT, O, "typevarobject", "evaluate_default", false) \
+	X(TPARAMSPEC_NAME, O, "paramspecobject", "name", false)                \
 	X(TPARAMSPEC_BOUND, O, "paramspecobject", "bound", false)              \
 	X(TPARAMSPEC_DEFAULT, O, "paramspecobject", "default_value", false)    \
 	X(TPARAMSPEC_EVAL_DEFAULT, O, "paramspecobject", "evaluate_default", false) \
+	X(TTVTUPLE_NAME, O, "typevartupleobject", "name", false)               \
+	X(TTVTUPLE_BOUND, O, "typevartupleobject", "bound", false) /* 3.15 */  \
 	X(TTVTUPLE_DEFAULT, O, "typevartupleobject", "default_value", false)   \
 	X(TTVTUPLE_EVAL_DEFAULT, O, "typevartupleobject", "evaluate_default", false) \
 	X(TSZ_TYPEVARTUPLE, S, "typevartupleobject", NULL, false)              \
+	X(TTYPEALIAS_NAME, O, "typealiasobject", "name", false)                \
+	X(TTYPEALIAS_QUALNAME, O, "typealiasobject", "qualname", false) /* 3.15 */ \
 	X(TTYPEALIAS_PARAMS, O, "typealiasobject", "type_params", false)       \
 	X(TTYPEALIAS_COMPUTE, O, "typealiasobject", "compute_value", false)    \
 	X(TTYPEALIAS_VALUE, O, "typealiasobject", "value", false)              \
@@ -610,7 +677,33 @@
 	X(TSTGINFO_CONVERTERS, O, "StgInfo", "converters", false)              \
 	X(TSTGINFO_RESTYPE, O, "StgInfo", "restype", false)                    \
 	X(TSTGINFO_CHECKER, O, "StgInfo", "checker", false)                    \
+	X(TSTGINFO_POINTER_TYPE, O, "StgInfo", "pointer_type", false) /* 3.14+ */ \
 	X(TSTGINFO_MODULE, O, "StgInfo", "module", false)                      \
+	X(TCTYPESST_PTRTYPE_CACHE, O, "ctypes_state", "_ctypes_ptrtype_cache", false) /* 3.13 */ \
+	X(TCTYPESST_UNPICKLE, O, "ctypes_state", "_unpickle", false) /* 3.13+ */ \
+	X(TCTYPESST_ARRAY_CACHE, O, "ctypes_state", "array_cache", false) \
+	X(TCTYPESST_ERROR_OBJECT_NAME, O, "ctypes_state", "error_object_name", false) \
+	X(TCTYPESST_ARGERROR, O, "ctypes_state", "PyExc_ArgError", false) \
+	X(TCTYPESST_SWAPPED_SUFFIX, O, "ctypes_state", "swapped_suffix", false) \
+	X(TCTYPESST_DICTREMOVER_TYPE, O, "ctypes_state", "DictRemover_Type", false) \
+	X(TCTYPESST_CARG_TYPE, O, "ctypes_state", "PyCArg_Type", false) \
+	X(TCTYPESST_CFIELD_TYPE, O, "ctypes_state", "PyCField_Type", false) \
+	X(TCTYPESST_CTHUNK_TYPE, O, "ctypes_state", "PyCThunk_Type", false) \
+	X(TCTYPESST_STRUCTPARAM_TYPE, O, "ctypes_state", "StructParam_Type", false) \
+	X(TCTYPESST_CSTRUCTTYPE_TYPE, O, "ctypes_state", "PyCStructType_Type", false) \
+	X(TCTYPESST_UNIONTYPE_TYPE, O, "ctypes_state", "UnionType_Type", false) \
+	X(TCTYPESST_CPOINTERTYPE_TYPE, O, "ctypes_state", "PyCPointerType_Type", false) \
+	X(TCTYPESST_CARRAYTYPE_TYPE, O, "ctypes_state", "PyCArrayType_Type", false) \
+	X(TCTYPESST_CSIMPLETYPE_TYPE, O, "ctypes_state", "PyCSimpleType_Type", false) \
+	X(TCTYPESST_CFUNCPTRTYPE_TYPE, O, "ctypes_state", "PyCFuncPtrType_Type", false) \
+	X(TCTYPESST_CDATA_TYPE, O, "ctypes_state", "PyCData_Type", false) \
+	X(TCTYPESST_STRUCT_TYPE, O, "ctypes_state", "Struct_Type", false) \
+	X(TCTYPESST_UNION_TYPE, O, "ctypes_state", "Union_Type", false) \
+	X(TCTYPESST_CARRAY_TYPE, O, "ctypes_state", "PyCArray_Type", false) \
+	X(TCTYPESST_SIMPLE_TYPE, O, "ctypes_state", "Simple_Type", false) \
+	X(TCTYPESST_CPOINTER_TYPE, O, "ctypes_state", "PyCPointer_Type", false) \
+	X(TCTYPESST_CFUNCPTR_TYPE, O, "ctypes_state", "PyCFuncPtr_Type", false) \
+	X(TCTYPESST_CTYPE_TYPE, O, "ctypes_state", "PyCType_Type", false) \
 	X(TCFIELD_PROTO, O, "CFieldObject", "proto", false)                    \
 	X(TCTHUNK_CONVERTERS, O, "CThunkObject", "converters", false)          \
 	X(TCTHUNK_CALLABLE, O, "CThunkObject", "callable", false)              \
@@ -621,6 +714,11 @@
 	X(TCAPSULE_POINTER, O, "PyCapsule", "pointer", false)                  \
 	X(TCAPSULE_TRAVERSE, O, "PyCapsule", "traverse_func", false)           \
 	X(TSOCKCAPI_SOCK_TYPE, O, "PySocketModule_APIObject", "Sock_Type", false) \
+	X(TSOCKST_SOCK_TYPE, O, "socket_state", "sock_type", false) /* 3.12+ */ \
+	X(TSOCKST_HERROR, O, "socket_state", "socket_herror", false)           \
+	X(TSOCKST_GAIERROR, O, "socket_state", "socket_gaierror", false)       \
+	/* Modules/_datetimemodule.c (3.13+)                              */   \
+	X(TDATETIMEST_ISOCAL, O, "datetime_state", "isocalendar_date_type", false) \
 	/* Modules/_randommodule.c, _csv.c, _queuemodule.c                */   \
 	X(TRANDOMST_TYPE, O, "_randomstate", "Random_Type", false)             \
 	X(TCSVST_ERROR, O, "_csvstate", "error_obj", false)                    \

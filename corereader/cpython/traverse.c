@@ -93,6 +93,8 @@ enum fop {
 	OP_REQUIRE,  /* nothing to visit: the struct (a SIZEOF entry) must exist
 		      * in an extension module's DWARF for the row to apply
 		      * there (row_fits) */
+	OP_VISIT_FIX, /* visited only from the patch releases with a fix
+		       * (cond: an enum patch_fix, see fix_in()) */
 };
 
 struct fld {
@@ -150,6 +152,14 @@ struct tfunc {
 #define SPECIAL { -1, OP_SPECIAL, NULL }
 #define REQ(L) { PYL_##L, OP_REQUIRE, NULL }
 #define V_IF(L, n, C) { PYL_##L, OP_VISIT, n, PYL_##C }
+#define V_FIX(L, n, F) { PYL_##L, OP_VISIT_FIX, n, F }
+
+/* Changes of tp_traverse behaviour in patch releases, with no change of
+ * layout a DWARF query could see: the version decides (fix_in()). */
+enum patch_fix {
+	FIX_GH140000,  /* Objects/typevarobject.c: visit the name */
+	FIX_GH142516,  /* Modules/_ssl.c context_traverse(): keylog, PSK */
+};
 
 /* Objects/funcobject.c func_traverse(); func_builtins 3.10+,
  * func_typeparams 3.12+ (between annotations and qualname). */
@@ -557,9 +567,9 @@ static const struct fld F_jencoder[] = {
 	V(TJENC_KEY_SEP, "key_separator"), V(TJENC_ITEM_SEP, "item_separator"),
 };
 /* Modules/_asynciomodule.c FutureObj_traverse(): the type 3.12+ (heap
- * types), exception_tb 3.10+, cancel_msg 3.9+, cancelled_exc 3.11+ (before
- * dict), the cancelled exception state 3.9-3.10 (after dict); 3.13 visits
- * the managed dict instead of `dict`. TaskObj_traverse() visits its own
+ * types), exception_tb 3.10+, cancel_msg 3.9+, cancelled_exc 3.11+ and
+ * awaited_by 3.14+ (before dict), the cancelled exception state 3.9-3.10
+ * (after dict); 3.13 visits the managed dict instead of `dict`. TaskObj_traverse() visits its own
  * four fields first, then (3.8-3.11 by calling FutureObj_traverse, 3.12+
  * inline) the same future fields: one row, the type once. */
 #define FUTURE_FIELDS                                                          \
@@ -568,6 +578,7 @@ static const struct fld F_jencoder[] = {
 	V(TFUT_RESULT, "_result"), V(TFUT_EXCEPTION, "_exception"),            \
 	V(TFUT_EXCEPTION_TB, "_exception_tb"), V(TFUT_SOURCE_TB, "_source_traceback"), \
 	V(TFUT_CANCEL_MSG, "_cancel_message"), V(TFUT_CANCELLED_EXC, "_cancelled_exc"), \
+	V(TFUT_AWAITED_BY, "_awaited_by"),                                     \
 	V(TFUT_DICT, "__dict__"), SPECIAL,                                     \
 	V(TFUT_EXC_STATE_TYPE, "cancelled exc_type"),                          \
 	V(TFUT_EXC_STATE_VALUE, "cancelled exc_value"),                        \
@@ -656,37 +667,51 @@ static const struct fld F_timezone_nogc[] = {
 	OWN(TTIMEZONE_OFFSET, "offset"), OWN(TTIMEZONE_NAME, "name"),
 };
 static const struct fld F_dec[] = { REQ(TSZ_DECOBJ), TYPEV };
-/* Modules/_ssl.c: the type LAST, 3.10+ (heap types); exc 3.12+. */
+/* Modules/_ssl.c: the type LAST, 3.10+ (heap types); exc 3.12+;
+ * context_traverse() visits keylog_filename and the PSK callbacks (3.13+
+ * fields) from 3.13.14 and 3.14.4 on (gh-142516). */
 static const struct fld F_sslsock[] = {
 	V(TSSL_EXC_TYPE, "exc_type"), V(TSSL_EXC_VALUE, "exc_value"),
 	V(TSSL_EXC_TB, "exc_tb"), V(TSSL_EXC, "exc"), TYPEV,
 };
 static const struct fld F_sslctx[] = {
-	V(TSSLCTX_SNI_CB, "sni_callback"), V(TSSLCTX_MSG_CB, "_msg_callback"), TYPEV,
+	V(TSSLCTX_SNI_CB, "sni_callback"), V(TSSLCTX_MSG_CB, "_msg_callback"),
+	V_FIX(TSSLCTX_KEYLOG, "keylog_filename", FIX_GH142516),
+	V_FIX(TSSLCTX_PSK_CLIENT, "psk_client_callback", FIX_GH142516),
+	V_FIX(TSSLCTX_PSK_SERVER, "psk_server_callback", FIX_GH142516), TYPEV,
 };
 static const struct fld F_sslmembio[] = { REQ(TSZ_SSLMEMBIO), TYPEV };
 static const struct fld F_sslsession[] = { V(TSSLSESSION_CTX, "context"), TYPEV };
 /* Modules/socketmodule.c sock_traverse(), 3.12+ (heap type). */
 static const struct fld F_socket[] = { REQ(TSZ_SOCKET), TYPEV };
 /* Objects/typevarobject.c (3.12+): the type first, the managed dict
- * last; default_value/evaluate_default 3.13. */
+ * last; default_value/evaluate_default 3.13; the name right after the
+ * type (first for TypeAliasType) from 3.13.10 and 3.14.1 (gh-140000);
+ * 3.15 adds TypeVarTuple's bound and TypeAliasType's qualname after it. */
 static const struct fld F_typevar[] = {
-	TYPEV, V(TTYPEVAR_BOUND, "__bound__"), V(TTYPEVAR_EVAL_BOUND, "evaluate_bound"),
+	TYPEV, V_FIX(TTYPEVAR_NAME, "__name__", FIX_GH140000),
+	V(TTYPEVAR_BOUND, "__bound__"), V(TTYPEVAR_EVAL_BOUND, "evaluate_bound"),
 	V(TTYPEVAR_CONSTRAINTS, "__constraints__"),
 	V(TTYPEVAR_EVAL_CONSTRAINTS, "evaluate_constraints"),
 	V(TTYPEVAR_DEFAULT, "__default__"), V(TTYPEVAR_EVAL_DEFAULT, "evaluate_default"),
 	SPECIAL,
 };
 static const struct fld F_paramspec[] = {
-	TYPEV, V(TPARAMSPEC_BOUND, "__bound__"), V(TPARAMSPEC_DEFAULT, "__default__"),
+	TYPEV, V_FIX(TPARAMSPEC_NAME, "__name__", FIX_GH140000),
+	V(TPARAMSPEC_BOUND, "__bound__"),
+	V(TPARAMSPEC_DEFAULT, "__default__"),
 	V(TPARAMSPEC_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
 };
 static const struct fld F_tvtuple[] = {
-	REQ(TSZ_TYPEVARTUPLE), TYPEV, V(TTVTUPLE_DEFAULT, "__default__"),
+	REQ(TSZ_TYPEVARTUPLE), TYPEV, V_FIX(TTVTUPLE_NAME, "__name__", FIX_GH140000),
+	V(TTVTUPLE_BOUND, "__bound__"),
+	V(TTVTUPLE_DEFAULT, "__default__"),
 	V(TTVTUPLE_EVAL_DEFAULT, "evaluate_default"), SPECIAL,
 };
 static const struct fld F_typealias[] = {
-	V(TTYPEALIAS_PARAMS, "__type_params__"), V(TTYPEALIAS_COMPUTE, "compute_value"),
+	V_FIX(TTYPEALIAS_NAME, "__name__", FIX_GH140000),
+	V(TTYPEALIAS_QUALNAME, "__qualname__"), V(TTYPEALIAS_PARAMS, "__type_params__"),
+	V(TTYPEALIAS_COMPUTE, "compute_value"),
 	V(TTYPEALIAS_VALUE, "__value__"), V(TTYPEALIAS_MODULE, "__module__"),
 };
 static const struct fld F_psattr[] = { V(TPSATTR_ORIGIN, "__origin__") };
@@ -740,6 +765,9 @@ struct mtfunc {
 	enum mkind kind;
 	const struct fld *fields;
 	size_t nfields;
+	int absent;   /* PYL_ index of a member whose presence says the row
+		       * does not apply (a version whose m_traverse did more);
+		       * 0: none */
 };
 
 /* Modules/signalmodule.c: default_handler and ignore_handler are not
@@ -763,6 +791,103 @@ static const struct fld M_csv[] = {
 	V(TCSVST_ERROR, "Error"), V(TCSVST_DIALECTS, "dialects"),
 	V(TCSVST_DIALECT_TYPE, "Dialect"), V(TCSVST_READER_TYPE, "Reader"),
 	V(TCSVST_WRITER_TYPE, "Writer"),
+};
+
+/* Modules/socketmodule.c socket_traverse() (3.12+; built into Debian's
+ * interpreter): the type and the two exceptions, not defaulttimeout. */
+static const struct fld M_socket[] = {
+	V(TSOCKST_SOCK_TYPE, "sock_type"), V(TSOCKST_HERROR, "herror"),
+	V(TSOCKST_GAIERROR, "gaierror"),
+};
+/* Modules/_datetimemodule.c module_traverse() -> traverse_state() (3.13+;
+ * built into Debian's interpreter): only the heap type, not the cached
+ * ints nor the epoch. */
+static const struct fld M_datetime[] = {
+	V(TDATETIMEST_ISOCAL, "IsoCalendarDate"),
+};
+/* Modules/_sqlite/module.c module_traverse() (3.11-3.15; a .so in
+ * lib-dynload, ext_mt): exceptions, types, then the converters, the LRU
+ * cache and the adapters; not the interned strings. */
+static const struct fld M_sqlite[] = {
+	V(TSQLST_DATAERROR, "DataError"), V(TSQLST_DATABASEERROR, "DatabaseError"),
+	V(TSQLST_ERROR, "Error"), V(TSQLST_INTEGRITYERROR, "IntegrityError"),
+	V(TSQLST_INTERFACEERROR, "InterfaceError"), V(TSQLST_INTERNALERROR, "InternalError"),
+	V(TSQLST_NOTSUPPORTEDERROR, "NotSupportedError"),
+	V(TSQLST_OPERATIONALERROR, "OperationalError"),
+	V(TSQLST_PROGRAMMINGERROR, "ProgrammingError"), V(TSQLST_WARNING, "Warning"),
+	V(TSQLST_BLOBTYPE, "Blob"), V(TSQLST_CONNECTIONTYPE, "Connection"),
+	V(TSQLST_CURSORTYPE, "Cursor"), V(TSQLST_PREPAREPROTOCOLTYPE, "PrepareProtocol"),
+	V(TSQLST_ROWTYPE, "Row"), V(TSQLST_STATEMENTTYPE, "Statement"),
+	V(TSQLST_CONVERTERS, "converters"), V(TSQLST_LRU_CACHE, "lru_cache"),
+	V(TSQLST_ADAPTERS, "adapters"),
+};
+/* Modules/_ssl.c sslmodule_traverse() (3.10+): the types, the exceptions,
+ * the error-code tables (err_names_to_codes 3.10-3.11), Sock_Type. */
+static const struct fld M_ssl[] = {
+	V(TSSLST_CONTEXT_TYPE, "SSLContext"), V(TSSLST_SOCKET_TYPE, "_SSLSocket"),
+	V(TSSLST_MEMBIO_TYPE, "MemoryBIO"), V(TSSLST_SESSION_TYPE, "SSLSession"),
+	V(TSSLST_CERT_TYPE, "Certificate"), V(TSSLST_ERROR, "SSLError"),
+	V(TSSLST_CERTVERIFY_ERROR, "SSLCertVerificationError"),
+	V(TSSLST_ZERORETURN_ERROR, "SSLZeroReturnError"),
+	V(TSSLST_WANTREAD_ERROR, "SSLWantReadError"),
+	V(TSSLST_WANTWRITE_ERROR, "SSLWantWriteError"),
+	V(TSSLST_SYSCALL_ERROR, "SSLSyscallError"), V(TSSLST_EOF_ERROR, "SSLEOFError"),
+	V(TSSLST_ERR_CODES_TO_NAMES, "err_codes_to_names"),
+	V(TSSLST_ERR_NAMES_TO_CODES, "err_names_to_codes"),
+	V(TSSLST_LIB_CODES_TO_NAMES, "lib_codes_to_names"), V(TSSLST_SOCK_TYPE, "Sock_Type"),
+};
+/* Modules/_asynciomodule.c module_traverse() (3.13+): the types, the
+ * imported helpers, the task sets (scheduled_tasks, eager_tasks,
+ * current_tasks 3.13; non_asyncio_tasks, non_asyncio_eager_tasks 3.14+),
+ * the typecache, context_kwname. 3.12's also walked the future-iterator
+ * freelist: its state, alone, has cached_running_loop (the row's
+ * `absent`). */
+static const struct fld M_asyncio[] = {
+	V(TASYNCST_FUTITER_TYPE, "FutureIter"), V(TASYNCST_TASKSTEP_TYPE, "TaskStepMethWrapper"),
+	V(TASYNCST_FUTURE_TYPE, "Future"), V(TASYNCST_TASK_TYPE, "Task"),
+	V(TASYNCST_MOD, "asyncio"), V(TASYNCST_EXTRACT_STACK, "traceback_extract_stack"),
+	V(TASYNCST_FUTURE_REPR, "future_repr"),
+	V(TASYNCST_GET_LOOP_POLICY, "get_event_loop_policy"),
+	V(TASYNCST_ISCOROUTINE, "iscoroutine"), V(TASYNCST_TASK_GET_STACK, "task_get_stack"),
+	V(TASYNCST_TASK_PRINT_STACK, "task_print_stack"),
+	V(TASYNCST_TASK_REPR, "task_repr"),
+	V(TASYNCST_INVALIDSTATE, "InvalidStateError"),
+	V(TASYNCST_CANCELLED, "CancelledError"),
+	V(TASYNCST_SCHEDULED_TASKS, "scheduled_tasks"), V(TASYNCST_EAGER_TASKS, "eager_tasks"),
+	V(TASYNCST_CURRENT_TASKS, "current_tasks"),
+	V(TASYNCST_NON_ASYNCIO_TASKS, "non_asyncio_tasks"),
+	V(TASYNCST_NON_ASYNCIO_EAGER, "non_asyncio_eager_tasks"),
+	V(TASYNCST_TYPECACHE, "iscoroutine_typecache"), V(TASYNCST_CONTEXT_KWNAME, "context_kwname"),
+};
+/* Modules/_ctypes/_ctypes.c module_traverse() (3.13+): the pointer-type
+ * cache (3.13; 3.14 keeps pointer types in StgInfo), the cached objects,
+ * then the types in ctypes_state's order, PyCType_Type last. */
+static const struct fld M_ctypes[] = {
+	V(TCTYPESST_PTRTYPE_CACHE, "_ctypes_ptrtype_cache"),
+	V(TCTYPESST_UNPICKLE, "_unpickle"),
+	V(TCTYPESST_ARRAY_CACHE, "array_cache"),
+	V(TCTYPESST_ERROR_OBJECT_NAME, "error_object_name"),
+	V(TCTYPESST_ARGERROR, "PyExc_ArgError"),
+	V(TCTYPESST_SWAPPED_SUFFIX, "swapped_suffix"),
+	V(TCTYPESST_DICTREMOVER_TYPE, "DictRemover_Type"),
+	V(TCTYPESST_CARG_TYPE, "PyCArg_Type"),
+	V(TCTYPESST_CFIELD_TYPE, "PyCField_Type"),
+	V(TCTYPESST_CTHUNK_TYPE, "PyCThunk_Type"),
+	V(TCTYPESST_STRUCTPARAM_TYPE, "StructParam_Type"),
+	V(TCTYPESST_CSTRUCTTYPE_TYPE, "PyCStructType_Type"),
+	V(TCTYPESST_UNIONTYPE_TYPE, "UnionType_Type"),
+	V(TCTYPESST_CPOINTERTYPE_TYPE, "PyCPointerType_Type"),
+	V(TCTYPESST_CARRAYTYPE_TYPE, "PyCArrayType_Type"),
+	V(TCTYPESST_CSIMPLETYPE_TYPE, "PyCSimpleType_Type"),
+	V(TCTYPESST_CFUNCPTRTYPE_TYPE, "PyCFuncPtrType_Type"),
+	V(TCTYPESST_CDATA_TYPE, "PyCData_Type"),
+	V(TCTYPESST_STRUCT_TYPE, "Struct_Type"),
+	V(TCTYPESST_UNION_TYPE, "Union_Type"),
+	V(TCTYPESST_CARRAY_TYPE, "PyCArray_Type"),
+	V(TCTYPESST_SIMPLE_TYPE, "Simple_Type"),
+	V(TCTYPESST_CPOINTER_TYPE, "PyCPointer_Type"),
+	V(TCTYPESST_CFUNCPTR_TYPE, "PyCFuncPtr_Type"),
+	V(TCTYPESST_CTYPE_TYPE, "PyCType_Type"),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -812,6 +937,26 @@ static const struct mtfunc mtfuncs[] = {
 	{ "mmap_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "_random_traverse", MT_FIELDS, M_random, N(M_random) },
 	{ "_csv_traverse", MT_FIELDS, M_csv, N(M_csv) },
+	{ "socket_traverse", MT_FIELDS, M_socket, N(M_socket) },
+	/* "module_traverse" is also Objects/moduleobject.c's (and, with
+	 * LTO, both are "module_traverse.lto_priv.N"): found through the
+	 * module definition (mt_anchors) */
+	{ "<_datetime module_traverse>", MT_FIELDS, M_datetime, N(M_datetime) },
+	{ "module_traverse", MT_FIELDS, M_sqlite, N(M_sqlite) },
+	{ "sslmodule_traverse", MT_FIELDS, M_ssl, N(M_ssl) },
+	{ "module_traverse", MT_FIELDS, M_asyncio, N(M_asyncio), PYL_TASYNCST_CACHED_LOOP },
+	{ "module_traverse", MT_FIELDS, M_ctypes, N(M_ctypes) },
+};
+
+/*
+ * m_traverse functions whose name is not unique in the interpreter,
+ * found by the m_traverse of their module's static PyModuleDef.
+ */
+static const struct {
+	const char *def_symbol;
+	const char *mt;
+} mt_anchors[] = {
+	{ "datetimemodule", "<_datetime module_traverse>" },
 };
 
 #define ROW(sym, sp, f, tail) { sym, sp, f, N(f), tail }
@@ -1109,7 +1254,8 @@ struct slot {
 struct py_traverse {
 	struct rh_u64map fn_map;     /* tp_traverse address -> row */
 	struct rh_u64map anchor_map; /* type address -> row (non-GC types) */
-	struct rh_u64map mt_map;     /* m_traverse address -> mtfuncs index */
+	struct rh_u64map mt_map;     /* m_traverse address -> mtfuncs index and
+				      * layout set (TF_MAKE), or TF_UNKNOWN */
 	struct rh_u64map type_map;   /* type address -> index in types */
 	struct tinfo *types;
 	size_t ntypes, types_cap;
@@ -1157,6 +1303,30 @@ static uint64_t find_sym(struct rh_py_runtime *rt, const char *name)
 }
 
 static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int depth);
+
+static uint32_t mt_by_name(const char *name)
+{
+	for (uint32_t i = 0; i < N(mtfuncs); i++)
+		if (strcmp(mtfuncs[i].symbol, name) == 0)
+			return i;
+	return TF_UNKNOWN;
+}
+
+/* Whether m_traverse row mt can be read with layouts L: an MT_FIELDS row
+ * needs one of its state fields in that DWARF (socket_state exists only
+ * where _socket is built in), and not its `absent` member; the others
+ * read no struct of their own. */
+static bool mt_fits(uint32_t mt, const struct rh_layout_value *L)
+{
+	if (mtfuncs[mt].kind != MT_FIELDS)
+		return true;
+	if (mtfuncs[mt].absent && L[mtfuncs[mt].absent].found)
+		return false;
+	for (size_t i = 0; i < mtfuncs[mt].nfields; i++)
+		if (L[mtfuncs[mt].fields[i].layout].found)
+			return true;
+	return false;
+}
 
 static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 {
@@ -1235,7 +1405,27 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 		// Two names at one address: identical code folded by the
 		// linker (ICF), so identical behaviour; the first row stays.
 	}
+	// first: the anchored address wins over a same-named function
+	for (size_t i = 0; i < N(mt_anchors) && PYL_HAS(rt, TMODDEF_TRAVERSE); i++) {
+		uint64_t def = find_sym(rt, mt_anchors[i].def_symbol), fn;
+		uint32_t mt = mt_by_name(mt_anchors[i].mt);
+		if (!def || mt == TF_UNKNOWN || !mt_fits(mt, rt->L))
+			continue;
+		struct rh_error *err = rh_target_read_u64(
+			rt->target, def + (uint64_t)PYL(rt, TMODDEF_TRAVERSE), &fn);
+		if (err) {
+			rh_error_destroy(err);   // its module's state is then scanned
+			continue;
+		}
+		if (fn && rh_u64map_insert(&tv->mt_map, fn, mt, NULL) < 0)
+			goto out_nomem;
+	}
 	for (uint32_t i = 0; i < N(mtfuncs); i++) {
+		// a row whose state struct is not in the interpreter's
+		// DWARF is another module's (_sqlite3's module_traverse,
+		// not _datetime's built in one): ext_mt() finds it
+		if (mtfuncs[i].symbol[0] == '<' || !mt_fits(i, rt->L))
+			continue;
 		uint64_t addr = find_sym(rt, mtfuncs[i].symbol);
 		if (addr && rh_u64map_insert(&tv->mt_map, addr, i, NULL) < 0)
 			goto out_nomem;
@@ -1407,7 +1597,7 @@ static uint32_t lset_of(struct rh_py_runtime *rt, const struct rh_module *m,
 	*ls = (struct lset){ .module = m };
 	if (!m->debug_path) {
 		rh_problems_add(rt->problems,
-				"no DWARF debug info for %s (build-id %s; looked in %s): objects whose tp_traverse is its %s are scanned conservatively (install its debug symbols, or pass --debug-dir)",
+				"no DWARF debug info for %s (build-id %s; looked in %s): what its %s traverses (objects of its types, or its module state) is scanned conservatively (install its debug symbols, or pass --debug-dir)",
 				m->name, m->build_id[0] ? m->build_id : "none",
 				m->debug_searched && m->debug_searched[0] ? m->debug_searched : "the file itself",
 				fn_name);
@@ -1475,7 +1665,9 @@ static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int 
  * A traverse function outside the interpreter's module: if its symbol
  * names a row, that row read with the module's own layouts. Only exact
  * symbol starts count (offset 0), and only rows whose fields exist in
- * the module's DWARF (row_fits).
+ * the module's DWARF (row_fits). The symbol is matched by its C name:
+ * LTO builds (Debian's) rename the module's statics
+ * ("cursor_traverse.lto_priv.0").
  */
 static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 {
@@ -1485,8 +1677,7 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
 	    !m || m == rt->info.module || !name)
 		return TF_UNKNOWN;
-	// LTO renames statics: "scanner_traverse.lto_priv.0".
-	size_t len = strcspn(name, ".");
+	size_t len = rh_image_c_name_len(name);
 	uint32_t ls = 0;
 	for (uint32_t i = 0; i < NTFUNCS; i++) {
 		if (strlen(tfuncs[i].symbol) != len ||
@@ -1498,6 +1689,48 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 			return TF_MAKE(i, ls);
 	}
 	return TF_UNKNOWN;
+}
+
+/*
+ * An m_traverse outside the interpreter's module (_sqlite3's in
+ * lib-dynload): an MT_FIELDS row of the same C name whose state struct
+ * exists in that module's DWARF, read with its layouts. Names repeat
+ * across modules ("module_traverse" of _sqlite3, _asyncio, _datetime),
+ * the state structs do not.
+ */
+static uint32_t ext_mt(struct rh_py_runtime *rt, uint64_t fn)
+{
+	const struct rh_module *m = NULL;
+	const char *name = NULL;
+	uint64_t off = 1;
+	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
+	    !m || m == rt->info.module || !name)
+		return TF_UNKNOWN;
+	size_t len = rh_image_c_name_len(name);
+	uint32_t ls = 0;
+	for (uint32_t i = 0; i < N(mtfuncs); i++) {
+		if (mtfuncs[i].kind != MT_FIELDS || strlen(mtfuncs[i].symbol) != len ||
+		    memcmp(mtfuncs[i].symbol, name, len) != 0)
+			continue;
+		if (!ls && !(ls = lset_of(rt, m, name)))
+			return TF_UNKNOWN;
+		if (mt_fits(i, rt->traverse->lsets[ls].L))
+			return TF_MAKE(i, ls);
+	}
+	return TF_UNKNOWN;
+}
+
+/* The m_traverse row of function fn (TF_MAKE), or TF_UNKNOWN. */
+static uint32_t mt_of_fn(struct rh_py_runtime *rt, uint64_t fn)
+{
+	struct py_traverse *tv = rt->traverse;
+	uint32_t idx;
+	if (rh_u64map_find(&tv->mt_map, fn, &idx))
+		return idx;
+	idx = ext_mt(rt, fn);
+	if (rh_u64map_insert(&tv->mt_map, fn, idx, NULL) < 0)
+		return TF_UNKNOWN;
+	return idx;
 }
 
 static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
@@ -2428,12 +2661,15 @@ static void sp_module(struct vctx *c)
 			return;
 		if (!rd(c, c->obj + PYL(rt, TMOD_STATE), &state))
 			return;
-		uint32_t mt;
-		bool known = trav && rh_u64map_find(&c->tv->mt_map, trav, &mt);
 		// Every m_traverse we know reads the state: none runs
 		// without one (3.8 would call it anyway).
 		if (trav && state && (int64_t)size > 0) {
-			if (!known)
+			uint32_t tmt = mt_of_fn(rt, trav), mt = TF_ROW(tmt);
+			// an extension module's row reads its own layouts
+			const struct rh_layout_value *L =
+				tmt == TF_UNKNOWN || TF_LSET(tmt) >= c->tv->nlsets
+					? NULL : c->tv->lsets[TF_LSET(tmt)].L;
+			if (!L || mt >= N(mtfuncs))
 				scan_state(c, state, size, false);
 			else if (mtfuncs[mt].kind == MT_STATE_ALL)
 				scan_state(c, state, size, true);
@@ -2442,8 +2678,8 @@ static void sp_module(struct vctx *c)
 			else
 				for (size_t i = 0; i < mtfuncs[mt].nfields && !done(c); i++) {
 					const struct fld *f = &mtfuncs[mt].fields[i];
-					if (rt->L[f->layout].found &&
-					    rd(c, state + (uint64_t)rt->L[f->layout].value, &v))
+					if (L[f->layout].found &&
+					    rd(c, state + (uint64_t)L[f->layout].value, &v))
 						emit(c, v, RH_REF_FIELD, true, f->name, 0, 0);
 				}
 		}
@@ -3007,13 +3243,14 @@ static void sp_ctypes_stgdict(struct vctx *c)
  * lives right after the type object, at
  * _Py_SIZE_ROUND_UP(PyType_Type.tp_basicsize, ALIGNOF_MAX_ALIGN_T)
  * (_PyStgInfo_FromType_NoState, Modules/_ctypes/ctypes.h): proto,
- * argtypes, converters, restype, checker, module. */
+ * argtypes, converters, restype, checker, pointer_type (3.14+), module. */
 static void sp_ctypes_stginfo(struct vctx *c)
 {
 	static const struct { int l; const char *name; } f[] = {
 		{ PYL_TSTGINFO_PROTO, "proto" }, { PYL_TSTGINFO_ARGTYPES, "argtypes" },
 		{ PYL_TSTGINFO_CONVERTERS, "converters" }, { PYL_TSTGINFO_RESTYPE, "restype" },
-		{ PYL_TSTGINFO_CHECKER, "checker" }, { PYL_TSTGINFO_MODULE, "module" },
+		{ PYL_TSTGINFO_CHECKER, "checker" },
+		{ PYL_TSTGINFO_POINTER_TYPE, "pointer_type" }, { PYL_TSTGINFO_MODULE, "module" },
 	};
 	uint64_t info = c->obj + (((uint64_t)PYL(c->rt, SZ_HEAPTYPE) + 15) & ~(uint64_t)15), v;
 	for (size_t i = 0; i < N(f) && !done(c); i++)
@@ -3041,8 +3278,9 @@ static void sp_capsule(struct vctx *c)
 	const struct rh_module *m = NULL;
 	const char *name = NULL;
 	uint64_t off = 1;
+	// by its C name: "sock_capi_traverse.lto_priv.0" in LTO builds
 	if (rh_image_symbolize(rt->image, fn, &m, &name, &off) && off == 0 && name &&
-	    strcspn(name, ".") == strlen("sock_capi_traverse") &&
+	    rh_image_c_name_len(name) == strlen("sock_capi_traverse") &&
 	    strncmp(name, "sock_capi_traverse", strlen("sock_capi_traverse")) == 0 && m) {
 		uint32_t ls = m == rt->info.module ? 0 : lset_of(rt, m, name);
 		const struct rh_layout_value *L = c->tv->lsets[ls].L;
@@ -3095,6 +3333,30 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 }
 
 /*
+ * Whether the interpreter has patch fix `fix` (OP_VISIT_FIX): a change of
+ * behaviour in patch releases with no change of layout (the member was
+ * always there, not visited), so the version decides.
+ * - gh-140000, 3.13.10 and 3.14.1 on: typevar_traverse(),
+ *   paramspec_traverse(), typevartuple_traverse() and typealias_traverse()
+ *   (Objects/typevarobject.c) visit the object's name.
+ * - gh-142516, 3.13.14 and 3.14.4 on: _ssl's context_traverse()
+ *   (Modules/_ssl.c) visits keylog_filename, psk_client_callback and
+ *   psk_server_callback. The extension module is of the interpreter's
+ *   own build, hence of its version.
+ */
+static bool fix_in(const struct rh_py_runtime *rt, enum patch_fix fix)
+{
+	uint32_t v = rt->info.version_hex >> 8;  /* 0xMMmmpp */
+	switch (fix) {
+	case FIX_GH140000:
+		return (v >= 0x030d0a && v < 0x030e00) || v >= 0x030e01;
+	case FIX_GH142516:
+		return (v >= 0x030d0e && v < 0x030e00) || v >= 0x030e04;
+	}
+	return false;
+}
+
+/*
  * Run row tf on c->obj: its fields in order (the special code where the
  * row places it, else after the fields), then its tail. owner_heap: the
  * type that supplies this traverse function is a heap type.
@@ -3124,6 +3386,13 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 				emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
 			break;
 		case OP_REQUIRE:
+			break;
+		case OP_VISIT_FIX:
+			if (!L[fl->layout].found || !fix_in(c->rt, (enum patch_fix)fl->cond))
+				break;
+			if (!rd(c, c->obj + (uint64_t)L[fl->layout].value, &v))
+				return;
+			emit(c, v, RH_REF_FIELD, true, fl->name, 0, 0);
 			break;
 		case OP_VISIT:
 		case OP_VISIT_HEAP:

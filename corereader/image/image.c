@@ -605,14 +605,20 @@ static struct rh_error *build_module(struct rh_image *img, struct rh_target *t,
 	// as well, so that static variables in .bss are symbolized. An extent
 	// that does not start at the load address, or is absurdly large,
 	// comes from a broken header and is ignored.
+	// A valid extent is also the whole span: the dynamic loader maps
+	// only PT_LOAD segments, and a mapping of the file outside them is
+	// the program's own mmap of it, no part of the module (libffi maps
+	// its trampoline page again, megabytes away: a span stretched to it
+	// covered other modules, and their functions were symbolized as
+	// libffi's).
 	if (have_layout) {
 		uint64_t lo = lay.first_vaddr + bias, hi = lay.load_end + bias;
 		if (lo <= hi && hi - lo < ((uint64_t)1 << 40) &&
 		    (lo & ~(uint64_t)(RH_IMAGE_PAGE_SIZE - 1)) == spec->load_addr) {
 			hi = (hi + RH_IMAGE_PAGE_SIZE - 1) &
 			     ~(uint64_t)(RH_IMAGE_PAGE_SIZE - 1);
-			if (hi > mod->pub.end)
-				mod->pub.end = hi;
+			mod->pub.start = spec->load_addr;
+			mod->pub.end = hi;
 		}
 	}
 	mod->pub.bias = bias;
@@ -1058,6 +1064,20 @@ static int suffix_score(const char *suffix)
 	if (strncmp(suffix, "cold", 4) == 0 || strstr(suffix, ".cold"))
 		return 2;
 	return 1;
+}
+
+size_t rh_image_c_name_len(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	if (!dot || dot == name)
+		return strlen(name);
+	const char *suffix = dot + 1;
+	// "lto_priv.N" (GCC's LTO) or "N" (a static renamed in its unit)
+	if (strncmp(suffix, "lto_priv.", 9) == 0)
+		suffix += 9;
+	if (*suffix && strspn(suffix, "0123456789") == strlen(suffix))
+		return (size_t)(dot - name);
+	return strlen(name);
 }
 
 /*

@@ -142,6 +142,16 @@ bool rh_image_symbolize(struct rh_image *img, uint64_t addr,
 			const struct rh_module **module_ret,
 			const char **name_ret, uint64_t *offset_ret);
 
+/**
+ * The length of the C name in a symbol name: `name` without the suffix a
+ * compiler gives a renamed static (GCC's LTO: "sock_capi_traverse.lto_priv.0";
+ * a plain number: "interned.0"), the same renamings rh_image_find_symbol()
+ * looks through. Other suffixes (".cold", ".part.0", ".isra.0",
+ * ".constprop.0") name code that is not the function's entry and are kept,
+ * so such a name matches no C name.
+ */
+size_t rh_image_c_name_len(const char *name);
+
 /** A range of runtime addresses, end exclusive. */
 struct rh_image_range {
 	uint64_t start;

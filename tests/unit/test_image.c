@@ -429,6 +429,37 @@ static void symbolize_inside_variable_and_function(void **state)
 	rh_image_destroy(img);
 }
 
+/* A mapping of the file outside its PT_LOAD segments (image_of's spec
+ * claims 256 MiB: libffi maps its trampoline page again, far away) is not
+ * part of the module: other modules' addresses there are not its own. */
+static void module_span_is_load_extent_not_stray_mapping(void **state)
+{
+	(void)state;
+	struct rh_image *img = self_image(NULL);
+	const struct rh_module *m = rh_image_module(img, 0);
+	assert_int_equal(m->start, self_load_addr);
+	assert_true(m->end < self_load_addr + 0x10000000);
+	assert_true((uint64_t)(uintptr_t)&test_image_global < m->end);
+	assert_ptr_equal(rh_image_module_containing(img, (uint64_t)(uintptr_t)&test_image_global), m);
+	assert_null(rh_image_module_containing(img, self_load_addr + 0x0fff0000));
+	assert_false(rh_image_symbolize(img, self_load_addr + 0x0fff0000, NULL, NULL, NULL));
+	rh_image_destroy(img);
+}
+
+static void c_name_len_drops_static_renamings_only(void **state)
+{
+	(void)state;
+	assert_int_equal(rh_image_c_name_len("sock_capi_traverse.lto_priv.0"), 18);
+	assert_int_equal(rh_image_c_name_len("interned.12"), 8);
+	assert_int_equal(rh_image_c_name_len("cursor_traverse"), 15);
+	// not the function's entry: no C name matches
+	assert_int_equal(rh_image_c_name_len("f.cold"), 6);
+	assert_int_equal(rh_image_c_name_len("f.lto_priv.0.cold"), 17);
+	assert_int_equal(rh_image_c_name_len("f.part.0"), 8);
+	assert_int_equal(rh_image_c_name_len("f.lto_priv."), 11);
+	assert_int_equal(rh_image_c_name_len(".0"), 2);
+}
+
 /* ------------------------------------------------------------ bad inputs */
 
 static void create_from_specs_missing_file_is_problem(void **state)
@@ -1253,6 +1284,8 @@ int main(void)
 		cmocka_unit_test(find_symbol_foreign_module_is_invalid_argument),
 		cmocka_unit_test(find_section_text_contains_function),
 		cmocka_unit_test(symbolize_inside_variable_and_function),
+		cmocka_unit_test(module_span_is_load_extent_not_stray_mapping),
+		cmocka_unit_test(c_name_len_drops_static_renamings_only),
 		cmocka_unit_test(create_from_specs_missing_file_is_problem),
 		cmocka_unit_test(create_from_specs_data_file_is_not_a_module),
 		cmocka_unit_test(create_from_specs_sysroot_prefixes_path),
