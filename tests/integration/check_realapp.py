@@ -58,7 +58,8 @@ NATIVE_VERDICTS = ("held-by-native", "held-by-native-code", "native")
 
 
 def parse(argv):
-    opts = {"planted": None, "max-pointed": 10, "dump": None, "native-verdict": "no"}
+    opts = {"planted": None, "max-pointed": 10, "dump": None, "native-verdict": "no",
+            "xfail-pointed": None}
     it = iter(argv)
     for a in it:
         if not a.startswith("--"):
@@ -113,7 +114,12 @@ def main(argv):
     # allocator scan, the verdict for objects held by native code): with
     # --native-verdict no they are reported as XFAIL, not failures.
     pending = []
-    later = fails if o["native-verdict"] == "yes" else pending
+    # "split": refheap has the held-by-native verdict for words in live
+    # objects it cannot traverse, while words on native stacks, in executing
+    # frames and outside every object only name candidate holders (stale
+    # copies look the same): the checks that need phantom rejection are
+    # enforced, and the strict bound is printed as XFAIL.
+    later = fails if o["native-verdict"] in ("yes", "split") else pending
 
     # 1. generations
     got = [g.get("objects") for g in snap.get("gc", {}).get("generations", [])]
@@ -202,7 +208,19 @@ def main(argv):
               % (a, r.get("type"), r.get("refcnt"), hits, where, what))
     if len(pointed) > shown:
         print("  ... and %d more held by native code" % (len(pointed) - shown))
-    if o["native-verdict"] == "yes":
+    if o["native-verdict"] == "split":
+        if len(pointed) > o["max-pointed"]:
+            pending.append("%d objects judged unaccounted although a word in the core points at "
+                           "them (%d from native stacks or executing frames, %d from memory "
+                           "outside every object; at most %d wanted)"
+                           % (len(pointed), len(held_native), len(other), o["max-pointed"]))
+        if len(other) > o["max-pointed"]:
+            msg = ("%d objects judged unaccounted although a word outside native stacks and "
+                   "frames points at them (at most %d allowed)" % (len(other), o["max-pointed"]))
+            # a known gap of one application, named by the caller: printed
+            (pending if o["xfail-pointed"] else fails).append(
+                msg + (" [known gap: %s]" % o["xfail-pointed"] if o["xfail-pointed"] else ""))
+    elif o["native-verdict"] == "yes":
         if len(pointed) > o["max-pointed"]:
             fails.append("%d objects judged unaccounted although a word in the core points at them "
                          "(at most %d allowed)" % (len(pointed), o["max-pointed"]))
@@ -240,8 +258,7 @@ def main(argv):
              len(pointed), len(held_native), len(other), len(leaks), native, len(bad),
              len(planted)))
     for f in pending:
-        print("XFAIL %s (needs refheap's held-by-native verdict and phantom rejection, "
-              "issue 9): %s" % (label, f))
+        print("XFAIL %s (issue 9's bar, not met yet): %s" % (label, f))
     for f in fails:
         print("FAIL %s: %s" % (label, f))
     if not fails:

@@ -65,7 +65,9 @@ HOSTPY=$(host_python)
 # Objects held only by native code (a stack, a mypyc object) get their own
 # verdict once refheap has one (issue 9): until then they are counted apart.
 if "$REFHEAP" leaks --help 2>&1 | grep -qi 'held.by.native'; then
-    NATIVE_VERDICT=yes
+    # refheap's held-by-native verdict covers live objects it cannot
+    # traverse; stack and stray words only name candidate holders
+    NATIVE_VERDICT=split
 else
     NATIVE_VERDICT=no
     echo "NOTE: refheap has no held-by-native verdict: objects held only by native code are counted apart"
@@ -154,7 +156,7 @@ judge() {
     fi
     "$HOSTPY" "$CHECK" --label "$name" --core "$CORE" --export "$dir/export.jsonl" \
         --generations "$dir/generations.json" --core-words "$CORE_WORDS" \
-        --native-verdict "$NATIVE_VERDICT" \
+        --native-verdict "$NATIVE_VERDICT" ${XFAIL_POINTED:+--xfail-pointed "$XFAIL_POINTED"} \
         ${planted:+--planted "$planted"} ${dumpfile:+--dump "$dumpfile"} > "$dir/check.txt"
     rc=$?
     cat "$dir/check.txt"
@@ -227,6 +229,9 @@ if have_module mypy; then
         dut=$("$DEBPY" -c "import os, $pkg; print(os.path.dirname($pkg.__file__))" 2>/dev/null) &&
             cp -r "$dut" "$proj"/
     done
+    # mypyc keeps boxed values in malloc'd C memory refheap cannot type:
+    # more than 10 of them stay unaccounted (issue 9, left open)
+    XFAIL_POINTED="mypyc's malloc'd C memory is not typed" \
     one mypy 6 0 -m mypy --no-incremental --cache-dir=/dev/null --ignore-missing-imports \
         --check-untyped-defs "$proj"
 else
