@@ -28,12 +28,12 @@ char *rh_path_in_root(const char *root, const char *path)
 		rlen = 0;   // root "/": host paths as they are
 	// out: root, then the resolved components, each as "/name".
 	char *out = malloc(PATH_MAX);
-	// todo: what remains to resolve; links are spliced in front of it.
-	char *todo = malloc(PATH_MAX);
+	// pending: what remains to resolve; links are spliced in front of it.
+	char *pending = malloc(PATH_MAX);
 	char *link = malloc(PATH_MAX);
-	if (!out || !todo || !link) {
+	if (!out || !pending || !link) {
 		free(out);
-		free(todo);
+		free(pending);
 		free(link);
 		errno = ENOMEM;
 		return NULL;
@@ -45,20 +45,20 @@ char *rh_path_in_root(const char *root, const char *path)
 	memcpy(out, root, rlen);
 	size_t olen = rlen;
 	out[olen] = '\0';
-	strcpy(todo, path);
+	strcpy(pending, path);
 	size_t pos = 0;
 	int links = 0;
 	bool missing = false;  // a component was absent: nothing below exists
 	for (;;) {
-		while (todo[pos] == '/')
+		while (pending[pos] == '/')
 			pos++;
-		if (!todo[pos])
+		if (!pending[pos])
 			break;
 		size_t end = pos;
-		while (todo[end] && todo[end] != '/')
+		while (pending[end] && pending[end] != '/')
 			end++;
 		size_t clen = end - pos;
-		const char *comp = todo + pos;
+		const char *comp = pending + pos;
 		pos = end;
 		if (clen == 1 && comp[0] == '.')
 			continue;
@@ -98,8 +98,8 @@ char *rh_path_in_root(const char *root, const char *path)
 			continue;
 		}
 		bool last = true;
-		for (size_t k = pos; todo[k]; k++)
-			if (todo[k] != '/') {
+		for (size_t k = pos; pending[k]; k++)
+			if (pending[k] != '/') {
 				last = false;
 				break;
 			}
@@ -112,14 +112,14 @@ char *rh_path_in_root(const char *root, const char *path)
 			if (n < 0)
 				goto fail;
 			link[n] = '\0';
-			size_t rest = strlen(todo + pos);
+			size_t rest = strlen(pending + pos);
 			if ((size_t)n + 1 + rest >= PATH_MAX) {
 				errno = ENAMETOOLONG;
 				goto fail;
 			}
-			// new todo = link + rest (rest starts with '/' or is empty)
-			memmove(todo + n, todo + pos, rest + 1);
-			memcpy(todo, link, (size_t)n);
+			// new pending = link + rest (rest starts with '/' or is empty)
+			memmove(pending + n, pending + pos, rest + 1);
+			memcpy(pending, link, (size_t)n);
 			pos = 0;
 			// the link's own name is replaced by its target; an
 			// absolute target starts again at the root
@@ -136,13 +136,13 @@ char *rh_path_in_root(const char *root, const char *path)
 		out[olen++] = '/';
 		out[olen] = '\0';
 	}
-	free(todo);
+	free(pending);
 	free(link);
 	return out;
 fail:;
 	int saved = errno;
 	free(out);
-	free(todo);
+	free(pending);
 	free(link);
 	errno = saved;
 	return NULL;
