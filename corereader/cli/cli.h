@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "heap/snapshot.h"
@@ -80,6 +81,13 @@ void print_problems(const struct rh_problems *p, const char *what);
  * the first few, one line each (nothing when there were none).
  */
 void print_partial(const struct rh_problems *p);
+struct rh_outfile;
+/**
+ * -o FILE: open it through util/outfile.h (a temporary beside it, renamed
+ * on success; a device or FIFO written in place; never removed), or
+ * stdout when path is NULL. Returns -1 to go on, else an exit status.
+ */
+int open_output(const char *path, struct rh_outfile *of, FILE **out);
 /** Open the target, its image and read the snapshot. */
 struct rh_error *load(const struct common_opts *o, bool graph, bool resume,
 		      struct rh_target **t_ret, struct rh_image **img_ret,

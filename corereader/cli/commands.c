@@ -525,19 +525,10 @@ int cmd_report(int argc, char **argv)
 	int status = parse_common(argc, argv, report_usage, &o);
 	if (status >= 0)
 		return status;
-	// -o: a temporary file beside it, renamed on success; a device or
-	// FIFO written in place; never removed on failure (util/outfile.h).
-	FILE *out = stdout;
+	FILE *out;
 	struct rh_outfile of = { 0 };
-	if (o.output) {
-		struct rh_error *oerr = rh_outfile_open(&of, o.output);
-		if (oerr) {
-			print_error(oerr);
-			rh_error_destroy(oerr);
-			return RH_EXIT_OS;
-		}
-		out = of.f;
-	}
+	if ((status = open_output(o.output, &of, &out)) >= 0)
+		return status;
 	struct session x;
 	if ((status = session_open(&x, &o, RH_NEED_VERDICTS | RH_NEED_DOMINATORS |
 					    RH_NEED_REFERRERS, false)) >= 0) {

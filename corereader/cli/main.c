@@ -485,6 +485,21 @@ static void cli_download_progress(void *arg, long done, long total)
 	rh_progress_line(what, total > 0 ? (int)(done * 100 / total) : -1);
 }
 
+int open_output(const char *path, struct rh_outfile *of, FILE **out)
+{
+	*out = stdout;
+	if (!path)
+		return -1;
+	struct rh_error *err = rh_outfile_open(of, path);
+	if (err) {
+		print_error(err);
+		rh_error_destroy(err);
+		return RH_EXIT_OS;
+	}
+	*out = of->f;
+	return -1;
+}
+
 /* Open the target, its image and read the snapshot. */
 struct rh_error *load(const struct common_opts *o, bool graph,
 			     bool resume, struct rh_target **t_ret,
@@ -628,19 +643,10 @@ static int cmd_export(int argc, char **argv)
 	int status = parse_common(argc, argv, export_usage, &o);
 	if (status >= 0)
 		return status;
-	// -o: a temporary file beside it, renamed on success; a device or
-	// FIFO written in place; never removed on failure (util/outfile.h).
-	FILE *out = stdout;
+	FILE *out;
 	struct rh_outfile of = { 0 };
-	if (o.output) {
-		struct rh_error *oerr = rh_outfile_open(&of, o.output);
-		if (oerr) {
-			print_error(oerr);
-			rh_error_destroy(oerr);
-			return RH_EXIT_OS;
-		}
-		out = of.f;
-	}
+	if ((status = open_output(o.output, &of, &out)) >= 0)
+		return status;
 	bool heapsnapshot = o.format && strcmp(o.format, "heapsnapshot") == 0;
 	struct rh_target *t;
 	struct rh_image *img;

@@ -1662,22 +1662,37 @@ static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int 
 }
 
 /*
+ * The symbol starting exactly at fn (offset 0) in a module other than the
+ * interpreter's, and the length of its C name: LTO builds (Debian's)
+ * rename the module's statics ("cursor_traverse.lto_priv.0").
+ */
+static bool ext_symbol(struct rh_py_runtime *rt, uint64_t fn, const struct rh_module **m,
+		       const char **name, size_t *len)
+{
+	uint64_t off = 1;
+	*m = NULL;
+	*name = NULL;
+	if (!rh_image_symbolize(rt->image, fn, m, name, &off) || off != 0 ||
+	    !*m || *m == rt->info.module || !*name)
+		return false;
+	*len = rh_image_c_name_len(*name);
+	return true;
+}
+
+/*
  * A traverse function outside the interpreter's module: if its symbol
  * names a row, that row read with the module's own layouts. Only exact
  * symbol starts count (offset 0), and only rows whose fields exist in
- * the module's DWARF (row_fits). The symbol is matched by its C name:
- * LTO builds (Debian's) rename the module's statics
- * ("cursor_traverse.lto_priv.0").
+ * the module's DWARF (row_fits). The symbol is matched by its C name
+ * (ext_symbol).
  */
 static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
 {
-	const struct rh_module *m = NULL;
-	const char *name = NULL;
-	uint64_t off = 1;
-	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
-	    !m || m == rt->info.module || !name)
+	const struct rh_module *m;
+	const char *name;
+	size_t len;
+	if (!ext_symbol(rt, fn, &m, &name, &len))
 		return TF_UNKNOWN;
-	size_t len = rh_image_c_name_len(name);
 	uint32_t ls = 0;
 	for (uint32_t i = 0; i < NTFUNCS; i++) {
 		if (strlen(tfuncs[i].symbol) != len ||
@@ -1700,13 +1715,11 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
  */
 static uint32_t ext_mt(struct rh_py_runtime *rt, uint64_t fn)
 {
-	const struct rh_module *m = NULL;
-	const char *name = NULL;
-	uint64_t off = 1;
-	if (!rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 ||
-	    !m || m == rt->info.module || !name)
+	const struct rh_module *m;
+	const char *name;
+	size_t len;
+	if (!ext_symbol(rt, fn, &m, &name, &len))
 		return TF_UNKNOWN;
-	size_t len = rh_image_c_name_len(name);
 	uint32_t ls = 0;
 	for (uint32_t i = 0; i < N(mtfuncs); i++) {
 		if (mtfuncs[i].kind != MT_FIELDS || strlen(mtfuncs[i].symbol) != len ||
