@@ -231,8 +231,12 @@ if have_module mypy; then
     done
     # mypyc keeps boxed values in malloc'd C memory refheap cannot type:
     # more than 10 of them stay unaccounted (issue 9, left open)
+    # At 3 s mypy still reads and parses files: the oracle's timer thread
+    # gets the GIL when that I/O releases it. Later, mypyc-compiled
+    # checking runs no bytecode, honours no switch request, and the
+    # snapshot could come only after mypy had finished.
     XFAIL_POINTED="mypyc's malloc'd C memory is not typed" \
-    one mypy 6 0 -m mypy --no-incremental --cache-dir=/dev/null --ignore-missing-imports \
+    one mypy 3 0 -m mypy --no-incremental --cache-dir=/dev/null --ignore-missing-imports \
         --check-untyped-defs "$proj"
 else
     echo "SKIP mypy: mypy is not installed for $DEBPY (apt-get install mypy)"
