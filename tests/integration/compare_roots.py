@@ -18,8 +18,8 @@ and also:
     addresses; the modules '__main__' and 'sys' are MODULE roots at theirs;
   - there is an INTERNED root;
   - the static scan found at least one root in the module holding the
-    runtime (libpython*, or the python executable) and took less than
-    --max-static-ms milliseconds; datetime.datetime (a static type of the
+    runtime (libpython*, or the python executable); its time is printed
+    beside --max-static-ms milliseconds as a figure; datetime.datetime (a static type of the
     _datetime extension) is a static root, where _datetime defines it;
   - roots_dump recorded no problem.
 Prints one line per check and a summary; exit 0 if all pass, 1 if any
@@ -158,10 +158,12 @@ def main():
           "static data of the runtime module: %d roots (%d in all modules)"
           % (len(runtime_static), len(static)))
     secs = float(meta.get("static_seconds", "nan"))
-    check(secs * 1000 < max_static_ms,
-          "static scan of %s bytes in %d modules took %.2f ms (limit %g ms)"
+    # A figure, not a check: timings belong to benchmarks (bench/), and a
+    # loaded CI machine or a sanitizer build would make a bound flaky.
+    print("figure: static scan of %s bytes in %d modules took %.2f ms (budget %g ms%s)"
           % (meta.get("static_bytes"), int(meta.get("static_modules", 0)),
-             secs * 1000, max_static_ms))
+             secs * 1000, max_static_ms,
+             "" if secs * 1000 < max_static_ms else ", exceeded"))
     check(not problems, "no problems recorded%s"
           % ("" if not problems else ": " + "; ".join(problems[:5])))
 

@@ -10,7 +10,7 @@
 # roots_dump on the core and compare (tests/integration/compare_roots.py):
 # frames in order with function names and lines, marker locals at the right
 # addresses, the cell, sys.modules entries for __main__ and sys, sys.__dict__,
-# the interned dict, static roots in the runtime's module found in < 50 ms.
+# the interned dict, static roots in the runtime's module found (the scan time printed as a figure, budget 50 ms).
 # Then once against a live process (--pid) blocked in a read of a FIFO.
 # Fails on any mismatch; skips (77) only if no interpreter can be tested.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
