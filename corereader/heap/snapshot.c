@@ -1268,6 +1268,12 @@ static struct rh_error *copy_runtime(struct rh_snapshot *s, struct rh_target *t,
 			.long_lived_total = in->gc.long_lived_total,
 			.long_lived_pending = in->gc.long_lived_pending,
 			.runtime_wide = in->gc.runtime_wide,
+			.model = in->gc.model == RH_PY_GC_INCREMENTAL ? RH_SNAP_GC_INCREMENTAL
+								      : RH_SNAP_GC_GENERATIONAL,
+			.visited_space = (int8_t)in->gc.visited_space,
+			.phase = (int8_t)in->gc.phase,
+			.work_to_do = in->gc.work_to_do,
+			.heap_size = in->gc.heap_size,
 		};
 		for (int g = 0; g < RH_SNAP_NGENS; g++) {
 			out->gc.gens[g].threshold = in->gc.gens[g].threshold;

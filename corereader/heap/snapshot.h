@@ -102,9 +102,32 @@ struct rh_snap_gen {
 	int64_t count;
 };
 
+/*
+ * Which collector made the lists (what cpython/ read from the DWARF):
+ * - generational (3.8-3.13, 3.14.5+): gens[g] and obj_gen g are
+ *   generation g; a collection of g includes every younger one.
+ * - incremental (3.14.0-3.14.4): gens[0] / obj_gen 0 is the young
+ *   generation, gens[1] / 1 old space 0, gens[2] / 2 old space 1. One old
+ *   space is "visited" this round (visited_space), the other "pending":
+ *   each increment collects the young generation plus part of the
+ *   pending space; the spaces swap when the pending one is empty.
+ */
+enum rh_snap_gc_model {
+	RH_SNAP_GC_GENERATIONAL = 0,
+	RH_SNAP_GC_INCREMENTAL = 1,
+};
+
+#define RH_SNAP_GC_PHASE_MARK 0
+#define RH_SNAP_GC_PHASE_COLLECT 1
+
 struct rh_snap_gc {
 	bool enabled;
 	bool collecting;
+	uint8_t model;             /* enum rh_snap_gc_model */
+	int8_t visited_space;      /* incremental: 0 or 1 */
+	int8_t phase;              /* incremental: RH_SNAP_GC_PHASE_* */
+	int64_t work_to_do;        /* incremental */
+	int64_t heap_size;         /* tracked objects as the GC counts them, -1 if unknown */
 	struct rh_snap_gen gens[RH_SNAP_NGENS];
 	int64_t garbage_len;       /* len(gc.garbage), -1 if unreadable */
 	uint64_t garbage_addr;     /* the gc.garbage list object, 0 if none */
