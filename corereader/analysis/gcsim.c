@@ -597,6 +597,7 @@ void rh_gc_why_not(const struct rh_snap_gc *gc, int gen, struct rh_gc_why *ret)
 	struct rh_gc_why w = {
 		.gen = gen,
 		.allocations = -1,
+		.increments = -1,
 		.long_lived_pending = gc->long_lived_pending,
 		.long_lived_total = gc->long_lived_total,
 	};

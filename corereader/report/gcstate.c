@@ -89,3 +89,30 @@ void rh_gc_print_model(FILE *f, const struct rh_snap_gc *gc, const char *indent)
 		fprintf(f, ", heap_size %" PRId64, gc->heap_size);
 	fputc('\n', f);
 }
+
+const char *rh_gc_run_name(const struct rh_snap_gc *gc, int run)
+{
+	static const char *const names[] = { "young", "increment", "full" };
+	if (!incremental(gc) || run < 0 || run > 2)
+		return NULL;
+	return names[run];
+}
+
+void rh_gc_run_text(const struct rh_snap_gc *gc, int run, char *buf, size_t len)
+{
+	if (!incremental(gc)) {
+		snprintf(buf, len, "a collection of generation %d (or older) frees it", run);
+		return;
+	}
+	int v = gc->visited_space & 1;
+	if (run == 0)
+		snprintf(buf, len, "a young collection (gc.collect(0)) frees it, and so does the "
+			 "next increment that collects (gc.collect(1), automatic)");
+	else if (run == 1)
+		snprintf(buf, len, "an increment of this round frees it (gc.collect(1), automatic: "
+			 "the young generation and the pending old space old[%d] bit by bit); "
+			 "a young collection does not", v ^ 1);
+	else
+		snprintf(buf, len, "only a full collection (gc.collect(2)) or an increment of the "
+			 "next round frees it: part of it is in the visited old space old[%d]", v);
+}

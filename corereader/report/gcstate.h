@@ -31,6 +31,15 @@ void rh_gc_json_model(struct rh_json *j, const struct rh_snap_gc *gc);
  *  name), and for an old space "space" ("visited"/"pending"). */
 void rh_gc_json_list(struct rh_json *j, const struct rh_snap_gc *gc, int g);
 
+/** What run `run` of the GC simulation (analysis/gcsim.h) stands for:
+ *  for the incremental collector "young", "increment", "full"; NULL for
+ *  the generational one (the run is a generation number). */
+const char *rh_gc_run_name(const struct rh_snap_gc *gc, int run);
+
+/** A sentence: which collection frees garbage first freed by run `run`
+ *  ("a collection of generation 1 (or older) frees it"). */
+void rh_gc_run_text(const struct rh_snap_gc *gc, int run, char *buf, size_t len);
+
 /** One line for the incremental collector (nothing for the generational
  *  one): phase, visited space, work_to_do, heap_size. */
 void rh_gc_print_model(FILE *f, const struct rh_snap_gc *gc, const char *indent);

@@ -1039,6 +1039,12 @@ static void comp_json(struct rh_json *j, const struct rh_analysis *a, const stru
 		rh_json_null(j);
 	rh_json_key(j, "frozen");
 	rh_json_bool(j, gc->frozen);
+	const char *run = gc->youngest >= 0 && !gc->frozen
+		? rh_gc_run_name(rh_gc_state_of_interp(a->s, gc->interp), gc->youngest) : NULL;
+	if (run) {
+		rh_json_key(j, "freed_by_collection");
+		rh_json_string(j, run);
+	}
 	if (cv->have_why) {
 		rh_json_key(j, "blocked");
 		rh_json_string(j, rh_gc_block_name(cv->why.block));
@@ -1075,9 +1081,11 @@ static void comp_text(FILE *f, const struct rh_analysis *a, const struct rh_susp
 		b2, gc->held, b3);
 	if (gc->frozen)
 		fputs("      in the permanent generation: gc.unfreeze() first\n", f);
-	else if (gc->youngest >= 0)
-		fprintf(f, "      a collection of generation %d (or older) frees it\n",
-			gc->youngest);
+	else if (gc->youngest >= 0) {
+		char t[256];
+		rh_gc_run_text(rh_gc_state_of_interp(s, gc->interp), gc->youngest, t, sizeof(t));
+		fprintf(f, "      %s\n", t);
+	}
 	else
 		fputs("      no collection frees it while the objects holding it stay frozen\n", f);
 	if (cv->have_why) {
