@@ -125,6 +125,14 @@ static inline bool tracked_gen(int8_t gen)
 	return (uint8_t)gen <= RH_SNAP_GEN_PERMANENT;
 }
 
+/* Objects a collection examines: tracked, and not untracked by the
+ * collector before it looks (RH_FOUND_GC_UNTRACKS: 3.14.0-3.14.4's
+ * untrack_tuples, run first). */
+static inline bool in_sim(const struct rh_snapshot *s, uint32_t i)
+{
+	return tracked_gen(s->obj_gen[i]) && !(s->obj_found[i] & RH_FOUND_GC_UNTRACKS);
+}
+
 /*
  * The order in which collections take in each list, per obj_interp value
  * (the GC state is its owner's): run r examines the lists of rank < r+1.
@@ -170,7 +178,7 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 	bool multi = false;
 	for (uint32_t i = 0; i < n; i++) {
 		int8_t gen = s->obj_gen[i];
-		if (!tracked_gen(gen))
+		if (!in_sim(s, i))
 			continue;
 		count[rank_of[s->obj_interp[i]][gen]]++;
 		if (s->edge_start[i + 1] > s->edge_start[i])
@@ -209,7 +217,7 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		int8_t gen = s->obj_gen[i];
-		if (tracked_gen(gen)) {
+		if (in_sim(s, i)) {
 			uint32_t k = at[rank_of[s->obj_interp[i]][gen]]++;
 			slot[i] = k;
 			m->obj[k] = i;

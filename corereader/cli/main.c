@@ -698,7 +698,8 @@ static int cmd_export(int argc, char **argv)
 		}
 	} else {
 		struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
-						   .verdicts = &an.v };
+						   .verdicts = &an.v,
+						   .gcsim = &an.gc };
 		rh_report_export_jsonl(out, snap, &eopts);
 	}
 	rh_progress_done();

@@ -1285,3 +1285,48 @@ struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
 		*walked_ret = total;
 	return NULL;
 }
+
+/*
+ * _PyObject_GC_MAY_BE_TRACKED (Include/internal/pycore_gc.h 3.14.4) for an
+ * object on no GC list: PyObject_IS_GC (Py_TPFLAGS_HAVE_GC, and for type
+ * objects, whose tp_is_gc is type_is_gc, a heap type) and not a tuple.
+ */
+static bool may_be_tracked_untracked(struct rh_py_runtime *rt, uint64_t obj, uint64_t tuple_type)
+{
+	uint64_t type_addr;
+	if (!rh_target_peek_u64(rt->target, obj + PYL(rt, OB_TYPE), &type_addr))
+		return true;   // unsure: keep the tuple tracked
+	if (type_addr == tuple_type)
+		return false;  // an untracked tuple
+	const struct py_type *tp = py_type_get(rt, type_addr);
+	if (!tp)
+		return true;
+	if (!(tp->flags & PY_TPFLAGS_HAVE_GC))
+		return false;
+	if (rt->type_type && type_addr == rt->type_type) {
+		uint64_t flags;
+		if (!rh_target_peek_u64(rt->target, obj + PYL(rt, TP_FLAGS), &flags))
+			return true;
+		return (flags & PY_TPFLAGS_HEAPTYPE) != 0;
+	}
+	return true;
+}
+
+bool rh_py_tuple_gc_untracks(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr,
+			     const uint64_t *items, const bool *tracked, size_t nitems)
+{
+	if (!rt->tuple_type_known) {
+		rt->tuple_type = py_symbol(rt, "PyTuple_Type");
+		rt->tuple_type_known = true;
+	}
+	if (!rt->tuple_type || type_addr != rt->tuple_type)
+		return false;
+	uint64_t size;
+	if (!rh_target_peek_u64(rt->target, addr + PYL(rt, OB_SIZE), &size) || size != nitems)
+		return false;   // a NULL item (under construction), or unreadable
+	for (size_t k = 0; k < nitems; k++) {
+		if (tracked[k] || may_be_tracked_untracked(rt, items[k], rt->tuple_type))
+			return false;
+	}
+	return true;
+}

@@ -220,6 +220,21 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
  */
 bool rh_py_type_has_stale_slots(struct rh_py_runtime *rt, uint64_t type_addr);
 
+/**
+ * 3.14.0-3.14.4's incremental collector untracks, before it examines the
+ * young generation, every exact tuple whose items may none of them be
+ * tracked (Python/gc.c untrack_tuples -> _PyTuple_MaybeUntrack,
+ * Objects/tupleobject.c 3.14.4): such a tuple is never part of the
+ * collection, it dies by refcount with what holds it. Whether the tuple
+ * at `addr` (type `type_addr`, not checked to be on a list) is one, given
+ * its items: `tracked[k]` says whether item k is on a GC list. An item
+ * that is not may still "maybe be tracked" (_PyObject_GC_MAY_BE_TRACKED:
+ * any object of a GC type but a tuple), read here from its type. False
+ * when unsure (an unreadable item, fewer items than ob_size: a NULL).
+ */
+bool rh_py_tuple_gc_untracks(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr,
+			     const uint64_t *items, const bool *tracked, size_t nitems);
+
 /** sizeof(PyGC_Head): what precedes a GC object in its allocation. */
 uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt);
 

@@ -32,6 +32,13 @@ struct rh_target;
 #define RH_FOUND_REF 2u       /* referenced by a found object */
 #define RH_FOUND_ALLOC 4u     /* only by the allocator scan: nothing references it */
 #define RH_FOUND_ROOT 8u      /* held by a root (interpreter state, frame, static, stack) */
+/**
+ * On a GC list, but the collector untracks it before it examines that
+ * list, so no collection ever includes it (3.14.0-3.14.4's incremental
+ * collector untracks the young generation's atomic tuples first:
+ * cpython/runtime.h rh_py_tuple_gc_untracks). It dies with what holds it.
+ */
+#define RH_FOUND_GC_UNTRACKS 16u
 
 /* Root kinds, as the CPython layer names them (cpython/roots.h). */
 enum rh_snap_root_kind {

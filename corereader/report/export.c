@@ -230,6 +230,18 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 		if (opts && opts->verdicts) {
 			rh_json_key(&j, "verdict");
 			rh_json_string(&j, rh_verdict_name(opts->verdicts->verdict[i]));
+			int fb = opts->gcsim && opts->gcsim->n == s->nobjects &&
+					 opts->verdicts->verdict[i] == RH_VERDICT_CYCLIC_GARBAGE
+				 ? rh_gcsim_youngest(opts->gcsim, i) : -1;
+			if (fb >= 0) {
+				rh_json_key(&j, "freed_by");
+				rh_json_int(&j, fb);
+				const char *run = ogc ? rh_gc_run_name(ogc, fb) : NULL;
+				if (run) {
+					rh_json_key(&j, "freed_by_collection");
+					rh_json_string(&j, run);
+				}
+			}
 		}
 		if (opts && opts->repr) {
 			char repr[256];
