@@ -130,7 +130,8 @@ static inline bool tracked_gen(int8_t gen)
  * untrack_tuples, run first). */
 static inline bool in_sim(const struct rh_snapshot *s, uint32_t i)
 {
-	return tracked_gen(s->obj_gen[i]) && !(s->obj_found[i] & RH_FOUND_GC_UNTRACKS);
+	return tracked_gen(s->obj_gen[i]) &&
+	       !(s->obj_found && (s->obj_found[i] & RH_FOUND_GC_UNTRACKS));
 }
 
 /*
