@@ -601,6 +601,45 @@ static void why_not_incremental(const struct rh_snap_gc *gc, int run, struct rh_
 	}
 }
 
+void rh_gc_next_increment(const struct rh_snap_gc *gc, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (gc->model != RH_SNAP_GC_INCREMENTAL)
+		return;
+	int64_t c0 = gc->gens[0].count, t0 = gc->gens[0].threshold;
+	int pending = (gc->visited_space & 1) ^ 1;
+	if (!gc->enabled || t0 == 0) {
+		snprintf(buf, len, "none: automatic collection is off (%s); gc.collect(1) runs an increment",
+			 gc->enabled ? "young threshold 0" : "gc.disable()");
+		return;
+	}
+	int64_t count = c0 > t0 ? c0 : sat_add(t0, 1);
+	int64_t allocs = to_exceed(c0, t0);
+	int64_t add = inc_assess(gc, count);
+	int64_t wtd = sat_add(gc->work_to_do, add);
+	char when[96];
+	if (allocs == 0)
+		snprintf(when, sizeof(when), "due now (young count %" PRId64 " > threshold %" PRId64 ")",
+			 c0, t0);
+	else
+		snprintf(when, sizeof(when), "%" PRId64 " more tracked allocations away (young count %"
+			 PRId64 ", threshold %" PRId64 ")", allocs, c0, t0);
+	if (wtd < 0)
+		snprintf(buf, len, "an increment, %s: work_to_do %" PRId64 " + %" PRId64
+			 " is still < 0, so it returns at once", when, gc->work_to_do, add);
+	else if (gc->phase == RH_SNAP_GC_PHASE_MARK)
+		snprintf(buf, len, "an increment, %s: phase mark, so it only marks what the roots "
+			 "reach into the visited space old[%d] (work_to_do %" PRId64 " + %" PRId64 ")",
+			 when, gc->visited_space & 1, gc->work_to_do, add);
+	else
+		snprintf(buf, len, "an increment, %s: it collects the young generation and objects "
+			 "from the head of the pending space old[%d] until it has about %" PRId64
+			 " (work_to_do %" PRId64 " + %" PRId64 ")",
+			 when, pending, wtd, gc->work_to_do, add);
+}
+
 void rh_gc_why_not(const struct rh_snap_gc *gc, int gen, struct rh_gc_why *ret)
 {
 	struct rh_gc_why w = {

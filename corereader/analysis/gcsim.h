@@ -27,6 +27,7 @@
 #define RH_ANALYSIS_GCSIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "heap/snapshot.h"
@@ -173,5 +174,16 @@ struct rh_gc_why {
  * values of gen are answered for the nearest of 0..2. Never fails.
  */
 void rh_gc_why_not(const struct rh_snap_gc *gc, int gen, struct rh_gc_why *ret);
+
+/**
+ * The incremental collector (3.14.0-3.14.4) only: what its next automatic
+ * collection, always an increment, will be, as one sentence: when it
+ * starts (young count against threshold) and what it does, mirroring
+ * gc_collect_increment(): return at once (work_to_do still < 0 after
+ * assess_work_to_do), only mark (phase mark), or collect the young
+ * generation plus objects from the head of the pending space until it has
+ * about work_to_do of them. Writes "" for the generational collector.
+ */
+void rh_gc_next_increment(const struct rh_snap_gc *gc, char *buf, size_t len);
 
 #endif /* RH_ANALYSIS_GCSIM_H */

@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 
+#include "analysis/gcsim.h"
 #include "report/gcstate.h"
 
 static bool incremental(const struct rh_snap_gc *gc)
@@ -64,6 +65,12 @@ void rh_gc_json_model(struct rh_json *j, const struct rh_snap_gc *gc)
 		rh_json_key(j, "heap_size");
 		rh_json_int(j, gc->heap_size);
 	}
+	if (incremental(gc)) {
+		char next[384];
+		rh_gc_next_increment(gc, next, sizeof(next));
+		rh_json_key(j, "next_collection");
+		rh_json_string(j, next);
+	}
 }
 
 void rh_gc_json_list(struct rh_json *j, const struct rh_snap_gc *gc, int g)
@@ -88,6 +95,9 @@ void rh_gc_print_model(FILE *f, const struct rh_snap_gc *gc, const char *indent)
 	if (gc->heap_size >= 0)
 		fprintf(f, ", heap_size %" PRId64, gc->heap_size);
 	fputc('\n', f);
+	char next[384];
+	rh_gc_next_increment(gc, next, sizeof(next));
+	fprintf(f, "%snext automatic collection: %s\n", indent, next);
 }
 
 const char *rh_gc_run_name(const struct rh_snap_gc *gc, int run)

@@ -179,7 +179,10 @@ sg = sj["interpreters"][0]["gc"]
 check([x.get("list") for x in sg["generations"]] == ["young", "old[0]", "old[1]"],
       "summary lists %r" % [x.get("list") for x in sg["generations"]])
 text = open(os.path.join(d, "gc.out")).read() + open(os.path.join(d, "summary.out")).read()
-for needle in ("young", "old[%d] visited" % v, "phase mark", "old space %d (pending this round)" % (1 - v)):
+check("only marks" in it.get("next_collection", ""),
+      "gc --json next_collection %r: phase mark, the next increment only marks" % it.get("next_collection"))
+for needle in ("young", "old[%d] visited" % v, "phase mark", "old space %d (pending this round)" % (1 - v),
+               "next automatic collection: an increment", "only marks"):
     check(needle in text, "text output lacks %r" % needle)
 for f in fails:
     print("FAIL %s: %s" % (label, f))

@@ -1026,6 +1026,22 @@ static void rh_gc_why_not_incremental_cases(void **state)
 	rh_gc_why_not(&gc, RH_SNAP_GEN_PERMANENT, &w);
 	assert_int_equal(w.block, RH_GC_BLOCK_FROZEN);
 	assert_text_has(&w, "old[1]");
+	// what the next increment does (gc_collect_increment)
+	char next[384];
+	gc = inc_state(2000, 32, 10, 0, RH_SNAP_GC_PHASE_MARK, 10000);
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_non_null(strstr(next, "only marks"));
+	assert_non_null(strstr(next, "1969 more"));
+	gc.phase = RH_SNAP_GC_PHASE_COLLECT;
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_non_null(strstr(next, "until it has about 2101"));
+	assert_non_null(strstr(next, "old[0]"));
+	gc.work_to_do = -5000;
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_non_null(strstr(next, "returns at once"));
+	gc.model = RH_SNAP_GC_GENERATIONAL;
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_string_equal(next, "");
 	// hostile numbers saturate instead of overflowing
 	gc = inc_state(INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN, RH_SNAP_GC_PHASE_COLLECT,
 		       INT64_MAX);
