@@ -20,7 +20,22 @@ Usage:
 Exit status: 0 ok, 2 usage, 3 the record is not exact (harness error: say
 so on stderr; it is not a refheap failure).
 
-Works on CPython 3.8-3.13 (64-bit, default GIL build).  Standard library only.
+Works on CPython 3.8-3.15 (64-bit, default GIL build).  Standard library only.
+
+CPython 3.14.0-3.14.4 (the incremental collector, Python/gc.c there) keep a
+young generation and two old spaces instead of three generations; the sample
+sees it by what the interpreter says (gc.get_threshold() reports 0 for the
+third threshold it was given: Modules/gcmodule.c 3.14.4 returns
+(young.threshold, old[0].threshold, 0)).  The record then describes the
+lists as they lie in the GC state: "generations" [young, old[0], old[1]],
+counts and thresholds of those three (gc.get_count() says (young,
+old[visited], old[pending]): mapped with visited_space), and
+"visited_space", read as the old-space bit (bit 0 of _gc_next, the word 16
+bytes before the object) of an object the sample knows is in the visited
+space.  The phases then fill: A permanent; B the pending old space (a full
+collection with a non-empty permanent generation leaves everything in the
+pending space: completed_scavenge); C the visited old space (gc.collect(0)
+moves young survivors there); D young.
 
 How the record is made exact
 ----------------------------
@@ -79,6 +94,10 @@ KEEP_EXC = []                # an exception holding a traceback and frames
 WORKER = {}                  # the second thread and its Event
 LONG_LIVED = {"total": None, "pending": None, "stats": None}
 MODULE_PATH = [None]
+# CPython 3.14.0-3.14.4's incremental collector (see the docstring), and an
+# object of phase C: in the visited old space there.
+INCREMENTAL = [False]
+VISITED_MARK = []
 
 
 # ------------------------------------------------------------------ classes
@@ -239,6 +258,7 @@ def build_generations(a_units, b_units, c_units, d_units, tag):
     LONG_LIVED["stats"] = tuple(s["collections"] for s in gc.get_stats())
     add_units(c_units, tag + "C")
     unreachable_cycles(5, tag + "C")
+    VISITED_MARK[:] = [[tag]]         # with C: the visited space (incremental)
     gc.collect(0)                     # C -> generation 1
     add_units(d_units, tag + "D")     # stays in generation 0
     unreachable_cycles(5, tag + "D")  # garbage the GC has not seen yet
@@ -260,6 +280,14 @@ def find_module_path():
 
 
 # ---------------------------------------------------------------- recording
+def old_space(obj):
+    """Bit 0 of the object's _gc_next: its old space under the incremental
+    collector (Include/internal/pycore_gc.h 3.14.4,
+    _PyGC_NEXT_MASK_OLD_SPACE_1); the PyGC_Head is the 16 bytes before the
+    object (_Py_AS_GC)."""
+    return ctypes.c_uint64.from_address(id(obj) - 16).value & 1
+
+
 def tp_name(type_addr):
     raw = ctypes.c_char_p.from_address(type_addr + TP_NAME_OFFSET).value
     return raw.decode("utf-8", "replace")
@@ -290,12 +318,25 @@ def take_record(counts, sentinel, stats_before, seq, mode, path):
     threads = threading.active_count()
 
     # permanent generation: gc.unfreeze() appends it to the tail of gen 2
+    # (incremental: of the visited old space, in the middle of what
+    # gc.get_objects(2) returns when that is old[0])
     n2 = len(g2)
+    inc = INCREMENTAL[0]
+    visited = None
+    if inc:
+        visited = old_space(VISITED_MARK[0])
+        g2ids = set(map(id, g2))
     gc.unfreeze()
     g2u = gc.get_objects(generation=2)
-    if len(g2u) < n2 or any(a is not b for a, b in zip(g2, g2u)):
-        errors.append("generation 2 changed while unfreezing")
-    perm = g2u[n2:]
+    if inc:
+        perm = [o for o in g2u if id(o) not in g2ids]
+        if len(g2u) - len(perm) != n2:
+            errors.append("old spaces changed while unfreezing")
+        del g2ids
+    else:
+        if len(g2u) < n2 or any(a is not b for a, b in zip(g2, g2u)):
+            errors.append("generation 2 changed while unfreezing")
+        perm = g2u[n2:]
     del g2u
     if len(perm) != freeze_count:
         errors.append("permanent generation: enumerated %d objects, "
@@ -305,7 +346,18 @@ def take_record(counts, sentinel, stats_before, seq, mode, path):
     gens = []
     total_objs = 0
     total_bytes = 0
-    for gi, objs in enumerate((g0, g1, g2, perm)):
+    lists = (g0, g1, g2, perm)
+    if inc:
+        # the lists as they lie in the GC state: young, old[0], old[1]
+        if g1:
+            errors.append("gc.get_objects(1) is not empty under the incremental collector")
+        spaces = ([], [])
+        for o in g2:
+            spaces[old_space(o)].append(o)
+        lists = (g0, spaces[0], spaces[1], perm)
+        thresholds = (thresholds[0], thresholds[1], THRESHOLDS[2])
+        counts = (counts[0], counts[1 + visited], counts[2 - visited])
+    for gi, objs in enumerate(lists):
         nbytes = 0
         for o in objs:
             k = id(type(o))
@@ -337,6 +389,8 @@ def take_record(counts, sentinel, stats_before, seq, mode, path):
     if LONG_LIVED["stats"] is None or LONG_LIVED["stats"][1:] != stats_before[1:]:
         # a gen-1/gen-2 collection ran since we measured: unknown values
         ll_total = ll_pending = None
+    if inc:
+        ll_total = ll_pending = None      # no full-collection heuristic there
 
     types_out = []
     for k, e in per_type.items():
@@ -357,6 +411,8 @@ def take_record(counts, sentinel, stats_before, seq, mode, path):
                    "module": MODULE_PATH[0]},
         "threads": threads,
         "gc": {"enabled": enabled,
+               "model": "incremental" if inc else "generational",
+               "visited_space": visited,
                "thresholds": list(thresholds),
                "counts": list(counts),
                "garbage": garbage,
@@ -475,6 +531,8 @@ def main():
         sys.exit(2)
     MODULE_PATH[0] = find_module_path()
     gc.set_threshold(*THRESHOLDS)
+    # Modules/gcmodule.c 3.14.0-3.14.4 reports 0 for the third threshold
+    INCREMENTAL[0] = gc.get_threshold()[2] == 0
     # a couple of objects in gc.garbage, as DEBUG_SAVEALL would leave them
     gc.garbage.append(Leaf("in gc.garbage"))
     gc.garbage.append(AttrDict(where="gc.garbage"))

@@ -46,6 +46,7 @@ class Node:
 
 
 REGISTRY = {}
+OLD_SPACE = {}
 PLANTED = {}
 
 
@@ -121,6 +122,10 @@ def main():
         holder = [Node("gen2")]
         PLANTED["gen2"] = hex(id(holder[0]))
         gc.collect()
+        # 3.14.0-3.14.4 (incremental collector): which old space it is
+        # in, bit 0 of its _gc_next (Include/internal/pycore_gc.h there);
+        # the PyGC_Head is the 16 bytes before the object
+        OLD_SPACE["gen2"] = ctypes.c_uint64.from_address(id(holder[0]) - 16).value & 1
         del holder[:]
         del holder
 
@@ -180,6 +185,7 @@ def main():
     with open(out, "w") as f:
         json.dump({"version": sys.version.split()[0], "disabled": disabled,
                    "planted": PLANTED, "count_after": list(count),
+                   "old_space": OLD_SPACE,
                    "threshold": list(gc.get_threshold()),
                    "garbage": garbage, "garbage_types": types}, f)
     gc.set_debug(0)

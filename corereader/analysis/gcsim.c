@@ -70,8 +70,9 @@
 
 /*
  * The GC's view of the snapshot, built once for the four runs: tracked
- * objects only, numbered by "slot" in generation order (0, 1, 2,
- * permanent; index order within one), so that the young objects of the
+ * objects only, numbered by "slot" in rank order (set_ranks: for the
+ * generational collector the generations 0, 1, 2, permanent; index order
+ * within one), so that the young objects of the
  * collection of generations 0..g are the slots below young_end[g]. Edges
  * are kept only when some collection can see them: traversed, between two
  * tracked objects of the same GC owner (a collection walks only its own
@@ -124,11 +125,51 @@ static inline bool tracked_gen(int8_t gen)
 	return (uint8_t)gen <= RH_SNAP_GEN_PERMANENT;
 }
 
+/* Objects a collection examines: tracked, and not untracked by the
+ * collector before it looks (RH_FOUND_GC_UNTRACKS: 3.14.0-3.14.4's
+ * untrack_tuples, run first). */
+static inline bool in_sim(const struct rh_snapshot *s, uint32_t i)
+{
+	return tracked_gen(s->obj_gen[i]) &&
+	       !(s->obj_found && (s->obj_found[i] & RH_FOUND_GC_UNTRACKS));
+}
+
+/*
+ * The order in which collections take in each list, per obj_interp value
+ * (the GC state is its owner's): run r examines the lists of rank < r+1.
+ * Generational: the generation itself (collecting g includes every
+ * younger one). Incremental (Python/gc.c 3.14.0-3.14.4): the young
+ * generation (gc_collect_young), then the pending old space
+ * old[visited_space ^ 1], which this round's increments take in bit by
+ * bit together with the young generation (gc_collect_increment), then the
+ * visited space old[visited_space], examined only by a full collection
+ * (gc_collect_full) or after the spaces swap (completed_scavenge).
+ * The permanent generation is last for both.
+ */
+static void set_ranks(const struct rh_snapshot *s, uint8_t rank_of[256][4])
+{
+	for (uint32_t in = 0; in < 256; in++) {
+		for (int g = 0; g < 4; g++)
+			rank_of[in][g] = (uint8_t)g;
+		if (in >= s->ninterps)
+			continue;
+		size_t owner = s->interps[in].gc_owner < s->ninterps ? s->interps[in].gc_owner : in;
+		const struct rh_snap_gc *gc = &s->interps[owner].gc;
+		if (gc->model == RH_SNAP_GC_INCREMENTAL) {
+			int visited = gc->visited_space & 1;
+			rank_of[in][1 + (visited ^ 1)] = 1;
+			rank_of[in][1 + visited] = 2;
+		}
+	}
+}
+
 static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 {
 	const uint32_t n = s->nobjects;
 	uint32_t owner_of[256];
 	set_owners(s, owner_of);
+	uint8_t rank_of[256][4];
+	set_ranks(s, rank_of);
 
 	// Count each generation and the edges of tracked objects; note
 	// whether the owners differ at all (usually one interpreter).
@@ -138,9 +179,9 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 	bool multi = false;
 	for (uint32_t i = 0; i < n; i++) {
 		int8_t gen = s->obj_gen[i];
-		if (!tracked_gen(gen))
+		if (!in_sim(s, i))
 			continue;
-		count[gen]++;
+		count[rank_of[s->obj_interp[i]][gen]]++;
 		if (s->edge_start[i + 1] > s->edge_start[i])
 			nedges += s->edge_start[i + 1] - s->edge_start[i];
 		uint32_t o = owner_of[s->obj_interp[i]];
@@ -177,8 +218,8 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		int8_t gen = s->obj_gen[i];
-		if (tracked_gen(gen)) {
-			uint32_t k = at[gen]++;
+		if (in_sim(s, i)) {
+			uint32_t k = at[rank_of[s->obj_interp[i]][gen]]++;
 			slot[i] = k;
 			m->obj[k] = i;
 			m->rc[k] = s->obj_refcnt[i];
@@ -422,20 +463,213 @@ static int64_t trigger_for(const struct rh_snap_gc *gc, int gen, int64_t *needed
 	return sat_add(sat_add(first_gen1, sat_mul(k2 - 1, cycle)), 1);
 }
 
+int rh_gcsim_rank(const struct rh_snap_gc *gc, int list)
+{
+	if (gc->model != RH_SNAP_GC_INCREMENTAL || list < 1 || list > 2)
+		return list;
+	return list == 1 + (gc->visited_space & 1) ? RH_GCSIM_INC_VISITED : RH_GCSIM_INC_PENDING;
+}
+
+/* Python/gc.c 3.14.4 assess_work_to_do(): the work one increment adds
+ * when it starts with young.count == count. */
+static int64_t inc_assess(const struct rh_snap_gc *gc, int64_t count)
+{
+	if (count < 0)
+		count = 0;
+	int64_t scale = gc->gens[1].threshold;   // old[0].threshold
+	if (scale < 2)
+		scale = 2;
+	int64_t max_fraction = sat_mul(count, 2);
+	int64_t fraction = gc->heap_size > 0 ? gc->heap_size / 10 / scale : 0;
+	if (fraction > max_fraction)
+		fraction = max_fraction;
+	return sat_add(count, fraction);
+}
+
+/*
+ * The incremental collector's answer (see gcsim.h). Steps the automatic
+ * increments one by one from the state read: trigger k starts with
+ * young.count = max(c0, t0 + 1) for the first, t0 + 1 after (each
+ * increment zeroes young.count in assess_work_to_do), adds its assessment
+ * to work_to_do and returns while that is negative. Bounded: the number
+ * of increments needed before work_to_do reaches 0 is computed, not
+ * stepped.
+ */
+static void why_not_incremental(const struct rh_snap_gc *gc, int run, struct rh_gc_why *w)
+{
+	const size_t tl = sizeof(w->text);
+	int64_t c0 = gc->gens[0].count, t0 = gc->gens[0].threshold;
+	int visited = gc->visited_space & 1, pending = visited ^ 1;
+	w->gen = run;
+	w->count = c0;
+	w->threshold = t0;
+	w->increments = -1;
+	if (run == RH_GCSIM_INC_VISITED) {
+		w->block = RH_GC_BLOCK_NEXT_ROUND;
+		snprintf(w->text, tl,
+			 "in the visited old space (old[%d]): this round's increments do not "
+			 "examine it; when they have emptied the pending space old[%d] the spaces "
+			 "swap and the next round's increments free it (gc.collect(2) frees it now)",
+			 visited, pending);
+		return;
+	}
+	const char *what = run == RH_GCSIM_INC_YOUNG
+		? "the young generation"
+		: "the pending old space";
+	char where[96];
+	if (run == RH_GCSIM_INC_YOUNG)
+		snprintf(where, sizeof(where), "the next increment that collects");
+	else
+		snprintf(where, sizeof(where),
+			 "an increment of this round (each takes objects from the head of old[%d])",
+			 pending);
+	if (!gc->enabled) {
+		w->block = RH_GC_BLOCK_DISABLED;
+		snprintf(w->text, tl,
+			 "automatic collection is off (gc.disable()): %s waits for gc.enable() and "
+			 "more allocations, or for gc.collect(%d)",
+			 what, run == RH_GCSIM_INC_YOUNG ? 0 : 1);
+		return;
+	}
+	if (gc->collecting) {
+		w->block = RH_GC_BLOCK_COLLECTING;
+		snprintf(w->text, tl,
+			 "a collection was running when the heap was read (or was cut off): "
+			 "no automatic collection starts until it ends");
+		return;
+	}
+	if (t0 == 0) {
+		w->block = RH_GC_BLOCK_THRESHOLD_ZERO;
+		snprintf(w->text, tl,
+			 "young threshold is 0 (gc.set_threshold(0)): automatic collection is off; "
+			 "only gc.collect() frees %s", what);
+		return;
+	}
+	// Step the triggers: how many return at once (work_to_do < 0), then
+	// whether the first that runs only marks.
+	int64_t per = t0 > 0 ? sat_add(t0, 1) : 1;
+	int64_t first_count = c0 > t0 ? c0 : per;
+	int64_t first_allocs = to_exceed(c0, t0);
+	int64_t wtd = sat_add(gc->work_to_do, inc_assess(gc, first_count));
+	int64_t k = 1;
+	if (wtd < 0) {
+		int64_t add = inc_assess(gc, per);
+		if (add <= 0) {
+			w->block = RH_GC_BLOCK_AHEAD;
+			snprintf(w->text, tl, "work_to_do %" PRId64 " never reaches 0: no increment collects",
+				 gc->work_to_do);
+			return;
+		}
+		// ceil(-wtd / add) more triggers
+		int64_t more = (-(wtd + 1)) / add + 1;
+		k = sat_add(k, more);
+	}
+	bool marking = gc->phase == RH_SNAP_GC_PHASE_MARK;
+	if (marking)
+		k = sat_add(k, 1);   // at least one more: the mark's own cost is unknown
+	w->increments = k;
+	w->allocations = sat_add(first_allocs, sat_mul(k - 1, per));
+	w->allocations_at_least = marking;
+	if (marking) {
+		w->block = RH_GC_BLOCK_MARKING;
+		snprintf(w->text, tl,
+			 "phase mark, work_to_do %" PRId64 ": the %s increment only marks what the roots "
+			 "reach (and takes twice that off work_to_do); %s frees it, at least %" PRId64
+			 " increments and %" PRId64 " more tracked allocations away (young count %"
+			 PRId64 ", threshold %" PRId64 ")",
+			 gc->work_to_do, k - 1 == 1 ? "next" : "first one that runs", where, k,
+			 w->allocations, c0, t0);
+	} else if (k > 1) {
+		w->block = RH_GC_BLOCK_AHEAD;
+		snprintf(w->text, tl,
+			 "work_to_do %" PRId64 " < 0 (the collector is ahead of its schedule): %" PRId64
+			 " increments return at once first; %s frees it, about %" PRId64
+			 " more tracked allocations away (young count %" PRId64 ", threshold %" PRId64 ")",
+			 gc->work_to_do, k - 1, where, w->allocations, c0, t0);
+	} else if (w->allocations == 0) {
+		w->block = RH_GC_BLOCK_NONE;
+		snprintf(w->text, tl,
+			 "due: young count %" PRId64 " > threshold %" PRId64 ", phase collect, "
+			 "work_to_do %" PRId64 ": the increment already scheduled (or the next tracked "
+			 "allocation) is %s", c0, t0, gc->work_to_do, where);
+	} else {
+		w->block = RH_GC_BLOCK_BELOW_THRESHOLD;
+		snprintf(w->text, tl,
+			 "young count %" PRId64 " <= threshold %" PRId64 ": %" PRId64 " more tracked "
+			 "allocations start an increment (phase collect, work_to_do %" PRId64
+			 "), %s", c0, t0, w->allocations, gc->work_to_do, where);
+	}
+}
+
+void rh_gc_next_increment(const struct rh_snap_gc *gc, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (gc->model != RH_SNAP_GC_INCREMENTAL)
+		return;
+	int64_t c0 = gc->gens[0].count, t0 = gc->gens[0].threshold;
+	int pending = (gc->visited_space & 1) ^ 1;
+	if (!gc->enabled || t0 == 0) {
+		snprintf(buf, len, "none: automatic collection is off (%s); gc.collect(1) runs an increment",
+			 gc->enabled ? "young threshold 0" : "gc.disable()");
+		return;
+	}
+	int64_t count = c0 > t0 ? c0 : sat_add(t0, 1);
+	int64_t allocs = to_exceed(c0, t0);
+	int64_t add = inc_assess(gc, count);
+	int64_t wtd = sat_add(gc->work_to_do, add);
+	char when[96];
+	if (allocs == 0)
+		snprintf(when, sizeof(when), "due now (young count %" PRId64 " > threshold %" PRId64 ")",
+			 c0, t0);
+	else
+		snprintf(when, sizeof(when), "%" PRId64 " more tracked allocations away (young count %"
+			 PRId64 ", threshold %" PRId64 ")", allocs, c0, t0);
+	if (wtd < 0)
+		snprintf(buf, len, "an increment, %s: work_to_do %" PRId64 " + %" PRId64
+			 " is still < 0, so it returns at once", when, gc->work_to_do, add);
+	else if (gc->phase == RH_SNAP_GC_PHASE_MARK)
+		snprintf(buf, len, "an increment, %s: phase mark, so it only marks what the roots "
+			 "reach into the visited space old[%d] (work_to_do %" PRId64 " + %" PRId64 ")",
+			 when, gc->visited_space & 1, gc->work_to_do, add);
+	else
+		snprintf(buf, len, "an increment, %s: it collects the young generation and objects "
+			 "from the head of the pending space old[%d] until it has about %" PRId64
+			 " (work_to_do %" PRId64 " + %" PRId64 ")",
+			 when, pending, wtd, gc->work_to_do, add);
+}
+
 void rh_gc_why_not(const struct rh_snap_gc *gc, int gen, struct rh_gc_why *ret)
 {
 	struct rh_gc_why w = {
 		.gen = gen,
 		.allocations = -1,
+		.increments = -1,
 		.long_lived_pending = gc->long_lived_pending,
 		.long_lived_total = gc->long_lived_total,
 	};
 	const size_t tl = sizeof(w.text);
+	bool inc = gc->model == RH_SNAP_GC_INCREMENTAL;
 	if (gen == RH_SNAP_GEN_PERMANENT) {
 		w.block = RH_GC_BLOCK_FROZEN;
-		snprintf(w.text, tl,
-			 "the permanent generation (gc.freeze()) is never collected: "
-			 "gc.unfreeze() moves it to generation 2 for the next full collection");
+		if (inc)
+			// _PyGC_Unfreeze (Python/gc.c 3.14.4) merges it into
+			// old[visited_space]
+			snprintf(w.text, tl,
+				 "the permanent generation (gc.freeze()) is never collected: "
+				 "gc.unfreeze() moves it to the visited old space old[%d], which "
+				 "the next round's increments or gc.collect(2) examine",
+				 gc->visited_space & 1);
+		else
+			snprintf(w.text, tl,
+				 "the permanent generation (gc.freeze()) is never collected: "
+				 "gc.unfreeze() moves it to generation 2 for the next full collection");
+		*ret = w;
+		return;
+	}
+	if (inc) {
+		why_not_incremental(gc, gen < 0 ? 0 : gen > 2 ? 2 : gen, &w);
 		*ret = w;
 		return;
 	}

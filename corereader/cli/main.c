@@ -42,8 +42,9 @@ static const char main_usage[] =
 	"live process is stopped only while it is read.\n"
 	"\n"
 	"Supported: " RH_PY_SUPPORTED ".\n"
-	"3.14.0-3.14.4 (the incremental collector), free-threaded and Py_DEBUG\n"
-	"builds, and versions not listed are refused by name (exit 7).\n"
+	"3.14.0-3.14.4's collector is described in its own terms (young generation,\n"
+	"old spaces visited/pending, phase, work_to_do). Free-threaded and Py_DEBUG\n"
+	"builds, and versions not listed, are refused by name (exit 7).\n"
 	"\n"
 	"Commands:\n"
 	"  summary     Python version, interpreters, threads, GC state per generation,\n"
@@ -55,8 +56,9 @@ static const char main_usage[] =
 	"  refs ADDR   what an object references, as a tree (objgraph show_refs)\n"
 	"  referrers ADDR  what references an object, as a tree (show_backrefs)\n"
 	"  histogram   count, shallow and retained bytes per type\n"
-	"  gc          per generation: count vs threshold, objects, bytes, the\n"
-	"              garbage each next collection frees and what triggers it\n"
+	"  gc          per generation (3.14.0-3.14.4: young, old spaces): count vs\n"
+	"              threshold, objects, bytes, the garbage each next collection\n"
+	"              frees and what triggers it\n"
 	"  dominators  the objects that retain the most memory, with their\n"
 	"              dominator chains\n"
 	"  cycles      garbage cycles by retained size\n"
@@ -698,7 +700,8 @@ static int cmd_export(int argc, char **argv)
 		}
 	} else {
 		struct rh_export_options eopts = { .repr = o.repr, .labels = o.labels,
-						   .verdicts = &an.v };
+						   .verdicts = &an.v,
+						   .gcsim = &an.gc };
 		rh_report_export_jsonl(out, snap, &eopts);
 	}
 	rh_progress_done();

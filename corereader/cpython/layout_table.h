@@ -70,6 +70,16 @@
 	X(GCS_GENERATIONS, O, "struct _gc_runtime_state", "generations", false) \
 	X(GCS_NGENERATIONS, C, "struct _gc_runtime_state", "generations", false) \
 	X(GCS_YOUNG, O, "struct _gc_runtime_state", "young", false) /* 3.14.0-4, ft */ \
+	/* 3.14.0-3.14.4's incremental collector (Include/internal/         */ \
+	/* pycore_interp_structs.h): young + old[2] spaces, the visited    */ \
+	/* space, work_to_do and phase; 3.14.5 renamed the last three to   */ \
+	/* dummy1..3, so their names say which collector a build has       */ \
+	X(GCS_OLD, O, "struct _gc_runtime_state", "old", false)                \
+	X(GCS_NOLD, C, "struct _gc_runtime_state", "old", false)               \
+	X(GCS_WORK_TO_DO, O, "struct _gc_runtime_state", "work_to_do", false)  \
+	X(GCS_VISITED_SPACE, O, "struct _gc_runtime_state", "visited_space", false) \
+	X(GCS_PHASE, O, "struct _gc_runtime_state", "phase", false)            \
+	X(GCS_HEAP_SIZE, O, "struct _gc_runtime_state", "heap_size", false) /* 3.13+ */ \
 	X(GCS_PERMANENT, O, "struct _gc_runtime_state", "permanent_generation", true) \
 	X(GCS_GARBAGE, O, "struct _gc_runtime_state", "garbage", true)         \
 	X(GCS_LONG_LIVED_TOTAL, O, "struct _gc_runtime_state", "long_lived_total", false) \

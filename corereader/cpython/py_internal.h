@@ -68,6 +68,9 @@ struct rh_py_runtime {
 	struct rh_u64map type_index;
 	struct py_type *types;
 	size_t ntypes, types_cap;
+	/* PyTuple_Type, looked up once (rh_py_tuple_gc_untracks) */
+	uint64_t tuple_type;
+	bool tuple_type_known;
 	/* bound for list walks: blocks of 32 bytes the target could hold */
 	uint64_t max_objects;
 	/* &PyType_Type, to recognise type objects; 0 if not found */

@@ -187,11 +187,15 @@ static struct rh_error *resolve_layouts(struct rh_py_runtime *rt,
 			"%s has a %" PRId64 "-byte object header (ob_refcnt at %" PRId64
 			"): free-threaded and Py_TRACE_REFS builds are not supported",
 			m->name, PYL(rt, SZ_OBJECT), PYL(rt, OB_REFCNT));
-	if (!PYL_HAS(rt, GCS_GENERATIONS))
+	// generations[3] (3.8-3.13, 3.14.5+) or the incremental collector's
+	// young + old[2] (3.14.0-3.14.4): one of the two, or we cannot read it
+	if (!PYL_HAS(rt, GCS_GENERATIONS) &&
+	    !(PYL_HAS(rt, GCS_YOUNG) && PYL_HAS(rt, GCS_OLD) && PYL_HAS(rt, GCS_VISITED_SPACE)))
 		return rh_error_create(
 			RH_ERR_UNSUPPORTED,
-			"%s (CPython %s) uses the incremental garbage collector (3.14.0-3.14.4: young/old spaces), which refheap does not read: it reads %s",
-			m->name, rt->info.version[0] ? rt->info.version : "version unknown", RH_PY_SUPPORTED);
+			"the DWARF of %s (%s) has neither struct _gc_runtime_state.generations nor "
+			"young/old/visited_space: a garbage collector refheap does not know (it reads %s)",
+			m->name, m->debug_path, RH_PY_SUPPORTED);
 	if (!PYL_HAS(rt, RT_GC) && !PYL_HAS(rt, IS_GC))
 		return rh_error_create(RH_ERR_UNSUPPORTED,
 				       "%s: found no GC state in _PyRuntimeState or PyInterpreterState",
@@ -349,6 +353,39 @@ static void find_version(struct rh_py_runtime *rt)
 /* ------------------------------------------------------------------ */
 /* Interpreters, threads, GC state                                     */
 
+/*
+ * Where the three GC lists and their counters lie in the GC state, as the
+ * DWARF names them: generations[0..2], or the incremental collector's
+ * young, old[0], old[1] (3.14.0-3.14.4). Offsets of each struct
+ * gc_generation in `off`.
+ */
+static struct rh_error *gc_list_offsets(struct rh_py_runtime *rt, int *model,
+					int64_t off[RH_PY_NGENS])
+{
+	int64_t gsz = PYL(rt, SZ_GC_GENERATION);
+	if (PYL_HAS(rt, GCS_GENERATIONS)) {
+		int64_t ngens = PYL_HAS(rt, GCS_NGENERATIONS) ? PYL(rt, GCS_NGENERATIONS) : 3;
+		if (ngens != RH_PY_NGENS)
+			return rh_error_create(RH_ERR_UNSUPPORTED,
+					       "this CPython has %" PRId64 " GC generations, expected 3",
+					       ngens);
+		*model = RH_PY_GC_GENERATIONAL;
+		for (int i = 0; i < RH_PY_NGENS; i++)
+			off[i] = PYL(rt, GCS_GENERATIONS) + i * gsz;
+		return NULL;
+	}
+	int64_t nold = PYL_HAS(rt, GCS_NOLD) ? PYL(rt, GCS_NOLD) : 2;
+	if (nold != 2)
+		return rh_error_create(RH_ERR_UNSUPPORTED,
+				       "this CPython's incremental GC has %" PRId64 " old spaces, expected 2",
+				       nold);
+	*model = RH_PY_GC_INCREMENTAL;
+	off[0] = PYL(rt, GCS_YOUNG);
+	off[1] = PYL(rt, GCS_OLD);
+	off[2] = PYL(rt, GCS_OLD) + gsz;
+	return NULL;
+}
+
 static struct rh_error *read_gc_state(struct rh_py_runtime *rt, uint64_t addr,
 				      struct rh_py_gc *gc)
 {
@@ -359,26 +396,45 @@ static struct rh_error *read_gc_state(struct rh_py_runtime *rt, uint64_t addr,
 		return rh_error_prefix(err, "reading the GC state at 0x%" PRIx64, addr);
 	memset(gc, 0, sizeof(*gc));
 	gc->addr = addr;
-	int64_t gens = PYL(rt, GCS_GENERATIONS), gsz = PYL(rt, SZ_GC_GENERATION);
-	int64_t ngens = PYL_HAS(rt, GCS_NGENERATIONS) ? PYL(rt, GCS_NGENERATIONS) : 3;
-	if (ngens != RH_PY_NGENS)
-		return rh_error_create(RH_ERR_UNSUPPORTED,
-				       "this CPython has %" PRId64 " GC generations, expected 3",
-				       ngens);
+	int64_t gsz = PYL(rt, SZ_GC_GENERATION);
+	int64_t goff[RH_PY_NGENS];
+	if ((err = gc_list_offsets(rt, &gc->model, goff)))
+		return err;
 	// Every field read below must lie inside the struct we copied.
-	int64_t last = gens + 3 * gsz;
 	int64_t fields[] = { PYL(rt, GCS_ENABLED) + 4, PYL(rt, GCS_COLLECTING) + 4,
-			     PYL(rt, GCS_PERMANENT) + gsz, PYL(rt, GCS_GARBAGE) + 8, last };
+			     PYL(rt, GCS_PERMANENT) + gsz, PYL(rt, GCS_GARBAGE) + 8,
+			     goff[0] + gsz, goff[1] + gsz, goff[2] + gsz };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (fields[i] > (int64_t)size)
 			return RH_BAD_DATA(addr, "GC state layout exceeds its size");
 	gc->enabled = py_get_i32(buf, PYL(rt, GCS_ENABLED)) != 0;
 	gc->collecting = py_get_i32(buf, PYL(rt, GCS_COLLECTING)) != 0;
 	for (int i = 0; i < RH_PY_NGENS; i++) {
-		int64_t g = gens + i * gsz;
+		int64_t g = goff[i];
 		gc->gens[i].head_addr = addr + (uint64_t)(g + PYL(rt, GEN_HEAD));
 		gc->gens[i].threshold = py_get_i32(buf, g + PYL(rt, GEN_THRESHOLD));
 		gc->gens[i].count = py_get_i32(buf, g + PYL(rt, GEN_COUNT));
+	}
+	gc->heap_size = -1;
+	if (PYL_HAS(rt, GCS_HEAP_SIZE) && PYL(rt, GCS_HEAP_SIZE) + 8 <= (int64_t)size)
+		gc->heap_size = (int64_t)py_get_u64(buf, PYL(rt, GCS_HEAP_SIZE));
+	if (gc->model == RH_PY_GC_INCREMENTAL) {
+		// Python/gc.c 3.14.4: visited_space is 0 or 1 (GEN_HEAD asserts
+		// it), phase an enum _GCPhase; anything else is a torn core.
+		if (!PYL_HAS(rt, GCS_WORK_TO_DO) || !PYL_HAS(rt, GCS_PHASE) ||
+		    PYL(rt, GCS_WORK_TO_DO) + 8 > (int64_t)size ||
+		    PYL(rt, GCS_VISITED_SPACE) + 4 > (int64_t)size ||
+		    PYL(rt, GCS_PHASE) + 4 > (int64_t)size)
+			return rh_error_create(RH_ERR_UNSUPPORTED,
+					       "the incremental GC state has no work_to_do/phase in the DWARF, "
+					       "or they lie outside struct _gc_runtime_state");
+		gc->work_to_do = (int64_t)py_get_u64(buf, PYL(rt, GCS_WORK_TO_DO));
+		gc->visited_space = py_get_i32(buf, PYL(rt, GCS_VISITED_SPACE));
+		gc->phase = py_get_i32(buf, PYL(rt, GCS_PHASE));
+		if ((gc->visited_space != 0 && gc->visited_space != 1) ||
+		    (gc->phase != RH_PY_GC_PHASE_MARK && gc->phase != RH_PY_GC_PHASE_COLLECT))
+			return RH_BAD_DATA(addr, "incremental GC state: visited_space %d, phase %d "
+					   "(each must be 0 or 1)", gc->visited_space, gc->phase);
 	}
 	gc->permanent_head = addr + (uint64_t)(PYL(rt, GCS_PERMANENT) + PYL(rt, GEN_HEAD));
 	gc->garbage_addr = py_get_u64(buf, PYL(rt, GCS_GARBAGE));
@@ -1195,6 +1251,9 @@ struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
 	uint64_t total = 0;
 	static const char *const names[] = { "generation 0", "generation 1",
 					     "generation 2", "the permanent generation" };
+	static const char *const inc_names[] = { "the young generation", "old space 0",
+						 "old space 1", "the permanent generation" };
+	const char *const *lname = in->gc.model == RH_PY_GC_INCREMENTAL ? inc_names : names;
 	for (int g = 0; g <= RH_PY_GEN_PERMANENT && !w.stopped; g++) {
 		struct rh_gclist_params p = {
 			.head = g < RH_PY_NGENS ? in->gc.gens[g].head_addr : in->gc.permanent_head,
@@ -1219,10 +1278,55 @@ struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
 		}
 		if (err) {
 			rh_problems_add_error(problems, err, "interpreter %" PRId64 ", %s",
-					      in->id, names[g]);
+					      in->id, lname[g]);
 		}
 	}
 	if (walked_ret)
 		*walked_ret = total;
 	return NULL;
+}
+
+/*
+ * _PyObject_GC_MAY_BE_TRACKED (Include/internal/pycore_gc.h 3.14.4) for an
+ * object on no GC list: PyObject_IS_GC (Py_TPFLAGS_HAVE_GC, and for type
+ * objects, whose tp_is_gc is type_is_gc, a heap type) and not a tuple.
+ */
+static bool may_be_tracked_untracked(struct rh_py_runtime *rt, uint64_t obj, uint64_t tuple_type)
+{
+	uint64_t type_addr;
+	if (!rh_target_peek_u64(rt->target, obj + PYL(rt, OB_TYPE), &type_addr))
+		return true;   // unsure: keep the tuple tracked
+	if (type_addr == tuple_type)
+		return false;  // an untracked tuple
+	const struct py_type *tp = py_type_get(rt, type_addr);
+	if (!tp)
+		return true;
+	if (!(tp->flags & PY_TPFLAGS_HAVE_GC))
+		return false;
+	if (rt->type_type && type_addr == rt->type_type) {
+		uint64_t flags;
+		if (!rh_target_peek_u64(rt->target, obj + PYL(rt, TP_FLAGS), &flags))
+			return true;
+		return (flags & PY_TPFLAGS_HEAPTYPE) != 0;
+	}
+	return true;
+}
+
+bool rh_py_tuple_gc_untracks(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr,
+			     const uint64_t *items, const bool *tracked, size_t nitems)
+{
+	if (!rt->tuple_type_known) {
+		rt->tuple_type = py_symbol(rt, "PyTuple_Type");
+		rt->tuple_type_known = true;
+	}
+	if (!rt->tuple_type || type_addr != rt->tuple_type)
+		return false;
+	uint64_t size;
+	if (!rh_target_peek_u64(rt->target, addr + PYL(rt, OB_SIZE), &size) || size != nitems)
+		return false;   // a NULL item (under construction), or unreadable
+	for (size_t k = 0; k < nitems; k++) {
+		if (tracked[k] || may_be_tracked_untracked(rt, items[k], rt->tuple_type))
+			return false;
+	}
+	return true;
 }

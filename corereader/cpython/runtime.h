@@ -39,11 +39,37 @@ struct rh_py_gc_gen {
 	uint64_t head_addr;   /* list head (a PyGC_Head inside the GC state) */
 };
 
+/*
+ * Which collector the GC state belongs to, told by the DWARF member names
+ * of struct _gc_runtime_state (never by the version):
+ * - generational: generations[3] (3.8-3.13, and 3.14.5+ which brought it
+ *   back); gens[g] is generation g.
+ * - incremental: young + old[2] with work_to_do, visited_space, phase
+ *   (3.14.0-3.14.4, Python/gc.c); gens[0] is `young`, gens[1] `old[0]`,
+ *   gens[2] `old[1]`: the lists as they lie in the GC state. Which old
+ *   space is the one visited this round is visited_space.
+ */
+enum rh_py_gc_model {
+	RH_PY_GC_GENERATIONAL = 0,
+	RH_PY_GC_INCREMENTAL = 1,
+};
+
+/* enum _GCPhase (pycore_interp_structs.h 3.14.0-3.14.4) */
+#define RH_PY_GC_PHASE_MARK 0
+#define RH_PY_GC_PHASE_COLLECT 1
+
 struct rh_py_gc {
 	uint64_t addr;              /* the struct _gc_runtime_state */
 	bool enabled;
 	bool collecting;
+	int model;                  /* enum rh_py_gc_model */
 	struct rh_py_gc_gen gens[RH_PY_NGENS];
+	/* incremental collector only */
+	int visited_space;          /* 0 or 1: old[visited_space] is visited */
+	int phase;                  /* RH_PY_GC_PHASE_* */
+	int64_t work_to_do;
+	/* number of tracked objects as the GC counts them (3.13+), -1 if absent */
+	int64_t heap_size;
 	uint64_t permanent_head;
 	uint64_t garbage_addr;      /* gc.garbage list, 0 if NULL */
 	int64_t garbage_len;        /* -1 if unreadable */
@@ -73,10 +99,11 @@ struct rh_py_interp {
 /*
  * The CPython versions this layer knows, as told to users (--help, errors,
  * README): another version is refused by name rather than read as if it
- * were one of these. 3.14.0-3.14.4 use the incremental collector.
+ * were one of these. 3.14.0-3.14.4 use the incremental collector, read in
+ * its own terms (struct rh_py_gc.model).
  */
 #define RH_PY_SUPPORTED \
-	"CPython 3.8-3.13, 3.14.5+ and 3.15 (64-bit default builds with the GIL)"
+	"CPython 3.8-3.15 (64-bit default builds with the GIL; 3.14.0-3.14.4 with their incremental collector)"
 
 struct rh_py_info {
 	/** "3.11.7" */
@@ -132,8 +159,9 @@ struct rh_py_object {
 typedef int rh_py_object_fn(void *arg, const struct rh_py_object *obj);
 
 /**
- * Walk the GC lists of interpreter i: generations 0, 1, 2, then the
- * permanent generation. Each list walk is bounded and checks that every
+ * Walk the GC lists of interpreter i: generations 0, 1, 2 (for the
+ * incremental collector: young, old[0], old[1]), then the permanent
+ * generation. Each list walk is bounded and checks that every
  * node's _gc_prev points back to the node it came from (CPython's
  * validate_list, made unconditional); a broken list is recorded in
  * `problems` (which list, how many objects were read, where it broke) and
@@ -191,6 +219,21 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
  * word there says nothing about what they hold.
  */
 bool rh_py_type_has_stale_slots(struct rh_py_runtime *rt, uint64_t type_addr);
+
+/**
+ * 3.14.0-3.14.4's incremental collector untracks, before it examines the
+ * young generation, every exact tuple whose items may none of them be
+ * tracked (Python/gc.c untrack_tuples -> _PyTuple_MaybeUntrack,
+ * Objects/tupleobject.c 3.14.4): such a tuple is never part of the
+ * collection, it dies by refcount with what holds it. Whether the tuple
+ * at `addr` (type `type_addr`, not checked to be on a list) is one, given
+ * its items: `tracked[k]` says whether item k is on a GC list. An item
+ * that is not may still "maybe be tracked" (_PyObject_GC_MAY_BE_TRACKED:
+ * any object of a GC type but a tuple), read here from its type. False
+ * when unsure (an unreadable item, fewer items than ob_size: a NULL).
+ */
+bool rh_py_tuple_gc_untracks(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr,
+			     const uint64_t *items, const bool *tracked, size_t nitems);
 
 /** sizeof(PyGC_Head): what precedes a GC object in its allocation. */
 uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt);

@@ -809,6 +809,67 @@ static int cmp_range(const void *a, const void *b)
  * Immortal objects (3.12+ statics, 3.11 runtime singletons) are skipped:
  * their counts mean nothing.
  */
+/*
+ * 3.14.0-3.14.4's incremental collector untracks the young generation's
+ * tuples that hold nothing trackable before every collection
+ * (Python/gc.c untrack_tuples, called first by gc_collect_young,
+ * gc_collect_increment and gc_collect_full): mark them, in list order (a
+ * tuple of such tuples goes too, as in CPython's one pass), so that the
+ * GC simulation leaves them out. The generational collector untracks
+ * after deduce_unreachable(): nothing to mark.
+ */
+static struct rh_error *mark_gc_untracks(struct rh_snapshot *s, struct rh_py_runtime *rt)
+{
+	uint64_t *items = NULL;
+	bool *tracked = NULL;
+	size_t cap = 0;
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		if (s->obj_gen[i] != 0 || s->obj_interp[i] >= s->ninterps)
+			continue;
+		size_t in = s->obj_interp[i];
+		size_t owner = s->interps[in].gc_owner < s->ninterps ? s->interps[in].gc_owner : in;
+		if (s->interps[owner].gc.model != RH_SNAP_GC_INCREMENTAL)
+			continue;
+		if (strcmp(s->types[s->obj_type[i]].name, "tuple") != 0)
+			continue;   // the exact type is checked by rh_py_tuple_gc_untracks
+		uint32_t n = s->edge_start[i + 1] - s->edge_start[i];
+		if (n > cap) {
+			size_t ncap = n < 16 ? 16 : (size_t)n;
+			uint64_t *ni = realloc(items, ncap * sizeof(*items));
+			if (ni)
+				items = ni;
+			bool *nt = realloc(tracked, ncap * sizeof(*tracked));
+			if (nt)
+				tracked = nt;
+			if (!ni || !nt) {
+				free(items);
+				free(tracked);
+				return rh_enomem;
+			}
+			cap = ncap;
+		}
+		uint32_t k = 0;
+		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
+			uint32_t w = s->edges[e];
+			if (w & (RH_EDGE_OWNED | RH_EDGE_CONSERVATIVE))
+				continue;
+			uint32_t t = w & RH_EDGE_INDEX_MASK;
+			if (t >= s->nobjects)
+				continue;
+			items[k] = s->obj_addr[t];
+			tracked[k] = s->obj_gen[t] >= 0 && s->obj_gen[t] <= RH_SNAP_GEN_PERMANENT &&
+				     !(s->obj_found[t] & RH_FOUND_GC_UNTRACKS);
+			k++;
+		}
+		if (rh_py_tuple_gc_untracks(rt, s->obj_addr[i], s->types[s->obj_type[i]].addr,
+					    items, tracked, k))
+			s->obj_found[i] |= RH_FOUND_GC_UNTRACKS;
+	}
+	free(items);
+	free(tracked);
+	return NULL;
+}
+
 static struct rh_error *static_storage(struct rh_snapshot *s, struct rh_image *img)
 {
 	size_t nr = 0, cap = 0;
@@ -1268,6 +1329,12 @@ static struct rh_error *copy_runtime(struct rh_snapshot *s, struct rh_target *t,
 			.long_lived_total = in->gc.long_lived_total,
 			.long_lived_pending = in->gc.long_lived_pending,
 			.runtime_wide = in->gc.runtime_wide,
+			.model = in->gc.model == RH_PY_GC_INCREMENTAL ? RH_SNAP_GC_INCREMENTAL
+								      : RH_SNAP_GC_GENERATIONAL,
+			.visited_space = (int8_t)in->gc.visited_space,
+			.phase = (int8_t)in->gc.phase,
+			.work_to_do = in->gc.work_to_do,
+			.heap_size = in->gc.heap_size,
 		};
 		for (int g = 0; g < RH_SNAP_NGENS; g++) {
 			out->gc.gens[g].threshold = in->gc.gens[g].threshold;
@@ -1336,6 +1403,9 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		if (err)
 			goto out_runtime;
 		mark_borrowed(s);
+		err = mark_gc_untracks(s, rt);
+		if (err)
+			goto out_runtime;
 		err = static_storage(s, img);
 		if (err)
 			goto out_runtime;

@@ -32,6 +32,13 @@ struct rh_target;
 #define RH_FOUND_REF 2u       /* referenced by a found object */
 #define RH_FOUND_ALLOC 4u     /* only by the allocator scan: nothing references it */
 #define RH_FOUND_ROOT 8u      /* held by a root (interpreter state, frame, static, stack) */
+/**
+ * On a GC list, but the collector untracks it before it examines that
+ * list, so no collection ever includes it (3.14.0-3.14.4's incremental
+ * collector untracks the young generation's atomic tuples first:
+ * cpython/runtime.h rh_py_tuple_gc_untracks). It dies with what holds it.
+ */
+#define RH_FOUND_GC_UNTRACKS 16u
 
 /* Root kinds, as the CPython layer names them (cpython/roots.h). */
 enum rh_snap_root_kind {
@@ -102,9 +109,32 @@ struct rh_snap_gen {
 	int64_t count;
 };
 
+/*
+ * Which collector made the lists (what cpython/ read from the DWARF):
+ * - generational (3.8-3.13, 3.14.5+): gens[g] and obj_gen g are
+ *   generation g; a collection of g includes every younger one.
+ * - incremental (3.14.0-3.14.4): gens[0] / obj_gen 0 is the young
+ *   generation, gens[1] / 1 old space 0, gens[2] / 2 old space 1. One old
+ *   space is "visited" this round (visited_space), the other "pending":
+ *   each increment collects the young generation plus part of the
+ *   pending space; the spaces swap when the pending one is empty.
+ */
+enum rh_snap_gc_model {
+	RH_SNAP_GC_GENERATIONAL = 0,
+	RH_SNAP_GC_INCREMENTAL = 1,
+};
+
+#define RH_SNAP_GC_PHASE_MARK 0
+#define RH_SNAP_GC_PHASE_COLLECT 1
+
 struct rh_snap_gc {
 	bool enabled;
 	bool collecting;
+	uint8_t model;             /* enum rh_snap_gc_model */
+	int8_t visited_space;      /* incremental: 0 or 1 */
+	int8_t phase;              /* incremental: RH_SNAP_GC_PHASE_* */
+	int64_t work_to_do;        /* incremental */
+	int64_t heap_size;         /* tracked objects as the GC counts them, -1 if unknown */
 	struct rh_snap_gen gens[RH_SNAP_NGENS];
 	int64_t garbage_len;       /* len(gc.garbage), -1 if unreadable */
 	uint64_t garbage_addr;     /* the gc.garbage list object, 0 if none */

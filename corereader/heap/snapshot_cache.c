@@ -50,7 +50,7 @@
 
 #define MAGIC "RHSNAPC\0"
 /* Bump when the layout below or the meaning of a snapshot field changes. */
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define ENDIAN_MARK 0x01020304u
 #define ALIGN 64u
 /* Cache files kept in the directory (most recently used). */
@@ -73,7 +73,7 @@ _Static_assert(sizeof(struct rh_snap_root) == 40,
 	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_type) == 24,
 	       "struct rh_snap_type changed: update heap/snapshot_cache.c");
-_Static_assert(sizeof(struct rh_snap_interp) == 152,
+_Static_assert(sizeof(struct rh_snap_interp) == 168,
 	       "struct rh_snap_interp changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_thread) == 24,
 	       "struct rh_snap_thread changed: update heap/snapshot_cache.c");
@@ -164,7 +164,9 @@ struct disk_interp {
 	uint64_t gc_owner;
 	uint64_t first_thread, nthreads;
 	uint8_t main, enabled, collecting, have_long_lived, runtime_wide;
-	uint8_t pad[3];
+	uint8_t model;
+	int8_t visited_space, phase;
+	int64_t work_to_do, heap_size;
 	int64_t threshold[RH_SNAP_NGENS], count[RH_SNAP_NGENS];
 	int64_t garbage_len;
 	uint64_t garbage_addr;
@@ -492,6 +494,11 @@ struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 		d->collecting = in->gc.collecting;
 		d->have_long_lived = in->gc.have_long_lived;
 		d->runtime_wide = in->gc.runtime_wide;
+		d->model = in->gc.model;
+		d->visited_space = in->gc.visited_space;
+		d->phase = in->gc.phase;
+		d->work_to_do = in->gc.work_to_do;
+		d->heap_size = in->gc.heap_size;
 		for (int g = 0; g < RH_SNAP_NGENS; g++) {
 			d->threshold[g] = in->gc.gens[g].threshold;
 			d->count[g] = in->gc.gens[g].count;
@@ -894,6 +901,15 @@ static struct rh_error *build(struct reader *r, struct rh_snapshot *s)
 		in->gc.collecting = d->collecting != 0;
 		in->gc.have_long_lived = d->have_long_lived != 0;
 		in->gc.runtime_wide = d->runtime_wide != 0;
+		if (d->model > RH_SNAP_GC_INCREMENTAL || (d->visited_space & ~1) ||
+		    (d->phase & ~1))
+			return corrupt(r, "interpreter %zu: GC model %u, visited space %d, phase %d",
+				       i, d->model, d->visited_space, d->phase);
+		in->gc.model = d->model;
+		in->gc.visited_space = d->visited_space;
+		in->gc.phase = d->phase;
+		in->gc.work_to_do = d->work_to_do;
+		in->gc.heap_size = d->heap_size;
 		for (int g = 0; g < RH_SNAP_NGENS; g++) {
 			in->gc.gens[g].threshold = d->threshold[g];
 			in->gc.gens[g].count = d->count[g];

@@ -9,6 +9,8 @@
 
 #include "report/export.h"
 #include "report/json.h"
+#include "report/gcstate.h"
+#include "report/listutil.h"
 
 static void gc_record(struct rh_json *j, const struct rh_snapshot *s,
 		      const struct rh_snap_interp *in, const struct rh_verdicts *v)
@@ -26,12 +28,14 @@ static void gc_record(struct rh_json *j, const struct rh_snapshot *s,
 	rh_json_bool(j, gc->enabled);
 	rh_json_key(j, "collecting");
 	rh_json_bool(j, gc->collecting);
+	rh_gc_json_model(j, gc);
 	rh_json_key(j, "generations");
 	rh_json_array_begin(j);
 	for (int g = 0; g < RH_SNAP_NGENS; g++) {
 		rh_json_object_begin(j);
 		rh_json_key(j, "gen");
 		rh_json_int(j, g);
+		rh_gc_json_list(j, gc, g);
 		rh_json_key(j, "count");
 		rh_json_int(j, gc->gens[g].count);
 		rh_json_key(j, "threshold");
@@ -216,11 +220,28 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 			rh_json_int(&j, g);
 		else
 			rh_json_null(&j);
+		// the incremental collector's list (young, old[0], old[1]) and
+		// whether that old space is visited or pending this round
+		const struct rh_snap_gc *ogc = rh_gc_state_of_interp(s, s->obj_interp[i]);
+		if (ogc && ogc->model == RH_SNAP_GC_INCREMENTAL && g >= 0 && g < RH_SNAP_NGENS)
+			rh_gc_json_list(&j, ogc, g);
 		rh_json_key(&j, "found");
 		rh_json_string(&j, found_name(s->obj_found[i]));
 		if (opts && opts->verdicts) {
 			rh_json_key(&j, "verdict");
 			rh_json_string(&j, rh_verdict_name(opts->verdicts->verdict[i]));
+			int fb = opts->gcsim && opts->gcsim->n == s->nobjects &&
+					 opts->verdicts->verdict[i] == RH_VERDICT_CYCLIC_GARBAGE
+				 ? rh_gcsim_youngest(opts->gcsim, i) : -1;
+			if (fb >= 0) {
+				rh_json_key(&j, "freed_by");
+				rh_json_int(&j, fb);
+				const char *run = ogc ? rh_gc_run_name(ogc, fb) : NULL;
+				if (run) {
+					rh_json_key(&j, "freed_by_collection");
+					rh_json_string(&j, run);
+				}
+			}
 		}
 		if (opts && opts->repr) {
 			char repr[256];

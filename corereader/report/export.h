@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "analysis/gcsim.h"
 #include "analysis/verdict.h"
 #include "heap/snapshot.h"
 
@@ -31,6 +32,15 @@ struct rh_export_options {
 	 * tracked objects a full collection would free (gc.collect()).
 	 */
 	const struct rh_verdicts *verdicts;
+	/**
+	 * With the GC simulation too: each cyclic-garbage object gets
+	 * "freed_by", the first run that frees it (analysis/gcsim.h: the
+	 * youngest generation; for 3.14.0-3.14.4's incremental collector 0
+	 * young, 1 an increment of this round, 2 full), and for the
+	 * incremental collector "freed_by_collection" ("young", "increment",
+	 * "full").
+	 */
+	const struct rh_gcsim *gcsim;
 	/** Add "repr": a short, safe repr of each object (reads the target). */
 	bool repr;
 	/** Add "labels" (parallel to "refs") and "owned_labels" (to "owned"). */

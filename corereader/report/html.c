@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/gcstate.h"
 #include "report/analyses.h"
 #include "report/escape.h"
 #include "report/labels.h"
@@ -176,13 +177,22 @@ static void h_interp(struct html *x)
 		}
 		fprintf(f, "<p>GC %s%s.</p>\n", gc->enabled ? "enabled" : "<strong>disabled</strong> (gc.disable())",
 			gc->collecting ? ", a collection is running" : "");
-		fputs("<table class=\"gc\"><tr><th>generation</th><th class=\"num\">count</th>"
-		      "<th class=\"num\">threshold</th><th>next collection</th></tr>\n", f);
+		if (gc->model == RH_SNAP_GC_INCREMENTAL)
+			fprintf(f, "<p>Incremental collector (CPython 3.14.0-3.14.4): phase %s, "
+				"visited space old[%d], work_to_do %" PRId64 ".</p>\n",
+				gc->phase == RH_SNAP_GC_PHASE_MARK ? "mark" : "collect",
+				gc->visited_space & 1, gc->work_to_do);
+		fprintf(f, "<table class=\"gc\"><tr><th>%s</th><th class=\"num\">count</th>"
+			"<th class=\"num\">threshold</th><th>next collection</th></tr>\n",
+			gc->model == RH_SNAP_GC_INCREMENTAL ? "list" : "generation");
 		for (int g = 0; g < RH_SNAP_NGENS; g++) {
 			struct rh_gc_why w;
-			rh_gc_why_not(gc, g, &w);
-			fprintf(f, "<tr><td>%d</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">%"
-				PRId64 "</td><td>", g, gc->gens[g].count, gc->gens[g].threshold);
+			rh_gc_why_not(gc, rh_gcsim_rank(gc, g), &w);
+			fputs("<tr><td>", f);
+			h(f, gc->model == RH_SNAP_GC_INCREMENTAL ? rh_gc_list_name(gc, g)
+								 : rh_gc_list_short(gc, g));
+			fprintf(f, "</td><td class=\"num\">%" PRId64 "</td><td class=\"num\">%"
+				PRId64 "</td><td>", gc->gens[g].count, gc->gens[g].threshold);
 			h(f, w.text);
 			fputs("</td></tr>\n", f);
 		}
@@ -271,8 +281,12 @@ static struct rh_error *h_suspects(struct html *x, unsigned top)
 			" more. ", gc->members, gc->held);
 		if (gc->frozen)
 			fputs("Frozen (gc.freeze()): gc.unfreeze() first.", f);
-		else if (gc->youngest >= 0)
-			fprintf(f, "A collection of generation %d (or older) frees it.", gc->youngest);
+		else if (gc->youngest >= 0) {
+			char t[256];
+			rh_gc_run_text(rh_gc_state_of_interp(s, gc->interp), gc->youngest, t, sizeof(t));
+			h(f, t);
+			fputs(".", f);
+		}
 		fputs("</p>\n", f);
 		if (cv->have_why) {
 			fputs("<p>Why not collected yet: ", f);

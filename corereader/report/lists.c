@@ -81,6 +81,7 @@
 
 #include "report/analyses.h"
 #include "report/json.h"
+#include "report/gcstate.h"
 #include "report/labels.h"
 #include "report/listutil.h"
 #include "util/satmath.h"
@@ -466,6 +467,12 @@ static void json_trigger(struct rh_json *j, const struct rh_gc_why *w)
 		rh_json_int(j, w->allocations);
 	else
 		rh_json_null(j);
+	if (w->increments >= 0) {
+		rh_json_key(j, "increments");
+		rh_json_int(j, w->increments);
+		rh_json_key(j, "allocations_at_least");
+		rh_json_bool(j, w->allocations_at_least);
+	}
 	rh_json_key(j, "reason");
 	rh_json_string(j, w->text);
 	rh_json_object_end(j);
@@ -548,14 +555,19 @@ struct rh_error *rh_report_gc(FILE *f, struct rh_analysis *a, const struct rh_li
 			rh_json_bool(&j, gc->collecting);
 			rh_json_key(&j, "runtime_wide");
 			rh_json_bool(&j, gc->runtime_wide);
+			rh_gc_json_model(&j, gc);
 			rh_json_key(&j, "generations");
 			rh_json_array_begin(&j);
 			for (int g = 0; g < RH_SNAP_NGENS; g++) {
+				// the run that first examines this list (the
+				// incremental collector: young, pending, visited)
+				int run = rh_gcsim_rank(gc, g);
 				struct rh_gc_why w;
-				rh_gc_why_not(gc, g, &w);
+				rh_gc_why_not(gc, run, &w);
 				rh_json_object_begin(&j);
 				rh_json_key(&j, "generation");
 				rh_json_int(&j, g);
+				rh_gc_json_list(&j, gc, g);
 				rh_json_key(&j, "count");
 				rh_json_int(&j, gc->gens[g].count);
 				rh_json_key(&j, "threshold");
@@ -565,7 +577,7 @@ struct rh_error *rh_report_gc(FILE *f, struct rh_analysis *a, const struct rh_li
 				rh_json_key(&j, "bytes");
 				rh_json_uint(&j, tally[in][g].bytes);
 				rh_json_key(&j, "would_free");
-				json_freed(&j, sim ? &sim[g] : NULL);
+				json_freed(&j, sim ? &sim[run] : NULL);
 				rh_json_key(&j, "trigger");
 				json_trigger(&j, &w);
 				rh_json_object_end(&j);
@@ -608,17 +620,43 @@ struct rh_error *rh_report_gc(FILE *f, struct rh_analysis *a, const struct rh_li
 		fprintf(f, ": GC %s%s%s\n", gc->enabled ? "enabled" : "disabled (gc.disable())",
 			gc->collecting ? ", a collection is running" : "",
 			gc->runtime_wide ? " (one GC for the whole runtime)" : "");
-		for (int g = 0; g < RH_SNAP_NGENS; g++) {
+		bool inc = gc->model == RH_SNAP_GC_INCREMENTAL;
+		rh_gc_print_model(f, gc, "  ");
+		// The incremental collector's lists in the order its collections
+		// reach them: young, pending, visited (Python/gc.c 3.14.4).
+		int order[RH_SNAP_NGENS] = { 0, 1, 2 };
+		if (inc && (gc->visited_space & 1) == 0) {
+			order[1] = 2;
+			order[2] = 1;
+		}
+		static const char *const inc_runs[] = {
+			"a young collection (gc.collect(0)) now",
+			"this round's increments (gc.collect(1), automatic) with the young generation",
+			"a full collection (gc.collect(2)) now",
+		};
+		for (int k = 0; k < RH_SNAP_NGENS; k++) {
+			int g = order[k];
+			int run = rh_gcsim_rank(gc, g);
 			struct rh_gc_why w;
-			rh_gc_why_not(gc, g, &w);
+			rh_gc_why_not(gc, run, &w);
 			rh_format_bytes(tally[in][g].bytes, b1, sizeof(b1));
-			fprintf(f, "  generation %d: count %" PRId64 " / threshold %" PRId64
-				", %" PRIu64 " tracked objects, %s\n", g, gc->gens[g].count,
-				gc->gens[g].threshold, tally[in][g].objects, b1);
+			if (inc)
+				fprintf(f, "  %s: count %" PRId64 " / threshold %" PRId64
+					", %" PRIu64 " tracked objects, %s\n", rh_gc_list_name(gc, g),
+					gc->gens[g].count, gc->gens[g].threshold,
+					tally[in][g].objects, b1);
+			else
+				fprintf(f, "  generation %d: count %" PRId64 " / threshold %" PRId64
+					", %" PRIu64 " tracked objects, %s\n", g, gc->gens[g].count,
+					gc->gens[g].threshold, tally[in][g].objects, b1);
 			if (sim) {
-				rh_format_bytes(sim[g].bytes, b2, sizeof(b2));
-				fprintf(f, "    collecting generation %d now would free %" PRIu64
-					" objects (%s)\n", g, sim[g].objects, b2);
+				rh_format_bytes(sim[run].bytes, b2, sizeof(b2));
+				if (inc)
+					fprintf(f, "    %s would free %" PRIu64 " objects (%s)\n",
+						inc_runs[run], sim[run].objects, b2);
+				else
+					fprintf(f, "    collecting generation %d now would free %" PRIu64
+						" objects (%s)\n", g, sim[g].objects, b2);
 			}
 			fputs("    next collection: ", f);
 			rh_print_str(f, w.text);
@@ -1001,6 +1039,12 @@ static void comp_json(struct rh_json *j, const struct rh_analysis *a, const stru
 		rh_json_null(j);
 	rh_json_key(j, "frozen");
 	rh_json_bool(j, gc->frozen);
+	const char *run = gc->youngest >= 0 && !gc->frozen
+		? rh_gc_run_name(rh_gc_state_of_interp(a->s, gc->interp), gc->youngest) : NULL;
+	if (run) {
+		rh_json_key(j, "freed_by_collection");
+		rh_json_string(j, run);
+	}
 	if (cv->have_why) {
 		rh_json_key(j, "blocked");
 		rh_json_string(j, rh_gc_block_name(cv->why.block));
@@ -1037,9 +1081,11 @@ static void comp_text(FILE *f, const struct rh_analysis *a, const struct rh_susp
 		b2, gc->held, b3);
 	if (gc->frozen)
 		fputs("      in the permanent generation: gc.unfreeze() first\n", f);
-	else if (gc->youngest >= 0)
-		fprintf(f, "      a collection of generation %d (or older) frees it\n",
-			gc->youngest);
+	else if (gc->youngest >= 0) {
+		char t[256];
+		rh_gc_run_text(rh_gc_state_of_interp(s, gc->interp), gc->youngest, t, sizeof(t));
+		fprintf(f, "      %s\n", t);
+	}
 	else
 		fputs("      no collection frees it while the objects holding it stay frozen\n", f);
 	if (cv->have_why) {

@@ -287,6 +287,9 @@ const char *rh_gc_block_name(enum rh_gc_block b)
 	case RH_GC_BLOCK_BELOW_THRESHOLD: return "below-threshold";
 	case RH_GC_BLOCK_LONG_LIVED: return "long-lived-heuristic";
 	case RH_GC_BLOCK_FROZEN: return "frozen";
+	case RH_GC_BLOCK_AHEAD: return "ahead-of-schedule";
+	case RH_GC_BLOCK_MARKING: return "marking";
+	case RH_GC_BLOCK_NEXT_ROUND: return "next-round";
 	}
 	return "?";
 }

@@ -9,6 +9,7 @@
 #include "report/escape.h"
 #include "report/json.h"
 #include "report/summary.h"
+#include "report/gcstate.h"
 
 static const char *const gen_names[RH_HIST_NGENS] = { "0", "1", "2", "permanent" };
 
@@ -105,20 +106,29 @@ void rh_report_summary_text(FILE *f, const struct rh_snapshot *s,
 			in->gc_owner != i ? ", shared with interpreter 0" : "");
 		if (in->gc_owner != i)
 			continue;
-		fprintf(f, "  %-10s %9s %9s %12s %12s\n", "generation", "threshold",
-			"count", "objects", "bytes");
+		bool inc = gc->model == RH_SNAP_GC_INCREMENTAL;
+		fprintf(f, "  %-*s %9s %9s %12s %12s\n", inc ? 18 : 10,
+			inc ? "list" : "generation", "threshold", "count", "objects", "bytes");
 		for (int g = 0; g < RH_HIST_NGENS; g++) {
 			const struct rh_hist_gen *hg = &h->gens[i][g];
-			char b[32];
+			char b[32], name[40];
 			human_bytes(b, sizeof(b), hg->bytes);
+			// the incremental collector's lists: young, old[0], old[1]
+			// marked visited or pending this round
+			if (inc && (g == 1 || g == 2))
+				snprintf(name, sizeof(name), "%s %s", rh_gc_list_short(gc, g),
+					 g - 1 == (gc->visited_space & 1) ? "visited" : "pending");
+			else
+				snprintf(name, sizeof(name), "%s", inc ? rh_gc_list_short(gc, g) : gen_names[g]);
 			if (g < RH_SNAP_NGENS)
-				fprintf(f, "  %-10s %9" PRId64 " %9" PRId64 " %12" PRIu64 " %12s\n",
-					gen_names[g], gc->gens[g].threshold, gc->gens[g].count,
+				fprintf(f, "  %-*s %9" PRId64 " %9" PRId64 " %12" PRIu64 " %12s\n",
+					inc ? 18 : 10, name, gc->gens[g].threshold, gc->gens[g].count,
 					hg->objects, b);
 			else
-				fprintf(f, "  %-10s %9s %9s %12" PRIu64 " %12s\n", gen_names[g],
+				fprintf(f, "  %-*s %9s %9s %12" PRIu64 " %12s\n", inc ? 18 : 10, name,
 					"-", "-", hg->objects, b);
 		}
+		rh_gc_print_model(f, gc, "  ");
 		if (gc->garbage_len >= 0)
 			fprintf(f, "  gc.garbage: %" PRId64 " object%s\n", gc->garbage_len,
 				gc->garbage_len == 1 ? "" : "s");
@@ -225,12 +235,14 @@ void rh_report_summary_json(FILE *f, const struct rh_snapshot *s,
 		rh_json_bool(&j, gc->collecting);
 		rh_json_key(&j, "shared");
 		rh_json_bool(&j, gc->runtime_wide);
+		rh_gc_json_model(&j, gc);
 		rh_json_key(&j, "generations");
 		rh_json_array_begin(&j);
 		for (int g = 0; g < RH_SNAP_NGENS; g++) {
 			rh_json_object_begin(&j);
 			rh_json_key(&j, "gen");
 			rh_json_int(&j, g);
+			rh_gc_json_list(&j, gc, g);
 			rh_json_key(&j, "threshold");
 			rh_json_int(&j, gc->gens[g].threshold);
 			rh_json_key(&j, "count");

@@ -14,6 +14,7 @@
 #include "report/labels.h"
 #include "report/listutil.h"
 #include "report/why.h"
+#include "report/gcstate.h"
 
 #define LABEL_MAX 256
 
@@ -154,7 +155,8 @@ static void text_member(void *arg, uint32_t i)
 	struct text_ctx *c = arg;
 	fputs("    ", c->f);
 	rh_print_obj(c->f, c->s, i);
-	fprintf(c->f, "  gen %s, refcount %" PRIu32 "\n", rh_gen_name(c->s->obj_gen[i]),
+	fprintf(c->f, "  gen %s, refcount %" PRIu32 "\n",
+		rh_gc_list_short(rh_gc_state_of_interp(c->s, c->s->obj_interp[i]), c->s->obj_gen[i]),
 		c->s->obj_refcnt[i]);
 }
 
@@ -168,8 +170,14 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 	fputs("  ", f);
 	rh_print_str(f, repr);
 	rh_format_bytes(rh_snapshot_size(s, idx), b1, sizeof(b1));
-	fprintf(f, "\n  size %s, refcount %" PRIu32 ", %" PRIu32 " references found, GC generation %s\n",
-		b1, s->obj_refcnt[idx], a->reach.found[idx], rh_gen_name(s->obj_gen[idx]));
+	const struct rh_snap_gc *ogc = rh_gc_state_of_interp(s, s->obj_interp[idx]);
+	if (ogc && ogc->model == RH_SNAP_GC_INCREMENTAL)
+		fprintf(f, "\n  size %s, refcount %" PRIu32 ", %" PRIu32 " references found, GC list %s\n",
+			b1, s->obj_refcnt[idx], a->reach.found[idx],
+			rh_gc_list_name(ogc, s->obj_gen[idx]));
+	else
+		fprintf(f, "\n  size %s, refcount %" PRIu32 ", %" PRIu32 " references found, GC generation %s\n",
+			b1, s->obj_refcnt[idx], a->reach.found[idx], rh_gen_name(s->obj_gen[idx]));
 	fprintf(f, "verdict: %s", rh_verdict_name(ev->verdict));
 	if (a->v.flags[idx] & RH_VF_HELD_BY_GARBAGE)
 		fputs(" (held only by garbage: freed with it)", f);
@@ -208,9 +216,12 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 			if (ev->comp->members > (o->members ? o->members : 20))
 				fprintf(f, "    ... %" PRIu64 " more\n",
 					ev->comp->members - (o->members ? o->members : 20));
-			if (ev->verdict == RH_VERDICT_CYCLIC_GARBAGE && ev->comp->youngest >= 0)
-				fprintf(f, "  a collection of generation %d (or older) frees it\n",
-					ev->comp->youngest);
+			if (ev->verdict == RH_VERDICT_CYCLIC_GARBAGE && ev->comp->youngest >= 0) {
+				char t[256];
+				rh_gc_run_text(rh_gc_state_of_interp(s, s->obj_interp[idx]),
+					       ev->comp->youngest, t, sizeof(t));
+				fprintf(f, "  %s\n", t);
+			}
 		}
 		if (ev->have_why) {
 			fputs("  not collected yet: ", f);
@@ -386,13 +397,26 @@ static void write_json(FILE *f, struct rh_analysis *a, uint32_t idx,
 		rh_json_int(&j, g);
 	else
 		rh_json_string(&j, rh_gen_name((int8_t)g));
+	const struct rh_snap_gc *jgc = rh_gc_state_of_interp(s, s->obj_interp[idx]);
+	if (jgc) {
+		rh_json_key(&j, "model");
+		rh_json_string(&j, rh_gc_model_name(jgc));
+		if (jgc->model == RH_SNAP_GC_INCREMENTAL && g >= 0 && g < RH_SNAP_NGENS)
+			rh_gc_json_list(&j, jgc, g);
+	}
+	int freed_by = ev->comp && !ev->comp->frozen && ev->comp->youngest >= 0
+		? ev->comp->youngest : ev->freed_by;
 	rh_json_key(&j, "freed_by");
-	if (ev->comp && !ev->comp->frozen && ev->comp->youngest >= 0)
-		rh_json_int(&j, ev->comp->youngest);
-	else if (ev->freed_by >= 0)
-		rh_json_int(&j, ev->freed_by);
+	if (freed_by >= 0)
+		rh_json_int(&j, freed_by);
 	else
 		rh_json_null(&j);
+	// the incremental collector: "young", "increment" or "full"
+	const char *run = jgc && freed_by >= 0 ? rh_gc_run_name(jgc, freed_by) : NULL;
+	if (run) {
+		rh_json_key(&j, "freed_by_collection");
+		rh_json_string(&j, run);
+	}
 	if (ev->have_why) {
 		rh_json_key(&j, "blocked");
 		rh_json_string(&j, rh_gc_block_name(ev->why.block));
@@ -410,6 +434,12 @@ static void write_json(FILE *f, struct rh_analysis *a, uint32_t idx,
 			rh_json_int(&j, ev->why.allocations);
 		else
 			rh_json_null(&j);
+		if (ev->why.increments >= 0) {
+			rh_json_key(&j, "increments");
+			rh_json_int(&j, ev->why.increments);
+			rh_json_key(&j, "allocations_at_least");
+			rh_json_bool(&j, ev->why.allocations_at_least);
+		}
 		if (ev->why.block == RH_GC_BLOCK_LONG_LIVED) {
 			rh_json_key(&j, "long_lived_pending");
 			rh_json_int(&j, ev->why.long_lived_pending);

@@ -329,6 +329,16 @@ for line in open(sys.argv[2]):
         r = int(r, 16)
         if r != a:
             (guessed if r in cons else referenced).setdefault(r, o)
+# roots of each object: those named only by conservative native-stack
+# words (kind "stack") are noted, not failed
+root_kinds = {}
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    if r.get("record") == "root":
+        root_kinds.setdefault(int(r["addr"], 16), []).append(
+            (r.get("kind"), r.get("conservative"), r.get("name")))
+stack_only = {a: ks[0][2] for a, ks in root_kinds.items()
+              if all(k == "stack" and c for k, c, _ in ks)}
 def holder(h):
     return "%s %s (found %r, refcnt %r, gen %r)" % (
         h.get("type"), h.get("addr"), h.get("found"), h.get("refcnt"), h.get("gen"))
@@ -339,9 +349,18 @@ for orphan in rec["orphans"]:
     if o is None:
         fails.append("orphan %s %s (%s) is not in the export" % (orphan["name"], orphan["addr"], orphan["type"]))
         continue
-    if o["found"] not in ("alloc", "gc"):
+    # A stale word on a native thread stack may point at the orphan (the
+    # thread that planted it, in a build that keeps such words: seen with
+    # a hand-built -O0 3.14.4): it is then found through that conservative
+    # stack root first. That is what the core holds; the verdict below
+    # must still be "unaccounted".
+    rk = stack_only.get(a)
+    if o["found"] == "root" and rk:
+        print("NOTE %s (export): orphan %s %s found through %s"
+              % (sys.argv[3], orphan["name"], orphan["addr"], rk))
+    elif o["found"] not in ("alloc", "gc"):
         fails.append("orphan %s %s found %r, expected the allocator scan or a GC list" % (orphan["name"], orphan["addr"], o["found"]))
-    if o["found"] != "alloc" and o["gen"] is None:
+    if o["found"] != "alloc" and o["gen"] is None and not (o["found"] == "root" and rk):
         fails.append("untracked orphan %s %s found %r, not by the allocator scan" % (orphan["name"], orphan["addr"], o["found"]))
     if o["size"] != orphan["getsizeof"]:
         fails.append("orphan %s %s size %d, sys.getsizeof %d" % (orphan["name"], orphan["addr"], o["size"], orphan["getsizeof"]))

@@ -143,6 +143,20 @@ def compare(rec, out, opts, d):
     d.eq("gc", "enabled", g["enabled"], get(ig, "enabled"))
     d.eq("gc", "collecting", False, get(ig, "collecting"))
     d.eq("gc", "garbage", g["garbage"], get(ig, "garbage"))
+    # the collector in its own terms: 3.14.0-3.14.4's incremental one has a
+    # young generation and old spaces 0 and 1, one visited this round
+    d.eq("gc", "model", g.get("model", "generational"), get(ig, "model"))
+    if g.get("model") == "incremental":
+        d.eq("gc", "visited_space", g["visited_space"], get(ig, "visited_space"))
+        gl = get(ig, "generations")
+        if isinstance(gl, list) and len(gl) == 3:
+            want = ["young", "old[0]", "old[1]"]
+            for i in range(3):
+                d.eq("gc.generations[%d]" % i, "list", want[i], get(gl[i], "list"))
+            for s in (0, 1):
+                d.eq("gc.generations[%d]" % (1 + s), "space",
+                     "visited" if s == g["visited_space"] else "pending",
+                     get(gl[1 + s], "space"))
     for f in ("long_lived_total", "long_lived_pending"):
         if g.get(f) is not None:
             d.eq("gc", f, g[f], get(ig, f))

@@ -880,6 +880,220 @@ static void rh_gc_why_not_matches_counter_simulation(void **state)
 	assert_true(checked > 40000);
 }
 
+/* ------------------------------------------------ incremental collector */
+
+/*
+ * 3.14.0-3.14.4: lists young (0), old[0] (1), old[1] (2). With
+ * visited_space v, run 0 takes young, run 1 young + old[v ^ 1] (pending),
+ * run 2 everything.
+ */
+static void incremental_runs(int visited)
+{
+	int pending_list = 1 + (visited ^ 1), visited_list = 1 + visited;
+	struct tsnap *t = ts_new(9, 1);
+	t->s.interps[0].gc.model = RH_SNAP_GC_INCREMENTAL;
+	t->s.interps[0].gc.visited_space = (int8_t)visited;
+	// a young 2-cycle
+	obj(t, 0, 0, 1);
+	obj(t, 1, 0, 1);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	// a 2-cycle in the pending space
+	obj(t, 2, pending_list, 1);
+	obj(t, 3, pending_list, 1);
+	edge(t, 2, 3, 0);
+	edge(t, 3, 2, 0);
+	// a 2-cycle in the visited space
+	obj(t, 4, visited_list, 1);
+	obj(t, 5, visited_list, 1);
+	edge(t, 4, 5, 0);
+	edge(t, 5, 4, 0);
+	// a cycle across young, pending and visited
+	obj(t, 6, 0, 1);
+	obj(t, 7, pending_list, 1);
+	obj(t, 8, visited_list, 1);
+	edge(t, 6, 7, 0);
+	edge(t, 7, 8, 0);
+	edge(t, 8, 6, 0);
+	struct rh_gcsim g = run(t);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(g.freed[i], ALL_BITS);
+	for (int i = 2; i < 4; i++)
+		assert_int_equal(g.freed[i], RH_GCSIM_GEN(1) | RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN);
+	for (int i = 4; i < 9; i++)
+		assert_int_equal(g.freed[i], RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN);
+	assert_int_equal(rh_gcsim_youngest(&g, 0), RH_GCSIM_INC_YOUNG);
+	assert_int_equal(rh_gcsim_youngest(&g, 2), RH_GCSIM_INC_PENDING);
+	assert_int_equal(rh_gcsim_youngest(&g, 4), RH_GCSIM_INC_VISITED);
+	assert_int_equal(g.gens[0][0].objects, 2);
+	assert_int_equal(g.gens[0][1].objects, 4);
+	assert_int_equal(g.gens[0][2].objects, 9);
+	assert_int_equal(rh_gcsim_rank(&t->s.interps[0].gc, pending_list), RH_GCSIM_INC_PENDING);
+	assert_int_equal(rh_gcsim_rank(&t->s.interps[0].gc, visited_list), RH_GCSIM_INC_VISITED);
+	assert_int_equal(rh_gcsim_rank(&t->s.interps[0].gc, 0), RH_GCSIM_INC_YOUNG);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+static void rh_gcsim_incremental_runs_by_space(void **state)
+{
+	(void)state;
+	incremental_runs(0);
+	incremental_runs(1);
+}
+
+/* A young tuple the collector untracks first (RH_FOUND_GC_UNTRACKS) is in
+ * no collection: garbage it belongs to is freed without it. */
+static void rh_gcsim_gc_untracks_left_out(void **state)
+{
+	(void)state;
+	struct tsnap *t = ts_new(2, 1);
+	t->s.interps[0].gc.model = RH_SNAP_GC_INCREMENTAL;
+	t->s.obj_found = calloc(3, 1);
+	assert_non_null(t->s.obj_found);
+	t->s.obj_found[1] = RH_FOUND_GC | RH_FOUND_GC_UNTRACKS;
+	obj(t, 0, 0, 1);
+	obj(t, 1, 0, 1);
+	edge(t, 0, 0, 0);
+	edge(t, 0, 1, 0);
+	struct rh_gcsim g = run(t);
+	assert_int_equal(g.freed[0], ALL_BITS);
+	assert_int_equal(g.freed[1], 0);
+	rh_gcsim_free(&g);
+	free(t->s.obj_found);
+	ts_free(t);
+}
+
+static struct rh_snap_gc inc_state(int64_t t0, int64_t c0, int64_t old0_threshold,
+				   int64_t work_to_do, int phase, int64_t heap_size)
+{
+	struct rh_snap_gc gc = { .enabled = true, .model = RH_SNAP_GC_INCREMENTAL,
+				 .visited_space = 1, .phase = (int8_t)phase,
+				 .work_to_do = work_to_do, .heap_size = heap_size };
+	gc.gens[0] = (struct rh_snap_gen){ .threshold = t0, .count = c0 };
+	gc.gens[1] = (struct rh_snap_gen){ .threshold = old0_threshold };
+	return gc;
+}
+
+static void rh_gc_why_not_incremental_cases(void **state)
+{
+	(void)state;
+	struct rh_gc_why w;
+	// phase collect, work_to_do 0: the first trigger (1969 allocations
+	// away) collects: it adds 2001 + min(10000 / 10 / 10, 4002) >= 0
+	struct rh_snap_gc gc = inc_state(2000, 32, 10, 0, RH_SNAP_GC_PHASE_COLLECT, 10000);
+	rh_gc_why_not(&gc, RH_GCSIM_INC_YOUNG, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_int_equal(w.allocations, 1969);
+	assert_int_equal(w.increments, 1);
+	assert_false(w.allocations_at_least);
+	rh_gc_why_not(&gc, RH_GCSIM_INC_PENDING, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_BELOW_THRESHOLD);
+	assert_text_has(&w, "old[0]");
+	// ahead of schedule: -10000 + 2101 = -7899 needs 4 more triggers of
+	// 2101 each: 5 increments, 1969 + 4 * 2001 allocations
+	gc.work_to_do = -10000;
+	rh_gc_why_not(&gc, RH_GCSIM_INC_YOUNG, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_AHEAD);
+	assert_int_equal(w.increments, 5);
+	assert_int_equal(w.allocations, 1969 + 4 * 2001);
+	// phase mark: the first increment that runs only marks; at least one
+	// more
+	gc = inc_state(2000, 32, 10, 0, RH_SNAP_GC_PHASE_MARK, 10000);
+	rh_gc_why_not(&gc, RH_GCSIM_INC_YOUNG, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_MARKING);
+	assert_int_equal(w.increments, 2);
+	assert_int_equal(w.allocations, 1969 + 2001);
+	assert_true(w.allocations_at_least);
+	// due: young count over its threshold, phase collect
+	gc = inc_state(2000, 2001, 10, 0, RH_SNAP_GC_PHASE_COLLECT, 10000);
+	rh_gc_why_not(&gc, RH_GCSIM_INC_YOUNG, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NONE);
+	assert_int_equal(w.allocations, 0);
+	// the visited space waits for the next round
+	rh_gc_why_not(&gc, RH_GCSIM_INC_VISITED, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_NEXT_ROUND);
+	assert_int_equal(w.allocations, -1);
+	assert_text_has(&w, "old[1]");
+	// disabled, threshold 0, frozen
+	gc.enabled = false;
+	rh_gc_why_not(&gc, RH_GCSIM_INC_PENDING, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_DISABLED);
+	gc.enabled = true;
+	gc.gens[0].threshold = 0;
+	rh_gc_why_not(&gc, RH_GCSIM_INC_YOUNG, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_THRESHOLD_ZERO);
+	rh_gc_why_not(&gc, RH_SNAP_GEN_PERMANENT, &w);
+	assert_int_equal(w.block, RH_GC_BLOCK_FROZEN);
+	assert_text_has(&w, "old[1]");
+	// what the next increment does (gc_collect_increment)
+	char next[384];
+	gc = inc_state(2000, 32, 10, 0, RH_SNAP_GC_PHASE_MARK, 10000);
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_non_null(strstr(next, "only marks"));
+	assert_non_null(strstr(next, "1969 more"));
+	gc.phase = RH_SNAP_GC_PHASE_COLLECT;
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_non_null(strstr(next, "until it has about 2101"));
+	assert_non_null(strstr(next, "old[0]"));
+	gc.work_to_do = -5000;
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_non_null(strstr(next, "returns at once"));
+	gc.model = RH_SNAP_GC_GENERATIONAL;
+	rh_gc_next_increment(&gc, next, sizeof(next));
+	assert_string_equal(next, "");
+	// hostile numbers saturate instead of overflowing
+	gc = inc_state(INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN, RH_SNAP_GC_PHASE_COLLECT,
+		       INT64_MAX);
+	rh_gc_why_not(&gc, RH_GCSIM_INC_YOUNG, &w);
+	assert_true(w.allocations >= -1);
+}
+
+/* The triggers stepped one allocation at a time (Include/internal/
+ * pycore_gc.h 3.14.4 _PyObject_GC_TRACK, Python/gc.c
+ * gc_collect_increment / assess_work_to_do), phase collect. */
+static void rh_gc_why_not_incremental_matches_stepping(void **state)
+{
+	(void)state;
+	unsigned seed = 12345;
+	for (int round = 0; round < 300; round++) {
+		seed = seed * 1103515245u + 12345u;
+		int64_t t0 = 1 + (seed >> 8) % 300;
+		seed = seed * 1103515245u + 12345u;
+		int64_t c0 = (seed >> 8) % 400;
+		seed = seed * 1103515245u + 12345u;
+		int64_t wtd = -(int64_t)((seed >> 8) % 20000);
+		seed = seed * 1103515245u + 12345u;
+		int64_t heap = (seed >> 8) % 50000;
+		int64_t old0 = 1 + round % 12;
+		struct rh_snap_gc gc = inc_state(t0, c0, old0, wtd, RH_SNAP_GC_PHASE_COLLECT, heap);
+		struct rh_gc_why w;
+		rh_gc_why_not(&gc, RH_GCSIM_INC_YOUNG, &w);
+		int64_t count = c0, work = wtd, allocs = 0, incs = 0;
+		int64_t scale = old0 < 2 ? 2 : old0;
+		// a count already over the threshold triggers without allocating
+		for (;;) {
+			if (count > t0) {
+				incs++;
+				int64_t frac = heap / 10 / scale;
+				if (frac > 2 * count)
+					frac = 2 * count;
+				work += count + frac;
+				count = 0;
+				if (work >= 0)
+					break;
+			}
+			count++;
+			allocs++;
+		}
+		if (w.allocations != allocs || w.increments != incs)
+			fail_msg("t0 %" PRId64 " c0 %" PRId64 " wtd %" PRId64 " heap %" PRId64
+				 ": refheap %" PRId64 " allocations / %" PRId64 " increments, "
+				 "stepping %" PRId64 " / %" PRId64, t0, c0, wtd, heap,
+				 w.allocations, w.increments, allocs, incs);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -909,6 +1123,10 @@ int main(void)
 		cmocka_unit_test(rh_gc_why_not_disabled_collecting_zero_frozen),
 		cmocka_unit_test(rh_gc_why_not_huge_counts_saturate),
 		cmocka_unit_test(rh_gc_why_not_matches_counter_simulation),
+		cmocka_unit_test(rh_gcsim_incremental_runs_by_space),
+		cmocka_unit_test(rh_gcsim_gc_untracks_left_out),
+		cmocka_unit_test(rh_gc_why_not_incremental_cases),
+		cmocka_unit_test(rh_gc_why_not_incremental_matches_stepping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
