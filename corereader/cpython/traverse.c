@@ -95,6 +95,9 @@ enum fop {
 		      * there (row_fits) */
 	OP_VISIT_FIX, /* visited only from the patch releases with a fix
 		       * (cond: an enum patch_fix, see fix_in()) */
+	OP_ABSENT,   /* nothing to visit: the row applies only where this
+		      * member does NOT exist (a later version of a
+		      * third-party runtime whose traverse differs) */
 };
 
 struct fld {
@@ -134,6 +137,7 @@ enum special {
 	SP_CTYPES_STGDICT,  /* CDataType_traverse()'s StgDict proto */
 	SP_CTYPES_STGINFO,  /* CType_Type_traverse()'s StgInfo */
 	SP_CAPSULE,         /* capsule_traverse()'s traverse_func (interpreter) */
+	SP_CYFUNC_DEFAULTS, /* Cython's __Pyx_CyFunction_traverse() defaults */
 };
 
 struct tfunc {
@@ -151,6 +155,7 @@ struct tfunc {
 #define TYPEV { -1, OP_TYPE, "ob_type" }
 #define SPECIAL { -1, OP_SPECIAL, NULL }
 #define REQ(L) { PYL_##L, OP_REQUIRE, NULL }
+#define ABSENT(L) { PYL_##L, OP_ABSENT, NULL }
 #define V_IF(L, n, C) { PYL_##L, OP_VISIT, n, PYL_##C }
 #define V_FIX(L, n, F) { PYL_##L, OP_VISIT_FIX, n, F }
 
@@ -749,6 +754,47 @@ static const struct fld F_cthunk[] = {
 	V(TCTHUNK_RESTYPE, "restype"),
 };
 
+/*
+ * Cython 0.29 (Debian 12's cython3 0.29.32; the runtime of every Cython
+ * module built with it): Cython/Utility/CythonFunction.c
+ * __Pyx_CyFunction_traverse() visits the closure, func.m_module, the
+ * dict, name, qualname, doc, globals, code, classobj, the defaults tuple
+ * and kw dict, then the dynamic defaults' leading object pointers
+ * (special); not func.m_self. __pyx_FusedFunction_traverse() visits self,
+ * type and __signatures__ first, then calls it. Coroutine.c
+ * __Pyx_Coroutine_traverse() (generators, coroutines): closure, classobj,
+ * yieldfrom, then gi_exc_state (exc_type, exc_value, exc_traceback: the
+ * _PyErr_StackItem of 3.7-3.10, Cython's own struct on 3.11+). These are
+ * static functions, shared between modules through
+ * __Pyx_FetchCommonType: the type, and so the traverse, belong to the
+ * first module of that Cython version imported; its DWARF gives the
+ * layout. Cython 3 reorders and adds visits (its type, func_is_coroutine)
+ * and its structs have members 0.29's lack: the rows do not apply there
+ * (ABSENT), and its objects are scanned conservatively.
+ */
+static const struct fld F_cyfunc[] = {
+	ABSENT(TCYF_IS_COROUTINE),
+	V(TCYF_CLOSURE, "func_closure"), V(TCYF_MODULE, "__module__"),
+	V(TCYF_DICT, "__dict__"), V(TCYF_NAME, "__name__"),
+	V(TCYF_QUALNAME, "__qualname__"), V(TCYF_DOC, "__doc__"),
+	V(TCYF_GLOBALS, "__globals__"), V(TCYF_CODE, "__code__"),
+	V(TCYF_CLASSOBJ, "__class__ cell"), V(TCYF_DEFAULTS_TUPLE, "__defaults__"),
+	V(TCYF_DEFAULTS_KWDICT, "__kwdefaults__"), SPECIAL,
+};
+static const struct fld F_cyfused[] = {
+	ABSENT(TCYF_IS_COROUTINE),
+	V(TCYFUSED_SELF, "__self__"), V(TCYFUSED_TYPE, "type"),
+	V(TCYFUSED_SIGNATURES, "__signatures__"),
+};
+static const struct fld F_cycoro[] = {
+	ABSENT(TCYCORO_AM_SEND),
+	V(TCYCORO_CLOSURE, "closure"), V(TCYCORO_CLASSOBJ, "classobj"),
+	V(TCYCORO_YIELDFROM, "yieldfrom"), V(TCYCORO_EXC_TYPE, "exc_type"),
+	V(TCYCORO_EXC_VALUE, "exc_value"), V(TCYCORO_EXC_TB, "exc_traceback"),
+};
+/* __Pyx_CoroutineAwait_traverse(): the awaited coroutine (0.29 and 3). */
+static const struct fld F_cyawait[] = { V(TCYAWAIT_CORO, "coroutine") };
+
 enum mkind {
 	MT_FIELDS,     /* the listed state fields, in this order */
 	MT_STATE_ALL,  /* every object pointer of the state, in declaration
@@ -1144,6 +1190,11 @@ static const struct tfunc tfuncs[] = {
 	ROW("<poll>", SP_NONE, F_poll_nogc, NULL),
 	ROW("<timezone>", SP_NONE, F_timezone_nogc, NULL),
 	ROW("simplequeue_traverse", SP_NONE, F_simplequeue, NULL),
+	/* Cython 0.29's runtime, in Cython modules (lset_of) */
+	ROW("__Pyx_CyFunction_traverse", SP_CYFUNC_DEFAULTS, F_cyfunc, NULL),
+	ROW("__pyx_FusedFunction_traverse", SP_NONE, F_cyfused, "__Pyx_CyFunction_traverse"),
+	ROW("__Pyx_Coroutine_traverse", SP_NONE, F_cycoro, NULL),
+	ROW("__Pyx_CoroutineAwait_traverse", SP_NONE, F_cyawait, NULL),
 };
 
 #define NTFUNCS N(tfuncs)
@@ -1627,7 +1678,7 @@ static bool special_portable(enum special sp)
 	return sp == SP_NONE || sp == SP_MANAGED_DICT || sp == SP_SQLITE_CTX ||
 	       sp == SP_SQLITE_CACHE || sp == SP_PICKLER_MEMO ||
 	       sp == SP_UNPICKLER_MEMO || sp == SP_CTYPES_STGDICT ||
-	       sp == SP_CTYPES_STGINFO;
+	       sp == SP_CTYPES_STGINFO || sp == SP_CYFUNC_DEFAULTS;
 }
 
 /* Whether row r can be read with layouts L: in an extension module only
@@ -1649,6 +1700,11 @@ static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int 
 	for (size_t i = 0; i < f->nfields; i++) {
 		if (f->fields[i].layout < 0)
 			continue;
+		if (f->fields[i].op == OP_ABSENT) {
+			if (L[f->fields[i].layout].found)
+				return false;
+			continue;
+		}
 		nlay++;
 		found += L[f->fields[i].layout].found;
 	}
@@ -3306,6 +3362,28 @@ static void sp_capsule(struct vctx *c)
 			   name ? name : "(no symbol)"));
 }
 
+/*
+ * Cython 0.29's __Pyx_CyFunction_traverse() (CythonFunction.c) ends by
+ * visiting the first defaults_pyobjects pointers of `defaults`, the
+ * PyObject_Malloc'd struct of a function's dynamic default values (its
+ * object members come first), when it is set.
+ */
+static void sp_cyfunc_defaults(struct vctx *c)
+{
+	const struct rh_layout_value *L = c->L;
+	uint64_t defaults, npy;
+	if (!L[PYL_TCYF_DEFAULTS].found || !L[PYL_TCYF_DEFAULTS_PYOBJECTS].found ||
+	    !rd(c, c->obj + (uint64_t)L[PYL_TCYF_DEFAULTS].value, &defaults) || !defaults ||
+	    !rd(c, c->obj + (uint64_t)L[PYL_TCYF_DEFAULTS_PYOBJECTS].value, &npy))
+		return;
+	int64_t n = (int32_t)(uint32_t)npy;   /* an int */
+	if (!count_ok(c, n)) {
+		bad(c, RH_BAD_DATA(c->obj, "Cython function's defaults_pyobjects %" PRId64 " is impossible", n));
+		return;
+	}
+	visit_array(c, defaults, (uint64_t)n, false, RH_REF_FIELD, "default", 0);
+}
+
 static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 {
 	switch (sp) {
@@ -3342,6 +3420,7 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 	case SP_CTYPES_STGDICT: sp_ctypes_stgdict(c); break;
 	case SP_CTYPES_STGINFO: sp_ctypes_stginfo(c); break;
 	case SP_CAPSULE: sp_capsule(c); break;
+	case SP_CYFUNC_DEFAULTS: sp_cyfunc_defaults(c); break;
 	}
 }
 
@@ -3399,6 +3478,7 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 				emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
 			break;
 		case OP_REQUIRE:
+		case OP_ABSENT:
 			break;
 		case OP_VISIT_FIX:
 			if (!L[fl->layout].found || !fix_in(c->rt, (enum patch_fix)fl->cond))
