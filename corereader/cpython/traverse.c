@@ -53,6 +53,7 @@
 #include "cpython/py_internal.h"
 #include "cpython/pyread.h"
 #include "cpython/traverse.h"
+#include "cpython/traverse_decode.h"
 #include "image/image.h"
 #include "target/target.h"
 #include "util/error.h"
@@ -1016,6 +1017,8 @@ static const struct tfunc tfuncs[] = {
 	ROW("<range>", SP_NONE, F_range, NULL),
 	ROW("<longrangeiter>", SP_NONE, F_lrangeiter, NULL),
 	ROW("<abc_data>", SP_NONE, F_abcdata, NULL),
+	/* a Cython cdef class's traverse read from its code (decoded_tf) */
+	SPROW("<decoded traverse>", SP_NONE),
 	/* Objects/ */
 	SPROW("dict_traverse", SP_DICT),
 	ROW("BaseException_traverse", SP_NONE, F_exc, NULL),
@@ -1206,6 +1209,7 @@ enum {
 	TF_RANGE = 2,
 	TF_LRANGEITER = 3,
 	TF_ABCDATA = 4,
+	TF_DECODED = 5,   /* TF_LSET(tf) is then a decoded plan's index */
 	/* not rows: */
 	TF_NONE = 0xfffffffe,     /* no tp_traverse: nothing to visit */
 	TF_UNKNOWN = 0xffffffff,  /* a tp_traverse we do not know */
@@ -1319,9 +1323,21 @@ struct py_traverse {
 	uint64_t lookdict;           /* <=3.10: dk_lookup of general tables */
 	uint64_t lookdict_unicode[3];
 	bool new_visit_type_rule;    /* 3.9+: see subtype plan */
+	struct dplan *dplans;        /* decoded traverses; [0] unused */
+	size_t ndplans, dplans_cap;
+	uint32_t *doffs;             /* their field offsets */
+	size_t ndoffs, doffs_cap;
 	int64_t frame_cleared;       /* FRAME_CLEARED, 3.11+ */
 	int64_t owned_by_frame_object;
 };
+
+/* A traverse function read from its code: the base's traverse, then the
+ * fields at doffs[first .. first + n). */
+struct dplan {
+	uint32_t base_tf;   /* TF_NONE: none */
+	uint32_t first, n;
+};
+#define MAX_DPLANS 0xffff   /* TF_LSET's 16 bits */
 
 void py_traverse_destroy(struct py_traverse *tv)
 {
@@ -1336,6 +1352,8 @@ void py_traverse_destroy(struct py_traverse *tv)
 	for (size_t i = 1; i < tv->nlsets; i++)
 		free(tv->lsets[i].L);
 	free(tv->lsets);
+	free(tv->dplans);
+	free(tv->doffs);
 	free(tv);
 }
 
@@ -1802,7 +1820,68 @@ static uint32_t mt_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 	return idx;
 }
 
-static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
+static uint32_t tf_of_fn_at(struct rh_py_runtime *rt, uint64_t fn, int depth);
+
+/*
+ * An extension module's tp_traverse that no row knows, read from its
+ * machine code (traverse_decode.c). Made for Cython's cdef classes
+ * ("__pyx_tp_traverse_<module>_<class>"): which fields one visits depends
+ * on how each attribute was declared in the .pyx (`cdef str` is not
+ * visited, `cdef object` is), which neither the C struct nor its DWARF
+ * says; the code does, also in a stripped .so (Debian's PyYAML, lxml,
+ * msgpack), and in any C extension whose traverse is a plain run of
+ * Py_VISITs of fields. The decoder accepts nothing else: a function it
+ * does not accept, or whose base's traverse is unknown, stays unknown
+ * (conservative scan).
+ */
+static uint32_t decoded_tf(struct rh_py_runtime *rt, uint64_t fn, int depth)
+{
+	struct py_traverse *tv = rt->traverse;
+	const struct rh_module *m = rh_image_module_containing(rt->image, fn);
+	const char *why;
+	if (depth > MAX_TAIL_DEPTH || !m || m == rt->info.module || fn >= m->end)
+		return TF_UNKNOWN;
+	uint8_t code[RH_DECODE_MAX_CODE];
+	size_t n = m->end - fn < sizeof(code) ? (size_t)(m->end - fn) : sizeof(code);
+	while (n >= 64 && !rh_target_peek(rt->target, fn, code, n))
+		n /= 2;   // the code may end before a mapping's last page
+	struct rh_decoded_traverse d;
+	if (n < 64 || !rh_decode_traverse(code, n, fn, &d, &why))
+		return TF_UNKNOWN;
+	uint32_t base = TF_NONE;
+	if (d.base_fn && (base = tf_of_fn_at(rt, d.base_fn, depth + 1)) == TF_UNKNOWN)
+		return TF_UNKNOWN;
+	if (tv->ndplans == 0)
+		tv->ndplans = 1;   // plan 0 would read as the interpreter's layouts
+	if (tv->ndplans >= MAX_DPLANS)
+		return TF_UNKNOWN;
+	if (tv->ndplans >= tv->dplans_cap) {
+		size_t cap = tv->dplans_cap ? tv->dplans_cap * 2 : 16;
+		struct dplan *p = realloc(tv->dplans, cap * sizeof(*p));
+		if (!p)
+			return TF_UNKNOWN;
+		tv->dplans = p;
+		tv->dplans_cap = cap;
+	}
+	if (tv->ndoffs + d.nvisits > tv->doffs_cap) {
+		size_t cap = tv->doffs_cap ? tv->doffs_cap * 2 : 128;
+		while (cap < tv->ndoffs + d.nvisits)
+			cap *= 2;
+		uint32_t *p = realloc(tv->doffs, cap * sizeof(*p));
+		if (!p)
+			return TF_UNKNOWN;
+		tv->doffs = p;
+		tv->doffs_cap = cap;
+	}
+	memcpy(tv->doffs + tv->ndoffs, d.off, d.nvisits * sizeof(d.off[0]));
+	tv->dplans[tv->ndplans] = (struct dplan){
+		.base_tf = base, .first = (uint32_t)tv->ndoffs, .n = d.nvisits,
+	};
+	tv->ndoffs += d.nvisits;
+	return TF_MAKE(TF_DECODED, tv->ndplans++);
+}
+
+static uint32_t tf_of_fn_at(struct rh_py_runtime *rt, uint64_t fn, int depth)
 {
 	struct py_traverse *tv = rt->traverse;
 	uint32_t idx;
@@ -1811,12 +1890,20 @@ static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 	if (rh_u64map_find(&tv->fn_map, fn, &idx))
 		return idx;
 	// A function we did not resolve up front: an extension module's
-	// traverse we may know by name (ext_row), else one we do not know,
-	// whose objects are scanned conservatively.
+	// traverse we may know by name (ext_row) or read from its code
+	// (decoded_tf), else one we do not know, whose objects are scanned
+	// conservatively.
 	idx = ext_row(rt, fn);
+	if (idx == TF_UNKNOWN)
+		idx = decoded_tf(rt, fn, depth);
 	if (rh_u64map_insert(&tv->fn_map, fn, idx, NULL) < 0)
 		return TF_UNKNOWN;
 	return idx;
+}
+
+static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
+{
+	return tf_of_fn_at(rt, fn, 0);
 }
 
 struct typebuf {
@@ -3453,9 +3540,35 @@ static bool fix_in(const struct rh_py_runtime *rt, enum patch_fix fix)
  * row places it, else after the fields), then its tail. owner_heap: the
  * type that supplies this traverse function is a heap type.
  */
+static void run_decoded(struct vctx *c, uint32_t plan, bool owner_heap, int depth)
+{
+	struct py_traverse *tv = c->tv;
+	if (plan == 0 || plan >= tv->ndplans || depth > MAX_TAIL_DEPTH)
+		return;
+	struct dplan p = tv->dplans[plan];
+	if (p.base_tf != TF_NONE)
+		run_row(c, p.base_tf, owner_heap, depth + 1);
+	for (uint32_t i = 0; i < p.n && !done(c); i++) {
+		uint64_t off = tv->doffs[p.first + i], v;
+		// the object's own type (a subclass) is at least as large
+		if (off + 8 > (uint64_t)c->ti->basicsize) {
+			bad(c, RH_BAD_DATA(c->obj, "a Cython traverse visits offset %" PRIu64 " beyond the object's basic size %" PRId64,
+					   off, c->ti->basicsize));
+			return;
+		}
+		if (!rd(c, c->obj + off, &v))
+			return;
+		emit(c, v, RH_REF_FIELD, true, "cdef attribute", 0, 0);
+	}
+}
+
 static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 {
 	uint32_t row = TF_ROW(tf), ls = TF_LSET(tf);
+	if (tf != TF_NONE && tf != TF_UNKNOWN && row == TF_DECODED) {
+		run_decoded(c, ls, owner_heap, depth);
+		return;
+	}
 	if (tf == TF_NONE || tf == TF_UNKNOWN || row >= NTFUNCS ||
 	    ls >= c->tv->nlsets || !c->tv->lsets[ls].L || depth > MAX_TAIL_DEPTH)
 		return;
