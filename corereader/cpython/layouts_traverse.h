@@ -719,6 +719,9 @@
 	X(TSOCKST_GAIERROR, O, "socket_state", "socket_gaierror", false)       \
 	/* Modules/_datetimemodule.c (3.13+)                              */   \
 	X(TDATETIMEST_ISOCAL, O, "datetime_state", "isocalendar_date_type", false) \
+	/* Modules/_json.c _jsonmodule_traverse() (3.9-3.11)               */   \
+	X(TJSONST_SCANNER, O, "_jsonmodulestate", "PyScannerType", false)      \
+	X(TJSONST_ENCODER, O, "_jsonmodulestate", "PyEncoderType", false)      \
 	/* Modules/_randommodule.c, _csv.c, _queuemodule.c                */   \
 	X(TRANDOMST_TYPE, O, "_randomstate", "Random_Type", false)             \
 	X(TCSVST_ERROR, O, "_csvstate", "error_obj", false)                    \

@@ -852,6 +852,11 @@ static const struct fld M_socket[] = {
 static const struct fld M_datetime[] = {
 	V(TDATETIMEST_ISOCAL, "IsoCalendarDate"),
 };
+/* Modules/_json.c _jsonmodule_traverse() (3.9-3.11; a .so in pyenv's
+ * and Debian's lib-dynload): the scanner type, then the encoder type. */
+static const struct fld M_json[] = {
+	V(TJSONST_SCANNER, "PyScannerType"), V(TJSONST_ENCODER, "PyEncoderType"),
+};
 /* Modules/_sqlite/module.c module_traverse() (3.11-3.15; a .so in
  * lib-dynload, ext_mt): exceptions, types, then the converters, the LRU
  * cache and the adapters; not the interned strings. */
@@ -985,6 +990,7 @@ static const struct mtfunc mtfuncs[] = {
 	{ "_random_traverse", MT_FIELDS, M_random, N(M_random) },
 	{ "_csv_traverse", MT_FIELDS, M_csv, N(M_csv) },
 	{ "socket_traverse", MT_FIELDS, M_socket, N(M_socket) },
+	{ "_jsonmodule_traverse", MT_FIELDS, M_json, N(M_json) },
 	/* "module_traverse" is also Objects/moduleobject.c's (and, with
 	 * LTO, both are "module_traverse.lto_priv.N"): found through the
 	 * module definition (mt_anchors) */
@@ -1785,7 +1791,12 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
  * lib-dynload): an MT_FIELDS row of the same C name whose state struct
  * exists in that module's DWARF, read with its layouts. Names repeat
  * across modules ("module_traverse" of _sqlite3, _asyncio, _datetime),
- * the state structs do not.
+ * the state structs do not. An MT_STATE_ALL row (pickle_traverse,
+ * _structmodule_traverse...: each visits its whole state, which needs no
+ * layout) applies to a module of the interpreter's own lib-dynload only,
+ * where the function is the stdlib's (pyenv builds _pickle, _struct,
+ * select, binascii as .so files), never to a third-party module's
+ * function of the same name.
  */
 static uint32_t ext_mt(struct rh_py_runtime *rt, uint64_t fn)
 {
@@ -1796,8 +1807,15 @@ static uint32_t ext_mt(struct rh_py_runtime *rt, uint64_t fn)
 		return TF_UNKNOWN;
 	uint32_t ls = 0;
 	for (uint32_t i = 0; i < N(mtfuncs); i++) {
-		if (mtfuncs[i].kind != MT_FIELDS || strlen(mtfuncs[i].symbol) != len ||
+		if (strlen(mtfuncs[i].symbol) != len ||
 		    memcmp(mtfuncs[i].symbol, name, len) != 0)
+			continue;
+		if (mtfuncs[i].kind == MT_STATE_ALL) {
+			if (m->name && strstr(m->name, "/lib-dynload/"))
+				return TF_MAKE(i, 0);
+			continue;
+		}
+		if (mtfuncs[i].kind != MT_FIELDS)
 			continue;
 		if (!ls && !(ls = lset_of(rt, m, name)))
 			return TF_UNKNOWN;
