@@ -3463,6 +3463,16 @@ static void sp_capsule(struct vctx *c)
 			emit(c, v, RH_REF_FIELD, true, "Sock_Type", 0, 0);
 		return;
 	}
+	// Modules/_cursesmodule.c curses_capi_capsule_traverse() (3.14+):
+	// the first word of the C API array, the window type
+	if (name && m && off == 0 &&
+	    rh_image_c_name_len(name) == strlen("curses_capi_capsule_traverse") &&
+	    strncmp(name, "curses_capi_capsule_traverse",
+		    strlen("curses_capi_capsule_traverse")) == 0) {
+		if (ptr && rd(c, ptr, &v))
+			emit(c, v, RH_REF_FIELD, true, "window type", 0, 0);
+		return;
+	}
 	bad(c, RH_BAD_DATA(c->obj, "capsule traverse function %s is unknown: its references are not reported",
 			   name ? name : "(no symbol)"));
 }

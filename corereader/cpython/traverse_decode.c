@@ -11,7 +11,9 @@
  * call with the untouched (o, v, a), before any visit: Cython's call of
  * the base class's traverse. Conditional jumps go forward only (no loop)
  * and may only follow a test of a loaded field (Py_VISIT's NULL check) or
- * of a call's result (`if (e) return e`). What each register holds where
+ * of a call's result (`if (e) return e`); a jump taken on a field's test
+ * must land before the next field is loaded (it skips that one visit, as
+ * Py_VISIT's `if (x)` does, never others). What each register holds where
  * paths join is what all paths agree on (a jump records its state; code
  * after a return is reached only by jumps). The sweep ends after a return
  * or tail call that no jump seen goes beyond. Anything else fails.
@@ -98,6 +100,8 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 	struct jump jumps[MAX_JUMPS];   /* ~17 KiB of stack: no state kept */
 	size_t njumps = 0, matched = 0;
 	size_t pc = 0, max_target = 0;
+	size_t field_skip = 0;   /* farthest jump taken on a field's test */
+	bool flags_field = false;   /* the last test was of a field */
 	bool block_end = false;
 	static const char *ok = "";
 	*why = ok;
@@ -132,6 +136,9 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 		block_end = false;
 		if (pc >= len)
 			FAIL("the function runs past the bytes read");
+		size_t start = pc;
+		// the flags the jumps test: set by test, xor and calls only
+		bool was_field_test = flags_field;
 		// endbr64 (CET builds)
 		if (pc + 4 <= len && code[pc] == 0xf3 && code[pc + 1] == 0x0f &&
 		    code[pc + 2] == 0x1e && code[pc + 3] == 0xfa) {
@@ -196,6 +203,9 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			int64_t disp = mod == 1 ? (int8_t)code[dp] : le32(&code[dp]);
 			if (role[rm] != R_OBJ)
 				FAIL("a load from something other than the object");
+			if (field_skip > start)
+				FAIL("a jump on a field's test skips another field's visit");
+			field_skip = 0;
 			if (disp < 16 || disp % 8 || disp > 1 << 20)
 				FAIL("a load of an offset that cannot be an object field");
 			role[reg] = R_FIELD;
@@ -211,6 +221,7 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if (m >> 6 != 3 || reg != rm ||
 			    !((role[reg] == R_FIELD && W) || role[reg] == R_RET))
 				FAIL("a test of something other than a loaded field or a call's result");
+			flags_field = role[reg] == R_FIELD;
 			pc += 1;
 			break;
 		}
@@ -223,6 +234,7 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if (m >> 6 != 3 || reg != rm)
 				FAIL("a xor that is not a zeroing");
 			role[reg] = R_UNK;
+			flags_field = false;
 			pc += 1;
 			break;
 		}
@@ -235,6 +247,8 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if ((int8_t)code[pc] < 0)
 				FAIL("a backward jump (a loop)");
 			pc += 1;
+			if (op != 0xeb && was_field_test && target > field_skip)
+				field_skip = target;
 			if (njumps == MAX_JUMPS)
 				FAIL("too many jumps");
 			jumps[njumps].target = target;
@@ -280,6 +294,8 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if (rel < 0)
 				FAIL("a backward jump (a loop)");
 			pc += 4;
+			if (was_field_test && pc + (size_t)rel > field_skip)
+				field_skip = pc + (size_t)rel;
 			if (njumps == MAX_JUMPS)
 				FAIL("too many jumps");
 			jumps[njumps].target = pc + (size_t)rel;
@@ -293,10 +309,13 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 				FAIL("truncated call");
 			int32_t rel = le32(&code[pc]);
 			pc += 4;
+			if (field_skip > start)
+				FAIL("a jump on a field's test skips the base's traverse");
 			if (out->base_fn || out->nvisits || role[RDI] != R_OBJ ||
 			    role[RSI] != R_V || role[RDX] != R_A)
 				FAIL("a direct call other than the base traverse with (o, v, a) first");
 			out->base_fn = addr + pc + (uint64_t)(int64_t)rel;
+			flags_field = false;
 			clobber(role);
 			role[RAX] = R_RET;
 			break;
@@ -314,6 +333,7 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 				FAIL("too many visits");
 			out->off[out->nvisits++] = foff[RDI];
 			pc += 1;
+			flags_field = false;
 			if (ext == 2) {
 				clobber(role);
 				role[RAX] = R_RET;

@@ -153,7 +153,7 @@ static void test_refusals(void **state)
 	/* a 32-bit load: 8b 7f 10 without REX.W (40 instead of 48) */
 	assert_false(decode_patched(10, 0x40, &why));
 	/* a je landing inside an instruction */
-	assert_false(decode_patched(21, 0x0a, &why));
+	assert_false(decode_patched(21, 0x01, &why));
 	assert_non_null(strstr(why, "middle"));
 	/* an instruction it does not know (a cmp: 48 39 ff) */
 	assert_false(decode_patched(18, 0x39, &why));
@@ -176,6 +176,25 @@ static void test_refusals(void **state)
 		0xc3,
 	};
 	assert_false(decode(late_call, sizeof(late_call), &d, &why));
+	/* `if (self->a) { Py_VISIT(self->a); Py_VISIT(self->b); }`: the jump
+	 * on a's test skips b's visit too */
+	static const uint8_t nested[] = {
+		0x48, 0x89, 0xfb,                   /* mov %rdi,%rbx */
+		0x48, 0x89, 0xf5,                   /* mov %rsi,%rbp */
+		0x49, 0x89, 0xd4,                   /* mov %rdx,%r12 */
+		0x48, 0x8b, 0x7f, 0x10,             /* mov 0x10(%rdi),%rdi */
+		0x48, 0x85, 0xff,                   /* test %rdi,%rdi */
+		0x74, 0x12,                         /* je end (past b) */
+		0x4c, 0x89, 0xe6,                   /* mov %r12,%rsi */
+		0xff, 0xd5,                         /* call *%rbp */
+		0x48, 0x8b, 0x7b, 0x18,             /* mov 0x18(%rbx),%rdi */
+		0x4c, 0x89, 0xe6,                   /* mov %r12,%rsi */
+		0xff, 0xd5,                         /* call *%rbp */
+		0x31, 0xc0,                         /* xor %eax,%eax */
+		0xc3,                               /* end: ret */
+	};
+	assert_false(decode(nested, sizeof(nested), &d, &why));
+	assert_non_null(strstr(why, "skips another"));
 	/* a visit whose field was loaded on one path only (a join) */
 	static const uint8_t join[] = {
 		0x48, 0x85, 0xd2,                   /* test %rdx,%rdx: not a field */
