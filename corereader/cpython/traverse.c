@@ -3577,7 +3577,8 @@ static void run_decoded(struct vctx *c, uint32_t plan, bool owner_heap, int dept
 	if (p.base_tf != TF_NONE)
 		run_row(c, p.base_tf, owner_heap, depth + 1);
 	for (uint32_t i = 0; i < p.n && !done(c); i++) {
-		uint64_t off = tv->doffs[p.first + i], v;
+		uint64_t off = tv->doffs[p.first + i] & ~1u, v;
+		bool tagged = tv->doffs[p.first + i] & 1u;
 		// the object's own type (a subclass) is at least as large
 		if (off + 8 > (uint64_t)c->ti->basicsize) {
 			bad(c, RH_BAD_DATA(c->obj, "a Cython traverse visits offset %" PRIu64 " beyond the object's basic size %" PRId64,
@@ -3586,7 +3587,12 @@ static void run_decoded(struct vctx *c, uint32_t plan, bool owner_heap, int dept
 		}
 		if (!rd(c, c->obj + off, &v))
 			return;
-		emit(c, v, RH_REF_FIELD, true, "cdef attribute", 0, 0);
+		// a mypyc tagged int: a boxed int only with its tag bit set
+		// (CPyTagged_CheckLong), and 1 is an unset attribute
+		if (tagged && (!(v & 1) || v == 1))
+			continue;
+		emit(c, tagged ? v & ~(uint64_t)1 : v, RH_REF_FIELD, true,
+		     tagged ? "attribute (tagged int)" : "attribute", 0, 0);
 	}
 }
 

@@ -24,7 +24,12 @@
 
 #include "cpython/traverse_decode.h"
 
-enum role { R_UNK, R_OBJ, R_V, R_A, R_FIELD, R_RET };
+enum role { R_UNK, R_OBJ, R_V, R_A, R_FIELD, R_RET,
+	R_TAGGED /* a field holding a mypyc tagged int, its tag stripped */ };
+
+/* What the flags the next conditional jump reads say. */
+enum flags { FL_NONE, FL_NULL /* test r,r of a field */, FL_TAGBIT /* test $1 */,
+	     FL_TAGONE /* cmp $1 */ };
 
 #define RAX 0
 #define RCX 1
@@ -75,6 +80,9 @@ static void clobber(enum role *role)
 struct state {
 	enum role role[16];
 	uint32_t foff[16];
+	/* mypyc tagged int checks passed on a field: 1 its tag bit is set,
+	 * 2 and it is not 1 (CPY_INT_TAG, an unset attribute) */
+	uint8_t tag[16];
 };
 
 struct jump {
@@ -86,8 +94,9 @@ struct jump {
 static void merge(struct state *into, const struct state *from)
 {
 	for (int i = 0; i < 16; i++)
-		if (into->role[i] != from->role[i] ||
-		    (into->role[i] == R_FIELD && into->foff[i] != from->foff[i]))
+		if (into->role[i] != from->role[i] || into->tag[i] != from->tag[i] ||
+		    ((into->role[i] == R_FIELD || into->role[i] == R_TAGGED) &&
+		     into->foff[i] != from->foff[i]))
 			into->role[i] = R_UNK;
 }
 
@@ -101,7 +110,8 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 	size_t njumps = 0, matched = 0;
 	size_t pc = 0, max_target = 0;
 	size_t field_skip = 0;   /* farthest jump taken on a field's test */
-	bool flags_field = false;   /* the last test was of a field */
+	enum flags flags = FL_NONE;   /* set by test, cmp, xor, and, calls */
+	int flags_reg = 0;
 	bool block_end = false;
 	static const char *ok = "";
 	*why = ok;
@@ -138,7 +148,7 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			FAIL("the function runs past the bytes read");
 		size_t start = pc;
 		// the flags the jumps test: set by test, xor and calls only
-		bool was_field_test = flags_field;
+		bool was_field_test = flags != FL_NONE;
 		// endbr64 (CET builds)
 		if (pc + 4 <= len && code[pc] == 0xf3 && code[pc + 1] == 0x0f &&
 		    code[pc + 2] == 0x1e && code[pc + 3] == 0xfa) {
@@ -210,6 +220,7 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 				FAIL("a load of an offset that cannot be an object field");
 			role[reg] = R_FIELD;
 			foff[reg] = (uint32_t)disp;
+			cur.tag[reg] = 0;
 			pc += 1 + (size_t)extra;
 			break;
 		}
@@ -221,7 +232,7 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if (m >> 6 != 3 || reg != rm ||
 			    !((role[reg] == R_FIELD && W) || role[reg] == R_RET))
 				FAIL("a test of something other than a loaded field or a call's result");
-			flags_field = role[reg] == R_FIELD;
+			flags = role[reg] == R_FIELD ? FL_NULL : FL_NONE;
 			pc += 1;
 			break;
 		}
@@ -234,8 +245,46 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if (m >> 6 != 3 || reg != rm)
 				FAIL("a xor that is not a zeroing");
 			role[reg] = R_UNK;
-			flags_field = false;
+			flags = FL_NONE;
 			pc += 1;
+			break;
+		}
+		/*
+		 * mypyc's visit of a tagged int attribute (mypyc/lib-rt:
+		 * `if (CPyTagged_CheckLong(x)) Py_VISIT(CPyTagged_LongAsObject(x))`,
+		 * with CPY_INT_TAG, 1, for an unset one): test $1,%dil; je;
+		 * cmp $1,%rdi; je; and $-2,%rdi; then the visit.
+		 */
+		case 0xf6: {                              // test $imm8, r8
+			if (pc + 2 > len)
+				FAIL("truncated test");
+			uint8_t m = code[pc];
+			int rm = (m & 7) | B;
+			if (m >> 6 != 3 || ((m >> 3) & 7) != 0 || W || code[pc + 1] != 1 ||
+			    ((m & 7) >= 4 && !rex) || role[rm] != R_FIELD || cur.tag[rm] != 0)
+				FAIL("a byte test other than a field's tag bit");
+			flags = FL_TAGBIT;
+			flags_reg = rm;
+			pc += 2;
+			break;
+		}
+		case 0x83: {                              // cmp/and $imm8, r64
+			if (pc + 2 > len)
+				FAIL("truncated instruction");
+			uint8_t m = code[pc], ext = (m >> 3) & 7, imm = code[pc + 1];
+			int rm = (m & 7) | B;
+			if (m >> 6 != 3 || !W || role[rm] != R_FIELD)
+				FAIL("arithmetic on something other than a loaded field");
+			if (ext == 7 && imm == 1 && cur.tag[rm] == 1) {
+				flags = FL_TAGONE;
+				flags_reg = rm;
+			} else if (ext == 4 && imm == 0xfe && cur.tag[rm] == 2) {
+				role[rm] = R_TAGGED;
+				flags = FL_NONE;
+			} else {
+				FAIL("arithmetic other than mypyc's tagged int checks");
+			}
+			pc += 2;
 			break;
 		}
 		case 0x74:
@@ -247,8 +296,16 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if ((int8_t)code[pc] < 0)
 				FAIL("a backward jump (a loop)");
 			pc += 1;
-			if (op != 0xeb && was_field_test && target > field_skip)
-				field_skip = target;
+			if (op != 0xeb && was_field_test) {
+				if (op == 0x75)
+					FAIL("a jump taken when a field is set (the visit out of line)");
+				if (target > field_skip)
+					field_skip = target;
+				if (flags == FL_TAGBIT)
+					cur.tag[flags_reg] = 1;
+				else if (flags == FL_TAGONE)
+					cur.tag[flags_reg] = 2;
+			}
 			if (njumps == MAX_JUMPS)
 				FAIL("too many jumps");
 			jumps[njumps].target = target;
@@ -294,8 +351,16 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			if (rel < 0)
 				FAIL("a backward jump (a loop)");
 			pc += 4;
-			if (was_field_test && pc + (size_t)rel > field_skip)
-				field_skip = pc + (size_t)rel;
+			if (was_field_test) {
+				if (op2 == 0x85)
+					FAIL("a jump taken when a field is set (the visit out of line)");
+				if (pc + (size_t)rel > field_skip)
+					field_skip = pc + (size_t)rel;
+				if (flags == FL_TAGBIT)
+					cur.tag[flags_reg] = 1;
+				else if (flags == FL_TAGONE)
+					cur.tag[flags_reg] = 2;
+			}
 			if (njumps == MAX_JUMPS)
 				FAIL("too many jumps");
 			jumps[njumps].target = pc + (size_t)rel;
@@ -315,7 +380,7 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			    role[RSI] != R_V || role[RDX] != R_A)
 				FAIL("a direct call other than the base traverse with (o, v, a) first");
 			out->base_fn = addr + pc + (uint64_t)(int64_t)rel;
-			flags_field = false;
+			flags = FL_NONE;
 			clobber(role);
 			role[RAX] = R_RET;
 			break;
@@ -327,13 +392,14 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 			int r = (m & 7) | B;
 			if (m >> 6 != 3 || (ext != 2 && ext != 4))
 				FAIL("an indirect call or jump through memory");
-			if (role[r] != R_V || role[RDI] != R_FIELD || role[RSI] != R_A)
+			if (role[r] != R_V || (role[RDI] != R_FIELD && role[RDI] != R_TAGGED) ||
+			    role[RSI] != R_A)
 				FAIL("an indirect call that is not v(field, a)");
 			if (out->nvisits == RH_DECODE_MAX_VISITS)
 				FAIL("too many visits");
-			out->off[out->nvisits++] = foff[RDI];
+			out->off[out->nvisits++] = foff[RDI] | (role[RDI] == R_TAGGED);
 			pc += 1;
-			flags_field = false;
+			flags = FL_NONE;
 			if (ext == 2) {
 				clobber(role);
 				role[RAX] = R_RET;

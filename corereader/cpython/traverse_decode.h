@@ -14,6 +14,9 @@
  * through memory, a load from anything but the object — so a function it
  * accepts visits exactly the fields it lists, in its code order.
  *
+ * mypyc's native classes compile to the same shape, plus the visit of a
+ * tagged int attribute (a boxed int when its low bit is set).
+ *
  * Pure: works on a copy of the code bytes, reads no target memory
  * (tests/unit/test_traverse_decode.c feeds it hand-assembled functions).
  */
@@ -32,7 +35,9 @@ struct rh_decoded_traverse {
 	 * base class's), or 0 */
 	uint64_t base_fn;
 	uint32_t nvisits;
-	/* byte offsets from the object of the fields visited, in order */
+	/* byte offsets from the object of the fields visited, in order; bit
+	 * 0 set: the field is a mypyc tagged int, visited as (x & ~1) only
+	 * when its tag bit is set and it is not 1 (mypyc/lib-rt CPyTagged) */
 	uint32_t off[RH_DECODE_MAX_VISITS];
 };
 
