@@ -112,6 +112,11 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 	size_t field_skip = 0;   /* farthest jump taken on a field's test */
 	enum flags flags = FL_NONE;   /* set by test, cmp, xor, and, calls */
 	int flags_reg = 0;
+	/* `mov %e<field>,%eX` just decoded (mypyc's last tagged visit tests
+	 * its tag bit in a copy): the copy's register, the field's, and
+	 * where the next instruction starts; -1 none */
+	int tagcopy_reg = -1, tagcopy_src = 0;
+	size_t tagcopy_at = 0;
 	bool block_end = false;
 	static const char *ok = "";
 	*why = ok;
@@ -190,6 +195,15 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 				FAIL("truncated mov");
 			uint8_t m = code[pc], mod = m >> 6;
 			int reg = ((m >> 3) & 7) | R, rm = (m & 7) | B;
+			if (!W && !X && mod == 3 && op == 0x89 && role[reg] == R_FIELD) {
+				// mov %e<field>,%e<rm>: the low half, for a tag test
+				tagcopy_reg = rm;
+				tagcopy_src = reg;
+				tagcopy_at = pc + 1;
+				role[rm] = R_UNK;
+				pc += 1;
+				break;
+			}
 			if (!W || X)
 				FAIL("a mov that is not a 64-bit register move or load");
 			if (mod == 3) {
@@ -273,6 +287,16 @@ bool rh_decode_traverse(const uint8_t *code, size_t len, uint64_t addr,
 				FAIL("truncated instruction");
 			uint8_t m = code[pc], ext = (m >> 3) & 7, imm = code[pc + 1];
 			int rm = (m & 7) | B;
+			if (m >> 6 == 3 && !W && ext == 4 && imm == 1 && rm == tagcopy_reg &&
+			    start == tagcopy_at && role[tagcopy_src] == R_FIELD &&
+			    cur.tag[tagcopy_src] == 0) {
+				// and $1,%eX right after the copy: the field's tag bit
+				flags = FL_TAGBIT;
+				flags_reg = tagcopy_src;
+				role[rm] = R_UNK;
+				pc += 2;
+				break;
+			}
 			if (m >> 6 != 3 || !W || role[rm] != R_FIELD)
 				FAIL("arithmetic on something other than a loaded field");
 			if (ext == 7 && imm == 1 && cur.tag[rm] == 1) {
