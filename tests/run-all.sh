@@ -23,6 +23,9 @@ procps time libc6-dbg clang-14 libclang-rt-14-dev debootstrap
 chromium nodejs npm debuginfod libdebuginfod-dev"
 # tests/integration/realapps.sh: real applications from Debian's packages
 PACKAGES="$PACKAGES python3-sphinx mypy python3-django"
+# tests/integration/cython.sh: Debian's Cython, headers to build a module
+# with DWARF, and Cython-built packages caught mid-work
+PACKAGES="$PACKAGES cython3 python3.11-dev python3-yaml python3-lxml python3-msgpack"
 
 say() { printf '\n=== %s\n' "$*"; }
 

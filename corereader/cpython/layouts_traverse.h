@@ -719,6 +719,9 @@
 	X(TSOCKST_GAIERROR, O, "socket_state", "socket_gaierror", false)       \
 	/* Modules/_datetimemodule.c (3.13+)                              */   \
 	X(TDATETIMEST_ISOCAL, O, "datetime_state", "isocalendar_date_type", false) \
+	/* Modules/_json.c _jsonmodule_traverse() (3.9-3.11)               */   \
+	X(TJSONST_SCANNER, O, "_jsonmodulestate", "PyScannerType", false)      \
+	X(TJSONST_ENCODER, O, "_jsonmodulestate", "PyEncoderType", false)      \
 	/* Modules/_randommodule.c, _csv.c, _queuemodule.c                */   \
 	X(TRANDOMST_TYPE, O, "_randomstate", "Random_Type", false)             \
 	X(TCSVST_ERROR, O, "_csvstate", "error_obj", false)                    \
@@ -734,6 +737,35 @@
 	X(TTIMEZONE_OFFSET, O, "PyDateTime_TimeZone", "offset", false)         \
 	X(TTIMEZONE_NAME, O, "PyDateTime_TimeZone", "name", false)             \
 	X(TSTRINGIO_ACCU_LARGE, O, "stringio", "accu.large", false) /* <=3.11 */ \
-	X(TSTRINGIO_ACCU_SMALL, O, "stringio", "accu.small", false)
+	X(TSTRINGIO_ACCU_SMALL, O, "stringio", "accu.small", false)            \
+	/* Cython 0.29's utility code (Cython/Utility/CythonFunction.c,   */   \
+	/* Coroutine.c), compiled into each Cython module: read with that */   \
+	/* module's DWARF. func_is_coroutine and yieldfrom_am_send exist */   \
+	/* only from Cython 3, whose traverses differ (rows' OP_ABSENT).  */   \
+	X(TCYF_MODULE, O, "__pyx_CyFunctionObject", "func.m_module", false)    \
+	X(TCYF_DICT, O, "__pyx_CyFunctionObject", "func_dict", false)          \
+	X(TCYF_NAME, O, "__pyx_CyFunctionObject", "func_name", false)          \
+	X(TCYF_QUALNAME, O, "__pyx_CyFunctionObject", "func_qualname", false)  \
+	X(TCYF_DOC, O, "__pyx_CyFunctionObject", "func_doc", false)            \
+	X(TCYF_GLOBALS, O, "__pyx_CyFunctionObject", "func_globals", false)    \
+	X(TCYF_CODE, O, "__pyx_CyFunctionObject", "func_code", false)          \
+	X(TCYF_CLOSURE, O, "__pyx_CyFunctionObject", "func_closure", false)    \
+	X(TCYF_CLASSOBJ, O, "__pyx_CyFunctionObject", "func_classobj", false)  \
+	X(TCYF_DEFAULTS, O, "__pyx_CyFunctionObject", "defaults", false)       \
+	X(TCYF_DEFAULTS_PYOBJECTS, O, "__pyx_CyFunctionObject", "defaults_pyobjects", false) \
+	X(TCYF_DEFAULTS_TUPLE, O, "__pyx_CyFunctionObject", "defaults_tuple", false) \
+	X(TCYF_DEFAULTS_KWDICT, O, "__pyx_CyFunctionObject", "defaults_kwdict", false) \
+	X(TCYF_IS_COROUTINE, O, "__pyx_CyFunctionObject", "func_is_coroutine", false) \
+	X(TCYFUSED_SELF, O, "__pyx_FusedFunctionObject", "self", false)        \
+	X(TCYFUSED_TYPE, O, "__pyx_FusedFunctionObject", "type", false)        \
+	X(TCYFUSED_SIGNATURES, O, "__pyx_FusedFunctionObject", "__signatures__", false) \
+	X(TCYCORO_CLOSURE, O, "__pyx_CoroutineObject", "closure", false)       \
+	X(TCYCORO_CLASSOBJ, O, "__pyx_CoroutineObject", "classobj", false)     \
+	X(TCYCORO_YIELDFROM, O, "__pyx_CoroutineObject", "yieldfrom", false)   \
+	X(TCYCORO_EXC_TYPE, O, "__pyx_CoroutineObject", "gi_exc_state.exc_type", false) \
+	X(TCYCORO_EXC_VALUE, O, "__pyx_CoroutineObject", "gi_exc_state.exc_value", false) \
+	X(TCYCORO_EXC_TB, O, "__pyx_CoroutineObject", "gi_exc_state.exc_traceback", false) \
+	X(TCYCORO_AM_SEND, O, "__pyx_CoroutineObject", "yieldfrom_am_send", false) \
+	X(TCYAWAIT_CORO, O, "__pyx_CoroutineAwaitObject", "coroutine", false)
 
 #endif /* RH_CPYTHON_LAYOUTS_TRAVERSE_H */

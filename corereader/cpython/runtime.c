@@ -840,10 +840,16 @@ static enum py_size_kind size_kind_of(struct rh_py_runtime *rt, uint64_t addr)
 		size_t len;
 		err = rh_target_read_cstr(rt->target, py_get_u64(buf, PYL(rt, TP_NAME)),
 					  name, sizeof(name), &len, NULL);
+		// An unqualified name is the builtin's only when the static
+		// type object is the interpreter's own: Cython 0.29's runtime
+		// has static types named "generator" and "coroutine" whose
+		// structs are not CPython's (Cython/Utility/Coroutine.c).
+		bool own = rh_image_module_containing(rt->image, addr) == rt->info.module;
 		if (!err) {
 			for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 				if (strcmp(name, known[i].name) == 0 &&
-				    (known[i].qualified || !(flags & PY_TPFLAGS_HEAPTYPE)))
+				    (known[i].qualified ||
+				     (!(flags & PY_TPFLAGS_HEAPTYPE) && own)))
 					return known[i].kind;
 		}
 		rh_error_destroy(err);

@@ -53,6 +53,7 @@
 #include "cpython/py_internal.h"
 #include "cpython/pyread.h"
 #include "cpython/traverse.h"
+#include "cpython/traverse_decode.h"
 #include "image/image.h"
 #include "target/target.h"
 #include "util/error.h"
@@ -95,6 +96,9 @@ enum fop {
 		      * there (row_fits) */
 	OP_VISIT_FIX, /* visited only from the patch releases with a fix
 		       * (cond: an enum patch_fix, see fix_in()) */
+	OP_ABSENT,   /* nothing to visit: the row applies only where this
+		      * member does NOT exist (a later version of a
+		      * third-party runtime whose traverse differs) */
 };
 
 struct fld {
@@ -134,6 +138,7 @@ enum special {
 	SP_CTYPES_STGDICT,  /* CDataType_traverse()'s StgDict proto */
 	SP_CTYPES_STGINFO,  /* CType_Type_traverse()'s StgInfo */
 	SP_CAPSULE,         /* capsule_traverse()'s traverse_func (interpreter) */
+	SP_CYFUNC_DEFAULTS, /* Cython's __Pyx_CyFunction_traverse() defaults */
 };
 
 struct tfunc {
@@ -151,6 +156,7 @@ struct tfunc {
 #define TYPEV { -1, OP_TYPE, "ob_type" }
 #define SPECIAL { -1, OP_SPECIAL, NULL }
 #define REQ(L) { PYL_##L, OP_REQUIRE, NULL }
+#define ABSENT(L) { PYL_##L, OP_ABSENT, NULL }
 #define V_IF(L, n, C) { PYL_##L, OP_VISIT, n, PYL_##C }
 #define V_FIX(L, n, F) { PYL_##L, OP_VISIT_FIX, n, F }
 
@@ -749,6 +755,47 @@ static const struct fld F_cthunk[] = {
 	V(TCTHUNK_RESTYPE, "restype"),
 };
 
+/*
+ * Cython 0.29 (Debian 12's cython3 0.29.32; the runtime of every Cython
+ * module built with it): Cython/Utility/CythonFunction.c
+ * __Pyx_CyFunction_traverse() visits the closure, func.m_module, the
+ * dict, name, qualname, doc, globals, code, classobj, the defaults tuple
+ * and kw dict, then the dynamic defaults' leading object pointers
+ * (special); not func.m_self. __pyx_FusedFunction_traverse() visits self,
+ * type and __signatures__ first, then calls it. Coroutine.c
+ * __Pyx_Coroutine_traverse() (generators, coroutines): closure, classobj,
+ * yieldfrom, then gi_exc_state (exc_type, exc_value, exc_traceback: the
+ * _PyErr_StackItem of 3.7-3.10, Cython's own struct on 3.11+). These are
+ * static functions, shared between modules through
+ * __Pyx_FetchCommonType: the type, and so the traverse, belong to the
+ * first module of that Cython version imported; its DWARF gives the
+ * layout. Cython 3 reorders and adds visits (its type, func_is_coroutine)
+ * and its structs have members 0.29's lack: the rows do not apply there
+ * (ABSENT), and its objects are scanned conservatively.
+ */
+static const struct fld F_cyfunc[] = {
+	ABSENT(TCYF_IS_COROUTINE),
+	V(TCYF_CLOSURE, "func_closure"), V(TCYF_MODULE, "__module__"),
+	V(TCYF_DICT, "__dict__"), V(TCYF_NAME, "__name__"),
+	V(TCYF_QUALNAME, "__qualname__"), V(TCYF_DOC, "__doc__"),
+	V(TCYF_GLOBALS, "__globals__"), V(TCYF_CODE, "__code__"),
+	V(TCYF_CLASSOBJ, "__class__ cell"), V(TCYF_DEFAULTS_TUPLE, "__defaults__"),
+	V(TCYF_DEFAULTS_KWDICT, "__kwdefaults__"), SPECIAL,
+};
+static const struct fld F_cyfused[] = {
+	ABSENT(TCYF_IS_COROUTINE),
+	V(TCYFUSED_SELF, "__self__"), V(TCYFUSED_TYPE, "type"),
+	V(TCYFUSED_SIGNATURES, "__signatures__"),
+};
+static const struct fld F_cycoro[] = {
+	ABSENT(TCYCORO_AM_SEND),
+	V(TCYCORO_CLOSURE, "closure"), V(TCYCORO_CLASSOBJ, "classobj"),
+	V(TCYCORO_YIELDFROM, "yieldfrom"), V(TCYCORO_EXC_TYPE, "exc_type"),
+	V(TCYCORO_EXC_VALUE, "exc_value"), V(TCYCORO_EXC_TB, "exc_traceback"),
+};
+/* __Pyx_CoroutineAwait_traverse(): the awaited coroutine (0.29 and 3). */
+static const struct fld F_cyawait[] = { V(TCYAWAIT_CORO, "coroutine") };
+
 enum mkind {
 	MT_FIELDS,     /* the listed state fields, in this order */
 	MT_STATE_ALL,  /* every object pointer of the state, in declaration
@@ -804,6 +851,11 @@ static const struct fld M_socket[] = {
  * ints nor the epoch. */
 static const struct fld M_datetime[] = {
 	V(TDATETIMEST_ISOCAL, "IsoCalendarDate"),
+};
+/* Modules/_json.c _jsonmodule_traverse() (3.9-3.11; a .so in pyenv's
+ * and Debian's lib-dynload): the scanner type, then the encoder type. */
+static const struct fld M_json[] = {
+	V(TJSONST_SCANNER, "PyScannerType"), V(TJSONST_ENCODER, "PyEncoderType"),
 };
 /* Modules/_sqlite/module.c module_traverse() (3.11-3.15; a .so in
  * lib-dynload, ext_mt): exceptions, types, then the converters, the LRU
@@ -938,6 +990,7 @@ static const struct mtfunc mtfuncs[] = {
 	{ "_random_traverse", MT_FIELDS, M_random, N(M_random) },
 	{ "_csv_traverse", MT_FIELDS, M_csv, N(M_csv) },
 	{ "socket_traverse", MT_FIELDS, M_socket, N(M_socket) },
+	{ "_jsonmodule_traverse", MT_FIELDS, M_json, N(M_json) },
 	/* "module_traverse" is also Objects/moduleobject.c's (and, with
 	 * LTO, both are "module_traverse.lto_priv.N"): found through the
 	 * module definition (mt_anchors) */
@@ -970,6 +1023,8 @@ static const struct tfunc tfuncs[] = {
 	ROW("<range>", SP_NONE, F_range, NULL),
 	ROW("<longrangeiter>", SP_NONE, F_lrangeiter, NULL),
 	ROW("<abc_data>", SP_NONE, F_abcdata, NULL),
+	/* a Cython cdef class's traverse read from its code (decoded_tf) */
+	SPROW("<decoded traverse>", SP_NONE),
 	/* Objects/ */
 	SPROW("dict_traverse", SP_DICT),
 	ROW("BaseException_traverse", SP_NONE, F_exc, NULL),
@@ -1144,6 +1199,11 @@ static const struct tfunc tfuncs[] = {
 	ROW("<poll>", SP_NONE, F_poll_nogc, NULL),
 	ROW("<timezone>", SP_NONE, F_timezone_nogc, NULL),
 	ROW("simplequeue_traverse", SP_NONE, F_simplequeue, NULL),
+	/* Cython 0.29's runtime, in Cython modules (lset_of) */
+	ROW("__Pyx_CyFunction_traverse", SP_CYFUNC_DEFAULTS, F_cyfunc, NULL),
+	ROW("__pyx_FusedFunction_traverse", SP_NONE, F_cyfused, "__Pyx_CyFunction_traverse"),
+	ROW("__Pyx_Coroutine_traverse", SP_NONE, F_cycoro, NULL),
+	ROW("__Pyx_CoroutineAwait_traverse", SP_NONE, F_cyawait, NULL),
 };
 
 #define NTFUNCS N(tfuncs)
@@ -1155,6 +1215,7 @@ enum {
 	TF_RANGE = 2,
 	TF_LRANGEITER = 3,
 	TF_ABCDATA = 4,
+	TF_DECODED = 5,   /* TF_LSET(tf) is then a decoded plan's index */
 	/* not rows: */
 	TF_NONE = 0xfffffffe,     /* no tp_traverse: nothing to visit */
 	TF_UNKNOWN = 0xffffffff,  /* a tp_traverse we do not know */
@@ -1268,9 +1329,21 @@ struct py_traverse {
 	uint64_t lookdict;           /* <=3.10: dk_lookup of general tables */
 	uint64_t lookdict_unicode[3];
 	bool new_visit_type_rule;    /* 3.9+: see subtype plan */
+	struct dplan *dplans;        /* decoded traverses; [0] unused */
+	size_t ndplans, dplans_cap;
+	uint32_t *doffs;             /* their field offsets */
+	size_t ndoffs, doffs_cap;
 	int64_t frame_cleared;       /* FRAME_CLEARED, 3.11+ */
 	int64_t owned_by_frame_object;
 };
+
+/* A traverse function read from its code: the base's traverse, then the
+ * fields at doffs[first .. first + n). */
+struct dplan {
+	uint32_t base_tf;   /* TF_NONE: none */
+	uint32_t first, n;
+};
+#define MAX_DPLANS 0xffff   /* TF_LSET's 16 bits */
 
 void py_traverse_destroy(struct py_traverse *tv)
 {
@@ -1285,6 +1358,8 @@ void py_traverse_destroy(struct py_traverse *tv)
 	for (size_t i = 1; i < tv->nlsets; i++)
 		free(tv->lsets[i].L);
 	free(tv->lsets);
+	free(tv->dplans);
+	free(tv->doffs);
 	free(tv);
 }
 
@@ -1627,7 +1702,7 @@ static bool special_portable(enum special sp)
 	return sp == SP_NONE || sp == SP_MANAGED_DICT || sp == SP_SQLITE_CTX ||
 	       sp == SP_SQLITE_CACHE || sp == SP_PICKLER_MEMO ||
 	       sp == SP_UNPICKLER_MEMO || sp == SP_CTYPES_STGDICT ||
-	       sp == SP_CTYPES_STGINFO;
+	       sp == SP_CTYPES_STGINFO || sp == SP_CYFUNC_DEFAULTS;
 }
 
 /* Whether row r can be read with layouts L: in an extension module only
@@ -1649,6 +1724,11 @@ static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int 
 	for (size_t i = 0; i < f->nfields; i++) {
 		if (f->fields[i].layout < 0)
 			continue;
+		if (f->fields[i].op == OP_ABSENT) {
+			if (L[f->fields[i].layout].found)
+				return false;
+			continue;
+		}
 		nlay++;
 		found += L[f->fields[i].layout].found;
 	}
@@ -1711,7 +1791,12 @@ static uint32_t ext_row(struct rh_py_runtime *rt, uint64_t fn)
  * lib-dynload): an MT_FIELDS row of the same C name whose state struct
  * exists in that module's DWARF, read with its layouts. Names repeat
  * across modules ("module_traverse" of _sqlite3, _asyncio, _datetime),
- * the state structs do not.
+ * the state structs do not. An MT_STATE_ALL row (pickle_traverse,
+ * _structmodule_traverse...: each visits its whole state, which needs no
+ * layout) applies to a module of the interpreter's own lib-dynload only,
+ * where the function is the stdlib's (pyenv builds _pickle, _struct,
+ * select, binascii as .so files), never to a third-party module's
+ * function of the same name.
  */
 static uint32_t ext_mt(struct rh_py_runtime *rt, uint64_t fn)
 {
@@ -1722,8 +1807,15 @@ static uint32_t ext_mt(struct rh_py_runtime *rt, uint64_t fn)
 		return TF_UNKNOWN;
 	uint32_t ls = 0;
 	for (uint32_t i = 0; i < N(mtfuncs); i++) {
-		if (mtfuncs[i].kind != MT_FIELDS || strlen(mtfuncs[i].symbol) != len ||
+		if (strlen(mtfuncs[i].symbol) != len ||
 		    memcmp(mtfuncs[i].symbol, name, len) != 0)
+			continue;
+		if (mtfuncs[i].kind == MT_STATE_ALL) {
+			if (m->name && strstr(m->name, "/lib-dynload/"))
+				return TF_MAKE(i, 0);
+			continue;
+		}
+		if (mtfuncs[i].kind != MT_FIELDS)
 			continue;
 		if (!ls && !(ls = lset_of(rt, m, name)))
 			return TF_UNKNOWN;
@@ -1746,7 +1838,68 @@ static uint32_t mt_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 	return idx;
 }
 
-static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
+static uint32_t tf_of_fn_at(struct rh_py_runtime *rt, uint64_t fn, int depth);
+
+/*
+ * An extension module's tp_traverse that no row knows, read from its
+ * machine code (traverse_decode.c). Made for Cython's cdef classes
+ * ("__pyx_tp_traverse_<module>_<class>"): which fields one visits depends
+ * on how each attribute was declared in the .pyx (`cdef str` is not
+ * visited, `cdef object` is), which neither the C struct nor its DWARF
+ * says; the code does, also in a stripped .so (Debian's PyYAML, lxml,
+ * msgpack), and in any C extension whose traverse is a plain run of
+ * Py_VISITs of fields. The decoder accepts nothing else: a function it
+ * does not accept, or whose base's traverse is unknown, stays unknown
+ * (conservative scan).
+ */
+static uint32_t decoded_tf(struct rh_py_runtime *rt, uint64_t fn, int depth)
+{
+	struct py_traverse *tv = rt->traverse;
+	const struct rh_module *m = rh_image_module_containing(rt->image, fn);
+	const char *why;
+	if (depth > MAX_TAIL_DEPTH || !m || m == rt->info.module || fn >= m->end)
+		return TF_UNKNOWN;
+	uint8_t code[RH_DECODE_MAX_CODE];
+	size_t n = m->end - fn < sizeof(code) ? (size_t)(m->end - fn) : sizeof(code);
+	while (n >= 64 && !rh_target_peek(rt->target, fn, code, n))
+		n /= 2;   // the code may end before a mapping's last page
+	struct rh_decoded_traverse d;
+	if (n < 64 || !rh_decode_traverse(code, n, fn, &d, &why))
+		return TF_UNKNOWN;
+	uint32_t base = TF_NONE;
+	if (d.base_fn && (base = tf_of_fn_at(rt, d.base_fn, depth + 1)) == TF_UNKNOWN)
+		return TF_UNKNOWN;
+	if (tv->ndplans == 0)
+		tv->ndplans = 1;   // plan 0 would read as the interpreter's layouts
+	if (tv->ndplans >= MAX_DPLANS)
+		return TF_UNKNOWN;
+	if (tv->ndplans >= tv->dplans_cap) {
+		size_t cap = tv->dplans_cap ? tv->dplans_cap * 2 : 16;
+		struct dplan *p = realloc(tv->dplans, cap * sizeof(*p));
+		if (!p)
+			return TF_UNKNOWN;
+		tv->dplans = p;
+		tv->dplans_cap = cap;
+	}
+	if (tv->ndoffs + d.nvisits > tv->doffs_cap) {
+		size_t cap = tv->doffs_cap ? tv->doffs_cap * 2 : 128;
+		while (cap < tv->ndoffs + d.nvisits)
+			cap *= 2;
+		uint32_t *p = realloc(tv->doffs, cap * sizeof(*p));
+		if (!p)
+			return TF_UNKNOWN;
+		tv->doffs = p;
+		tv->doffs_cap = cap;
+	}
+	memcpy(tv->doffs + tv->ndoffs, d.off, d.nvisits * sizeof(d.off[0]));
+	tv->dplans[tv->ndplans] = (struct dplan){
+		.base_tf = base, .first = (uint32_t)tv->ndoffs, .n = d.nvisits,
+	};
+	tv->ndoffs += d.nvisits;
+	return TF_MAKE(TF_DECODED, tv->ndplans++);
+}
+
+static uint32_t tf_of_fn_at(struct rh_py_runtime *rt, uint64_t fn, int depth)
 {
 	struct py_traverse *tv = rt->traverse;
 	uint32_t idx;
@@ -1755,12 +1908,20 @@ static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 	if (rh_u64map_find(&tv->fn_map, fn, &idx))
 		return idx;
 	// A function we did not resolve up front: an extension module's
-	// traverse we may know by name (ext_row), else one we do not know,
-	// whose objects are scanned conservatively.
+	// traverse we may know by name (ext_row) or read from its code
+	// (decoded_tf), else one we do not know, whose objects are scanned
+	// conservatively.
 	idx = ext_row(rt, fn);
+	if (idx == TF_UNKNOWN)
+		idx = decoded_tf(rt, fn, depth);
 	if (rh_u64map_insert(&tv->fn_map, fn, idx, NULL) < 0)
 		return TF_UNKNOWN;
 	return idx;
+}
+
+static uint32_t tf_of_fn(struct rh_py_runtime *rt, uint64_t fn)
+{
+	return tf_of_fn_at(rt, fn, 0);
 }
 
 struct typebuf {
@@ -3302,8 +3463,40 @@ static void sp_capsule(struct vctx *c)
 			emit(c, v, RH_REF_FIELD, true, "Sock_Type", 0, 0);
 		return;
 	}
+	// Modules/_cursesmodule.c curses_capi_capsule_traverse() (3.14+):
+	// the first word of the C API array, the window type
+	if (name && m && off == 0 &&
+	    rh_image_c_name_len(name) == strlen("curses_capi_capsule_traverse") &&
+	    strncmp(name, "curses_capi_capsule_traverse",
+		    strlen("curses_capi_capsule_traverse")) == 0) {
+		if (ptr && rd(c, ptr, &v))
+			emit(c, v, RH_REF_FIELD, true, "window type", 0, 0);
+		return;
+	}
 	bad(c, RH_BAD_DATA(c->obj, "capsule traverse function %s is unknown: its references are not reported",
 			   name ? name : "(no symbol)"));
+}
+
+/*
+ * Cython 0.29's __Pyx_CyFunction_traverse() (CythonFunction.c) ends by
+ * visiting the first defaults_pyobjects pointers of `defaults`, the
+ * PyObject_Malloc'd struct of a function's dynamic default values (its
+ * object members come first), when it is set.
+ */
+static void sp_cyfunc_defaults(struct vctx *c)
+{
+	const struct rh_layout_value *L = c->L;
+	uint64_t defaults, npy;
+	if (!L[PYL_TCYF_DEFAULTS].found || !L[PYL_TCYF_DEFAULTS_PYOBJECTS].found ||
+	    !rd(c, c->obj + (uint64_t)L[PYL_TCYF_DEFAULTS].value, &defaults) || !defaults ||
+	    !rd(c, c->obj + (uint64_t)L[PYL_TCYF_DEFAULTS_PYOBJECTS].value, &npy))
+		return;
+	int64_t n = (int32_t)(uint32_t)npy;   /* an int */
+	if (!count_ok(c, n)) {
+		bad(c, RH_BAD_DATA(c->obj, "Cython function's defaults_pyobjects %" PRId64 " is impossible", n));
+		return;
+	}
+	visit_array(c, defaults, (uint64_t)n, false, RH_REF_FIELD, "default", 0);
 }
 
 static void run_special(struct vctx *c, enum special sp, bool owner_heap)
@@ -3342,6 +3535,7 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 	case SP_CTYPES_STGDICT: sp_ctypes_stgdict(c); break;
 	case SP_CTYPES_STGINFO: sp_ctypes_stginfo(c); break;
 	case SP_CAPSULE: sp_capsule(c); break;
+	case SP_CYFUNC_DEFAULTS: sp_cyfunc_defaults(c); break;
 	}
 }
 
@@ -3374,9 +3568,41 @@ static bool fix_in(const struct rh_py_runtime *rt, enum patch_fix fix)
  * row places it, else after the fields), then its tail. owner_heap: the
  * type that supplies this traverse function is a heap type.
  */
+static void run_decoded(struct vctx *c, uint32_t plan, bool owner_heap, int depth)
+{
+	struct py_traverse *tv = c->tv;
+	if (plan == 0 || plan >= tv->ndplans || depth > MAX_TAIL_DEPTH)
+		return;
+	struct dplan p = tv->dplans[plan];
+	if (p.base_tf != TF_NONE)
+		run_row(c, p.base_tf, owner_heap, depth + 1);
+	for (uint32_t i = 0; i < p.n && !done(c); i++) {
+		uint64_t off = tv->doffs[p.first + i] & ~1u, v;
+		bool tagged = tv->doffs[p.first + i] & 1u;
+		// the object's own type (a subclass) is at least as large
+		if (off + 8 > (uint64_t)c->ti->basicsize) {
+			bad(c, RH_BAD_DATA(c->obj, "a Cython traverse visits offset %" PRIu64 " beyond the object's basic size %" PRId64,
+					   off, c->ti->basicsize));
+			return;
+		}
+		if (!rd(c, c->obj + off, &v))
+			return;
+		// a mypyc tagged int: a boxed int only with its tag bit set
+		// (CPyTagged_CheckLong), and 1 is an unset attribute
+		if (tagged && (!(v & 1) || v == 1))
+			continue;
+		emit(c, tagged ? v & ~(uint64_t)1 : v, RH_REF_FIELD, true,
+		     tagged ? "attribute (tagged int)" : "attribute", 0, 0);
+	}
+}
+
 static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 {
 	uint32_t row = TF_ROW(tf), ls = TF_LSET(tf);
+	if (tf != TF_NONE && tf != TF_UNKNOWN && row == TF_DECODED) {
+		run_decoded(c, ls, owner_heap, depth);
+		return;
+	}
 	if (tf == TF_NONE || tf == TF_UNKNOWN || row >= NTFUNCS ||
 	    ls >= c->tv->nlsets || !c->tv->lsets[ls].L || depth > MAX_TAIL_DEPTH)
 		return;
@@ -3399,6 +3625,7 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 				emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
 			break;
 		case OP_REQUIRE:
+		case OP_ABSENT:
 			break;
 		case OP_VISIT_FIX:
 			if (!L[fl->layout].found || !fix_in(c->rt, (enum patch_fix)fl->cond))

@@ -1,0 +1,195 @@
+#!/bin/bash
+# cython.sh: referents of Cython objects against gc.get_referents().
+#
+# For every host CPython interpreter found (pyenv versions, Debian's
+# /usr/bin/python3.11, $REFHEAP_PYTHONS) that Debian's cython3 can build
+# for: compile samples/cython/rhcy.pyx with cython3 and -g (so refheap has
+# the module's DWARF), run samples/cython_heap.py, which imports it first
+# (the Cython runtime types shared between modules are then rhcy's), builds
+# Cython functions, fused functions, generators, coroutines and cdef class
+# instances, and, under Debian's python3.11, catches Cython-built Debian
+# packages mid-work (PyYAML's C loader part-way through a document, lxml's
+# iterparse, msgpack's Unpacker); it forks, the parent is dumped with gcore
+# and the child records gc.get_referents() of every object.
+#
+# Fails unless, on every interpreter tested, with tests/tools/referents_dump
+# and with `refheap export`:
+#   - every object of the Cython runtime types (cython_function_or_method,
+#     fused_cython_function, generator, coroutine, coroutine_wrapper) has
+#     exactly CPython's referents, read with the module's DWARF (lxml's
+#     functions share rhcy's type, so they are read too);
+#   - so does every object of the cdef classes (rhcy's, the closures'
+#     scope structs, and PyYAML's Mark, lxml's _Element, msgpack's Unpacker
+#     where present: Debian strips those) whose tp_traverse refheap reads
+#     from its machine code, and every other type it claims to know;
+#   - no object anywhere has an exact reference CPython does not report:
+#     types refheap cannot know (cdef classes, modules Debian strips) are
+#     left to the conservative scan;
+#   - the general referents bar of referents.sh holds for builtin types
+#     (compare_referents.py --min-builtin 100).
+# Skips (77) when cython3 is not installed or no interpreter can build the
+# module; interpreters in Debian roots are not tested (no cython3 there).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+. "$(dirname "$0")/test-lib.sh"
+
+: "${REFERENTS_DUMP:=$top_builddir/tests/tools/referents_dump}"
+CSAMPLE=$top_srcdir/samples/cython_heap.py
+CPYX=$top_srcdir/samples/cython/rhcy.pyx
+RCOMPARE=$top_srcdir/tests/integration/compare_referents.py
+CCHECK=$top_srcdir/tests/integration/check_cython.py
+KNOWN=cython_function_or_method,fused_cython_function,generator,coroutine,coroutine_wrapper
+[ -x "$REFERENTS_DUMP" ] ||
+    hard_error "test driver not found at $REFERENTS_DUMP (make check builds it: make tests/tools/referents_dump)"
+[ -f "$CSAMPLE" ] && [ -f "$CPYX" ] || hard_error "no sample at $CSAMPLE / $CPYX"
+CYTHON=$(command -v cython3 || command -v cython || true)
+[ -n "$CYTHON" ] || skip "cython3 not installed (apt-get install cython3; tests/run-all.sh installs it)"
+CC=${CC:-cc}
+command -v "$CC" > /dev/null || skip "no C compiler ($CC) to build the Cython module"
+
+find_pythons
+print_pythons
+[ ${#PY_PATHS[@]} -gt 0 ] || skip "no CPython 3.8+ interpreter found"
+HOSTPY=$(host_python)
+
+# build_ext PYTHON DIR: rhcy built for PYTHON into DIR/ext (with DWARF).
+build_ext() {
+    local py=$1 dir=$2 inc suffix
+    inc=$("$py" -I -S -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null) &&
+        suffix=$("$py" -I -S -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null) ||
+        { WHY="cannot ask it for its include directory"; return 1; }
+    [ -f "$inc/Python.h" ] || { WHY="no Python.h in $inc (install its -dev package)"; return 1; }
+    mkdir -p "$dir/ext"
+    if ! "$CYTHON" -3 --directive binding=True -o "$dir/ext/rhcy.c" "$CPYX" > "$dir/cython.log" 2>&1; then
+        WHY="cython3 failed: $(tail -n 1 "$dir/cython.log")"
+        return 1
+    fi
+    if ! "$CC" -shared -fPIC -g -O2 -I"$inc" "$dir/ext/rhcy.c" -o "$dir/ext/rhcy$suffix" > "$dir/cc.log" 2>&1; then
+        WHY="$($CYTHON --version 2>&1) output does not compile for it: $(grep -m1 'error:' "$dir/cc.log")"
+        return 1
+    fi
+}
+
+make_cython_core() {
+    local py=$1 dir=$2 pid rc extra=()
+    CORE= RECORD=
+    # Debian's own interpreter: its Cython-built packages too
+    case $py in
+        /usr/bin/python3*) extra=(--sys-path /usr/lib/python3/dist-packages) ;;
+    esac
+    "$py" -I -S "$CSAMPLE" --ext-dir "$dir/ext" "${extra[@]}" --stop --out "$dir/record.jsonl" \
+        > "$dir/sample.out" 2> "$dir/sample.err" &
+    pid=$!
+    CHILD_PIDS+=("$pid")
+    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    if ! gcore_stopped "$pid" "$dir"; then
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    kill -CONT "$pid"
+    reap "$pid"
+    rc=$REAPED_RC
+    if [ $rc -ne 0 ] || [ ! -s "$dir/record.jsonl" ]; then
+        echo "the sample failed to record its heap (exit $rc)"
+        _show_sample "$dir"
+        return 1
+    fi
+    CORE=$dir/core
+    RECORD=$dir/record.jsonl
+}
+
+RESULTS=()
+NOTTESTED=()
+FAILED=0
+HARNESS=0
+TESTED=0
+note() { RESULTS+=("$(printf '%-24s %-14s %s' "$1" "$2" "$3")"); }
+
+for i in "${!PY_PATHS[@]}"; do
+    label=${PY_LABELS[$i]}
+    py=${PY_PATHS[$i]}
+    dir=$TESTDIR/$(safe_name "$label")
+    echo
+    echo "=== $label ($py)"
+    if [ -n "${PY_SYSROOT[$py]:-}" ]; then
+        NOTTESTED+=("$label: in a Debian root, which has no cython3")
+        continue
+    fi
+    mkdir -p "$dir"
+    WHY=
+    if ! build_ext "$py" "$dir"; then
+        echo "not tested: $WHY"
+        NOTTESTED+=("$label: $WHY")
+        continue
+    fi
+    if ! make_cython_core "$py" "$dir"; then
+        echo "HARNESS ERROR $label: could not make a core with a record"
+        note "$label" "harness error" "see above"
+        HARNESS=1
+        continue
+    fi
+    TESTED=$((TESTED + 1))
+    cat "$dir/sample.out"
+    # cdef classes (their traverse read from the code), Debian's stripped
+    # Cython modules' included
+    require=$KNOWN,rhcy.Node,rhcy.Leaf,rhcy.__pyx_scope_struct_5_gen_fn
+    grep -q 'have=.*yaml' "$dir/sample.out" && require=$require,yaml._yaml.Mark
+    grep -q 'have=.*lxml' "$dir/sample.out" && require=$require,lxml.etree._Element
+    grep -q 'have=.*msgpack' "$dir/sample.out" && require=$require,msgpack._cmsgpack.Unpacker
+    for tool in dump export; do
+        if [ $tool = dump ]; then
+            timeout -k 5 "$TIMEOUT" "$REFERENTS_DUMP" "$CORE" > "$dir/$tool.jsonl" 2> "$dir/$tool.err"
+        else
+            timeout -k 5 "$TIMEOUT" "$REFHEAP" export --no-cache "$CORE" > "$dir/$tool.jsonl" 2> "$dir/$tool.err"
+        fi
+        rc=$?
+        if [ $rc -ne 0 ] && { [ $tool = dump ] || [ $rc -ne 1 ]; }; then
+            echo "FAIL $label/$tool: exited $(describe_rc "$rc")"
+            show_file "$dir/$tool.err" stderr
+            note "$label/$tool" "FAIL" "exited $rc"
+            FAILED=1
+            continue
+        fi
+        if [ -s "$dir/$tool.err" ]; then
+            echo "problems reported while reading the core ($tool):"
+            head -n 10 "$dir/$tool.err" | sed 's/^/  | /'
+        fi
+        "$HOSTPY" "$CCHECK" "$RECORD" "$dir/$tool.jsonl" --label "$label/$tool" \
+            --require "$require" --require-known "$require" --known "$KNOWN" \
+            --known-from "$dir/dump.jsonl" > "$dir/check-$tool.txt"
+        rc=$?
+        cat "$dir/check-$tool.txt"
+        summary=$(grep '^cython:' "$dir/check-$tool.txt" | sed 's/^cython: //')
+        case $rc in
+            0) note "$label/$tool" "ok" "$summary" ;;
+            99) note "$label/$tool" "harness error" "see above"; HARNESS=1 ;;
+            *) note "$label/$tool" "FAIL" "$summary"; FAILED=1 ;;
+        esac
+        # builtin types keep referents.sh's bar on this heap too
+        "$HOSTPY" "$RCOMPARE" "$RECORD" "$dir/$tool.jsonl" --label "$label/$tool" \
+            --min-overall 0 > "$dir/compare-$tool.txt"
+        rc=$?
+        grep '^overall:' "$dir/compare-$tool.txt"
+        case $rc in
+            0) ;;
+            99) grep 'HARNESS' "$dir/compare-$tool.txt"; note "$label/$tool" "harness error" "compare_referents"; HARNESS=1 ;;
+            *) grep -- '<-- differs' "$dir/compare-$tool.txt" | grep -v ' extension ' | head -20
+               note "$label/$tool" "FAIL" "builtin types differ (compare_referents)"; FAILED=1 ;;
+        esac
+    done
+    rm -f "$CORE"
+done
+
+echo
+echo "=== results"
+printf '%s\n' "${RESULTS[@]}"
+if [ ${#NOTTESTED[@]} -gt 0 ] || [ ${#PY_SKIPPED[@]} -gt 0 ]; then
+    echo "not tested:"
+    printf '  %s\n' "${NOTTESTED[@]}" "${PY_SKIPPED[@]}"
+fi
+[ $FAILED -eq 0 ] || exit 1
+[ $HARNESS -eq 0 ] || exit 99
+[ $TESTED -gt 0 ] || skip "no interpreter could build the Cython module (see above)"
+exit 0
