@@ -25,7 +25,8 @@ threads still running):
     DIR/record.jsonl: gc.get_referents() of every tracked
     object, in the format of samples/referents_heap.py (whose recorder it
     uses), and DIR/generations.json, the objects of each GC generation
-    counted before anything else was allocated.
+    counted before anything else was allocated; last DIR/garbage.json,
+    what a full gc.collect() then finds unreachable (record_garbage).
 
 Exit status: the application's (0 if it ends normally), 2 on usage errors.
 """
@@ -157,6 +158,24 @@ def plant_leaks(n, path):
         f.write("".join(addrs))
 
 
+def record_garbage(dirpath, io, parent):
+    """The interpreter's own answer to "what would gc.collect() free now?",
+    asked last, once everything else is written: DIR/garbage.json lists
+    [address, type name] of every object a full collection finds
+    unreachable (gc.DEBUG_SAVEALL keeps them in gc.garbage instead of
+    freeing them; Modules/gcmodule.c, Python/gc.c). The collection runs
+    finalizers and weakref callbacks, i.e. application code, which could
+    block: DIR/garbage.pid (this twin's pid) lets the test kill it."""
+    io.write_file(os.path.join(dirpath, "garbage.pid"), b"%d\n" % os.getpid())
+    before = len(gc.garbage)
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    gc.collect()
+    found = [["0x%x" % id(o), type(o).__name__] for o in gc.garbage[before:]]
+    path = os.path.join(dirpath, "garbage.json")
+    io.write_file(path + ".tmp", json.dumps({"parent": parent, "garbage": found}).encode())
+    io.rename(path + ".tmp", path)
+
+
 def snapshot(dirpath, plant, recorder, libc):
     if plant:
         plant_leaks(plant, os.path.join(dirpath, "planted"))
@@ -199,6 +218,7 @@ def snapshot(dirpath, plant, recorder, libc):
             mem_fd.value = io.libc.open(b"/proc/self/mem", os.O_RDONLY, 0)
             recorder.record(out)
             io.write_file(gens_path, json.dumps({"generations": [n0, n1, n2]}).encode())
+            record_garbage(dirpath, io, me)
         finally:
             os._exit(0)
     # The process itself, every thread, is dumped as it is now: this

@@ -31,7 +31,10 @@ Referents parity is checked apart (compare_referents.py). Checks:
      with no, they are listed and counted apart. A verdict
      "held-by-native" is not a leak verdict and is only counted;
   4. with --planted: every planted leak (Py_IncRef'd and dropped) is
-     exported and judged `unaccounted`.
+     exported and judged `unaccounted`;
+  5. with --garbage (what a full gc.collect() found unreachable, asked in
+     the twin): refheap's cyclic garbage is exactly the part of it that
+     existed at the dump.
 
 With --native-verdict no (refheap without issue 9's verdict for objects
 held by native code, and so without its phantom rejection either),
@@ -59,7 +62,7 @@ NATIVE_VERDICTS = ("held-by-native", "held-by-native-code", "native")
 
 def parse(argv):
     opts = {"planted": None, "max-pointed": 10, "dump": None, "native-verdict": "no",
-            "xfail-pointed": None}
+            "xfail-pointed": None, "garbage": None}
     it = iter(argv)
     for a in it:
         if not a.startswith("--"):
@@ -233,6 +236,41 @@ def main(argv):
             later.append("%d objects judged unaccounted although a word outside native code's "
                          "memory points at them (at most %d allowed)" % (len(other), o["max-pointed"]))
 
+    # 5. cyclic garbage: refheap's answer to "what would gc.collect() free"
+    # against the interpreter's own, asked in the twin right after the
+    # record (samples/realapp_oracle.py record_garbage). Calling a live
+    # object garbage is the worse error, so every object refheap names must
+    # be in the interpreter's list; every object of that list that refheap
+    # exported (it existed at the dump) must be in refheap's. Objects of
+    # the list refheap never saw were made after the dump, by the twin.
+    ngarbage = "-"
+    if o["garbage"]:
+        try:
+            with open(o["garbage"]) as f:
+                interp = {int(a, 16): t for a, t in json.load(f)["garbage"]}
+        except (OSError, ValueError, KeyError) as e:
+            interp = None
+            print("NOTE %s: no garbage check: the interpreter's own garbage list is "
+                  "unusable (%s)" % (label, e))
+        if interp is not None:
+            got = {int(a, 16) for a in snap.get("gc", {}).get("cyclic_garbage", [])}
+            known = {int(a, 16) for a in objs}
+            false = sorted(got - set(interp))
+            missed = sorted(a for a in interp if a in known and a not in got)
+            later_made = sum(1 for a in interp if a not in known)
+            ngarbage = "%d/%d" % (len(got), len(interp))
+            if false:
+                fails.append("%d objects judged cyclic garbage that gc.collect() did not find "
+                             "unreachable, e.g. %s" % (len(false), ", ".join(
+                                 "0x%x (%s)" % (a, objs.get("0x%x" % a, {}).get("type"))
+                                 for a in false[:5])))
+            if missed:
+                fails.append("%d objects gc.collect() found unreachable not judged cyclic "
+                             "garbage, e.g. %s" % (len(missed), ", ".join(
+                                 "0x%x (%s)" % (a, interp[a]) for a in missed[:5])))
+            print("%s: cyclic garbage: refheap %d objects, gc.collect() %d (%d of them made "
+                  "after the dump)" % (label, len(got), len(interp), later_made))
+
     # 4. planted leaks
     planted = []
     if o["planted"]:
@@ -254,9 +292,10 @@ def main(argv):
     edges = sum(len(r.get("refs", [])) for r in objs.values())
     print("figures: %s objects=%d edges=%d gen=%s unaccounted=%d pointed=%d "
           "(native-held %d, other %d) leaks=%d held-by-native-verdict=%d impossible=%d planted=%d"
+          " cyclic-garbage=%s"
           % (label, len(objs), edges, "/".join(str(g) for g in gens), len(unacc),
              len(pointed), len(held_native), len(other), len(leaks), native, len(bad),
-             len(planted)))
+             len(planted), ngarbage))
     for f in pending:
         print("XFAIL %s (issue 9's bar, not met yet): %s" % (label, f))
     for f in fails:

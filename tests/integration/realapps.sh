@@ -114,6 +114,16 @@ run_app() {
     fi
     kill -KILL "$pid" 2>/dev/null
     reap "$pid"
+    # The twin's gc.collect() (record_garbage) runs application code
+    # (finalizers): if it has not answered in time it is killed and the
+    # garbage check says it could not run.
+    local gpid=
+    wait_until 10 "the twin's pid file" test -s "$dir/garbage.pid" &&
+        gpid=$(cat "$dir/garbage.pid")
+    if [ -n "$gpid" ] && ! WAIT_ALIVE=$gpid wait_until 120 \
+            "the interpreter's own garbage list of $name" test -s "$dir/garbage.json"; then
+        kill -KILL "$gpid" 2>/dev/null
+    fi
     CORE=$dir/core
 }
 
@@ -157,7 +167,8 @@ judge() {
     "$HOSTPY" "$CHECK" --label "$name" --core "$CORE" --export "$dir/export.jsonl" \
         --generations "$dir/generations.json" --core-words "$CORE_WORDS" \
         --native-verdict "$NATIVE_VERDICT" ${XFAIL_POINTED:+--xfail-pointed "$XFAIL_POINTED"} \
-        ${planted:+--planted "$planted"} ${dumpfile:+--dump "$dumpfile"} > "$dir/check.txt"
+        ${planted:+--planted "$planted"} ${dumpfile:+--dump "$dumpfile"} \
+        --garbage "$dir/garbage.json" > "$dir/check.txt"
     rc=$?
     cat "$dir/check.txt"
     [ $rc -eq 99 ] && HARNESS=1
