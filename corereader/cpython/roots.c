@@ -292,6 +292,26 @@ static const struct field interp_fields[] = {
 	{ PYL_RIS_CO_PARAMSPECARGS, "cached typing.ParamSpecArgs" },
 	{ PYL_RIS_CO_PARAMSPECKWARGS, "cached typing.ParamSpecKwargs" },
 	{ PYL_RIS_TRAMPOLINE, "interpreter trampoline code" }, // 3.12
+	// 3.14+: typing's _ConstEvaluator type, Py_CLEAR'd with the others
+	// (Objects/typevarobject.c _Py_clear_generic_types); 3.15+: the
+	// __dict__ and __weakref__ getset descriptors every class shares,
+	// owned by the cache until _PyTypes_FiniCachedDescriptors().
+	{ PYL_RIS_CO_CONSTEVALUATOR, "cached typing._ConstEvaluator" },
+	{ PYL_RIS_CO_DICT_DESCR, "cached __dict__ descriptor" },
+	{ PYL_RIS_CO_WEAKREF_DESCR, "cached __weakref__ descriptor" },
+	// 3.13+: the heap exception type of cross-interpreter data, created
+	// per interpreter and Py_CLEAR'd at its end (Python/crossinterp.c
+	// 3.13, crossinterp_exceptions.h 3.14: the other two are static).
+	{ PYL_RIS_XI_NOTSHAREABLE_313, "interpreters.NotShareableError" },
+	{ PYL_RIS_XI_NOTSHAREABLE, "interpreters.NotShareableError" },
+	// 3.15+ lazy imports (PEP 810, Python/import.c): the lazy __import__,
+	// the filter set by sys.set_lazy_imports_filter(), and the dicts of
+	// lazily imported modules and of their pending submodules, all owned
+	// by the import state.
+	{ PYL_RIS_IMP_LAZY_IMPORT_FUNC, "lazy __import__" },
+	{ PYL_RIS_IMP_LAZY_FILTER, "lazy imports filter" },
+	{ PYL_RIS_IMP_LAZY_MODULES, "lazy modules" },
+	{ PYL_RIS_IMP_LAZY_PENDING, "lazy pending submodules" },
 	// 3.10 (Include/internal/pycore_interp.h): cached singletons, each
 	// Py_INCREF'd into its slot (Objects/bytesobject.c, unicodeobject.c).
 	{ PYL_RIS_BYTES_EMPTY, "cached b''" },
