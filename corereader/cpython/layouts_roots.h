@@ -127,6 +127,7 @@
 	X(RTS_CFRAME, O, "PyThreadState", "cframe", false)        /* 3.10-3.12 */ \
 	X(RCF_CURRENT_FRAME, O, "struct _PyCFrame", "current_frame", false) /* 3.11-3.12 */ \
 	X(RTS_CURRENT_FRAME, O, "PyThreadState", "current_frame", false) /* 3.13 */ \
+	X(RTS_STATE, O, "PyThreadState", "state", false) /* 3.13+ */          \
 	X(RTS_DICT, O, "PyThreadState", "dict", false)                         \
 	X(RTS_ASYNC_EXC, O, "PyThreadState", "async_exc", false)               \
 	X(RTS_CONTEXT, O, "PyThreadState", "context", false)                   \
