@@ -34,6 +34,12 @@ Record (JSON Lines): first a header
    "volatile": ["0x...", ...]}
 then one line per object of gc.get_objects():
   {"a": "0x...", "t": tp_name, "k": kind, "r": ["0x...", ...]}
+and one per object of UNTRACKED, objects the collector does not track yet
+gc.get_referents() traverses (struct sequences: os.stat_result, a heap type
+from 3.9 with hidden fields; time.struct_time; sys.flags, sys.float_info,
+sys.version_info..., static types; one made from Python with its hidden
+fields from a dict), marked "u": 1 (tests/integration/referents.sh dumps
+them by address: the core's GC lists do not hold them)
 where kind is "class" (its type's tp_traverse is subtype_traverse: a class
 statement), "builtin" (a C type whose tp_traverse lies in the module that
 holds the interpreter: libpython or the executable) or "extension" (any
@@ -71,6 +77,7 @@ MD_DEF_OFFSET = 24           # PyModuleObject.md_def
 M_TRAVERSE_OFFSET = 80       # PyModuleDef.m_traverse
 UNITS = 250         # about 40,000 tracked objects in all
 KEEP = []           # everything built stays reachable from here
+UNTRACKED = []      # untracked objects recorded too (see the docstring)
 KEEP_FRAMES = []
 
 
@@ -350,7 +357,24 @@ def build(n):
             KEEP.append([g, g2, g3, (x * 2 for x in range(i + 3))])
 
 
+def build_struct_sequences():
+    """Struct sequences (Objects/structseq.c), never tracked by the
+    collector: visible and hidden fields, heap and static types."""
+    import time
+    seqs = [os.stat("/"), os.stat(sys.executable), time.localtime(0),
+            time.gmtime(86400 * 365), sys.flags, sys.float_info,
+            sys.version_info, sys.hash_info, sys.int_info, sys.thread_info,
+            os.times(), os.terminal_size((80, 24)),
+            # hidden fields from the dict argument of structseq_new()
+            os.stat_result(tuple(range(10)), {"st_atime": 1.5, "st_mtime": 2.5})]
+    for s in seqs:
+        if not gc.is_tracked(s):
+            UNTRACKED.append(s)
+    KEEP.append(seqs)
+
+
 def build_once():
+    build_struct_sequences()
     leaf = Plain(1000)
     # containers of every size class
     KEEP.append(list(range(300)))
@@ -720,6 +744,7 @@ def record(path):
     subtype = mem.word(id(Probe) + TP_TRAVERSE_OFFSET)
     kinds = {}
     names = {}
+    untracked = set(id(u) for u in UNTRACKED)
     with open(path + ".tmp", "w") as out:
         out.write(json.dumps({
             "record": "referents",
@@ -730,7 +755,7 @@ def record(path):
             "volatile": frames,
             "objects": len(objs),
         }) + "\n")
-        for o in objs:
+        for o in objs + UNTRACKED:
             t = type(o)
             k = id(t)
             kind = kinds.get(k)
@@ -746,6 +771,8 @@ def record(path):
                 names[k] = mem.cstr(mem.word(k + TP_NAME_OFFSET)).decode("utf-8", "replace")
             refs = ["0x%x" % id(r) for r in gc.get_referents(o)]
             rec = {"a": "0x%x" % id(o), "t": names[k], "k": kind, "r": refs}
+            if id(o) in untracked:
+                rec["u"] = 1
             if t is types.ModuleType:
                 # module_traverse() first runs the C module's m_traverse:
                 # the module counts as an extension object when that

@@ -56,6 +56,15 @@
 	X(RIS_CO_PARAMSPECARGS, O, "PyInterpreterState", "cached_objects.paramspecargs_type", false) \
 	X(RIS_CO_PARAMSPECKWARGS, O, "PyInterpreterState", "cached_objects.paramspeckwargs_type", false) \
 	X(RIS_TRAMPOLINE, O, "PyInterpreterState", "interpreter_trampoline", false) /* 3.12 */ \
+	X(RIS_CO_CONSTEVALUATOR, O, "PyInterpreterState", "cached_objects.constevaluator_type", false) /* 3.14+ */ \
+	X(RIS_CO_DICT_DESCR, O, "PyInterpreterState", "cached_objects.dict_descriptor", false) /* 3.15+ */ \
+	X(RIS_CO_WEAKREF_DESCR, O, "PyInterpreterState", "cached_objects.weakref_descriptor", false) /* 3.15+ */ \
+	X(RIS_XI_NOTSHAREABLE_313, O, "PyInterpreterState", "xi.PyExc_NotShareableError", false) /* 3.13 */ \
+	X(RIS_XI_NOTSHAREABLE, O, "PyInterpreterState", "xi.exceptions.PyExc_NotShareableError", false) /* 3.14+ */ \
+	X(RIS_IMP_LAZY_IMPORT_FUNC, O, "PyInterpreterState", "imports.lazy_import_func", false) /* 3.15+ */ \
+	X(RIS_IMP_LAZY_FILTER, O, "PyInterpreterState", "imports.lazy_imports_filter", false) /* 3.15+ */ \
+	X(RIS_IMP_LAZY_MODULES, O, "PyInterpreterState", "imports.lazy_modules", false) /* 3.15+ */ \
+	X(RIS_IMP_LAZY_PENDING, O, "PyInterpreterState", "imports.lazy_pending_submodules", false) /* 3.15+ */ \
 	/* the _ast module's state (Python/Python-ast.c 3.10+): an int or    */ \
 	/* two, then only object pointers, from AST_type to the end         */ \
 	/* per-interpreter singletons, 3.9-3.10 (static from 3.11)         */ \
@@ -118,6 +127,7 @@
 	X(RTS_CFRAME, O, "PyThreadState", "cframe", false)        /* 3.10-3.12 */ \
 	X(RCF_CURRENT_FRAME, O, "struct _PyCFrame", "current_frame", false) /* 3.11-3.12 */ \
 	X(RTS_CURRENT_FRAME, O, "PyThreadState", "current_frame", false) /* 3.13 */ \
+	X(RTS_STATE, O, "PyThreadState", "state", false) /* 3.13+ */          \
 	X(RTS_DICT, O, "PyThreadState", "dict", false)                         \
 	X(RTS_ASYNC_EXC, O, "PyThreadState", "async_exc", false)               \
 	X(RTS_CONTEXT, O, "PyThreadState", "context", false)                   \

@@ -21,6 +21,7 @@
 	X(TTP_DICTOFFSET, O, "PyTypeObject", "tp_dictoffset", false)           \
 	X(TTP_WEAKLISTOFFSET, O, "PyTypeObject", "tp_weaklistoffset", false)   \
 	X(TTP_DICT, O, "PyTypeObject", "tp_dict", false)                       \
+	X(TTP_MEMBERS, O, "PyTypeObject", "tp_members", false)                 \
 	X(TTP_CACHE, O, "PyTypeObject", "tp_cache", false)                     \
 	X(TTP_MRO, O, "PyTypeObject", "tp_mro", false)                         \
 	X(TTP_BASES, O, "PyTypeObject", "tp_bases", false)                     \

@@ -2,7 +2,8 @@
  * The allocator scan, glibc half: CPython hands requests above 512 bytes
  * (and PyMem_RawMalloc) to malloc, so objects leaked there are found by
  * walking glibc's own heaps (malloc/malloc.c, malloc/arena.c; x86-64,
- * glibc 2.27+ checked against the DWARF of Debian's 2.36).
+ * glibc 2.27+ checked against the DWARF of Debian's 2.36, trixie's 2.41
+ * and sid's 2.43).
  *
  * A chunk is {prev_size, size} then user data at chunk + 16; size is a
  * multiple of 16 (MALLOC_ALIGNMENT), at least 32 (MINSIZE), and its low
@@ -34,7 +35,9 @@
  *                 128 KiB rising to at most 32 MiB); on x86-64 the chunk
  *                 starts the mapping (prev_size 0, sysmalloc_mmap()), so
  *                 they are found by probing page starts of anonymous
- *                 writable memory that is no heap, arena or module.
+ *                 writable memory that is no heap, arena or module (the
+ *                 size's relation to the mapping changed in 2.43:
+ *                 mmapped_chunk_span()).
  *
  * With libc's symbols and DWARF (libc6-dbg), main_arena, mp_, tcache_key
  * and the struct layouts come from there, and mp_.n_mmaps cross-checks the
@@ -82,9 +85,13 @@
 #define MAX_HEAPS 65536
 #define MAX_FASTBIN_CHUNKS (1u << 20)
 
-/* glibc 2.27+ x86-64 layout, used without DWARF (Debian 2.36 agrees). */
-#define DEF_MS_SIZE 2200
-#define DEF_MS_TOP 96
+/*
+ * sizeof(struct malloc_state) on x86-64, used without DWARF to find an
+ * arena's first chunk: 2200 in 2.27-2.42 (Debian's 2.36 and 2.41 agree),
+ * 2112 from 2.43, which dropped fastbinsY[10] and have_fastchunks (DWARF
+ * of Debian sid's 2.43). The probe tries each; only the right one chains.
+ */
+static const uint64_t def_ms_sizes[] = { 2200, 2112 };
 
 /* The queries asked of libc's DWARF (a table of its own, cached apart). */
 enum {
@@ -838,17 +845,25 @@ static void find_thread_heaps(struct g_ctx *c)
 					k++;
 				if (pass == 0 ? !first : first || k == narenas)
 					continue;
-				uint64_t start;
+				uint64_t start = 0, top = 0;
+				bool chained = false;
 				if (first) {
-					start = (ar + DEF_MS_SIZE + MALLOC_ALIGN - 1) &
-						~(uint64_t)(MALLOC_ALIGN - 1);
+					// the arena's malloc_state, of a size
+					// that depends on glibc's version
+					for (size_t v = 0; v < sizeof(def_ms_sizes) / sizeof(def_ms_sizes[0]) && !chained; v++) {
+						start = (ar + def_ms_sizes[v] + MALLOC_ALIGN - 1) &
+							~(uint64_t)(MALLOC_ALIGN - 1);
+						chained = start < h + size &&
+							  walk_heap(c, "thread heap", start, h + size, 0,
+								    RH_MALLOC_THREAD_ARENA, WALK_PROBE, &top);
+					}
 				} else {
 					start = h + arenas[k].hi_size;
+					chained = start < h + size &&
+						  walk_heap(c, "thread heap", start, h + size, 0,
+							    RH_MALLOC_THREAD_ARENA, WALK_PROBE, &top);
 				}
-				uint64_t top;
-				if (start >= h + size ||
-				    !walk_heap(c, "thread heap", start, h + size, 0,
-					       RH_MALLOC_THREAD_ARENA, WALK_PROBE, &top))
+				if (!chained)
 					continue;
 				if (first && narenas < sizeof(arenas) / sizeof(arenas[0])) {
 					arenas[narenas].addr = ar;
@@ -878,10 +893,37 @@ static int cmp_range(const void *a, const void *b)
 }
 
 /*
+ * The mapping an mmapped chunk header {prev_size, size} at a page start
+ * describes, or 0 when it is none. sysmalloc_mmap() puts the chunk at the
+ * mapping's start (prev_size, the offset from the mapping, is 0 unless
+ * memalign moved it), with exactly IS_MMAPPED among the flags. How the
+ * size relates to the mapping changed, as munmap_chunk() shows (its
+ * disassembly with Debian's libc6-dbg):
+ *   up to 2.41   mapping = prev_size + size
+ *   2.43         mapping = (prev_size & ~1) + size + CHUNK_HDR_SZ
+ *                (bit 0 of prev_size became a flag)
+ * A header matches at most one rule (the page is >= 4096), so both are
+ * tried: neither the DWARF nor the version string says which holds (2.42
+ * is not checked), and without libc's symbols there is neither.
+ */
+static uint64_t mmapped_chunk_span(uint64_t prev_size, uint64_t size_word, uint64_t page)
+{
+	if ((size_word & SIZE_BITS) != IS_MMAPPED)
+		return 0;
+	uint64_t sz = size_word & ~(uint64_t)SIZE_BITS;
+	if (sz < page)
+		return 0;
+	if (prev_size == 0 && sz % page == 0)
+		return sz;
+	if ((prev_size & ~(uint64_t)1) == 0 && (sz + CHUNK_HDR) % page == 0)
+		return sz + CHUNK_HDR;
+	return 0;
+}
+
+/*
  * Probe the page starts of anonymous writable memory that nothing else
- * claimed for the header of an mmapped chunk: prev_size 0, size a multiple
- * of the page with exactly IS_MMAPPED among the flags, fitting its segment.
- * A chunk found is skipped whole.
+ * claimed for the header of an mmapped chunk (mmapped_chunk_span()) whose
+ * mapping fits its segment. A chunk found is skipped whole.
  */
 static void find_mmapped(struct g_ctx *c)
 {
@@ -923,12 +965,12 @@ static void find_mmapped(struct g_ctx *c)
 				a += page;
 				continue;
 			}
-			uint64_t sz = w[1] & ~(uint64_t)SIZE_BITS;
-			if (w[0] == 0 && (w[1] & SIZE_BITS) == IS_MMAPPED && sz >= page &&
-			    sz % page == 0 && sz <= s.end - a) {
-				if (!report_chunk(c, a + CHUNK_HDR, sz - CHUNK_HDR, RH_MALLOC_MMAPPED))
+			uint64_t span = mmapped_chunk_span(w[0], w[1], page);
+			if (span && span <= s.end - a) {
+				// the user data runs to the mapping's end
+				if (!report_chunk(c, a + CHUNK_HDR, span - CHUNK_HDR, RH_MALLOC_MMAPPED))
 					return;
-				a += sz;
+				a += span;
 				continue;
 			}
 			a += page;

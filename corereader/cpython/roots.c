@@ -292,6 +292,26 @@ static const struct field interp_fields[] = {
 	{ PYL_RIS_CO_PARAMSPECARGS, "cached typing.ParamSpecArgs" },
 	{ PYL_RIS_CO_PARAMSPECKWARGS, "cached typing.ParamSpecKwargs" },
 	{ PYL_RIS_TRAMPOLINE, "interpreter trampoline code" }, // 3.12
+	// 3.14+: typing's _ConstEvaluator type, Py_CLEAR'd with the others
+	// (Objects/typevarobject.c _Py_clear_generic_types); 3.15+: the
+	// __dict__ and __weakref__ getset descriptors every class shares,
+	// owned by the cache until _PyTypes_FiniCachedDescriptors().
+	{ PYL_RIS_CO_CONSTEVALUATOR, "cached typing._ConstEvaluator" },
+	{ PYL_RIS_CO_DICT_DESCR, "cached __dict__ descriptor" },
+	{ PYL_RIS_CO_WEAKREF_DESCR, "cached __weakref__ descriptor" },
+	// 3.13+: the heap exception type of cross-interpreter data, created
+	// per interpreter and Py_CLEAR'd at its end (Python/crossinterp.c
+	// 3.13, crossinterp_exceptions.h 3.14: the other two are static).
+	{ PYL_RIS_XI_NOTSHAREABLE_313, "interpreters.NotShareableError" },
+	{ PYL_RIS_XI_NOTSHAREABLE, "interpreters.NotShareableError" },
+	// 3.15+ lazy imports (PEP 810, Python/import.c): the lazy __import__,
+	// the filter set by sys.set_lazy_imports_filter(), and the dicts of
+	// lazily imported modules and of their pending submodules, all owned
+	// by the import state.
+	{ PYL_RIS_IMP_LAZY_IMPORT_FUNC, "lazy __import__" },
+	{ PYL_RIS_IMP_LAZY_FILTER, "lazy imports filter" },
+	{ PYL_RIS_IMP_LAZY_MODULES, "lazy modules" },
+	{ PYL_RIS_IMP_LAZY_PENDING, "lazy pending submodules" },
 	// 3.10 (Include/internal/pycore_interp.h): cached singletons, each
 	// Py_INCREF'd into its slot (Objects/bytesobject.c, unicodeobject.c).
 	{ PYL_RIS_BYTES_EMPTY, "cached b''" },
@@ -871,6 +891,7 @@ struct frame {
 struct thread_ctx {
 	int64_t tid;            /* native id, 0 if unknown */
 	char name[96];          /* "thread 4242" */
+	bool detached;          /* 3.13+ tstate->state is _Py_THREAD_DETACHED */
 };
 
 /* Report the slots of a frame: locals, cells, frees, then the value stack. */
@@ -1196,8 +1217,20 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 	// 3.11+: whether the frame just visited (the callee of the current
 	// one) was pushed by a Python-to-Python call, which saves the
 	// caller's stacktop (DISPATCH_INLINED, Python/ceval.c). An executing
-	// frame, or one that called into C, has a stale stacktop.
-	bool inlined_callee = false;
+	// frame, or one that called into C, has a stale stacktop in 3.11-3.13.
+	// 3.14+ (the frame has `stackpointer`): the generated interpreter
+	// spills stack_pointer into the frame before every escaping call
+	// (_PyFrame_SetStackPointer() ahead of each call that can run other
+	// code: Python/generated_cases.c.h, 442 of them in 3.14.4, the eval
+	// breaker's _Py_HandlePending() among them) and a release build
+	// keeps it after the call (_PyFrame_GetStackPointer() NULLs it only
+	// with assertions, Include/internal/pycore_interpframe.h). So a frame
+	// that called into C has its depth too, and so has the innermost
+	// frame of a thread that let the GIL go (detached: it did so inside
+	// such a call). Only the innermost frame of an attached thread may
+	// be between two calls, its stackpointer stale: it stays conservative.
+	bool spills = has(rt, PYL_RIF_STACKPOINTER);
+	bool inlined_callee = spills && th->detached;
 	while (fa && !c->stopped && !c->err) {
 		if (n >= MAX_FRAMES) {
 			rh_problems_add(c->problems, "%s: more than %d frames, stopped there",
@@ -1226,8 +1259,9 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			break;
 		}
 		if (skip) {
-			// a shim: the frame before it was called from C
-			inlined_callee = false;
+			// a shim: the frame before it was called from C (with
+			// its stack spilled from 3.14 on)
+			inlined_callee = spills;
 			fa = next;
 			continue;
 		}
@@ -1257,7 +1291,7 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			}
 			// 3.11 marks the first frame of each C-level call
 			// is_entry; 3.12+ put a shim before it (skip above).
-			inlined_callee = !is_entry;
+			inlined_callee = !is_entry || spills;
 		}
 		frame_roots(c, th, &f, err ? NULL : &ci);
 		slot = objects ? fa + (uint64_t)off(rt, PYL_RFR_BACK)
@@ -1355,6 +1389,13 @@ static void thread_roots(struct roots_ctx *c, const struct rh_py_thread *pth)
 {
 	struct rh_py_runtime *rt = c->rt;
 	struct thread_ctx th = { .tid = native_tid(c, pth) };
+	if (has(rt, PYL_RTS_STATE)) {
+		// _Py_THREAD_DETACHED is 0 (Include/internal/pycore_pystate.h
+		// 3.13-3.15); unreadable counts as attached (the safe side)
+		int32_t st = 1;
+		th.detached = rh_target_peek(c->t, pth->addr + (uint64_t)off(rt, PYL_RTS_STATE), &st, 4) &&
+			      st == 0;
+	}
 	if (th.tid)
 		bprintf(th.name, sizeof(th.name), "%sthread %" PRId64, c->ipfx, th.tid);
 	else

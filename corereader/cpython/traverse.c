@@ -129,6 +129,7 @@ enum special {
 	SP_HAMT_BITMAP,
 	SP_HAMT_ARRAY,
 	SP_HAMT_COLLISION,
+	SP_STRUCTSEQ,
 	/* extension modules' (these read c->L, the module's layouts) */
 	SP_MANAGED_DICT,    /* PyObject_VisitManagedDict(), 3.12+ */
 	SP_SQLITE_CTX,      /* connection_traverse()'s callback contexts */
@@ -1031,6 +1032,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("gen_traverse", SP_GEN, F_gen, NULL),
 	SPROW("tupletraverse", SP_TUPLE),
 	SPROW("tuple_traverse", SP_TUPLE),   /* the name from 3.14 */
+	SPROW("structseq_traverse", SP_STRUCTSEQ),
 	SPROW("list_traverse", SP_LIST),
 	SPROW("set_traverse", SP_SET),
 	SPROW("type_traverse", SP_TYPE),
@@ -1305,6 +1307,10 @@ struct tinfo {
 	uint64_t cached_keys; /* ht_cached_keys (managed-dict values' keys) */
 	bool bad;             /* the type could not be read: conservative scan */
 	bool stgdict;         /* ctypes' StgDict: see stgdict_fields() */
+	/* SP_STRUCTSEQ: how many fields an object has (structseq_fields()) */
+	bool sseq_by_basicsize;
+	int64_t sseq_fields;  /* hidden fields (by basicsize), else the
+			       * highest member's index + 1 */
 };
 
 struct slot {
@@ -2121,6 +2127,72 @@ static struct rh_error *plan_subtype(struct rh_py_runtime *rt, uint64_t type,
 }
 
 /*
+ * How many fields the objects of a struct sequence type hold, visible and
+ * hidden: REAL_SIZE in Objects/structseq.c, which structseq_traverse()
+ * visits (Py_SIZE is only the visible part).
+ *  - 3.13+ (and 3.12.6+, gh-122527): get_real_size() is Py_SIZE plus the
+ *    hidden fields counted in tp_basicsize, (tp_basicsize -
+ *    offsetof(PyStructSequence, ob_item)) / sizeof(PyObject *); the type
+ *    setup makes tp_basicsize sizeof(PyStructSequence) + (hidden - 1) words.
+ *  - Before: the "n_fields" entry of the type's dict, and tp_basicsize is
+ *    the template's sizeof(PyStructSequence) - sizeof(PyObject *), exactly
+ *    offsetof(ob_item): so a larger tp_basicsize means the first rule. The
+ *    dict of a 3.12 static builtin type lives in the interpreter, not the
+ *    type, so n_fields is read from tp_members instead, which
+ *    PyStructSequence_InitType2() fills with one member per named field at
+ *    offsetof(ob_item) + i * sizeof(PyObject *). Hidden fields are always
+ *    named (PyStructSequence_UnnamedField is allowed only among the
+ *    visible ones), so with hidden fields n_fields is the highest member's
+ *    index + 1, and without any it is Py_SIZE: structseq_traverse() of
+ *    an object visits max(Py_SIZE, that) fields.
+ * The member array is bounded (MAX_SLOTS_PER_TYPE) and every member must
+ * lie on an item.
+ */
+static struct rh_error *structseq_fields(struct rh_py_runtime *rt, uint64_t type,
+					 struct tinfo *ti)
+{
+	if (!PYL_HAS(rt, TTUPLE_ITEM))
+		return rh_error_create(RH_ERR_UNSUPPORTED, "no PyTupleObject.ob_item in the DWARF");
+	int64_t item = PYL(rt, TTUPLE_ITEM);
+	if (ti->basicsize > item) {
+		if ((ti->basicsize - item) % 8 || ti->basicsize > (1 << 20))
+			return RH_BAD_DATA(type, "struct sequence type 0x%" PRIx64 " has tp_basicsize %" PRId64,
+					   type, ti->basicsize);
+		ti->sseq_by_basicsize = true;
+		ti->sseq_fields = (ti->basicsize - item) / 8;
+		return NULL;
+	}
+	if (!PYL_HAS(rt, TTP_MEMBERS) || !PYL_HAS(rt, TSZ_MEMBERDEF) ||
+	    !PYL_HAS(rt, TMEMBER_NAME) || !PYL_HAS(rt, TMEMBER_OFFSET) ||
+	    PYL(rt, TSZ_MEMBERDEF) > 64)
+		return rh_error_create(RH_ERR_UNSUPPORTED, "no PyMemberDef layout in the DWARF");
+	uint64_t members;
+	struct rh_error *err = rh_target_read_u64(rt->target, type + PYL(rt, TTP_MEMBERS), &members);
+	if (err)
+		return err;
+	size_t msz = (size_t)PYL(rt, TSZ_MEMBERDEF);
+	int64_t end = 0;
+	for (int64_t i = 0; members; i++) {
+		if (i >= MAX_SLOTS_PER_TYPE)
+			return RH_BAD_DATA(type, "struct sequence type 0x%" PRIx64 ": more than %d members",
+					   type, MAX_SLOTS_PER_TYPE);
+		unsigned char m[64];
+		if ((err = rh_target_read(rt->target, members + (uint64_t)i * msz, m, msz)))
+			return err;
+		if (!py_get_u64(m, PYL(rt, TMEMBER_NAME)))
+			break;
+		int64_t off = (int64_t)py_get_u64(m, PYL(rt, TMEMBER_OFFSET));
+		if (off < item || (off - item) % 8 || off - item >= (int64_t)MAX_SLOTS_PER_TYPE * 8)
+			return RH_BAD_DATA(type, "struct sequence type 0x%" PRIx64 ": member %" PRId64
+					   " at offset %" PRId64 ", not on an item", type, i, off);
+		if ((off - item) / 8 + 1 > end)
+			end = (off - item) / 8 + 1;
+	}
+	ti->sseq_fields = end;
+	return NULL;
+}
+
+/*
  * The cached record of a type. Returns NULL only on no memory; a type that
  * cannot be read gets a record with `bad` set (its objects are scanned
  * conservatively) and a problem.
@@ -2155,6 +2227,8 @@ static const struct tinfo *tinfo_get(struct rh_py_runtime *rt, uint64_t type)
 		ti.tf = tf_of_type(rt, type, &t);
 		if (ti.tf == TF_SUBTYPE)
 			err = plan_subtype(rt, type, &t, &ti);
+		else if (ti.tf < NTFUNCS && tfuncs[ti.tf].special == SP_STRUCTSEQ)
+			err = structseq_fields(rt, type, &ti);
 		else if (ti.tf < NTFUNCS && tfuncs[ti.tf].special == SP_DICT && !ti.heap &&
 			 PYL_HAS(rt, TSZ_DICT) && t.basicsize == PYL(rt, TSZ_DICT) + STGDICT_EXTRA) {
 			const char *name = rh_py_type_name(rt, type);
@@ -2649,6 +2723,33 @@ static void sp_tuple(struct vctx *c)
 		return;
 	}
 	visit_array(c, c->obj + PYL(rt, TTUPLE_ITEM), n, true, RH_REF_ITEM, NULL, 0);
+}
+
+/*
+ * structseq_traverse() (Objects/structseq.c): 3.9+ first visits
+ * Py_TYPE(self) when it is a heap type (os.stat_result; bpo-40217), 3.8
+ * does not; then every field, visible and hidden, first to last (unlike
+ * tupletraverse), as many as structseq_fields() says.
+ */
+static void sp_structseq(struct vctx *c)
+{
+	struct rh_py_runtime *rt = c->rt;
+	uint64_t n;
+	if (!rd(c, c->obj + PYL(rt, OB_SIZE), &n))
+		return;
+	if (!count_ok(c, (int64_t)n)) {
+		bad(c, RH_BAD_DATA(c->obj, "struct sequence 0x%" PRIx64 " has size %" PRId64,
+				   c->obj, (int64_t)n));
+		return;
+	}
+	uint64_t fields = n;
+	if (c->ti->sseq_by_basicsize)
+		fields = n + (uint64_t)c->ti->sseq_fields;
+	else if ((uint64_t)c->ti->sseq_fields > n)
+		fields = (uint64_t)c->ti->sseq_fields;
+	if (c->ti->heap && c->tv->new_visit_type_rule)
+		emit(c, c->type, RH_REF_TYPE, true, NULL, 0, 0);
+	visit_array(c, c->obj + PYL(rt, TTUPLE_ITEM), fields, false, RH_REF_ITEM, NULL, 0);
 }
 
 /* list_traverse(): the items, last first, as tupletraverse(). */
@@ -3510,6 +3611,7 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 		sp_subtype(c, c->ti);
 		break;
 	case SP_TUPLE: sp_tuple(c); break;
+	case SP_STRUCTSEQ: sp_structseq(c); break;
 	case SP_LIST: sp_list(c); break;
 	case SP_DICT: sp_dict(c); break;
 	case SP_SET: sp_set(c); break;

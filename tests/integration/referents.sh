@@ -5,7 +5,8 @@
 # $REFHEAP_PYTHONS): run samples/referents_heap.py, which builds a varied heap
 # (about 20,000 tracked objects of every kind traverse.c knows) and forks; the
 # parent stops itself and is dumped with gcore, the child records
-# gc.get_referents() of every object of gc.get_objects(). Then
+# gc.get_referents() of every object of gc.get_objects() and of a few
+# untracked ones (struct sequences, dumped by address). Then
 # tests/tools/referents_dump walks the core's GC lists with
 # rh_py_referents() and tests/integration/compare_referents.py compares
 # the two per type (exact order and multiset).
@@ -87,6 +88,23 @@ for i in "${!PY_PATHS[@]}"; do
         FAILED=1
         rm -f "$CORE"
         continue
+    fi
+    # Untracked objects the record has too (struct sequences): by address,
+    # since the GC lists do not hold them.
+    untracked=$("$HOSTPY" -c 'import json, sys
+print(" ".join("--addr " + o["a"] for o in map(json.loads, open(sys.argv[1])) if o.get("u")))' "$RECORD")
+    if [ -n "$untracked" ]; then
+        # shellcheck disable=SC2086
+        timeout -k 5 "$TIMEOUT" "$REFERENTS_DUMP" $untracked "$CORE" > "$dir/dump-untracked.jsonl" 2>> "$dir/dump.err"
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            echo "FAIL $label: referents_dump of the untracked objects exited $(describe_rc "$rc")"
+            FAILED=1
+        fi
+        grep -v '"summary"' "$dir/dump-untracked.jsonl" > "$dir/dump-u.tmp"
+        cat "$dir/dump.jsonl" >> "$dir/dump-u.tmp"
+        mv "$dir/dump-u.tmp" "$dir/dump.jsonl"
+        echo "untracked objects dumped by address: $(grep -vc '"summary"' "$dir/dump-untracked.jsonl")"
     fi
     if [ -s "$dir/dump.err" ]; then
         echo "problems reported while reading the core:"

@@ -70,12 +70,12 @@ _cleanup() {
     for p in "${CHILD_PIDS[@]}"; do
         our_child "$p" && kill -KILL "$p" 2>/dev/null
     done
-    for p in "${ROOT_IO_DIRS[@]}"; do
-        rm -rf "$p"
-    done
     if [ -n "${REFHEAP_KEEP_TESTDIR:-}" ]; then
-        echo "kept test directory $TESTDIR"
+        echo "kept test directory $TESTDIR${ROOT_IO_DIRS[*]:+ (and ${ROOT_IO_DIRS[*]})}"
     else
+        for p in "${ROOT_IO_DIRS[@]}"; do
+            rm -rf "$p"
+        done
         rm -rf "$TESTDIR"
     fi
 }
