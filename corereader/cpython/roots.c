@@ -2014,8 +2014,49 @@ static void bootstate_roots(struct roots_ctx *c, const struct rh_thread *th,
 			return;
 }
 
+/*
+ * Executable segments, sorted, for naming the C function whose frame holds
+ * a stack word: the nearest word below it (from the stack pointer up) that
+ * points into code is the return address its function pushed when it made
+ * its current call (x86-64: `call` pushes it just below the caller's
+ * frame), so it names the function the word's frame belongs to. A stale
+ * code pointer in the frame can name a callee instead: a label, not a
+ * verdict.
+ */
+struct code_ranges {
+	struct range *r;
+	size_t n;
+};
+
+static void code_ranges_build(struct roots_ctx *c, struct code_ranges *cr)
+{
+	size_t nseg = rh_target_segment_count(c->t);
+	cr->n = 0;
+	cr->r = nseg ? malloc(nseg * sizeof(*cr->r)) : NULL;
+	if (!cr->r)
+		return;
+	for (size_t k = 0; k < nseg; k++) {
+		struct rh_segment_info si;
+		rh_target_segment(c->t, k, &si);
+		if (si.prot & RH_PROT_EXEC)
+			cr->r[cr->n++] = (struct range){ si.start, si.end };
+	}
+	qsort(cr->r, cr->n, sizeof(*cr->r), cmp_range);
+}
+
+/* "_textiowrapper_readline" or "" (no symbol) for a return address */
+static const char *code_name(struct roots_ctx *c, uint64_t ret)
+{
+	const char *sym;
+	if (ret && rh_image_symbolize(c->rt->image, ret - 1, NULL, &sym, NULL))
+		return sym;
+	return "";
+}
+
 static void stack_roots(struct roots_ctx *c)
 {
+	struct code_ranges cr = { 0 };
+	code_ranges_build(c, &cr);
 	double t0 = now();
 	uint64_t *buf = NULL;
 	size_t nseg = rh_target_segment_count(c->t);
@@ -2066,14 +2107,33 @@ static void stack_roots(struct roots_ctx *c)
 		c->stats.stacks++;
 		c->stats.stack_bytes += hi - lo;
 		size_t n = (size_t)((hi - lo) / 8);
-		for (size_t k = 0; k < n && !c->stopped && !c->err; k++)
-			if (heap_object(c, buf[k]))
-				emit(c, RH_ROOT_STACK, buf[k], lo + 8 * (uint64_t)k, th->tid, true,
-				     "stack of thread %d at 0x%" PRIx64, th->tid, lo + 8 * (uint64_t)k);
+		uint64_t ret = 0;   /* the last return address seen below */
+		for (size_t k = 0; k < n && !c->stopped && !c->err; k++) {
+			uint64_t at = lo + 8 * (uint64_t)k;
+			if (heap_object(c, buf[k])) {
+				const char *fn = at >= th->sp ? code_name(c, ret) : "";
+				if (at < th->sp)
+					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
+					     "stack of thread %d at 0x%" PRIx64 " (red zone, %u"
+					     " bytes below the stack pointer)", th->tid, at,
+					     (unsigned)(th->sp - at));
+				else if (*fn)
+					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
+					     "stack of thread %d at 0x%" PRIx64 " (sp+%" PRIu64
+					     "), frame of %s()", th->tid, at, at - th->sp, fn);
+				else
+					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
+					     "stack of thread %d at 0x%" PRIx64 " (sp+%" PRIu64 ")",
+					     th->tid, at, at - th->sp);
+			} else if (at >= th->sp && in_ranges(cr.r, cr.n, buf[k])) {
+				ret = buf[k];
+			}
+		}
 		if (!c->stopped && !c->err)
 			bootstate_roots(c, th, buf, n, lo, hi);
 	}
 	free(buf);
+	free(cr.r);
 	c->stats.stack_seconds = now() - t0;
 }
 
