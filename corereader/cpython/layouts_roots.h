@@ -196,6 +196,12 @@
 	X(RBOOT_FUNC, O, "struct bootstate", "func", false)                    \
 	X(RBOOT_ARGS, O, "struct bootstate", "args", false)                    \
 	X(RBOOT_KWARGS, O, "struct bootstate", "kwargs", false)  /* 3.9+ */    \
-	X(RBOOT_KEYW, O, "struct bootstate", "keyw", false)      /* 3.8 */
+	X(RBOOT_KEYW, O, "struct bootstate", "keyw", false)      /* 3.8 */    \
+	/* Python/pyarena.c: the running script's AST arena (pyrun_file)   */  \
+	X(RARENA_HEAD, O, "struct _arena", "a_head", false)                    \
+	X(RARENA_CUR, O, "struct _arena", "a_cur", false)                      \
+	X(RARENA_OBJECTS, O, "struct _arena", "a_objects", false)              \
+	X(RBLOCK_MEM, O, "struct _block", "ab_mem", false)                     \
+	X(RSZ_BLOCK, S, "struct _block", NULL, false)
 
 #endif /* RH_CPYTHON_LAYOUTS_ROOTS_H */

@@ -97,6 +97,7 @@
 #define MAX_STATIC_RANGE (256u << 20)
 #define STACK_SCAN_MAX (8u << 20)
 #define RED_ZONE 128              /* x86-64 SysV ABI */
+#define ARENAS_MAX 16             /* AST arenas reported, at most */
 #define PAGE 4096u
 #define LABEL_MAX 512
 #define NAME_MAX_ 160             /* function, module and local names */
@@ -141,6 +142,11 @@ struct roots_ctx {
 	bool force_owned;
 	bool secondary;    /* see rh_py_root.secondary */
 
+	/* AST arenas already reported (ast_arena_at) */
+	uint64_t arenas[ARENAS_MAX];
+	size_t narenas;
+	/* &PyList_Type; 0 when not found (no arena is looked for) */
+	uint64_t list_type;
 	/* &PyCode_Type, &PyFrame_Type; 0 when not found (checks skipped) */
 	uint64_t code_type;
 	uint64_t frame_type;
@@ -1419,6 +1425,17 @@ static bool in_ranges(const struct range *r, size_t n, uint64_t v)
 	return false;
 }
 
+/* Does segment s hold a thread's stack pointer? */
+static bool holds_a_stack(struct roots_ctx *c, const struct rh_segment_info *s)
+{
+	for (size_t i = 0; i < rh_target_thread_count(c->t); i++) {
+		const struct rh_thread *th = rh_target_thread(c->t, i);
+		if (th->have_regs && th->sp >= s->start && th->sp < s->end)
+			return true;
+	}
+	return false;
+}
+
 /* Writable target segments and the modules' static data, for the filter. */
 static struct rh_error *build_filter(struct roots_ctx *c)
 {
@@ -1429,8 +1446,13 @@ static struct rh_error *build_filter(struct roots_ctx *c)
 	for (size_t i = 0; i < n; i++) {
 		struct rh_segment_info s;
 		rh_target_segment(c->t, i, &s);
-		// Objects are written (refcounts): they live in writable memory.
-		if ((s.prot & RH_PROT_WRITE) && s.end > s.start)
+		// Objects are written (refcounts): they live in writable memory;
+		// but never on a thread's native stack (CPython 3.8-3.15 makes
+		// every object with its allocators or as a C static), where a
+		// word pointing into the stack would otherwise accept a C
+		// struct's bytes as an object (measured on a Sphinx core: a
+		// "AttributeError" at an address on the main thread's stack).
+		if ((s.prot & RH_PROT_WRITE) && s.end > s.start && !holds_a_stack(c, &s))
 			c->wsegs[c->nwsegs++] = (struct range){ s.start, s.end };
 	}
 	qsort(c->wsegs, c->nwsegs, sizeof(*c->wsegs), cmp_range);
@@ -2001,6 +2023,61 @@ static bool bootstate_at(struct roots_ctx *c, uint64_t w, int tid)
 	return true;
 }
 
+/*
+ * The AST arena of code being run from source (Python/pythonrun.c, 3.8-3.14:
+ * pyrun_file and PyRun_StringFlags make a PyArena with _PyArena_New(),
+ * parse into it, run the module, and only then _PyArena_Free() it). The
+ * arena is a PyMem block referenced only from that C function's frame (a
+ * local, or a callee-saved register a callee spilled); its a_objects list
+ * (Python/pyarena.c) owns one reference to every identifier and constant
+ * of the AST, and is the arena's own: the list's count is the arena's.
+ * A word w is such an arena when its a_head and a_cur blocks are arena
+ * blocks (block_new sets ab_mem to the byte after the block header) and
+ * a_objects is a live list: then a_objects is an exact root owning one
+ * count. A freed arena's first word is pymalloc's free-list link, which
+ * fails the block check. Each arena is reported once.
+ */
+static bool arena_block(struct roots_ctx *c, uint64_t b)
+{
+	const struct rh_layout_value *L = c->rt->L;
+	uint64_t mem;
+	if (b < 4096 || (b & 7) || !in_ranges(c->wsegs, c->nwsegs, b) ||
+	    !rh_target_peek_u64(c->t, b + (uint64_t)L[PYL_RBLOCK_MEM].value, &mem))
+		return false;
+	return mem == b + (uint64_t)L[PYL_RSZ_BLOCK].value;
+}
+
+static bool ast_arena_at(struct roots_ctx *c, uint64_t w, int tid)
+{
+	const struct rh_layout_value *L = c->rt->L;
+	if (!c->list_type || !L[PYL_RARENA_HEAD].found || !L[PYL_RARENA_CUR].found ||
+	    !L[PYL_RARENA_OBJECTS].found || !L[PYL_RBLOCK_MEM].found ||
+	    !L[PYL_RSZ_BLOCK].found || w < 4096 || (w & 7) ||
+	    !in_ranges(c->wsegs, c->nwsegs, w))
+		return false;
+	uint64_t head, cur, objs, tp, refcnt;
+	uint64_t at = w + (uint64_t)L[PYL_RARENA_OBJECTS].value;
+	if (!rh_target_peek_u64(c->t, w + (uint64_t)L[PYL_RARENA_HEAD].value, &head) ||
+	    !rh_target_peek_u64(c->t, w + (uint64_t)L[PYL_RARENA_CUR].value, &cur) ||
+	    !rh_target_peek_u64(c->t, at, &objs) ||
+	    !arena_block(c, head) || !arena_block(c, cur) || !heap_object(c, objs) ||
+	    !rh_target_peek_u64(c->t, objs + (uint64_t)L[PYL_OB_TYPE].value, &tp) ||
+	    tp != c->list_type ||
+	    !rh_target_peek_u64(c->t, objs + (uint64_t)L[PYL_OB_REFCNT].value, &refcnt) ||
+	    (refcnt & 0xffffffff) == 0)
+		return false;
+	for (size_t i = 0; i < c->narenas; i++)
+		if (c->arenas[i] == w)
+			return true;
+	if (c->narenas == ARENAS_MAX)
+		return false;
+	c->arenas[c->narenas++] = w;
+	emit(c, RH_ROOT_THREAD, objs, at, tid, false,
+	     "thread %d › AST arena 0x%" PRIx64 " of the code run from source (pyrun_file) › a_objects",
+	     tid, w);
+	return true;
+}
+
 static void bootstate_roots(struct roots_ctx *c, const struct rh_thread *th,
 			    const uint64_t *buf, size_t n, uint64_t lo, uint64_t hi)
 {
@@ -2068,6 +2145,8 @@ static void stack_roots(struct roots_ctx *c)
 			if (heap_object(c, th->regs[r]))
 				emit(c, RH_ROOT_STACK, th->regs[r], 0, th->tid, true,
 				     "register %s of thread %d", reg_names[r], th->tid);
+			else
+				ast_arena_at(c, th->regs[r], th->tid);
 		// The segment holding the stack pointer.
 		struct rh_segment_info s = { 0 };
 		bool found = false;
@@ -2127,6 +2206,8 @@ static void stack_roots(struct roots_ctx *c)
 					     th->tid, at, at - th->sp);
 			} else if (at >= th->sp && in_ranges(cr.r, cr.n, buf[k])) {
 				ret = buf[k];
+			} else if (at >= th->sp) {
+				ast_arena_at(c, buf[k], th->tid);
 			}
 		}
 		if (!c->stopped && !c->err)
@@ -2164,6 +2245,11 @@ struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
 					&c->code_type, NULL))) {
 		rh_problems_add_error(problems, err, "frames: code objects are not type-checked");
 		c->code_type = 0;
+	}
+	if ((err = rh_image_find_symbol(rt->image, rt->info.module, "PyList_Type",
+					&c->list_type, NULL))) {
+		rh_problems_add_error(problems, err, "roots: the running script's AST arena is not looked for");
+		c->list_type = 0;
 	}
 	if ((err = rh_image_find_symbol(rt->image, rt->info.module, "_Py_NoneStruct",
 					&c->none, NULL))) {
