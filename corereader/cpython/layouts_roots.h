@@ -190,6 +190,7 @@
 	X(RCO_LNOTAB, O, "PyCodeObject", "co_lnotab", false)      /* <=3.9 */  \
 	X(RCO_LINETABLE, O, "PyCodeObject", "co_linetable", false) /* 3.10+ */ \
 	X(RCO_CODE_ADAPTIVE, O, "PyCodeObject", "co_code_adaptive", false) /* 3.11+ */ \
+	X(RCO_EXCEPTIONTABLE, O, "PyCodeObject", "co_exceptiontable", false) /* 3.11+ */ \
 	X(RCO_FIRSTTRACEABLE, O, "PyCodeObject", "_co_firsttraceable", false)  \
 	/* Modules/_threadmodule.c: a running thread's bootstate           */  \
 	X(RBOOT_TSTATE, O, "struct bootstate", "tstate", false)                \

@@ -583,6 +583,7 @@ struct code_info {
 	uint64_t lp_items, nlp;
 	uint64_t kinds, nkinds;
 	uint64_t filename, name, qualname, linetable;
+	uint64_t exctable;      /* 3.11+ co_exceptiontable, 0 if none */
 };
 
 static struct rh_error *read_tuple_or_empty(struct roots_ctx *c, uint64_t t,
@@ -625,6 +626,7 @@ static struct rh_error *read_code(struct roots_ctx *c, uint64_t addr,
 	ci->qualname = GET_PTR(PYL_RCO_QUALNAME);
 	ci->linetable = has(rt, PYL_RCO_LNOTAB) ? GET_PTR(PYL_RCO_LNOTAB)
 						 : GET_PTR(PYL_RCO_LINETABLE);
+	ci->exctable = GET_PTR(PYL_RCO_EXCEPTIONTABLE);
 	if (ci->stacksize < 0 || ci->stacksize > MAX_STACKSIZE)
 		return RH_BAD_DATA(addr, "code object 0x%" PRIx64 " has co_stacksize %" PRId64,
 				   addr, ci->stacksize);
@@ -878,6 +880,74 @@ struct thread_ctx {
 	int64_t tid;            /* native id, 0 if unknown */
 	char name[96];          /* "thread 4242" */
 };
+
+/*
+ * One varint of an exception table (Python/ceval.c parse_varint, 3.11+):
+ * 6 bits a byte, most significant first, bit 6 set on every byte but the
+ * last; bit 7 marks the first byte of an entry. At most 5 bytes (30 bits).
+ */
+static bool exc_varint(const unsigned char *b, size_t n, size_t *i, uint64_t *ret)
+{
+	uint64_t v = 0;
+	for (int k = 0; k < 5 && *i < n; k++) {
+		unsigned char x = b[(*i)++];
+		v = (v << 6) | (x & 63);
+		if (!(x & 64)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define EXCTABLE_MAX 16384
+
+/*
+ * How deep an executing frame's value stack is known to be live, from its
+ * code's exception table (3.11+, format in Objects/exception_handling_notes.txt;
+ * Python/ceval.c get_exception_handler looks the current instruction up
+ * the same way). Entries are flattened and do not overlap; the one
+ * covering the current instruction gives the stack depth its handler
+ * unwinds to: CPython pops down to that depth, never below
+ * (exception_unwind asserts STACK_LEVEL() >= level), so the entries below
+ * it are on the stack throughout the protected range, each owning its
+ * reference: a `for` loop's iterator around a `try`, a `with`'s __exit__.
+ * 3.11+ record no depth while a frame runs (stacktop -1; 3.14+ NULL
+ * stackpointer), so this is the part of the stack known exactly; -1 when
+ * no entry covers the instruction or the table cannot be read.
+ */
+static int64_t handler_depth(struct roots_ctx *c, const struct code_info *ci,
+			     const struct frame *f)
+{
+	uint64_t data, n;
+	unsigned char b[EXCTABLE_MAX];
+	if (!ci->exctable || f->addrq < 0 || (f->addrq & 1) || f->incomplete)
+		return -1;
+	struct rh_error *err = py_read_bytes_span(c->rt, ci->exctable, &data, &n);
+	if (err) {
+		rh_error_destroy(err); // a code object's table: only no depth
+		return -1;
+	}
+	if (!n || n > EXCTABLE_MAX || !rh_target_peek(c->t, data, b, (size_t)n))
+		return -1;
+	uint64_t index = (uint64_t)f->addrq / 2;   /* code units */
+	size_t i = 0;
+	while (i < n) {
+		uint64_t start, size, target, depth_lasti;
+		if (!(b[i] & 128) || !exc_varint(b, n, &i, &start) || start > index ||
+		    !exc_varint(b, n, &i, &size))
+			return -1;
+		if (start + size > index) {
+			if (!exc_varint(b, n, &i, &target) || !exc_varint(b, n, &i, &depth_lasti))
+				return -1;
+			int64_t d = (int64_t)(depth_lasti >> 1);
+			return d <= ci->stacksize ? d : -1;
+		}
+		while (i < n && !(b[i] & 128))
+			i++;
+	}
+	return -1;
+}
 
 /* Report the slots of a frame: locals, cells, frees, then the value stack. */
 static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
@@ -1251,6 +1321,8 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			f.stack = f.slots + 8 * (uint64_t)(err ? 0 : ci.nslots);
 			f.stack_exact = inlined_callee && !err && depth >= 0 &&
 					depth <= ci.stacksize ? depth : -1;
+			if (f.stack_exact < 0 && !err)
+				f.stack_exact = handler_depth(c, &ci, &f);
 			bool is_entry = false;
 			if (has(rt, PYL_RIF_IS_ENTRY)) {
 				unsigned char e;
