@@ -61,9 +61,11 @@ struct rh_reach {
 	 * whose references refheap does not know: mypyc, Cython, C
 	 * extensions) and RH_SNAP_ROOT_NATIVE roots (fields of known objects
 	 * their traverse does not visit). Evidence that native code holds
-	 * what its refcount says. Stack words, C statics' words and words of
-	 * untyped memory are not counted: stale copies look the same.
-	 * Saturates at UINT32_MAX.
+	 * what its refcount says; and words on native thread stacks from the
+	 * stack pointer up (live C frames' locals: reach.c native_evidence).
+	 * Registers, C statics' words, words of untyped memory and executing
+	 * frames' value-stack slots past the recorded depth are not counted:
+	 * stale copies look the same. Saturates at UINT32_MAX.
 	 */
 	uint32_t *native;
 	/** Best root record of objects held directly by a root, else UINT32_MAX. */

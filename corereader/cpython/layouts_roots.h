@@ -200,12 +200,19 @@
 	X(RCO_LNOTAB, O, "PyCodeObject", "co_lnotab", false)      /* <=3.9 */  \
 	X(RCO_LINETABLE, O, "PyCodeObject", "co_linetable", false) /* 3.10+ */ \
 	X(RCO_CODE_ADAPTIVE, O, "PyCodeObject", "co_code_adaptive", false) /* 3.11+ */ \
+	X(RCO_EXCEPTIONTABLE, O, "PyCodeObject", "co_exceptiontable", false) /* 3.11+ */ \
 	X(RCO_FIRSTTRACEABLE, O, "PyCodeObject", "_co_firsttraceable", false)  \
 	/* Modules/_threadmodule.c: a running thread's bootstate           */  \
 	X(RBOOT_TSTATE, O, "struct bootstate", "tstate", false)                \
 	X(RBOOT_FUNC, O, "struct bootstate", "func", false)                    \
 	X(RBOOT_ARGS, O, "struct bootstate", "args", false)                    \
 	X(RBOOT_KWARGS, O, "struct bootstate", "kwargs", false)  /* 3.9+ */    \
-	X(RBOOT_KEYW, O, "struct bootstate", "keyw", false)      /* 3.8 */
+	X(RBOOT_KEYW, O, "struct bootstate", "keyw", false)      /* 3.8 */    \
+	/* Python/pyarena.c: the running script's AST arena (pyrun_file)   */  \
+	X(RARENA_HEAD, O, "struct _arena", "a_head", false)                    \
+	X(RARENA_CUR, O, "struct _arena", "a_cur", false)                      \
+	X(RARENA_OBJECTS, O, "struct _arena", "a_objects", false)              \
+	X(RBLOCK_MEM, O, "struct _block", "ab_mem", false)                     \
+	X(RSZ_BLOCK, S, "struct _block", NULL, false)
 
 #endif /* RH_CPYTHON_LAYOUTS_ROOTS_H */

@@ -97,6 +97,7 @@
 #define MAX_STATIC_RANGE (256u << 20)
 #define STACK_SCAN_MAX (8u << 20)
 #define RED_ZONE 128              /* x86-64 SysV ABI */
+#define ARENAS_MAX 16             /* AST arenas reported, at most */
 #define PAGE 4096u
 #define LABEL_MAX 512
 #define NAME_MAX_ 160             /* function, module and local names */
@@ -141,6 +142,11 @@ struct roots_ctx {
 	bool force_owned;
 	bool secondary;    /* see rh_py_root.secondary */
 
+	/* AST arenas already reported (ast_arena_at) */
+	uint64_t arenas[ARENAS_MAX];
+	size_t narenas;
+	/* &PyList_Type; 0 when not found (no arena is looked for) */
+	uint64_t list_type;
 	/* &PyCode_Type, &PyFrame_Type; 0 when not found (checks skipped) */
 	uint64_t code_type;
 	uint64_t frame_type;
@@ -597,6 +603,7 @@ struct code_info {
 	uint64_t lp_items, nlp;
 	uint64_t kinds, nkinds;
 	uint64_t filename, name, qualname, linetable;
+	uint64_t exctable;      /* 3.11+ co_exceptiontable, 0 if none */
 };
 
 static struct rh_error *read_tuple_or_empty(struct roots_ctx *c, uint64_t t,
@@ -639,6 +646,7 @@ static struct rh_error *read_code(struct roots_ctx *c, uint64_t addr,
 	ci->qualname = GET_PTR(PYL_RCO_QUALNAME);
 	ci->linetable = has(rt, PYL_RCO_LNOTAB) ? GET_PTR(PYL_RCO_LNOTAB)
 						 : GET_PTR(PYL_RCO_LINETABLE);
+	ci->exctable = GET_PTR(PYL_RCO_EXCEPTIONTABLE);
 	if (ci->stacksize < 0 || ci->stacksize > MAX_STACKSIZE)
 		return RH_BAD_DATA(addr, "code object 0x%" PRIx64 " has co_stacksize %" PRId64,
 				   addr, ci->stacksize);
@@ -893,6 +901,74 @@ struct thread_ctx {
 	char name[96];          /* "thread 4242" */
 	bool detached;          /* 3.13+ tstate->state is _Py_THREAD_DETACHED */
 };
+
+/*
+ * One varint of an exception table (Python/ceval.c parse_varint, 3.11+):
+ * 6 bits a byte, most significant first, bit 6 set on every byte but the
+ * last; bit 7 marks the first byte of an entry. At most 5 bytes (30 bits).
+ */
+static bool exc_varint(const unsigned char *b, size_t n, size_t *i, uint64_t *ret)
+{
+	uint64_t v = 0;
+	for (int k = 0; k < 5 && *i < n; k++) {
+		unsigned char x = b[(*i)++];
+		v = (v << 6) | (x & 63);
+		if (!(x & 64)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define EXCTABLE_MAX 16384
+
+/*
+ * How deep an executing frame's value stack is known to be live, from its
+ * code's exception table (3.11+, format in Objects/exception_handling_notes.txt;
+ * Python/ceval.c get_exception_handler looks the current instruction up
+ * the same way). Entries are flattened and do not overlap; the one
+ * covering the current instruction gives the stack depth its handler
+ * unwinds to: CPython pops down to that depth, never below
+ * (exception_unwind asserts STACK_LEVEL() >= level), so the entries below
+ * it are on the stack throughout the protected range, each owning its
+ * reference: a `for` loop's iterator around a `try`, a `with`'s __exit__.
+ * 3.11+ record no depth while a frame runs (stacktop -1; 3.14+ NULL
+ * stackpointer), so this is the part of the stack known exactly; -1 when
+ * no entry covers the instruction or the table cannot be read.
+ */
+static int64_t handler_depth(struct roots_ctx *c, const struct code_info *ci,
+			     const struct frame *f)
+{
+	uint64_t data, n;
+	unsigned char b[EXCTABLE_MAX];
+	if (!ci->exctable || f->addrq < 0 || (f->addrq & 1) || f->incomplete)
+		return -1;
+	struct rh_error *err = py_read_bytes_span(c->rt, ci->exctable, &data, &n);
+	if (err) {
+		rh_error_destroy(err); // a code object's table: only no depth
+		return -1;
+	}
+	if (!n || n > EXCTABLE_MAX || !rh_target_peek(c->t, data, b, (size_t)n))
+		return -1;
+	uint64_t index = (uint64_t)f->addrq / 2;   /* code units */
+	size_t i = 0;
+	while (i < n) {
+		uint64_t start, size, target, depth_lasti;
+		if (!(b[i] & 128) || !exc_varint(b, n, &i, &start) || start > index ||
+		    !exc_varint(b, n, &i, &size))
+			return -1;
+		if (start + size > index) {
+			if (!exc_varint(b, n, &i, &target) || !exc_varint(b, n, &i, &depth_lasti))
+				return -1;
+			int64_t d = (int64_t)(depth_lasti >> 1);
+			return d <= ci->stacksize ? d : -1;
+		}
+		while (i < n && !(b[i] & 128))
+			i++;
+	}
+	return -1;
+}
 
 /* Report the slots of a frame: locals, cells, frees, then the value stack. */
 static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
@@ -1279,6 +1355,8 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			f.stack = f.slots + 8 * (uint64_t)(err ? 0 : ci.nslots);
 			f.stack_exact = inlined_callee && !err && depth >= 0 &&
 					depth <= ci.stacksize ? depth : -1;
+			if (f.stack_exact < 0 && !err)
+				f.stack_exact = handler_depth(c, &ci, &f);
 			bool is_entry = false;
 			if (has(rt, PYL_RIF_IS_ENTRY)) {
 				unsigned char e;
@@ -1460,6 +1538,17 @@ static bool in_ranges(const struct range *r, size_t n, uint64_t v)
 	return false;
 }
 
+/* Does segment s hold a thread's stack pointer? */
+static bool holds_a_stack(struct roots_ctx *c, const struct rh_segment_info *s)
+{
+	for (size_t i = 0; i < rh_target_thread_count(c->t); i++) {
+		const struct rh_thread *th = rh_target_thread(c->t, i);
+		if (th->have_regs && th->sp >= s->start && th->sp < s->end)
+			return true;
+	}
+	return false;
+}
+
 /* Writable target segments and the modules' static data, for the filter. */
 static struct rh_error *build_filter(struct roots_ctx *c)
 {
@@ -1470,8 +1559,13 @@ static struct rh_error *build_filter(struct roots_ctx *c)
 	for (size_t i = 0; i < n; i++) {
 		struct rh_segment_info s;
 		rh_target_segment(c->t, i, &s);
-		// Objects are written (refcounts): they live in writable memory.
-		if ((s.prot & RH_PROT_WRITE) && s.end > s.start)
+		// Objects are written (refcounts): they live in writable memory;
+		// but never on a thread's native stack (CPython 3.8-3.15 makes
+		// every object with its allocators or as a C static), where a
+		// word pointing into the stack would otherwise accept a C
+		// struct's bytes as an object (measured on a Sphinx core: a
+		// "AttributeError" at an address on the main thread's stack).
+		if ((s.prot & RH_PROT_WRITE) && s.end > s.start && !holds_a_stack(c, &s))
 			c->wsegs[c->nwsegs++] = (struct range){ s.start, s.end };
 	}
 	qsort(c->wsegs, c->nwsegs, sizeof(*c->wsegs), cmp_range);
@@ -2042,6 +2136,61 @@ static bool bootstate_at(struct roots_ctx *c, uint64_t w, int tid)
 	return true;
 }
 
+/*
+ * The AST arena of code being run from source (Python/pythonrun.c, 3.8-3.14:
+ * pyrun_file and PyRun_StringFlags make a PyArena with _PyArena_New(),
+ * parse into it, run the module, and only then _PyArena_Free() it). The
+ * arena is a PyMem block referenced only from that C function's frame (a
+ * local, or a callee-saved register a callee spilled); its a_objects list
+ * (Python/pyarena.c) owns one reference to every identifier and constant
+ * of the AST, and is the arena's own: the list's count is the arena's.
+ * A word w is such an arena when its a_head and a_cur blocks are arena
+ * blocks (block_new sets ab_mem to the byte after the block header) and
+ * a_objects is a live list: then a_objects is an exact root owning one
+ * count. A freed arena's first word is pymalloc's free-list link, which
+ * fails the block check. Each arena is reported once.
+ */
+static bool arena_block(struct roots_ctx *c, uint64_t b)
+{
+	const struct rh_layout_value *L = c->rt->L;
+	uint64_t mem;
+	if (b < 4096 || (b & 7) || !in_ranges(c->wsegs, c->nwsegs, b) ||
+	    !rh_target_peek_u64(c->t, b + (uint64_t)L[PYL_RBLOCK_MEM].value, &mem))
+		return false;
+	return mem == b + (uint64_t)L[PYL_RSZ_BLOCK].value;
+}
+
+static bool ast_arena_at(struct roots_ctx *c, uint64_t w, int tid)
+{
+	const struct rh_layout_value *L = c->rt->L;
+	if (!c->list_type || !L[PYL_RARENA_HEAD].found || !L[PYL_RARENA_CUR].found ||
+	    !L[PYL_RARENA_OBJECTS].found || !L[PYL_RBLOCK_MEM].found ||
+	    !L[PYL_RSZ_BLOCK].found || w < 4096 || (w & 7) ||
+	    !in_ranges(c->wsegs, c->nwsegs, w))
+		return false;
+	uint64_t head, cur, objs, tp, refcnt;
+	uint64_t at = w + (uint64_t)L[PYL_RARENA_OBJECTS].value;
+	if (!rh_target_peek_u64(c->t, w + (uint64_t)L[PYL_RARENA_HEAD].value, &head) ||
+	    !rh_target_peek_u64(c->t, w + (uint64_t)L[PYL_RARENA_CUR].value, &cur) ||
+	    !rh_target_peek_u64(c->t, at, &objs) ||
+	    !arena_block(c, head) || !arena_block(c, cur) || !heap_object(c, objs) ||
+	    !rh_target_peek_u64(c->t, objs + (uint64_t)L[PYL_OB_TYPE].value, &tp) ||
+	    tp != c->list_type ||
+	    !rh_target_peek_u64(c->t, objs + (uint64_t)L[PYL_OB_REFCNT].value, &refcnt) ||
+	    (refcnt & 0xffffffff) == 0)
+		return false;
+	for (size_t i = 0; i < c->narenas; i++)
+		if (c->arenas[i] == w)
+			return true;
+	if (c->narenas == ARENAS_MAX)
+		return false;
+	c->arenas[c->narenas++] = w;
+	emit(c, RH_ROOT_THREAD, objs, at, tid, false,
+	     "thread %d › AST arena 0x%" PRIx64 " of the code run from source (pyrun_file) › a_objects",
+	     tid, w);
+	return true;
+}
+
 static void bootstate_roots(struct roots_ctx *c, const struct rh_thread *th,
 			    const uint64_t *buf, size_t n, uint64_t lo, uint64_t hi)
 {
@@ -2055,8 +2204,49 @@ static void bootstate_roots(struct roots_ctx *c, const struct rh_thread *th,
 			return;
 }
 
+/*
+ * Executable segments, sorted, for naming the C function whose frame holds
+ * a stack word: the nearest word below it (from the stack pointer up) that
+ * points into code is the return address its function pushed when it made
+ * its current call (x86-64: `call` pushes it just below the caller's
+ * frame), so it names the function the word's frame belongs to. A stale
+ * code pointer in the frame can name a callee instead: a label, not a
+ * verdict.
+ */
+struct code_ranges {
+	struct range *r;
+	size_t n;
+};
+
+static void code_ranges_build(struct roots_ctx *c, struct code_ranges *cr)
+{
+	size_t nseg = rh_target_segment_count(c->t);
+	cr->n = 0;
+	cr->r = nseg ? malloc(nseg * sizeof(*cr->r)) : NULL;
+	if (!cr->r)
+		return;
+	for (size_t k = 0; k < nseg; k++) {
+		struct rh_segment_info si;
+		rh_target_segment(c->t, k, &si);
+		if (si.prot & RH_PROT_EXEC)
+			cr->r[cr->n++] = (struct range){ si.start, si.end };
+	}
+	qsort(cr->r, cr->n, sizeof(*cr->r), cmp_range);
+}
+
+/* "_textiowrapper_readline" or "" (no symbol) for a return address */
+static const char *code_name(struct roots_ctx *c, uint64_t ret)
+{
+	const char *sym;
+	if (ret && rh_image_symbolize(c->rt->image, ret - 1, NULL, &sym, NULL))
+		return sym;
+	return "";
+}
+
 static void stack_roots(struct roots_ctx *c)
 {
+	struct code_ranges cr = { 0 };
+	code_ranges_build(c, &cr);
 	double t0 = now();
 	uint64_t *buf = NULL;
 	size_t nseg = rh_target_segment_count(c->t);
@@ -2068,6 +2258,8 @@ static void stack_roots(struct roots_ctx *c)
 			if (heap_object(c, th->regs[r]))
 				emit(c, RH_ROOT_STACK, th->regs[r], 0, th->tid, true,
 				     "register %s of thread %d", reg_names[r], th->tid);
+			else
+				ast_arena_at(c, th->regs[r], th->tid);
 		// The segment holding the stack pointer.
 		struct rh_segment_info s = { 0 };
 		bool found = false;
@@ -2107,14 +2299,35 @@ static void stack_roots(struct roots_ctx *c)
 		c->stats.stacks++;
 		c->stats.stack_bytes += hi - lo;
 		size_t n = (size_t)((hi - lo) / 8);
-		for (size_t k = 0; k < n && !c->stopped && !c->err; k++)
-			if (heap_object(c, buf[k]))
-				emit(c, RH_ROOT_STACK, buf[k], lo + 8 * (uint64_t)k, th->tid, true,
-				     "stack of thread %d at 0x%" PRIx64, th->tid, lo + 8 * (uint64_t)k);
+		uint64_t ret = 0;   /* the last return address seen below */
+		for (size_t k = 0; k < n && !c->stopped && !c->err; k++) {
+			uint64_t at = lo + 8 * (uint64_t)k;
+			if (heap_object(c, buf[k])) {
+				const char *fn = at >= th->sp ? code_name(c, ret) : "";
+				if (at < th->sp)
+					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
+					     "stack of thread %d at 0x%" PRIx64 " (red zone, %u"
+					     " bytes below the stack pointer)", th->tid, at,
+					     (unsigned)(th->sp - at));
+				else if (*fn)
+					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
+					     "stack of thread %d at 0x%" PRIx64 " (sp+%" PRIu64
+					     "), frame of %s()", th->tid, at, at - th->sp, fn);
+				else
+					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
+					     "stack of thread %d at 0x%" PRIx64 " (sp+%" PRIu64 ")",
+					     th->tid, at, at - th->sp);
+			} else if (at >= th->sp && in_ranges(cr.r, cr.n, buf[k])) {
+				ret = buf[k];
+			} else if (at >= th->sp) {
+				ast_arena_at(c, buf[k], th->tid);
+			}
+		}
 		if (!c->stopped && !c->err)
 			bootstate_roots(c, th, buf, n, lo, hi);
 	}
 	free(buf);
+	free(cr.r);
 	c->stats.stack_seconds = now() - t0;
 }
 
@@ -2145,6 +2358,11 @@ struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
 					&c->code_type, NULL))) {
 		rh_problems_add_error(problems, err, "frames: code objects are not type-checked");
 		c->code_type = 0;
+	}
+	if ((err = rh_image_find_symbol(rt->image, rt->info.module, "PyList_Type",
+					&c->list_type, NULL))) {
+		rh_problems_add_error(problems, err, "roots: the running script's AST arena is not looked for");
+		c->list_type = 0;
 	}
 	if ((err = rh_image_find_symbol(rt->image, rt->info.module, "_Py_NoneStruct",
 					&c->none, NULL))) {

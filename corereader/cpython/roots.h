@@ -21,7 +21,10 @@
  *    left out (roots.c says which and why);
  *  - native thread stacks, scanned conservatively from the stack pointer in
  *    NT_PRSTATUS / ptrace registers (less the red zone) to the end of the
- *    stack mapping, and the general registers.
+ *    stack mapping, and the general registers; on them, the AST arena of
+ *    code run from source (pyrun_file's PyArena, recognised by its shape),
+ *    whose a_objects list is an exact root. No object is accepted inside
+ *    a thread's stack mapping.
  *
  * Labels (UTF-8 "›" separates steps):
  *   "sys.modules", "os" (a MODULE root: the module name),
@@ -30,7 +33,12 @@
  *     "value stack [3]" / "frame globals",
  *   "static PyList_Type in libpython3.11.so.1.0",
  *   "static slotdefs+0xa0 in libpython3.11.so.1.0",
- *   "stack of thread 4242 at 0x7ffc...", "register rbx of thread 4242".
+ *   "stack of thread 4242 at 0x7ffc... (sp+32), frame of _Py_read()" (the
+ *     function whose return address lies nearest below the word),
+ *   "stack of thread 4242 at 0x7ffc... (red zone, 16 bytes below the stack
+ *     pointer)", "register rbx of thread 4242",
+ *   "thread 4242 › AST arena 0x... of the code run from source
+ *     (pyrun_file) › a_objects".
  * Roots of a sub-interpreter are prefixed "interpreter N ".
  */
 #ifndef RH_CPYTHON_ROOTS_H

@@ -32,10 +32,11 @@
 #   - at most 10 objects judged `unaccounted` although some aligned word in
 #     the core points at them (tests/tools/core_words looks, independently
 #     of refheap); each is printed, and so are the real leaks (nothing
-#     points at them). Until refheap has a verdict for objects held only by
-#     native code (`leaks --help` mentions held-by-native), those whose
-#     first pointer is on a native stack or inside an object refheap cannot
-#     traverse (mypyc's) are listed and counted apart;
+#     points at them). Enforced on files, sphinx and leaks; printed as
+#     XFAIL, with the measured reason, for mypy and django (issue 9, left
+#     open). Fails on every app: an unaccounted object that a word on a
+#     native stack (from the stack pointer up: a live C frame) holds, since
+#     refheap counts those as native holders;
 #   - leaks: every planted leak is judged `unaccounted`.
 # Until refheap has the held-by-native verdict (issue 9's other half, with
 # the allocator scan's phantom rejection), the impossible-values and
@@ -167,6 +168,7 @@ judge() {
     "$HOSTPY" "$CHECK" --label "$name" --core "$CORE" --export "$dir/export.jsonl" \
         --generations "$dir/generations.json" --core-words "$CORE_WORDS" \
         --native-verdict "$NATIVE_VERDICT" ${XFAIL_POINTED:+--xfail-pointed "$XFAIL_POINTED"} \
+        ${XFAIL_STRICT:+--xfail-strict "$XFAIL_STRICT"} \
         ${planted:+--planted "$planted"} ${dumpfile:+--dump "$dumpfile"} \
         --garbage "$dir/garbage.json" > "$dir/check.txt"
     rc=$?
@@ -247,6 +249,7 @@ if have_module mypy; then
     # checking runs no bytecode, honours no switch request, and the
     # snapshot could come only after mypy had finished.
     XFAIL_POINTED="mypyc's malloc'd C memory is not typed" \
+    XFAIL_STRICT="strs and ints whose uncounted holders are words in memory that holds no object refheap knows (mypyc's C structures or stale copies: only candidates)" \
     one mypy 3 0 -m mypy --no-incremental --cache-dir=/dev/null --ignore-missing-imports \
         --check-untyped-defs "$proj"
 else
@@ -256,6 +259,10 @@ fi
 
 # django: four client threads against a threading WSGI server
 if have_module django; then
+    # each client thread waits in a C call made from frames whose
+    # value-stack depth 3.11 does not record while they run (for-loop
+    # iterators, a call's arguments): only candidates (issue 9, left open)
+    XFAIL_STRICT="executing frames' value stacks: CPython 3.11 keeps no stack depth while a frame runs" \
     one django 3 0 "$APPS/django_app.py" 30
 else
     echo "SKIP django: python3-django is not installed for $DEBPY (apt-get install python3-django)"
