@@ -15,6 +15,9 @@
 #include "cpython/runtime.h"
 #include "cpython/traverse.h"
 #include "heap/snapshot.h"
+#include "heap/snapshot_parallel.h"
+#include "util/bigmem.h"
+#include "util/workpool.h"
 #include "image/image.h"
 #include "target/target.h"
 
@@ -158,6 +161,7 @@ static bool grow_objects(struct rh_snapshot *s)
 		void *p = realloc(s->field, (size_t)cap * sizeof(*s->field));  \
 		if (!p)                                                        \
 			return false;                                          \
+		rh_mem_advise_big(p, (size_t)cap * sizeof(*s->field));         \
 		s->field = p;                                                  \
 	} while (0)
 	GROW(obj_addr);
@@ -454,6 +458,7 @@ static bool push_edge(struct rh_snapshot *s, uint32_t word)
 		uint32_t *p = realloc(s->edges, cap * sizeof(*p));
 		if (!p)
 			return false;
+		rh_mem_advise_big(p, cap * sizeof(*p));
 		s->edges = p;
 		s->edges_cap = cap;
 	}
@@ -637,6 +642,8 @@ static int on_block(void *arg, const struct rh_py_block *b)
 
 /* Objects whose references are read before they are resolved together. */
 #define BATCH 512
+/* Objects left to read below which the other threads are not woken. */
+#define PARALLEL_MIN 4096
 
 /*
  * Breadth-first over the object table itself: the table is the queue, so
@@ -651,9 +658,14 @@ static int on_block(void *arg, const struct rh_py_block *b)
  */
 static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_target *t,
 					  struct rh_py_runtime *rt,
-					  bool alloc_scan, const char *cache_dir)
+					  bool alloc_scan, const char *cache_dir,
+					  uint32_t jobs)
 {
 	struct follow_ctx c = { .s = s, .rt = rt };
+	// Other threads read the references of the objects ahead
+	// (heap/snapshot_parallel.c); this one takes them in order.
+	struct rh_prefollow *pf = rh_prefollow_create(rt, jobs);
+	double t_scan = 0;
 	budget_init(&c.budget, t);
 	uint64_t start_cap = 0;
 	bool scanned = !alloc_scan;
@@ -669,14 +681,19 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			c.known_objects = s->nobjects;
 			// libc's layouts (for its heaps) are cached like ours.
 			struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
+			double t0 = now();
 			err = rh_py_alloc_scan(rt, &aopts, &s->problems, on_block, &c, NULL);
 			if (err)
 				goto out;
 			if (c.nomem || !flush_blocks(&c))
 				goto nomem;
+			t_scan += now() - t0;
 			continue;
 		}
 		uint32_t end = s->nobjects - i > BATCH ? i + BATCH : s->nobjects;
+		// A window pays for the threads' wake-up when it is big enough.
+		if (pf && i >= rh_prefollow_end(pf) && s->nobjects - i >= PARALLEL_MIN)
+			rh_prefollow_window(pf, s, i, s->nobjects);
 		if (end + 1 > start_cap) {
 			uint64_t cap = start_cap ? start_cap * 2 : 1u << 16;
 			while (cap < (uint64_t)end + 1)
@@ -684,6 +701,7 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			uint32_t *p = realloc(s->edge_start, cap * sizeof(*p));
 			if (!p)
 				goto nomem;
+			rh_mem_advise_big(p, cap * sizeof(*p));
 			s->edge_start = p;
 			start_cap = cap;
 		}
@@ -707,8 +725,10 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 				break;
 			}
 			c.interp = s->obj_interp[k];
-			struct rh_error *rerr = rh_py_referents(
-				rt, s->obj_addr[k], s->types[s->obj_type[k]].addr, on_ref, &c);
+			struct rh_error *rerr;
+			if (!pf || !rh_prefollow_take(pf, k, on_ref, &c, &rerr))
+				rerr = rh_py_referents(rt, s->obj_addr[k],
+						       s->types[s->obj_type[k]].addr, on_ref, &c);
 			if (c.nomem) {
 				rh_error_destroy(rerr);
 				goto nomem;
@@ -768,7 +788,9 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 nomem:
 	err = rh_enomem;
 out:
+	rh_prefollow_destroy(pf);
 	free(c.pending);
+	s->seconds_alloc_scan = t_scan;
 	return err;
 }
 
@@ -959,10 +981,43 @@ static bool holder_meaningful(struct native_ctx *c, uint32_t i)
 	return c->type_scan[t] == 1;
 }
 
+/* Whether word w is the address of a candidate (c->cand). */
+static inline bool native_cand(const struct native_ctx *c, uint64_t w, uint32_t *cand)
+{
+	return w >= c->lo && w <= c->hi && !(w & 7) && rh_u64map_find(&c->cand, w, cand);
+}
+
+/*
+ * Whether the block at addr holds a candidate's address anywhere in its
+ * first `size` bytes. Most blocks hold none: they are let go after one
+ * sequential read, before the random probes that find their holder.
+ */
+static bool native_any(struct native_ctx *c, uint64_t addr, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += sizeof(c->buf)) {
+		size_t len = size - off < sizeof(c->buf) ? (size_t)(size - off) : sizeof(c->buf);
+		struct rh_error *err = rh_target_read(c->t, addr + off, c->buf, len);
+		if (err) {
+			// native_block reads it again and stops at the same hole
+			rh_error_destroy(err);
+			return true;
+		}
+		uint32_t cand;
+		for (size_t k = 0; k < len / 8; k++)
+			if (native_cand(c, c->buf[k], &cand))
+				return true;
+	}
+	return false;
+}
+
 static int native_block(void *arg, const struct rh_py_block *b)
 {
 	struct native_ctx *c = arg;
 	struct rh_snapshot *s = c->s;
+	uint64_t size = b->size < NATIVE_BLOCK_MAX ? b->size : NATIVE_BLOCK_MAX;
+	size &= ~(uint64_t)7;
+	if (!native_any(c, b->addr, size))
+		return 0;
 	// The object the block holds, if any: it starts at the block, after
 	// the PyGC_Head, or after the managed pre-header too (an offset is
 	// tried only when a header fits after it: past the block is the next
@@ -978,8 +1033,6 @@ static int native_block(void *arg, const struct rh_py_block *b)
 		}
 	if (holder != UINT32_MAX && !holder_meaningful(c, holder))
 		return 0;
-	uint64_t size = b->size < NATIVE_BLOCK_MAX ? b->size : NATIVE_BLOCK_MAX;
-	size &= ~(uint64_t)7;
 	for (uint64_t off = 0; off < size; off += sizeof(c->buf)) {
 		size_t len = size - off < sizeof(c->buf) ? (size_t)(size - off) : sizeof(c->buf);
 		struct rh_error *err = rh_target_read(c->t, b->addr + off, c->buf, len);
@@ -990,9 +1043,8 @@ static int native_block(void *arg, const struct rh_py_block *b)
 			return 0;
 		}
 		for (size_t k = 0; k < len / 8; k++) {
-			uint64_t w = c->buf[k];
 			uint32_t cand;
-			if (w < c->lo || w > c->hi || (w & 7) || !rh_u64map_find(&c->cand, w, &cand))
+			if (!native_cand(c, c->buf[k], &cand))
 				continue;
 			if (c->words[cand] != UINT32_MAX)
 				c->words[cand]++;
@@ -1156,6 +1208,8 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	}
 	if (c->nomem)
 		goto nomem;
+	if (getenv("REFHEAP_DEBUG_NATIVE"))
+		fprintf(stderr, "native: %u candidates, %zu hits\n", ncand, c->nhits);
 	qsort(c->hits, c->nhits, sizeof(*c->hits), hit_cmp);
 	named = calloc(ncand, 1);
 	if (!named)
@@ -1325,6 +1379,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		if (err)
 			goto out_runtime;
 	}
+	s->seconds_gc_lists = now() - t1;
 	if (opts && opts->graph) {
 		double t2 = now();
 		// Roots first: objects only they hold (3.11+ frame locals are
@@ -1332,18 +1387,26 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		err = collect_roots(s, rt);
 		if (err)
 			goto out_runtime;
-		err = follow_references(s, t, rt, opts->alloc_scan, opts->cache_dir);
+		double t3 = now();
+		s->seconds_roots = t3 - t2;
+		err = follow_references(s, t, rt, opts->alloc_scan, opts->cache_dir,
+					rh_pool_default_jobs(opts->jobs));
 		if (err)
 			goto out_runtime;
+		double t4 = now();
+		s->seconds_follow = t4 - t3 - s->seconds_alloc_scan;
 		mark_borrowed(s);
 		err = static_storage(s, img);
 		if (err)
 			goto out_runtime;
+		double t5 = now();
+		s->seconds_static = t5 - t4;
 		if (opts->alloc_scan) {
 			err = native_words(s, rt, t, opts->cache_dir);
 			if (err)
 				goto out_runtime;
 		}
+		s->seconds_native = now() - t5;
 		s->seconds_graph = now() - t2;
 	}
 	s->seconds_objects = now() - t1;
