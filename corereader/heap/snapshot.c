@@ -946,7 +946,14 @@ struct native_hit {
 	uint64_t block, size;
 };
 
+/* Blocks the allocator scan gives, checked for candidate words in batches. */
+#define NATIVE_BATCH 16384
+
 struct native_ctx {
+	struct rh_pool *pool;   /* checks a batch of blocks (native_any) */
+	struct rh_py_block *batch;
+	uint8_t *batch_hit;
+	uint32_t nbatch;
 	struct rh_snapshot *s;
 	struct rh_py_runtime *rt;
 	struct rh_target *t;
@@ -992,11 +999,14 @@ static inline bool native_cand(const struct native_ctx *c, uint64_t w, uint32_t 
  * first `size` bytes. Most blocks hold none: they are let go after one
  * sequential read, before the random probes that find their holder.
  */
-static bool native_any(struct native_ctx *c, uint64_t addr, uint64_t size)
+static bool native_any(const struct native_ctx *c, uint64_t addr, uint64_t size)
 {
-	for (uint64_t off = 0; off < size; off += sizeof(c->buf)) {
-		size_t len = size - off < sizeof(c->buf) ? (size_t)(size - off) : sizeof(c->buf);
-		struct rh_error *err = rh_target_read(c->t, addr + off, c->buf, len);
+	// Its own buffer: this runs on the pool's threads (native_any_at);
+	// it only reads the target and the candidate map.
+	uint64_t buf[512];
+	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+		size_t len = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		struct rh_error *err = rh_target_read(c->t, addr + off, buf, len);
 		if (err) {
 			// native_block reads it again and stops at the same hole
 			rh_error_destroy(err);
@@ -1004,20 +1014,30 @@ static bool native_any(struct native_ctx *c, uint64_t addr, uint64_t size)
 		}
 		uint32_t cand;
 		for (size_t k = 0; k < len / 8; k++)
-			if (native_cand(c, c->buf[k], &cand))
+			if (native_cand(c, buf[k], &cand))
 				return true;
 	}
 	return false;
 }
 
-static int native_block(void *arg, const struct rh_py_block *b)
+static uint64_t native_size(const struct rh_py_block *b)
 {
-	struct native_ctx *c = arg;
-	struct rh_snapshot *s = c->s;
 	uint64_t size = b->size < NATIVE_BLOCK_MAX ? b->size : NATIVE_BLOCK_MAX;
-	size &= ~(uint64_t)7;
-	if (!native_any(c, b->addr, size))
-		return 0;
+	return size & ~(uint64_t)7;
+}
+
+/* native_any of block i of the batch (a predicate for the pool). */
+static bool native_any_at(void *arg, uint32_t i)
+{
+	const struct native_ctx *c = arg;
+	return native_any(c, c->batch[i].addr, native_size(&c->batch[i]));
+}
+
+/* Block b, known to hold a candidate's address (or an unreadable part). */
+static int native_hit_block(struct native_ctx *c, const struct rh_py_block *b)
+{
+	struct rh_snapshot *s = c->s;
+	uint64_t size = native_size(b);
 	// The object the block holds, if any: it starts at the block, after
 	// the PyGC_Head, or after the managed pre-header too (an offset is
 	// tried only when a header fits after it: past the block is the next
@@ -1067,6 +1087,30 @@ static int native_block(void *arg, const struct rh_py_block *b)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The blocks of a batch, checked on the pool for candidate words (most
+ * blocks hold none), then the few that do taken in scan order.
+ */
+static int native_flush(struct native_ctx *c)
+{
+	rh_parallel_flags(c->pool, c->nbatch, native_any_at, c, c->batch_hit);
+	uint32_t n = c->nbatch;
+	c->nbatch = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (c->batch_hit[i] && native_hit_block(c, &c->batch[i]))
+			return 1;
+	return 0;
+}
+
+static int native_block(void *arg, const struct rh_py_block *b)
+{
+	struct native_ctx *c = arg;
+	if (!c->batch)
+		return native_any(c, b->addr, native_size(b)) ? native_hit_block(c, b) : 0;
+	c->batch[c->nbatch++] = *b;
+	return c->nbatch == NATIVE_BATCH ? native_flush(c) : 0;
 }
 
 static int hit_cmp(const void *x, const void *y)
@@ -1123,7 +1167,7 @@ static uint32_t edges_between(const struct rh_snapshot *s, uint32_t h, uint32_t 
  * one allocator scan reading each block once, a sort of the hits.
  */
 static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime *rt,
-				     struct rh_target *t, const char *cache_dir)
+				     struct rh_target *t, const char *cache_dir, uint32_t jobs)
 {
 	uint32_t n = s->nobjects;
 	struct native_ctx *c = calloc(1, sizeof(*c));
@@ -1185,8 +1229,28 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
 	struct rh_problems quiet;   // the first scan reported its problems
 	rh_problems_init(&quiet);
+	// Blocks are checked in batches on `jobs` threads (the target must
+	// be one several threads can read: cpython/runtime.h).
+	if (jobs > 1 && rh_py_workers_allowed(rt)) {
+		c->batch = rh_big_malloc(NATIVE_BATCH * sizeof(*c->batch));
+		c->batch_hit = malloc(NATIVE_BATCH);
+		c->pool = c->batch && c->batch_hit ? rh_pool_create(jobs) : NULL;
+		if (!c->pool) {
+			free(c->batch);
+			free(c->batch_hit);
+			c->batch = NULL;
+			c->batch_hit = NULL;
+		}
+	}
 	err = rh_py_alloc_scan(rt, &aopts, &quiet, native_block, c, NULL);
+	if (!err && c->batch && !c->nomem)
+		native_flush(c);
 	rh_problems_deinit(&quiet);
+	rh_pool_destroy(c->pool);
+	c->pool = NULL;
+	free(c->batch);
+	free(c->batch_hit);
+	c->batch = NULL;
 	if (err)
 		goto out;
 	// Objects in a module's static data are in no allocator block, and
@@ -1204,12 +1268,11 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 			.addr = root->where, .size = size < 65536 ? size : 65536,
 			.source = RH_BLOCK_MALLOC,
 		};
-		native_block(c, &b);
+		if (native_any(c, b.addr, native_size(&b)))
+			native_hit_block(c, &b);
 	}
 	if (c->nomem)
 		goto nomem;
-	if (getenv("REFHEAP_DEBUG_NATIVE"))
-		fprintf(stderr, "native: %u candidates, %zu hits\n", ncand, c->nhits);
 	qsort(c->hits, c->nhits, sizeof(*c->hits), hit_cmp);
 	named = calloc(ncand, 1);
 	if (!named)
@@ -1402,7 +1465,8 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		double t5 = now();
 		s->seconds_static = t5 - t4;
 		if (opts->alloc_scan) {
-			err = native_words(s, rt, t, opts->cache_dir);
+			err = native_words(s, rt, t, opts->cache_dir,
+					   rh_pool_default_jobs(opts->jobs));
 			if (err)
 				goto out_runtime;
 		}
