@@ -898,6 +898,9 @@ static bool type_valid(struct rh_py_runtime *rt, uint64_t addr, int depth)
 	uint32_t cached;
 	if (rh_u64map_find(&rt->type_checked, addr, &cached))
 		return cached == 1;
+	// The answer is cached below: not from a worker thread.
+	if (py_worker_defer())
+		return false;
 	bool ok = false;
 	unsigned char buf[512];
 	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
