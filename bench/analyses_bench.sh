@@ -102,6 +102,7 @@ for n in $SIZES; do
            sed -n "$(( objects / 2 ))p" | sed -n 's/.*"addr":"\(0x[0-9a-f]*\)".*/\1/p')
     echo "core: $(( $(stat -c %s "$core") / 1048576 )) MiB; why asks about $addr"
     gcs=$(sed -n 's/.*"gc_collect_full_s": *\([0-9.]*\).*/\1/p' "$SCRATCH/aheap.$n.json")
+    gcs=$(printf '%.3f' "${gcs:-0}")
     echo "interpreter: full gc.collect() ${gcs}s (same process, best of 3)"
     row=$(printf '%-9s %8s' "$n" "${gcs}s")
     for cmd in "why $addr" gc "dominators --top 20" histogram leaks cycles; do
