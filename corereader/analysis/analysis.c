@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util/bigmem.h"
 
 static double now(void)
 {
@@ -36,7 +37,7 @@ static struct rh_error *dominators(struct rh_analysis *a)
 	const struct rh_snapshot *s = a->s;
 	const struct rh_reach *r = &a->reach;
 	uint32_t n = s->nobjects;
-	uint32_t *roots = malloc((n ? n : 1) * sizeof(*roots));
+	uint32_t *roots = rh_big_malloc((n ? n : 1) * sizeof(*roots));
 	if (!roots)
 		return rh_enomem;
 	size_t k = 0;
@@ -56,7 +57,7 @@ static struct rh_error *dominators(struct rh_analysis *a)
 	free(roots);
 	if (err)
 		return err;
-	a->retained = malloc((n ? n : 1) * sizeof(*a->retained));
+	a->retained = rh_big_malloc((n ? n : 1) * sizeof(*a->retained));
 	if (!a->retained) {
 		rh_domtree_free(&a->dom);
 		return rh_enomem;

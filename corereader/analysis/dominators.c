@@ -57,6 +57,7 @@
 
 #include "analysis/dominators.h"
 #include "util/satmath.h"
+#include "util/bigmem.h"
 
 /*
  * State of one reached node, indexed by DFS number (0 = the virtual root).
@@ -397,13 +398,13 @@ static void *malloc_array(size_t nmemb, size_t size)
 	size_t bytes;
 	if (__builtin_mul_overflow(nmemb, size, &bytes))
 		return NULL;
-	return malloc(bytes ? bytes : 1);
+	return rh_big_malloc(bytes ? bytes : 1);
 }
 
 static void *calloc_array(size_t nmemb, size_t size)
 {
 	// calloc() checks nmemb * size itself.
-	return calloc(nmemb ? nmemb : 1, size);
+	return rh_big_calloc(nmemb ? nmemb : 1, size);
 }
 
 struct rh_error *rh_dominators(const struct rh_csr *g, const uint32_t *roots,

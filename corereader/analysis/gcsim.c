@@ -48,6 +48,7 @@
 
 #include "analysis/gcsim.h"
 #include "util/satmath.h"
+#include "util/bigmem.h"
 
 /*
  * Edges subtract_refs() does not subtract. Conservative edges are guesses;
@@ -204,13 +205,13 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 				       "objects, more than it can index", nedges);
 	// Slot numbers fit 31 bits: n <= RH_EDGE_INDEX_MASK + 1.
 	size_t nt = m->ntracked ? m->ntracked : 1;
-	uint32_t *slot = malloc((n ? (size_t)n : 1) * sizeof(*slot));
-	m->obj = malloc(nt * sizeof(*m->obj));
-	m->rc = malloc(nt * sizeof(*m->rc));
-	m->start = malloc((nt + 1) * sizeof(*m->start));
-	m->edges = malloc((nedges ? nedges : 1) * sizeof(*m->edges));
-	m->refs = malloc(nt * sizeof(*m->refs));
-	m->queue = malloc(nt * sizeof(*m->queue));
+	uint32_t *slot = rh_big_malloc((n ? (size_t)n : 1) * sizeof(*slot));
+	m->obj = rh_big_malloc(nt * sizeof(*m->obj));
+	m->rc = rh_big_malloc(nt * sizeof(*m->rc));
+	m->start = rh_big_malloc((nt + 1) * sizeof(*m->start));
+	m->edges = rh_big_malloc((nedges ? nedges : 1) * sizeof(*m->edges));
+	m->refs = rh_big_malloc(nt * sizeof(*m->refs));
+	m->queue = rh_big_malloc(nt * sizeof(*m->queue));
 	if (!slot || !m->obj || !m->rc || !m->start || !m->edges || !m->refs ||
 	    !m->queue) {
 		free(slot);
@@ -307,8 +308,8 @@ struct rh_error *rh_gcsim_run(const struct rh_snapshot *s, struct rh_gcsim *ret)
 	struct rh_error *err = sim_build(s, &m);
 	if (err)
 		goto out;
-	g.freed = calloc(g.n ? g.n : 1, sizeof(*g.freed));
-	g.gens = calloc(s->ninterps ? s->ninterps : 1, sizeof(*g.gens));
+	g.freed = rh_big_calloc(g.n ? g.n : 1, sizeof(*g.freed));
+	g.gens = rh_big_calloc(s->ninterps ? s->ninterps : 1, sizeof(*g.gens));
 	if (!g.freed || !g.gens) {
 		err = rh_enomem;
 		rh_gcsim_free(&g);

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "util/bigmem.h"
 
 #define NONE UINT32_MAX
 
@@ -30,8 +31,8 @@ struct rh_error *rh_rgraph_build(const struct rh_snapshot *s, struct rh_rgraph *
 				       "referrers need a snapshot with references");
 	uint32_t n = s->nobjects;
 	struct rh_rgraph g = { .n = n };
-	g.start = calloc((size_t)n + 2, sizeof(*g.start));
-	g.src = malloc((s->nedges ? s->nedges : 1) * sizeof(*g.src));
+	g.start = rh_big_calloc((size_t)n + 2, sizeof(*g.start));
+	g.src = rh_big_malloc((s->nedges ? s->nedges : 1) * sizeof(*g.src));
 	if (!g.start || !g.src) {
 		rh_rgraph_free(&g);
 		return rh_enomem;
@@ -141,13 +142,13 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	uint32_t n = s->nobjects;
 	struct rh_reach r = { .n = n };
 	size_t m = n ? n : 1;
-	r.tier = malloc(m);
-	r.parent = malloc(m * sizeof(*r.parent));
-	r.found = calloc(m, sizeof(*r.found));
-	r.found_edges = calloc(m, sizeof(*r.found_edges));
-	r.native = calloc(m, sizeof(*r.native));
-	r.best_root = malloc(m * sizeof(*r.best_root));
-	uint32_t *queue = malloc(m * sizeof(*queue));
+	r.tier = rh_big_malloc(m);
+	r.parent = rh_big_malloc(m * sizeof(*r.parent));
+	r.found = rh_big_calloc(m, sizeof(*r.found));
+	r.found_edges = rh_big_calloc(m, sizeof(*r.found_edges));
+	r.native = rh_big_calloc(m, sizeof(*r.native));
+	r.best_root = rh_big_malloc(m * sizeof(*r.best_root));
+	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
 	if (!r.tier || !r.parent || !r.found || !r.found_edges || !r.native || !r.best_root || !queue) {
 		free(queue);
 		rh_reach_free(&r);
@@ -321,10 +322,10 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 		return NULL;
 	}
 	// next[v]: the object one step closer to idx; dist in a parallel array.
-	uint32_t *next = malloc((size_t)n * sizeof(*next));
-	uint32_t *dist = malloc((size_t)n * sizeof(*dist));
-	uint32_t *queue = malloc((size_t)n * sizeof(*queue));
-	struct cand *cands = malloc(MAX_CANDIDATES * sizeof(*cands));
+	uint32_t *next = rh_big_malloc((size_t)n * sizeof(*next));
+	uint32_t *dist = rh_big_malloc((size_t)n * sizeof(*dist));
+	uint32_t *queue = rh_big_malloc((size_t)n * sizeof(*queue));
+	struct cand *cands = rh_big_malloc(MAX_CANDIDATES * sizeof(*cands));
 	size_t ncands = 0;
 	struct rh_error *err = NULL;
 	if (!next || !dist || !queue || !cands)
@@ -371,7 +372,7 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 	}
 	qsort(cands, ncands, sizeof(*cands), cand_cmp);
 	size_t want = ncands < max_paths ? ncands : max_paths;
-	out.paths = calloc(want ? want : 1, sizeof(*out.paths));
+	out.paths = rh_big_calloc(want ? want : 1, sizeof(*out.paths));
 	if (!out.paths)
 		goto nomem;
 	for (size_t c = 0; c < want; c++) {
@@ -379,7 +380,7 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 		p->tier = cands[c].tier;
 		p->root = r->best_root[cands[c].obj];
 		p->len = cands[c].dist + 1;
-		p->objs = malloc((size_t)p->len * sizeof(*p->objs));
+		p->objs = rh_big_malloc((size_t)p->len * sizeof(*p->objs));
 		if (!p->objs)
 			goto nomem;
 		uint32_t v = cands[c].obj;
@@ -421,8 +422,8 @@ struct rh_error *rh_retained_one(const struct rh_snapshot *s, const struct rh_re
 	uint32_t n = s->nobjects;
 	if (idx >= n)
 		return rh_error_create(RH_ERR_INVALID_ARGUMENT, "no object %u", idx);
-	uint8_t *seen = calloc(n, 1);
-	uint32_t *queue = malloc((size_t)n * sizeof(*queue));
+	uint8_t *seen = rh_big_calloc(n, 1);
+	uint32_t *queue = rh_big_malloc((size_t)n * sizeof(*queue));
 	if (!seen || !queue) {
 		free(seen);
 		free(queue);

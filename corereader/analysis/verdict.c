@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "util/bigmem.h"
 
 #define NONE UINT32_MAX
 #define PENDING 0xff
@@ -60,11 +61,11 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 	uint32_t n = s->nobjects;
 	size_t m = n ? n : 1;
 	struct rh_verdicts v = { .n = n };
-	v.verdict = malloc(m);
-	v.flags = calloc(m, 1);
-	v.comp = malloc(m * sizeof(*v.comp));
-	uint32_t *uf = malloc(m * sizeof(*uf));
-	uint32_t *queue = malloc(m * sizeof(*queue));
+	v.verdict = rh_big_malloc(m);
+	v.flags = rh_big_calloc(m, 1);
+	v.comp = rh_big_malloc(m * sizeof(*v.comp));
+	uint32_t *uf = rh_big_malloc(m * sizeof(*uf));
+	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
 	if (!v.verdict || !v.flags || !v.comp || !uf || !queue)
 		goto nomem;
 
@@ -106,7 +107,7 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		v.comp[i] = is_garbage(v.verdict[i]) ? find(uf, i) : NONE;
 		ncomps += v.comp[i] == i;
 	}
-	v.comps = calloc(ncomps ? ncomps : 1, sizeof(*v.comps));
+	v.comps = rh_big_calloc(ncomps ? ncomps : 1, sizeof(*v.comps));
 	if (!v.comps)
 		goto nomem;
 	uint32_t next = 0;

@@ -30,6 +30,7 @@ struct common_opts {
 	bool no_debuginfod;       /* --no-debuginfod */
 	bool no_copy;             /* --no-copy: a live target stays stopped while read */
 	bool have_cache_max;      /* --cache-max MB */
+	uint32_t jobs;            /* --jobs N; 0: $REFHEAP_JOBS or the CPUs */
 	uint64_t cache_max_mb;
 	bool json;
 	bool verbose;

@@ -43,6 +43,12 @@
 	"      --no-cache       read the layouts from DWARF, cache nothing\n"  \
 	"      --no-debuginfod  never ask the debuginfod servers of\n"         \
 	"                       $DEBUGINFOD_URLS for the interpreter's debug info\n" \
+	"      --jobs N         read the heap with N threads (default\n"      \
+	"                       $REFHEAP_JOBS, else the online CPUs, at most 8);\n" \
+	"                       the output is the same for every N\n"         \
+	"      --jobs N         read the heap with N threads (default\n"      \
+	"                       $REFHEAP_JOBS, else the online CPUs, at most 8);\n" \
+	"                       the output is the same for every N\n"         \
 	"  -v, --verbose        also report warnings about the target's files\n" \
 	"      --stats          print timings and memory use to stderr\n"     \
 	"  -h, --help           this text\n"                                   \

@@ -33,6 +33,7 @@
 #include "target/target.h"
 #include "util/error.h"
 #include "util/outfile.h"
+#include "util/workpool.h"
 
 static const char main_usage[] =
 	"Usage: refheap COMMAND [OPTIONS] (CORE | --pid PID)\n"
@@ -103,6 +104,9 @@ static const char summary_usage[] =
 	"      --no-cache       read the layouts from DWARF, write no cache\n"
 	"      --no-debuginfod  never ask the debuginfod servers of\n"
 	"                       $DEBUGINFOD_URLS for the interpreter's debug info\n"
+	"      --jobs N         read the heap with N threads (default\n"
+	"                       $REFHEAP_JOBS, else the online CPUs, at most 8);\n"
+	"                       the output is the same for every N\n"
 	"  -h, --help           this text\n"
 	"\n";
 
@@ -207,6 +211,7 @@ enum {
 	OPT_DOT,
 	OPT_SORT,
 	OPT_NO_DEBUGINFOD,
+	OPT_JOBS,
 };
 
 /* Parse the options shared by every command. Returns -1 to go on, else an exit status. */
@@ -239,6 +244,7 @@ int parse_common(int argc, char **argv, const char *usage,
 		{ "dot", no_argument, NULL, OPT_DOT },
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -329,6 +335,12 @@ int parse_common(int argc, char **argv, const char *usage,
 						   optarg);
 			o->cache_max_mb = (uint64_t)v;
 			o->have_cache_max = true;
+			break;
+		case OPT_JOBS:
+			if (!parse_uint(optarg, RH_POOL_MAX_JOBS, &v) || v == 0)
+				return usage_error("--jobs needs a number of threads from 1 to %d, not '%s'",
+						   RH_POOL_MAX_JOBS, optarg);
+			o->jobs = (uint32_t)v;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -430,6 +442,12 @@ void print_stats(const struct rh_snapshot *s)
 		have ? "" : " (resident memory unknown)");
 	if (s->from_cache)
 		fputs("refheap: stats: snapshot mapped from the snapshot cache\n", stderr);
+	else if (s->have_graph)
+		fprintf(stderr,
+			"refheap: stats: snapshot phases: GC lists %.3f, roots %.3f, references "
+			"%.3f, allocator scan %.3f, static storage %.3f, native words %.3f s\n",
+			s->seconds_gc_lists, s->seconds_roots, s->seconds_follow,
+			s->seconds_alloc_scan, s->seconds_static, s->seconds_native);
 }
 
 void print_problems(const struct rh_problems *p, const char *what)
@@ -542,6 +560,7 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		.alloc_scan = graph && !o->no_alloc_scan,
 		.have_cache_max = o->have_cache_max,
 		.cache_max_mb = o->cache_max_mb,
+		.jobs = o->jobs,
 	};
 	// A graph snapshot of a core is cached beside the layouts, so that
 	// the next command on the same core (a GDB session) maps it back.
@@ -730,6 +749,13 @@ static int cmd_export(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	// The snapshot's arrays grow by realloc to hundreds of MiB. glibc
+	// raises its mmap threshold after the first big free (up to 32 MiB),
+	// and from then on a growing array is copied into fresh heap pages
+	// instead of being moved by mremap: on a 10M-object heap half of the
+	// page faults were those copies. A fixed threshold keeps big blocks
+	// mmapped (and their huge-page advice, util/bigmem.h, with them).
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (argc < 2)
 		return usage_error("no command given");
 	const char *cmd = argv[1];

@@ -43,6 +43,23 @@ enum py_size_kind {
 	PY_SIZE_UNMODELLED,
 };
 
+/*
+ * Worker-thread mode (runtime.h rh_py_worker_enter): true on a worker
+ * thread. A lazy table about to be filled checks py_worker_defer() first
+ * and, on a worker, gives up: the object is redone on the main thread.
+ */
+extern _Thread_local bool py_worker_mode;
+extern _Thread_local bool py_worker_deferred;
+/** Fill the traverse tables every read needs (traverse.c). */
+struct rh_error *py_traverse_prepare(struct rh_py_runtime *rt);
+static inline bool py_worker_defer(void)
+{
+	if (!py_worker_mode)
+		return false;
+	py_worker_deferred = true;
+	return true;
+}
+
 struct py_type {
 	uint64_t addr;
 	const char *name;         /* interned */

@@ -867,6 +867,8 @@ const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr)
 	uint32_t idx;
 	if (rh_u64map_find(&rt->type_index, addr, &idx))
 		return &rt->types[idx];
+	if (py_worker_defer())
+		return NULL;
 	if (rt->ntypes >= UINT32_MAX - 1)
 		return NULL;
 	if (rt->ntypes == rt->types_cap) {
@@ -958,6 +960,9 @@ static bool type_valid(struct rh_py_runtime *rt, uint64_t addr, int depth)
 	uint32_t cached;
 	if (rh_u64map_find(&rt->type_checked, addr, &cached))
 		return cached == 1;
+	// The answer is cached below: not from a worker thread.
+	if (py_worker_defer())
+		return false;
 	bool ok = false;
 	unsigned char buf[512];
 	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
@@ -1070,6 +1075,8 @@ bool rh_py_refcnt_immortal(const struct rh_py_runtime *rt, int64_t refcnt)
 static bool count_is_module_address(struct rh_py_runtime *rt, uint64_t count)
 {
 	if (!rt->lowest_module) {
+		if (py_worker_defer())
+			return false;
 		rt->lowest_module = UINT64_MAX;
 		for (size_t m = 0; m < rh_image_module_count(rt->image); m++) {
 			uint64_t st = rh_image_module(rt->image, m)->start;
@@ -1335,4 +1342,41 @@ bool rh_py_tuple_gc_untracks(struct rh_py_runtime *rt, uint64_t addr, uint64_t t
 			return false;
 	}
 	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Worker threads (runtime.h)                                          */
+
+_Thread_local bool py_worker_mode;
+_Thread_local bool py_worker_deferred;
+
+struct rh_error *rh_py_workers_prepare(struct rh_py_runtime *rt)
+{
+	(void)count_is_module_address(rt, 0);
+	return py_traverse_prepare(rt);
+}
+
+bool rh_py_workers_allowed(const struct rh_py_runtime *rt)
+{
+	// A live target without a copy reads through a block cache that
+	// one thread fills at a time (target/live.c rh_target_live_read).
+	return rh_target_kind(rt->target) != RH_TARGET_LIVE;
+}
+
+void rh_py_worker_enter(void)
+{
+	py_worker_mode = true;
+	py_worker_deferred = false;
+}
+
+void rh_py_worker_leave(void)
+{
+	py_worker_mode = false;
+}
+
+bool rh_py_worker_take_deferred(void)
+{
+	bool d = py_worker_deferred;
+	py_worker_deferred = false;
+	return d;
 }

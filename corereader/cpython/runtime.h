@@ -146,6 +146,29 @@ size_t rh_py_interp_count(const struct rh_py_runtime *rt);
 const struct rh_py_interp *rh_py_interp(const struct rh_py_runtime *rt,
 					size_t i);
 
+/*
+ * Reading objects from worker threads (heap/snapshot_parallel.c).
+ *
+ * Reading an object's references or header is a pure function of target
+ * memory once the runtime's lazy tables (types, traverse rows, extension
+ * modules' layouts) hold what it needs. Filling those tables is not safe
+ * from two threads, and it records problems whose order is part of the
+ * output. So a worker thread calls rh_py_worker_enter(): from then on, on
+ * that thread, a lookup that would fill a lazy table gives up instead
+ * (the read returns an error or a partial answer), and
+ * rh_py_worker_take_deferred() says so; the caller throws that answer
+ * away and redoes the object on the main thread, in sequential order.
+ * rh_py_workers_prepare() fills what every read needs (the traverse
+ * tables) on the main thread first. Targets read through a cache (a live
+ * process without a copy) are not safe to share: rh_py_workers_allowed().
+ */
+struct rh_error *rh_py_workers_prepare(struct rh_py_runtime *rt);
+bool rh_py_workers_allowed(const struct rh_py_runtime *rt);
+void rh_py_worker_enter(void);
+void rh_py_worker_leave(void);
+/** Whether a lazy table was needed since the last call (and clear it). */
+bool rh_py_worker_take_deferred(void);
+
 /** What a walk reports for each tracked object. */
 struct rh_py_object {
 	uint64_t addr;        /* the PyObject, not its GC header */

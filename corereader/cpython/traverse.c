@@ -1665,6 +1665,8 @@ static uint32_t lset_of(struct rh_py_runtime *rt, const struct rh_module *m,
 	for (size_t i = 1; i < tv->nlsets; i++)
 		if (tv->lsets[i].module == m)
 			return tv->lsets[i].L ? (uint32_t)i : 0;
+	if (py_worker_defer())
+		return 0;
 	if (tv->nlsets >= MAX_LSETS)
 		return 0;
 	if (tv->nlsets == tv->lsets_cap) {
@@ -1838,6 +1840,8 @@ static uint32_t mt_of_fn(struct rh_py_runtime *rt, uint64_t fn)
 	uint32_t idx;
 	if (rh_u64map_find(&tv->mt_map, fn, &idx))
 		return idx;
+	if (py_worker_defer())
+		return TF_UNKNOWN;
 	idx = ext_mt(rt, fn);
 	if (rh_u64map_insert(&tv->mt_map, fn, idx, NULL) < 0)
 		return TF_UNKNOWN;
@@ -1913,6 +1917,8 @@ static uint32_t tf_of_fn_at(struct rh_py_runtime *rt, uint64_t fn, int depth)
 		return TF_NONE;
 	if (rh_u64map_find(&tv->fn_map, fn, &idx))
 		return idx;
+	if (py_worker_defer())
+		return TF_UNKNOWN;
 	// A function we did not resolve up front: an extension module's
 	// traverse we may know by name (ext_row) or read from its code
 	// (decoded_tf), else one we do not know, whose objects are scanned
@@ -2203,6 +2209,8 @@ static const struct tinfo *tinfo_get(struct rh_py_runtime *rt, uint64_t type)
 	uint32_t idx;
 	if (rh_u64map_find(&tv->type_map, type, &idx))
 		return &tv->types[idx];
+	if (py_worker_defer())
+		return NULL;
 	if (tv->ntypes >= UINT32_MAX - 1)
 		return NULL;
 	if (tv->ntypes == tv->types_cap) {
@@ -3786,6 +3794,11 @@ static void stgdict_fields(struct vctx *c)
 			return;
 		emit(c, v, RH_REF_FIELD, false, f[i].name, 0, 0);
 	}
+}
+
+struct rh_error *py_traverse_prepare(struct rh_py_runtime *rt)
+{
+	return rt->traverse ? NULL : traverse_init(rt);
 }
 
 struct rh_error *rh_py_referents(struct rh_py_runtime *rt, uint64_t obj,

@@ -15,6 +15,9 @@
 #include "cpython/runtime.h"
 #include "cpython/traverse.h"
 #include "heap/snapshot.h"
+#include "heap/snapshot_parallel.h"
+#include "util/bigmem.h"
+#include "util/workpool.h"
 #include "image/image.h"
 #include "target/target.h"
 
@@ -158,6 +161,7 @@ static bool grow_objects(struct rh_snapshot *s)
 		void *p = realloc(s->field, (size_t)cap * sizeof(*s->field));  \
 		if (!p)                                                        \
 			return false;                                          \
+		rh_mem_advise_big(p, (size_t)cap * sizeof(*s->field));         \
 		s->field = p;                                                  \
 	} while (0)
 	GROW(obj_addr);
@@ -454,6 +458,7 @@ static bool push_edge(struct rh_snapshot *s, uint32_t word)
 		uint32_t *p = realloc(s->edges, cap * sizeof(*p));
 		if (!p)
 			return false;
+		rh_mem_advise_big(p, cap * sizeof(*p));
 		s->edges = p;
 		s->edges_cap = cap;
 	}
@@ -637,6 +642,8 @@ static int on_block(void *arg, const struct rh_py_block *b)
 
 /* Objects whose references are read before they are resolved together. */
 #define BATCH 512
+/* Objects left to read below which the other threads are not woken. */
+#define PARALLEL_MIN 4096
 
 /*
  * Breadth-first over the object table itself: the table is the queue, so
@@ -651,9 +658,14 @@ static int on_block(void *arg, const struct rh_py_block *b)
  */
 static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_target *t,
 					  struct rh_py_runtime *rt,
-					  bool alloc_scan, const char *cache_dir)
+					  bool alloc_scan, const char *cache_dir,
+					  uint32_t jobs)
 {
 	struct follow_ctx c = { .s = s, .rt = rt };
+	// Other threads read the references of the objects ahead
+	// (heap/snapshot_parallel.c); this one takes them in order.
+	struct rh_prefollow *pf = rh_prefollow_create(rt, jobs);
+	double t_scan = 0;
 	budget_init(&c.budget, t);
 	uint64_t start_cap = 0;
 	bool scanned = !alloc_scan;
@@ -669,14 +681,19 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			c.known_objects = s->nobjects;
 			// libc's layouts (for its heaps) are cached like ours.
 			struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
+			double t0 = now();
 			err = rh_py_alloc_scan(rt, &aopts, &s->problems, on_block, &c, NULL);
 			if (err)
 				goto out;
 			if (c.nomem || !flush_blocks(&c))
 				goto nomem;
+			t_scan += now() - t0;
 			continue;
 		}
 		uint32_t end = s->nobjects - i > BATCH ? i + BATCH : s->nobjects;
+		// A window pays for the threads' wake-up when it is big enough.
+		if (pf && i >= rh_prefollow_end(pf) && s->nobjects - i >= PARALLEL_MIN)
+			rh_prefollow_window(pf, s, i, s->nobjects);
 		if (end + 1 > start_cap) {
 			uint64_t cap = start_cap ? start_cap * 2 : 1u << 16;
 			while (cap < (uint64_t)end + 1)
@@ -684,6 +701,7 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			uint32_t *p = realloc(s->edge_start, cap * sizeof(*p));
 			if (!p)
 				goto nomem;
+			rh_mem_advise_big(p, cap * sizeof(*p));
 			s->edge_start = p;
 			start_cap = cap;
 		}
@@ -707,8 +725,10 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 				break;
 			}
 			c.interp = s->obj_interp[k];
-			struct rh_error *rerr = rh_py_referents(
-				rt, s->obj_addr[k], s->types[s->obj_type[k]].addr, on_ref, &c);
+			struct rh_error *rerr;
+			if (!pf || !rh_prefollow_take(pf, k, on_ref, &c, &rerr))
+				rerr = rh_py_referents(rt, s->obj_addr[k],
+						       s->types[s->obj_type[k]].addr, on_ref, &c);
 			if (c.nomem) {
 				rh_error_destroy(rerr);
 				goto nomem;
@@ -768,7 +788,9 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 nomem:
 	err = rh_enomem;
 out:
+	rh_prefollow_destroy(pf);
 	free(c.pending);
+	s->seconds_alloc_scan = t_scan;
 	return err;
 }
 
@@ -985,7 +1007,14 @@ struct native_hit {
 	uint64_t block, size;
 };
 
+/* Blocks the allocator scan gives, checked for candidate words in batches. */
+#define NATIVE_BATCH 16384
+
 struct native_ctx {
+	struct rh_pool *pool;   /* checks a batch of blocks (native_any) */
+	struct rh_py_block *batch;
+	uint8_t *batch_hit;
+	uint32_t nbatch;
 	struct rh_snapshot *s;
 	struct rh_py_runtime *rt;
 	struct rh_target *t;
@@ -1020,10 +1049,56 @@ static bool holder_meaningful(struct native_ctx *c, uint32_t i)
 	return c->type_scan[t] == 1;
 }
 
-static int native_block(void *arg, const struct rh_py_block *b)
+/* Whether word w is the address of a candidate (c->cand). */
+static inline bool native_cand(const struct native_ctx *c, uint64_t w, uint32_t *cand)
 {
-	struct native_ctx *c = arg;
+	return w >= c->lo && w <= c->hi && !(w & 7) && rh_u64map_find(&c->cand, w, cand);
+}
+
+/*
+ * Whether the block at addr holds a candidate's address anywhere in its
+ * first `size` bytes. Most blocks hold none: they are let go after one
+ * sequential read, before the random probes that find their holder.
+ */
+static bool native_any(const struct native_ctx *c, uint64_t addr, uint64_t size)
+{
+	// Its own buffer: this runs on the pool's threads (native_any_at);
+	// it only reads the target and the candidate map.
+	uint64_t buf[512];
+	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+		size_t len = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		struct rh_error *err = rh_target_read(c->t, addr + off, buf, len);
+		if (err) {
+			// native_block reads it again and stops at the same hole
+			rh_error_destroy(err);
+			return true;
+		}
+		uint32_t cand;
+		for (size_t k = 0; k < len / 8; k++)
+			if (native_cand(c, buf[k], &cand))
+				return true;
+	}
+	return false;
+}
+
+static uint64_t native_size(const struct rh_py_block *b)
+{
+	uint64_t size = b->size < NATIVE_BLOCK_MAX ? b->size : NATIVE_BLOCK_MAX;
+	return size & ~(uint64_t)7;
+}
+
+/* native_any of block i of the batch (a predicate for the pool). */
+static bool native_any_at(void *arg, uint32_t i)
+{
+	const struct native_ctx *c = arg;
+	return native_any(c, c->batch[i].addr, native_size(&c->batch[i]));
+}
+
+/* Block b, known to hold a candidate's address (or an unreadable part). */
+static int native_hit_block(struct native_ctx *c, const struct rh_py_block *b)
+{
 	struct rh_snapshot *s = c->s;
+	uint64_t size = native_size(b);
 	// The object the block holds, if any: it starts at the block, after
 	// the PyGC_Head, or after the managed pre-header too (an offset is
 	// tried only when a header fits after it: past the block is the next
@@ -1039,8 +1114,6 @@ static int native_block(void *arg, const struct rh_py_block *b)
 		}
 	if (holder != UINT32_MAX && !holder_meaningful(c, holder))
 		return 0;
-	uint64_t size = b->size < NATIVE_BLOCK_MAX ? b->size : NATIVE_BLOCK_MAX;
-	size &= ~(uint64_t)7;
 	for (uint64_t off = 0; off < size; off += sizeof(c->buf)) {
 		size_t len = size - off < sizeof(c->buf) ? (size_t)(size - off) : sizeof(c->buf);
 		struct rh_error *err = rh_target_read(c->t, b->addr + off, c->buf, len);
@@ -1051,9 +1124,8 @@ static int native_block(void *arg, const struct rh_py_block *b)
 			return 0;
 		}
 		for (size_t k = 0; k < len / 8; k++) {
-			uint64_t w = c->buf[k];
 			uint32_t cand;
-			if (w < c->lo || w > c->hi || (w & 7) || !rh_u64map_find(&c->cand, w, &cand))
+			if (!native_cand(c, c->buf[k], &cand))
 				continue;
 			if (c->words[cand] != UINT32_MAX)
 				c->words[cand]++;
@@ -1076,6 +1148,30 @@ static int native_block(void *arg, const struct rh_py_block *b)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The blocks of a batch, checked on the pool for candidate words (most
+ * blocks hold none), then the few that do taken in scan order.
+ */
+static int native_flush(struct native_ctx *c)
+{
+	rh_parallel_flags(c->pool, c->nbatch, native_any_at, c, c->batch_hit);
+	uint32_t n = c->nbatch;
+	c->nbatch = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (c->batch_hit[i] && native_hit_block(c, &c->batch[i]))
+			return 1;
+	return 0;
+}
+
+static int native_block(void *arg, const struct rh_py_block *b)
+{
+	struct native_ctx *c = arg;
+	if (!c->batch)
+		return native_any(c, b->addr, native_size(b)) ? native_hit_block(c, b) : 0;
+	c->batch[c->nbatch++] = *b;
+	return c->nbatch == NATIVE_BATCH ? native_flush(c) : 0;
 }
 
 static int hit_cmp(const void *x, const void *y)
@@ -1132,7 +1228,7 @@ static uint32_t edges_between(const struct rh_snapshot *s, uint32_t h, uint32_t 
  * one allocator scan reading each block once, a sort of the hits.
  */
 static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime *rt,
-				     struct rh_target *t, const char *cache_dir)
+				     struct rh_target *t, const char *cache_dir, uint32_t jobs)
 {
 	uint32_t n = s->nobjects;
 	struct native_ctx *c = calloc(1, sizeof(*c));
@@ -1194,8 +1290,28 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
 	struct rh_problems quiet;   // the first scan reported its problems
 	rh_problems_init(&quiet);
+	// Blocks are checked in batches on `jobs` threads (the target must
+	// be one several threads can read: cpython/runtime.h).
+	if (jobs > 1 && rh_py_workers_allowed(rt)) {
+		c->batch = rh_big_malloc(NATIVE_BATCH * sizeof(*c->batch));
+		c->batch_hit = malloc(NATIVE_BATCH);
+		c->pool = c->batch && c->batch_hit ? rh_pool_create(jobs) : NULL;
+		if (!c->pool) {
+			free(c->batch);
+			free(c->batch_hit);
+			c->batch = NULL;
+			c->batch_hit = NULL;
+		}
+	}
 	err = rh_py_alloc_scan(rt, &aopts, &quiet, native_block, c, NULL);
+	if (!err && c->batch && !c->nomem)
+		native_flush(c);
 	rh_problems_deinit(&quiet);
+	rh_pool_destroy(c->pool);
+	c->pool = NULL;
+	free(c->batch);
+	free(c->batch_hit);
+	c->batch = NULL;
 	if (err)
 		goto out;
 	// Objects in a module's static data are in no allocator block, and
@@ -1213,7 +1329,8 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 			.addr = root->where, .size = size < 65536 ? size : 65536,
 			.source = RH_BLOCK_MALLOC,
 		};
-		native_block(c, &b);
+		if (native_any(c, b.addr, native_size(&b)))
+			native_hit_block(c, &b);
 	}
 	if (c->nomem)
 		goto nomem;
@@ -1392,6 +1509,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		if (err)
 			goto out_runtime;
 	}
+	s->seconds_gc_lists = now() - t1;
 	if (opts && opts->graph) {
 		double t2 = now();
 		// Roots first: objects only they hold (3.11+ frame locals are
@@ -1399,9 +1517,14 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		err = collect_roots(s, rt);
 		if (err)
 			goto out_runtime;
-		err = follow_references(s, t, rt, opts->alloc_scan, opts->cache_dir);
+		double t3 = now();
+		s->seconds_roots = t3 - t2;
+		err = follow_references(s, t, rt, opts->alloc_scan, opts->cache_dir,
+					rh_pool_default_jobs(opts->jobs));
 		if (err)
 			goto out_runtime;
+		double t4 = now();
+		s->seconds_follow = t4 - t3 - s->seconds_alloc_scan;
 		mark_borrowed(s);
 		err = mark_gc_untracks(s, rt);
 		if (err)
@@ -1409,11 +1532,15 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		err = static_storage(s, img);
 		if (err)
 			goto out_runtime;
+		double t5 = now();
+		s->seconds_static = t5 - t4;
 		if (opts->alloc_scan) {
-			err = native_words(s, rt, t, opts->cache_dir);
+			err = native_words(s, rt, t, opts->cache_dir,
+					   rh_pool_default_jobs(opts->jobs));
 			if (err)
 				goto out_runtime;
 		}
+		s->seconds_native = now() - t5;
 		s->seconds_graph = now() - t2;
 	}
 	s->seconds_objects = now() - t1;

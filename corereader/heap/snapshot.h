@@ -249,6 +249,14 @@ struct rh_snapshot {
 	double seconds_runtime;  /* finding the runtime and layouts */
 	double seconds_objects;  /* walking the objects (graph included) */
 	double seconds_graph;    /* following references, allocator scan */
+	/*
+	 * Where seconds_objects went (--stats; not in the snapshot cache):
+	 * the GC lists, the roots, reading and resolving references, the
+	 * allocator scan for unreferenced objects, objects in static data,
+	 * the native-word evidence of the refcount audit (a second scan).
+	 */
+	double seconds_gc_lists, seconds_roots, seconds_follow, seconds_alloc_scan,
+	       seconds_static, seconds_native;
 
 	/* ---- snapshot cache (heap/snapshot_cache.c) ---- */
 	/** Loaded from a snapshot cache file rather than read from the target. */
@@ -285,6 +293,11 @@ struct rh_snapshot_options {
 	 */
 	bool have_cache_max;
 	uint64_t cache_max_mb;
+	/**
+	 * Threads that read references (0: $REFHEAP_JOBS, else the online
+	 * CPUs, at most 8). The snapshot is the same whatever the number.
+	 */
+	uint32_t jobs;
 };
 
 /** Shallow size of object i, as sys.getsizeof(). */

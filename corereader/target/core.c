@@ -1167,6 +1167,13 @@ struct rh_error *rh_target_open_core(const char *path,
 			goto out_fd;
 		}
 		cs->map = p;
+#ifdef MADV_POPULATE_READ
+		// Map the whole core in one call rather than one page fault at
+		// a time as it is read: a snapshot reads most of it, and on a
+		// VM each fault costs ~10 us (120,000 of them on a 0.8 GB core).
+		// Pages the page cache lacks are read now; failure is harmless.
+		(void)madvise(p, cs->size, MADV_POPULATE_READ);
+#endif
 	}
 	close(fd);
 

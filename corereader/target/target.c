@@ -102,7 +102,10 @@ static bool access_range(struct rh_target *t, uint64_t addr, uint8_t *buf,
 			 uint64_t *fail_addr)
 {
 	while (len) {
-		const struct rh_seg *s = t->last;
+		// t->last is a hint shared by the snapshot's worker threads
+		// (heap/snapshot_parallel.c): read and written atomically,
+		// any value is right.
+		const struct rh_seg *s = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
 		if (!s || addr < s->start || addr >= s->end) {
 			size_t i = rh_target_find_segment(t->segs, t->nsegs,
 							  addr);
@@ -112,7 +115,7 @@ static bool access_range(struct rh_target *t, uint64_t addr, uint8_t *buf,
 				return false;
 			}
 			s = &t->segs[i];
-			t->last = s;
+			__atomic_store_n(&t->last, s, __ATOMIC_RELAXED);
 		}
 		uint64_t n = s->end - addr;
 		if (n > len)
@@ -217,7 +220,7 @@ struct rh_error *rh_target_read(struct rh_target *t, uint64_t addr, void *buf,
 {
 	// The fast path: inside the direct bytes of the last segment hit.
 	// (addr - start < avail also rules out addr < start, by wrap-around.)
-	const struct rh_seg *s = t->last;
+	const struct rh_seg *s = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
 	if (s && addr - s->start < s->avail &&
 	    len <= s->avail - (addr - s->start)) {
 		memcpy(buf, s->data + (addr - s->start), len);

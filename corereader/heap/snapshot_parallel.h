@@ -1,0 +1,60 @@
+/*
+ * The snapshot's parallel part (internal to heap/): reading the references
+ * of a window of objects on several threads before the snapshot's one
+ * thread resolves them in order (heap/snapshot.c follow_references).
+ *
+ * Why the output cannot change with the number of threads: a worker only
+ * reads (target memory and the runtime's filled tables); everything with
+ * an order - object indices, edges, problems, the runtime's lazy tables -
+ * is written by the main thread, in object order, exactly as with one
+ * thread. An object whose reading would fill a lazy table (a type seen for
+ * the first time) is given up by the worker (cpython/runtime.h
+ * rh_py_worker_enter) and read again by the main thread at its turn.
+ */
+#ifndef RH_HEAP_SNAPSHOT_PARALLEL_H
+#define RH_HEAP_SNAPSHOT_PARALLEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpython/traverse.h"
+#include "heap/snapshot.h"
+
+struct rh_prefollow;
+
+/**
+ * A reader for `jobs` threads, or NULL to read sequentially (jobs <= 1, a
+ * target that cannot be read from two threads, no memory).
+ */
+struct rh_prefollow *rh_prefollow_create(struct rh_py_runtime *rt, uint32_t jobs);
+void rh_prefollow_destroy(struct rh_prefollow *pf);
+/** First object index past the window read last (0 before any). */
+uint32_t rh_prefollow_end(const struct rh_prefollow *pf);
+/**
+ * Read the references of objects [from, to) of s on the pool. Objects
+ * with a refcount of 0 are skipped (follow_references reads none of
+ * them). False if the window could not be set up: read sequentially.
+ */
+bool rh_prefollow_window(struct rh_prefollow *pf, const struct rh_snapshot *s,
+			 uint32_t from, uint32_t to);
+/**
+ * If object k was read in the window: call fn for each of its references
+ * except weak ones, in the order rh_py_referents() gave them, set
+ * *err_ret to the error it returned (the caller owns it), and return true.
+ * False: read k on this thread.
+ */
+bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_py_ref_fn *fn, void *arg,
+		       struct rh_error **err_ret);
+
+/*
+ * A predicate over numbered items, run on a pool: out[i] = pred(arg, i)
+ * for i in [0, n). The predicate only reads (the target, filled tables);
+ * whoever uses the flags does so in item order on one thread, so the
+ * result cannot depend on the threads. With pool NULL it runs inline.
+ */
+struct rh_pool;
+typedef bool rh_parallel_pred(void *arg, uint32_t i);
+void rh_parallel_flags(struct rh_pool *pool, uint32_t n, rh_parallel_pred *pred, void *arg,
+		       uint8_t *out);
+
+#endif /* RH_HEAP_SNAPSHOT_PARALLEL_H */

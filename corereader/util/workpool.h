@@ -1,0 +1,38 @@
+/*
+ * A fixed pool of worker threads that run numbered tasks: the caller's
+ * thread works too, and rh_pool_run() returns when every task is done.
+ * Tasks are claimed in increasing order from one atomic counter, so a
+ * slow task never holds the others up; what a task writes is its own
+ * (the caller merges the results in task order: the pool promises no
+ * order of execution, only completion).
+ */
+#ifndef RH_UTIL_WORKPOOL_H
+#define RH_UTIL_WORKPOOL_H
+
+#include <stdint.h>
+
+struct rh_pool;
+
+typedef void rh_pool_task_fn(void *arg, uint32_t task);
+
+/**
+ * A pool of `jobs` threads in all, the caller's included (jobs - 1 are
+ * started). Fewer may start (no memory, a thread limit): the pool then
+ * runs with what it has; rh_pool_jobs() says how many. NULL only when
+ * jobs <= 1 or nothing at all could be allocated: run the tasks inline.
+ */
+struct rh_pool *rh_pool_create(uint32_t jobs);
+uint32_t rh_pool_jobs(const struct rh_pool *p);
+/** Run fn(arg, 0..ntasks-1) on the pool (inline when p is NULL). */
+void rh_pool_run(struct rh_pool *p, rh_pool_task_fn *fn, void *arg, uint32_t ntasks);
+void rh_pool_destroy(struct rh_pool *p);
+
+/**
+ * How many threads to use: `requested` if non-zero, else $REFHEAP_JOBS
+ * if set to a number, else the online CPUs; at most RH_POOL_MAX_JOBS.
+ */
+#define RH_POOL_MAX_JOBS 64
+#define RH_POOL_DEFAULT_MAX 8
+uint32_t rh_pool_default_jobs(uint32_t requested);
+
+#endif /* RH_UTIL_WORKPOOL_H */
