@@ -107,9 +107,10 @@ static void bfs(const struct rh_snapshot *s, struct rh_reach *r, uint32_t *queue
  * Roots that are evidence of a native holder (counted in r.native, verdict
  * held-by-native rather than unaccounted):
  *  - words of live objects beyond their edges (RH_SNAP_ROOT_NATIVE);
- *  - words on a native thread's stack from the stack pointer up, and the
- *    128-byte red zone below it that the SysV ABI gives the innermost
- *    function: inside the frames of C functions that have not returned. Measured on the real
+ *  - words on a native thread's stack from the stack pointer up, inside
+ *    the frames of C functions that have not returned, except the eval
+ *    loop's own frame (roots.c stack_roots: such roots are secondary, and
+ *    so are the red zone's words below the stack pointer). Measured on the real
  *    applications of tests/integration/realapps.sh (3.11, a gdb unwind of
  *    each word): every such word lay in a live C frame at a local of its
  *    function (the filename in _PyRun_AnyFileObject, readinto's
@@ -131,7 +132,7 @@ static void bfs(const struct rh_snapshot *s, struct rh_reach *r, uint32_t *queue
 static bool native_evidence(const struct rh_snap_root *root)
 {
 	return root->kind == RH_SNAP_ROOT_NATIVE ||
-	       (root->kind == RH_SNAP_ROOT_STACK && root->where != 0);
+	       (root->kind == RH_SNAP_ROOT_STACK && root->where != 0 && !root->secondary);
 }
 
 struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)

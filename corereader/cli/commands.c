@@ -46,9 +46,6 @@
 	"      --jobs N         read the heap with N threads (default\n"      \
 	"                       $REFHEAP_JOBS, else the online CPUs, at most 8);\n" \
 	"                       the output is the same for every N\n"         \
-	"      --jobs N         read the heap with N threads (default\n"      \
-	"                       $REFHEAP_JOBS, else the online CPUs, at most 8);\n" \
-	"                       the output is the same for every N\n"         \
 	"  -v, --verbose        also report warnings about the target's files\n" \
 	"      --stats          print timings and memory use to stderr\n"     \
 	"  -h, --help           this text\n"                                   \

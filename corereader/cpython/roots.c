@@ -459,7 +459,7 @@ static void gc_roots(struct roots_ctx *c, const struct rh_py_interp *in,
 }
 
 /*
- * atexit.register() callbacks, 3.10+: interp->atexit.callbacks is an array
+ * atexit.register() callbacks, 3.10-3.13: interp->atexit.callbacks is an array
  * of ncallbacks pointers (NULL once unregistered) to {func, args, kwargs}
  * (atexit_callback 3.10-3.11, atexit_py_callback 3.12+; Modules/
  * atexitmodule.c). Up to 3.9 they live in the atexit module's state, which
@@ -469,6 +469,18 @@ static void atexit_roots(struct roots_ctx *c, const struct rh_py_interp *in)
 {
 	struct rh_py_runtime *rt = c->rt;
 	enum rh_py_layout_index f, a, k;
+	// 3.14+: interp->atexit.callbacks is one list of (func, args, kwargs)
+	// tuples, and the count and the atexit_py_callback struct are gone
+	// (Include/internal/pycore_interp_structs.h, Modules/atexitmodule.c
+	// 3.14 atexit_register: PyList_Insert(state->callbacks, 0, ...)). The
+	// list is an object: one exact reference, its items are its referents.
+	if (has(rt, PYL_RIS_ATEXIT_CALLBACKS) && !has(rt, PYL_RIS_ATEXIT_NCALLBACKS) &&
+	    !has(rt, PYL_RATEXIT_PY_FUNC) && !has(rt, PYL_RATEXIT_ARGS)) {
+		uint64_t slot = in->addr + (uint64_t)off(rt, PYL_RIS_ATEXIT_CALLBACKS), v;
+		if (read_word(c, slot, &v, "the atexit callbacks list"))
+			emit(c, RH_ROOT_INTERPRETER, v, slot, 0, false, "%satexit callbacks", c->ipfx);
+		return;
+	}
 	if (has(rt, PYL_RATEXIT_PY_FUNC)) {
 		f = PYL_RATEXIT_PY_FUNC, a = PYL_RATEXIT_PY_ARGS, k = PYL_RATEXIT_PY_KWARGS;
 	} else if (has(rt, PYL_RATEXIT_ARGS)) {
@@ -2304,6 +2316,21 @@ static void stack_roots(struct roots_ctx *c)
 			uint64_t at = lo + 8 * (uint64_t)k;
 			if (heap_object(c, buf[k])) {
 				const char *fn = at >= th->sp ? code_name(c, ret) : "";
+				// Words that are often stale copies only name a
+				// candidate (secondary: the refcount audit does not
+				// take them as a holder). The red zone below the stack
+				// pointer is scratch of the innermost function, here a
+				// syscall wrapper. The eval loop's C frame
+				// (_PyEval_EvalFrameDefault and its .cold part, Python/
+				// ceval.c) holds what it works on through the Python
+				// frame's value stack and locals, read above; its own
+				// spill slots are reused by hundreds of temporaries and
+				// keep old ones: measured, a slot at sp+736 of that frame
+				// on Debian sid's 3.15 kept a pointer to a Py_IncRef'd
+				// and dropped bytes object (tests/integration/
+				// alloc_scan.sh, samples/orphans.py).
+				c->secondary = at < th->sp ||
+					       strncmp(fn, "_PyEval_EvalFrameDefault", 24) == 0;
 				if (at < th->sp)
 					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
 					     "stack of thread %d at 0x%" PRIx64 " (red zone, %u"
@@ -2317,6 +2344,7 @@ static void stack_roots(struct roots_ctx *c)
 					emit(c, RH_ROOT_STACK, buf[k], at, th->tid, true,
 					     "stack of thread %d at 0x%" PRIx64 " (sp+%" PRIu64 ")",
 					     th->tid, at, at - th->sp);
+				c->secondary = false;
 			} else if (at >= th->sp && in_ranges(cr.r, cr.n, buf[k])) {
 				ret = buf[k];
 			} else if (at >= th->sp) {

@@ -105,8 +105,11 @@ struct rh_py_root {
 	bool owned;
 	/**
 	 * A root that repeats what a stronger one holds: a frame's globals
-	 * and builtins (the module and the builtins module hold them too).
-	 * Retention paths prefer other roots.
+	 * and builtins (the module and the builtins module hold them too);
+	 * or a native stack word that is often a stale copy (the red zone,
+	 * the eval loop's own C frame): it names a candidate holder but is
+	 * no evidence of one for the refcount audit. Retention paths prefer
+	 * other roots.
 	 */
 	bool secondary;
 };

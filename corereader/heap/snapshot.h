@@ -79,8 +79,9 @@ struct rh_snap_root {
 	 * frame object's local) and for conservative ones.
 	 */
 	bool owned;
-	/** Repeats what a stronger root holds (a frame's globals): paths
-	 *  prefer other roots. */
+	/** Repeats what a stronger root holds (a frame's globals), or a
+	 *  stack word that is often stale (rh_py_root.secondary): paths
+	 *  prefer other roots; no holder evidence for the audit. */
 	bool secondary;
 };
 

@@ -1225,6 +1225,8 @@ struct rh_error *rh_image_find_section(struct rh_image *img,
 const struct rh_module *rh_image_module_containing(const struct rh_image *img,
 						   uint64_t addr)
 {
+	if (!img)
+		return NULL;   // no image read (a runtime made without one)
 	for (size_t i = 0; i < img->nmodules; i++)
 		if (addr >= img->modules[i].pub.start && addr < img->modules[i].pub.end)
 			return &img->modules[i].pub;

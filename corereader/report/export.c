@@ -321,6 +321,12 @@ void rh_report_export_jsonl(FILE *f, const struct rh_snapshot *s,
 			rh_json_key(&j, "conservative");
 			rh_json_bool(&j, true);
 		}
+		if (root->secondary) {
+			// a weaker root (snapshot.h): paths prefer others, and
+			// the refcount audit takes no holder evidence from it
+			rh_json_key(&j, "secondary");
+			rh_json_bool(&j, true);
+		}
 		rh_json_object_end(&j);
 		rh_json_finish(&j);
 	}

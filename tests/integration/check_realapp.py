@@ -102,7 +102,9 @@ def main(argv):
                     stack_words.add(int(r["where"], 16))
                     # a word on a native stack from the stack pointer up:
                     # a live C frame's, which refheap counts as a holder
-                    if r.get("kind") == "stack":
+                    # (not a secondary one: the red zone, the eval loop's
+                    # own frame, whose reused slots keep stale copies)
+                    if r.get("kind") == "stack" and not r.get("secondary"):
                         live_stack[r["addr"]] = r.get("name", "")
         unknown = set()
         if o["dump"]:
