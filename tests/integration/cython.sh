@@ -70,34 +70,13 @@ build_ext() {
 }
 
 make_cython_core() {
-    local py=$1 dir=$2 pid rc extra=()
-    CORE= RECORD=
+    local py=$1 dir=$2 extra=()
     # Debian's own interpreter: its Cython-built packages too
     case $py in
         /usr/bin/python3*) extra=(--sys-path /usr/lib/python3/dist-packages) ;;
     esac
-    "$py" -I -S "$CSAMPLE" --ext-dir "$dir/ext" "${extra[@]}" --stop --out "$dir/record.jsonl" \
-        > "$dir/sample.out" 2> "$dir/sample.err" &
-    pid=$!
-    CHILD_PIDS+=("$pid")
-    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
-        _sample_failed "$dir" "$pid"
-        return 1
-    fi
-    if ! gcore_stopped "$pid" "$dir"; then
-        _sample_failed "$dir" "$pid"
-        return 1
-    fi
-    kill -CONT "$pid"
-    reap "$pid"
-    rc=$REAPED_RC
-    if [ $rc -ne 0 ] || [ ! -s "$dir/record.jsonl" ]; then
-        echo "the sample failed to record its heap (exit $rc)"
-        _show_sample "$dir"
-        return 1
-    fi
-    CORE=$dir/core
-    RECORD=$dir/record.jsonl
+    stopped_sample_core "$dir" "$dir/record.jsonl" \
+        "$py" -I -S "$CSAMPLE" --ext-dir "$dir/ext" "${extra[@]}" --stop --out "$dir/record.jsonl"
 }
 
 RESULTS=()

@@ -35,31 +35,10 @@ HOSTPY=$(host_python)
 # sample with -S (no site .pth file may import threading, whose at-fork
 # hook would change the child's heap) and lets the forked child record.
 make_referents_core() {
-    local py=$1 dir=$2 pid rc
+    local py=$1 dir=$2
     py_dir "$py" "$dir" || return 1
-    CORE= RECORD=
-    py_exec "$py" -I -S "$RSAMPLE" --stop --out "$dir/record.jsonl" \
-        > "$dir/sample.out" 2> "$dir/sample.err" &
-    pid=$!
-    CHILD_PIDS+=("$pid")
-    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
-        _sample_failed "$dir" "$pid"
-        return 1
-    fi
-    if ! gcore_stopped "$pid" "$dir"; then
-        _sample_failed "$dir" "$pid"
-        return 1
-    fi
-    kill -CONT "$pid"
-    reap "$pid"
-    rc=$REAPED_RC
-    if [ $rc -ne 0 ] || [ ! -s "$dir/record.jsonl" ]; then
-        echo "the sample failed to record its heap (exit $rc)"
-        _show_sample "$dir"
-        return 1
-    fi
-    CORE=$dir/core
-    RECORD=$dir/record.jsonl
+    stopped_sample_core "$dir" "$dir/record.jsonl" \
+        py_exec "$py" -I -S "$RSAMPLE" --stop --out "$dir/record.jsonl"
 }
 
 RESULTS=()

@@ -578,6 +578,38 @@ _sample_failed() {
     _show_sample "$1"
 }
 
+# stopped_sample_core DIR RECORD CMD...: run CMD, a sample that stops
+# itself once its heap is ready (a forked child records it into RECORD),
+# with its output in DIR/sample.out and DIR/sample.err; dump it with gcore
+# while stopped, let it finish, and set CORE and RECORD. Returns 1, having
+# said why, if any step fails.
+stopped_sample_core() {
+    local dir=$1 record=$2 pid rc
+    shift 2
+    CORE= RECORD=
+    "$@" > "$dir/sample.out" 2> "$dir/sample.err" &
+    pid=$!
+    CHILD_PIDS+=("$pid")
+    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    if ! gcore_stopped "$pid" "$dir"; then
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    kill -CONT "$pid"
+    reap "$pid"
+    rc=$REAPED_RC
+    if [ $rc -ne 0 ] || [ ! -s "$record" ]; then
+        echo "the sample failed to record its heap (exit $rc)"
+        _show_sample "$dir"
+        return 1
+    fi
+    CORE=$dir/core
+    RECORD=$record
+}
+
 # read syscall number on this machine (for /proc/PID/syscall)
 case $(uname -m) in
     x86_64) READ_NR=0 ;;
