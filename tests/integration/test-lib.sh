@@ -524,42 +524,15 @@ gcore_stopped() {
 # DIR/record.json.  Returns 0 and sets CORE, RECORD, SAMPLE_PID; on failure
 # returns 1 after printing why (a harness problem, not a refheap one).
 make_core() {
-    local py=$1 dir=$2 pid rc
+    local py=$1 dir=$2
     shift 2
     py_dir "$py" "$dir" || return 1
     CORE='' RECORD=''
     if ! enough_space "$dir/" 1024; then
         return 1
     fi
-    py_exec "$py" -I "$SAMPLE" --stop --out "$dir/record.json" "$@" \
-        > "$dir/sample.out" 2> "$dir/sample.err" &
-    pid=$!
-    SAMPLE_PID=$pid
-    CHILD_PIDS+=("$pid")
-    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
-        _sample_failed "$dir" "$pid"
-        return 1
-    fi
-    if ! gcore_stopped "$pid" "$dir"; then
-        _sample_failed "$dir" "$pid"
-        return 1
-    fi
-    if ! proc_group_stopped "$pid"; then
-        echo "the sample is no longer stopped after gcore (state $(proc_state "$pid"))"
-        _sample_failed "$dir" "$pid"
-        return 1
-    fi
-    kill -CONT "$pid"
-    reap "$pid"
-    rc=$REAPED_RC
-    if [ $rc -ne 0 ] || [ ! -s "$dir/record.json" ]; then
-        echo "the sample failed to record its heap (exit $rc)"
-        _show_sample "$dir"
-        return 1
-    fi
-    CORE=$dir/core
-    RECORD=$dir/record.json
-    return 0
+    stopped_sample_core "$dir" "$dir/record.json" \
+        py_exec "$py" -I "$SAMPLE" --stop --out "$dir/record.json" "$@"
 }
 
 _show_sample() {
@@ -579,22 +552,28 @@ _sample_failed() {
 }
 
 # stopped_sample_core DIR RECORD CMD...: run CMD, a sample that stops
-# itself once its heap is ready (a forked child records it into RECORD),
-# with its output in DIR/sample.out and DIR/sample.err; dump it with gcore
-# while stopped, let it finish, and set CORE and RECORD. Returns 1, having
-# said why, if any step fails.
+# itself once its heap is ready and records it into RECORD, with its
+# output in DIR/sample.out and DIR/sample.err; dump it with gcore while
+# stopped, let it finish, and set CORE, RECORD and SAMPLE_PID. Returns 1,
+# having said why, if any step fails.
 stopped_sample_core() {
     local dir=$1 record=$2 pid rc
     shift 2
     CORE= RECORD=
     "$@" > "$dir/sample.out" 2> "$dir/sample.err" &
     pid=$!
+    SAMPLE_PID=$pid
     CHILD_PIDS+=("$pid")
     if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop itself" proc_group_stopped "$pid"; then
         _sample_failed "$dir" "$pid"
         return 1
     fi
     if ! gcore_stopped "$pid" "$dir"; then
+        _sample_failed "$dir" "$pid"
+        return 1
+    fi
+    if ! proc_group_stopped "$pid"; then
+        echo "the sample is no longer stopped after gcore (state $(proc_state "$pid"))"
         _sample_failed "$dir" "$pid"
         return 1
     fi
