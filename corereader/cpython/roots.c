@@ -82,6 +82,7 @@
 #include "cpython/pyread.h"
 #include "cpython/roots.h"
 #include "cpython/runtime.h"
+#include "cpython/stackdepth.h"
 #include "image/image.h"
 #include "target/target.h"
 #include "util/error.h"
@@ -152,6 +153,12 @@ struct roots_ctx {
 	uint64_t frame_type;
 	/* &_Py_NoneStruct, 0 if not found */
 	uint64_t none;
+	/* &PyTuple_Type, 0 if not found (CALL_FUNCTION_EX's arguments) */
+	uint64_t tuple_type;
+	/* 3.11-3.13 stack depths from bytecode: scratch, code bytes */
+	struct rh_py_stackdepth_scratch sd;
+	uint8_t *codebuf;
+	size_t codecap;
 
 	/* The filter of conservative words (stacks, static data). */
 	struct range *wsegs;           /* writable target segments, sorted */
@@ -900,6 +907,7 @@ struct frame {
 	uint64_t slots;         /* &localsplus[0] */
 	uint64_t stack;         /* value stack base */
 	int64_t stack_exact;    /* entries known live, -1 if unknown */
+	int64_t tuple_slot;     /* below stack_exact, live only if a tuple; -1 */
 	bool func_borrowed;     /* 3.14+ f_funcobj is a borrowed _PyStackRef */
 	bool code_borrowed;     /* 3.14+ f_executable likewise */
 	int64_t addrq;          /* instruction byte offset for the line */
@@ -982,6 +990,62 @@ static int64_t handler_depth(struct roots_ctx *c, const struct code_info *ci,
 	return -1;
 }
 
+/*
+ * 3.11-3.13: how much of the value stack of a frame that is in a call its
+ * current instruction makes is live, from its bytecode (stackdepth.h):
+ * sets f->stack_exact (and f->tuple_slot) and returns true, or false when
+ * the code cannot be read or the instruction is not one whose inputs are
+ * known to stay live (then the caller falls back to handler_depth()).
+ */
+static bool bytecode_depth(struct roots_ctx *c, const struct code_info *ci,
+			   struct frame *f)
+{
+	struct rh_py_runtime *rt = c->rt;
+	if (f->addrq < 0 || (f->addrq & 1) || f->incomplete || !has(rt, PYL_RCO_CODE_ADAPTIVE) ||
+	    !has(rt, PYL_OB_SIZE))
+		return false;
+	// Py_SIZE(code) is its number of code units (_PyCode_NBYTES, 3.11+)
+	uint64_t units;
+	if (!rh_target_peek_u64(c->t, ci->addr + (uint64_t)off(rt, PYL_OB_SIZE), &units) ||
+	    !units || units > RH_PY_STACKDEPTH_MAX_UNITS)
+		return false;
+	size_t len = (size_t)units * 2;
+	if (len > c->codecap) {
+		uint8_t *b = realloc(c->codebuf, len);
+		if (!b) {
+			c->err = rh_enomem;
+			return false;
+		}
+		c->codebuf = b;
+		c->codecap = len;
+	}
+	if (!rh_target_peek(c->t, ci->addr + (uint64_t)off(rt, PYL_RCO_CODE_ADAPTIVE),
+			    c->codebuf, len))
+		return false;
+	unsigned char exc[EXCTABLE_MAX];
+	uint64_t data = 0, n = 0;
+	if (ci->exctable) {
+		struct rh_error *err = py_read_bytes_span(rt, ci->exctable, &data, &n);
+		if (err) {
+			rh_error_destroy(err); // a code object's table: only no depth
+			return false;
+		}
+		if (n > EXCTABLE_MAX || (n && !rh_target_peek(c->t, data, exc, (size_t)n)))
+			return false;
+	}
+	struct rh_py_stack_live l;
+	int r = rh_py_stackdepth(rt->info.version_hex, c->codebuf, len, exc, (size_t)n,
+				 ci->stacksize, (uint64_t)f->addrq / 2, &c->sd, &l);
+	if (r == -2)
+		c->err = rh_enomem;
+	if (r || l.live < 0)
+		return false;
+	c->stats.frames_bytecode_depth++;
+	f->stack_exact = l.live;
+	f->tuple_slot = l.tuple_slot;
+	return true;
+}
+
 /* Report the slots of a frame: locals, cells, frees, then the value stack. */
 static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
 			const struct frame *f, const struct code_info *ci,
@@ -1034,6 +1098,14 @@ static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
 			bool exact = f->stack_exact >= 0 && i < f->stack_exact;
 			bool borrowed, not_owned = c->not_owned;
 			uint64_t o = f->is_object ? buf[j] : py_stackref(c->rt, buf[j], &borrowed);
+			if (exact && i == f->tuple_slot && o) {
+				// CALL_FUNCTION_EX replaced a non-tuple by a tuple
+				// in a C local: then this slot is stale
+				uint64_t type = 0;
+				exact = c->tuple_type &&
+					rh_target_peek_u64(c->t, o + (uint64_t)PYL(c->rt, OB_TYPE), &type) &&
+					type == c->tuple_type;
+			}
 			if (!o || (!exact && !rh_py_object_plausible(c->rt, o)))
 				continue;
 			c->stats.frame_slots++;
@@ -1152,6 +1224,7 @@ static bool read_frame_object(struct roots_ctx *c, uint64_t addr, struct frame *
 #define I32(i) (has(rt, i) && off(rt, i) + 4 <= (int64_t)n ? py_get_i32(b, off(rt, i)) : -1)
 #define SLOT(i) (has(rt, i) ? addr + (uint64_t)off(rt, i) : 0)
 	memset(f, 0, sizeof(*f));
+	f->tuple_slot = -1;
 	f->addr = addr;
 	f->is_object = true;
 	f->code = FLD(PYL_RFR_CODE), f->code_slot = SLOT(PYL_RFR_CODE);
@@ -1222,6 +1295,7 @@ static bool read_iframe(struct roots_ctx *c, uint64_t addr, struct frame *f,
 #define FLD(i) (has(rt, i) && off(rt, i) + 8 <= (int64_t)n ? py_get_u64(b, off(rt, i)) : 0)
 #define SLOT(i) (has(rt, i) ? addr + (uint64_t)off(rt, i) : 0)
 	memset(f, 0, sizeof(*f));
+	f->tuple_slot = -1;
 	f->addr = addr;
 	*next_ret = FLD(PYL_RIF_PREVIOUS);
 	int owner = b[off(rt, PYL_RIF_OWNER)];
@@ -1319,6 +1393,12 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 	// be between two calls, its stackpointer stale: it stays conservative.
 	bool spills = has(rt, PYL_RIF_STACKPOINTER);
 	bool inlined_callee = spills && th->detached;
+	// 3.11-3.13: a frame with a stale stacktop that called into C is
+	// inside its current instruction's call, with that instruction's
+	// depth from the bytecode (bytecode_depth). The innermost frame may
+	// be between two calls, its inputs half dropped: only when the
+	// thread let the GIL go (3.13's detached) is it known to be in one.
+	bool innermost = true;
 	while (fa && !c->stopped && !c->err) {
 		if (n >= MAX_FRAMES) {
 			rh_problems_add(c->problems, "%s: more than %d frames, stopped there",
@@ -1367,6 +1447,8 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			f.stack = f.slots + 8 * (uint64_t)(err ? 0 : ci.nslots);
 			f.stack_exact = inlined_callee && !err && depth >= 0 &&
 					depth <= ci.stacksize ? depth : -1;
+			if (f.stack_exact < 0 && !err && !spills && (!innermost || th->detached))
+				bytecode_depth(c, &ci, &f);
 			if (f.stack_exact < 0 && !err)
 				f.stack_exact = handler_depth(c, &ci, &f);
 			bool is_entry = false;
@@ -1383,6 +1465,7 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			// is_entry; 3.12+ put a shim before it (skip above).
 			inlined_callee = !is_entry || spills;
 		}
+		innermost = false;
 		frame_roots(c, th, &f, err ? NULL : &ci);
 		slot = objects ? fa + (uint64_t)off(rt, PYL_RFR_BACK)
 			       : fa + (uint64_t)off(rt, PYL_RIF_PREVIOUS);
@@ -2397,6 +2480,11 @@ struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
 		rh_error_destroy(err); // only a root to None more
 		c->none = 0;
 	}
+	if ((err = rh_image_find_symbol(rt->image, rt->info.module, "PyTuple_Type",
+					&c->tuple_type, NULL))) {
+		rh_error_destroy(err); // CALL_FUNCTION_EX's arguments stay secondary
+		c->tuple_type = 0;
+	}
 	if (has(rt, PYL_RFR_CODE) &&
 	    (err = rh_image_find_symbol(rt->image, rt->info.module, "PyFrame_Type",
 					&c->frame_type, NULL))) {
@@ -2443,6 +2531,8 @@ struct rh_error *rh_py_roots_walk(struct rh_py_runtime *rt,
 	rh_u64map_deinit(&c->metatype);
 	free(c->wsegs);
 	free(c->statics);
+	rh_py_stackdepth_scratch_deinit(&c->sd);
+	free(c->codebuf);
 	free(c);
 	return err;
 }

@@ -133,6 +133,8 @@ struct rh_py_roots_stats {
 	uint64_t frames;
 	/** Frame slots (locals, cells, frees, value stack) reported. */
 	uint64_t frame_slots;
+	/** 3.11-3.13 frames whose live stack depth came from their bytecode. */
+	uint64_t frames_bytecode_depth;
 	/** Static data scanned: modules, bytes, wall time. */
 	uint64_t static_modules;
 	uint64_t static_bytes;

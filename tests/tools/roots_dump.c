@@ -154,6 +154,7 @@ int main(int argc, char **argv)
 		printf("# count_%s %" PRIu64 "\n", kind_names[k], st.count[k]);
 	printf("# frames %" PRIu64 "\n", st.frames);
 	printf("# frame_slots %" PRIu64 "\n", st.frame_slots);
+	printf("# frames_bytecode_depth %" PRIu64 "\n", st.frames_bytecode_depth);
 	printf("# static_modules %" PRIu64 "\n", st.static_modules);
 	printf("# static_bytes %" PRIu64 "\n", st.static_bytes);
 	printf("# static_seconds %.6f\n", st.static_seconds);
