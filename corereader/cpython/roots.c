@@ -1395,9 +1395,13 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 	bool inlined_callee = spills && th->detached;
 	// 3.11-3.13: a frame with a stale stacktop that called into C is
 	// inside its current instruction's call, with that instruction's
-	// depth from the bytecode (bytecode_depth). The innermost frame may
-	// be between two calls, its inputs half dropped: only when the
-	// thread let the GIL go (3.13's detached) is it known to be in one.
+	// depth from the bytecode (bytecode_depth). Not the innermost frame:
+	// it may be mid-instruction, its inputs half dropped, or past its
+	// instruction's call with the result pushed and the arguments
+	// dropped, at the eval breaker where a thread lets the GIL go
+	// (3.11 ceval.c CALL's CHECK_EVAL_BREAKER(), 3.13 bytecodes.c
+	// _CHECK_PERIODIC after _CALL, instr_ptr still at the CALL; 3.13
+	// spills no stack pointer there, unlike 3.14).
 	bool innermost = true;
 	while (fa && !c->stopped && !c->err) {
 		if (n >= MAX_FRAMES) {
@@ -1447,7 +1451,7 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			f.stack = f.slots + 8 * (uint64_t)(err ? 0 : ci.nslots);
 			f.stack_exact = inlined_callee && !err && depth >= 0 &&
 					depth <= ci.stacksize ? depth : -1;
-			if (f.stack_exact < 0 && !err && !spills && (!innermost || th->detached))
+			if (f.stack_exact < 0 && !err && !spills && !innermost)
 				bytecode_depth(c, &ci, &f);
 			if (f.stack_exact < 0 && !err)
 				f.stack_exact = handler_depth(c, &ci, &f);

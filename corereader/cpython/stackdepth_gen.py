@@ -407,14 +407,22 @@ SAMPLES = [(sample_loop, ([1, 2, 3],)), (sample_gen_user, (5,)),
 
 def workload():
     """The samples, and a few stdlib functions, with their arguments."""
-    import json, textwrap, re, collections
+    import argparse, ast, collections, difflib, email, json, pprint, re, textwrap
     data = {'a': [1, 2, {'b': None}], 'c': 'x' * 10}
     fns = list(SAMPLES)
     fns += [(json.dumps, (data,)), (json.loads, (json.dumps(data),)),
             (textwrap.fill, ('hello world ' * 20, 30)),
             (re.sub, (r'a+', 'b', 'caaat aat')),
-            (collections.Counter, ('abracadabra',))]
+            (collections.Counter, ('abracadabra',)),
+            (lambda: ast.dump(ast.parse(EXT_SRC)), ()),
+            (lambda: list(difflib.unified_diff(EXT_SRC.split(), BIG_TEXT)), ()),
+            (pprint.pformat, (data,)),
+            (lambda: email.message_from_string('To: a@b\nSubject: x\n\nbody\n'), ()),
+            (lambda: argparse.ArgumentParser().parse_args([]), ())]
     return fns
+
+
+BIG_TEXT = EXT_SRC.replace('i + 1', 'i - 1').split()
 
 
 def cmd_check():

@@ -32,8 +32,8 @@
 #   - at most 10 objects judged `unaccounted` although some aligned word in
 #     the core points at them (tests/tools/core_words looks, independently
 #     of refheap); each is printed, and so are the real leaks (nothing
-#     points at them). Enforced on files, sphinx and leaks; printed as
-#     XFAIL, with the measured reason, for mypy and django (issue 9, left
+#     points at them). Enforced on files, sphinx, django and leaks;
+#     printed as XFAIL, with the measured reason, for mypy (issue 9, left
 #     open). Fails on every app: an unaccounted object that a word on a
 #     native stack (from the stack pointer up: a live C frame) holds, since
 #     refheap counts those as native holders;
@@ -259,10 +259,9 @@ fi
 
 # django: four client threads against a threading WSGI server
 if have_module django; then
-    # each client thread waits in a C call made from frames whose
-    # value-stack depth 3.11 does not record while they run (for-loop
-    # iterators, a call's arguments): only candidates (issue 9, left open)
-    XFAIL_STRICT="executing frames' value stacks: CPython 3.11 keeps no stack depth while a frame runs" \
+    # strict: the client threads wait in C calls made from frames whose
+    # value-stack depth 3.11 does not record while they run; refheap
+    # takes it from their bytecode (corereader/cpython/stackdepth.c)
     one django 3 0 "$APPS/django_app.py" 30
 else
     echo "SKIP django: python3-django is not installed for $DEBPY (apt-get install python3-django)"
