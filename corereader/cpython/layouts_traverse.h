@@ -766,7 +766,8 @@
 	/* Cython 0.29's utility code (Cython/Utility/CythonFunction.c,   */   \
 	/* Coroutine.c), compiled into each Cython module: read with that */   \
 	/* module's DWARF. func_is_coroutine and yieldfrom_am_send exist */   \
-	/* only from Cython 3, whose traverses differ (rows' OP_ABSENT).  */   \
+	/* only from Cython 3, whose traverses differ (rows' OP_ABSENT);  */   \
+	/* Cython 3.0's rows need them (OP_NEEDS).                        */   \
 	X(TCYF_MODULE, O, "__pyx_CyFunctionObject", "func.m_module", false)    \
 	X(TCYF_DICT, O, "__pyx_CyFunctionObject", "func_dict", false)          \
 	X(TCYF_NAME, O, "__pyx_CyFunctionObject", "func_name", false)          \
@@ -781,6 +782,8 @@
 	X(TCYF_DEFAULTS_TUPLE, O, "__pyx_CyFunctionObject", "defaults_tuple", false) \
 	X(TCYF_DEFAULTS_KWDICT, O, "__pyx_CyFunctionObject", "defaults_kwdict", false) \
 	X(TCYF_IS_COROUTINE, O, "__pyx_CyFunctionObject", "func_is_coroutine", false) \
+	X(TCYF3_MODULE, O, "__pyx_CyFunctionObject", "func.func.m_module", false) /* 3.0, CPython 3.9+ */ \
+	X(TCYF3_MM_CLASS, O, "__pyx_CyFunctionObject", "func.mm_class", false) \
 	X(TCYFUSED_SELF, O, "__pyx_FusedFunctionObject", "self", false)        \
 	X(TCYFUSED_TYPE, O, "__pyx_FusedFunctionObject", "type", false)        \
 	X(TCYFUSED_SIGNATURES, O, "__pyx_FusedFunctionObject", "__signatures__", false) \

@@ -99,6 +99,9 @@ enum fop {
 	OP_ABSENT,   /* nothing to visit: the row applies only where this
 		      * member does NOT exist (a later version of a
 		      * third-party runtime whose traverse differs) */
+	OP_NEEDS,    /* nothing to visit: the row applies only where this
+		      * member exists (one version of a third-party
+		      * runtime, told from the others by its struct) */
 };
 
 struct fld {
@@ -158,6 +161,7 @@ struct tfunc {
 #define SPECIAL { -1, OP_SPECIAL, NULL }
 #define REQ(L) { PYL_##L, OP_REQUIRE, NULL }
 #define ABSENT(L) { PYL_##L, OP_ABSENT, NULL }
+#define NEEDS(L) { PYL_##L, OP_NEEDS, NULL }
 #define V_IF(L, n, C) { PYL_##L, OP_VISIT, n, PYL_##C }
 #define V_FIX(L, n, F) { PYL_##L, OP_VISIT_FIX, n, F }
 
@@ -770,9 +774,9 @@ static const struct fld F_cthunk[] = {
  * static functions, shared between modules through
  * __Pyx_FetchCommonType: the type, and so the traverse, belong to the
  * first module of that Cython version imported; its DWARF gives the
- * layout. Cython 3 reorders and adds visits (its type, func_is_coroutine)
- * and its structs have members 0.29's lack: the rows do not apply there
- * (ABSENT), and its objects are scanned conservatively.
+ * layout. Cython 3 adds visits (func_is_coroutine; 3.1 its type) and
+ * its structs have members 0.29's lack: these rows do not apply there
+ * (ABSENT); Cython 3.0's have rows of their own below.
  */
 static const struct fld F_cyfunc[] = {
 	ABSENT(TCYF_IS_COROUTINE),
@@ -793,6 +797,38 @@ static const struct fld F_cycoro[] = {
 	V(TCYCORO_CLOSURE, "closure"), V(TCYCORO_CLASSOBJ, "classobj"),
 	V(TCYCORO_YIELDFROM, "yieldfrom"), V(TCYCORO_EXC_TYPE, "exc_type"),
 	V(TCYCORO_EXC_VALUE, "exc_value"), V(TCYCORO_EXC_TB, "exc_traceback"),
+};
+/*
+ * Cython 3.0 (3.0.11, Debian 13's cython3: Cython/Utility/CythonFunction.c)
+ * __Pyx_CyFunction_traverse(): as 0.29's, but the no-args super() class
+ * cell is PyCMethodObject's mm_class from CPython 3.9 (func_classobj
+ * before), func.m_module is then func.func.m_module, and func_is_coroutine
+ * comes after the defaults kw dict; the dynamic defaults last, as in 0.29.
+ * __pyx_FusedFunction_traverse() visits self and __signatures__ (not
+ * `type`), then calls it: its fields are repeated here (a tail is found
+ * by name, and the first row of that name is 0.29's). Told from 0.29 by
+ * func_is_coroutine, from 3.1 (whose traverse visits the type and
+ * `defaults` as an object) by defaults_pyobjects. Coroutine.c
+ * __Pyx_Coroutine_traverse() of 3.0.11 is 0.29's F_cycoro: closure,
+ * classobj, yieldfrom, then gi_exc_state, a _PyErr_StackItem from
+ * CPython 3.7 (CYTHON_USE_EXC_INFO_STACK), whose DWARF has exc_value only
+ * from 3.11, the one member 3.0.11 visits there.
+ */
+#define CYFUNC3_FIELDS                                                        \
+	NEEDS(TCYF_IS_COROUTINE), NEEDS(TCYF_DEFAULTS_PYOBJECTS),            \
+	V(TCYF_CLOSURE, "func_closure"), V(TCYF_MODULE, "__module__"),        \
+	V(TCYF3_MODULE, "__module__"), V(TCYF_DICT, "__dict__"),              \
+	V(TCYF_NAME, "__name__"), V(TCYF_QUALNAME, "__qualname__"),           \
+	V(TCYF_DOC, "__doc__"), V(TCYF_GLOBALS, "__globals__"),               \
+	V(TCYF_CODE, "__code__"), V(TCYF_CLASSOBJ, "__class__ cell"),         \
+	V(TCYF3_MM_CLASS, "__class__ cell"),                                  \
+	V(TCYF_DEFAULTS_TUPLE, "__defaults__"),                               \
+	V(TCYF_DEFAULTS_KWDICT, "__kwdefaults__"),                            \
+	V(TCYF_IS_COROUTINE, "_is_coroutine"), SPECIAL
+static const struct fld F_cyfunc3[] = { CYFUNC3_FIELDS };
+static const struct fld F_cyfused3[] = {
+	V(TCYFUSED_SELF, "__self__"), V(TCYFUSED_SIGNATURES, "__signatures__"),
+	CYFUNC3_FIELDS,
 };
 /* __Pyx_CoroutineAwait_traverse(): the awaited coroutine (0.29 and 3). */
 static const struct fld F_cyawait[] = { V(TCYAWAIT_CORO, "coroutine") };
@@ -1252,6 +1288,9 @@ static const struct tfunc tfuncs[] = {
 	ROW("__pyx_FusedFunction_traverse", SP_NONE, F_cyfused, "__Pyx_CyFunction_traverse"),
 	ROW("__Pyx_Coroutine_traverse", SP_NONE, F_cycoro, NULL),
 	ROW("__Pyx_CoroutineAwait_traverse", SP_NONE, F_cyawait, NULL),
+	/* Cython 3.0's (after 0.29's rows of the same names) */
+	ROW("__Pyx_CyFunction_traverse", SP_CYFUNC_DEFAULTS, F_cyfunc3, NULL),
+	ROW("__pyx_FusedFunction_traverse", SP_CYFUNC_DEFAULTS, F_cyfused3, NULL),
 };
 
 #define NTFUNCS N(tfuncs)
@@ -1765,7 +1804,7 @@ static bool special_portable(enum special sp)
 /* Whether row r can be read with layouts L: in an extension module only
  * rows whose special code is portable; and at least one of its fields
  * (OP_REQUIRE included), and of its tail's, exists there, unless it has
- * none. This is what tells two static functions of one name apart:
+ * none; every OP_NEEDS member exists there and no OP_ABSENT one. This is what tells two static functions of one name apart:
  * _json's scanner_traverse reads PyScannerObject, _sre's ScannerObject;
  * _decimal's context_traverse PyDecContextObject, _ssl's PySSLContext. */
 static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int depth)
@@ -1783,6 +1822,11 @@ static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int 
 			continue;
 		if (f->fields[i].op == OP_ABSENT) {
 			if (L[f->fields[i].layout].found)
+				return false;
+			continue;
+		}
+		if (f->fields[i].op == OP_NEEDS) {
+			if (!L[f->fields[i].layout].found)
 				return false;
 			continue;
 		}
@@ -3847,6 +3891,7 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 			break;
 		case OP_REQUIRE:
 		case OP_ABSENT:
+		case OP_NEEDS:
 			break;
 		case OP_VISIT_FIX:
 			if (!L[fl->layout].found || !fix_in(c->rt, (enum patch_fix)fl->cond))
