@@ -642,7 +642,8 @@
 	X(TSSL_EXC_TYPE, O, "PySSLSocket", "exc_type", false)   /* <=3.11 */   \
 	X(TSSL_EXC_VALUE, O, "PySSLSocket", "exc_value", false)                \
 	X(TSSL_EXC_TB, O, "PySSLSocket", "exc_tb", false)                      \
-	X(TSSL_EXC, O, "PySSLSocket", "exc", false)             /* 3.12+ */    \
+	X(TSSL_EXC, O, "PySSLSocket", "exc", false)             /* 3.12-3.14 */ \
+	X(TSZ_SSLSOCKET, S, "PySSLSocket", NULL, false)                        \
 	X(TSSLCTX_SNI_CB, O, "PySSLContext", "set_sni_cb", false)              \
 	X(TSSLCTX_MSG_CB, O, "PySSLContext", "msg_cb", false)                  \
 	X(TSSLCTX_KEYLOG, O, "PySSLContext", "keylog_filename", false)         \

@@ -685,6 +685,11 @@ static const struct fld F_sslsock[] = {
 	V(TSSL_EXC_TYPE, "exc_type"), V(TSSL_EXC_VALUE, "exc_value"),
 	V(TSSL_EXC_TB, "exc_tb"), V(TSSL_EXC, "exc"), TYPEV,
 };
+/* PySSL_traverse() of 3.15 (v3.15.0rc1 _ssl.c): PySSLSocket has no
+ * exception member left; only the type is visited. */
+static const struct fld F_sslsock315[] = {
+	ABSENT(TSSL_EXC), ABSENT(TSSL_EXC_VALUE), REQ(TSZ_SSLSOCKET), TYPEV,
+};
 static const struct fld F_sslctx[] = {
 	V(TSSLCTX_SNI_CB, "sni_callback"), V(TSSLCTX_MSG_CB, "_msg_callback"),
 	V_FIX(TSSLCTX_KEYLOG, "keylog_filename", FIX_GH142516),
@@ -1261,6 +1266,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("signaldict_traverse", SP_NONE, F_decsigdict, NULL),
 	ROW("dec_traverse", SP_NONE, F_dec, NULL),
 	ROW("PySSL_traverse", SP_NONE, F_sslsock, NULL),
+	ROW("PySSL_traverse", SP_NONE, F_sslsock315, NULL),
 	ROW("memory_bio_traverse", SP_NONE, F_sslmembio, NULL),
 	ROW("PySSLSession_traverse", SP_NONE, F_sslsession, NULL),
 	ROW("sock_traverse", SP_NONE, F_socket, NULL),
