@@ -6,9 +6,10 @@ object, recorded by the forked child while the parent is dumped).
 
 DIR holds rhcy (samples/cython/rhcy.pyx compiled with -g): Cython
 functions, fused functions, generators, coroutines, cdef classes. It is
-imported first, so the Cython 0.29 runtime types shared between modules
-(cython_function_or_method, fused_cython_function, generator, coroutine)
-are rhcy's, whose DWARF refheap reads. Then real Cython-built Debian
+imported first, so the Cython runtime types shared between modules
+(cython_function_or_method, fused_cython_function, generator, coroutine;
+Cython 0.29's, or 3.0's in the Debian trixie root) are rhcy's, whose
+DWARF refheap reads. Then real Cython-built Debian
 packages, when installed, are caught mid-work: PyYAML's C loader
 (yaml._yaml.CParser) part-way through a large document, lxml's
 iterparse part-way through a large XML file, msgpack's Unpacker with

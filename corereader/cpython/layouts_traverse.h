@@ -67,6 +67,29 @@
 	X(TARRAY_ITERTYPE, O, "array_state", "ArrayIterType", false)           \
 	X(TATEXIT_CALLBACKS, O, "atexitmodule_state", "atexit_callbacks", false) \
 	X(TATEXIT_NCALLBACKS, O, "atexitmodule_state", "ncallbacks", false)    \
+	/* Modules/_decimal/_decimal.c decimal_state (3.13+)              */   \
+	X(TDECST_CTXMGR_TYPE, O, "decimal_state", "PyDecContextManager_Type", false) \
+	X(TDECST_CONTEXT_TYPE, O, "decimal_state", "PyDecContext_Type", false) \
+	X(TDECST_SDMIXIN_TYPE, O, "decimal_state", "PyDecSignalDictMixin_Type", false) \
+	X(TDECST_DEC_TYPE, O, "decimal_state", "PyDec_Type", false)            \
+	X(TDECST_SIGNALDICT_TYPE, O, "decimal_state", "PyDecSignalDict_Type", false) \
+	X(TDECST_DECIMALTUPLE, O, "decimal_state", "DecimalTuple", false)      \
+	X(TDECST_EXCEPTION, O, "decimal_state", "DecimalException", false)     \
+	X(TDECST_TLS_KEY, O, "decimal_state", "tls_context_key", false) /* no contextvar */ \
+	X(TDECST_CACHED_CONTEXT, O, "decimal_state", "cached_context", false)  \
+	X(TDECST_CONTEXT_VAR, O, "decimal_state", "current_context_var", false) \
+	X(TDECST_DEFAULT_TEMPLATE, O, "decimal_state", "default_context_template", false) \
+	X(TDECST_BASIC_TEMPLATE, O, "decimal_state", "basic_context_template", false) \
+	X(TDECST_EXTENDED_TEMPLATE, O, "decimal_state", "extended_context_template", false) \
+	X(TDECST_RATIONAL, O, "decimal_state", "Rational", false)              \
+	X(TDECST_SIGNALTUPLE, O, "decimal_state", "SignalTuple", false)        \
+	X(TDECST_SIGNAL_MAP, O, "decimal_state", "signal_map", false)          \
+	X(TDECST_COND_MAP, O, "decimal_state", "cond_map", false)              \
+	X(TSZ_DECCONDMAP, S, "DecCondMap", NULL, false)                        \
+	X(TDECCOND_NAME, O, "DecCondMap", "name", false)                       \
+	X(TDECCOND_EX, O, "DecCondMap", "ex", false)                           \
+	/* Modules/_interpretersmodule.c module_state (3.13+)             */   \
+	X(TINTERPST_XIBUFVIEW, O, "module_state", "XIBufferViewType", false)   \
 	X(TATEXIT_CB_FUNC, O, "atexit_callback", "func", false)                \
 	X(TATEXIT_CB_ARGS, O, "atexit_callback", "args", false)                \
 	X(TATEXIT_CB_KWARGS, O, "atexit_callback", "kwargs", false)            \
@@ -489,6 +512,7 @@
 	X(TASYNCST_TYPECACHE, O, "asyncio_state", "iscoroutine_typecache", false) \
 	X(TASYNCST_CONTEXT_KWNAME, O, "asyncio_state", "context_kwname", false) \
 	X(TASYNCST_CACHED_LOOP, O, "asyncio_state", "cached_running_loop", false) /* 3.12 */ \
+	X(TASYNCST_FI_FREELIST, O, "asyncio_state", "fi_freelist", false) /* 3.12-3.13 */ \
 	X(TFUT_LOOP, O, "FutureObj", "fut_loop", false)                        \
 	X(TFUT_CALLBACK0, O, "FutureObj", "fut_callback0", false)              \
 	X(TFUT_CONTEXT0, O, "FutureObj", "fut_context0", false)                \
@@ -618,7 +642,8 @@
 	X(TSSL_EXC_TYPE, O, "PySSLSocket", "exc_type", false)   /* <=3.11 */   \
 	X(TSSL_EXC_VALUE, O, "PySSLSocket", "exc_value", false)                \
 	X(TSSL_EXC_TB, O, "PySSLSocket", "exc_tb", false)                      \
-	X(TSSL_EXC, O, "PySSLSocket", "exc", false)             /* 3.12+ */    \
+	X(TSSL_EXC, O, "PySSLSocket", "exc", false)             /* 3.12-3.14 */ \
+	X(TSZ_SSLSOCKET, S, "PySSLSocket", NULL, false)                        \
 	X(TSSLCTX_SNI_CB, O, "PySSLContext", "set_sni_cb", false)              \
 	X(TSSLCTX_MSG_CB, O, "PySSLContext", "msg_cb", false)                  \
 	X(TSSLCTX_KEYLOG, O, "PySSLContext", "keylog_filename", false)         \
@@ -742,7 +767,8 @@
 	/* Cython 0.29's utility code (Cython/Utility/CythonFunction.c,   */   \
 	/* Coroutine.c), compiled into each Cython module: read with that */   \
 	/* module's DWARF. func_is_coroutine and yieldfrom_am_send exist */   \
-	/* only from Cython 3, whose traverses differ (rows' OP_ABSENT).  */   \
+	/* only from Cython 3, whose traverses differ (rows' OP_ABSENT);  */   \
+	/* Cython 3.0's rows need them (OP_NEEDS).                        */   \
 	X(TCYF_MODULE, O, "__pyx_CyFunctionObject", "func.m_module", false)    \
 	X(TCYF_DICT, O, "__pyx_CyFunctionObject", "func_dict", false)          \
 	X(TCYF_NAME, O, "__pyx_CyFunctionObject", "func_name", false)          \
@@ -757,6 +783,8 @@
 	X(TCYF_DEFAULTS_TUPLE, O, "__pyx_CyFunctionObject", "defaults_tuple", false) \
 	X(TCYF_DEFAULTS_KWDICT, O, "__pyx_CyFunctionObject", "defaults_kwdict", false) \
 	X(TCYF_IS_COROUTINE, O, "__pyx_CyFunctionObject", "func_is_coroutine", false) \
+	X(TCYF3_MODULE, O, "__pyx_CyFunctionObject", "func.func.m_module", false) /* 3.0, CPython 3.9+ */ \
+	X(TCYF3_MM_CLASS, O, "__pyx_CyFunctionObject", "func.mm_class", false) \
 	X(TCYFUSED_SELF, O, "__pyx_FusedFunctionObject", "self", false)        \
 	X(TCYFUSED_TYPE, O, "__pyx_FusedFunctionObject", "type", false)        \
 	X(TCYFUSED_SIGNATURES, O, "__pyx_FusedFunctionObject", "__signatures__", false) \

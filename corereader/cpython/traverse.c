@@ -99,6 +99,9 @@ enum fop {
 	OP_ABSENT,   /* nothing to visit: the row applies only where this
 		      * member does NOT exist (a later version of a
 		      * third-party runtime whose traverse differs) */
+	OP_NEEDS,    /* nothing to visit: the row applies only where this
+		      * member exists (one version of a third-party
+		      * runtime, told from the others by its struct) */
 };
 
 struct fld {
@@ -158,6 +161,7 @@ struct tfunc {
 #define SPECIAL { -1, OP_SPECIAL, NULL }
 #define REQ(L) { PYL_##L, OP_REQUIRE, NULL }
 #define ABSENT(L) { PYL_##L, OP_ABSENT, NULL }
+#define NEEDS(L) { PYL_##L, OP_NEEDS, NULL }
 #define V_IF(L, n, C) { PYL_##L, OP_VISIT, n, PYL_##C }
 #define V_FIX(L, n, F) { PYL_##L, OP_VISIT_FIX, n, F }
 
@@ -681,6 +685,11 @@ static const struct fld F_sslsock[] = {
 	V(TSSL_EXC_TYPE, "exc_type"), V(TSSL_EXC_VALUE, "exc_value"),
 	V(TSSL_EXC_TB, "exc_tb"), V(TSSL_EXC, "exc"), TYPEV,
 };
+/* PySSL_traverse() of 3.15 (v3.15.0rc1 _ssl.c): PySSLSocket has no
+ * exception member left; only the type is visited. */
+static const struct fld F_sslsock315[] = {
+	ABSENT(TSSL_EXC), ABSENT(TSSL_EXC_VALUE), REQ(TSZ_SSLSOCKET), TYPEV,
+};
 static const struct fld F_sslctx[] = {
 	V(TSSLCTX_SNI_CB, "sni_callback"), V(TSSLCTX_MSG_CB, "_msg_callback"),
 	V_FIX(TSSLCTX_KEYLOG, "keylog_filename", FIX_GH142516),
@@ -770,9 +779,9 @@ static const struct fld F_cthunk[] = {
  * static functions, shared between modules through
  * __Pyx_FetchCommonType: the type, and so the traverse, belong to the
  * first module of that Cython version imported; its DWARF gives the
- * layout. Cython 3 reorders and adds visits (its type, func_is_coroutine)
- * and its structs have members 0.29's lack: the rows do not apply there
- * (ABSENT), and its objects are scanned conservatively.
+ * layout. Cython 3 adds visits (func_is_coroutine; 3.1 its type) and
+ * its structs have members 0.29's lack: these rows do not apply there
+ * (ABSENT); Cython 3.0's have rows of their own below.
  */
 static const struct fld F_cyfunc[] = {
 	ABSENT(TCYF_IS_COROUTINE),
@@ -793,6 +802,38 @@ static const struct fld F_cycoro[] = {
 	V(TCYCORO_CLOSURE, "closure"), V(TCYCORO_CLASSOBJ, "classobj"),
 	V(TCYCORO_YIELDFROM, "yieldfrom"), V(TCYCORO_EXC_TYPE, "exc_type"),
 	V(TCYCORO_EXC_VALUE, "exc_value"), V(TCYCORO_EXC_TB, "exc_traceback"),
+};
+/*
+ * Cython 3.0 (3.0.11, Debian 13's cython3: Cython/Utility/CythonFunction.c)
+ * __Pyx_CyFunction_traverse(): as 0.29's, but the no-args super() class
+ * cell is PyCMethodObject's mm_class from CPython 3.9 (func_classobj
+ * before), func.m_module is then func.func.m_module, and func_is_coroutine
+ * comes after the defaults kw dict; the dynamic defaults last, as in 0.29.
+ * __pyx_FusedFunction_traverse() visits self and __signatures__ (not
+ * `type`), then calls it: its fields are repeated here (a tail is found
+ * by name, and the first row of that name is 0.29's). Told from 0.29 by
+ * func_is_coroutine, from 3.1 (whose traverse visits the type and
+ * `defaults` as an object) by defaults_pyobjects. Coroutine.c
+ * __Pyx_Coroutine_traverse() of 3.0.11 is 0.29's F_cycoro: closure,
+ * classobj, yieldfrom, then gi_exc_state, a _PyErr_StackItem from
+ * CPython 3.7 (CYTHON_USE_EXC_INFO_STACK), whose DWARF has exc_value only
+ * from 3.11, the one member 3.0.11 visits there.
+ */
+#define CYFUNC3_FIELDS                                                        \
+	NEEDS(TCYF_IS_COROUTINE), NEEDS(TCYF_DEFAULTS_PYOBJECTS),            \
+	V(TCYF_CLOSURE, "func_closure"), V(TCYF_MODULE, "__module__"),        \
+	V(TCYF3_MODULE, "__module__"), V(TCYF_DICT, "__dict__"),              \
+	V(TCYF_NAME, "__name__"), V(TCYF_QUALNAME, "__qualname__"),           \
+	V(TCYF_DOC, "__doc__"), V(TCYF_GLOBALS, "__globals__"),               \
+	V(TCYF_CODE, "__code__"), V(TCYF_CLASSOBJ, "__class__ cell"),         \
+	V(TCYF3_MM_CLASS, "__class__ cell"),                                  \
+	V(TCYF_DEFAULTS_TUPLE, "__defaults__"),                               \
+	V(TCYF_DEFAULTS_KWDICT, "__kwdefaults__"),                            \
+	V(TCYF_IS_COROUTINE, "_is_coroutine"), SPECIAL
+static const struct fld F_cyfunc3[] = { CYFUNC3_FIELDS };
+static const struct fld F_cyfused3[] = {
+	V(TCYFUSED_SELF, "__self__"), V(TCYFUSED_SIGNATURES, "__signatures__"),
+	CYFUNC3_FIELDS,
 };
 /* __Pyx_CoroutineAwait_traverse(): the awaited coroutine (0.29 and 3). */
 static const struct fld F_cyawait[] = { V(TCYAWAIT_CORO, "coroutine") };
@@ -816,6 +857,16 @@ struct mtfunc {
 	int absent;   /* PYL_ index of a member whose presence says the row
 		       * does not apply (a version whose m_traverse did more);
 		       * 0: none */
+	int present;  /* PYL_ index of a member the row needs (that
+		       * version's state alone has it); 0: none */
+	enum mwalk {
+		MW_NONE,
+		MW_DECCOND,     /* then decimal_state's signal_map and cond_map */
+		MW_FI_FREELIST, /* then asyncio_state's fi_freelist (3.12) */
+	} walk;
+	bool anchored; /* in the interpreter, only found through mt_anchors
+			* (its name is not unique there); by name in an
+			* extension module */
 };
 
 /* Modules/signalmodule.c: default_handler and ignore_handler are not
@@ -852,6 +903,32 @@ static const struct fld M_socket[] = {
  * ints nor the epoch. */
 static const struct fld M_datetime[] = {
 	V(TDATETIMEST_ISOCAL, "IsoCalendarDate"),
+};
+/* Modules/_decimal/_decimal.c decimal_traverse() (3.13.0, 3.14.0,
+ * 3.15.0rc1: the same; a .so in lib-dynload): the types, the exception,
+ * the context key (tls_context_key and cached_context without
+ * WITH_DECIMAL_CONTEXTVAR, else current_context_var: the DWARF says which),
+ * the templates, Rational, SignalTuple; not round_map nor PyDecimal. Then
+ * (MW_DECCOND) the `ex` of each DecCondMap of signal_map and of cond_map
+ * from its second entry, up to the entry whose name is NULL. */
+static const struct fld M_decimal[] = {
+	V(TDECST_CTXMGR_TYPE, "PyDecContextManager_Type"),
+	V(TDECST_CONTEXT_TYPE, "PyDecContext_Type"),
+	V(TDECST_SDMIXIN_TYPE, "PyDecSignalDictMixin_Type"),
+	V(TDECST_DEC_TYPE, "PyDec_Type"), V(TDECST_SIGNALDICT_TYPE, "PyDecSignalDict_Type"),
+	V(TDECST_DECIMALTUPLE, "DecimalTuple"), V(TDECST_EXCEPTION, "DecimalException"),
+	V(TDECST_TLS_KEY, "tls_context_key"), V(TDECST_CACHED_CONTEXT, "cached_context"),
+	V(TDECST_CONTEXT_VAR, "current_context_var"),
+	V(TDECST_DEFAULT_TEMPLATE, "default_context_template"),
+	V(TDECST_BASIC_TEMPLATE, "basic_context_template"),
+	V(TDECST_EXTENDED_TEMPLATE, "extended_context_template"),
+	V(TDECST_RATIONAL, "Rational"), V(TDECST_SIGNALTUPLE, "SignalTuple"),
+};
+/* Modules/_interpretersmodule.c module_traverse() ->
+ * traverse_module_state() (3.13.0-3.15.0rc1; a .so in lib-dynload): the
+ * buffer-view type only. */
+static const struct fld M_interpreters[] = {
+	V(TINTERPST_XIBUFVIEW, "XIBufferViewType"),
 };
 /* Modules/_json.c _jsonmodule_traverse() (3.9-3.11; a .so in pyenv's
  * and Debian's lib-dynload): the scanner type, then the encoder type. */
@@ -964,6 +1041,11 @@ static const struct mtfunc mtfuncs[] = {
 	{ "_functools_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "sre_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "_structmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	/* Modules/grpmodule.c (3.9+; 3.9.18, 3.15.0rc1: StructGrpType, the
+	 * state's one member), _posixsubprocess.c (3.9: disable, enable,
+	 * isenabled, the whole state in order) */
+	{ "grpmodule_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_posixsubprocess_traverse", MT_STATE_ALL, NULL, 0 },
 	/* Modules/pwdmodule.c (3.9+), Python/Python-tokenize.c (3.12+);
 	 * built into Debian's interpreter: Modules/_pickle.c pickle_traverse,
 	 * selectmodule.c _select_traverse, binascii.c binascii_traverse
@@ -995,10 +1077,15 @@ static const struct mtfunc mtfuncs[] = {
 	/* "module_traverse" is also Objects/moduleobject.c's (and, with
 	 * LTO, both are "module_traverse.lto_priv.N"): found through the
 	 * module definition (mt_anchors) */
-	{ "<_datetime module_traverse>", MT_FIELDS, M_datetime, N(M_datetime) },
+	{ "module_traverse", MT_FIELDS, M_datetime, N(M_datetime), .anchored = true },
 	{ "module_traverse", MT_FIELDS, M_sqlite, N(M_sqlite) },
 	{ "sslmodule_traverse", MT_FIELDS, M_ssl, N(M_ssl) },
 	{ "module_traverse", MT_FIELDS, M_asyncio, N(M_asyncio), PYL_TASYNCST_CACHED_LOOP },
+	/* 3.12.1's: the same fields, then the future-iterator freelist */
+	{ "module_traverse", MT_FIELDS, M_asyncio, N(M_asyncio),
+	  .present = PYL_TASYNCST_CACHED_LOOP, .walk = MW_FI_FREELIST },
+	{ "decimal_traverse", MT_FIELDS, M_decimal, N(M_decimal), .walk = MW_DECCOND },
+	{ "module_traverse", MT_FIELDS, M_interpreters, N(M_interpreters) },
 	{ "module_traverse", MT_FIELDS, M_ctypes, N(M_ctypes) },
 };
 
@@ -1008,9 +1095,9 @@ static const struct mtfunc mtfuncs[] = {
  */
 static const struct {
 	const char *def_symbol;
-	const char *mt;
+	const struct fld *fields;   /* the anchored row's (unique) */
 } mt_anchors[] = {
-	{ "datetimemodule", "<_datetime module_traverse>" },
+	{ "datetimemodule", M_datetime },
 };
 
 #define ROW(sym, sp, f, tail) { sym, sp, f, N(f), tail }
@@ -1179,6 +1266,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("signaldict_traverse", SP_NONE, F_decsigdict, NULL),
 	ROW("dec_traverse", SP_NONE, F_dec, NULL),
 	ROW("PySSL_traverse", SP_NONE, F_sslsock, NULL),
+	ROW("PySSL_traverse", SP_NONE, F_sslsock315, NULL),
 	ROW("memory_bio_traverse", SP_NONE, F_sslmembio, NULL),
 	ROW("PySSLSession_traverse", SP_NONE, F_sslsession, NULL),
 	ROW("sock_traverse", SP_NONE, F_socket, NULL),
@@ -1206,6 +1294,9 @@ static const struct tfunc tfuncs[] = {
 	ROW("__pyx_FusedFunction_traverse", SP_NONE, F_cyfused, "__Pyx_CyFunction_traverse"),
 	ROW("__Pyx_Coroutine_traverse", SP_NONE, F_cycoro, NULL),
 	ROW("__Pyx_CoroutineAwait_traverse", SP_NONE, F_cyawait, NULL),
+	/* Cython 3.0's (after 0.29's rows of the same names) */
+	ROW("__Pyx_CyFunction_traverse", SP_CYFUNC_DEFAULTS, F_cyfunc3, NULL),
+	ROW("__pyx_FusedFunction_traverse", SP_CYFUNC_DEFAULTS, F_cyfused3, NULL),
 };
 
 #define NTFUNCS N(tfuncs)
@@ -1385,23 +1476,26 @@ static uint64_t find_sym(struct rh_py_runtime *rt, const char *name)
 
 static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int depth);
 
-static uint32_t mt_by_name(const char *name)
+/* The row of mt_anchors' fields. */
+static uint32_t mt_by_fields(const struct fld *fields)
 {
 	for (uint32_t i = 0; i < N(mtfuncs); i++)
-		if (strcmp(mtfuncs[i].symbol, name) == 0)
+		if (mtfuncs[i].fields == fields)
 			return i;
 	return TF_UNKNOWN;
 }
 
 /* Whether m_traverse row mt can be read with layouts L: an MT_FIELDS row
  * needs one of its state fields in that DWARF (socket_state exists only
- * where _socket is built in), and not its `absent` member; the others
- * read no struct of their own. */
+ * where _socket is built in), its `present` member if it names one, and
+ * not its `absent` member; the others read no struct of their own. */
 static bool mt_fits(uint32_t mt, const struct rh_layout_value *L)
 {
 	if (mtfuncs[mt].kind != MT_FIELDS)
 		return true;
 	if (mtfuncs[mt].absent && L[mtfuncs[mt].absent].found)
+		return false;
+	if (mtfuncs[mt].present && !L[mtfuncs[mt].present].found)
 		return false;
 	for (size_t i = 0; i < mtfuncs[mt].nfields; i++)
 		if (L[mtfuncs[mt].fields[i].layout].found)
@@ -1489,7 +1583,7 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 	// first: the anchored address wins over a same-named function
 	for (size_t i = 0; i < N(mt_anchors) && PYL_HAS(rt, TMODDEF_TRAVERSE); i++) {
 		uint64_t def = find_sym(rt, mt_anchors[i].def_symbol), fn;
-		uint32_t mt = mt_by_name(mt_anchors[i].mt);
+		uint32_t mt = mt_by_fields(mt_anchors[i].fields);
 		if (!def || mt == TF_UNKNOWN || !mt_fits(mt, rt->L))
 			continue;
 		struct rh_error *err = rh_target_read_u64(
@@ -1505,7 +1599,7 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 		// a row whose state struct is not in the interpreter's
 		// DWARF is another module's (_sqlite3's module_traverse,
 		// not _datetime's built in one): ext_mt() finds it
-		if (mtfuncs[i].symbol[0] == '<' || !mt_fits(i, rt->L))
+		if (mtfuncs[i].anchored || !mt_fits(i, rt->L))
 			continue;
 		uint64_t addr = find_sym(rt, mtfuncs[i].symbol);
 		if (addr && rh_u64map_insert(&tv->mt_map, addr, i, NULL) < 0)
@@ -1716,7 +1810,7 @@ static bool special_portable(enum special sp)
 /* Whether row r can be read with layouts L: in an extension module only
  * rows whose special code is portable; and at least one of its fields
  * (OP_REQUIRE included), and of its tail's, exists there, unless it has
- * none. This is what tells two static functions of one name apart:
+ * none; every OP_NEEDS member exists there and no OP_ABSENT one. This is what tells two static functions of one name apart:
  * _json's scanner_traverse reads PyScannerObject, _sre's ScannerObject;
  * _decimal's context_traverse PyDecContextObject, _ssl's PySSLContext. */
 static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int depth)
@@ -1737,6 +1831,12 @@ static bool row_fits(uint32_t r, const struct rh_layout_value *L, bool ext, int 
 				return false;
 			continue;
 		}
+		if (f->fields[i].op == OP_NEEDS) {
+			if (!L[f->fields[i].layout].found)
+				return false;
+			continue;
+		}
+
 		nlay++;
 		found += L[f->fields[i].layout].found;
 	}
@@ -2896,6 +2996,60 @@ static void mt_atexit(struct vctx *c, uint64_t state)
 	}
 }
 
+/* Longest DecCondMap table walked (_decimal.c 3.13.0: signal_map has 9
+ * entries and its NULL end, cond_map 5 or 6 and its end) and longest
+ * future-iterator freelist (FI_FREELIST_MAXLEN, _asynciomodule.c 3.12: 255):
+ * beyond these the state is not what we read. */
+#define DECCOND_MAX 64
+#define FI_FREELIST_MAX 255
+
+/* decimal_traverse(), Modules/_decimal/_decimal.c 3.13-3.15: the `ex` of
+ * each DecCondMap of the table at state member `member`, from entry
+ * `first`, up to the entry whose name is NULL. L: _decimal's layouts. */
+static void mt_deccond(struct vctx *c, const struct rh_layout_value *L, uint64_t state,
+		       int member, uint64_t first, const char *name)
+{
+	if (!L[member].found || !L[PYL_TSZ_DECCONDMAP].found ||
+	    !L[PYL_TDECCOND_NAME].found || !L[PYL_TDECCOND_EX].found)
+		return;
+	uint64_t map, esz = (uint64_t)L[PYL_TSZ_DECCONDMAP].value, nm, v;
+	if (!rd(c, state + (uint64_t)L[member].value, &map) || !map)
+		return;
+	for (uint64_t i = first; !done(c); i++) {
+		if (i > DECCOND_MAX) {
+			bad(c, RH_BAD_DATA(map, "_decimal condition table 0x%" PRIx64
+					   " has no end in %d entries", map, DECCOND_MAX));
+			return;
+		}
+		uint64_t e = map + i * esz;
+		if (!rd(c, e + (uint64_t)L[PYL_TDECCOND_NAME].value, &nm) || !nm)
+			return;
+		if (rd(c, e + (uint64_t)L[PYL_TDECCOND_EX].value, &v))
+			emit(c, v, RH_REF_FIELD, true, name, i, 0);
+	}
+}
+
+/* module_traverse(), Modules/_asynciomodule.c 3.12: each future iterator
+ * of the freelist fi_freelist, linked through its `future`. */
+static void mt_fi_freelist(struct vctx *c, const struct rh_layout_value *L, uint64_t state)
+{
+	if (!L[PYL_TASYNCST_FI_FREELIST].found || !L[PYL_TFUTITER_FUTURE].found)
+		return;
+	uint64_t it;
+	if (!rd(c, state + (uint64_t)L[PYL_TASYNCST_FI_FREELIST].value, &it))
+		return;
+	for (uint64_t i = 0; it && !done(c); i++) {
+		if (i >= FI_FREELIST_MAX) {
+			bad(c, RH_BAD_DATA(state, "_asyncio future-iterator freelist longer than %d",
+					   FI_FREELIST_MAX));
+			return;
+		}
+		emit(c, it, RH_REF_FIELD, true, "fi_freelist", i, 0);
+		if (!rd(c, it + (uint64_t)L[PYL_TFUTITER_FUTURE].value, &it))
+			return;
+	}
+}
+
 /* Every plausible object pointer of a module state, in address order
  * (MT_STATE_ALL), or, traversed == false, of any module state whose
  * m_traverse we do not know (conservative). */
@@ -2958,13 +3112,20 @@ static void sp_module(struct vctx *c)
 				scan_state(c, state, size, true);
 			else if (mtfuncs[mt].kind == MT_ATEXIT)
 				mt_atexit(c, state);
-			else
+			else {
 				for (size_t i = 0; i < mtfuncs[mt].nfields && !done(c); i++) {
 					const struct fld *f = &mtfuncs[mt].fields[i];
 					if (L[f->layout].found &&
 					    rd(c, state + (uint64_t)L[f->layout].value, &v))
 						emit(c, v, RH_REF_FIELD, true, f->name, 0, 0);
 				}
+				if (mtfuncs[mt].walk == MW_DECCOND) {
+					mt_deccond(c, L, state, PYL_TDECST_SIGNAL_MAP, 0, "signal_map ex");
+					mt_deccond(c, L, state, PYL_TDECST_COND_MAP, 1, "cond_map ex");
+				} else if (mtfuncs[mt].walk == MW_FI_FREELIST) {
+					mt_fi_freelist(c, L, state);
+				}
+			}
 		}
 	}
 	if (PYL_HAS(rt, TMOD_DICT) && rd(c, c->obj + PYL(rt, TMOD_DICT), &v))
@@ -3736,6 +3897,7 @@ static void run_row(struct vctx *c, uint32_t tf, bool owner_heap, int depth)
 			break;
 		case OP_REQUIRE:
 		case OP_ABSENT:
+		case OP_NEEDS:
 			break;
 		case OP_VISIT_FIX:
 			if (!L[fl->layout].found || !fix_in(c->rt, (enum patch_fix)fl->cond))

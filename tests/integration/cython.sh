@@ -15,7 +15,8 @@
 # Fails unless, on every interpreter tested, with tests/tools/referents_dump
 # and with `refheap export`:
 #   - every object of the Cython runtime types (cython_function_or_method,
-#     fused_cython_function, generator, coroutine, coroutine_wrapper) has
+#     fused_cython_function, generator, coroutine, coroutine_wrapper;
+#     Cython 3 puts them in a module: _cython_3_0_11.generator...) has
 #     exactly CPython's referents, read with the module's DWARF (lxml's
 #     functions share rhcy's type, so they are read too);
 #   - so does every object of the cdef classes (rhcy's, the closures'
@@ -27,8 +28,16 @@
 #     left to the conservative scan;
 #   - the general referents bar of referents.sh holds for builtin types
 #     (compare_referents.py --min-builtin 100).
-# Skips (77) when cython3 is not installed or no interpreter can build the
-# module; interpreters in Debian roots are not tested (no cython3 there).
+# Cython 3: Debian trixie's python3.13 (in the root find_pythons makes) is
+# tested the same way with the root's own cython3 (3.0.11), gcc and
+# python3.13-dev, installed in the root by this test when missing (once;
+# the root is cached): the module is built and run under chroot and the
+# core read with --sysroot. Cython 3.0's runtime types must be read exactly
+# too. sid's interpreters are not tested: sid's cython3 is 3.1, whose rows
+# refheap does not have (its objects are scanned conservatively).
+#
+# Skips (77) when no interpreter can build the module (no cython3 on the
+# host and no trixie root).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/test-lib.sh"
 
@@ -42,9 +51,10 @@ KNOWN=cython_function_or_method,fused_cython_function,generator,coroutine,corout
     hard_error "test driver not found at $REFERENTS_DUMP (make check builds it: make tests/tools/referents_dump)"
 [ -f "$CSAMPLE" ] && [ -f "$CPYX" ] || hard_error "no sample at $CSAMPLE / $CPYX"
 CYTHON=$(command -v cython3 || command -v cython || true)
-[ -n "$CYTHON" ] || skip "cython3 not installed (apt-get install cython3; tests/run-all.sh installs it)"
 CC=${CC:-cc}
-command -v "$CC" > /dev/null || skip "no C compiler ($CC) to build the Cython module"
+HOST_WHY=
+[ -n "$CYTHON" ] || HOST_WHY="cython3 not installed on the host (apt-get install cython3; tests/run-all.sh installs it)"
+command -v "$CC" > /dev/null || HOST_WHY="no C compiler ($CC) to build the Cython module"
 
 find_pythons
 print_pythons
@@ -69,6 +79,77 @@ build_ext() {
     fi
 }
 
+# root_run ROOT CMD...: CMD under chroot ROOT, with a clean environment.
+root_run() {
+    local root=$1
+    shift
+    chroot "$root" env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 "$@"
+}
+
+# root_cython ROOT X.Y: cython3, gcc and pythonX.Y-dev in ROOT, installed
+# with the root's apt-get when one is missing (under the lock the roots
+# are made with, so that parallel tests install once).
+root_cython() {
+    local root=$1 v=$2
+    _root_has_cython() {
+        [ -x "$root/usr/bin/cython3" ] && [ -x "$root/usr/bin/gcc" ] &&
+            [ -f "$root/usr/include/python$v/Python.h" ]
+    }
+    _root_has_cython && return 0
+    (
+        flock 9
+        _root_has_cython && exit 0
+        echo "installing cython3 python$v-dev gcc in $root (log: $root.cython.log)"
+        apt_root() {
+            chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C \
+                apt-get -q -o Acquire::Check-Valid-Until=false "$@"
+        }
+        { apt_root install -y --no-install-recommends cython3 "python$v-dev" gcc ||
+          { apt_root update && apt_root install -y --no-install-recommends cython3 "python$v-dev" gcc; }
+        } > "$root.cython.log" 2>&1
+        apt_root clean > /dev/null 2>&1
+        _root_has_cython
+    ) 9> "$ROOTS_DIR.lock"
+}
+
+# build_ext_root PYTHON DIR: rhcy built inside PYTHON's root with the
+# root's cython3 and gcc, into DIR/ext (DIR is made by py_dir: a link to
+# a directory inside the root).
+build_ext_root() {
+    local py=$1 dir=$2 root v inroot suffix
+    root=$(py_sysroot "$py")
+    v=$(basename "$py")
+    v=${v#python}
+    if ! root_cython "$root" "$v"; then
+        WHY="could not install cython3 python$v-dev gcc in $root (see $root.cython.log)"
+        return 1
+    fi
+    py_dir "$py" "$dir" || { WHY="cannot make $dir in the root"; return 1; }
+    inroot=$(readlink "$dir")
+    inroot=${inroot#"$root"}
+    mkdir -p "$dir/ext"
+    suffix=$(root_run "$root" "${py#"$root"}" -I -S -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))') ||
+        { WHY="cannot ask it for its extension suffix"; return 1; }
+    if ! root_run "$root" cython3 -3 --directive binding=True -o "$inroot/ext/rhcy.c" \
+            /refheap-samples/cython/rhcy.pyx > "$dir/cython.log" 2>&1; then
+        WHY="the root's cython3 failed: $(tail -n 1 "$dir/cython.log")"
+        return 1
+    fi
+    if ! root_run "$root" gcc -shared -fPIC -g -O2 -I"/usr/include/python$v" "$inroot/ext/rhcy.c" \
+            -o "$inroot/ext/rhcy$suffix" > "$dir/cc.log" 2>&1; then
+        WHY="the root's gcc failed: $(grep -m1 'error:' "$dir/cc.log")"
+        return 1
+    fi
+    # Cython 3 names its shared runtime types after its version's
+    # module (_cython_3_0_11.generator); 0.29 does not
+    CYVER=$(root_run "$root" cython3 --version 2>&1 | sed -n 's/^Cython version \([0-9][0-9.]*\).*/\1/p')
+    echo "built with Cython $CYVER in $root"
+    case $CYVER in
+        3.0.*) TYPE_PREFIX=_cython_${CYVER//./_}. ;;
+        *) WHY="the root's Cython is $CYVER, not 3.0"; return 1 ;;
+    esac
+}
+
 make_cython_core() {
     local py=$1 dir=$2 extra=()
     # Debian's own interpreter: its Cython-built packages too
@@ -76,7 +157,7 @@ make_cython_core() {
         /usr/bin/python3*) extra=(--sys-path /usr/lib/python3/dist-packages) ;;
     esac
     stopped_sample_core "$dir" "$dir/record.jsonl" \
-        "$py" -I -S "$CSAMPLE" --ext-dir "$dir/ext" "${extra[@]}" --stop --out "$dir/record.jsonl"
+        py_exec "$py" -I -S "$CSAMPLE" --ext-dir "$dir/ext" "${extra[@]}" --stop --out "$dir/record.jsonl"
 }
 
 RESULTS=()
@@ -92,13 +173,21 @@ for i in "${!PY_PATHS[@]}"; do
     dir=$TESTDIR/$(safe_name "$label")
     echo
     echo "=== $label ($py)"
-    if [ -n "${PY_SYSROOT[$py]:-}" ]; then
-        NOTTESTED+=("$label: in a Debian root, which has no cython3")
-        continue
-    fi
-    mkdir -p "$dir"
     WHY=
-    if ! build_ext "$py" "$dir"; then
+    TYPE_PREFIX=
+    t0=$SECONDS
+    if [ -n "${PY_SYSROOT[$py]:-}" ]; then
+        case $label in
+            trixie-*) build_ext_root "$py" "$dir" || WHY=${WHY:-build failed} ;;
+            *) WHY="in a Debian root whose cython3 is not 3.0 (Cython 3.1's types have no rows)" ;;
+        esac
+    elif [ -n "$HOST_WHY" ]; then
+        WHY=$HOST_WHY
+    else
+        py_dir "$py" "$dir"
+        build_ext "$py" "$dir" || WHY=${WHY:-build failed}
+    fi
+    if [ -n "$WHY" ]; then
         echo "not tested: $WHY"
         NOTTESTED+=("$label: $WHY")
         continue
@@ -113,7 +202,8 @@ for i in "${!PY_PATHS[@]}"; do
     cat "$dir/sample.out"
     # cdef classes (their traverse read from the code), Debian's stripped
     # Cython modules' included
-    require=$KNOWN,rhcy.Node,rhcy.Leaf,rhcy.__pyx_scope_struct_5_gen_fn
+    known=$(printf '%s' "$KNOWN" | sed "s/[^,][^,]*/$TYPE_PREFIX&/g")
+    require=$known,rhcy.Node,rhcy.Leaf,rhcy.__pyx_scope_struct_5_gen_fn
     grep -q 'have=.*yaml' "$dir/sample.out" && require=$require,yaml._yaml.Mark
     grep -q 'have=.*lxml' "$dir/sample.out" && require=$require,lxml.etree._Element
     grep -q 'have=.*msgpack' "$dir/sample.out" && require=$require,msgpack._cmsgpack.Unpacker
@@ -136,7 +226,7 @@ for i in "${!PY_PATHS[@]}"; do
             head -n 10 "$dir/$tool.err" | sed 's/^/  | /'
         fi
         "$HOSTPY" "$CCHECK" "$RECORD" "$dir/$tool.jsonl" --label "$label/$tool" \
-            --require "$require" --require-known "$require" --known "$KNOWN" \
+            --require "$require" --require-known "$require" --known "$known" \
             --known-from "$dir/dump.jsonl" > "$dir/check-$tool.txt"
         rc=$?
         cat "$dir/check-$tool.txt"
@@ -159,6 +249,7 @@ for i in "${!PY_PATHS[@]}"; do
         esac
     done
     rm -f "$CORE"
+    echo "$label: $((SECONDS - t0)) s"
 done
 
 echo
