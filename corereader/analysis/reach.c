@@ -13,6 +13,12 @@
 
 #define NONE UINT32_MAX
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static bool strong(uint32_t word)
 {
 	return !(word & RH_EDGE_BORROWED);
@@ -104,7 +110,7 @@ static void bfs(const struct rh_snapshot *s, struct rh_reach *r, uint32_t *queue
 }
 
 /*
- * Roots that are evidence of a native holder (counted in r.native, verdict
+ * Roots that are evidence of a native holder (marked in r.native_bits, verdict
  * held-by-native rather than unaccounted):
  *  - words of live objects beyond their edges (RH_SNAP_ROOT_NATIVE);
  *  - words on a native thread's stack from the stack pointer up, inside
@@ -146,11 +152,12 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	r.tier = rh_big_malloc(m);
 	r.parent = rh_big_malloc(m * sizeof(*r.parent));
 	r.found = rh_big_calloc(m, sizeof(*r.found));
-	r.found_edges = rh_big_calloc(m, sizeof(*r.found_edges));
-	r.native = rh_big_calloc(m, sizeof(*r.native));
+	r.native_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.native_bits));
+	r.owned_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.owned_roots));
 	r.best_root = rh_big_malloc(m * sizeof(*r.best_root));
 	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
-	if (!r.tier || !r.parent || !r.found || !r.found_edges || !r.native || !r.best_root || !queue) {
+	if (!r.tier || !r.parent || !r.found || !r.native_bits || !r.owned_roots || !r.best_root ||
+	    !queue) {
 		free(queue);
 		rh_reach_free(&r);
 		return rh_enomem;
@@ -161,24 +168,27 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	// The audit: references that own a count.
 	for (uint64_t e = 0; e < s->nedges; e++) {
 		uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
-		if (t < n && counted(w) && r.found_edges[t] != UINT32_MAX)
-			r.found_edges[t]++;
-		if (t < n && (w & RH_EDGE_CONSERVATIVE) && r.native[t] != UINT32_MAX)
-			r.native[t]++;
+		if (t < n && counted(w) && r.found[t] != UINT32_MAX)
+			r.found[t]++;
+		if (t < n && (w & RH_EDGE_CONSERVATIVE))
+			r.native_bits[t >> 6] |= 1ull << (t & 63);
 	}
-	memcpy(r.found, r.found_edges, (size_t)n * sizeof(*r.found));
 	for (size_t k = 0; k < s->nroots; k++) {
 		const struct rh_snap_root *root = &s->roots[k];
 		if (root->obj >= n)
 			continue;
-		if (root->owned && r.found[root->obj] != UINT32_MAX)
-			r.found[root->obj]++;
-		if (native_evidence(root) && r.native[root->obj] != UINT32_MAX)
-			r.native[root->obj]++;
+		if (root->owned) {
+			r.owned_roots[r.nowned_roots++] = root->obj;
+			if (r.found[root->obj] != UINT32_MAX)
+				r.found[root->obj]++;
+		}
+		if (native_evidence(root))
+			r.native_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
 		uint32_t b = r.best_root[root->obj];
 		if (b == NONE || rh_root_better(s, (uint32_t)k, b) < 0)
 			r.best_root[root->obj] = (uint32_t)k;
 	}
+	qsort(r.owned_roots, r.nowned_roots, sizeof(*r.owned_roots), cmp_u32);
 
 	// Exact roots, secondary exact roots (a frame's globals: the module
 	// holds them too, and paths through the module read better), then
@@ -220,8 +230,8 @@ void rh_reach_free(struct rh_reach *r)
 	free(r->tier);
 	free(r->parent);
 	free(r->found);
-	free(r->found_edges);
-	free(r->native);
+	free(r->owned_roots);
+	free(r->native_bits);
 	free(r->best_root);
 	memset(r, 0, sizeof(*r));
 }
@@ -238,11 +248,33 @@ int64_t rh_reach_excess(const struct rh_snapshot *s, const struct rh_reach *r, u
 	return (int64_t)s->obj_refcnt[i] - (int64_t)r->found[i];
 }
 
+uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n)
+		return 0;
+	// Owned root slots of i: the run of i in the sorted list.
+	size_t lo = 0, hi = r->nowned_roots;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->owned_roots[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint32_t roots = 0;
+	while (lo < r->nowned_roots && r->owned_roots[lo] == i) {
+		roots++;
+		lo++;
+	}
+	// found saturates; so did the edges alone, if found is below the roots.
+	return r->found[i] >= roots ? r->found[i] - roots : 0;
+}
+
 int64_t rh_reach_deficit(const struct rh_snapshot *s, const struct rh_reach *r, uint32_t i)
 {
 	if (i >= r->n || count_meaningless(s, i))
 		return 0;
-	int64_t d = (int64_t)s->obj_refcnt[i] - (int64_t)r->found_edges[i];
+	int64_t d = (int64_t)s->obj_refcnt[i] - (int64_t)rh_reach_found_edges(r, i);
 	return d < 0 ? d : 0;
 }
 

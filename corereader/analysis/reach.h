@@ -53,21 +53,29 @@ struct rh_reach {
 	 * plus owned root slots. Saturates at UINT32_MAX.
 	 */
 	uint32_t *found;
-	/** Heap edges alone (no roots), for the "refcount too low" check. */
-	uint32_t *found_edges;
 	/**
-	 * Pointers refheap cannot type, inside live objects, that point at
-	 * the object: conservative edges (words inside objects of types
-	 * whose references refheap does not know: mypyc, Cython, C
-	 * extensions) and RH_SNAP_ROOT_NATIVE roots (fields of known objects
-	 * their traverse does not visit). Evidence that native code holds
-	 * what its refcount says; and words on native thread stacks from the
-	 * stack pointer up (live C frames' locals: reach.c native_evidence).
-	 * Registers, C statics' words, words of untyped memory and executing
-	 * frames' value-stack slots past the recorded depth are not counted:
-	 * stale copies look the same. Saturates at UINT32_MAX.
+	 * The objects of the owned root slots, sorted, one entry per slot:
+	 * found minus these is the heap edges alone (rh_reach_found_edges),
+	 * for the "refcount too low" check. A few thousand entries instead of
+	 * a second count per object (4 bytes an object: issue 12).
 	 */
-	uint32_t *native;
+	uint32_t *owned_roots;
+	size_t nowned_roots;
+	/**
+	 * Bitset (rh_reach_native()): some pointer refheap cannot type, inside
+	 * a live object, points at the object: conservative edges (words
+	 * inside objects of types whose references refheap does not know:
+	 * mypyc, Cython, C extensions) and RH_SNAP_ROOT_NATIVE roots (fields
+	 * of known objects their traverse does not visit). Evidence that
+	 * native code holds what its refcount says; and words on native
+	 * thread stacks from the stack pointer up (live C frames' locals:
+	 * reach.c native_evidence). Registers, C statics' words, words of
+	 * untyped memory and executing frames' value-stack slots past the
+	 * recorded depth are not counted: stale copies look the same. Only
+	 * whether there is such evidence is used (verdict held-by-native),
+	 * so one bit an object, not a count.
+	 */
+	uint64_t *native_bits;
 	/** Best root record of objects held directly by a root, else UINT32_MAX. */
 	uint32_t *best_root;
 };
@@ -82,6 +90,15 @@ void rh_rgraph_free(struct rh_rgraph *g);
  */
 struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret);
 void rh_reach_free(struct rh_reach *r);
+
+/** Whether native evidence points at object i (see rh_reach.native_bits). */
+static inline bool rh_reach_native(const struct rh_reach *r, uint32_t i)
+{
+	return i < r->n && (r->native_bits[i >> 6] >> (i & 63) & 1);
+}
+
+/** Heap edges that own a count of object i's refcount (found minus owned root slots). */
+uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i);
 
 /**
  * Refcount minus the references found (positive: held by something the

@@ -279,7 +279,7 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 		fprintf(f, "warning: refcount %" PRIu32 " is lower than the %" PRIu32
 			" references objects hold: one will dangle when the count reaches 0 "
 			"(a missing Py_INCREF, a use-after-free to come)\n",
-			s->obj_refcnt[idx], a->reach.found_edges[idx]);
+			s->obj_refcnt[idx], rh_reach_found_edges(&a->reach, idx));
 	if (ev->verdict != RH_VERDICT_DEAD) {
 		rh_format_bytes(ev->retained_bytes, b1, sizeof(b1));
 		fprintf(f, "retains %" PRIu64 " objects, %s (what freeing it would free)\n",
