@@ -19,6 +19,14 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_best_root(const void *a, const void *b)
+{
+	const struct rh_best_root *x = a, *y = b;
+	if (x->obj != y->obj)
+		return x->obj < y->obj ? -1 : 1;
+	return x->root < y->root ? -1 : x->root > y->root;
+}
+
 static bool strong(uint32_t word)
 {
 	return !(word & RH_EDGE_BORROWED);
@@ -154,16 +162,17 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	r.found = rh_big_calloc(m, sizeof(*r.found));
 	r.native_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.native_bits));
 	r.owned_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.owned_roots));
-	r.best_root = rh_big_malloc(m * sizeof(*r.best_root));
+	r.best_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.best_roots));
+	r.rooted_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.rooted_bits));
 	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
-	if (!r.tier || !r.parent || !r.found || !r.native_bits || !r.owned_roots || !r.best_root ||
+	if (!r.tier || !r.parent || !r.found || !r.native_bits || !r.owned_roots || !r.best_roots ||
+	    !r.rooted_bits ||
 	    !queue) {
 		free(queue);
 		rh_reach_free(&r);
 		return rh_enomem;
 	}
 	memset(r.tier, RH_TIER_NONE, m);
-	memset(r.best_root, 0xff, m * sizeof(*r.best_root));
 
 	// The audit: references that own a count.
 	for (uint64_t e = 0; e < s->nedges; e++) {
@@ -184,11 +193,23 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 		}
 		if (native_evidence(root))
 			r.native_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
-		uint32_t b = r.best_root[root->obj];
-		if (b == NONE || rh_root_better(s, (uint32_t)k, b) < 0)
-			r.best_root[root->obj] = (uint32_t)k;
+		r.best_roots[r.nbest_roots++] = (struct rh_best_root){ root->obj, (uint32_t)k };
+		r.rooted_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
 	}
 	qsort(r.owned_roots, r.nowned_roots, sizeof(*r.owned_roots), cmp_u32);
+	// One pair per object: the best of its roots (rh_root_better).
+	qsort(r.best_roots, r.nbest_roots, sizeof(*r.best_roots), cmp_best_root);
+	size_t kept = 0;
+	for (size_t k = 0; k < r.nbest_roots; k++) {
+		struct rh_best_root *last = kept ? &r.best_roots[kept - 1] : NULL;
+		if (last && last->obj == r.best_roots[k].obj) {
+			if (rh_root_better(s, r.best_roots[k].root, last->root) < 0)
+				last->root = r.best_roots[k].root;
+		} else {
+			r.best_roots[kept++] = r.best_roots[k];
+		}
+	}
+	r.nbest_roots = kept;
 
 	// Exact roots, secondary exact roots (a frame's globals: the module
 	// holds them too, and paths through the module read better), then
@@ -232,7 +253,8 @@ void rh_reach_free(struct rh_reach *r)
 	free(r->found);
 	free(r->owned_roots);
 	free(r->native_bits);
-	free(r->best_root);
+	free(r->best_roots);
+	free(r->rooted_bits);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -246,6 +268,21 @@ int64_t rh_reach_excess(const struct rh_snapshot *s, const struct rh_reach *r, u
 	if (i >= r->n || count_meaningless(s, i))
 		return 0;
 	return (int64_t)s->obj_refcnt[i] - (int64_t)r->found[i];
+}
+
+uint32_t rh_reach_best_root(const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n || !(r->rooted_bits[i >> 6] >> (i & 63) & 1))
+		return NONE;
+	size_t lo = 0, hi = r->nbest_roots;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->best_roots[mid].obj < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nbest_roots && r->best_roots[lo].obj == i ? r->best_roots[lo].root : NONE;
 }
 
 uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i)
@@ -331,7 +368,7 @@ static uint8_t source_tier(const struct rh_snapshot *s, const struct rh_reach *r
 			   bool *secondary)
 {
 	*secondary = false;
-	uint32_t b = r->best_root[i];
+	uint32_t b = rh_reach_best_root(r, i);
 	if (b != NONE) {
 		*secondary = s->roots[b].secondary;
 		return s->roots[b].conservative ? RH_TIER_CONSERVATIVE : RH_TIER_EXACT;
@@ -384,7 +421,7 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 		bool sec;
 		uint8_t st = source_tier(s, r, v, &sec);
 		if (st != RH_TIER_NONE && st <= limit && ncands < MAX_CANDIDATES) {
-			uint32_t b = r->best_root[v];
+			uint32_t b = rh_reach_best_root(r, v);
 			cands[ncands] = (struct cand){ .obj = v, .dist = dist[v], .tier = st,
 						       .secondary = sec, .ord = (uint32_t)ncands,
 						       .rank = b == NONE ? 3 : root_rank(&s->roots[b]) };
@@ -411,7 +448,7 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 	for (size_t c = 0; c < want; c++) {
 		struct rh_path *p = &out.paths[out.npaths];
 		p->tier = cands[c].tier;
-		p->root = r->best_root[cands[c].obj];
+		p->root = rh_reach_best_root(r, cands[c].obj);
 		p->len = cands[c].dist + 1;
 		p->objs = rh_big_malloc((size_t)p->len * sizeof(*p->objs));
 		if (!p->objs)

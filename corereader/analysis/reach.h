@@ -76,8 +76,19 @@ struct rh_reach {
 	 * so one bit an object, not a count.
 	 */
 	uint64_t *native_bits;
-	/** Best root record of objects held directly by a root, else UINT32_MAX. */
-	uint32_t *best_root;
+	/**
+	 * Best root record of each object held directly by a root: a few
+	 * thousand pairs sorted by object, and a bitset of those objects for
+	 * the common "none" answer, instead of 4 bytes an object (issue 12).
+	 * Read with rh_reach_best_root().
+	 */
+	struct rh_best_root *best_roots;
+	size_t nbest_roots;
+	uint64_t *rooted_bits;
+};
+
+struct rh_best_root {
+	uint32_t obj, root;
 };
 
 /** Build the referrers of s (needs a graph). Errors: RH_ERR_NO_MEMORY. */
@@ -96,6 +107,9 @@ static inline bool rh_reach_native(const struct rh_reach *r, uint32_t i)
 {
 	return i < r->n && (r->native_bits[i >> 6] >> (i & 63) & 1);
 }
+
+/** Best root record of an object held directly by a root, else UINT32_MAX. */
+uint32_t rh_reach_best_root(const struct rh_reach *r, uint32_t i);
 
 /** Heap edges that own a count of object i's refcount (found minus owned root slots). */
 uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i);

@@ -184,7 +184,7 @@ static void chain_of(const struct rh_analysis *a, uint32_t x, struct chain *c)
 		c->objs[c->len++] = x;
 		uint32_t p = r->parent[x];
 		if (p == RH_REACH_SOURCE) {
-			c->key = r->best_root[x];   /* UINT32_MAX: an external holder */
+			c->key = rh_reach_best_root(r, x);   /* UINT32_MAX: an external holder */
 			if (c->key == UINT32_MAX)
 				c->key = KEY_EXTERNAL;
 			return;

@@ -1201,7 +1201,7 @@ static struct rh_error *accumulation_points(const struct rh_analysis *a, uint8_t
 		if (!a->retained[x] || (v != RH_VERDICT_REACHABLE && v != RH_VERDICT_UNACCOUNTED &&
 					 v != RH_VERDICT_HELD_BY_NATIVE))
 			ok[x] = 0;
-		uint32_t b = a->reach.best_root[x];
+		uint32_t b = rh_reach_best_root(&a->reach, x);
 		if (b != UINT32_MAX && !s->roots[b].conservative) {
 			uint8_t k = s->roots[b].kind;
 			if (k == RH_SNAP_ROOT_INTERPRETER || k == RH_SNAP_ROOT_MODULE ||
