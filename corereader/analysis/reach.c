@@ -19,6 +19,8 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static struct rh_error *count_big(const struct rh_snapshot *s, struct rh_reach *r);
+
 static int cmp_best_root(const void *a, const void *b)
 {
 	const struct rh_best_root *x = a, *y = b;
@@ -159,13 +161,13 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	size_t m = n ? n : 1;
 	r.tier = rh_big_malloc(m);
 	r.parent = rh_big_malloc(m * sizeof(*r.parent));
-	r.found = rh_big_calloc(m, sizeof(*r.found));
+	r.found16 = rh_big_calloc(m, sizeof(*r.found16));
 	r.native_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.native_bits));
 	r.owned_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.owned_roots));
 	r.best_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.best_roots));
 	r.rooted_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.rooted_bits));
 	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
-	if (!r.tier || !r.parent || !r.found || !r.native_bits || !r.owned_roots || !r.best_roots ||
+	if (!r.tier || !r.parent || !r.found16 || !r.native_bits || !r.owned_roots || !r.best_roots ||
 	    !r.rooted_bits ||
 	    !queue) {
 		free(queue);
@@ -177,8 +179,8 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	// The audit: references that own a count.
 	for (uint64_t e = 0; e < s->nedges; e++) {
 		uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
-		if (t < n && counted(w) && r.found[t] != UINT32_MAX)
-			r.found[t]++;
+		if (t < n && counted(w) && r.found16[t] != RH_FOUND_BIG)
+			r.found16[t]++;
 		if (t < n && (w & RH_EDGE_CONSERVATIVE))
 			r.native_bits[t >> 6] |= 1ull << (t & 63);
 	}
@@ -188,8 +190,8 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 			continue;
 		if (root->owned) {
 			r.owned_roots[r.nowned_roots++] = root->obj;
-			if (r.found[root->obj] != UINT32_MAX)
-				r.found[root->obj]++;
+			if (r.found16[root->obj] != RH_FOUND_BIG)
+				r.found16[root->obj]++;
 		}
 		if (native_evidence(root))
 			r.native_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
@@ -197,6 +199,12 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 		r.rooted_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
 	}
 	qsort(r.owned_roots, r.nowned_roots, sizeof(*r.owned_roots), cmp_u32);
+	struct rh_error *err = count_big(s, &r);
+	if (err) {
+		free(queue);
+		rh_reach_free(&r);
+		return err;
+	}
 	// One pair per object: the best of its roots (rh_root_better).
 	qsort(r.best_roots, r.nbest_roots, sizeof(*r.best_roots), cmp_best_root);
 	size_t kept = 0;
@@ -250,7 +258,8 @@ void rh_reach_free(struct rh_reach *r)
 {
 	free(r->tier);
 	free(r->parent);
-	free(r->found);
+	free(r->found16);
+	free(r->found_big);
 	free(r->owned_roots);
 	free(r->native_bits);
 	free(r->best_roots);
@@ -267,7 +276,64 @@ int64_t rh_reach_excess(const struct rh_snapshot *s, const struct rh_reach *r, u
 {
 	if (i >= r->n || count_meaningless(s, i))
 		return 0;
-	return (int64_t)s->obj_refcnt[i] - (int64_t)r->found[i];
+	return (int64_t)s->obj_refcnt[i] - (int64_t)rh_reach_found(r, i);
+}
+
+static struct rh_found_big *find_big(const struct rh_reach *r, uint32_t i)
+{
+	size_t lo = 0, hi = r->nfound_big;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->found_big[mid].obj < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nfound_big && r->found_big[lo].obj == i ? &r->found_big[lo] : NULL;
+}
+
+uint32_t rh_reach_found_big(const struct rh_reach *r, uint32_t i)
+{
+	const struct rh_found_big *b = find_big(r, i);
+	return b ? b->count : RH_FOUND_BIG;
+}
+
+/*
+ * The exact counts of the objects whose 16-bit count saturated: a second
+ * pass over the edges (and owned roots) that looks only at those, in
+ * index order. Skipped when none did.
+ */
+static struct rh_error *count_big(const struct rh_snapshot *s, struct rh_reach *r)
+{
+	uint32_t n = r->n;
+	size_t nbig = 0;
+	for (uint32_t i = 0; i < n; i++)
+		nbig += r->found16[i] == RH_FOUND_BIG;
+	if (!nbig)
+		return NULL;
+	r->found_big = malloc(nbig * sizeof(*r->found_big));
+	if (!r->found_big)
+		return rh_enomem;
+	for (uint32_t i = 0; i < n; i++)
+		if (r->found16[i] == RH_FOUND_BIG)
+			r->found_big[r->nfound_big++] = (struct rh_found_big){ i, 0 };
+	for (uint64_t e = 0; e < s->nedges; e++) {
+		uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
+		if (t < n && r->found16[t] == RH_FOUND_BIG && counted(w)) {
+			struct rh_found_big *b = find_big(r, t);
+			if (b && b->count != UINT32_MAX)
+				b->count++;
+		}
+	}
+	for (size_t k = 0; k < s->nroots; k++) {
+		uint32_t o = s->roots[k].obj;
+		if (o < n && s->roots[k].owned && r->found16[o] == RH_FOUND_BIG) {
+			struct rh_found_big *b = find_big(r, o);
+			if (b && b->count != UINT32_MAX)
+				b->count++;
+		}
+	}
+	return NULL;
 }
 
 uint32_t rh_reach_best_root(const struct rh_reach *r, uint32_t i)
@@ -304,7 +370,8 @@ uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i)
 		lo++;
 	}
 	// found saturates; so did the edges alone, if found is below the roots.
-	return r->found[i] >= roots ? r->found[i] - roots : 0;
+	uint32_t found = rh_reach_found(r, i);
+	return found >= roots ? found - roots : 0;
 }
 
 int64_t rh_reach_deficit(const struct rh_snapshot *s, const struct rh_reach *r, uint32_t i)

@@ -50,9 +50,14 @@ struct rh_reach {
 	/**
 	 * References that own a count of the object's refcount and that the
 	 * snapshot shows: incoming edges (not conservative, not borrowed)
-	 * plus owned root slots. Saturates at UINT32_MAX.
+	 * plus owned root slots; read with rh_reach_found() (saturates at
+	 * UINT32_MAX). Kept in 16 bits; objects with RH_FOUND_BIG or more
+	 * (None, small ints, common strings: a few per heap) have their count
+	 * in found_big, sorted by object. 2 bytes an object, not 4 (issue 12).
 	 */
-	uint32_t *found;
+	uint16_t *found16;
+	struct rh_found_big *found_big;
+	size_t nfound_big;
 	/**
 	 * The objects of the owned root slots, sorted, one entry per slot:
 	 * found minus these is the heap edges alone (rh_reach_found_edges),
@@ -90,6 +95,22 @@ struct rh_reach {
 struct rh_best_root {
 	uint32_t obj, root;
 };
+
+#define RH_FOUND_BIG UINT16_MAX
+struct rh_found_big {
+	uint32_t obj, count;
+};
+
+uint32_t rh_reach_found_big(const struct rh_reach *r, uint32_t i);
+
+/** rh_reach.found16 of object i, with the big counts: 0 past the heap. */
+static inline uint32_t rh_reach_found(const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n)
+		return 0;
+	uint16_t f = r->found16[i];
+	return f != RH_FOUND_BIG ? f : rh_reach_found_big(r, i);
+}
 
 /** Build the referrers of s (needs a graph). Errors: RH_ERR_NO_MEMORY. */
 struct rh_error *rh_rgraph_build(const struct rh_snapshot *s, struct rh_rgraph *ret);

@@ -361,7 +361,7 @@ static struct rh_error *shapes_of(const struct rh_analysis *a, struct grower *g,
 			case KEY_EXTERNAL:
 				snprintf(b, LABEL_MAX,
 					 "held from outside the heap (refcount %" PRIu32 ", %" PRIu32
-					 " references found)", s->obj_refcnt[o], a->reach.found[o]);
+					 " references found)", s->obj_refcnt[o], rh_reach_found(&a->reach, o));
 				break;
 			case KEY_TRUNCATED:
 				snprintf(b, LABEL_MAX, "... (path longer than %u steps)",

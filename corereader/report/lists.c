@@ -1305,7 +1305,7 @@ static void suspects_json(struct rh_json *j, const struct rh_analysis *a,
 		rh_json_key(j, "refcnt");
 		rh_json_uint(j, s->obj_refcnt[i]);
 		rh_json_key(j, "found");
-		rh_json_uint(j, a->reach.found[i]);
+		rh_json_uint(j, rh_reach_found(&a->reach, i));
 		rh_json_key(j, "excess");
 		rh_json_int(j, x->le[k].excess);
 		rh_json_key(j, "retained");
@@ -1349,7 +1349,7 @@ static void suspects_text(FILE *f, const struct rh_analysis *a, const struct sus
 		fputs("  ", f);
 		print_obj_repr(f, s, i);
 		fprintf(f, "\n      refcount %" PRIu32 ", %" PRIu32 " references found (%" PRId64
-			" unexplained), retains %s\n", s->obj_refcnt[i], a->reach.found[i],
+			" unexplained), retains %s\n", s->obj_refcnt[i], rh_reach_found(&a->reach, i),
 			x->le[k].excess, b1);
 		if (!x->hs[k].n)
 			fputs("      no word anywhere in the core points at it (no object, "

@@ -349,7 +349,7 @@ static void dot_declare(struct tree *t, uint32_t x, bool top)
 		fprintf(f, "  r%" PRIu32 " [shape=box, style=dashed, label=\"held from outside "
 			"the heap\\nrefcount %" PRIu32 ", %" PRIu32 " found\"];\n"
 			"  r%" PRIu32 " -> n%" PRIu32 ";\n", x, s->obj_refcnt[x],
-			t->a->reach.found[x], x, x);
+			rh_reach_found(&t->a->reach, x), x, x);
 	}
 }
 
@@ -396,7 +396,7 @@ static void node_begin(struct tree *t, uint32_t x, unsigned level, const struct 
 			fputc(']', f);
 		} else if (ext) {
 			fprintf(f, " [held from outside the heap: refcount %" PRIu32 ", %" PRIu32
-				" references found]", s->obj_refcnt[x], t->a->reach.found[x]);
+				" references found]", s->obj_refcnt[x], rh_reach_found(&t->a->reach, x));
 		}
 		fputc('\n', f);
 		break;
