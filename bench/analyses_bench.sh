@@ -22,7 +22,12 @@
 # object beyond the mapped core (refheap --stats), the ratio to the
 # interpreter's gc.collect(), and the load average when it ran (timings
 # taken at a load above ~1 on a 2-core machine are not fit for targets).
-# `why` is asked about an object in the middle of the heap. Targets (issue
+# Then each command runs again with the snapshot cache warm ("warm": the
+# analyses alone, beside the snapshot mapped from the cache), with the
+# analyses' time and the peak RSS beyond the file-backed pages (--stats).
+# `why` is asked about an object in the middle of the heap (mkheap.py's
+# probe_addr). At the end, per size: time and bytes per object, and the
+# ratio of the largest size's per-object cost to 10M's. Targets (issue
 # 12) at 10M objects on 2 cores: snapshot <= 1.5 s, each command <= 2.5 s
 # and < 3x gc.collect(), <= 48 bytes/object; per-object cost at 50M
 # within 25% of 10M's.
@@ -34,6 +39,9 @@ SIZES=${1:-${SIZES:-1000000 10000000}}
 JOBS_OPT=()
 [ -n "${BENCH_JOBS:-}" ] && JOBS_OPT=(--jobs "$BENCH_JOBS")
 SCRATCH=${2:-${SCRATCH:-/tmp/refheap-bench}}
+# RAM and disk the largest size needs (GiB): the heap's process, then its
+# core on disk and refheap's peak (the core is mapped whole).
+need_gib() { awk -v n="$1" 'BEGIN { printf "%d", n * 240 / 2^30 + 1 }'; }
 PY=${3:-${PY:-}}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
 
@@ -54,6 +62,14 @@ command -v gcore >/dev/null 2>&1 || die "gcore not found (apt-get install gdb)"
 [ -x /usr/bin/time ] || die "/usr/bin/time missing: apt-get install time"
 mkdir -p "$SCRATCH" || die "cannot create $SCRATCH"
 CACHE=$SCRATCH/cache
+max=0
+for n in $SIZES; do [ "$n" -gt "$max" ] && max=$n; done
+avail=$(awk '/^MemAvailable:/ { printf "%d", $2 / 1048576 }' /proc/meminfo)
+disk=$(df -Pk "$SCRATCH" | awk 'NR == 2 { printf "%d", $4 / 1048576 }')
+need=$(need_gib "$max")
+echo "largest heap: $max objects; needs ~${need} GiB of RAM and ~$(( need * 5 / 6 + 1 )) GiB of disk; available: ${avail} GiB RAM, ${disk} GiB disk in $SCRATCH"
+[ "$avail" -ge "$need" ] || die "not enough memory for $max objects (${avail} GiB available, ~${need} GiB needed): free some, or drop the size"
+[ "$disk" -gt $(( need * 5 / 6 )) ] || die "not enough disk in $SCRATCH for a $max-object core"
 echo "refheap: $REFHEAP"
 echo "python:  $PY ($("$PY" -c 'import sys; print(sys.version.split()[0])'))"
 
@@ -76,6 +92,8 @@ timed() {
 
 ROWS=()
 PEROBJ=()
+WROWS=()
+declare -A COST
 for n in $SIZES; do
     echo
     echo "=== $n objects"
@@ -94,12 +112,15 @@ for n in $SIZES; do
     kill -KILL "$pid"; wait "$pid" 2>/dev/null
     core=$SCRATCH/core.a$n
     [ -s "$core" ] || die "gcore wrote no core"
-    # warm the layout cache; pick an object half-way through the table
+    # warm the layout cache; `why` asks about the User half-way through
+    # the registry (older mkheap.py: the object at 45% of the export)
     "$REFHEAP" summary --cache-dir "$CACHE" "$core" > /dev/null 2>&1
-    objects=$("$REFHEAP" export --no-alloc-scan --cache-dir "$CACHE" "$core" 2>/dev/null |
-              awk 'NR == 1 { next } { n++ } END { print n }')
-    addr=$("$REFHEAP" export --no-alloc-scan --cache-dir "$CACHE" "$core" 2>/dev/null |
-           sed -n "$(( objects / 2 ))p" | sed -n 's/.*"addr":"\(0x[0-9a-f]*\)".*/\1/p')
+    addr=$(sed -n 's/.*"probe_addr": *"\(0x[0-9a-f]*\)".*/\1/p' "$SCRATCH/aheap.$n.json")
+    if [ -z "$addr" ]; then
+        addr=$("$REFHEAP" export --no-alloc-scan --cache-dir "$CACHE" "$core" 2>/dev/null |
+               awk -v k=$(( n * 45 / 100 )) 'NR == k { print; exit }' |
+               sed -n 's/.*"addr":"\(0x[0-9a-f]*\)".*/\1/p')
+    fi
     echo "core: $(( $(stat -c %s "$core") / 1048576 )) MiB; why asks about $addr"
     gcs=$(sed -n 's/.*"gc_collect_full_s": *\([0-9.]*\).*/\1/p' "$SCRATCH/aheap.$n.json")
     gcs=$(printf '%.3f' "${gcs:-0}")
@@ -125,7 +146,26 @@ for n in $SIZES; do
         if [ "$name" = why ]; then
             NOBJ=$nobj SNAP=$snap WHYRSS=$RSS WHYBPO=$bpo WHYPBPO=$pbpo
         fi
+        COST[$n,$name]=$WALL
+        COST[$n,$name,b]=$pbpo
     done
+    # warm snapshot cache: the analyses alone (and the report)
+    wrow=$(printf '%-9s' "$n")
+    for cmd in "why $addr" gc "dominators --top 20" histogram leaks cycles; do
+        name=${cmd%% *}
+        # shellcheck disable=SC2086
+        timed "$SCRATCH/w-$name.$n" "$REFHEAP" $cmd "${JOBS_OPT[@]}" --stats --cache-dir "$CACHE" "$core"
+        err=$SCRATCH/w-$name.$n.err
+        grep -q 'snapshot mapped from the snapshot cache' "$err" || echo "  (warm $name: the snapshot was not taken from the cache)"
+        an=$(sed -n 's/.*stats: analyses \([0-9.]*\) s.*/\1/p' "$err" | head -1)
+        wb=$(sed -n 's/.*peak RSS beyond file-backed pages [0-9.]* MiB (\([0-9.]*\) bytes\/object).*/\1/p' "$err" | head -1)
+        echo "$name (warm snapshot cache): ${WALL}s wall, analyses ${an:-?}s, ${CPU}s CPU, peak RSS ${RSS} MiB, ${wb:-?} bytes/object peak beyond file-backed pages, load ${LOAD} ($(grep 'stats: analyses' "$err" | sed 's/^refheap: stats: //'))"
+        wrow+=$(printf ' %7ss %6s' "${an:-?}" "${wb:-?}")
+        COST[$n,$name,w]=$an
+        COST[$n,$name,wb]=$wb
+    done
+    WROWS+=("$wrow")
+    COST[$n,nobj]=${NOBJ:-$n}
     # warm: the snapshot cache written by the last command
     timed "$SCRATCH/a-warm.$n" "$REFHEAP" gc "${JOBS_OPT[@]}" --cache-dir "$CACHE" "$core"
     echo "gc (warm snapshot cache): ${WALL}s wall, peak RSS ${RSS} MiB, load ${LOAD}"
@@ -144,3 +184,40 @@ echo
 echo "=== per object (the why run): snapshot time / objects; bytes per object beyond the core at peak RSS, and resident anonymous at the end"
 printf '%-9s %10s %10s %12s %12s %12s %10s\n' size objects snapshot per-object peak-B/obj end-B/obj "peak RSS"
 printf '%s\n' "${PEROBJ[@]}"
+echo
+echo "=== warm snapshot cache: analyses' seconds (--stats) and peak bytes/object beyond the file-backed pages (core and cached snapshot)"
+printf '%-9s' objects
+for c in why gc dominators histogram leaks cycles; do printf ' %8s %6s' "$c" B/obj; done
+echo
+printf '%s\n' "${WROWS[@]}"
+
+# per-object cost: ns per object of each cold command, of the analyses
+# alone (warm), and peak bytes per object; the largest size against 10M
+# (or against the size before it)
+echo
+echo "=== per object, per size (cold: wall ns/object and peak bytes/object beyond the core; warm: analyses ns/object)"
+sizes=($SIZES)
+printf '%-9s %-10s %12s %12s %12s\n' size command "cold ns/obj" "cold B/obj" "warm ns/obj"
+for n in "${sizes[@]}"; do
+    for c in why gc dominators histogram leaks cycles; do
+        awk -v n="${COST[$n,nobj]}" -v size="$n" -v c="$c" -v w="${COST[$n,$c]:-0}" -v b="${COST[$n,$c,b]:-?}" -v a="${COST[$n,$c,w]:-0}" \
+            'BEGIN { printf "%-9s %-10s %12.0f %12s %12.0f\n", size, c, w * 1e9 / n, b, a * 1e9 / n }'
+    done
+done
+base=
+for n in "${sizes[@]}"; do [ "$n" = 10000000 ] && base=$n; done
+last=${sizes[${#sizes[@]}-1]}
+if [ "${#sizes[@]}" -gt 1 ]; then
+    [ -n "$base" ] && [ "$base" != "$last" ] || base=${sizes[${#sizes[@]}-2]}
+    echo
+    echo "=== ratio of per-object cost, $last against $base objects (target: within 1.25)"
+    printf '%-10s %10s %10s %10s\n' command "cold time" "cold B" "warm time"
+    for c in why gc dominators histogram leaks cycles; do
+        awk -v c="$c" -v nl="${COST[$last,nobj]}" -v nb="${COST[$base,nobj]}" \
+            -v tl="${COST[$last,$c]:-0}" -v tb="${COST[$base,$c]:-0}" \
+            -v bl="${COST[$last,$c,b]:-0}" -v bb="${COST[$base,$c,b]:-0}" \
+            -v wl="${COST[$last,$c,w]:-0}" -v wb="${COST[$base,$c,w]:-0}" \
+            'function r(x, y) { return (y > 0 && x > 0) ? sprintf("%.2f", x / y) : "?" }
+             BEGIN { printf "%-10s %10s %10s %10s\n", c, r(tl / nl, tb / nb), r(bl, bb), r(wl / nl, wb / nb) }'
+    done
+fi

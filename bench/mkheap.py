@@ -17,7 +17,10 @@ full collection has nothing to free.
 STATS.json: N, python, pid, users, build_s, gc_collect_full_s (best of 3),
 len_gc_get_objects_s, gc_tracked_objects, allocated_blocks, gen_counts (len of
 each generation when stopping), tracked_at_stop (all generations and the
-permanent one, within a few objects of what the core holds), rss_kib.
+permanent one, within a few objects of what the core holds), rss_kib,
+probe_addr (hex(id()) of the User half-way through REGISTRY: an object in
+the middle of the heap for `refheap why`, without exporting the heap to find
+one).
 """
 import gc
 import json
@@ -121,6 +124,7 @@ def main():
     stats["gen_counts"] = [len(gc.get_objects(generation=g)) for g in range(3)]
     stats["tracked_at_stop"] = sum(stats["gen_counts"]) + gc.get_freeze_count()
     stats["rss_kib"] = rss_kib()
+    stats["probe_addr"] = hex(id(REGISTRY[1000 + stats["users"] // 2]))
     js = json.dumps(stats, indent=1, sort_keys=True)
     if out:
         with open(out, "w") as f:

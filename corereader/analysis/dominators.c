@@ -45,7 +45,8 @@
  * Memory: outputs (idom, order: 8 bytes a node), plus 16 bytes a node of
  * per-node state (struct dnode), plus the reverse CSR, 4 bytes a node and
  * 4 bytes an edge out of a reached node: 28 bytes a node with two edges a
- * node. No per-node allocation. While phases 1-2 run, the idom output array
+ * node; 24 with rh_dominators_rev(), which reads the caller's referrers
+ * instead (one more dependent load per predecessor: its DFS number). No per-node allocation. While phases 1-2 run, the idom output array
  * holds each node's DFS number, so node-indexed scratch costs nothing extra.
  */
 #include "config.h"
@@ -215,10 +216,12 @@ static uint32_t dfs(const struct rh_csr *g, const uint32_t *roots,
 					found = true;
 					break;
 				}
-				npreds[dfn[t]]++;
+				if (npreds)
+					npreds[dfn[t]]++;
 			}
 			if (found) {
-				npreds[count + 1]++;
+				if (npreds)
+					npreds[count + 1]++;
 				f->label = pos;
 				dfs_enter(g, dfn, vertex, nodes, t, ++count, cur);
 				cur = count;
@@ -371,6 +374,55 @@ static void semidominators(struct dnode *nodes, uint32_t count,
 }
 
 /*
+ * Phase 3 over the caller's reverse CSR (rh_dominators_rev): the same,
+ * with w's predecessors read as node indices from rev at vertex[w - 1]
+ * and numbered through dfn[] (0: unreached, not a predecessor that
+ * counts; the virtual root's edges are the semi == 0 mark, as above).
+ * One more dependent load per predecessor (dfn[]) than phase 3 proper,
+ * prefetched in two stages as there.
+ */
+static void semidominators_rev(struct dnode *nodes, uint32_t count,
+			       const struct rh_csr *rev, const uint32_t *dfn,
+			       const uint32_t *vertex)
+{
+	const uint32_t mask = rev->index_mask, skip = rev->skip_bits, n = rev->n;
+	for (uint32_t w = count; w >= 1; w--) {
+		if (w > PREFETCH_AHEAD) {
+			uint32_t ahead = vertex[w - 1 - PREFETCH_AHEAD];
+			__builtin_prefetch(&rev->start[ahead]);
+		}
+		uint32_t s = nodes[w].semi == 0 ? 0 : nodes[w].anc;
+		uint32_t x = vertex[w - 1];
+		uint32_t begin = rev->start[x];
+		for (uint32_t k = rev->start[x + 1]; k > begin && s; k--) {
+			if (k - 1 >= begin + 2 * PREFETCH_AHEAD) {
+				uint32_t u = rev->edges[k - 1 - 2 * PREFETCH_AHEAD] & mask;
+				if (u < n)
+					__builtin_prefetch(&dfn[u]);
+			}
+			if (k - 1 >= begin + PREFETCH_AHEAD) {
+				uint32_t u = rev->edges[k - 1 - PREFETCH_AHEAD] & mask;
+				if (u < n)
+					__builtin_prefetch(&nodes[dfn[u]]);
+			}
+			uint32_t word = rev->edges[k - 1];
+			if (word & skip)
+				continue;
+			uint32_t u = word & mask;
+			if (u >= n)
+				continue;
+			uint32_t v = dfn[u];
+			if (!v)
+				continue;
+			uint32_t c = v <= w ? v : nodes[eval(nodes, v, w)].semi;
+			if (c < s)
+				s = c;
+		}
+		nodes[w].semi = s;
+	}
+}
+
+/*
  * Phase 4 (Semi-NCA). Postcondition: nodes[w].idom = idom(w) as a DFS
  * number, 0 for the virtual root, for w in 1..count.
  *
@@ -410,6 +462,13 @@ static void *calloc_array(size_t nmemb, size_t size)
 struct rh_error *rh_dominators(const struct rh_csr *g, const uint32_t *roots,
 			       size_t nroots, struct rh_domtree *ret)
 {
+	return rh_dominators_rev(g, NULL, roots, nroots, ret);
+}
+
+struct rh_error *rh_dominators_rev(const struct rh_csr *g, const struct rh_csr *rev,
+				   const uint32_t *roots, size_t nroots,
+				   struct rh_domtree *ret)
+{
 	struct rh_error *err = NULL;
 	const uint32_t n = g->n;
 	// Node indices must stay apart from RH_DOM_ROOT and RH_DOM_NONE.
@@ -419,6 +478,10 @@ struct rh_error *rh_dominators(const struct rh_csr *g, const uint32_t *roots,
 				       " nodes, at most %" PRIu32 " supported",
 				       n, (uint32_t)RH_DOM_ROOT);
 	}
+	if (rev && rev->n != n)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
+				       "dominators: %" PRIu32 " nodes but %" PRIu32
+				       " in the reverse graph", n, rev->n);
 	// Overlapping edge ranges would let the predecessor counts exceed
 	// the edge array (and wrap); they are a caller bug, not something
 	// to guess at. One sequential pass, a few ms for 10M nodes.
@@ -436,24 +499,28 @@ struct rh_error *rh_dominators(const struct rh_csr *g, const uint32_t *roots,
 	uint32_t *order = malloc_array(n, sizeof(*order));
 	// n + 2 cannot overflow size_t: n <= RH_DOM_ROOT.
 	struct dnode *nodes = malloc_array((size_t)n + 1, sizeof(*nodes));
-	uint32_t *pred_start = calloc_array((size_t)n + 2, sizeof(*pred_start));
-	if (!idom || !order || !nodes || !pred_start) {
+	uint32_t *pred_start = rev ? NULL : calloc_array((size_t)n + 2, sizeof(*pred_start));
+	if (!idom || !order || !nodes || (!rev && !pred_start)) {
 		err = rh_enomem;
 		goto out;
 	}
 
 	uint32_t count = dfs(g, roots, nroots, idom, order, nodes, pred_start);
-	uint32_t npreds = prefix_sums(pred_start, count);
-	uint32_t *preds = malloc_array(npreds, sizeof(*preds));
-	if (!preds) {
-		err = rh_enomem;
-		goto out;
+	if (rev) {
+		semidominators_rev(nodes, count, rev, idom, order);
+	} else {
+		uint32_t npreds = prefix_sums(pred_start, count);
+		uint32_t *preds = malloc_array(npreds, sizeof(*preds));
+		if (!preds) {
+			err = rh_enomem;
+			goto out;
+		}
+		fill_preds(g, idom, pred_start, preds);
+		semidominators(nodes, count, pred_start, preds);
+		free(preds);
+		free(pred_start);
+		pred_start = NULL;
 	}
-	fill_preds(g, idom, pred_start, preds);
-
-	semidominators(nodes, count, pred_start, preds);
-	free(preds);
-	free(pred_start);
 	semi_nca(nodes, count);
 
 	// Phase 5: node indices.

@@ -64,6 +64,19 @@ struct rh_domtree {
  */
 struct rh_error *rh_dominators(const struct rh_csr *g, const uint32_t *roots,
 			       size_t nroots, struct rh_domtree *ret);
+/**
+ * The same with the predecessors taken from `rev`, g's edges reversed
+ * (node x's referrers are rev->edges[rev->start[x] .. rev->start[x+1]),
+ * source index under rev->index_mask; words with rev->skip_bits set are
+ * ignored, as they are in g), instead of a reverse CSR of its own: a
+ * caller that keeps the referrers anyway (refheap's `leaks`, `report`)
+ * saves 4 bytes a node and 4 an edge. rev must hold exactly g's edges
+ * that rh_dominators() follows, reversed (extra ones to or from unreached
+ * nodes are harmless); the result is then the same. NULL: rh_dominators().
+ */
+struct rh_error *rh_dominators_rev(const struct rh_csr *g, const struct rh_csr *rev,
+				   const uint32_t *roots, size_t nroots,
+				   struct rh_domtree *ret);
 /** Free what rh_dominators() put in *t and zero it. Accepts NULL. */
 void rh_domtree_free(struct rh_domtree *t);
 

@@ -13,6 +13,22 @@
 
 #define NONE UINT32_MAX
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct rh_error *count_big(const struct rh_snapshot *s, struct rh_reach *r);
+
+static int cmp_best_root(const void *a, const void *b)
+{
+	const struct rh_best_root *x = a, *y = b;
+	if (x->obj != y->obj)
+		return x->obj < y->obj ? -1 : 1;
+	return x->root < y->root ? -1 : x->root > y->root;
+}
+
 static bool strong(uint32_t word)
 {
 	return !(word & RH_EDGE_BORROWED);
@@ -104,7 +120,7 @@ static void bfs(const struct rh_snapshot *s, struct rh_reach *r, uint32_t *queue
 }
 
 /*
- * Roots that are evidence of a native holder (counted in r.native, verdict
+ * Roots that are evidence of a native holder (marked in r.native_bits, verdict
  * held-by-native rather than unaccounted):
  *  - words of live objects beyond their edges (RH_SNAP_ROOT_NATIVE);
  *  - words on a native thread's stack from the stack pointer up, inside
@@ -145,40 +161,63 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	size_t m = n ? n : 1;
 	r.tier = rh_big_malloc(m);
 	r.parent = rh_big_malloc(m * sizeof(*r.parent));
-	r.found = rh_big_calloc(m, sizeof(*r.found));
-	r.found_edges = rh_big_calloc(m, sizeof(*r.found_edges));
-	r.native = rh_big_calloc(m, sizeof(*r.native));
-	r.best_root = rh_big_malloc(m * sizeof(*r.best_root));
+	r.found16 = rh_big_calloc(m, sizeof(*r.found16));
+	r.native_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.native_bits));
+	r.owned_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.owned_roots));
+	r.best_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.best_roots));
+	r.rooted_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.rooted_bits));
 	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
-	if (!r.tier || !r.parent || !r.found || !r.found_edges || !r.native || !r.best_root || !queue) {
+	if (!r.tier || !r.parent || !r.found16 || !r.native_bits || !r.owned_roots || !r.best_roots ||
+	    !r.rooted_bits ||
+	    !queue) {
 		free(queue);
 		rh_reach_free(&r);
 		return rh_enomem;
 	}
 	memset(r.tier, RH_TIER_NONE, m);
-	memset(r.best_root, 0xff, m * sizeof(*r.best_root));
 
 	// The audit: references that own a count.
 	for (uint64_t e = 0; e < s->nedges; e++) {
 		uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
-		if (t < n && counted(w) && r.found_edges[t] != UINT32_MAX)
-			r.found_edges[t]++;
-		if (t < n && (w & RH_EDGE_CONSERVATIVE) && r.native[t] != UINT32_MAX)
-			r.native[t]++;
+		if (t < n && counted(w) && r.found16[t] != RH_FOUND_BIG)
+			r.found16[t]++;
+		if (t < n && (w & RH_EDGE_CONSERVATIVE))
+			r.native_bits[t >> 6] |= 1ull << (t & 63);
 	}
-	memcpy(r.found, r.found_edges, (size_t)n * sizeof(*r.found));
 	for (size_t k = 0; k < s->nroots; k++) {
 		const struct rh_snap_root *root = &s->roots[k];
 		if (root->obj >= n)
 			continue;
-		if (root->owned && r.found[root->obj] != UINT32_MAX)
-			r.found[root->obj]++;
-		if (native_evidence(root) && r.native[root->obj] != UINT32_MAX)
-			r.native[root->obj]++;
-		uint32_t b = r.best_root[root->obj];
-		if (b == NONE || rh_root_better(s, (uint32_t)k, b) < 0)
-			r.best_root[root->obj] = (uint32_t)k;
+		if (root->owned) {
+			r.owned_roots[r.nowned_roots++] = root->obj;
+			if (r.found16[root->obj] != RH_FOUND_BIG)
+				r.found16[root->obj]++;
+		}
+		if (native_evidence(root))
+			r.native_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
+		r.best_roots[r.nbest_roots++] = (struct rh_best_root){ root->obj, (uint32_t)k };
+		r.rooted_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
 	}
+	qsort(r.owned_roots, r.nowned_roots, sizeof(*r.owned_roots), cmp_u32);
+	struct rh_error *err = count_big(s, &r);
+	if (err) {
+		free(queue);
+		rh_reach_free(&r);
+		return err;
+	}
+	// One pair per object: the best of its roots (rh_root_better).
+	qsort(r.best_roots, r.nbest_roots, sizeof(*r.best_roots), cmp_best_root);
+	size_t kept = 0;
+	for (size_t k = 0; k < r.nbest_roots; k++) {
+		struct rh_best_root *last = kept ? &r.best_roots[kept - 1] : NULL;
+		if (last && last->obj == r.best_roots[k].obj) {
+			if (rh_root_better(s, r.best_roots[k].root, last->root) < 0)
+				last->root = r.best_roots[k].root;
+		} else {
+			r.best_roots[kept++] = r.best_roots[k];
+		}
+	}
+	r.nbest_roots = kept;
 
 	// Exact roots, secondary exact roots (a frame's globals: the module
 	// holds them too, and paths through the module read better), then
@@ -219,10 +258,12 @@ void rh_reach_free(struct rh_reach *r)
 {
 	free(r->tier);
 	free(r->parent);
-	free(r->found);
-	free(r->found_edges);
-	free(r->native);
-	free(r->best_root);
+	free(r->found16);
+	free(r->found_big);
+	free(r->owned_roots);
+	free(r->native_bits);
+	free(r->best_roots);
+	free(r->rooted_bits);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -235,14 +276,109 @@ int64_t rh_reach_excess(const struct rh_snapshot *s, const struct rh_reach *r, u
 {
 	if (i >= r->n || count_meaningless(s, i))
 		return 0;
-	return (int64_t)s->obj_refcnt[i] - (int64_t)r->found[i];
+	return (int64_t)s->obj_refcnt[i] - (int64_t)rh_reach_found(r, i);
+}
+
+static struct rh_found_big *find_big(const struct rh_reach *r, uint32_t i)
+{
+	size_t lo = 0, hi = r->nfound_big;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->found_big[mid].obj < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nfound_big && r->found_big[lo].obj == i ? &r->found_big[lo] : NULL;
+}
+
+uint32_t rh_reach_found_big(const struct rh_reach *r, uint32_t i)
+{
+	const struct rh_found_big *b = find_big(r, i);
+	return b ? b->count : RH_FOUND_BIG;
+}
+
+/*
+ * The exact counts of the objects whose 16-bit count saturated: a second
+ * pass over the edges (and owned roots) that looks only at those, in
+ * index order. Skipped when none did.
+ */
+static struct rh_error *count_big(const struct rh_snapshot *s, struct rh_reach *r)
+{
+	uint32_t n = r->n;
+	size_t nbig = 0;
+	for (uint32_t i = 0; i < n; i++)
+		nbig += r->found16[i] == RH_FOUND_BIG;
+	if (!nbig)
+		return NULL;
+	r->found_big = malloc(nbig * sizeof(*r->found_big));
+	if (!r->found_big)
+		return rh_enomem;
+	for (uint32_t i = 0; i < n; i++)
+		if (r->found16[i] == RH_FOUND_BIG)
+			r->found_big[r->nfound_big++] = (struct rh_found_big){ i, 0 };
+	for (uint64_t e = 0; e < s->nedges; e++) {
+		uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
+		if (t < n && r->found16[t] == RH_FOUND_BIG && counted(w)) {
+			struct rh_found_big *b = find_big(r, t);
+			if (b && b->count != UINT32_MAX)
+				b->count++;
+		}
+	}
+	for (size_t k = 0; k < s->nroots; k++) {
+		uint32_t o = s->roots[k].obj;
+		if (o < n && s->roots[k].owned && r->found16[o] == RH_FOUND_BIG) {
+			struct rh_found_big *b = find_big(r, o);
+			if (b && b->count != UINT32_MAX)
+				b->count++;
+		}
+	}
+	return NULL;
+}
+
+uint32_t rh_reach_best_root(const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n || !(r->rooted_bits[i >> 6] >> (i & 63) & 1))
+		return NONE;
+	size_t lo = 0, hi = r->nbest_roots;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->best_roots[mid].obj < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nbest_roots && r->best_roots[lo].obj == i ? r->best_roots[lo].root : NONE;
+}
+
+uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n)
+		return 0;
+	// Owned root slots of i: the run of i in the sorted list.
+	size_t lo = 0, hi = r->nowned_roots;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->owned_roots[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint32_t roots = 0;
+	while (lo < r->nowned_roots && r->owned_roots[lo] == i) {
+		roots++;
+		lo++;
+	}
+	// found saturates; so did the edges alone, if found is below the roots.
+	uint32_t found = rh_reach_found(r, i);
+	return found >= roots ? found - roots : 0;
 }
 
 int64_t rh_reach_deficit(const struct rh_snapshot *s, const struct rh_reach *r, uint32_t i)
 {
 	if (i >= r->n || count_meaningless(s, i))
 		return 0;
-	int64_t d = (int64_t)s->obj_refcnt[i] - (int64_t)r->found_edges[i];
+	int64_t d = (int64_t)s->obj_refcnt[i] - (int64_t)rh_reach_found_edges(r, i);
 	return d < 0 ? d : 0;
 }
 
@@ -299,7 +435,7 @@ static uint8_t source_tier(const struct rh_snapshot *s, const struct rh_reach *r
 			   bool *secondary)
 {
 	*secondary = false;
-	uint32_t b = r->best_root[i];
+	uint32_t b = rh_reach_best_root(r, i);
 	if (b != NONE) {
 		*secondary = s->roots[b].secondary;
 		return s->roots[b].conservative ? RH_TIER_CONSERVATIVE : RH_TIER_EXACT;
@@ -352,7 +488,7 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 		bool sec;
 		uint8_t st = source_tier(s, r, v, &sec);
 		if (st != RH_TIER_NONE && st <= limit && ncands < MAX_CANDIDATES) {
-			uint32_t b = r->best_root[v];
+			uint32_t b = rh_reach_best_root(r, v);
 			cands[ncands] = (struct cand){ .obj = v, .dist = dist[v], .tier = st,
 						       .secondary = sec, .ord = (uint32_t)ncands,
 						       .rank = b == NONE ? 3 : root_rank(&s->roots[b]) };
@@ -379,7 +515,7 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 	for (size_t c = 0; c < want; c++) {
 		struct rh_path *p = &out.paths[out.npaths];
 		p->tier = cands[c].tier;
-		p->root = r->best_root[cands[c].obj];
+		p->root = rh_reach_best_root(r, cands[c].obj);
 		p->len = cands[c].dist + 1;
 		p->objs = rh_big_malloc((size_t)p->len * sizeof(*p->objs));
 		if (!p->objs)

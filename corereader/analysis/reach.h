@@ -50,27 +50,67 @@ struct rh_reach {
 	/**
 	 * References that own a count of the object's refcount and that the
 	 * snapshot shows: incoming edges (not conservative, not borrowed)
-	 * plus owned root slots. Saturates at UINT32_MAX.
+	 * plus owned root slots; read with rh_reach_found() (saturates at
+	 * UINT32_MAX). Kept in 16 bits; objects with RH_FOUND_BIG or more
+	 * (None, small ints, common strings: a few per heap) have their count
+	 * in found_big, sorted by object. 2 bytes an object, not 4 (issue 12).
 	 */
-	uint32_t *found;
-	/** Heap edges alone (no roots), for the "refcount too low" check. */
-	uint32_t *found_edges;
+	uint16_t *found16;
+	struct rh_found_big *found_big;
+	size_t nfound_big;
 	/**
-	 * Pointers refheap cannot type, inside live objects, that point at
-	 * the object: conservative edges (words inside objects of types
-	 * whose references refheap does not know: mypyc, Cython, C
-	 * extensions) and RH_SNAP_ROOT_NATIVE roots (fields of known objects
-	 * their traverse does not visit). Evidence that native code holds
-	 * what its refcount says; and words on native thread stacks from the
-	 * stack pointer up (live C frames' locals: reach.c native_evidence).
-	 * Registers, C statics' words, words of untyped memory and executing
-	 * frames' value-stack slots past the recorded depth are not counted:
-	 * stale copies look the same. Saturates at UINT32_MAX.
+	 * The objects of the owned root slots, sorted, one entry per slot:
+	 * found minus these is the heap edges alone (rh_reach_found_edges),
+	 * for the "refcount too low" check. A few thousand entries instead of
+	 * a second count per object (4 bytes an object: issue 12).
 	 */
-	uint32_t *native;
-	/** Best root record of objects held directly by a root, else UINT32_MAX. */
-	uint32_t *best_root;
+	uint32_t *owned_roots;
+	size_t nowned_roots;
+	/**
+	 * Bitset (rh_reach_native()): some pointer refheap cannot type, inside
+	 * a live object, points at the object: conservative edges (words
+	 * inside objects of types whose references refheap does not know:
+	 * mypyc, Cython, C extensions) and RH_SNAP_ROOT_NATIVE roots (fields
+	 * of known objects their traverse does not visit). Evidence that
+	 * native code holds what its refcount says; and words on native
+	 * thread stacks from the stack pointer up (live C frames' locals:
+	 * reach.c native_evidence). Registers, C statics' words, words of
+	 * untyped memory and executing frames' value-stack slots past the
+	 * recorded depth are not counted: stale copies look the same. Only
+	 * whether there is such evidence is used (verdict held-by-native),
+	 * so one bit an object, not a count.
+	 */
+	uint64_t *native_bits;
+	/**
+	 * Best root record of each object held directly by a root: a few
+	 * thousand pairs sorted by object, and a bitset of those objects for
+	 * the common "none" answer, instead of 4 bytes an object (issue 12).
+	 * Read with rh_reach_best_root().
+	 */
+	struct rh_best_root *best_roots;
+	size_t nbest_roots;
+	uint64_t *rooted_bits;
 };
+
+struct rh_best_root {
+	uint32_t obj, root;
+};
+
+#define RH_FOUND_BIG UINT16_MAX
+struct rh_found_big {
+	uint32_t obj, count;
+};
+
+uint32_t rh_reach_found_big(const struct rh_reach *r, uint32_t i);
+
+/** rh_reach.found16 of object i, with the big counts: 0 past the heap. */
+static inline uint32_t rh_reach_found(const struct rh_reach *r, uint32_t i)
+{
+	if (i >= r->n)
+		return 0;
+	uint16_t f = r->found16[i];
+	return f != RH_FOUND_BIG ? f : rh_reach_found_big(r, i);
+}
 
 /** Build the referrers of s (needs a graph). Errors: RH_ERR_NO_MEMORY. */
 struct rh_error *rh_rgraph_build(const struct rh_snapshot *s, struct rh_rgraph *ret);
@@ -82,6 +122,18 @@ void rh_rgraph_free(struct rh_rgraph *g);
  */
 struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret);
 void rh_reach_free(struct rh_reach *r);
+
+/** Whether native evidence points at object i (see rh_reach.native_bits). */
+static inline bool rh_reach_native(const struct rh_reach *r, uint32_t i)
+{
+	return i < r->n && (r->native_bits[i >> 6] >> (i & 63) & 1);
+}
+
+/** Best root record of an object held directly by a root, else UINT32_MAX. */
+uint32_t rh_reach_best_root(const struct rh_reach *r, uint32_t i);
+
+/** Heap edges that own a count of object i's refcount (found minus owned root slots). */
+uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i);
 
 /**
  * Refcount minus the references found (positive: held by something the

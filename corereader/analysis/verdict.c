@@ -64,9 +64,11 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 	v.verdict = rh_big_malloc(m);
 	v.flags = rh_big_calloc(m, 1);
 	v.comp = rh_big_malloc(m * sizeof(*v.comp));
-	uint32_t *uf = rh_big_malloc(m * sizeof(*uf));
+	// The union-find forest lives in v.comp itself (no second array of
+	// the heap's size: issue 12); NONE outside garbage.
+	uint32_t *uf = v.comp;
 	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
-	if (!v.verdict || !v.flags || !v.comp || !uf || !queue)
+	if (!v.verdict || !v.flags || !v.comp || !queue)
 		goto nomem;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -81,11 +83,11 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 			out = RH_VERDICT_FROZEN;
 		else if (tier == RH_TIER_CONSERVATIVE || tier == RH_TIER_EXTERNAL)
 			out = rh_reach_excess(s, r, i) <= 0 ? RH_VERDICT_REACHABLE :
-			      r->native[i] ? RH_VERDICT_HELD_BY_NATIVE : RH_VERDICT_UNACCOUNTED;
+			      rh_reach_native(r, i) ? RH_VERDICT_HELD_BY_NATIVE : RH_VERDICT_UNACCOUNTED;
 		else
 			out = PENDING;
 		v.verdict[i] = out;
-		uf[i] = i;
+		uf[i] = is_garbage(out) ? i : NONE;
 	}
 
 	// Garbage that references garbage is freed together.
@@ -98,18 +100,22 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 				unite(uf, i, t);
 		}
 	}
-	// Number the components in index order. A representative is its
-	// component's lowest index, so it is numbered before any member
-	// looks its number up; uf[] of a representative then holds that
-	// number (no find() runs after the first loop).
+	// Flatten: every member points at its representative, its
+	// component's lowest index (in index order each find() ends at a
+	// representative or an already flattened lower member).
 	uint32_t ncomps = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		v.comp[i] = is_garbage(v.verdict[i]) ? find(uf, i) : NONE;
-		ncomps += v.comp[i] == i;
+		if (uf[i] == NONE)
+			continue;
+		uf[i] = find(uf, i);
+		ncomps += uf[i] == i;
 	}
 	v.comps = rh_big_calloc(ncomps ? ncomps : 1, sizeof(*v.comps));
 	if (!v.comps)
 		goto nomem;
+	// Number the components in index order. A representative comes
+	// before its members, so when member i is reached comp[rep] already
+	// holds the number (rep < i) while comp[i] still names rep.
 	uint32_t next = 0;
 	uint32_t head = 0, tail = 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -123,9 +129,10 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 				.frozen = v.verdict[i] == RH_VERDICT_FROZEN,
 				.interp = s->obj_interp[i],
 			};
-			uf[i] = next++;
+			v.comp[i] = next++;
+		} else {
+			v.comp[i] = v.comp[rep];
 		}
-		v.comp[i] = uf[rep];
 		struct rh_garbage_comp *c = &v.comps[v.comp[i]];
 		c->members++;
 		c->bytes = rh_add_sat(c->bytes, rh_snapshot_size(s, i));
@@ -158,12 +165,10 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		if (v.verdict[i] == PENDING)
 			v.verdict[i] = s->obj_refcnt[i] == RH_REFCNT_IMMORTAL ? RH_VERDICT_IMMORTAL
 									: RH_VERDICT_UNACCOUNTED;
-	free(uf);
 	free(queue);
 	*ret = v;
 	return NULL;
 nomem:
-	free(uf);
 	free(queue);
 	rh_verdicts_free(&v);
 	return rh_enomem;

@@ -440,6 +440,16 @@ void print_stats(const struct rh_snapshot *s)
 		s->nobjects ? (double)anon / s->nobjects : 0.0,
 		(double)file / (1024.0 * 1024.0), (double)peak / (1024.0 * 1024.0),
 		have ? "" : " (resident memory unknown)");
+	// Peak beyond the file-backed pages: the mapped core (populated
+	// whole at the start) and a mapped cached snapshot stay resident to
+	// the end, so the peak minus what is file-backed now is the peak of
+	// the anonymous memory (snapshot arrays and the analyses' working
+	// arrays) to within what the kernel dropped of the mappings.
+	if (have && peak > file)
+		fprintf(stderr,
+			"refheap: stats: peak RSS beyond file-backed pages %.1f MiB (%.1f bytes/object)\n",
+			(double)(peak - file) / (1024.0 * 1024.0),
+			s->nobjects ? (double)(peak - file) / s->nobjects : 0.0);
 	if (s->from_cache)
 		fputs("refheap: stats: snapshot mapped from the snapshot cache\n", stderr);
 	else if (s->have_graph)

@@ -184,7 +184,7 @@ static void chain_of(const struct rh_analysis *a, uint32_t x, struct chain *c)
 		c->objs[c->len++] = x;
 		uint32_t p = r->parent[x];
 		if (p == RH_REACH_SOURCE) {
-			c->key = r->best_root[x];   /* UINT32_MAX: an external holder */
+			c->key = rh_reach_best_root(r, x);   /* UINT32_MAX: an external holder */
 			if (c->key == UINT32_MAX)
 				c->key = KEY_EXTERNAL;
 			return;
@@ -361,7 +361,7 @@ static struct rh_error *shapes_of(const struct rh_analysis *a, struct grower *g,
 			case KEY_EXTERNAL:
 				snprintf(b, LABEL_MAX,
 					 "held from outside the heap (refcount %" PRIu32 ", %" PRIu32
-					 " references found)", s->obj_refcnt[o], a->reach.found[o]);
+					 " references found)", s->obj_refcnt[o], rh_reach_found(&a->reach, o));
 				break;
 			case KEY_TRUNCATED:
 				snprintf(b, LABEL_MAX, "... (path longer than %u steps)",

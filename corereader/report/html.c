@@ -98,7 +98,7 @@ static struct rh_error *h_path(struct html *x, uint32_t idx)
 				fprintf(x->f, "<span class=\"root\">held from outside the heap</span> "
 					"<span class=\"label\">refcount %" PRIu32 ", %" PRIu32
 					" references found: C code or a leak</span>",
-					s->obj_refcnt[o], a->reach.found[o]);
+					s->obj_refcnt[o], rh_reach_found(&a->reach, o));
 			}
 		} else {
 			rh_edge_label(s, path->objs[k - 1], path->objs[k], label, sizeof(label));
@@ -223,7 +223,7 @@ static struct rh_error *h_suspects(struct html *x, unsigned top)
 		fprintf(f, "<div class=\"suspect leak\" data-addr=\"0x%" PRIx64 "\">\n<p>", s->obj_addr[i]);
 		h_obj(x, i);
 		fprintf(f, "<br>refcount %" PRIu32 ", %" PRIu32 " references found (%" PRId64
-			" unexplained), retains ", s->obj_refcnt[i], a->reach.found[i],
+			" unexplained), retains ", s->obj_refcnt[i], rh_reach_found(&a->reach, i),
 			sx.leaks[k].excess);
 		h_bytes(f, a->retained[i]);
 		fputs("</p>\n", f);

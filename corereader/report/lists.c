@@ -1201,7 +1201,7 @@ static struct rh_error *accumulation_points(const struct rh_analysis *a, uint8_t
 		if (!a->retained[x] || (v != RH_VERDICT_REACHABLE && v != RH_VERDICT_UNACCOUNTED &&
 					 v != RH_VERDICT_HELD_BY_NATIVE))
 			ok[x] = 0;
-		uint32_t b = a->reach.best_root[x];
+		uint32_t b = rh_reach_best_root(&a->reach, x);
 		if (b != UINT32_MAX && !s->roots[b].conservative) {
 			uint8_t k = s->roots[b].kind;
 			if (k == RH_SNAP_ROOT_INTERPRETER || k == RH_SNAP_ROOT_MODULE ||
@@ -1305,7 +1305,7 @@ static void suspects_json(struct rh_json *j, const struct rh_analysis *a,
 		rh_json_key(j, "refcnt");
 		rh_json_uint(j, s->obj_refcnt[i]);
 		rh_json_key(j, "found");
-		rh_json_uint(j, a->reach.found[i]);
+		rh_json_uint(j, rh_reach_found(&a->reach, i));
 		rh_json_key(j, "excess");
 		rh_json_int(j, x->le[k].excess);
 		rh_json_key(j, "retained");
@@ -1349,7 +1349,7 @@ static void suspects_text(FILE *f, const struct rh_analysis *a, const struct sus
 		fputs("  ", f);
 		print_obj_repr(f, s, i);
 		fprintf(f, "\n      refcount %" PRIu32 ", %" PRIu32 " references found (%" PRId64
-			" unexplained), retains %s\n", s->obj_refcnt[i], a->reach.found[i],
+			" unexplained), retains %s\n", s->obj_refcnt[i], rh_reach_found(&a->reach, i),
 			x->le[k].excess, b1);
 		if (!x->hs[k].n)
 			fputs("      no word anywhere in the core points at it (no object, "

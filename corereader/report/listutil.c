@@ -218,7 +218,7 @@ void rh_holder_of(const struct rh_analysis *a, uint32_t top, struct rh_holder *r
 	// frame's globals) and a better root's search claimed the object
 	// first (analysis/reach.c): then the breadth-first parents lead to
 	// that root, the one `why` prints. Linear in the path, no search.
-	uint32_t best = r->best_root[top];
+	uint32_t best = rh_reach_best_root(r, top);
 	bool weak = best < s->nroots && (s->roots[best].conservative || s->roots[best].secondary);
 	if (best != UINT32_MAX && !(weak && r->parent[top] != RH_REACH_SOURCE)) {
 		ret->root = best;
@@ -235,7 +235,7 @@ void rh_holder_of(const struct rh_analysis *a, uint32_t top, struct rh_holder *r
 	uint32_t x = top;
 	for (uint32_t k = 0; k < PARENT_WALK_MAX && x < s->nobjects; k++) {
 		if (r->parent[x] == RH_REACH_SOURCE) {
-			ret->root = r->best_root[x];
+			ret->root = rh_reach_best_root(r, x);
 			return;
 		}
 		x = r->parent[x];

@@ -337,7 +337,7 @@ static void dot_declare(struct tree *t, uint32_t x, bool top)
 	fprintf(f, "\\n%s\"%s];\n", size, top ? ", style=filled, fillcolor=lightblue" : "");
 	if (!t->back)
 		return;
-	uint32_t b = t->a->reach.best_root[x];
+	uint32_t b = rh_reach_best_root(&t->a->reach, x);
 	if (b != UINT32_MAX) {
 		const struct rh_snap_root *r = &s->roots[b];
 		fprintf(f, "  r%" PRIu32 " [shape=box, style=filled, fillcolor=lightyellow, "
@@ -349,7 +349,7 @@ static void dot_declare(struct tree *t, uint32_t x, bool top)
 		fprintf(f, "  r%" PRIu32 " [shape=box, style=dashed, label=\"held from outside "
 			"the heap\\nrefcount %" PRIu32 ", %" PRIu32 " found\"];\n"
 			"  r%" PRIu32 " -> n%" PRIu32 ";\n", x, s->obj_refcnt[x],
-			t->a->reach.found[x], x, x);
+			rh_reach_found(&t->a->reach, x), x, x);
 	}
 }
 
@@ -367,7 +367,7 @@ static void node_begin(struct tree *t, uint32_t x, unsigned level, const struct 
 	t->nodes++;
 	uint32_t flags = L ? L->kflags[k] : 0;
 	const char *label = L ? L->label[k] : NULL;
-	uint32_t b = t->back ? t->a->reach.best_root[x] : UINT32_MAX;
+	uint32_t b = t->back ? rh_reach_best_root(&t->a->reach, x) : UINT32_MAX;
 	bool ext = t->back && external_holder(t, x);
 	switch (t->fmt) {
 	case FMT_TEXT:
@@ -396,7 +396,7 @@ static void node_begin(struct tree *t, uint32_t x, unsigned level, const struct 
 			fputc(']', f);
 		} else if (ext) {
 			fprintf(f, " [held from outside the heap: refcount %" PRIu32 ", %" PRIu32
-				" references found]", s->obj_refcnt[x], t->a->reach.found[x]);
+				" references found]", s->obj_refcnt[x], rh_reach_found(&t->a->reach, x));
 		}
 		fputc('\n', f);
 		break;

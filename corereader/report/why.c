@@ -45,7 +45,7 @@ static void source_label(const struct rh_snapshot *s, const struct rh_reach *r,
 	snprintf(buf, len,
 		 "held from outside the heap (refcount %" PRIu32 ", %" PRIu32
 		 " references found: C code or a leak)",
-		 s->obj_refcnt[o], r->found[o]);
+		 s->obj_refcnt[o], rh_reach_found(r, o));
 }
 
 static struct rh_error *gather(struct rh_analysis *a, uint32_t idx,
@@ -173,11 +173,11 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 	const struct rh_snap_gc *ogc = rh_gc_state_of_interp(s, s->obj_interp[idx]);
 	if (ogc && ogc->model == RH_SNAP_GC_INCREMENTAL)
 		fprintf(f, "\n  size %s, refcount %" PRIu32 ", %" PRIu32 " references found, GC list %s\n",
-			b1, s->obj_refcnt[idx], a->reach.found[idx],
+			b1, s->obj_refcnt[idx], rh_reach_found(&a->reach, idx),
 			rh_gc_list_name(ogc, s->obj_gen[idx]));
 	else
 		fprintf(f, "\n  size %s, refcount %" PRIu32 ", %" PRIu32 " references found, GC generation %s\n",
-			b1, s->obj_refcnt[idx], a->reach.found[idx], rh_gen_name(s->obj_gen[idx]));
+			b1, s->obj_refcnt[idx], rh_reach_found(&a->reach, idx), rh_gen_name(s->obj_gen[idx]));
 	fprintf(f, "verdict: %s", rh_verdict_name(ev->verdict));
 	if (a->v.flags[idx] & RH_VF_HELD_BY_GARBAGE)
 		fputs(" (held only by garbage: freed with it)", f);
@@ -279,7 +279,7 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 		fprintf(f, "warning: refcount %" PRIu32 " is lower than the %" PRIu32
 			" references objects hold: one will dangle when the count reaches 0 "
 			"(a missing Py_INCREF, a use-after-free to come)\n",
-			s->obj_refcnt[idx], a->reach.found_edges[idx]);
+			s->obj_refcnt[idx], rh_reach_found_edges(&a->reach, idx));
 	if (ev->verdict != RH_VERDICT_DEAD) {
 		rh_format_bytes(ev->retained_bytes, b1, sizeof(b1));
 		fprintf(f, "retains %" PRIu64 " objects, %s (what freeing it would free)\n",
@@ -369,7 +369,7 @@ static void write_json(FILE *f, struct rh_analysis *a, uint32_t idx,
 	rh_json_key(&j, "refcnt");
 	rh_json_uint(&j, s->obj_refcnt[idx]);
 	rh_json_key(&j, "found");
-	rh_json_uint(&j, a->reach.found[idx]);
+	rh_json_uint(&j, rh_reach_found(&a->reach, idx));
 	rh_json_key(&j, "excess");
 	rh_json_int(&j, ev->excess > 0 ? ev->excess : 0);
 	rh_json_key(&j, "deficit");

@@ -769,6 +769,37 @@ static void rh_dominators_random_graph_matches_chk(void **state)
 		}
 		print_message("chk: %u nodes, %u reached, %u idoms below the root\n",
 			      g->n, t.nreached, nonroot);
+		// rh_dominators_rev() over the edges reversed, plus skipped
+		// words (bit 31) from random nodes that must change nothing.
+		struct rh_csr rev = { .n = g->n, .index_mask = 0x7fffffff,
+				      .skip_bits = 0x80000000 };
+		uint32_t *rstart = calloc((size_t)g->n + 2, sizeof(*rstart));
+		size_t nwords = g->start[g->n], nextra = g->n / 10;
+		uint32_t *redges = malloc((nwords + nextra) * sizeof(*redges));
+		assert_true(rstart && redges);
+		for (size_t e = 0; e < nwords; e++)
+			rstart[g->edges[e] + 2]++;
+		for (uint32_t x = 0; x < nextra; x++)
+			rstart[x + 2]++;
+		for (uint32_t x = 2; x <= g->n + 1; x++)
+			rstart[x] += rstart[x - 1];
+		for (uint32_t x = 0; x < nextra; x++)
+			redges[rstart[x + 1]++] = 0x80000000 | rng_below(g->n);
+		for (uint32_t x = 0; x < g->n; x++)
+			for (uint32_t e = g->start[x]; e < g->start[x + 1]; e++)
+				redges[rstart[g->edges[e] + 1]++] = x;
+		rev.start = rstart;
+		rev.edges = redges;
+		struct rh_domtree t2;
+		assert_null(rh_dominators_rev(g, &rev, roots, shapes[s].nroots, &t2));
+		check_tree(&t2);
+		assert_int_equal(t2.nreached, t.nreached);
+		for (uint32_t i = 0; i < g->n; i++)
+			assert_int_equal(t2.idom[i], want[i]);
+		assert_memory_equal(t2.order, t.order, (size_t)t.nreached * sizeof(*t.order));
+		rh_domtree_free(&t2);
+		free(rstart);
+		free(redges);
 		assert_true(t.nreached > g->n / 4);
 		assert_true(nonroot > g->n / 20);
 		rh_domtree_free(&t);
