@@ -1218,12 +1218,27 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 struct walk_ctx {
 	struct rh_py_runtime *rt;
 	rh_py_object_fn *fn;
+	rh_py_objects_fn *batch_fn;   /* instead of fn, when set */
 	void *arg;
 	int gen;
 	size_t gc_head;
 	bool stopped;
 	struct rh_error *err;
+	struct rh_py_object *batch;   /* RH_PY_GC_BATCH, with batch_fn */
+	size_t nbatch;
 };
+
+/* Hand the batch over; false when the callback stops the walk. */
+static bool walk_flush(struct walk_ctx *w)
+{
+	size_t n = w->nbatch;
+	w->nbatch = 0;
+	if (n && w->batch_fn(w->arg, w->batch, n)) {
+		w->stopped = true;
+		return false;
+	}
+	return true;
+}
 
 static int walk_node(void *arg, uint64_t node, const unsigned char *bytes)
 {
@@ -1242,6 +1257,10 @@ static int walk_node(void *arg, uint64_t node, const unsigned char *bytes)
 		return 1;
 	}
 	o.size = py_object_size(rt, tp, o.addr);
+	if (w->batch_fn) {
+		w->batch[w->nbatch++] = o;
+		return w->nbatch == RH_PY_GC_BATCH && !walk_flush(w);
+	}
 	if (w->fn(w->arg, &o)) {
 		w->stopped = true;
 		return 1;
@@ -1249,18 +1268,14 @@ static int walk_node(void *arg, uint64_t node, const unsigned char *bytes)
 	return 0;
 }
 
-struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
-				   struct rh_problems *problems,
-				   rh_py_object_fn *fn, void *arg,
-				   uint64_t *walked_ret)
+static struct rh_error *gc_walk(struct walk_ctx *w0, size_t interp,
+				struct rh_problems *problems, uint64_t *walked_ret)
 {
+	struct walk_ctx w = *w0;
+	struct rh_py_runtime *rt = w.rt;
 	if (interp >= rt->ninterps)
 		return rh_error_create(RH_ERR_INVALID_ARGUMENT, "no interpreter %zu", interp);
 	const struct rh_py_interp *in = &rt->interps[interp];
-	struct walk_ctx w = {
-		.rt = rt, .fn = fn, .arg = arg,
-		.gc_head = (size_t)PYL(rt, SZ_GC_HEAD),
-	};
 	uint64_t total = 0;
 	static const char *const names[] = { "generation 0", "generation 1",
 					     "generation 2", "the permanent generation" };
@@ -1285,6 +1300,9 @@ struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
 		uint64_t n = 0;
 		struct rh_error *err = rh_gclist_walk(rt->target, &p, walk_node, &w, &n);
 		total += n;
+		// This list's objects go before its problem.
+		if (w.batch_fn && !w.err && !w.stopped)
+			walk_flush(&w);
 		if (w.err) {
 			rh_error_destroy(err);
 			return w.err;
@@ -1297,6 +1315,34 @@ struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
 	if (walked_ret)
 		*walked_ret = total;
 	return NULL;
+}
+
+struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
+				   struct rh_problems *problems,
+				   rh_py_object_fn *fn, void *arg,
+				   uint64_t *walked_ret)
+{
+	struct walk_ctx w = {
+		.rt = rt, .fn = fn, .arg = arg,
+		.gc_head = (size_t)PYL(rt, SZ_GC_HEAD),
+	};
+	return gc_walk(&w, interp, problems, walked_ret);
+}
+
+struct rh_error *rh_py_gc_for_each_batch(struct rh_py_runtime *rt, size_t interp,
+					 struct rh_problems *problems,
+					 rh_py_objects_fn *fn, void *arg)
+{
+	struct rh_py_object *batch = malloc(RH_PY_GC_BATCH * sizeof(*batch));
+	if (!batch)
+		return rh_enomem;
+	struct walk_ctx w = {
+		.rt = rt, .batch_fn = fn, .arg = arg, .batch = batch,
+		.gc_head = (size_t)PYL(rt, SZ_GC_HEAD),
+	};
+	struct rh_error *err = gc_walk(&w, interp, problems, NULL);
+	free(batch);
+	return err;
 }
 
 /*
