@@ -1650,7 +1650,8 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		if (s->interps[i].gc_owner != i)
 			continue;
 		struct add_ctx c = { .s = s, .rt = rt, .interp = i > 255 ? 255 : (uint8_t)i };
-		err = rh_py_gc_for_each_batch(rt, i, &s->problems, add_tracked_batch, &c);
+		err = rh_py_gc_for_each_batch(rt, i, &s->problems, add_tracked_batch, &c,
+					      rh_pool_default_jobs(opts ? opts->jobs : 0));
 		if (!err && c.nomem)
 			err = rh_error_create(RH_ERR_NO_MEMORY,
 					      "out of memory after reading %u objects",
