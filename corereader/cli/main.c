@@ -571,6 +571,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		.have_cache_max = o->have_cache_max,
 		.cache_max_mb = o->cache_max_mb,
 		.jobs = o->jobs,
+		// --verbose shows at once whether the cache file was written
+		.cache_write_sync = o->verbose,
 	};
 	// A graph snapshot of a core is cached beside the layouts, so that
 	// the next command on the same core (a GDB session) maps it back.

@@ -61,7 +61,8 @@
  * Cost: one read per 1024 arena objects, one 48-byte read per carved pool
  * (about 64K reads for 1 GiB of 16 KiB pools), and for the free chains one
  * word per free block, or one read of the pool's carved bytes when it has
- * more than a few free blocks. Linear in the arenas' size.
+ * more than a few free blocks. Linear in the arenas' size. A core's pools
+ * are read in place (rh_target_view): no copies.
  */
 #include "config.h"
 
@@ -552,10 +553,11 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 	uint64_t ncarved = (nextoff - L->overhead) / size;
 	uint64_t nfree = ncarved - count;
 	memset(c->bitmap, 0, ((ncarved + 63) / 64) * sizeof(uint64_t));
-	// With many free blocks, one read of the carved part beats a read
-	// per link; every free block lies below nextoffset.
-	const unsigned char *buf = NULL;
-	if (nfree > WHOLE_POOL_FREE_MIN) {
+	// The carved part in place when the target has it mapped (a core);
+	// otherwise, with many free blocks, one read of it beats a read per
+	// link. Every free block lies below nextoffset.
+	const unsigned char *buf = nfree ? rh_target_view(c->t, pool, nextoff) : NULL;
+	if (!buf && nfree > WHOLE_POOL_FREE_MIN) {
 		struct rh_error *err = rh_target_read(c->t, pool, c->pool_buf, nextoff);
 		if (err)
 			rh_error_destroy(err);  // the per-link reads will say where
@@ -651,9 +653,13 @@ static void scan_arena(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 	}
 	if (!add_range(c, address, address + L->arena_size))
 		return;
-	unsigned char hdr[256];
+	unsigned char buf[256];
 	for (uint64_t pool = first; pool < pool_address && !c->stopped; pool += P) {
-		struct rh_error *err = rh_target_read(c->t, pool, hdr, L->ph_size);
+		// In place when mapped: no copy of 64K headers per GiB.
+		const unsigned char *hdr = rh_target_view(c->t, pool, L->ph_size);
+		struct rh_error *err = hdr ? NULL : rh_target_read(c->t, pool, buf, L->ph_size);
+		if (!hdr)
+			hdr = buf;
 		if (err) {
 			rh_problems_add_error(c->problems, err,
 					      "pymalloc: %s, arena %" PRIu64 " at 0x%" PRIx64 ": pool 0x%" PRIx64 " unreadable; its last %" PRIu64 " pools are not scanned",

@@ -200,6 +200,20 @@ struct rh_error *rh_py_gc_for_each(struct rh_py_runtime *rt, size_t interp,
 				   uint64_t *walked_ret);
 
 /**
+ * rh_py_gc_for_each() handing the objects over RH_PY_GC_BATCH at a time,
+ * in the same order, each list's last ones before its problem (if any) is
+ * recorded: the caller can prefetch what it will touch for a whole batch
+ * (the snapshot's index slots) rather than wait on a cache miss per
+ * object. Return non-zero from fn to stop. With jobs > 1 (and a target
+ * threads may share) a second thread chases the lists meanwhile.
+ */
+#define RH_PY_GC_BATCH 256
+typedef int rh_py_objects_fn(void *arg, const struct rh_py_object *objs, size_t n);
+struct rh_error *rh_py_gc_for_each_batch(struct rh_py_runtime *rt, size_t interp,
+					 struct rh_problems *problems,
+					 rh_py_objects_fn *fn, void *arg, uint32_t jobs);
+
+/**
  * Read the header and shallow size of the object at addr (an object found
  * through a reference rather than on a GC list): obj->gen is set to -1.
  * Errors: RH_ERR_FAULT when the header is unreadable.

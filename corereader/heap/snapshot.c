@@ -292,6 +292,23 @@ static int add_tracked(void *arg, const struct rh_py_object *o)
 	return 0;
 }
 
+/*
+ * A batch of a GC list's objects: their index slots are prefetched
+ * together, then they are added in list order. One insert per object
+ * otherwise waits on a cache miss each (2.3M of them on a 10M-object
+ * heap); a batch overlaps them.
+ */
+static int add_tracked_batch(void *arg, const struct rh_py_object *objs, size_t n)
+{
+	struct add_ctx *c = arg;
+	for (size_t k = 0; k < n; k++)
+		rh_u64map_prefetch(&c->s->obj_index, objs[k].addr);
+	for (size_t k = 0; k < n; k++)
+		if (add_tracked(c, &objs[k]))
+			return 1;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Roots                                                               */
 
@@ -438,6 +455,8 @@ struct follow_ctx {
 	/* references of the current batch of objects, resolved together */
 	struct pending_ref *pending;
 	size_t npending, pending_cap;
+	/* the allocator scan's blocks checked on threads (jobs > 1), or NULL */
+	struct block_prep *prep;
 };
 
 /* A reference read but not yet resolved to an object index. */
@@ -628,16 +647,107 @@ static bool flush_blocks(struct follow_ctx *c)
 	return true;
 }
 
-static int on_block(void *arg, const struct rh_py_block *b)
+/*
+ * With jobs > 1 the allocator scan's blocks are checked for an object
+ * (rh_py_block_object, most of the scan's time: a header read and a type
+ * check per block) on the pool, PREP_BATCH at a time, then taken in scan
+ * order. A check that needs a lazy table filled gives up on its worker
+ * (runtime.h, worker mode) and is redone here, in order, so the tables
+ * fill as with --jobs 1; nothing else the check reads changes while the
+ * pool runs, so each answer is the one --jobs 1 gets.
+ */
+#define PREP_BATCH 16384
+#define PREP_CHUNK 512
+#define PREP_REDO 1   /* an impossible object address */
+
+struct block_prep {
+	struct rh_pool *pool;
+	struct rh_py_runtime *rt;
+	struct rh_py_block *b;
+	uint64_t *obj;    /* per block: its object, 0 for none, or PREP_REDO */
+	uint32_t n;
+};
+
+static struct block_prep *prep_create(struct rh_py_runtime *rt, uint32_t jobs)
 {
-	struct follow_ctx *c = arg;
-	uint64_t addr;
-	if (!rh_py_block_object(c->rt, b->addr, b->size, &addr))
-		return 0;
+	struct block_prep *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->rt = rt;
+	p->b = malloc(PREP_BATCH * sizeof(*p->b));
+	p->obj = malloc(PREP_BATCH * sizeof(*p->obj));
+	p->pool = p->b && p->obj ? rh_pool_create(jobs) : NULL;
+	if (!p->pool) {
+		free(p->b);
+		free(p->obj);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void prep_destroy(struct block_prep *p)
+{
+	if (!p)
+		return;
+	rh_pool_destroy(p->pool);
+	free(p->b);
+	free(p->obj);
+	free(p);
+}
+
+static void prep_chunk(void *arg, uint32_t chunk)
+{
+	struct block_prep *p = arg;
+	uint32_t lo = chunk * PREP_CHUNK;
+	uint32_t hi = p->n - lo > PREP_CHUNK ? lo + PREP_CHUNK : p->n;
+	rh_py_worker_enter();
+	for (uint32_t i = lo; i < hi; i++) {
+		uint64_t addr;
+		(void)rh_py_worker_take_deferred();
+		bool ok = rh_py_block_object(p->rt, p->b[i].addr, p->b[i].size, &addr);
+		p->obj[i] = rh_py_worker_take_deferred() ? PREP_REDO : ok ? addr : 0;
+	}
+	rh_py_worker_leave();
+}
+
+/* Object addr proposed by the scan; non-zero to stop (no memory). */
+static int take_block(struct follow_ctx *c, uint64_t addr)
+{
 	c->blocks[c->nblocks++] = addr;
 	if (c->nblocks == sizeof(c->blocks) / sizeof(c->blocks[0]) && !flush_blocks(c))
 		return 1;
 	return 0;
+}
+
+static int prep_flush(struct follow_ctx *c)
+{
+	struct block_prep *p = c->prep;
+	uint32_t n = p->n;
+	rh_pool_run(p->pool, prep_chunk, p, (n + PREP_CHUNK - 1) / PREP_CHUNK);
+	p->n = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t addr = p->obj[i];
+		if (addr == PREP_REDO &&
+		    !rh_py_block_object(c->rt, p->b[i].addr, p->b[i].size, &addr))
+			continue;
+		if (addr && take_block(c, addr))
+			return 1;
+	}
+	return 0;
+}
+
+static int on_block(void *arg, const struct rh_py_block *b)
+{
+	struct follow_ctx *c = arg;
+	if (c->prep) {
+		c->prep->b[c->prep->n++] = *b;
+		return c->prep->n == PREP_BATCH ? prep_flush(c) : 0;
+	}
+	uint64_t addr;
+	if (!rh_py_block_object(c->rt, b->addr, b->size, &addr))
+		return 0;
+	return take_block(c, addr);
 }
 
 /* Objects whose references are read before they are resolved together. */
@@ -682,7 +792,13 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			// libc's layouts (for its heaps) are cached like ours.
 			struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
 			double t0 = now();
+			// pf: the workers are allowed and prepared
+			c.prep = pf ? prep_create(rt, jobs) : NULL;
 			err = rh_py_alloc_scan(rt, &aopts, &s->problems, on_block, &c, NULL);
+			if (!err && !c.nomem && c.prep && c.prep->n)
+				(void)prep_flush(&c);   /* nomem is in c.nomem */
+			prep_destroy(c.prep);
+			c.prep = NULL;
 			if (err)
 				goto out;
 			if (c.nomem || !flush_blocks(&c))
@@ -1024,6 +1140,14 @@ struct native_ctx {
 	uint32_t *cand_obj;     /* candidate -> object index */
 	uint32_t *words;        /* candidate -> words found (saturating) */
 	uint64_t lo, hi;        /* address range of the candidates */
+	/*
+	 * A one-hash Bloom filter of the candidates' addresses (1 << filter_bits
+	 * bits, >= 16 per candidate): most words of the heap are pointers
+	 * inside [lo, hi] to objects that are not candidates, and one bit
+	 * test turns them away where a probe of `cand` missed the cache.
+	 */
+	uint64_t *filter;
+	unsigned filter_bits;
 	/* per snapshot type: 0 unknown, 1 scan its objects, 2 do not */
 	uint8_t *type_scan;
 	struct native_hit *hits;
@@ -1049,10 +1173,18 @@ static bool holder_meaningful(struct native_ctx *c, uint32_t i)
 	return c->type_scan[t] == 1;
 }
 
+static inline uint64_t filter_bit(const struct native_ctx *c, uint64_t w)
+{
+	return (w * 0x9E3779B97F4A7C15ULL) >> (64 - c->filter_bits);
+}
+
 /* Whether word w is the address of a candidate (c->cand). */
 static inline bool native_cand(const struct native_ctx *c, uint64_t w, uint32_t *cand)
 {
-	return w >= c->lo && w <= c->hi && !(w & 7) && rh_u64map_find(&c->cand, w, cand);
+	if (w < c->lo || w > c->hi || (w & 7))
+		return false;
+	uint64_t b = filter_bit(c, w);
+	return (c->filter[b / 64] >> (b % 64) & 1) && rh_u64map_find(&c->cand, w, cand);
 }
 
 /*
@@ -1065,18 +1197,27 @@ static bool native_any(const struct native_ctx *c, uint64_t addr, uint64_t size)
 	// Its own buffer: this runs on the pool's threads (native_any_at);
 	// it only reads the target and the candidate map.
 	uint64_t buf[512];
+	// In place when the target has the block mapped (a core): the scan
+	// reads every block in use, and copying them all was most of its cost.
+	const unsigned char *view = size ? rh_target_view(c->t, addr, size) : NULL;
 	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
 		size_t len = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-		struct rh_error *err = rh_target_read(c->t, addr + off, buf, len);
-		if (err) {
-			// native_block reads it again and stops at the same hole
-			rh_error_destroy(err);
-			return true;
+		const unsigned char *p = view ? view + off : (const unsigned char *)buf;
+		if (!view) {
+			struct rh_error *err = rh_target_read(c->t, addr + off, buf, len);
+			if (err) {
+				// native_block reads it again and stops at the same hole
+				rh_error_destroy(err);
+				return true;
+			}
 		}
 		uint32_t cand;
-		for (size_t k = 0; k < len / 8; k++)
-			if (native_cand(c, buf[k], &cand))
+		for (size_t k = 0; k < len / 8; k++) {
+			uint64_t w;
+			memcpy(&w, p + k * 8, 8);
+			if (native_cand(c, w, &cand))
 				return true;
+		}
 	}
 	return false;
 }
@@ -1271,6 +1412,8 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 				c->cand_obj[ncand] = i;
 				if (rh_u64map_insert(&c->cand, s->obj_addr[i], ncand, NULL) < 0)
 					goto nomem;
+				uint64_t b = filter_bit(c, s->obj_addr[i]);
+				c->filter[b / 64] |= 1ULL << (b % 64);
 				if (s->obj_addr[i] < c->lo || !c->lo)
 					c->lo = s->obj_addr[i];
 				if (s->obj_addr[i] > c->hi)
@@ -1283,7 +1426,12 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 				goto out;
 			c->cand_obj = malloc(ncand * sizeof(*c->cand_obj));
 			c->words = calloc(ncand, sizeof(*c->words));
-			if (!c->cand_obj || !c->words || !rh_u64map_reserve(&c->cand, ncand))
+			c->filter_bits = 12;
+			while (c->filter_bits < 40 && (1ULL << c->filter_bits) < (uint64_t)ncand * 16)
+				c->filter_bits++;
+			c->filter = calloc((1ULL << c->filter_bits) / 64, sizeof(*c->filter));
+			if (!c->cand_obj || !c->words || !c->filter ||
+			    !rh_u64map_reserve(&c->cand, ncand))
 				goto nomem;
 		}
 	}
@@ -1386,6 +1534,7 @@ nomem:
 	err = rh_enomem;
 out:
 	rh_u64map_deinit(&c->cand);
+	free(c->filter);
 	free(named);
 	free(c->type_scan);
 	free(c->cand_obj);
@@ -1501,7 +1650,8 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		if (s->interps[i].gc_owner != i)
 			continue;
 		struct add_ctx c = { .s = s, .rt = rt, .interp = i > 255 ? 255 : (uint8_t)i };
-		err = rh_py_gc_for_each(rt, i, &s->problems, add_tracked, &c, NULL);
+		err = rh_py_gc_for_each_batch(rt, i, &s->problems, add_tracked_batch, &c,
+					      rh_pool_default_jobs(opts ? opts->jobs : 0));
 		if (!err && c.nomem)
 			err = rh_error_create(RH_ERR_NO_MEMORY,
 					      "out of memory after reading %u objects",

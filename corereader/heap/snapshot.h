@@ -276,6 +276,13 @@ struct rh_snapshot {
 	 * as expected. Not a problem: the snapshot itself is complete.
 	 */
 	const char *cache_note;
+	/**
+	 * The cache file being written on a thread of its own while the
+	 * command goes on (rh_snapshot_load_or_create with jobs > 1), or
+	 * NULL. rh_snapshot_cache_release() (hence rh_snapshot_destroy())
+	 * waits for it; the file appears by rename only once complete.
+	 */
+	struct rh_snapshot_writer *cache_writer;
 };
 
 struct rh_snapshot_options {
@@ -299,6 +306,12 @@ struct rh_snapshot_options {
 	 * CPUs, at most 8). The snapshot is the same whatever the number.
 	 */
 	uint32_t jobs;
+	/**
+	 * Write the snapshot cache file before returning even with jobs > 1
+	 * (otherwise it is written on a thread while the command goes on),
+	 * so that cache_note says at once whether it was written.
+	 */
+	bool cache_write_sync;
 };
 
 /** Shallow size of object i, as sys.getsizeof(). */

@@ -33,6 +33,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@
 #include "heap/snapshot.h"
 #include "image/image.h"
 #include "target/target.h"
+#include "util/workpool.h"
 
 #define MAGIC "RHSNAPC\0"
 /* Bump when the layout below or the meaning of a snapshot field changes. */
@@ -68,8 +70,9 @@
  * taught about it.
  */
 // (+48: the phase timings seconds_gc_lists..seconds_native, for --stats
-// of a snapshot just built only: not saved.)
-_Static_assert(sizeof(struct rh_snapshot) == 488,
+// of a snapshot just built only: not saved; +8: cache_writer, the thread
+// writing this very file: not saved.)
+_Static_assert(sizeof(struct rh_snapshot) == 496,
 	       "struct rh_snapshot changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_root) == 40,
 	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
@@ -294,9 +297,15 @@ static uint64_t tool_hash(void)
 /* ------------------------------------------------------------------ */
 /* Releasing                                                           */
 
+static void writer_join(struct rh_snapshot *s);
+
 void rh_snapshot_cache_release(struct rh_snapshot *s)
 {
-	if (!s || !s->cache_map)
+	if (!s)
+		return;
+	// The writer reads the arrays about to be freed or unmapped.
+	writer_join(s);
+	if (!s->cache_map)
 		return;
 	munmap(s->cache_map, s->cache_map_len);
 	s->cache_map = NULL;
@@ -1329,6 +1338,81 @@ static void set_note(struct rh_snapshot *s, const char *fmt, ...)
 	s->cache_note = rh_arena_strndup(&s->arena, buf, (size_t)len);
 }
 
+/*
+ * Writing the cache file on a thread of its own: on a 10M-object core
+ * the file is ~0.5 GB, copied into the page cache by write(2) while the
+ * analyses run on the other threads. The writer only reads the snapshot,
+ * which nothing changes after rh_snapshot_load_or_create() returns (the
+ * analyses take it const); cache_note, the one field it sets, is set by
+ * writer_join() on the caller's thread. A refheap killed meanwhile leaves
+ * only the temporary dot-file (never read, pruned once stale): the file
+ * appears by rename() once complete, as when written inline.
+ */
+struct rh_snapshot_writer {
+	pthread_t thread;
+	const struct rh_snapshot *s;
+	struct rh_snapshot_cache_key key;
+	char *core_path, *path, *dir;
+	uint64_t limit;
+	char note[512];
+};
+
+static void *writer_main(void *arg)
+{
+	struct rh_snapshot_writer *w = arg;
+	struct rh_error *err = rh_snapshot_cache_write(w->s, &w->key, w->path, w->limit);
+	if (err) {
+		snprintf(w->note, sizeof(w->note), "snapshot cache not written: %s", err->message);
+		rh_error_destroy(err);
+	} else {
+		prune(w->dir, w->limit);
+	}
+	return NULL;
+}
+
+static void writer_free(struct rh_snapshot_writer *w)
+{
+	free(w->core_path);
+	free(w->path);
+	free(w->dir);
+	free(w);
+}
+
+/* Start writing s's cache file on a thread; false when none could start. */
+static bool writer_start(struct rh_snapshot *s, const struct rh_snapshot_cache_key *key,
+			 const char *path, const char *dir, uint64_t limit)
+{
+	struct rh_snapshot_writer *w = calloc(1, sizeof(*w));
+	if (!w)
+		return false;
+	w->s = s;
+	w->key = *key;
+	w->limit = limit;
+	w->core_path = strdup(key->core_path);
+	w->path = strdup(path);
+	w->dir = strdup(dir);
+	w->key.core_path = w->core_path;
+	if (!w->core_path || !w->path || !w->dir ||
+	    pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		writer_free(w);
+		return false;
+	}
+	s->cache_writer = w;
+	return true;
+}
+
+static void writer_join(struct rh_snapshot *s)
+{
+	struct rh_snapshot_writer *w = s->cache_writer;
+	if (!w)
+		return;
+	pthread_join(w->thread, NULL);
+	s->cache_writer = NULL;
+	if (w->note[0] && !s->cache_note)
+		set_note(s, "%s", w->note);
+	writer_free(w);
+}
+
 /* Open the runtime for what is read on demand, and check it is the one the file was made from. */
 static struct rh_error *attach_runtime(struct rh_snapshot *s, struct rh_target *t,
 				       struct rh_image *img,
@@ -1434,7 +1518,8 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 	} else if (!room_for(dir, estimate(s))) {
 		set_note(s, "snapshot cache not written: not enough free space in %s for "
 			 "about %" PRIu64 " MiB", dir, estimate(s) >> 20);
-	} else {
+	} else if (opts->cache_write_sync || rh_pool_default_jobs(opts->jobs) < 2 ||
+		   !writer_start(s, &key, path, dir, limit)) {
 		struct rh_error *werr = rh_snapshot_cache_write(s, &key, path, limit);
 		if (werr) {
 			set_note(s, "snapshot cache not written: %s", werr->message);

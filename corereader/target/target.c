@@ -229,6 +229,26 @@ struct rh_error *rh_target_read(struct rh_target *t, uint64_t addr, void *buf,
 	return read_slow(t, addr, buf, len);
 }
 
+const void *rh_target_view(struct rh_target *t, uint64_t addr, size_t len)
+{
+	if (!len || wraps(addr, len))
+		return NULL;
+	const struct rh_seg *s = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
+	if (!s || addr - s->start >= s->end - s->start) {
+		size_t i = rh_target_find_segment(t->segs, t->nsegs, addr);
+		if (i == t->nsegs)
+			return NULL;
+		s = &t->segs[i];
+		__atomic_store_n(&t->last, s, __ATOMIC_RELAXED);
+	}
+	// Direct bytes only (a live segment has avail 0): the range must lie
+	// inside [start, start + avail), which also keeps it in one segment.
+	if (s->kind == RH_SEG_LIVE || addr - s->start >= s->avail ||
+	    len > s->avail - (addr - s->start))
+		return NULL;
+	return s->data + (addr - s->start);
+}
+
 struct rh_error *rh_target_read_u64(struct rh_target *t, uint64_t addr,
 				    uint64_t *ret)
 {

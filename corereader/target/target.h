@@ -180,6 +180,18 @@ pid_t rh_target_pid(const struct rh_target *t);
 struct rh_error *rh_target_read(struct rh_target *t, uint64_t addr, void *buf,
 				size_t len);
 
+/**
+ * The len bytes at addr in place, without a copy: a pointer into the
+ * mapped core (or a mapped file, or an in-memory target's buffer) when the
+ * whole range lies in the direct bytes of one segment, else NULL: a live
+ * target, a range across segments or past the bytes a core holds, an
+ * unreadable or wrapping range. NULL is no error: rh_target_read() then
+ * copies the bytes or says why it cannot. For scans of large ranges (the
+ * allocator's pools and blocks), where the copy was most of the cost.
+ * Valid until rh_target_destroy(); the bytes are read-only.
+ */
+const void *rh_target_view(struct rh_target *t, uint64_t addr, size_t len);
+
 /** Typed little-endian reads through rh_target_read(). */
 struct rh_error *rh_target_read_u64(struct rh_target *t, uint64_t addr,
 				    uint64_t *ret);

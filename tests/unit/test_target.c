@@ -264,6 +264,14 @@ static void rh_target_open_core_truncated_reads_intact_bytes(void **state)
 	expect_error(rh_target_read(t, 0x21000, b, 1), RH_ERR_TRUNCATED,
 		     "is truncated");
 	assert_false(rh_target_readable(t, 0x21000, 1));
+	// A view stops where the core's bytes do: in place up to the cut,
+	// NULL across it (rh_target_read then says why).
+	const uint8_t *v = rh_target_view(t, 0x207f0, 16);
+	assert_non_null(v);
+	expect_pattern(v, 0x207f0, 16);
+	assert_null(rh_target_view(t, 0x207f8, 16));
+	assert_null(rh_target_view(t, 0x21000, 1));
+	assert_null(rh_target_view(t, 0x10ff0, 0x20));   // into the gap
 	rh_target_destroy(t);
 }
 
@@ -1072,6 +1080,16 @@ static void rh_target_open_memory_reads(void **state)
 	expect_error(err, RH_ERR_FAULT, "not in the in-memory target");
 	assert_true(rh_target_readable(t, 0x1000, 0x60));
 	assert_false(rh_target_readable(t, 0x1000, 0x61));
+	// Views: in place inside one segment; NULL across two (even
+	// adjacent ones), past the end, for 0 bytes or a wrapping range.
+	assert_ptr_equal(rh_target_view(t, 0x1008, 8), a + 8);
+	assert_ptr_equal(rh_target_view(t, 0x1000, 64), a);
+	assert_ptr_equal(rh_target_view(t, 0x2010, 16), b + 16);
+	assert_null(rh_target_view(t, 0x1038, 16));
+	assert_null(rh_target_view(t, 0x1050, 17));
+	assert_null(rh_target_view(t, 0x1000, 0));
+	assert_null(rh_target_view(t, 0xfff, 2));
+	assert_null(rh_target_view(t, UINT64_MAX - 4, 16));
 	assert_int_equal(rh_target_mapping_count(t), 0);
 	assert_int_equal(rh_target_thread_count(t), 0);
 	expect_error(rh_target_auxv(t, AT_PHDR, &v), RH_ERR_NOT_FOUND,
