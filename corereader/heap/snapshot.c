@@ -44,7 +44,7 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 	free(s->obj_gen);
 	free(s->obj_interp);
 	free(s->obj_found);
-	rh_u64map_deinit(&s->obj_index);
+	rh_keyindex_deinit(&s->obj_index);
 	free(s->edge_start);
 	free(s->edges);
 	free(s->roots);
@@ -221,38 +221,34 @@ uint64_t rh_snapshot_size(const struct rh_snapshot *s, uint32_t i)
 
 bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret)
 {
-	return rh_u64map_find(&s->obj_index, addr, idx_ret);
+	return rh_keyindex_find(&s->obj_index, s->obj_addr, addr, idx_ret);
 }
 
 /*
- * Add an object. Returns 1 if added (*idx_ret its index), 0 if it was
- * already there (*idx_ret the existing index, `found` bits merged), -1 on
- * no memory or when the table is full.
+ * Add an object the index does not hold (the caller looked it up): *idx_ret
+ * gets its index. False on no memory or when the table is full.
  */
-static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
-	       const struct rh_py_object *o, uint8_t found, uint8_t interp,
-	       uint32_t *idx_ret)
+static bool add_new(struct rh_snapshot *s, struct rh_py_runtime *rt,
+		    const struct rh_py_object *o, uint8_t found, uint8_t interp,
+		    uint32_t *idx_ret)
 {
 	uint32_t i = s->nobjects;
-	int r = rh_u64map_insert(&s->obj_index, o->addr, i, idx_ret);
-	if (r <= 0) {
-		if (r == 0)
-			s->obj_found[*idx_ret] |= found;
-		return r;
-	}
 	uint32_t t;
 	if ((s->nobjects == s->objects_cap && !grow_objects(s)) ||
 	    type_index(s, rt, o->type_addr, &t) < 0)
-		return -1;
-	s->nobjects++;
+		return false;
+	// The index reads its keys from obj_addr: the address goes first.
 	s->obj_addr[i] = o->addr;
+	if (!rh_keyindex_push(&s->obj_index, s->obj_addr))
+		return false;
+	s->nobjects++;
 	s->obj_type[i] = t;
 	if (o->size >= UINT32_MAX) {
 		// Objects are appended in index order, so big_sizes stays sorted.
 		struct rh_snap_big_size *p = realloc(s->big_sizes,
 						     (s->nbig_sizes + 1) * sizeof(*p));
 		if (!p)
-			return -1;
+			return false;
 		s->big_sizes = p;
 		s->big_sizes[s->nbig_sizes++] = (struct rh_snap_big_size){ i, o->size };
 		s->obj_size[i] = UINT32_MAX;
@@ -265,7 +261,24 @@ static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	s->obj_gen[i] = (int8_t)o->gen;
 	s->obj_interp[i] = interp;
 	s->obj_found[i] = found;
-	return 1;
+	*idx_ret = i;
+	return true;
+}
+
+/*
+ * Add an object. Returns 1 if added (*idx_ret its index), 0 if it was
+ * already there (*idx_ret the existing index, `found` bits merged), -1 on
+ * no memory or when the table is full.
+ */
+static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
+	       const struct rh_py_object *o, uint8_t found, uint8_t interp,
+	       uint32_t *idx_ret)
+{
+	if (rh_snapshot_find(s, o->addr, idx_ret)) {
+		s->obj_found[*idx_ret] |= found;
+		return 0;
+	}
+	return add_new(s, rt, o, found, interp, idx_ret) ? 1 : -1;
 }
 
 struct add_ctx {
@@ -322,7 +335,7 @@ static int on_root(void *arg, const struct rh_py_root *root)
 	struct root_ctx *c = arg;
 	struct rh_snapshot *s = c->s;
 	uint32_t idx;
-	if (!rh_u64map_find(&s->obj_index, root->addr, &idx)) {
+	if (!rh_snapshot_find(s, root->addr, &idx)) {
 		struct rh_py_object o;
 		struct rh_error *err = rh_py_object_read(c->rt, root->addr, &o);
 		if (err) {
@@ -331,7 +344,7 @@ static int on_root(void *arg, const struct rh_py_root *root)
 			c->unreadable++;
 			return c->nomem;
 		}
-		if (add(s, c->rt, &o, RH_FOUND_ROOT, 0, &idx) < 0) {
+		if (!add_new(s, c->rt, &o, RH_FOUND_ROOT, 0, &idx)) {
 			c->nomem = true;
 			return 1;
 		}
@@ -506,7 +519,7 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 		c->full = true;
 		return false;
 	}
-	if (!rh_u64map_find(&s->obj_index, r->addr, &idx)) {
+	if (!rh_snapshot_find(s, r->addr, &idx)) {
 		if (s->nobjects >= c->budget.max_objects) {
 			c->over = "objects";
 			c->full = true;
@@ -530,7 +543,7 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 				rh_error_destroy(err);
 			return true;
 		}
-		if (add(s, c->rt, &o, RH_FOUND_REF, r->interp, &idx) < 0) {
+		if (!add_new(s, c->rt, &o, RH_FOUND_REF, r->interp, &idx)) {
 			c->nomem = true;
 			return false;
 		}
@@ -557,7 +570,7 @@ static int vet_ref(void *arg, const struct rh_py_ref *ref)
 {
 	struct vet_ctx *v = arg;
 	uint32_t idx;
-	if (ref->kind == RH_REF_WEAK || rh_u64map_find(&v->s->obj_index, ref->addr, &idx) ||
+	if (ref->kind == RH_REF_WEAK || rh_snapshot_find(v->s, ref->addr, &idx) ||
 	    rh_py_object_plausible(v->rt, ref->addr))
 		return 0;
 	v->ok = false;
@@ -579,7 +592,7 @@ static bool orphan_consistent(struct follow_ctx *c, const struct rh_py_object *o
 	struct rh_snapshot *s = c->s;
 	uint32_t t;
 	if (!(rh_u64map_find(&s->type_index, o->type_addr, &t) && t < c->known_types) &&
-	    !(rh_u64map_find(&s->obj_index, o->type_addr, &t) && t < c->known_objects))
+	    !(rh_snapshot_find(s, o->type_addr, &t) && t < c->known_objects))
 		return false;
 	struct vet_ctx v = { .s = s, .rt = c->rt, .ok = true };
 	struct rh_error *err = rh_py_referents(c->rt, o->addr, o->type_addr, vet_ref, &v);
@@ -593,11 +606,14 @@ static bool orphan_consistent(struct follow_ctx *c, const struct rh_py_object *o
 
 static bool flush_blocks(struct follow_ctx *c)
 {
+	const struct rh_keyindex *x = &c->s->obj_index;
 	for (size_t k = 0; k < c->nblocks; k++)
-		rh_u64map_prefetch(&c->s->obj_index, c->blocks[k]);
+		rh_keyindex_prefetch(x, c->blocks[k]);
+	for (size_t k = 0; k < c->nblocks; k++)
+		rh_keyindex_prefetch_key(x, c->s->obj_addr, c->blocks[k]);
 	for (size_t k = 0; k < c->nblocks; k++) {
 		uint32_t idx;
-		if (rh_u64map_find(&c->s->obj_index, c->blocks[k], &idx))
+		if (rh_snapshot_find(c->s, c->blocks[k], &idx))
 			continue;
 		if (c->s->nobjects >= c->budget.max_objects) {
 			c->over = "objects";
@@ -618,7 +634,7 @@ static bool flush_blocks(struct follow_ctx *c)
 			c->rejected++;
 			continue;
 		}
-		if (add(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx) < 0) {
+		if (!add_new(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx)) {
 			c->nomem = true;
 			return false;
 		}
@@ -744,8 +760,11 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			}
 			counts[k - i] = (uint32_t)(c.npending - before);
 		}
+		// Two steps: the index slots, then the addresses they name.
 		for (size_t r = 0; r < c.npending; r++)
-			rh_u64map_prefetch(&s->obj_index, c.pending[r].addr);
+			rh_keyindex_prefetch(&s->obj_index, c.pending[r].addr);
+		for (size_t r = 0; r < c.npending; r++)
+			rh_keyindex_prefetch_key(&s->obj_index, s->obj_addr, c.pending[r].addr);
 		size_t r = 0;
 		for (uint32_t k = i; k < end; k++) {
 			s->edge_start[k] = (uint32_t)s->nedges;
@@ -1108,7 +1127,7 @@ static int native_hit_block(struct native_ctx *c, const struct rh_py_block *b)
 	uint64_t offs[] = { 0, c->gc_head, c->gc_head + 16 };
 	for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
 		if (offs[k] + 16 <= b->size &&
-		    rh_u64map_find(&s->obj_index, b->addr + offs[k], &idx)) {
+		    rh_snapshot_find(s, b->addr + offs[k], &idx)) {
 			holder = idx;
 			break;
 		}
