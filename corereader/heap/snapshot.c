@@ -44,7 +44,7 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 	free(s->obj_gen);
 	free(s->obj_interp);
 	free(s->obj_found);
-	rh_u64map_deinit(&s->obj_index);
+	rh_keyindex_deinit(&s->obj_index);
 	free(s->edge_start);
 	free(s->edges);
 	free(s->roots);
@@ -221,38 +221,34 @@ uint64_t rh_snapshot_size(const struct rh_snapshot *s, uint32_t i)
 
 bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret)
 {
-	return rh_u64map_find(&s->obj_index, addr, idx_ret);
+	return rh_keyindex_find(&s->obj_index, s->obj_addr, addr, idx_ret);
 }
 
 /*
- * Add an object. Returns 1 if added (*idx_ret its index), 0 if it was
- * already there (*idx_ret the existing index, `found` bits merged), -1 on
- * no memory or when the table is full.
+ * Add an object the index does not hold (the caller looked it up): *idx_ret
+ * gets its index. False on no memory or when the table is full.
  */
-static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
-	       const struct rh_py_object *o, uint8_t found, uint8_t interp,
-	       uint32_t *idx_ret)
+static bool add_new(struct rh_snapshot *s, struct rh_py_runtime *rt,
+		    const struct rh_py_object *o, uint8_t found, uint8_t interp,
+		    uint32_t *idx_ret)
 {
 	uint32_t i = s->nobjects;
-	int r = rh_u64map_insert(&s->obj_index, o->addr, i, idx_ret);
-	if (r <= 0) {
-		if (r == 0)
-			s->obj_found[*idx_ret] |= found;
-		return r;
-	}
 	uint32_t t;
 	if ((s->nobjects == s->objects_cap && !grow_objects(s)) ||
 	    type_index(s, rt, o->type_addr, &t) < 0)
-		return -1;
-	s->nobjects++;
+		return false;
+	// The index reads its keys from obj_addr: the address goes first.
 	s->obj_addr[i] = o->addr;
+	if (!rh_keyindex_push(&s->obj_index, s->obj_addr))
+		return false;
+	s->nobjects++;
 	s->obj_type[i] = t;
 	if (o->size >= UINT32_MAX) {
 		// Objects are appended in index order, so big_sizes stays sorted.
 		struct rh_snap_big_size *p = realloc(s->big_sizes,
 						     (s->nbig_sizes + 1) * sizeof(*p));
 		if (!p)
-			return -1;
+			return false;
 		s->big_sizes = p;
 		s->big_sizes[s->nbig_sizes++] = (struct rh_snap_big_size){ i, o->size };
 		s->obj_size[i] = UINT32_MAX;
@@ -265,7 +261,24 @@ static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	s->obj_gen[i] = (int8_t)o->gen;
 	s->obj_interp[i] = interp;
 	s->obj_found[i] = found;
-	return 1;
+	*idx_ret = i;
+	return true;
+}
+
+/*
+ * Add an object. Returns 1 if added (*idx_ret its index), 0 if it was
+ * already there (*idx_ret the existing index, `found` bits merged), -1 on
+ * no memory or when the table is full.
+ */
+static int add(struct rh_snapshot *s, struct rh_py_runtime *rt,
+	       const struct rh_py_object *o, uint8_t found, uint8_t interp,
+	       uint32_t *idx_ret)
+{
+	if (rh_snapshot_find(s, o->addr, idx_ret)) {
+		s->obj_found[*idx_ret] |= found;
+		return 0;
+	}
+	return add_new(s, rt, o, found, interp, idx_ret) ? 1 : -1;
 }
 
 struct add_ctx {
@@ -302,7 +315,7 @@ static int add_tracked_batch(void *arg, const struct rh_py_object *objs, size_t 
 {
 	struct add_ctx *c = arg;
 	for (size_t k = 0; k < n; k++)
-		rh_u64map_prefetch(&c->s->obj_index, objs[k].addr);
+		rh_keyindex_prefetch(&c->s->obj_index, objs[k].addr);
 	for (size_t k = 0; k < n; k++)
 		if (add_tracked(c, &objs[k]))
 			return 1;
@@ -339,7 +352,7 @@ static int on_root(void *arg, const struct rh_py_root *root)
 	struct root_ctx *c = arg;
 	struct rh_snapshot *s = c->s;
 	uint32_t idx;
-	if (!rh_u64map_find(&s->obj_index, root->addr, &idx)) {
+	if (!rh_snapshot_find(s, root->addr, &idx)) {
 		struct rh_py_object o;
 		struct rh_error *err = rh_py_object_read(c->rt, root->addr, &o);
 		if (err) {
@@ -348,7 +361,7 @@ static int on_root(void *arg, const struct rh_py_root *root)
 			c->unreadable++;
 			return c->nomem;
 		}
-		if (add(s, c->rt, &o, RH_FOUND_ROOT, 0, &idx) < 0) {
+		if (!add_new(s, c->rt, &o, RH_FOUND_ROOT, 0, &idx)) {
 			c->nomem = true;
 			return 1;
 		}
@@ -463,6 +476,8 @@ struct follow_ctx {
 struct pending_ref {
 	uint64_t addr;
 	uint32_t flags;   /* RH_EDGE_OWNED / RH_EDGE_CONSERVATIVE */
+	uint32_t known;   /* its index, if a worker found it (rh_prefollow_hint), else UINT32_MAX */
+	const struct rh_py_object *read;   /* its header, if a worker read it */
 	uint8_t interp;
 };
 
@@ -485,7 +500,8 @@ static bool push_edge(struct rh_snapshot *s, uint32_t word)
 	return true;
 }
 
-static int on_ref(void *arg, const struct rh_py_ref *ref)
+static int on_ref_hint(void *arg, const struct rh_py_ref *ref,
+		       const struct rh_prefollow_hint *hint)
 {
 	struct follow_ctx *c = arg;
 	// Weak references never keep anything alive (Objects/weakrefobject.c
@@ -511,8 +527,14 @@ static int on_ref(void *arg, const struct rh_py_ref *ref)
 		flags = RH_EDGE_OWNED;
 	c->pending[c->npending++] = (struct pending_ref){
 		.addr = ref->addr, .flags = flags, .interp = c->interp,
+		.known = hint ? hint->known : UINT32_MAX, .read = hint ? hint->read : NULL,
 	};
 	return 0;
+}
+
+static int on_ref(void *arg, const struct rh_py_ref *ref)
+{
+	return on_ref_hint(arg, ref, NULL);
 }
 
 /* Resolve one pending reference to an index, adding the referent if new. */
@@ -525,14 +547,22 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 		c->full = true;
 		return false;
 	}
-	if (!rh_u64map_find(&s->obj_index, r->addr, &idx)) {
+	// Known to a worker when the window was read: objects keep their
+	// index, so this is what the lookup would find (snapshot_parallel.h).
+	if (r->known != UINT32_MAX)
+		idx = r->known;
+	else if (!rh_snapshot_find(s, r->addr, &idx)) {
 		if (s->nobjects >= c->budget.max_objects) {
 			c->over = "objects";
 			c->full = true;
 			return false;
 		}
 		struct rh_py_object o;
-		struct rh_error *err = rh_py_object_read(c->rt, r->addr, &o);
+		struct rh_error *err = NULL;
+		if (r->read)
+			o = *r->read;   // the same read, done ahead on a worker
+		else
+			err = rh_py_object_read(c->rt, r->addr, &o);
 		if (err) {
 			if (err->code == RH_ERR_NO_MEMORY) {
 				c->nomem = true;
@@ -549,7 +579,7 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 				rh_error_destroy(err);
 			return true;
 		}
-		if (add(s, c->rt, &o, RH_FOUND_REF, r->interp, &idx) < 0) {
+		if (!add_new(s, c->rt, &o, RH_FOUND_REF, r->interp, &idx)) {
 			c->nomem = true;
 			return false;
 		}
@@ -576,7 +606,7 @@ static int vet_ref(void *arg, const struct rh_py_ref *ref)
 {
 	struct vet_ctx *v = arg;
 	uint32_t idx;
-	if (ref->kind == RH_REF_WEAK || rh_u64map_find(&v->s->obj_index, ref->addr, &idx) ||
+	if (ref->kind == RH_REF_WEAK || rh_snapshot_find(v->s, ref->addr, &idx) ||
 	    rh_py_object_plausible(v->rt, ref->addr))
 		return 0;
 	v->ok = false;
@@ -598,7 +628,7 @@ static bool orphan_consistent(struct follow_ctx *c, const struct rh_py_object *o
 	struct rh_snapshot *s = c->s;
 	uint32_t t;
 	if (!(rh_u64map_find(&s->type_index, o->type_addr, &t) && t < c->known_types) &&
-	    !(rh_u64map_find(&s->obj_index, o->type_addr, &t) && t < c->known_objects))
+	    !(rh_snapshot_find(s, o->type_addr, &t) && t < c->known_objects))
 		return false;
 	struct vet_ctx v = { .s = s, .rt = c->rt, .ok = true };
 	struct rh_error *err = rh_py_referents(c->rt, o->addr, o->type_addr, vet_ref, &v);
@@ -612,11 +642,14 @@ static bool orphan_consistent(struct follow_ctx *c, const struct rh_py_object *o
 
 static bool flush_blocks(struct follow_ctx *c)
 {
+	const struct rh_keyindex *x = &c->s->obj_index;
 	for (size_t k = 0; k < c->nblocks; k++)
-		rh_u64map_prefetch(&c->s->obj_index, c->blocks[k]);
+		rh_keyindex_prefetch(x, c->blocks[k]);
+	for (size_t k = 0; k < c->nblocks; k++)
+		rh_keyindex_prefetch_key(x, c->s->obj_addr, c->blocks[k]);
 	for (size_t k = 0; k < c->nblocks; k++) {
 		uint32_t idx;
-		if (rh_u64map_find(&c->s->obj_index, c->blocks[k], &idx))
+		if (rh_snapshot_find(c->s, c->blocks[k], &idx))
 			continue;
 		if (c->s->nobjects >= c->budget.max_objects) {
 			c->over = "objects";
@@ -637,7 +670,7 @@ static bool flush_blocks(struct follow_ctx *c)
 			c->rejected++;
 			continue;
 		}
-		if (add(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx) < 0) {
+		if (!add_new(c->s, c->rt, &o, RH_FOUND_ALLOC, 0, &idx)) {
 			c->nomem = true;
 			return false;
 		}
@@ -842,7 +875,7 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			}
 			c.interp = s->obj_interp[k];
 			struct rh_error *rerr;
-			if (!pf || !rh_prefollow_take(pf, k, on_ref, &c, &rerr))
+			if (!pf || !rh_prefollow_take(pf, k, on_ref_hint, &c, &rerr))
 				rerr = rh_py_referents(rt, s->obj_addr[k],
 						       s->types[s->obj_type[k]].addr, on_ref, &c);
 			if (c.nomem) {
@@ -860,8 +893,15 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			}
 			counts[k - i] = (uint32_t)(c.npending - before);
 		}
+		// Two steps: the index slots, then the addresses they name
+		// (references a worker resolved need neither).
 		for (size_t r = 0; r < c.npending; r++)
-			rh_u64map_prefetch(&s->obj_index, c.pending[r].addr);
+			if (c.pending[r].known == UINT32_MAX)
+				rh_keyindex_prefetch(&s->obj_index, c.pending[r].addr);
+		for (size_t r = 0; r < c.npending; r++)
+			if (c.pending[r].known == UINT32_MAX)
+				rh_keyindex_prefetch_key(&s->obj_index, s->obj_addr,
+							 c.pending[r].addr);
 		size_t r = 0;
 		for (uint32_t k = i; k < end; k++) {
 			s->edge_start[k] = (uint32_t)s->nedges;
@@ -1249,7 +1289,7 @@ static int native_hit_block(struct native_ctx *c, const struct rh_py_block *b)
 	uint64_t offs[] = { 0, c->gc_head, c->gc_head + 16 };
 	for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
 		if (offs[k] + 16 <= b->size &&
-		    rh_u64map_find(&s->obj_index, b->addr + offs[k], &idx)) {
+		    rh_snapshot_find(s, b->addr + offs[k], &idx)) {
 			holder = idx;
 			break;
 		}

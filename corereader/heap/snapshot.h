@@ -17,6 +17,7 @@
 
 #include "util/arena.h"
 #include "util/error.h"
+#include "util/keyindex.h"
 #include "util/u64map.h"
 
 struct rh_image;
@@ -213,8 +214,11 @@ struct rh_snapshot {
 	int8_t *obj_gen;      /* 0..2, RH_SNAP_GEN_PERMANENT, RH_SNAP_GEN_UNTRACKED */
 	uint8_t *obj_interp;  /* interpreter index (capped at 255) */
 	uint8_t *obj_found;   /* RH_FOUND_* bits */
-	/** Address -> object index (all objects). */
-	struct rh_u64map obj_index;
+	/**
+	 * Address -> object index (all objects), over obj_addr: its slots
+	 * hold indices only (util/keyindex.h). Use rh_snapshot_find().
+	 */
+	struct rh_keyindex obj_index;
 
 	/*
 	 * References, when the snapshot was built with `graph`: the edges of

@@ -12,8 +12,8 @@
  *     obj_gen i8[n]  obj_interp u8[n]  obj_found u8[n]
  *     big_sizes {u32 obj, u32 0, u64 size}[nbig]
  *     edge_start u32[n+1]  edges u32[nedges]
- *     index keys u64[nslots]  index values u32[nslots]   (util/u64map.h's
- *                                  own slots: no rehash on load)
+ *     index slots u32[nslots]      (util/keyindex.h's own slots over
+ *                                  obj_addr: no rebuild on load)
  *     roots struct disk_root[]  types struct disk_type[]
  *     interps struct disk_interp[]  threads struct disk_thread[]
  *     problems u64[] (string offsets)
@@ -52,7 +52,8 @@
 
 #define MAGIC "RHSNAPC\0"
 /* Bump when the layout below or the meaning of a snapshot field changes. */
-#define FORMAT_VERSION 2u
+/* 3: the address index is util/keyindex.h's slots (was u64map keys + values). */
+#define FORMAT_VERSION 3u
 #define ENDIAN_MARK 0x01020304u
 #define ALIGN 64u
 /* Cache files kept in the directory (most recently used). */
@@ -72,7 +73,7 @@
 // (+48: the phase timings seconds_gc_lists..seconds_native, for --stats
 // of a snapshot just built only: not saved; +8: cache_writer, the thread
 // writing this very file: not saved.)
-_Static_assert(sizeof(struct rh_snapshot) == 496,
+_Static_assert(sizeof(struct rh_snapshot) == 488,
 	       "struct rh_snapshot changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_root) == 40,
 	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
@@ -98,8 +99,7 @@ enum {
 	SEC_BIG_SIZES,
 	SEC_EDGE_START,
 	SEC_EDGES,
-	SEC_INDEX_KEYS,
-	SEC_INDEX_VALUES,
+	SEC_INDEX,
 	SEC_ROOTS,
 	SEC_TYPES,
 	SEC_INTERPS,
@@ -382,25 +382,6 @@ static bool write_all(int fd, const void *buf, size_t len)
 	return true;
 }
 
-/*
- * The index's values, with those of empty slots (never written by the
- * map: malloc garbage) as 0, so that a file holds only what the snapshot
- * says.
- */
-static bool write_index_values(int fd, const struct rh_u64map *m)
-{
-	enum { CHUNK = 16384 };
-	uint32_t buf[CHUNK];
-	for (size_t j = 0; j < m->nslots; j += CHUNK) {
-		size_t k = m->nslots - j < CHUNK ? m->nslots - j : CHUNK;
-		for (size_t x = 0; x < k; x++)
-			buf[x] = m->keys[j + x] ? m->values[j + x] : 0;
-		if (!write_all(fd, buf, k * sizeof(*buf)))
-			return false;
-	}
-	return true;
-}
-
 struct section_data {
 	const void *data;
 	uint64_t size;
@@ -550,8 +531,9 @@ struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 		[SEC_BIG_SIZES] = { big, s->nbig_sizes * sizeof(*big) },
 		[SEC_EDGE_START] = { s->edge_start, (n + 1) * 4 },
 		[SEC_EDGES] = { s->edges, s->nedges * 4 },
-		[SEC_INDEX_KEYS] = { s->obj_index.keys, (uint64_t)s->obj_index.nslots * 8 },
-		[SEC_INDEX_VALUES] = { s->obj_index.values, (uint64_t)s->obj_index.nslots * 4 },
+		// Empty slots are zero (util/keyindex.c writes them): the file
+		// holds only what the snapshot says.
+		[SEC_INDEX] = { s->obj_index.slots, (uint64_t)s->obj_index.nslots * 4 },
 		[SEC_ROOTS] = { roots, s->nroots * sizeof(*roots) },
 		[SEC_TYPES] = { types, (uint64_t)s->ntypes * sizeof(*types) },
 		[SEC_INTERPS] = { interps, s->ninterps * sizeof(*interps) },
@@ -603,9 +585,7 @@ struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 		if (h->sections[i].offset > pos)
 			ok = write_all(fd, zeros, h->sections[i].offset - pos);
 		pos = h->sections[i].offset;
-		if (ok && i == SEC_INDEX_VALUES)
-			ok = write_index_values(fd, &s->obj_index);
-		else if (ok && secs[i].size)
+		if (ok && secs[i].size)
 			ok = write_all(fd, secs[i].data, secs[i].size);
 		pos += secs[i].size;
 	}
@@ -681,7 +661,7 @@ static struct rh_error *section(const struct reader *r, int i, uint64_t elem,
 	static const char *const names[NSECTIONS] = {
 		"obj_addr", "obj_type", "obj_size", "obj_refcnt", "obj_gen",
 		"obj_interp", "obj_found", "big_sizes", "edge_start", "edges",
-		"index keys", "index values", "roots", "types", "interpreters",
+		"index", "roots", "types", "interpreters",
 		"threads", "problems", "strings",
 	};
 	const struct disk_section *sec = &r->h->sections[i];
@@ -792,18 +772,11 @@ static struct rh_error *check_objects(const struct reader *r, const struct rh_sn
 	if (s->nedges && max >= n)
 		return corrupt(r, "an edge points to object %u of %u", max, n);
 
-	// The index: values in range, as many keys as objects, and at least
-	// one empty slot (a lookup of an absent key stops at one).
-	const struct rh_u64map *m = &s->obj_index;
-	uint64_t count = 0;
-	for (size_t j = 0; j < m->nslots; j++) {
-		uint32_t used = m->keys[j] != 0;
-		count += used;
-		bad |= used & (m->values[j] >= n);
-	}
-	if (bad || count != m->count)
-		return corrupt(r, "the address index holds %" PRIu64 " keys for %zu objects%s",
-			       count, m->count, bad ? ", some out of range" : "");
+	// The index: positions in range, one slot used per object, and at
+	// least one empty slot (a lookup of an absent key stops at one).
+	if (!rh_keyindex_check(&s->obj_index, n))
+		return corrupt(r, "the address index (%zu slots) does not index %u objects",
+			       s->obj_index.nslots, n);
 	return NULL;
 }
 
@@ -854,8 +827,7 @@ static struct rh_error *build(struct reader *r, struct rh_snapshot *s)
 	ARRAY(SEC_BIG_SIZES, big_sizes, h->nbig_sizes);
 	ARRAY(SEC_EDGE_START, edge_start, n + 1);
 	ARRAY(SEC_EDGES, edges, h->nedges);
-	ARRAY(SEC_INDEX_KEYS, obj_index.keys, h->index_nslots);
-	ARRAY(SEC_INDEX_VALUES, obj_index.values, h->index_nslots);
+	ARRAY(SEC_INDEX, obj_index.slots, h->index_nslots);
 #undef ARRAY
 	s->nobjects = (uint32_t)n;
 	s->objects_cap = (uint32_t)n;
@@ -1055,7 +1027,7 @@ struct rh_error *rh_snapshot_cache_read(const char *path,
 	rh_problems_init(&s->problems);
 	rh_arena_init(&s->arena);
 	rh_u64map_init(&s->type_index);
-	rh_u64map_init(&s->obj_index);
+	rh_keyindex_init(&s->obj_index);
 	s->cache_map = map;
 	s->cache_map_len = (size_t)r.size;
 	err = build(&r, s);
@@ -1460,7 +1432,7 @@ static bool room_for(const char *dir, uint64_t bytes)
 static uint64_t estimate(const struct rh_snapshot *s)
 {
 	return (uint64_t)s->nobjects * 27 + s->nedges * 4 +
-	       (uint64_t)s->obj_index.nslots * 12 + s->nroots * 64 +
+	       (uint64_t)s->obj_index.nslots * 4 + s->nroots * 64 +
 	       (uint64_t)s->ntypes * 64 + (1u << 20);
 }
 

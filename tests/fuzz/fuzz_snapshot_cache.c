@@ -38,7 +38,7 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 	struct rh_snapshot *s = xcalloc(1, sizeof(*s));
 	rh_problems_init(&s->problems);
 	rh_arena_init(&s->arena);
-	rh_u64map_init(&s->obj_index);
+	rh_keyindex_init(&s->obj_index);
 	rh_u64map_init(&s->type_index);
 	s->target_name = rh_arena_intern(&s->arena, "core", 4);
 	s->pid = 7;
@@ -82,7 +82,7 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 		s->obj_refcnt[i] = i % 3;
 		s->obj_gen[i] = (int8_t)((int)(i % 4) - 1);
 		s->obj_found[i] = (uint8_t)(1u << (i % 4));
-		rh_u64map_insert(&s->obj_index, s->obj_addr[i], i, NULL);
+		rh_keyindex_push(&s->obj_index, s->obj_addr);
 	}
 	s->have_graph = true;
 	s->edge_start = xcalloc(n + 1, 4);

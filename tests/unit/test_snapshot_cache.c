@@ -83,7 +83,7 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 	assert_non_null(s);
 	rh_problems_init(&s->problems);
 	rh_arena_init(&s->arena);
-	rh_u64map_init(&s->obj_index);
+	rh_keyindex_init(&s->obj_index);
 	rh_u64map_init(&s->type_index);
 	s->target_name = rh_arena_intern(&s->arena, "core.1234", 9);
 	s->pid = 1234;
@@ -161,7 +161,7 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 		s->obj_gen[i] = (int8_t)((int)(i % 5) - 1);   /* -1 .. 3 */
 		s->obj_interp[i] = (uint8_t)(i % 2);
 		s->obj_found[i] = (uint8_t)(1u << (i % 4));
-		assert_int_equal(rh_u64map_insert(&s->obj_index, s->obj_addr[i], i, NULL), 1);
+		assert_true(rh_keyindex_push(&s->obj_index, s->obj_addr));
 	}
 	if (n > 10) {
 		s->nbig_sizes = 2;
@@ -659,21 +659,45 @@ static void set_interp_out_of_range(struct disk_header *h, unsigned char *f)
 
 static void set_index_value_out_of_range(struct disk_header *h, unsigned char *f)
 {
-	uint64_t *k = sec_ptr(h, f, SEC_INDEX_KEYS);
-	uint32_t *v = sec_ptr(h, f, SEC_INDEX_VALUES);
+	uint32_t *v = sec_ptr(h, f, SEC_INDEX);
 	for (uint64_t j = 0; j < h->index_nslots; j++)
-		if (k[j]) {
-			v[j] = (uint32_t)h->nobjects;
+		if (v[j]) {
+			// position nobjects (stored plus one), same tag
+			v[j] = (v[j] & ~RH_KEYINDEX_POS_MASK) | (uint32_t)(h->nobjects + 1);
 			return;
 		}
 }
 
 static void set_index_no_empty_slot(struct disk_header *h, unsigned char *f)
 {
-	uint64_t *k = sec_ptr(h, f, SEC_INDEX_KEYS);
+	uint32_t *v = sec_ptr(h, f, SEC_INDEX);
 	for (uint64_t j = 0; j < h->index_nslots; j++)
-		if (!k[j])
-			k[j] = 0x10 + 16 * j;
+		if (!v[j])
+			v[j] = 1;
+}
+
+/* A used slot (a tag) with no position: position -1 would be read. */
+static void set_index_tag_only(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *v = sec_ptr(h, f, SEC_INDEX);
+	for (uint64_t j = 0; j < h->index_nslots; j++)
+		if (v[j]) {
+			v[j] &= ~RH_KEYINDEX_POS_MASK;
+			if (!v[j])
+				v[j] = 1u << RH_KEYINDEX_TAG_SHIFT;
+			return;
+		}
+}
+
+/* One slot too many used (an empty one given a valid position). */
+static void set_index_extra_slot(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *v = sec_ptr(h, f, SEC_INDEX);
+	for (uint64_t j = 0; j < h->index_nslots; j++)
+		if (!v[j]) {
+			v[j] = 1;
+			return;
+		}
 }
 
 static void set_root_out_of_range(struct disk_header *h, unsigned char *f)
@@ -751,7 +775,8 @@ static void rh_snapshot_cache_forged_files_refused(void **state)
 		set_edge_start_decreasing, set_edge_start_end, set_edge_start_first,
 		set_type_out_of_range, set_gen_out_of_range, set_gen_negative,
 		set_interp_out_of_range, set_index_value_out_of_range,
-		set_index_no_empty_slot, set_root_out_of_range, set_root_kind,
+		set_index_no_empty_slot, set_index_tag_only, set_index_extra_slot,
+		set_root_out_of_range, set_root_kind,
 		set_root_name, set_type_name, set_gc_owner, set_interp_threads,
 		set_interp_threads_wrap, set_big_size_order, set_big_size_range,
 		set_problem_string,

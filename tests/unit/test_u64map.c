@@ -1,17 +1,21 @@
 /*
- * Unit tests of util/u64map.c, the address index every snapshot lookup
- * goes through, and util/arena.c, where names are interned.
+ * Unit tests of util/keyindex.c, the address index every snapshot lookup
+ * goes through, util/u64map.c, refheap's other maps (and the reference
+ * the key index is checked against), and util/arena.c, where names are
+ * interned.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "util/arena.h"
+#include "util/keyindex.h"
 #include "util/u64map.h"
 
 static void rh_u64map_insert_then_find_many(void **state)
@@ -75,6 +79,161 @@ static void rh_u64map_find_on_empty_map(void **state)
 	rh_u64map_deinit(&m);
 }
 
+/* xorshift64*: a fixed sequence, so a failure reproduces. */
+static uint64_t rnd(uint64_t *st)
+{
+	*st ^= *st >> 12;
+	*st ^= *st << 25;
+	*st ^= *st >> 27;
+	return *st * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * Keys as a snapshot meets them, in three kinds mixed: 16-aligned heap
+ * objects packed in pools, 8-aligned static objects, and anything at all
+ * (a hostile core: 0, the top of the address space, odd addresses).
+ */
+static uint64_t some_key(uint64_t *st)
+{
+	uint64_t r = rnd(st);
+	switch (r % 4) {
+	case 0:
+	case 1:
+		return 0x7f3a00000000ULL + (rnd(st) % (1u << 26)) * 16;
+	case 2:
+		return 0x55d000400000ULL + (rnd(st) % (1u << 16)) * 8;
+	default:
+		switch (rnd(st) % 4) {
+		case 0: return rnd(st) % 64;
+		// (not UINT64_MAX itself: the reference stores key + 1, and
+		// u64map reserves 0; the check test below indexes it)
+		case 1: return UINT64_MAX - 1 - rnd(st) % 64;
+		default: {
+			uint64_t k = rnd(st);
+			return k == UINT64_MAX ? 0 : k;
+		}
+		}
+	}
+}
+
+static void rh_keyindex_matches_a_reference(void **state)
+{
+	(void)state;
+	enum { N = 200000 };
+	uint64_t *keys = malloc(N * sizeof(*keys));
+	assert_non_null(keys);
+	struct rh_keyindex x;
+	struct rh_u64map ref;   /* key + 1 -> position (u64map reserves key 0) */
+	rh_keyindex_init(&x);
+	rh_u64map_init(&ref);
+	uint64_t st = 0x9e3779b97f4a7c15ULL;
+	uint32_t n = 0, pos;
+	for (int round = 0; round < 3 * N && n < N; round++) {
+		uint64_t k = some_key(&st);
+		uint32_t want;
+		bool known = rh_u64map_find(&ref, k + 1, &want);
+		assert_int_equal(rh_keyindex_find(&x, keys, k, &pos), known);
+		if (known) {
+			assert_int_equal(pos, want);
+			continue;
+		}
+		keys[n] = k;
+		assert_true(rh_keyindex_push(&x, keys));
+		assert_int_equal(rh_u64map_insert(&ref, k + 1, n, NULL), 1);
+		n++;
+		assert_int_equal(x.count, n);
+	}
+	assert_true(n > N / 2);
+	// Every key found at its position, after all the rebuilds.
+	for (uint32_t i = 0; i < n; i++) {
+		assert_true(rh_keyindex_find(&x, keys, keys[i], &pos));
+		assert_int_equal(pos, i);
+	}
+	// Absent keys: neighbours of present ones, at 8 and 16 bytes.
+	for (uint32_t i = 0; i < n; i += 7) {
+		uint64_t k = keys[i] + 8;
+		uint32_t want;
+		bool known = k + 1 != 0 && rh_u64map_find(&ref, k + 1, &want);
+		assert_int_equal(rh_keyindex_find(&x, keys, k, &pos), known);
+	}
+	// Load factor at most 7/10 (one empty slot at least, lookups end).
+	assert_true(x.count * 10 <= x.nslots * 7);
+	assert_true(rh_keyindex_check(&x, n));
+	assert_false(rh_keyindex_check(&x, n - 1));
+	rh_u64map_deinit(&ref);
+	rh_keyindex_deinit(&x);
+	free(keys);
+}
+
+static void rh_keyindex_check_refuses_bad_slots(void **state)
+{
+	(void)state;
+	uint64_t keys[100];
+	struct rh_keyindex x;
+	rh_keyindex_init(&x);
+	assert_true(rh_keyindex_check(&x, 0));
+	uint32_t pos;
+	assert_false(rh_keyindex_find(&x, keys, 0x1000, &pos));
+	rh_keyindex_prefetch(&x, 0x1000);
+	rh_keyindex_prefetch_key(&x, keys, 0x1000);
+	for (uint32_t i = 0; i < 100; i++) {
+		// 8-aligned (static objects), and the extremes of the space
+		keys[i] = i == 0 ? 0 : i == 1 ? UINT64_MAX : 0x10000 + 8ULL * i;
+		assert_true(rh_keyindex_push(&x, keys));
+	}
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_true(rh_keyindex_find(&x, keys, keys[i], &pos));
+		assert_int_equal(pos, i);
+	}
+	assert_false(rh_keyindex_find(&x, keys, 0x10000 + 4, &pos));
+	assert_true(rh_keyindex_check(&x, 100));
+	size_t j = 0;
+	while (!x.slots[j])
+		j++;
+	uint32_t saved = x.slots[j];
+	x.slots[j] = (saved & ~RH_KEYINDEX_POS_MASK) | 101;   // position 100 of 100
+	assert_false(rh_keyindex_check(&x, 100));
+	x.slots[j] = saved & ~RH_KEYINDEX_POS_MASK;           // a tag, no position
+	if (!x.slots[j])
+		x.slots[j] = 1u << RH_KEYINDEX_TAG_SHIFT;
+	assert_false(rh_keyindex_check(&x, 100));
+	x.slots[j] = 0;                                       // one slot missing
+	assert_false(rh_keyindex_check(&x, 100));
+	x.slots[j] = saved;
+	assert_true(rh_keyindex_check(&x, 100));
+	// A wrong but in-range slot only makes lookups miss: keys are compared.
+	for (size_t k = 0; k < x.nslots; k++)
+		if (x.slots[k] && x.slots[k] != saved) {
+			uint32_t other = x.slots[k];
+			x.slots[k] = (other & ~RH_KEYINDEX_POS_MASK) | (saved & RH_KEYINDEX_POS_MASK);
+			uint32_t lost = (other & RH_KEYINDEX_POS_MASK) - 1;
+			assert_false(rh_keyindex_find(&x, keys, keys[lost], &pos) && pos != lost);
+			x.slots[k] = other;
+			break;
+		}
+	rh_keyindex_deinit(&x);
+}
+
+static void rh_keyindex_reserve_avoids_rebuild(void **state)
+{
+	(void)state;
+	uint64_t *keys = malloc(1000 * sizeof(*keys));
+	assert_non_null(keys);
+	struct rh_keyindex x;
+	rh_keyindex_init(&x);
+	assert_true(rh_keyindex_reserve(&x, keys, 1000));
+	uint32_t *slots = x.slots;
+	size_t nslots = x.nslots;
+	for (uint32_t i = 0; i < 1000; i++) {
+		keys[i] = 0x7f0000000010ULL + 16ULL * i * 3;
+		assert_true(rh_keyindex_push(&x, keys));
+	}
+	assert_ptr_equal(x.slots, slots);
+	assert_int_equal(x.nslots, nslots);
+	rh_keyindex_deinit(&x);
+	free(keys);
+}
+
 static void rh_arena_intern_returns_one_copy(void **state)
 {
 	struct rh_arena a;
@@ -104,6 +263,9 @@ int main(void)
 		cmocka_unit_test(rh_u64map_insert_existing_keeps_first_value),
 		cmocka_unit_test(rh_u64map_reserve_avoids_rehash),
 		cmocka_unit_test(rh_u64map_find_on_empty_map),
+		cmocka_unit_test(rh_keyindex_matches_a_reference),
+		cmocka_unit_test(rh_keyindex_check_refuses_bad_slots),
+		cmocka_unit_test(rh_keyindex_reserve_avoids_rebuild),
 		cmocka_unit_test(rh_arena_intern_returns_one_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,102 @@
+/*
+ * An index over a caller's key array; see keyindex.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/bigmem.h"
+#include "util/keyindex.h"
+
+void rh_keyindex_init(struct rh_keyindex *x)
+{
+	memset(x, 0, sizeof(*x));
+}
+
+void rh_keyindex_deinit(struct rh_keyindex *x)
+{
+	free(x->slots);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Whether n positions fit in `slots` slots at a load factor of at most 7/10. */
+static bool fits(size_t n, size_t slots)
+{
+	return n <= slots / 10 * 7;
+}
+
+static inline void place(uint32_t *slots, size_t n, uint64_t key, uint32_t pos)
+{
+	uint64_t h = rh_keyindex_hash(key);
+	size_t j = rh_keyindex_home(h, n);
+	while (slots[j])
+		j = j + 1 == n ? 0 : j + 1;
+	slots[j] = rh_keyindex_tag(h) | (pos + 1);
+}
+
+/*
+ * Rebuild into nslots slots from keys[0..count): the keys are read in
+ * order (the old slots would send the reads all over the key array).
+ */
+static bool rebuild(struct rh_keyindex *x, const uint64_t *keys, size_t nslots)
+{
+	// Huge pages, and zeroed by a write rather than calloc'd: the probes
+	// read a page before writing it, so a calloc'd page faulted twice
+	// (util/bigmem.h; the same as util/u64map.c).
+	uint32_t *slots = rh_big_malloc(nslots * sizeof(*slots));
+	if (!slots)
+		return false;
+	memset(slots, 0, nslots * sizeof(*slots));
+	for (size_t p = 0; p < x->count; p++)
+		place(slots, nslots, keys[p], (uint32_t)p);
+	free(x->slots);
+	x->slots = slots;
+	x->nslots = nslots;
+	return true;
+}
+
+bool rh_keyindex_reserve(struct rh_keyindex *x, const uint64_t *keys, size_t n)
+{
+	if (x->slots && fits(n, x->nslots))
+		return true;
+	size_t want = x->nslots ? x->nslots : 16;
+	while (!fits(n, want)) {
+		if (want > SIZE_MAX / 4 / sizeof(uint32_t))
+			return false;
+		want += want / 2;
+	}
+	return rebuild(x, keys, want);
+}
+
+bool rh_keyindex_push(struct rh_keyindex *x, const uint64_t *keys)
+{
+	if (x->count >= RH_KEYINDEX_MAX)
+		return false;
+	if (!x->slots || !fits(x->count + 1, x->nslots)) {
+		if (!rh_keyindex_reserve(x, keys, x->count + 1))
+			return false;
+	}
+	place(x->slots, x->nslots, keys[x->count], (uint32_t)x->count);
+	x->count++;
+	return true;
+}
+
+bool rh_keyindex_check(const struct rh_keyindex *x, size_t n)
+{
+	if (!x->nslots)
+		return n == 0 && x->count == 0;
+	if (x->count != n || n >= x->nslots || n > RH_KEYINDEX_MAX)
+		return false;
+	// Branch-free: this runs over the whole index on every cache load.
+	size_t used = 0;
+	uint32_t bad = 0;
+	for (size_t j = 0; j < x->nslots; j++) {
+		uint32_t w = x->slots[j];
+		uint32_t p = w & RH_KEYINDEX_POS_MASK;
+		used += w != 0;
+		// A used slot has p in 1..n; an empty one is all zero.
+		bad |= (uint32_t)(w != 0) & ((uint32_t)(p == 0) | (uint32_t)(p > n));
+	}
+	return !bad && used == n;
+}

@@ -1,0 +1,150 @@
+/*
+ * An index over a key array the caller owns: key -> its position in the
+ * array, for the snapshot's address index (object address -> object
+ * index: heap/snapshot.h obj_index, keys = obj_addr).
+ *
+ * Why not util/u64map.h: a u64map stores each key again beside its value
+ * (12 bytes a slot, 15-23 bytes an object at its load factors), and the
+ * snapshot already holds every address in obj_addr. Here a slot is one
+ * uint32_t: the position (plus one, 0 marks an empty slot) and 3 bits of
+ * the key's hash as a tag; a lookup compares the key in the caller's
+ * array only when the tag matches (7 times in 8 a foreign key in the
+ * probe sequence is passed over without that read). At a load factor of
+ * 0.47-0.7 that is 5.7-8.5 bytes an object.
+ *
+ * A directory of dense per-page slot arrays (one uint32_t per 16-byte
+ * granule of the pages holding objects) was considered: one memory access
+ * a lookup, but its size follows the address space the objects spread
+ * over, not their number: a quarter of the heap's bytes (~20 bytes an
+ * object on bench/mkheap.py's 10M-object heap, whose objects average ~83
+ * bytes), and more for heaps of big objects, with a fallback needed for
+ * 8-aligned static objects and hostile addresses. The hash is bounded by
+ * the object count whatever the addresses are.
+ *
+ * The index holds the positions 0..count-1 of the key array, added in
+ * order (rh_keyindex_push), each key once: the caller looks a key up
+ * before adding it. Positions are below RH_KEYINDEX_MAX. Linear probing;
+ * any slot count (the home slot is hash * nslots >> 64, Lemire's
+ * fastrange); at least 3/10 of the slots stay empty, so a probe ends.
+ * Lookups only read: threads may look up concurrently while nobody pushes.
+ */
+#ifndef RH_UTIL_KEYINDEX_H
+#define RH_UTIL_KEYINDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A slot: tag (3 high bits) | position + 1 (29 bits); 0 is empty. */
+#define RH_KEYINDEX_TAG_SHIFT 29
+#define RH_KEYINDEX_POS_MASK ((1u << RH_KEYINDEX_TAG_SHIFT) - 1)
+/** Positions must be below this (2^29 - 1). */
+#define RH_KEYINDEX_MAX RH_KEYINDEX_POS_MASK
+
+struct rh_keyindex {
+	uint32_t *slots;
+	size_t nslots;  /* 0 when empty */
+	size_t count;   /* positions 0..count-1 are indexed */
+};
+
+void rh_keyindex_init(struct rh_keyindex *x);
+void rh_keyindex_deinit(struct rh_keyindex *x);
+
+/**
+ * Index position x->count, whose key the caller has written at
+ * keys[x->count] and checked absent (rh_keyindex_find). keys[0..count]
+ * must hold the indexed keys (growing rebuilds from them, in order).
+ * False on no memory, or when count reaches RH_KEYINDEX_MAX.
+ */
+bool rh_keyindex_push(struct rh_keyindex *x, const uint64_t *keys);
+
+/** Make room for n positions in all without rebuilding. False on no memory. */
+bool rh_keyindex_reserve(struct rh_keyindex *x, const uint64_t *keys, size_t n);
+
+/** The key's hash: the home slot from its high bits, the tag from its low ones. */
+static inline uint64_t rh_keyindex_hash(uint64_t k)
+{
+	// Object addresses are 8- or 16-byte aligned: mix every bit in
+	// (the splitmix64 finalizer).
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ULL;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebULL;
+	k ^= k >> 31;
+	return k;
+}
+
+static inline size_t rh_keyindex_home(uint64_t h, size_t n)
+{
+	return (size_t)(((unsigned __int128)h * n) >> 64);
+}
+
+static inline uint32_t rh_keyindex_tag(uint64_t h)
+{
+	return (uint32_t)(h & 7) << RH_KEYINDEX_TAG_SHIFT;
+}
+
+/** Look key up; false if absent. */
+static inline bool rh_keyindex_find(const struct rh_keyindex *x, const uint64_t *keys,
+				    uint64_t key, uint32_t *pos_ret)
+{
+	size_t n = x->nslots;
+	if (!n)
+		return false;
+	uint64_t h = rh_keyindex_hash(key);
+	uint32_t tag = rh_keyindex_tag(h);
+	const uint32_t *slots = x->slots;
+	for (size_t j = rh_keyindex_home(h, n);; j = j + 1 == n ? 0 : j + 1) {
+		uint32_t w = slots[j];
+		if (!w)
+			return false;
+		if ((w & ~RH_KEYINDEX_POS_MASK) == tag) {
+			uint32_t pos = (w & RH_KEYINDEX_POS_MASK) - 1;
+			if (keys[pos] == key) {
+				*pos_ret = pos;
+				return true;
+			}
+		}
+	}
+}
+
+/** Hint that key will be looked up soon: prefetch its home slot. */
+static inline void rh_keyindex_prefetch(const struct rh_keyindex *x, uint64_t key)
+{
+	if (x->nslots)
+		__builtin_prefetch(&x->slots[rh_keyindex_home(rh_keyindex_hash(key), x->nslots)]);
+}
+
+/**
+ * The second step of a prefetch, once the home slot is in the cache:
+ * prefetch the key of the first slot whose tag matches (a few slots on).
+ */
+static inline void rh_keyindex_prefetch_key(const struct rh_keyindex *x,
+					    const uint64_t *keys, uint64_t key)
+{
+	size_t n = x->nslots;
+	if (!n)
+		return;
+	uint64_t h = rh_keyindex_hash(key);
+	uint32_t tag = rh_keyindex_tag(h);
+	size_t j = rh_keyindex_home(h, n);
+	for (int k = 0; k < 4; k++, j = j + 1 == n ? 0 : j + 1) {
+		uint32_t w = x->slots[j];
+		if (!w)
+			return;
+		if ((w & ~RH_KEYINDEX_POS_MASK) == tag) {
+			__builtin_prefetch(&keys[(w & RH_KEYINDEX_POS_MASK) - 1]);
+			return;
+		}
+	}
+}
+
+/**
+ * Check an index read from an untrusted file against n positions: every
+ * used slot holds a position below n, n slots are used, one at least is
+ * empty. Lookups then stay in bounds and end (a wrong slot can only make
+ * a lookup miss: keys are compared). False if not.
+ */
+bool rh_keyindex_check(const struct rh_keyindex *x, size_t n);
+
+#endif /* RH_UTIL_KEYINDEX_H */
