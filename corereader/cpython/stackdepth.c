@@ -207,19 +207,17 @@ int rh_py_stackdepth(uint32_t version_hex, const uint8_t *code, size_t len,
 	if (at >= n)
 		return -1;
 	const struct sd_op *op = &tab[code[2 * at]];
-	int64_t d = w.depth[at];
-	ret->depth = d;
-	ret->live = -1;
-	ret->tuple_slot = -1;
+	struct rh_py_stack_live l = { .depth = w.depth[at], .live = -1, .tuple_slot = -1 };
 	if (op->flags & SD_LIVE) {
-		ret->live = d - ((op->flags & SD_TOP1) ? 1 : 0);
+		l.live = l.depth - ((op->flags & SD_TOP1) ? 1 : 0);
 		if (op->flags & SD_CALLARGS) {
 			// (callable, NULL, callargs[, kwargs]): 3.11-3.13
-			int64_t t = d - 1 - (int64_t)(s->arg[at] & 1);
-			ret->tuple_slot = t >= 0 ? t : -1;
+			int64_t t = l.depth - 1 - (int64_t)(s->arg[at] & 1);
+			l.tuple_slot = t >= 0 ? t : -1;
 		}
-		if (ret->live < 0)
+		if (l.live < 0)
 			return -1;
 	}
+	*ret = l;
 	return 0;
 }
