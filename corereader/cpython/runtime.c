@@ -938,18 +938,8 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 	};
 	const struct py_type *tp = py_type_get(rt, o.type_addr);
 	if (!tp)
-		return rh_enomem;   // or a worker deferred the type's first read
-	if (py_worker_mode) {
-		// A size that cannot be read records a problem, whose order is
-		// part of the output: a worker gives the object up instead
-		// (heap/snapshot_parallel.c reads referents' headers ahead).
-		bool bad;
-		o.size = py_object_size_checked(rt, tp, addr, &bad);
-		if (bad && py_worker_defer())
-			return rh_enomem;
-	} else {
-		o.size = py_object_size(rt, tp, addr);
-	}
+		return rh_enomem;
+	o.size = py_object_size(rt, tp, addr);
 	*ret = o;
 	return NULL;
 }

@@ -476,8 +476,6 @@ struct follow_ctx {
 struct pending_ref {
 	uint64_t addr;
 	uint32_t flags;   /* RH_EDGE_OWNED / RH_EDGE_CONSERVATIVE */
-	uint32_t known;   /* its index, if a worker found it (rh_prefollow_hint), else UINT32_MAX */
-	const struct rh_py_object *read;   /* its header, if a worker read it */
 	uint8_t interp;
 };
 
@@ -500,8 +498,7 @@ static bool push_edge(struct rh_snapshot *s, uint32_t word)
 	return true;
 }
 
-static int on_ref_hint(void *arg, const struct rh_py_ref *ref,
-		       const struct rh_prefollow_hint *hint)
+static int on_ref(void *arg, const struct rh_py_ref *ref)
 {
 	struct follow_ctx *c = arg;
 	// Weak references never keep anything alive (Objects/weakrefobject.c
@@ -527,14 +524,8 @@ static int on_ref_hint(void *arg, const struct rh_py_ref *ref,
 		flags = RH_EDGE_OWNED;
 	c->pending[c->npending++] = (struct pending_ref){
 		.addr = ref->addr, .flags = flags, .interp = c->interp,
-		.known = hint ? hint->known : UINT32_MAX, .read = hint ? hint->read : NULL,
 	};
 	return 0;
-}
-
-static int on_ref(void *arg, const struct rh_py_ref *ref)
-{
-	return on_ref_hint(arg, ref, NULL);
 }
 
 /* Resolve one pending reference to an index, adding the referent if new. */
@@ -547,22 +538,14 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 		c->full = true;
 		return false;
 	}
-	// Known to a worker when the window was read: objects keep their
-	// index, so this is what the lookup would find (snapshot_parallel.h).
-	if (r->known != UINT32_MAX)
-		idx = r->known;
-	else if (!rh_snapshot_find(s, r->addr, &idx)) {
+	if (!rh_snapshot_find(s, r->addr, &idx)) {
 		if (s->nobjects >= c->budget.max_objects) {
 			c->over = "objects";
 			c->full = true;
 			return false;
 		}
 		struct rh_py_object o;
-		struct rh_error *err = NULL;
-		if (r->read)
-			o = *r->read;   // the same read, done ahead on a worker
-		else
-			err = rh_py_object_read(c->rt, r->addr, &o);
+		struct rh_error *err = rh_py_object_read(c->rt, r->addr, &o);
 		if (err) {
 			if (err->code == RH_ERR_NO_MEMORY) {
 				c->nomem = true;
@@ -875,7 +858,7 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			}
 			c.interp = s->obj_interp[k];
 			struct rh_error *rerr;
-			if (!pf || !rh_prefollow_take(pf, k, on_ref_hint, &c, &rerr))
+			if (!pf || !rh_prefollow_take(pf, k, on_ref, &c, &rerr))
 				rerr = rh_py_referents(rt, s->obj_addr[k],
 						       s->types[s->obj_type[k]].addr, on_ref, &c);
 			if (c.nomem) {
@@ -893,15 +876,11 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			}
 			counts[k - i] = (uint32_t)(c.npending - before);
 		}
-		// Two steps: the index slots, then the addresses they name
-		// (references a worker resolved need neither).
+		// Two steps: the index slots, then the addresses they name.
 		for (size_t r = 0; r < c.npending; r++)
-			if (c.pending[r].known == UINT32_MAX)
-				rh_keyindex_prefetch(&s->obj_index, c.pending[r].addr);
+			rh_keyindex_prefetch(&s->obj_index, c.pending[r].addr);
 		for (size_t r = 0; r < c.npending; r++)
-			if (c.pending[r].known == UINT32_MAX)
-				rh_keyindex_prefetch_key(&s->obj_index, s->obj_addr,
-							 c.pending[r].addr);
+			rh_keyindex_prefetch_key(&s->obj_index, s->obj_addr, c.pending[r].addr);
 		size_t r = 0;
 		for (uint32_t k = i; k < end; k++) {
 			s->edge_start[k] = (uint32_t)s->nedges;

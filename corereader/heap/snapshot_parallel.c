@@ -25,16 +25,9 @@
 /* One reference as rh_py_referents gave it (what on_ref reads of it). */
 struct saved_ref {
 	uint64_t addr;
-	uint32_t res;      /* REF_KNOWN: object index; REF_READ: index in objs */
 	uint8_t kind;      /* enum rh_py_ref_kind */
 	bool traversed;
-	uint8_t state;     /* REF_* */
 };
-
-enum { REF_NONE, REF_KNOWN, REF_READ };
-
-/* References looked up together: their index slots are prefetched first. */
-#define LOOKUP_GROUP 256
 
 enum { OBJ_NONE, OBJ_READ };
 
@@ -48,9 +41,6 @@ struct chunk_buf {
 	struct saved_ref *refs;
 	size_t n, cap;
 	bool nomem;
-	/* headers of referents not indexed yet, read ahead */
-	struct rh_py_object *objs;
-	size_t nobjs, objs_cap;
 };
 
 struct rh_prefollow {
@@ -100,10 +90,8 @@ void rh_prefollow_destroy(struct rh_prefollow *pf)
 		return;
 	drop_window(pf);
 	rh_pool_destroy(pf->pool);
-	for (size_t c = 0; c < NCHUNKS; c++) {
+	for (size_t c = 0; c < NCHUNKS; c++)
 		free(pf->bufs[c].refs);
-		free(pf->bufs[c].objs);
-	}
 	free(pf);
 }
 
@@ -133,54 +121,6 @@ static int save_ref(void *arg, const struct rh_py_ref *ref)
 		.addr = ref->addr, .kind = (uint8_t)ref->kind, .traversed = ref->traversed,
 	};
 	return 0;
-}
-
-/*
- * Resolve the chunk's references against the index (read-only: see
- * snapshot_parallel.h), and read the header of each referent not indexed
- * yet. In groups: the slots of a group are prefetched, then the addresses
- * they name, then looked up, so that the misses overlap.
- */
-static void lookup_chunk(struct rh_prefollow *pf, struct chunk_buf *b)
-{
-	const struct rh_snapshot *s = pf->s;
-	const struct rh_keyindex *x = &s->obj_index;
-	b->nobjs = 0;
-	for (size_t lo = 0; lo < b->n; lo += LOOKUP_GROUP) {
-		size_t hi = b->n - lo > LOOKUP_GROUP ? lo + LOOKUP_GROUP : b->n;
-		for (size_t r = lo; r < hi; r++)
-			rh_keyindex_prefetch(x, b->refs[r].addr);
-		for (size_t r = lo; r < hi; r++)
-			rh_keyindex_prefetch_key(x, s->obj_addr, b->refs[r].addr);
-		for (size_t r = lo; r < hi; r++) {
-			struct saved_ref *sr = &b->refs[r];
-			uint32_t idx;
-			sr->state = REF_NONE;
-			if (rh_keyindex_find(x, s->obj_addr, sr->addr, &idx)) {
-				sr->state = REF_KNOWN;
-				sr->res = idx;
-				continue;
-			}
-			if (b->nobjs == b->objs_cap) {
-				size_t cap = b->objs_cap ? b->objs_cap * 2 : 1024;
-				struct rh_py_object *p = realloc(b->objs, cap * sizeof(*p));
-				if (!p)
-					continue;   // the main thread reads it
-				b->objs = p;
-				b->objs_cap = cap;
-			}
-			(void)rh_py_worker_take_deferred();
-			struct rh_error *err = rh_py_object_read(pf->rt, sr->addr, &b->objs[b->nobjs]);
-			// An error (a dangling reference: the main thread names it)
-			// or a header that needs a lazy table: read on the main thread.
-			if (rh_py_worker_take_deferred() || err) {
-				rh_error_destroy(err);
-				continue;
-			}
-			sr->state = REF_READ;
-			sr->res = (uint32_t)b->nobjs++;
-		}
-	}
 }
 
 static void read_chunk(void *arg, uint32_t chunk)
@@ -216,7 +156,6 @@ static void read_chunk(void *arg, uint32_t chunk)
 		r->err = err;
 		r->state = OBJ_READ;
 	}
-	lookup_chunk(pf, b);
 	rh_py_worker_leave();
 }
 
@@ -235,8 +174,8 @@ bool rh_prefollow_window(struct rh_prefollow *pf, const struct rh_snapshot *s,
 	return true;
 }
 
-bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_prefollow_ref_fn *fn,
-		       void *arg, struct rh_error **err_ret)
+bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_py_ref_fn *fn, void *arg,
+		       struct rh_error **err_ret)
 {
 	if (k < pf->from || k >= pf->to)
 		return false;
@@ -250,11 +189,7 @@ bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_prefollow_ref_fn 
 			.addr = sr->addr, .kind = (enum rh_py_ref_kind)sr->kind,
 			.traversed = sr->traversed,
 		};
-		struct rh_prefollow_hint hint = {
-			.known = sr->state == REF_KNOWN ? sr->res : UINT32_MAX,
-			.read = sr->state == REF_READ ? &b->objs[sr->res] : NULL,
-		};
-		if (fn(arg, &ref, &hint))
+		if (fn(arg, &ref))
 			break;
 	}
 	*err_ret = r->err;

@@ -10,15 +10,6 @@
  * thread. An object whose reading would fill a lazy table (a type seen for
  * the first time) is given up by the worker (cpython/runtime.h
  * rh_py_worker_enter) and read again by the main thread at its turn.
- *
- * Workers also resolve what they can of the references they read: the
- * address index is only read while the pool runs (the main thread is in
- * it too), and an object, once indexed, keeps its index, so an address
- * known when the window is read resolves to what the main thread would
- * find later. An address not known yet may be added by the time the main
- * thread reaches it (an earlier reference in the window): the main thread
- * looks it up again, in order, and only then adds it, using the header a
- * worker read ahead if there is one (a pure function of target memory).
  */
 #ifndef RH_HEAP_SNAPSHOT_PARALLEL_H
 #define RH_HEAP_SNAPSHOT_PARALLEL_H
@@ -46,28 +37,14 @@ uint32_t rh_prefollow_end(const struct rh_prefollow *pf);
  */
 bool rh_prefollow_window(struct rh_prefollow *pf, const struct rh_snapshot *s,
 			 uint32_t from, uint32_t to);
-/** What a worker learnt of a reference's target while reading the window. */
-struct rh_prefollow_hint {
-	/** Its object index when the window was read, or UINT32_MAX. */
-	uint32_t known;
-	/**
-	 * Not known then: its header as rh_py_object_read() gives it, read
-	 * ahead (valid until the next window), or NULL (read it).
-	 */
-	const struct rh_py_object *read;
-};
-
-typedef int rh_prefollow_ref_fn(void *arg, const struct rh_py_ref *ref,
-				const struct rh_prefollow_hint *hint);
-
 /**
  * If object k was read in the window: call fn for each of its references
- * except weak ones, in the order rh_py_referents() gave them, with what
- * the workers found of each, set *err_ret to the error it returned (the
- * caller owns it), and return true. False: read k on this thread.
+ * except weak ones, in the order rh_py_referents() gave them, set
+ * *err_ret to the error it returned (the caller owns it), and return true.
+ * False: read k on this thread.
  */
-bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_prefollow_ref_fn *fn,
-		       void *arg, struct rh_error **err_ret);
+bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_py_ref_fn *fn, void *arg,
+		       struct rh_error **err_ret);
 
 /*
  * A predicate over numbered items, run on a pool: out[i] = pred(arg, i)
