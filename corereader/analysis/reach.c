@@ -7,9 +7,11 @@
 #include "analysis/reach.h"
 #include "util/satmath.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/bigmem.h"
+#include "util/byobj.h"
 
 #define NONE UINT32_MAX
 
@@ -279,17 +281,13 @@ int64_t rh_reach_excess(const struct rh_snapshot *s, const struct rh_reach *r, u
 	return (int64_t)s->obj_refcnt[i] - (int64_t)rh_reach_found(r, i);
 }
 
+_Static_assert(offsetof(struct rh_found_big, obj) == 0 &&
+	       offsetof(struct rh_best_root, obj) == 0, "rh_byobj_find keys on a leading index");
+
 static struct rh_found_big *find_big(const struct rh_reach *r, uint32_t i)
 {
-	size_t lo = 0, hi = r->nfound_big;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->found_big[mid].obj < i)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < r->nfound_big && r->found_big[lo].obj == i ? &r->found_big[lo] : NULL;
+	return (struct rh_found_big *)rh_byobj_find(r->found_big, r->nfound_big,
+						    sizeof(*r->found_big), i);
 }
 
 uint32_t rh_reach_found_big(const struct rh_reach *r, uint32_t i)
@@ -340,15 +338,9 @@ uint32_t rh_reach_best_root(const struct rh_reach *r, uint32_t i)
 {
 	if (i >= r->n || !(r->rooted_bits[i >> 6] >> (i & 63) & 1))
 		return NONE;
-	size_t lo = 0, hi = r->nbest_roots;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->best_roots[mid].obj < i)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < r->nbest_roots && r->best_roots[lo].obj == i ? r->best_roots[lo].root : NONE;
+	const struct rh_best_root *b = rh_byobj_find(r->best_roots, r->nbest_roots,
+						     sizeof(*r->best_roots), i);
+	return b ? b->root : NONE;
 }
 
 uint32_t rh_reach_found_edges(const struct rh_reach *r, uint32_t i)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "heap/snapshot.h"
 #include "heap/snapshot_parallel.h"
 #include "util/bigmem.h"
+#include "util/byobj.h"
 #include "util/workpool.h"
 #include "image/image.h"
 #include "target/target.h"
@@ -203,20 +205,16 @@ static int type_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	return 0;
 }
 
+_Static_assert(offsetof(struct rh_snap_big_size, obj) == 0,
+	       "rh_byobj_find keys on a leading index");
+
 uint64_t rh_snapshot_size(const struct rh_snapshot *s, uint32_t i)
 {
 	if (s->obj_size[i] != UINT32_MAX)
 		return s->obj_size[i];
-	size_t lo = 0, hi = s->nbig_sizes;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->big_sizes[mid].obj < i)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->nbig_sizes && s->big_sizes[lo].obj == i ? s->big_sizes[lo].size
-							       : UINT32_MAX;
+	const struct rh_snap_big_size *b = rh_byobj_find(s->big_sizes, s->nbig_sizes,
+							 sizeof(*s->big_sizes), i);
+	return b ? b->size : UINT32_MAX;
 }
 
 bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret)
