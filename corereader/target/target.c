@@ -215,14 +215,22 @@ static struct rh_error *read_slow(struct rh_target *t, uint64_t addr,
 	return access_error(t, seg, fail);
 }
 
+/*
+ * Whether [addr, addr + len) lies inside seg's direct bytes (a live
+ * segment has none: avail 0). addr - start < avail also rules out
+ * addr < start, by wrap-around.
+ */
+static inline bool in_direct(const struct rh_seg *s, uint64_t addr, size_t len)
+{
+	return addr - s->start < s->avail && len <= s->avail - (addr - s->start);
+}
+
 struct rh_error *rh_target_read(struct rh_target *t, uint64_t addr, void *buf,
 				size_t len)
 {
 	// The fast path: inside the direct bytes of the last segment hit.
-	// (addr - start < avail also rules out addr < start, by wrap-around.)
 	const struct rh_seg *s = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
-	if (s && addr - s->start < s->avail &&
-	    len <= s->avail - (addr - s->start)) {
+	if (s && in_direct(s, addr, len)) {
 		memcpy(buf, s->data + (addr - s->start), len);
 		return NULL;
 	}
@@ -241,10 +249,8 @@ const void *rh_target_view(struct rh_target *t, uint64_t addr, size_t len)
 		s = &t->segs[i];
 		__atomic_store_n(&t->last, s, __ATOMIC_RELAXED);
 	}
-	// Direct bytes only (a live segment has avail 0): the range must lie
-	// inside [start, start + avail), which also keeps it in one segment.
-	if (s->kind == RH_SEG_LIVE || addr - s->start >= s->avail ||
-	    len > s->avail - (addr - s->start))
+	// Direct bytes only, which also keeps the range in one segment.
+	if (!in_direct(s, addr, len))
 		return NULL;
 	return s->data + (addr - s->start);
 }
