@@ -20,7 +20,7 @@ BUILDS=${BUILDS:-normal asan}
 PACKAGES="build-essential autoconf automake libtool pkg-config libelf-dev
 libdwarf-dev libcmocka-dev zlib1g-dev gdb python3.11 python3.11-dbg graphviz
 procps time libc6-dbg clang-14 libclang-rt-14-dev debootstrap
-chromium nodejs npm debuginfod libdebuginfod-dev"
+chromium nodejs npm debuginfod libdebuginfod-dev strace"
 # tests/integration/realapps.sh: real applications from Debian's packages
 PACKAGES="$PACKAGES python3-sphinx mypy python3-django"
 # tests/integration/cython.sh: Debian's Cython, headers to build a module

@@ -557,7 +557,43 @@ case_once() {
         show_gdb "$out"
         rc=1
     fi
+    case_early_exit "$gi" || rc=1
     verdict "$name" $rc
+}
+
+# A refheap that exits before reading GDB's context (a loader error, a
+# wrong architecture, a crash at start) must not take GDB down with it:
+# GDB still writing the context into a pipe nobody reads would die of
+# SIGPIPE, ending the user's session (and detaching a live target). The
+# plugin's shell reads the whole context before it runs refheap. strace
+# delays each of GDB's writes so that the program has certainly exited
+# before GDB writes again: without the fix gdb-minimal died (exit 141) on
+# every run; a GDB with Python survives, because Python's initialization
+# ignores SIGPIPE for the whole process.
+case_early_exit() {
+    local gdb=${GDB_BINS[$1]} name="early-exiting refheap ${GDB_NAMES[$1]}"
+    local out="$TESTDIR/early-${GDB_NAMES[$1]}" st grc
+    if ! command -v strace > /dev/null 2>&1; then
+        echo "note $name: no strace here: the SIGPIPE check is skipped"
+        return 0
+    fi
+    printf '#!/bin/sh\nexit 3\n' > "$TESTDIR/exit3"
+    chmod +x "$TESTDIR/exit3"
+    CMD=(-ex "set \$refheap_bin = \"$TESTDIR/exit3\"")
+    cmd early "refheap summary"
+    timeout -k 5 "$TIMEOUT" strace -f -qq -o /dev/null -e trace=write \
+        -e inject=write:delay_exit=30000:when=2+ \
+        "$gdb" -nx -batch -iex 'set auto-load off' -iex 'set pagination off' \
+        -iex 'set confirm off' -ex "source $PLUGIN" "${CMD[@]}" \
+        > "$out.out" 2> "$out.err" < /dev/null
+    grc=$?
+    st=$(status_of "$out" early)
+    if [ $grc != 0 ] || [ "$st" != 3 ]; then
+        echo "FAIL $name: GDB exited $grc (want 0), \$refheap_status '$st' (want 3): a refheap that exits without reading its input must not kill GDB"
+        show_gdb "$out"
+        return 1
+    fi
+    echo "OK $name: GDB survives a refheap that exits before reading its input (status 3)"
 }
 
 # the plugin uses GDB's command language only
