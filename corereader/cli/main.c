@@ -600,13 +600,18 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		goto out_image;
 	}
 	rh_progress_done();
-	uint64_t copied;
-	double stopped_ms, copy_ms;
-	if (o->stats && rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms))
+	struct rh_live_stats ls;
+	if (o->stats && rh_target_live_stats(t, &ls)) {
 		fprintf(stderr,
 			"refheap: stats: pid %ld was stopped %.1f ms%s; %.1f MiB copied while it was stopped (in %.1f ms)\n",
-			o->pid, stopped_ms, resume || copied ? "" : " (and still is)",
-			(double)copied / (1024.0 * 1024.0), copy_ms);
+			o->pid, ls.stopped_ms,
+			resume || ls.copied ? "" : " (and still is)",
+			(double)ls.copied / (1024.0 * 1024.0), ls.copy_ms);
+		fprintf(stderr,
+			"refheap: stats: the stop: threads stopped in %.1f ms, maps and registers %.1f ms, copy %.1f ms, resume %.1f ms; %.1f MiB never touched, not copied\n",
+			ls.attach_ms, ls.prepare_ms, ls.copy_ms, ls.resume_ms,
+			(double)ls.untouched / (1024.0 * 1024.0));
+	}
 	if (o->verbose) {
 		print_problems(rh_target_problems(t), "target");
 		print_problems(rh_image_problems(img), "image");

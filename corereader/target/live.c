@@ -82,9 +82,13 @@
 /* Longest stall REFHEAP_TEST_STALL_MS may ask for. */
 #define TEST_STALL_MAX_MS 600000
 
-/* aux of a RH_SEG_LIVE segment whose bytes can change while the process runs. */
+/* aux bits of a RH_SEG_LIVE segment: its bytes can change while the process
+ * runs; it is private anonymous memory, where a page never touched reads as
+ * zeros. */
 #define SEG_CHANGES 1u
+#define SEG_ZERO_FILL 2u
 static bool changes_while_running(unsigned prot, const char *path);
+static bool zero_fill(unsigned prot, bool priv, const char *path);
 
 #define PERMISSION_HINT                                                        \
 	"run refheap as root, as the process's owner with "                    \
@@ -96,6 +100,11 @@ struct cache_slot {
 	uint64_t base;
 	uint32_t lo;
 	uint32_t hi;
+};
+
+/* Addresses [start, end): pages the process has never touched. */
+struct hole {
+	uint64_t start, end;
 };
 
 struct tracee {
@@ -123,9 +132,22 @@ struct rh_live_state {
 	uint8_t *copy;
 	size_t copy_size;           /* bytes mapped at copy */
 	uint64_t copied;            /* bytes copied into it */
-	int64_t stop_ns;            /* CLOCK_MONOTONIC when stopping began, 0 if never */
+	uint64_t untouched;         /* bytes left out: never touched, zeros */
+	/* Runs of never-touched pages, sorted: found before the stop, checked
+	 * again during it. pagemap_fd is /proc/PID/pagemap, or -1. */
+	struct hole *holes;
+	size_t nholes, holes_cap;
+	int pagemap_fd;
+	long page_size;
+	uint64_t zero_pfn;          /* the kernel's zero page, 0 if unknown */
+	/* Where the stop went (CLOCK_MONOTONIC ns): stop_ns when stopping
+	 * began (0 if never); then how long each step took. */
+	int64_t stop_ns;
 	int64_t stopped_ns;         /* how long it was stopped, once resumed */
-	int64_t copy_ns;            /* of which copying */
+	int64_t attach_ns;          /* stopping every thread */
+	int64_t prepare_ns;         /* maps, registers, auxv, holes checked */
+	int64_t copy_ns;            /* copying */
+	int64_t resume_ns;          /* detaching */
 };
 
 /* --------------------------------------------------------------- /proc */
@@ -287,7 +309,7 @@ enum wait_result { WAIT_STOPPED, WAIT_GONE, WAIT_TIMEOUT };
 static enum wait_result wait_stopped(struct tracee *tr, long timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
-	long nap = 0;
+	long nap_us = 0;
 	for (;;) {
 		int st;
 		pid_t r = waitpid(tr->tid, &st, __WALL | WNOHANG);
@@ -309,9 +331,12 @@ static enum wait_result wait_stopped(struct tracee *tr, long timeout_ms)
 		}
 		if (now_ms() >= deadline)
 			return WAIT_TIMEOUT;
-		// Most threads stop within microseconds; back off to 1 ms.
-		sleep_ms(nap);
-		nap = 1;
+		// Most threads stop within microseconds, and every one that
+		// keeps us waiting keeps the process stopped: poll often at
+		// first, backing off to 1 ms.
+		struct timespec ts = { 0, nap_us * 1000L };
+		nanosleep(&ts, NULL);
+		nap_us = nap_us ? (nap_us * 2 > 1000 ? 1000 : nap_us * 2) : 20;
 	}
 }
 
@@ -416,6 +441,7 @@ struct rh_error *rh_target_live_resume(struct rh_target *t)
 	if (!ls || ls->resumed)
 		return NULL;
 	ls->resumed = true;
+	int64_t r0 = now_ns();
 	struct rh_error *err = NULL;
 	for (size_t i = 0; i < ls->ntracees; i++) {
 		struct tracee *tr = &ls->tracees[i];
@@ -444,8 +470,11 @@ struct rh_error *rh_target_live_resume(struct rh_target *t)
 	}
 	// The process runs again from the first detach on; count the
 	// detaching of the others in, since their threads were still held.
-	if (ls->stop_ns)
-		ls->stopped_ns = now_ns() - ls->stop_ns;
+	if (ls->stop_ns) {
+		int64_t r1 = now_ns();
+		ls->stopped_ns = r1 - ls->stop_ns;
+		ls->resume_ns = r1 - r0;
+	}
 	return err;
 }
 
@@ -638,7 +667,8 @@ static unsigned prot_from_perms(const char *perms)
  * The path may contain spaces and runs to the end of the line.
  */
 static bool parse_maps_line(char *line, uint64_t *start, uint64_t *end,
-			    unsigned *prot, uint64_t *offset, char **path)
+			    unsigned *prot, bool *priv, uint64_t *offset,
+			    char **path)
 {
 	char *p = line, *q;
 	errno = 0;
@@ -651,6 +681,7 @@ static bool parse_maps_line(char *line, uint64_t *start, uint64_t *end,
 		return false;
 	p = q + 1;
 	*prot = prot_from_perms(p);
+	*priv = p[3] == 'p';
 	p += 4;
 	if (*p != ' ')
 		return false;
@@ -671,9 +702,20 @@ static bool parse_maps_line(char *line, uint64_t *start, uint64_t *end,
 	return *end > *start;
 }
 
-static struct rh_error *read_maps(struct rh_target *t,
-				  const struct rh_target_options *opts,
-				  const char *exe)
+/*
+ * Each mapping's file on this machine (a stat() or more per mapping): after
+ * the copy, since it needs nothing of the stopped process.
+ */
+static void local_paths(struct rh_target *t,
+			const struct rh_target_options *opts, const char *exe)
+{
+	for (size_t i = 0; i < t->nmappings; i++) {
+		struct rh_mapping *m = &t->mappings[i];
+		m->local_path = local_path_for(t, opts, exe, m->path);
+	}
+}
+
+static struct rh_error *read_maps(struct rh_target *t)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
@@ -696,8 +738,9 @@ static struct rh_error *read_maps(struct rh_target *t,
 	     line = strtok_r(NULL, "\n", &save)) {
 		uint64_t start, end, offset;
 		unsigned prot;
+		bool priv;
 		char *mpath;
-		if (!parse_maps_line(line, &start, &end, &prot, &offset,
+		if (!parse_maps_line(line, &start, &end, &prot, &priv, &offset,
 				     &mpath)) {
 			rh_problems_add(&t->problems,
 					"%s: cannot parse line \"%.80s\"; skipped",
@@ -709,7 +752,10 @@ static struct rh_error *read_maps(struct rh_target *t,
 		s->end = end;
 		s->kind = RH_SEG_LIVE;
 		s->prot = (uint8_t)prot;
-		s->aux = changes_while_running(prot, mpath) ? SEG_CHANGES : 0;
+		s->aux = 0;
+		if (changes_while_running(prot, mpath))
+			s->aux = SEG_CHANGES |
+				 (zero_fill(prot, priv, mpath) ? SEG_ZERO_FILL : 0);
 		if (mpath[0] != '/')
 			continue;  // anonymous, [heap], [stack], [vdso]...
 		struct rh_mapping *m = &t->mappings[t->nmappings];
@@ -723,7 +769,6 @@ static struct rh_error *read_maps(struct rh_target *t,
 			goto out_buf;
 		}
 		t->nmappings++;
-		m->local_path = local_path_for(t, opts, exe, mpath);
 	}
 	err = rh_target_sort_segments(t->segs, t->nsegs, path);
 	if (err)
@@ -778,6 +823,21 @@ static uint64_t mem_available(void)
 	return kib > UINT64_MAX / 1024 ? 0 : kib * 1024;
 }
 
+/*
+ * Private anonymous memory ([heap], [stack], anonymous and [anon:name]
+ * mappings): a page the process never touched reads as zeros. Not a private
+ * file mapping (an untouched page reads the file), nor shared memory (its
+ * pages may be in the page cache without being mapped here).
+ */
+static bool zero_fill(unsigned prot, bool priv, const char *path)
+{
+	if (!priv || !(prot & RH_PROT_READ))
+		return false;
+	return path[0] == '\0' || strncmp(path, "[heap]", 6) == 0 ||
+	       strncmp(path, "[stack", 6) == 0 ||
+	       strncmp(path, "[anon:", 6) == 0;
+}
+
 /* What the copy of the current /proc/PID/maps would take, in bytes. */
 static uint64_t copy_estimate(pid_t pid)
 {
@@ -795,8 +855,9 @@ static uint64_t copy_estimate(pid_t pid)
 	     line = strtok_r(NULL, "\n", &save)) {
 		uint64_t start, end, offset;
 		unsigned prot;
+		bool priv;
 		char *mpath;
-		if (parse_maps_line(line, &start, &end, &prot, &offset,
+		if (parse_maps_line(line, &start, &end, &prot, &priv, &offset,
 				    &mpath) &&
 		    changes_while_running(prot, mpath) &&
 		    end - start <= UINT64_MAX - total)
@@ -804,6 +865,187 @@ static uint64_t copy_estimate(pid_t pid)
 	}
 	free(buf);
 	return total;
+}
+
+/* ------------------------------------------------------ untouched pages */
+
+/*
+ * A thread's stack is 8 MiB of which a few KiB are used; an allocator
+ * reserves more than it touches. Copying such pages costs stop time, and
+ * process_vm_readv would even map the zero page into the process for each.
+ * /proc/PID/pagemap says, read-only, which pages are neither present nor
+ * swapped out (Documentation/admin-guide/mm/pagemap.rst): in private
+ * anonymous memory those read as zeros, which the copy's fresh pages
+ * already are. Runs of them are found before the stop (the scan reads 8
+ * bytes a page) and checked again during it (a page touched in between is
+ * copied), so the stop pays only for the check of the runs themselves.
+ * A page only ever read is mapped to the kernel's zero page; pagemap shows
+ * its frame number to a reader with CAP_SYS_ADMIN, and then it counts as
+ * untouched too (a copy made by an earlier refheap leaves such pages).
+ */
+#define PM_PRESENT ((uint64_t)1 << 63)
+#define PM_SWAPPED ((uint64_t)1 << 62)
+#define PM_PFN_MASK (((uint64_t)1 << 55) - 1)
+/* Shorter runs are copied: they cost more in bookkeeping than they save. */
+#define HOLE_MIN_PAGES 16
+#define HOLES_MAX ((size_t)1 << 20)
+/* pagemap entries read at once (64 KiB). */
+#define PAGEMAP_BATCH 8192
+
+static bool hole_add(struct rh_live_state *ls, uint64_t start, uint64_t end)
+{
+	if (ls->nholes == ls->holes_cap) {
+		size_t c = ls->holes_cap ? 2 * ls->holes_cap : 64;
+		if (c > HOLES_MAX)
+			return false;
+		struct hole *p = reallocarray(ls->holes, c, sizeof(*p));
+		if (!p)
+			return false;
+		ls->holes = p;
+		ls->holes_cap = c;
+	}
+	ls->holes[ls->nholes++] = (struct hole){ start, end };
+	return true;
+}
+
+/*
+ * Append to ls->holes each run of at least min_pages untouched pages in
+ * [start, end) (page-aligned). A pagemap that cannot be read, or a full
+ * hole list, ends the scan early: what was not found is copied.
+ */
+static void find_holes(struct rh_live_state *ls, uint64_t start, uint64_t end,
+		       uint64_t min_pages)
+{
+	uint64_t pg = (uint64_t)ls->page_size;
+	uint64_t entries[PAGEMAP_BATCH];
+	uint64_t run = 0;  // start of the current run of untouched pages, or 0
+	uint64_t a = start;  // pages below a were scanned
+	while (a < end) {
+		uint64_t n = (end - a) / pg;
+		if (n > PAGEMAP_BATCH)
+			n = PAGEMAP_BATCH;
+		uint64_t off = a / pg * sizeof(uint64_t);
+		if (off > (uint64_t)INT64_MAX)
+			break;
+		ssize_t r = pread(ls->pagemap_fd, entries, n * sizeof(uint64_t),
+				  (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < (ssize_t)sizeof(uint64_t))
+			break;
+		n = (uint64_t)r / sizeof(uint64_t);
+		for (uint64_t i = 0; i < n; i++, a += pg) {
+			uint64_t e = entries[i];
+			bool absent = !(e & (PM_PRESENT | PM_SWAPPED)) ||
+				      (ls->zero_pfn && (e & PM_PRESENT) &&
+				       (e & PM_PFN_MASK) == ls->zero_pfn);
+			if (absent && !run)
+				run = a;
+			else if (!absent && run) {
+				if ((a - run) / pg >= min_pages &&
+				    !hole_add(ls, run, a))
+					return;
+				run = 0;
+			}
+		}
+	}
+	if (run && (a - run) / pg >= min_pages)
+		(void)hole_add(ls, run, a);
+}
+
+/*
+ * The zero page's frame number: read a fresh page of our own (mapping it
+ * to the zero page) and look it up in /proc/self/pagemap. 0 when pagemap
+ * hides frame numbers (no CAP_SYS_ADMIN) or the read maps a real page.
+ */
+static uint64_t zero_pfn(long pg)
+{
+	void *p = mmap(NULL, (size_t)pg, PROT_READ,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	(void)*(volatile const uint8_t *)p;
+	uint64_t e = 0, pfn = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 &&
+	    pread(fd, &e, sizeof(e),
+		  (off_t)((uintptr_t)p / (uint64_t)pg * sizeof(e))) ==
+		    (ssize_t)sizeof(e) &&
+	    (e & PM_PRESENT))
+		pfn = e & PM_PFN_MASK;
+	if (fd >= 0)
+		close(fd);
+	munmap(p, (size_t)pg);
+	return pfn;
+}
+
+/* Before the stop: runs of untouched pages in private anonymous mappings. */
+static void holes_scan(struct rh_target *t)
+{
+	struct rh_live_state *ls = t->live;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)t->pid);
+	ls->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+	long pg = sysconf(_SC_PAGESIZE);
+	if (ls->pagemap_fd < 0 || pg <= 0 || (pg & (pg - 1)))
+		return;
+	ls->page_size = pg;
+	ls->zero_pfn = zero_pfn(pg);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
+	char *buf;
+	struct rh_error *err = read_proc_file(path, &buf, NULL);
+	if (err) {
+		rh_error_destroy(err);
+		return;
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		uint64_t start, end, offset;
+		unsigned prot;
+		bool priv;
+		char *mpath;
+		if (parse_maps_line(line, &start, &end, &prot, &priv, &offset,
+				    &mpath) &&
+		    changes_while_running(prot, mpath) &&
+		    zero_fill(prot, priv, mpath) && !(start % (uint64_t)pg) &&
+		    !(end % (uint64_t)pg))
+			find_holes(ls, start, end, HOLE_MIN_PAGES);
+	}
+	free(buf);
+}
+
+/*
+ * During the stop: keep, of the holes found before it, the pages that are
+ * still untouched and lie in a private anonymous segment of the maps read
+ * now (a mapping may have been replaced in between).
+ */
+static void holes_check(struct rh_target *t)
+{
+	struct rh_live_state *ls = t->live;
+	if (!ls->nholes)
+		return;
+	struct hole *before = ls->holes;
+	size_t nbefore = ls->nholes;
+	ls->holes = NULL;
+	ls->nholes = ls->holes_cap = 0;
+	size_t si = 0;
+	for (size_t h = 0; h < nbefore; h++) {
+		uint64_t a = before[h].start, b = before[h].end;
+		while (si < t->nsegs && t->segs[si].end <= a)
+			si++;
+		for (size_t k = si; k < t->nsegs && t->segs[k].start < b; k++) {
+			const struct rh_seg *s = &t->segs[k];
+			if (s->kind != RH_SEG_LIVE ||
+			    s->aux != (SEG_CHANGES | SEG_ZERO_FILL))
+				continue;
+			// Clipped to the segment: a hole never crosses its
+			// bounds, which copy_segments() relies on.
+			find_holes(ls, a > s->start ? a : s->start,
+				   b < s->end ? b : s->end, 1);
+		}
+	}
+	free(before);
 }
 
 /*
@@ -883,10 +1125,17 @@ static uint64_t copy_range(struct rh_target *t, uint8_t *buf, uint64_t addr,
 #define COPY_SPLIT_BYTES ((uint64_t)64 << 20)
 #define COPY_THREADS_MAX 4
 
-/* One thread's share of the copy: bytes [lo, hi) of the buffer. */
+/* One stretch to copy: len bytes at addr into the buffer at off. */
+struct copy_run {
+	uint64_t addr, off, len;
+	size_t seg;
+};
+
+/* One thread's share of the copy: bytes [lo, hi) of the runs laid end to end. */
 struct copy_share {
 	struct rh_target *t;
-	const uint64_t *offs;  /* per segment: offset in the buffer, or UINT64_MAX */
+	const struct copy_run *runs;
+	size_t nruns;
 	uint64_t *got;         /* per segment: bytes copied (added atomically) */
 	uint64_t lo, hi;
 };
@@ -895,50 +1144,76 @@ static void *copy_share_run(void *arg)
 {
 	struct copy_share *sh = arg;
 	struct rh_target *t = sh->t;
-	for (size_t i = 0; i < t->nsegs; i++) {
-		const struct rh_seg *s = &t->segs[i];
-		if (sh->offs[i] == UINT64_MAX)
-			continue;
-		uint64_t a = sh->offs[i], b = a + (s->end - s->start);
-		if (b <= sh->lo || a >= sh->hi)
+	uint64_t pos = 0;
+	for (size_t i = 0; i < sh->nruns && pos < sh->hi; i++) {
+		const struct copy_run *cr = &sh->runs[i];
+		uint64_t a = pos, b = pos + cr->len;
+		pos = b;
+		if (b <= sh->lo)
 			continue;
 		uint64_t from = a > sh->lo ? a : sh->lo;
 		uint64_t to = b < sh->hi ? b : sh->hi;
-		uint64_t got = copy_range(t, t->live->copy + from,
-					  s->start + (from - a), to - from);
-		__atomic_fetch_add(&sh->got[i], got, __ATOMIC_RELAXED);
+		uint64_t got = copy_range(t, t->live->copy + cr->off + (from - a),
+					  cr->addr + (from - a), to - from);
+		__atomic_fetch_add(&sh->got[cr->seg], got, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
 
 /*
  * With every thread stopped: copy the segments that change while the
- * process runs. A segment copied whole becomes an in-memory segment; one
- * that could not be read whole stays live, and a problem says its bytes
- * are read later, after the process ran on. A big copy is shared among up
- * to one thread per CPU: one thread moves about 5 GB/s, short of what the
- * memory can do, and the target waits for every millisecond of it.
+ * process runs, less the pages it never touched (ls->holes, left as the
+ * buffer's zeros). A segment copied whole becomes an in-memory segment;
+ * one that could not be read whole stays live, and a problem says its
+ * bytes are read later, after the process ran on. A big copy is shared
+ * among up to one thread per CPU, in equal numbers of bytes: one thread
+ * moves about 5 GB/s, short of what the memory can do, and the target
+ * waits for every millisecond of it.
  */
 static void copy_segments(struct rh_target *t)
 {
 	struct rh_live_state *ls = t->live;
-	uint64_t *offs = calloc(t->nsegs ? t->nsegs : 1, 2 * sizeof(uint64_t));
-	if (!offs) {
+	size_t nsegs = t->nsegs ? t->nsegs : 1;
+	uint64_t *offs = calloc(nsegs, 3 * sizeof(uint64_t));
+	struct copy_run *runs = calloc(t->nsegs + ls->nholes + 1, sizeof(*runs));
+	if (!offs || !runs) {
+		free(offs);
+		free(runs);
 		rh_problems_add(&t->problems,
 				"no memory to plan the copy of pid %d: it stays stopped while it is read",
 				(int)t->pid);
 		return;
 	}
-	uint64_t *got = offs + t->nsegs;
-	uint64_t need = 0;
+	uint64_t *got = offs + nsegs;
+	uint64_t *skipped = got + nsegs;
+	uint64_t need = 0, tocopy = 0;
+	size_t nruns = 0, h = 0;
 	for (size_t i = 0; i < t->nsegs; i++) {
 		const struct rh_seg *s = &t->segs[i];
 		offs[i] = UINT64_MAX;
-		if (s->kind == RH_SEG_LIVE && s->aux == SEG_CHANGES) {
-			offs[i] = need;
-			need += s->end - s->start;
+		if (s->kind != RH_SEG_LIVE || !(s->aux & SEG_CHANGES))
+			continue;
+		offs[i] = need;
+		need += s->end - s->start;
+		// Holes are sorted and each lies inside one segment.
+		uint64_t cur = s->start;
+		while (h < ls->nholes && ls->holes[h].start < s->start)
+			h++;
+		for (; h < ls->nholes && ls->holes[h].end <= s->end; h++) {
+			const struct hole *ho = &ls->holes[h];
+			if (ho->start > cur)
+				runs[nruns++] = (struct copy_run){
+					cur, offs[i] + (cur - s->start),
+					ho->start - cur, i };
+			skipped[i] += ho->end - ho->start;
+			cur = ho->end;
 		}
+		if (cur < s->end)
+			runs[nruns++] = (struct copy_run){
+				cur, offs[i] + (cur - s->start), s->end - cur, i };
 	}
+	for (size_t r = 0; r < nruns; r++)
+		tocopy += runs[r].len;
 	if (need > ls->copy_size) {
 		// Mappings grew between the estimate and the stop. The pages
 		// beyond what was faulted in fault now, during the stop.
@@ -953,6 +1228,7 @@ static void copy_segments(struct rh_target *t)
 			ls->copy = NULL;
 			ls->copy_size = 0;
 			free(offs);
+			free(runs);
 			return;
 		}
 		ls->copy = p;
@@ -960,19 +1236,20 @@ static void copy_segments(struct rh_target *t)
 	}
 
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = need > COPY_SPLIT_BYTES && cpus > 1 ? (size_t)cpus : 1;
+	size_t nthreads = tocopy > COPY_SPLIT_BYTES && cpus > 1 ? (size_t)cpus : 1;
 	if (nthreads > COPY_THREADS_MAX)
 		nthreads = COPY_THREADS_MAX;
 	struct copy_share shares[COPY_THREADS_MAX];
 	pthread_t tids[COPY_THREADS_MAX];
 	bool started[COPY_THREADS_MAX] = { false };
-	// Shares end on page boundaries, so no page is read twice.
-	uint64_t per = (need / nthreads + 4095) & ~(uint64_t)4095;
+	// Shares end on page boundaries (runs start on them), so no page is
+	// read twice.
+	uint64_t per = (tocopy / nthreads + 4095) & ~(uint64_t)4095;
 	for (size_t k = 0; k < nthreads; k++) {
 		shares[k] = (struct copy_share){
-			.t = t, .offs = offs, .got = got,
-			.lo = k * per < need ? k * per : need,
-			.hi = k + 1 == nthreads || (k + 1) * per > need ? need : (k + 1) * per,
+			.t = t, .runs = runs, .nruns = nruns, .got = got,
+			.lo = k * per < tocopy ? k * per : tocopy,
+			.hi = k + 1 == nthreads || (k + 1) * per > tocopy ? tocopy : (k + 1) * per,
 		};
 		// The calling thread takes share 0; a thread that cannot
 		// be started leaves its share to it too.
@@ -993,20 +1270,22 @@ static void copy_segments(struct rh_target *t)
 		if (offs[i] == UINT64_MAX)
 			continue;
 		uint64_t len = s->end - s->start;
-		if (got[i] < len) {
+		if (got[i] + skipped[i] < len) {
 			rh_problems_add(&t->problems,
 					"pid %d: only %" PRIu64 " of %" PRIu64
 					" bytes at 0x%" PRIx64
 					" could be copied while it was stopped; they are read after it ran on, and may not match the rest",
-					(int)t->pid, got[i], len, s->start);
+					(int)t->pid, got[i] + skipped[i], len, s->start);
 			continue;
 		}
 		s->kind = RH_SEG_MEMORY;
 		s->data = ls->copy + offs[i];
 		s->avail = len;
-		ls->copied += len;
+		ls->copied += got[i];
+		ls->untouched += skipped[i];
 	}
 	free(offs);
+	free(runs);
 }
 
 static struct rh_error *read_auxv(struct rh_target *t)
@@ -1125,6 +1404,7 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 		goto out_target;
 	}
 	ls->mem_fd = -1;
+	ls->pagemap_fd = -1;
 	t->live = ls;
 
 	char path[64];
@@ -1165,6 +1445,26 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 		goto out_target;
 	}
 
+	// What needs no stop is done before it: the stop is the target's
+	// outage.
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	ls->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ls->mem_fd < 0) {
+		int e = errno;
+		if (e == ENOENT || e == ESRCH)
+			err = rh_error_create(RH_ERR_NOT_FOUND,
+					      "no process with pid %d (it exited)",
+					      (int)pid);
+		else
+			err = rh_error_os(e, path,
+					  "cannot open %s (" PERMISSION_HINT ")",
+					  path);
+		goto out_target;
+	}
+	err = cache_create(ls);
+	if (err)
+		goto out_target;
+
 	if (tracer > 0) {
 		// A debugger holds the process and decides when it runs;
 		// attaching would fail anyway (one tracer per thread).
@@ -1182,27 +1482,16 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 						(int)pid, est >> 20, avail >> 20);
 			else
 				copy_reserve(t, est);
+			if (ls->copy)
+				holes_scan(t);
 		}
 		ls->stop_ns = now_ns();
 		err = stop_all(t);
 		if (err)
 			goto out_target;
+		ls->attach_ns = now_ns() - ls->stop_ns;
 	}
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	ls->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ls->mem_fd < 0) {
-		int e = errno;
-		if (e == ENOENT || e == ESRCH)
-			err = rh_error_create(RH_ERR_NOT_FOUND,
-					      "no process with pid %d (it exited)",
-					      (int)pid);
-		else
-			err = rh_error_os(e, path,
-					  "cannot open %s (" PERMISSION_HINT ")",
-					  path);
-		goto out_target;
-	}
 	err = read_auxv(t);
 	if (err)
 		goto out_target;
@@ -1211,13 +1500,10 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
 	if (n >= 0)
 		exe[n] = '\0';
-	err = read_maps(t, opts, n >= 0 ? exe : NULL);
+	err = read_maps(t);
 	if (err)
 		goto out_target;
 	err = read_threads(t);
-	if (err)
-		goto out_target;
-	err = cache_create(ls);
 	if (err)
 		goto out_target;
 
@@ -1227,7 +1513,10 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 	test_stall("REFHEAP_TEST_STALL_MS");
 
 	if (ls->copy) {
+		holes_check(t);
 		int64_t c0 = now_ns();
+		if (ls->stop_ns)
+			ls->prepare_ns = c0 - ls->stop_ns - ls->attach_ns;
 		copy_segments(t);
 		ls->copy_ns = now_ns() - c0;
 		// Registers, threads and mappings are read: nothing more
@@ -1244,6 +1533,7 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 		// refheap still works on the copy.
 		test_stall("REFHEAP_TEST_STALL_RESUMED_MS");
 	}
+	local_paths(t, opts, n >= 0 ? exe : NULL);
 
 	*ret = t;
 	return NULL;
@@ -1265,6 +1555,9 @@ void rh_target_live_destroy(struct rh_target *t)
 	}
 	if (ls->mem_fd >= 0)
 		close(ls->mem_fd);
+	if (ls->pagemap_fd >= 0)
+		close(ls->pagemap_fd);
+	free(ls->holes);
 	if (ls->blocks)
 		munmap(ls->blocks, ls->nslots * BLOCK_SIZE);
 	if (ls->copy)
@@ -1275,15 +1568,21 @@ void rh_target_live_destroy(struct rh_target *t)
 	t->live = NULL;
 }
 
-bool rh_target_live_stats(const struct rh_target *t, uint64_t *copied_ret,
-			  double *stopped_ms_ret, double *copy_ms_ret)
+bool rh_target_live_stats(const struct rh_target *t,
+			  struct rh_live_stats *ret)
 {
 	const struct rh_live_state *ls = t->live;
 	if (!ls || !ls->stop_ns)
 		return false;
 	int64_t ns = ls->resumed ? ls->stopped_ns : now_ns() - ls->stop_ns;
-	*copied_ret = ls->copied;
-	*stopped_ms_ret = (double)ns / 1e6;
-	*copy_ms_ret = (double)ls->copy_ns / 1e6;
+	*ret = (struct rh_live_stats){
+		.copied = ls->copied,
+		.untouched = ls->untouched,
+		.stopped_ms = (double)ns / 1e6,
+		.attach_ms = (double)ls->attach_ns / 1e6,
+		.prepare_ms = (double)ls->prepare_ns / 1e6,
+		.copy_ms = (double)ls->copy_ns / 1e6,
+		.resume_ms = (double)ls->resume_ns / 1e6,
+	};
 	return true;
 }

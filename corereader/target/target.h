@@ -157,13 +157,23 @@ struct rh_error *rh_target_resume(struct rh_target *t);
 /** Close the target, resuming a live process. Accepts NULL. */
 void rh_target_destroy(struct rh_target *t);
 
+/** What stopping a live target cost; times in ms. */
+struct rh_live_stats {
+	uint64_t copied;     /* bytes copied while it was stopped */
+	uint64_t untouched;  /* bytes of never-touched pages not copied (zeros) */
+	double stopped_ms;   /* how long it was stopped (so far, if it still is) */
+	double attach_ms;    /* of which: stopping every thread */
+	double prepare_ms;   /* maps, registers, auxv, untouched pages checked */
+	double copy_ms;      /* copying */
+	double resume_ms;    /* detaching every thread */
+};
+
 /**
- * A live target we stopped: the bytes copied while it was stopped, how long
- * it was stopped in ms (so far, if it still is), and how much of that the
- * copy took. False for cores, and for a process a debugger holds.
+ * A live target we stopped: what the stop cost (see struct rh_live_stats).
+ * False for cores, and for a process a debugger holds.
  */
-bool rh_target_live_stats(const struct rh_target *t, uint64_t *copied_ret,
-			  double *stopped_ms_ret, double *copy_ms_ret);
+bool rh_target_live_stats(const struct rh_target *t,
+			  struct rh_live_stats *ret);
 
 enum rh_target_kind rh_target_kind(const struct rh_target *t);
 /** Path of the core, or "pid N". Valid until destroy. */

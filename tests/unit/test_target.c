@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/procfs.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
@@ -1321,9 +1322,10 @@ static void rh_target_open_pid_copies_and_lets_it_run(void **state)
 		skip();
 	}
 	expect_ok(err);
-	uint64_t copied;
-	double stopped_ms, copy_ms;
-	assert_true(rh_target_live_stats(t, &copied, &stopped_ms, &copy_ms));
+	struct rh_live_stats ls;
+	assert_true(rh_target_live_stats(t, &ls));
+	uint64_t copied = ls.copied;
+	double stopped_ms = ls.stopped_ms, copy_ms = ls.copy_ms;
 	if (!copied && has_problem(t, "it is not copied")) {
 		// Under AddressSanitizer the child maps terabytes of shadow
 		// memory read-write: more than this machine could copy, so
@@ -1364,6 +1366,92 @@ static void rh_target_open_pid_copies_and_lets_it_run(void **state)
 	close(flip[1]);
 	close(flipped[0]);
 	close(flipped[1]);
+}
+
+/* Is the page at addr of pid present (or swapped): pagemap bits 63, 62. */
+static bool page_present(pid_t pid, uint64_t addr)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint64_t e = 0;
+	assert_int_equal(fseeko(f, (off_t)(addr / 4096 * 8), SEEK_SET), 0);
+	assert_int_equal(fread(&e, sizeof(e), 1, f), 1);
+	fclose(f);
+	return (e >> 62) != 0;
+}
+
+/*
+ * Pages the process never touched are not copied: they read as zeros, the
+ * stats count them, and the process's own page tables are left as they
+ * were (process_vm_readv on them would map the zero page in). A page
+ * touched between the scan before the stop and the stop is copied.
+ */
+static void rh_target_open_pid_skips_untouched_pages(void **state)
+{
+	(void)state;
+	const size_t size = 32u << 20;
+	uint8_t *area = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(area != MAP_FAILED);
+	// No huge pages: one touch would make 2 MiB present.
+	(void)madvise(area, size, MADV_NOHUGEPAGE);
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		memset(area + (8u << 20), 0x5a, 4096);  // one page written
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	char x;
+	assert_int_equal(read(ready[0], &x, 1), 1);
+	wait_state(pid, "S");
+	uint64_t untouched_page = (uint64_t)(uintptr_t)(area + (20u << 20));
+	assert_false(page_present(pid, untouched_page));
+	struct rh_target *t = NULL;
+	struct rh_error *err = rh_target_open_pid(pid, NULL, &t);
+	if (err && err->code == RH_ERR_OS &&
+	    (err->errnum == EPERM || err->errnum == EACCES)) {
+		rh_error_destroy(err);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		skip();
+	}
+	expect_ok(err);
+	struct rh_live_stats ls;
+	assert_true(rh_target_live_stats(t, &ls));
+	if (!ls.copied && has_problem(t, "it is not copied")) {
+		fprintf(stderr, "skipping: the child's writable mappings are too large to copy (sanitizer shadow?)\n");
+		rh_target_destroy(t);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		skip();
+	}
+	// All of the area but the written page (and the pages around it
+	// that the run length leaves out) was skipped.
+	assert_true(ls.untouched >= size - (1u << 20));
+	uint8_t buf[4096];
+	expect_ok(rh_target_read(t, (uint64_t)(uintptr_t)(area + (8u << 20)),
+				 buf, sizeof(buf)));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0x5a);
+	expect_ok(rh_target_read(t, untouched_page, buf, sizeof(buf)));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
+	// The untouched page is still not mapped in the process.
+	assert_false(page_present(pid, untouched_page));
+	rh_target_destroy(t);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	munmap(area, size);
+	close(ready[0]);
+	close(ready[1]);
 }
 
 static void rh_target_open_pid_traced_reads_without_attaching(void **state)
@@ -1477,6 +1565,7 @@ int main(void)
 		cmocka_unit_test(rh_target_open_memory_overlap),
 		cmocka_unit_test(rh_target_open_pid_stops_reads_and_resumes),
 		cmocka_unit_test(rh_target_open_pid_copies_and_lets_it_run),
+		cmocka_unit_test(rh_target_open_pid_skips_untouched_pages),
 		cmocka_unit_test(rh_target_open_pid_traced_reads_without_attaching),
 		cmocka_unit_test(rh_target_open_pid_zombie_not_found),
 		cmocka_unit_test(rh_target_open_pid_no_such_process),
