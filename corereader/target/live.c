@@ -954,28 +954,32 @@ static void find_holes(struct rh_live_state *ls, uint64_t start, uint64_t end,
 }
 
 /*
- * The zero page's frame number: read a fresh page of our own (mapping it
- * to the zero page) and look it up in /proc/self/pagemap. 0 when pagemap
- * hides frame numbers (no CAP_SYS_ADMIN) or the read maps a real page.
+ * The zero page's frame number: read two fresh pages of our own and look
+ * them up in /proc/self/pagemap. Both on one frame can only be the zero
+ * page (a kernel that gives each read fault a page of its own gives two
+ * frames). 0 when pagemap hides frame numbers (no CAP_SYS_ADMIN).
  */
 static uint64_t zero_pfn(long pg)
 {
-	void *p = mmap(NULL, (size_t)pg, PROT_READ,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t len = 2 * (size_t)pg;
+	uint8_t *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
 	if (p == MAP_FAILED)
 		return 0;
 	(void)*(volatile const uint8_t *)p;
-	uint64_t e = 0, pfn = 0;
+	(void)*(volatile const uint8_t *)(p + pg);
+	uint64_t e[2] = { 0, 0 }, pfn = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 &&
-	    pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)p / (uint64_t)pg * sizeof(e))) ==
+	    pread(fd, e, sizeof(e),
+		  (off_t)((uintptr_t)p / (uint64_t)pg * sizeof(e[0]))) ==
 		    (ssize_t)sizeof(e) &&
-	    (e & PM_PRESENT))
-		pfn = e & PM_PFN_MASK;
+	    (e[0] & PM_PRESENT) && (e[1] & PM_PRESENT) &&
+	    (e[0] & PM_PFN_MASK) == (e[1] & PM_PFN_MASK))
+		pfn = e[0] & PM_PFN_MASK;
 	if (fd >= 0)
 		close(fd);
-	munmap(p, (size_t)pg);
+	munmap(p, len);
 	return pfn;
 }
 

@@ -1368,8 +1368,8 @@ static void rh_target_open_pid_copies_and_lets_it_run(void **state)
 	close(flipped[1]);
 }
 
-/* Is the page at addr of pid present (or swapped): pagemap bits 63, 62. */
-static bool page_present(pid_t pid, uint64_t addr)
+/* The pagemap entry of the page at addr of pid. */
+static uint64_t pagemap_entry(pid_t pid, uint64_t addr)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
@@ -1379,14 +1379,21 @@ static bool page_present(pid_t pid, uint64_t addr)
 	assert_int_equal(fseeko(f, (off_t)(addr / 4096 * 8), SEEK_SET), 0);
 	assert_int_equal(fread(&e, sizeof(e), 1, f), 1);
 	fclose(f);
-	return (e >> 62) != 0;
+	return e;
+}
+
+/* Is the page at addr of pid present (or swapped): pagemap bits 63, 62. */
+static bool page_present(pid_t pid, uint64_t addr)
+{
+	return (pagemap_entry(pid, addr) >> 62) != 0;
 }
 
 /*
  * Pages the process never touched are not copied: they read as zeros, the
  * stats count them, and the process's own page tables are left as they
- * were (process_vm_readv on them would map the zero page in). A page
- * touched between the scan before the stop and the stop is copied.
+ * were (process_vm_readv on them would map the zero page in). Pages only
+ * read (mapped to the zero page) count as untouched where pagemap shows
+ * frame numbers (CAP_SYS_ADMIN).
  */
 static void rh_target_open_pid_skips_untouched_pages(void **state)
 {
@@ -1404,6 +1411,8 @@ static void rh_target_open_pid_skips_untouched_pages(void **state)
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		memset(area + (8u << 20), 0x5a, 4096);  // one page written
+		for (size_t off = 12u << 20; off < 20u << 20; off += 4096)
+			(void)*(volatile uint8_t *)(area + off);  // 8 MiB read
 		if (write(ready[1], "x", 1) != 1)
 			_exit(1);
 		for (;;)
@@ -1412,7 +1421,7 @@ static void rh_target_open_pid_skips_untouched_pages(void **state)
 	char x;
 	assert_int_equal(read(ready[0], &x, 1), 1);
 	wait_state(pid, "S");
-	uint64_t untouched_page = (uint64_t)(uintptr_t)(area + (20u << 20));
+	uint64_t untouched_page = (uint64_t)(uintptr_t)(area + (24u << 20));
 	assert_false(page_present(pid, untouched_page));
 	struct rh_target *t = NULL;
 	struct rh_error *err = rh_target_open_pid(pid, NULL, &t);
@@ -1434,8 +1443,13 @@ static void rh_target_open_pid_skips_untouched_pages(void **state)
 		skip();
 	}
 	// All of the area but the written page (and the pages around it
-	// that the run length leaves out) was skipped.
-	assert_true(ls.untouched >= size - (1u << 20));
+	// that the run length leaves out) was skipped; the pages read, too,
+	// if their frame (the zero page's) shows.
+	uint64_t read_page = (uint64_t)(uintptr_t)(area + (12u << 20));
+	bool pfns = (pagemap_entry(pid, read_page) & (((uint64_t)1 << 55) - 1)) != 0;
+	assert_true(ls.untouched >= size - (pfns ? 1u << 20 : 9u << 20));
+	if (!pfns)
+		fprintf(stderr, "note: pagemap hides frame numbers here: zero-page pages not tested\n");
 	uint8_t buf[4096];
 	expect_ok(rh_target_read(t, (uint64_t)(uintptr_t)(area + (8u << 20)),
 				 buf, sizeof(buf)));
