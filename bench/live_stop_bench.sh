@@ -10,7 +10,8 @@
 #     REFHEAPS="A B": several builds, run in turn on the same target in the
 #     same minutes (to compare them on a shared machine); REPEAT=N (default
 #     1) runs of each; COMMANDS (default "summary dominators"); NO_COPY=0
-#     leaves out the --no-copy runs (each holds a 10M target for seconds).
+#     leaves out the --no-copy runs (each holds a 10M target for seconds);
+#     THREADS=N starts N idle threads in the target (a server's workers).
 #
 # bench/live_target.py builds the heap and runs on with a heartbeat thread
 # that measures, from inside, the longest time it could not run. For each
@@ -56,6 +57,7 @@ trap cleanup EXIT
 n_r=0
 for r in $REFHEAPS; do echo "refheap #$n_r: $r"; n_r=$((n_r + 1)); done
 echo "python:  $PY ($("$PY" -c 'import sys; print(sys.version.split()[0])'))"
+echo "threads: ${THREADS:-0} idle, beside the main thread and the heartbeat"
 
 # stall: ask the target for its longest stall since the last ask (ms)
 stall() {
@@ -68,7 +70,7 @@ stall() {
 fmt='%-9s %-2s %-11s %-8s %9s %11s %8s %11s %10s %10s %7s %6s\n'
 printf "\n$fmt" objects '#' command mode "stall ms" "refheap ms" "copy ms" "copied MiB" "untouched" "budget ms" "wall s" load
 for n in $SIZES; do
-    "$PY" "$here/live_target.py" "$n" "$SCRATCH/stall" > "$SCRATCH/target.out" 2>&1 &
+    "$PY" "$here/live_target.py" "$n" "$SCRATCH/stall" "${THREADS:-0}" > "$SCRATCH/target.out" 2>&1 &
     TPID=$!
     until grep -q '^READY' "$SCRATCH/target.out"; do
         kill -0 "$TPID" 2>/dev/null || die "live_target.py failed: $(tail -n 5 "$SCRATCH/target.out")"
