@@ -137,6 +137,11 @@ struct rh_live_state {
 	 * again during it. pagemap_fd is /proc/PID/pagemap, or -1. */
 	struct hole *holes;
 	size_t nholes, holes_cap;
+	/* Before the stop: the mappings to copy, as the copy will lay them
+	 * out (in address order), so that the pages of holes are not faulted
+	 * in. Freed once the buffer is. */
+	struct hole *layout;
+	size_t nlayout;
 	int pagemap_fd;
 	long page_size;
 	uint64_t zero_pfn;          /* the kernel's zero page, 0 if unknown */
@@ -1002,6 +1007,10 @@ static void holes_scan(struct rh_target *t)
 		rh_error_destroy(err);
 		return;
 	}
+	size_t lines = 1;
+	for (const char *c = buf; *c; c++)
+		lines += *c == '\n';
+	ls->layout = calloc(lines, sizeof(*ls->layout));
 	char *save = NULL;
 	for (char *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -1009,10 +1018,13 @@ static void holes_scan(struct rh_target *t)
 		unsigned prot;
 		bool priv;
 		char *mpath;
-		if (parse_maps_line(line, &start, &end, &prot, &priv, &offset,
-				    &mpath) &&
-		    changes_while_running(prot, mpath) &&
-		    zero_fill(prot, priv, mpath) && !(start % (uint64_t)pg) &&
+		if (!parse_maps_line(line, &start, &end, &prot, &priv, &offset,
+				     &mpath) ||
+		    !changes_while_running(prot, mpath))
+			continue;
+		if (ls->layout)
+			ls->layout[ls->nlayout++] = (struct hole){ start, end };
+		if (zero_fill(prot, priv, mpath) && !(start % (uint64_t)pg) &&
 		    !(end % (uint64_t)pg))
 			find_holes(ls, start, end, HOLE_MIN_PAGES);
 	}
@@ -1052,40 +1064,80 @@ static void holes_check(struct rh_target *t)
 	free(before);
 }
 
+/* Fault in len bytes at p (page-aligned) for writing. */
+static void populate(uint8_t *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
+		return;
+#endif
+	// Older kernels: touch every page ourselves.
+	long pg = sysconf(_SC_PAGESIZE);
+	for (size_t off = 0; off < len; off += pg > 0 ? (size_t)pg : 4096)
+		((volatile uint8_t *)p)[off] = 0;
+}
+
 /*
  * Map the buffer the copy goes into and fault it in, before the process
  * is stopped: page faults on a few hundred MiB cost as much as the copy
- * itself. Huge pages where the kernel gives them make both cheaper.
+ * itself. Huge pages where the kernel gives them make both cheaper. The
+ * pages of holes found before the stop are left out (they stay zeros
+ * without costing memory), as far as the maps read then still hold.
  * Failure is not an error: the process is then read while stopped.
  */
 static void copy_reserve(struct rh_target *t, uint64_t bytes)
 {
 	struct rh_live_state *ls = t->live;
 	if (bytes > SIZE_MAX - COPY_SLACK_BYTES)
-		return;
+		goto out;
 	size_t size = (size_t)(bytes + COPY_SLACK_BYTES);
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		rh_problems_add(&t->problems,
 				"cannot map %zu MiB to copy pid %d's memory into (%s): it stays stopped while it is read",
 				size >> 20, (int)t->pid, strerror(errno));
-		return;
+		goto out;
 	}
 #ifdef MADV_HUGEPAGE
 	(void)madvise(p, size, MADV_HUGEPAGE);
 #endif
-#ifdef MADV_POPULATE_WRITE
-	if (madvise(p, size, MADV_POPULATE_WRITE) != 0)
-#endif
-	{
-		// Older kernels: touch every page ourselves.
-		long pg = sysconf(_SC_PAGESIZE);
-		for (size_t off = 0; off < size; off += pg > 0 ? (size_t)pg : 4096)
-			((volatile uint8_t *)p)[off] = 0;
+	if (!ls->layout) {
+		populate(p, size);
+	} else {
+		// Offsets as copy_segments() will lay the mappings out; the
+		// slack past them, for mappings that grow, is faulted in too.
+		uint64_t off = 0;
+		size_t h = 0;
+		for (size_t i = 0; i < ls->nlayout && off < size; i++) {
+			uint64_t start = ls->layout[i].start, end = ls->layout[i].end;
+			uint64_t cur = start;
+			while (h < ls->nholes && ls->holes[h].start < start)
+				h++;
+			for (; h < ls->nholes && ls->holes[h].end <= end; h++) {
+				uint64_t lo = off + (cur - start);
+				uint64_t hi = off + (ls->holes[h].start - start);
+				if (hi > size)
+					hi = size;
+				if (lo < hi)
+					populate(p + lo, (size_t)(hi - lo));
+				cur = ls->holes[h].end;
+			}
+			uint64_t lo = off + (cur - start);
+			off += end - start;
+			uint64_t hi = off < size ? off : size;
+			if (lo < hi)
+				populate(p + lo, (size_t)(hi - lo));
+		}
+		if (off < size)
+			populate(p + off, size - (size_t)off);
 	}
 	ls->copy = p;
 	ls->copy_size = size;
+out:
+	free(ls->layout);
+	ls->layout = NULL;
+	ls->nlayout = 0;
 }
 
 /*
@@ -1484,10 +1536,10 @@ struct rh_error *rh_target_open_pid(pid_t pid,
 						"pid %d has %" PRIu64 " MiB of writable memory, more than half of what this machine has available (%" PRIu64
 						" MiB): it is not copied, and stays stopped while it is read",
 						(int)pid, est >> 20, avail >> 20);
-			else
-				copy_reserve(t, est);
-			if (ls->copy)
+			else {
 				holes_scan(t);
+				copy_reserve(t, est);
+			}
 		}
 		ls->stop_ns = now_ns();
 		err = stop_all(t);
