@@ -32,6 +32,10 @@
  * loader relocated it) is read through /proc/PID/mem afterwards as before.
  * The buffer is mapped and faulted in before the process is stopped, from
  * a first reading of /proc/PID/maps, so the stop pays for the copy only.
+ * Pages the process never touched (most of each thread's stack) are left
+ * out, read as zeros: /proc/PID/pagemap says which (see "untouched pages").
+ * What needs no stop (opening /proc/PID/mem, the block cache, finding the
+ * mapped files on this machine) is done before or after it.
  * A copy larger than half of the machine's available memory is not made
  * (the process then stays stopped while it is read), nor is one asked off
  * with rh_target_options.no_copy.
