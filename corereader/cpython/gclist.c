@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cpython/gclist.h"
+#include "cpython/py_internal.h"
 #include "target/target.h"
 #include "util/error.h"
 
@@ -55,14 +56,15 @@ struct rh_error *rh_gclist_walk(struct rh_target *t,
 					       "GC list 0x%" PRIx64 " has more than %" PRIu64
 					       " objects (more than the target can hold): it loops; stopped there",
 					       p->head, p->max_nodes);
-		err = rh_target_read(t, node, buf, p->node_read);
-		if (err) {
+		// In place when the core maps the node directly (issue 12).
+		const unsigned char *nb = py_view(t, node, p->node_read, buf, &err);
+		if (!nb) {
 			return rh_error_prefix(err,
 					       "GC list 0x%" PRIx64 " broken after %" PRIu64
 					       " objects: node 0x%" PRIx64 " (from 0x%" PRIx64 ") is unreadable",
 					       p->head, n, node, prev);
 		}
-		uint64_t back = get_u64(buf, p->prev_off) & RH_GC_PTR_MASK;
+		uint64_t back = get_u64(nb, p->prev_off) & RH_GC_PTR_MASK;
 		// A list that loops back into its middle, or a node that does not
 		// belong to this list, shows up here: its _gc_prev names another
 		// node than the one we came from.
@@ -73,10 +75,10 @@ struct rh_error *rh_gclist_walk(struct rh_target *t,
 					   " but was reached from 0x%" PRIx64,
 					   p->head, n, node, back, prev);
 		n++;
-		if (fn(arg, node, buf))
+		if (fn(arg, node, nb))
 			break;
 		prev = node;
-		node = get_u64(buf, p->next_off) & RH_GC_PTR_MASK;
+		node = get_u64(nb, p->next_off) & RH_GC_PTR_MASK;
 	}
 	*nodes_ret = n;
 	return NULL;

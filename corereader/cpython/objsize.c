@@ -239,17 +239,20 @@ static bool state_bit(const unsigned char *hdr, int64_t bit)
 static uint64_t unicode_size(struct size_ctx *c, uint64_t op)
 {
 	struct rh_py_runtime *rt = c->rt;
-	unsigned char hdr[128];
+	unsigned char buf[128];
 	size_t hlen = (size_t)PYL(rt, SZ_ASCII);
-	if (hlen > sizeof(hdr) || c->err)
+	if (hlen > sizeof(buf) || c->err)
 		return 0;
-	c->err = rh_target_read(rt->target, op, hdr, hlen);
-	if (c->err)
+	const unsigned char *hdr = py_view(rt->target, op, hlen, buf, &c->err);
+	if (!hdr)
 		return 0;
 	int64_t kbit = PYL(rt, STR_STATE_KIND_BITS), kw = PYL(rt, STR_STATE_KIND_WIDTH);
+	// Every field read below lies in the hlen bytes (hdr may be a view).
 	if (kbit < 0 || kw <= 0 || kw > 8 || kbit / 8 + 2 > (int64_t)hlen ||
 	    PYL(rt, STR_STATE_COMPACT_BITS) / 8 >= (int64_t)hlen ||
-	    PYL(rt, STR_STATE_ASCII_BITS) / 8 >= (int64_t)hlen)
+	    PYL(rt, STR_STATE_ASCII_BITS) / 8 >= (int64_t)hlen ||
+	    PYL(rt, STR_STATE_READY_BITS) / 8 >= (int64_t)hlen ||
+	    !py_field_fits((size_t)PYL(rt, STR_LENGTH), 8, hlen))
 		return 0;
 	uint64_t kind = ((hdr[kbit / 8] | hdr[kbit / 8 + 1] << 8) >> (kbit % 8)) & ((1u << kw) - 1);
 	bool compact = state_bit(hdr, PYL(rt, STR_STATE_COMPACT_BITS));
@@ -432,18 +435,19 @@ uint64_t py_object_inline_size(struct rh_py_runtime *rt, const struct py_type *t
 	case PY_SIZE_UNICODE: {
 		// unicode_size() without the separately allocated copies:
 		// a compact string's characters follow its header.
-		unsigned char hdr[128];
+		unsigned char buf[128];
 		size_t hlen = (size_t)PYL(rt, SZ_ASCII);
 		int64_t kbit = PYL(rt, STR_STATE_KIND_BITS), kw = PYL(rt, STR_STATE_KIND_WIDTH);
-		if (hlen > sizeof(hdr) || kbit < 0 || kw <= 0 || kw > 8 ||
+		if (hlen > sizeof(buf) || kbit < 0 || kw <= 0 || kw > 8 ||
 		    kbit / 8 + 2 > (int64_t)hlen ||
 		    PYL(rt, STR_STATE_COMPACT_BITS) / 8 >= (int64_t)hlen ||
-		    PYL(rt, STR_STATE_ASCII_BITS) / 8 >= (int64_t)hlen) {
+		    PYL(rt, STR_STATE_ASCII_BITS) / 8 >= (int64_t)hlen ||
+		    !py_field_fits((size_t)PYL(rt, STR_LENGTH), 8, hlen)) {
 			bad = true;
 			break;
 		}
-		c.err = rh_target_read(rt->target, addr, hdr, hlen);
-		if (c.err)
+		const unsigned char *hdr = py_view(rt->target, addr, hlen, buf, &c.err);
+		if (!hdr)
 			break;
 		uint64_t kind = ((hdr[kbit / 8] | hdr[kbit / 8 + 1] << 8) >> (kbit % 8)) &
 				((1u << kw) - 1);

@@ -10,6 +10,7 @@
 
 #include "cpython/layout_table.h"
 #include "cpython/runtime.h"
+#include "target/target.h"
 #include "util/arena.h"
 #include "util/u64map.h"
 
@@ -126,6 +127,26 @@ static inline uint32_t py_get_u32(const unsigned char *b, int64_t off)
 	uint32_t v;
 	memcpy(&v, b + off, sizeof(v));
 	return v;
+}
+
+/*
+ * The len bytes at addr, read in place or copied (issue 12): a pointer
+ * into the mapped core when the whole range lies in directly mapped bytes
+ * (rh_target_view), else rh_target_read's copy into buf (room for len
+ * bytes), or NULL with its error in *err. Both give the same bytes, and a
+ * range the copy would refuse is never viewed, so callers keep one path.
+ * The view may be unaligned: read it with py_get_u64().
+ */
+static inline const unsigned char *py_view(struct rh_target *t, uint64_t addr,
+					   size_t len, void *buf,
+					   struct rh_error **err)
+{
+	const unsigned char *p = rh_target_view(t, addr, len);
+	*err = NULL;
+	if (p)
+		return p;
+	*err = rh_target_read(t, addr, buf, len);
+	return *err ? NULL : buf;
 }
 
 /* Whether a field of width bytes at off lies inside a struct of size bytes. */

@@ -926,9 +926,11 @@ const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr)
 struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 				   struct rh_py_object *ret)
 {
-	unsigned char hdr[16];
-	struct rh_error *err = rh_target_read(rt->target, addr, hdr, sizeof(hdr));
-	if (err)
+	unsigned char buf[16];
+	struct rh_error *err;
+	// In place (issue 12): one per object reached by reference.
+	const unsigned char *hdr = py_view(rt->target, addr, sizeof(buf), buf, &err);
+	if (!hdr)
 		return err;
 	struct rh_py_object o = {
 		.addr = addr,
@@ -1093,9 +1095,14 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	if (!addr || (addr & 7) || !rt->type_type)
 		return false;
 	uint64_t w[2];
-	// readable() first: no error is allocated for the common miss
-	if (!rh_target_readable(rt->target, addr, sizeof(w)) ||
-	    !rh_target_peek(rt->target, addr, w, sizeof(w)))
+	// In place when it can (issue 12: called for every candidate word of
+	// the conservative scans); else readable() first: no error is
+	// allocated for the common miss.
+	const void *v = rh_target_view(rt->target, addr, sizeof(w));
+	if (v)
+		memcpy(w, v, sizeof(w));
+	else if (!rh_target_readable(rt->target, addr, sizeof(w)) ||
+		 !rh_target_peek(rt->target, addr, w, sizeof(w)))
 		return false;
 	int64_t refcnt = rh_py_refcnt_word(rt, w[PYL(rt, OB_REFCNT) / 8]);
 	// 3.14+: the high half of the word is ob_overflow (0 on a 64-bit

@@ -1709,6 +1709,30 @@ static bool rd_bytes(struct vctx *c, uint64_t addr, void *buf, size_t len)
 	return !c->err;
 }
 
+/*
+ * rd_bytes() read in place when it can (issue 12: copying every array
+ * out of the mapped core was a fifth of a big snapshot's time): the
+ * bytes, viewed or copied into buf (room for len), or NULL on error.
+ */
+static const unsigned char *rd_view(struct vctx *c, uint64_t addr, size_t len, void *buf)
+{
+	if (c->err)
+		return NULL;
+	return py_view(c->rt->target, addr, len, buf, &c->err);
+}
+
+/*
+ * n elements of size bytes at addr in place, when the whole array lies in
+ * the core's direct bytes; else NULL, and the caller reads it by chunks
+ * as before (rd_view), which finds the same bytes or the same error.
+ */
+static const unsigned char *view_all(struct vctx *c, uint64_t addr, uint64_t n, size_t size)
+{
+	if (c->err || n == 0 || size == 0 || n > SIZE_MAX / size)
+		return NULL;
+	return rh_target_view(c->rt->target, addr, (size_t)n * size);
+}
+
 static void bad(struct vctx *c, struct rh_error *err)
 {
 	if (!c->err)
@@ -1726,15 +1750,20 @@ static void visit_array(struct vctx *c, uint64_t addr, uint64_t n, bool reverse,
 			enum rh_py_ref_kind kind, const char *name, uint64_t index0)
 {
 	uint64_t buf[CHUNK];
+	// The whole array in one piece when it is viewed in place.
+	const unsigned char *all = view_all(c, addr, n, 8);
+	uint64_t per = all ? n : CHUNK;
 	for (uint64_t done_n = 0; done_n < n && !done(c); ) {
-		uint64_t k = n - done_n < CHUNK ? n - done_n : CHUNK;
+		uint64_t k = n - done_n < per ? n - done_n : per;
 		// first index of this chunk
 		uint64_t first = reverse ? n - done_n - k : done_n;
-		if (!rd_bytes(c, addr + first * 8, buf, k * 8))
+		const unsigned char *b = all ? all : rd_view(c, addr + first * 8, k * 8, buf);
+		if (!b)
 			return;
 		for (uint64_t j = 0; j < k && !done(c); j++) {
 			uint64_t i = reverse ? k - 1 - j : j;
-			emit(c, buf[i], kind, true, name, index0 + first + i, 0);
+			emit(c, py_get_u64(b, (int64_t)(i * 8)), kind, true, name,
+			     index0 + first + i, 0);
 		}
 		done_n += k;
 	}
@@ -2045,13 +2074,14 @@ struct typebuf {
 static struct rh_error *read_type(struct rh_py_runtime *rt, uint64_t addr,
 				  struct typebuf *ret)
 {
-	unsigned char buf[1024];
+	unsigned char tbuf[1024];
 	size_t tsz = (size_t)PYL(rt, SZ_TYPE);
-	if (tsz > sizeof(buf) || !PYL_HAS(rt, TTP_TRAVERSE) || !PYL_HAS(rt, TTP_DICTOFFSET))
+	if (tsz > sizeof(tbuf) || !PYL_HAS(rt, TTP_TRAVERSE) || !PYL_HAS(rt, TTP_DICTOFFSET))
 		return rh_error_create(RH_ERR_UNSUPPORTED,
 				       "PyTypeObject layout without tp_traverse/tp_dictoffset");
-	struct rh_error *err = rh_target_read(rt->target, addr, buf, tsz);
-	if (err)
+	struct rh_error *err;
+	const unsigned char *buf = py_view(rt->target, addr, tsz, tbuf, &err);
+	if (!buf)
 		return err;
 	struct typebuf t = {
 		.flags = py_get_u64(buf, PYL(rt, TP_FLAGS)),
@@ -2386,16 +2416,23 @@ static void scan_conservative(struct vctx *c, uint64_t from, int64_t basicsize,
 	if (size > CONSERVATIVE_MAX)
 		size = CONSERVATIVE_MAX;
 	uint64_t buf[CHUNK];
-	for (uint64_t off = from & ~(uint64_t)7; off + 8 <= size && !done(c); ) {
+	uint64_t off0 = from & ~(uint64_t)7;
+	// In place when all the words are (then every chunk is readable).
+	const unsigned char *all = off0 + 8 <= size ?
+		view_all(c, c->obj + off0, (size - off0) / 8, 8) : NULL;
+	for (uint64_t off = off0; off + 8 <= size && !done(c); ) {
 		uint64_t k = (size - off) / 8;
-		if (k > CHUNK)
+		if (k > CHUNK && !all)
 			k = CHUNK;
-		if (!rh_target_readable(c->rt->target, c->obj + off, k * 8))
-			return;   // the object's end is not ours to read
-		if (!rd_bytes(c, c->obj + off, buf, k * 8))
-			return;
+		const unsigned char *b = all;
+		if (!b) {
+			if (!rh_target_readable(c->rt->target, c->obj + off, k * 8))
+				return;   // the object's end is not ours to read
+			if (!(b = rd_view(c, c->obj + off, k * 8, buf)))
+				return;
+		}
 		for (uint64_t j = 0; j < k && !done(c); j++) {
-			uint64_t v = buf[j];
+			uint64_t v = py_get_u64(b, (int64_t)(j * 8));
 			if (v && v != c->obj && rh_py_object_plausible(c->rt, v))
 				emit(c, v, RH_REF_CONSERVATIVE, false, name, off + j * 8, 0);
 		}
@@ -2529,15 +2566,19 @@ static void visit_values(struct vctx *c, uint64_t values, uint64_t n,
 			 const struct dkeys *k, bool attr)
 {
 	uint64_t buf[CHUNK];
-	for (uint64_t i0 = 0; i0 < n && !done(c); i0 += CHUNK) {
-		uint64_t m = n - i0 < CHUNK ? n - i0 : CHUNK;
-		if (!rd_bytes(c, values + i0 * 8, buf, m * 8))
+	const unsigned char *all = view_all(c, values, n, 8);
+	uint64_t per = all ? n : CHUNK;
+	for (uint64_t i0 = 0; i0 < n && !done(c); i0 += per) {
+		uint64_t m = n - i0 < per ? n - i0 : per;
+		const unsigned char *b = all ? all : rd_view(c, values + i0 * 8, m * 8, buf);
+		if (!b)
 			return;
 		for (uint64_t j = 0; j < m && !done(c); j++) {
-			if (!buf[j])
+			uint64_t v = py_get_u64(b, (int64_t)(j * 8));
+			if (!v)
 				continue;
 			uint64_t key = k ? entry_key(c, k, i0 + j) : 0;
-			emit(c, buf[j], attr ? RH_REF_ATTRIBUTE : RH_REF_DICT_VALUE,
+			emit(c, v, attr ? RH_REF_ATTRIBUTE : RH_REF_DICT_VALUE,
 			     true, NULL, i0 + j, key);
 		}
 	}
@@ -2592,14 +2633,17 @@ static void sp_dict(struct vctx *c)
 		return;
 	}
 	unsigned char buf[CHUNK * 24];
-	size_t per = sizeof(buf) / k.esize;
+	const unsigned char *all = view_all(c, k.entries, k.nentries, k.esize);
+	uint64_t per = all ? k.nentries : sizeof(buf) / k.esize;
 	for (uint64_t i0 = 0; i0 < k.nentries && !done(c); i0 += per) {
 		uint64_t m = k.nentries - i0 < per ? k.nentries - i0 : per;
-		if (!rd_bytes(c, k.entries + i0 * k.esize, buf, m * k.esize))
+		const unsigned char *b = all ? all :
+			rd_view(c, k.entries + i0 * k.esize, m * k.esize, buf);
+		if (!b)
 			return;
 		for (uint64_t j = 0; j < m && !done(c); j++) {
-			uint64_t key = py_get_u64(buf, (int64_t)(j * k.esize + k.koff));
-			uint64_t val = py_get_u64(buf, (int64_t)(j * k.esize + k.voff));
+			uint64_t key = py_get_u64(b, (int64_t)(j * k.esize + k.koff));
+			uint64_t val = py_get_u64(b, (int64_t)(j * k.esize + k.voff));
 			if (!val)
 				continue;
 			emit(c, val, RH_REF_DICT_VALUE, true, NULL, i0 + j, key);
@@ -2898,14 +2942,16 @@ static void sp_set(struct vctx *c)
 		return;
 	}
 	unsigned char buf[CHUNK * 16];
-	size_t per = sizeof(buf) / esz;
 	uint64_t n = mask + 1;
+	const unsigned char *all = view_all(c, table, n, esz);
+	uint64_t per = all ? n : sizeof(buf) / esz;
 	for (uint64_t i0 = 0; i0 < n && !done(c); i0 += per) {
 		uint64_t m = n - i0 < per ? n - i0 : per;
-		if (!rd_bytes(c, table + i0 * esz, buf, m * esz))
+		const unsigned char *b = all ? all : rd_view(c, table + i0 * esz, m * esz, buf);
+		if (!b)
 			return;
 		for (uint64_t j = 0; j < m && !done(c); j++) {
-			uint64_t key = py_get_u64(buf, (int64_t)(j * esz + koff));
+			uint64_t key = py_get_u64(b, (int64_t)(j * esz + koff));
 			if (key && key != c->tv->set_dummy)
 				emit(c, key, RH_REF_ITEM, true, NULL, i0 + j, 0);
 		}
