@@ -1390,7 +1390,20 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 {
 	uint32_t n = s->nobjects;
 	struct native_ctx *c = calloc(1, sizeof(*c));
-	uint32_t *counted = calloc(n ? n : 1, sizeof(*counted));
+	/*
+	 * References counted per object, 16 bits (saturating): this array
+	 * is the largest of this phase and, with the snapshot complete, its
+	 * peak (2 bytes an object rather than 4). The few objects whose
+	 * count saturates and whose refcount is above it (a type's
+	 * instances, small ints) are counted exactly in `over`: object
+	 * index + 1 (a key is never 0) -> position in over_count. Only the
+	 * candidates' counts are kept past the allocator scan
+	 * (cand_counted).
+	 */
+	uint16_t *counted = calloc(n ? n : 1, sizeof(*counted));
+	struct rh_u64map over;
+	rh_u64map_init(&over);
+	uint32_t *over_count = NULL, *cand_counted = NULL;
 	uint8_t *named = NULL;
 	struct rh_error *err = NULL;
 	if (!c || !counted) {
@@ -1406,26 +1419,67 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	c->type_scan = calloc(s->ntypes ? s->ntypes : 1, 1);
 	if (!c->type_scan)
 		goto nomem;
-	for (uint64_t e = 0; e < s->nedges; e++) {
-		uint32_t w = s->edges[e], to = w & RH_EDGE_INDEX_MASK;
-		if (to < n && !(w & (RH_EDGE_CONSERVATIVE | RH_EDGE_BORROWED)) &&
-		    counted[to] != UINT32_MAX)
-			counted[to]++;
+	// Pass 0 counts in `counted`; pass 1, if any object saturated it
+	// with a refcount above, counts those exactly.
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			uint32_t nover = 0;
+			for (uint32_t i = 0; i < n; i++)
+				if (counted[i] == UINT16_MAX && s->obj_refcnt[i] > UINT16_MAX &&
+				    s->obj_refcnt[i] != RH_REFCNT_IMMORTAL) {
+					if (rh_u64map_insert(&over, (uint64_t)i + 1, nover, NULL) < 0)
+						goto nomem;
+					nover++;
+				}
+			if (!nover)
+				break;
+			over_count = calloc(nover, sizeof(*over_count));
+			if (!over_count)
+				goto nomem;
+		}
+		for (uint64_t e = 0; e < s->nedges; e++) {
+			uint32_t w = s->edges[e], to = w & RH_EDGE_INDEX_MASK;
+			if (to >= n || (w & (RH_EDGE_CONSERVATIVE | RH_EDGE_BORROWED)))
+				continue;
+			if (pass == 0) {
+				if (counted[to] != UINT16_MAX)
+					counted[to]++;
+			} else {
+				uint32_t k;
+				if (counted[to] == UINT16_MAX && rh_u64map_find(&over, (uint64_t)to + 1, &k) &&
+				    over_count[k] != UINT32_MAX)
+					over_count[k]++;
+			}
+		}
+		// Owned root slots explain counts too (and may sit in untyped
+		// memory themselves: a thread state is malloc'd).
+		for (size_t r = 0; r < s->nroots; r++) {
+			uint32_t to = s->roots[r].obj, k;
+			if (!s->roots[r].owned || to >= n)
+				continue;
+			if (pass == 0) {
+				if (counted[to] != UINT16_MAX)
+					counted[to]++;
+			} else if (counted[to] == UINT16_MAX && rh_u64map_find(&over, (uint64_t)to + 1, &k) &&
+				   over_count[k] != UINT32_MAX) {
+				over_count[k]++;
+			}
+		}
 	}
-	// Owned root slots explain counts too (and may sit in untyped
-	// memory themselves: a thread state is malloc'd).
-	for (size_t r = 0; r < s->nroots; r++)
-		if (s->roots[r].owned && s->roots[r].obj < n && counted[s->roots[r].obj] != UINT32_MAX)
-			counted[s->roots[r].obj]++;
 	uint32_t ncand = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		// Pass 0 counts the candidates, pass 1 records them.
 		ncand = 0;
 		for (uint32_t i = 0; i < n; i++) {
-			if (s->obj_refcnt[i] == 0 || s->obj_refcnt[i] == RH_REFCNT_IMMORTAL ||
-			    s->obj_refcnt[i] <= counted[i])
+			if (s->obj_refcnt[i] == 0 || s->obj_refcnt[i] == RH_REFCNT_IMMORTAL)
+				continue;
+			uint32_t got = counted[i], k;
+			if (got == UINT16_MAX && over_count && rh_u64map_find(&over, (uint64_t)i + 1, &k))
+				got = over_count[k];
+			if (s->obj_refcnt[i] <= got)
 				continue;
 			if (pass == 1) {
+				cand_counted[ncand] = got;
 				c->cand_obj[ncand] = i;
 				if (rh_u64map_insert(&c->cand, s->obj_addr[i], ncand, NULL) < 0)
 					goto nomem;
@@ -1442,16 +1496,24 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 			if (!ncand)
 				goto out;
 			c->cand_obj = malloc(ncand * sizeof(*c->cand_obj));
+			cand_counted = malloc(ncand * sizeof(*cand_counted));
 			c->words = calloc(ncand, sizeof(*c->words));
 			c->filter_bits = 12;
 			while (c->filter_bits < 40 && (1ULL << c->filter_bits) < (uint64_t)ncand * 16)
 				c->filter_bits++;
 			c->filter = calloc((1ULL << c->filter_bits) / 64, sizeof(*c->filter));
-			if (!c->cand_obj || !c->words || !c->filter ||
+			if (!c->cand_obj || !cand_counted || !c->words || !c->filter ||
 			    !rh_u64map_reserve(&c->cand, ncand))
 				goto nomem;
 		}
 	}
+	// The per-object counts are not needed past here: freed before the
+	// allocator scan's own buffers.
+	free(counted);
+	counted = NULL;
+	rh_u64map_deinit(&over);
+	free(over_count);
+	over_count = NULL;
 	struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
 	struct rh_problems quiet;   // the first scan reported its problems
 	rh_problems_init(&quiet);
@@ -1513,7 +1575,7 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 			run++;
 		bool typed = hit->holder != UINT32_MAX;
 		if (typed ? run <= edges_between(s, hit->holder, i)
-			  : c->words[hit->cand] <= counted[i])
+			  : c->words[hit->cand] <= cand_counted[hit->cand])
 			continue;
 		// Typed words beyond the holder's edges: the last ones (the
 		// holder's edges come first in its memory more often than not;
@@ -1559,6 +1621,9 @@ out:
 	free(c->hits);
 	free(c);
 	free(counted);
+	rh_u64map_deinit(&over);
+	free(over_count);
+	free(cand_counted);
 	return err;
 }
 
