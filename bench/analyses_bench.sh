@@ -16,12 +16,18 @@
 # For each size, bench/mkheap.py builds the heap, times the interpreter's
 # own full gc.collect() on it (best of 3), stops itself and is dumped with
 # gcore. Each command then runs on the core with a warm layout cache and no
-# cached snapshot (the snapshot is rebuilt: "cold, snapshot included"); a
+# cached snapshot (the snapshot is rebuilt: "cold, snapshot included"; it
+# is written to the snapshot cache and then mapped from that file); a
 # last `gc` runs with the snapshot cache warm. Printed per command: wall
-# time, CPU time (user + sys), peak RSS, resident anonymous memory per
-# object beyond the mapped core (refheap --stats), the ratio to the
-# interpreter's gc.collect(), and the load average when it ran (timings
-# taken at a load above ~1 on a 2-core machine are not fit for targets).
+# time, CPU time (user + sys), peak RSS, and per object two peaks: beyond
+# the core (peak RSS less the core's size: the core is mapped and
+# populated whole; the snapshot cache file's pages, mapped once written,
+# count here) and beyond the file-backed pages (--stats: anonymous memory
+# only, the snapshot's arrays until they are mapped from the file and the
+# analyses' working memory); the resident anonymous memory per object at
+# the end (--stats), the ratio to the interpreter's gc.collect(), and the
+# load average when it ran (timings taken at a load above ~1 on a 2-core
+# machine are not fit for targets).
 # Then each command runs again with the snapshot cache warm ("warm": the
 # analyses alone, beside the snapshot mapped from the cache), with the
 # analyses' time and the peak RSS beyond the file-backed pages (--stats).
@@ -137,17 +143,20 @@ for n in $SIZES; do
         snap=$(sed -n 's/.*snapshot \([0-9.]*\) s.*/\1/p' "$err" | head -1)
         nobj=$(sed -n 's/.*stats: \([0-9]*\) objects.*/\1/p' "$err" | head -1)
         bpo=$(sed -n 's/.*(\([0-9.]*\) bytes\/object).*/\1/p' "$err" | head -1)
+        abpo=$(sed -n 's/.*peak RSS beyond file-backed pages [0-9.]* MiB (\([0-9.]*\) bytes\/object).*/\1/p' "$err" | head -1)
         # peak beyond the core: the core is mapped whole (MADV_POPULATE_READ)
         pbpo=$(awk -v r="$RSS" -v c="$(stat -c %s "$core")" -v n="${nobj:-0}" \
                'BEGIN { if (n > 0) printf "%.1f", (r * 1048576 - c) / n; else print "?" }')
         ratio=$(awk -v w="$WALL" -v g="$gcs" 'BEGIN { if (g > 0) printf "%.1f", w / g; else print "?" }')
-        echo "$name: ${WALL}s wall (${ratio}x gc.collect), ${CPU}s CPU, peak RSS ${RSS} MiB (${pbpo} bytes/object beyond the core), ${bpo:-?} bytes/object resident anon at the end, load ${LOAD} (snapshot ${snap:-?}s: ${phases:-?}; $stats)"
+        echo "$name: ${WALL}s wall (${ratio}x gc.collect), ${CPU}s CPU, peak RSS ${RSS} MiB (${pbpo} bytes/object beyond the core, ${abpo:-?} beyond the file-backed pages), ${bpo:-?} bytes/object resident anon at the end, load ${LOAD} (snapshot ${snap:-?}s: ${phases:-?}; $stats)"
         row+=$(printf ' %10s' "${WALL}s")
         if [ "$name" = why ]; then
-            NOBJ=$nobj SNAP=$snap WHYRSS=$RSS WHYBPO=$bpo WHYPBPO=$pbpo
+            NOBJ=$nobj SNAP=$snap WHYRSS=$RSS WHYBPO=$bpo WHYPBPO=$pbpo WHYABPO=$abpo
         fi
         COST[$n,$name]=$WALL
         COST[$n,$name,b]=$pbpo
+        COST[$n,$name,a]=$abpo
+        COST[$n,$name,r]=$RSS
     done
     # warm snapshot cache: the analyses alone (and the report)
     wrow=$(printf '%-9s' "$n")
@@ -171,7 +180,7 @@ for n in $SIZES; do
     echo "gc (warm snapshot cache): ${WALL}s wall, peak RSS ${RSS} MiB, load ${LOAD}"
     row+=$(printf ' %8s' "${WALL}s")
     per=$(awk -v s="${SNAP:-0}" -v n="${NOBJ:-0}" 'BEGIN { if (n > 0) printf "%.0f", s * 1e9 / n; else print "?" }')
-    PEROBJ+=("$(printf '%-9s %10s %10s %9s ns %12s %12s %10s' "$n" "${NOBJ:-?}" "${SNAP:-?}s" "$per" "${WHYPBPO:-?}" "${WHYBPO:-?}" "${WHYRSS:-?} MiB")")
+    PEROBJ+=("$(printf '%-9s %10s %10s %9s ns %12s %12s %12s %10s' "$n" "${NOBJ:-?}" "${SNAP:-?}s" "$per" "${WHYPBPO:-?}" "${WHYABPO:-?}" "${WHYBPO:-?}" "${WHYRSS:-?} MiB")")
     ROWS+=("$row")
     rm -f "$core"
 done
@@ -181,8 +190,8 @@ echo "=== wall time per command (cold: snapshot included, warm layout cache); gc
 printf '%-9s %8s %10s %10s %10s %10s %10s %10s %8s\n' objects gc.collect why gc dominators histogram leaks cycles warm
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "=== per object (the why run): snapshot time / objects; bytes per object beyond the core at peak RSS, and resident anonymous at the end"
-printf '%-9s %10s %10s %12s %12s %12s %10s\n' size objects snapshot per-object peak-B/obj end-B/obj "peak RSS"
+echo "=== per object (the why run): snapshot time / objects; bytes per object at peak RSS beyond the core and beyond the file-backed pages (anonymous), and resident anonymous at the end"
+printf '%-9s %10s %10s %12s %12s %12s %12s %10s\n' size objects snapshot per-object peak-B/obj anon-B/obj end-B/obj "peak RSS"
 printf '%s\n' "${PEROBJ[@]}"
 echo
 echo "=== warm snapshot cache: analyses' seconds (--stats) and peak bytes/object beyond the file-backed pages (core and cached snapshot)"
@@ -195,13 +204,14 @@ printf '%s\n' "${WROWS[@]}"
 # alone (warm), and peak bytes per object; the largest size against 10M
 # (or against the size before it)
 echo
-echo "=== per object, per size (cold: wall ns/object and peak bytes/object beyond the core; warm: analyses ns/object)"
+echo "=== per object, per size (cold: wall ns/object, peak RSS, peak bytes/object beyond the core and beyond the file-backed pages (target <= 48 at 10M); warm: analyses ns/object)"
 sizes=($SIZES)
-printf '%-9s %-10s %12s %12s %12s\n' size command "cold ns/obj" "cold B/obj" "warm ns/obj"
+printf '%-9s %-10s %12s %10s %12s %12s %12s\n' size command "cold ns/obj" "peak RSS" "cold B/obj" "anon B/obj" "warm ns/obj"
 for n in "${sizes[@]}"; do
     for c in why gc dominators histogram leaks cycles; do
-        awk -v n="${COST[$n,nobj]}" -v size="$n" -v c="$c" -v w="${COST[$n,$c]:-0}" -v b="${COST[$n,$c,b]:-?}" -v a="${COST[$n,$c,w]:-0}" \
-            'BEGIN { printf "%-9s %-10s %12.0f %12s %12.0f\n", size, c, w * 1e9 / n, b, a * 1e9 / n }'
+        awk -v n="${COST[$n,nobj]}" -v size="$n" -v c="$c" -v w="${COST[$n,$c]:-0}" -v b="${COST[$n,$c,b]:-?}" \
+            -v r="${COST[$n,$c,r]:-?}" -v an="${COST[$n,$c,a]:-?}" -v a="${COST[$n,$c,w]:-0}" \
+            'BEGIN { printf "%-9s %-10s %12.0f %10s %12s %12s %12.0f\n", size, c, w * 1e9 / n, r " MiB", b, an, a * 1e9 / n }'
     done
 done
 base=
