@@ -577,6 +577,12 @@ case_early_exit() {
         echo "note $name: no strace here: the SIGPIPE check is skipped"
         return 0
     fi
+    # strace needs ptrace, which a container may refuse (GDB's attach cases
+    # say so on their own)
+    if ! strace -qq -o /dev/null true > /dev/null 2>&1; then
+        echo "note $name: strace cannot trace here (ptrace refused?): the SIGPIPE check is skipped"
+        return 0
+    fi
     printf '#!/bin/sh\nexit 3\n' > "$TESTDIR/exit3"
     chmod +x "$TESTDIR/exit3"
     CMD=(-ex "set \$refheap_bin = \"$TESTDIR/exit3\"")
