@@ -675,26 +675,31 @@ static unsigned prot_from_perms(const char *perms)
  *   start-end perms offset dev inode [path]
  * The path may contain spaces and runs to the end of the line.
  */
-static bool parse_maps_line(char *line, uint64_t *start, uint64_t *end,
-			    unsigned *prot, bool *priv, uint64_t *offset,
-			    char **path)
+struct maps_line {
+	uint64_t start, end, offset;
+	unsigned prot;
+	bool priv;      /* a private mapping ('p'), not a shared one */
+	char *path;     /* "" for anonymous memory */
+};
+
+static bool parse_maps_line(char *line, struct maps_line *m)
 {
 	char *p = line, *q;
 	errno = 0;
-	*start = strtoull(p, &q, 16);
+	m->start = strtoull(p, &q, 16);
 	if (q == p || *q != '-')
 		return false;
 	p = q + 1;
-	*end = strtoull(p, &q, 16);
+	m->end = strtoull(p, &q, 16);
 	if (q == p || *q != ' ' || strlen(q + 1) < 5)
 		return false;
 	p = q + 1;
-	*prot = prot_from_perms(p);
-	*priv = p[3] == 'p';
+	m->prot = prot_from_perms(p);
+	m->priv = p[3] == 'p';
 	p += 4;
 	if (*p != ' ')
 		return false;
-	*offset = strtoull(p + 1, &q, 16);
+	m->offset = strtoull(p + 1, &q, 16);
 	if (q == p + 1 || *q != ' ' || errno)
 		return false;
 	p = q + 1;
@@ -707,8 +712,40 @@ static bool parse_maps_line(char *line, uint64_t *start, uint64_t *end,
 	p = q;
 	while (*p == ' ')
 		p++;
-	*path = p;
-	return *end > *start;
+	m->path = p;
+	return m->end > m->start;
+}
+
+/*
+ * The lines of a /proc/PID/maps text, one at a time: *cur starts at the
+ * text, which is cut into lines in place. Returns the next non-empty line
+ * (NULL at the end), with *ok saying whether it parsed into *m.
+ */
+static char *maps_next(char **cur, struct maps_line *m, bool *ok)
+{
+	char *line = *cur;
+	while (*line == '\n')
+		line++;
+	if (!*line)
+		return NULL;
+	char *nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*cur = nl + 1;
+	} else {
+		*cur = line + strlen(line);
+	}
+	*ok = parse_maps_line(line, m);
+	return line;
+}
+
+/* At most how many lines a maps text has (room for one entry each). */
+static size_t maps_lines(const char *buf)
+{
+	size_t lines = 1;
+	for (const char *c = buf; *c; c++)
+		lines += *c == '\n';
+	return lines;
 }
 
 /*
@@ -732,25 +769,21 @@ static struct rh_error *read_maps(struct rh_target *t)
 	struct rh_error *err = read_proc_file(path, &buf, NULL);
 	if (err)
 		return err;
-	size_t lines = 0;
-	for (const char *c = buf; *c; c++)
-		lines += *c == '\n';
-	lines++;
+	size_t lines = maps_lines(buf);
 	t->segs = calloc(lines, sizeof(*t->segs));
 	t->mappings = calloc(lines, sizeof(*t->mappings));
 	if (!t->segs || !t->mappings) {
 		err = rh_enomem;
 		goto out_buf;
 	}
-	char *save = NULL;
-	for (char *line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		uint64_t start, end, offset;
-		unsigned prot;
-		bool priv;
-		char *mpath;
-		if (!parse_maps_line(line, &start, &end, &prot, &priv, &offset,
-				     &mpath)) {
+	char *cur = buf, *line;
+	struct maps_line ml;
+	bool ok;
+	while ((line = maps_next(&cur, &ml, &ok))) {
+		uint64_t start = ml.start, end = ml.end;
+		unsigned prot = ml.prot;
+		const char *mpath = ml.path;
+		if (!ok) {
 			rh_problems_add(&t->problems,
 					"%s: cannot parse line \"%.80s\"; skipped",
 					path, line);
@@ -764,13 +797,13 @@ static struct rh_error *read_maps(struct rh_target *t)
 		s->aux = 0;
 		if (changes_while_running(prot, mpath))
 			s->aux = SEG_CHANGES |
-				 (zero_fill(prot, priv, mpath) ? SEG_ZERO_FILL : 0);
+				 (zero_fill(prot, ml.priv, mpath) ? SEG_ZERO_FILL : 0);
 		if (mpath[0] != '/')
 			continue;  // anonymous, [heap], [stack], [vdso]...
 		struct rh_mapping *m = &t->mappings[t->nmappings];
 		m->start = start;
 		m->end = end;
-		m->file_offset = offset;
+		m->file_offset = ml.offset;
 		m->prot = prot;
 		m->path = strdup(mpath);
 		if (!m->path) {
@@ -859,19 +892,13 @@ static uint64_t copy_estimate(pid_t pid)
 		return 0;
 	}
 	uint64_t total = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		uint64_t start, end, offset;
-		unsigned prot;
-		bool priv;
-		char *mpath;
-		if (parse_maps_line(line, &start, &end, &prot, &priv, &offset,
-				    &mpath) &&
-		    changes_while_running(prot, mpath) &&
-		    end - start <= UINT64_MAX - total)
-			total += end - start;
-	}
+	char *cur = buf;
+	struct maps_line ml;
+	bool ok;
+	while (maps_next(&cur, &ml, &ok))
+		if (ok && changes_while_running(ml.prot, ml.path) &&
+		    ml.end - ml.start <= UINT64_MAX - total)
+			total += ml.end - ml.start;
 	free(buf);
 	return total;
 }
@@ -1011,26 +1038,18 @@ static void holes_scan(struct rh_target *t)
 		rh_error_destroy(err);
 		return;
 	}
-	size_t lines = 1;
-	for (const char *c = buf; *c; c++)
-		lines += *c == '\n';
-	ls->layout = calloc(lines, sizeof(*ls->layout));
-	char *save = NULL;
-	for (char *line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		uint64_t start, end, offset;
-		unsigned prot;
-		bool priv;
-		char *mpath;
-		if (!parse_maps_line(line, &start, &end, &prot, &priv, &offset,
-				     &mpath) ||
-		    !changes_while_running(prot, mpath))
+	ls->layout = calloc(maps_lines(buf), sizeof(*ls->layout));
+	char *cur = buf;
+	struct maps_line ml;
+	bool ok;
+	while (maps_next(&cur, &ml, &ok)) {
+		if (!ok || !changes_while_running(ml.prot, ml.path))
 			continue;
 		if (ls->layout)
-			ls->layout[ls->nlayout++] = (struct hole){ start, end };
-		if (zero_fill(prot, priv, mpath) && !(start % (uint64_t)pg) &&
-		    !(end % (uint64_t)pg))
-			find_holes(ls, start, end, HOLE_MIN_PAGES);
+			ls->layout[ls->nlayout++] = (struct hole){ ml.start, ml.end };
+		if (zero_fill(ml.prot, ml.priv, ml.path) && !(ml.start % (uint64_t)pg) &&
+		    !(ml.end % (uint64_t)pg))
+			find_holes(ls, ml.start, ml.end, HOLE_MIN_PAGES);
 	}
 	free(buf);
 }
