@@ -1125,10 +1125,18 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	// 3.14: 3 << 30 to start with (_Py_IMMORTAL_INITIAL_REFCNT,
 	// Include/refcount.h), immortal from 1 << 31 on, in the low 32 bits
 	// that are all of the count (rh_py_refcnt_word).
+	// Each window belongs to its version only: 3.15's socket module
+	// state (Modules/socketmodule.c socket_state: sock_type, error,
+	// herror...) read as a header gives a "count" that is the address
+	// of a type in a non-PIE executable's brk heap, 0x3bd0f930, which
+	// 3.11's window took for an immortal object's, and a phantom
+	// `herror` with 1,003,534,128 references was exported.
 	uint64_t r = (uint64_t)refcnt;
-	bool immortal = r == 0xFFFFFFFFu ||
-			(r >= 999999999u && r - 999999999u <= rt->max_refcnt) ||
-			(PYL_HAS(rt, OB_REFCNT_FULL) && r >= (1ULL << 31) && r <= 0xFFFFFFFFu);
+	uint32_t ver = rt->info.version_hex;
+	bool immortal = PYL_HAS(rt, OB_REFCNT_FULL) ? r >= (1ULL << 31) && r <= 0xFFFFFFFFu :
+			ver >= 0x030c0000 ? r == 0xFFFFFFFFu :
+			ver >= 0x030b0000 ? r >= 999999999u && r - 999999999u <= rt->max_refcnt :
+			false;
 	if (refcnt <= 0 || (r > rt->max_refcnt && !immortal))
 		return false;
 	// In a non-PIE executable (Debian's python3.11) static data sits at
@@ -1136,8 +1144,14 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 	// API table: PyDateTimeAPI's DateType, DateTimeType...) reads as a
 	// count of millions followed by a valid type. A count that is an
 	// address inside a loaded module is taken for what it more likely
-	// is, a pointer.
-	if (!immortal && count_is_module_address(rt, r))
+	// is, a pointer; so is an aligned count that is an address the
+	// target maps (its brk heap sits right above such an executable).
+	// A real count that large (64K and more, a multiple of 8, and
+	// equal to a mapped address) on an object found only by a scan is
+	// far rarer than a structure of pointers, and refusing it costs one
+	// conservative edge.
+	if (!immortal && (count_is_module_address(rt, r) ||
+			  (r >= 0x10000 && !(r & 7) && rh_target_readable(rt->target, r, 8))))
 		return false;
 	return type_valid(rt, tp, 0);
 }
