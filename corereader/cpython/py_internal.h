@@ -51,12 +51,21 @@ enum py_size_kind {
  */
 extern _Thread_local bool py_worker_mode;
 extern _Thread_local bool py_worker_deferred;
+/*
+ * On the main thread, while workers may be reading (rh_py_main_barrier):
+ * called before a lazy table is filled, to wait for them.
+ */
+extern _Thread_local void (*py_fill_barrier)(void *);
+extern _Thread_local void *py_fill_barrier_arg;
 /** Fill the traverse tables every read needs (traverse.c). */
 struct rh_error *py_traverse_prepare(struct rh_py_runtime *rt);
 static inline bool py_worker_defer(void)
 {
-	if (!py_worker_mode)
+	if (!py_worker_mode) {
+		if (py_fill_barrier)
+			py_fill_barrier(py_fill_barrier_arg);
 		return false;
+	}
 	py_worker_deferred = true;
 	return true;
 }

@@ -1609,6 +1609,14 @@ bool rh_py_tuple_gc_untracks(struct rh_py_runtime *rt, uint64_t addr, uint64_t t
 
 _Thread_local bool py_worker_mode;
 _Thread_local bool py_worker_deferred;
+_Thread_local void (*py_fill_barrier)(void *);
+_Thread_local void *py_fill_barrier_arg;
+
+void rh_py_main_barrier(void (*fn)(void *), void *arg)
+{
+	py_fill_barrier = fn;
+	py_fill_barrier_arg = arg;
+}
 
 struct rh_error *rh_py_workers_prepare(struct rh_py_runtime *rt)
 {

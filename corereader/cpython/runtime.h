@@ -168,6 +168,15 @@ void rh_py_worker_enter(void);
 void rh_py_worker_leave(void);
 /** Whether a lazy table was needed since the last call (and clear it). */
 bool rh_py_worker_take_deferred(void);
+/**
+ * When workers read while this thread goes on (not only while it waits for
+ * them), a lazy table this thread is about to fill must not change under
+ * them: from now on, on this thread, fn(arg) is called before each fill
+ * (it waits until no worker reads). The fills are the ones workers give up
+ * on (a type seen first, an extension module's layouts): rare once the
+ * first objects of each type are read. NULL fn: no barrier.
+ */
+void rh_py_main_barrier(void (*fn)(void *), void *arg);
 
 /** What a walk reports for each tracked object. */
 struct rh_py_object {

@@ -822,8 +822,8 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 		}
 		uint32_t end = s->nobjects - i > BATCH ? i + BATCH : s->nobjects;
 		// A window pays for the threads' wake-up when it is big enough.
-		if (pf && i >= rh_prefollow_end(pf) && s->nobjects - i >= PARALLEL_MIN)
-			rh_prefollow_window(pf, s, i, s->nobjects);
+		if (pf && i >= rh_prefollow_end(pf))
+			(void)rh_prefollow_window(pf, s, i, s->nobjects, PARALLEL_MIN);
 		if (end + 1 > start_cap) {
 			uint64_t cap = start_cap ? start_cap * 2 : 1u << 16;
 			while (cap < (uint64_t)end + 1)

@@ -90,7 +90,7 @@ uint32_t rh_pool_jobs(const struct rh_pool *p)
 	return p ? p->nworkers + 1 : 1;
 }
 
-void rh_pool_run(struct rh_pool *p, rh_pool_task_fn *fn, void *arg, uint32_t ntasks)
+void rh_pool_start(struct rh_pool *p, rh_pool_task_fn *fn, void *arg, uint32_t ntasks)
 {
 	if (!p || !p->nworkers) {
 		for (uint32_t k = 0; k < ntasks; k++)
@@ -106,11 +106,25 @@ void rh_pool_run(struct rh_pool *p, rh_pool_task_fn *fn, void *arg, uint32_t nta
 	p->generation++;
 	pthread_cond_broadcast(&p->start);
 	pthread_mutex_unlock(&p->mu);
-	claim_tasks(p);
+}
+
+void rh_pool_wait(struct rh_pool *p, bool help)
+{
+	if (!p || !p->nworkers)
+		return;
+	// After a finished run `next` is past `ntasks`: nothing to claim.
+	if (help)
+		claim_tasks(p);
 	pthread_mutex_lock(&p->mu);
 	while (p->running)
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void rh_pool_run(struct rh_pool *p, rh_pool_task_fn *fn, void *arg, uint32_t ntasks)
+{
+	rh_pool_start(p, fn, arg, ntasks);
+	rh_pool_wait(p, true);
 }
 
 void rh_pool_destroy(struct rh_pool *p)

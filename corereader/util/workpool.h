@@ -9,6 +9,7 @@
 #ifndef RH_UTIL_WORKPOOL_H
 #define RH_UTIL_WORKPOOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct rh_pool;
@@ -25,6 +26,18 @@ struct rh_pool *rh_pool_create(uint32_t jobs);
 uint32_t rh_pool_jobs(const struct rh_pool *p);
 /** Run fn(arg, 0..ntasks-1) on the pool (inline when p is NULL). */
 void rh_pool_run(struct rh_pool *p, rh_pool_task_fn *fn, void *arg, uint32_t ntasks);
+/**
+ * Start fn(arg, 0..ntasks-1) on the pool's own threads and return at once,
+ * so the caller can do other work meanwhile; rh_pool_wait() ends the run.
+ * Without threads (p NULL, none started) the tasks run here, now. One run
+ * at a time: no rh_pool_run() or rh_pool_start() before the wait.
+ */
+void rh_pool_start(struct rh_pool *p, rh_pool_task_fn *fn, void *arg, uint32_t ntasks);
+/**
+ * Wait until the run rh_pool_start() began is done (at once if none is);
+ * with help, the caller claims the tasks left too.
+ */
+void rh_pool_wait(struct rh_pool *p, bool help);
 void rh_pool_destroy(struct rh_pool *p);
 
 /**
