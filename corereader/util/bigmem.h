@@ -13,40 +13,29 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <unistd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 /*
- * The advice covers the whole mapping that holds the block, not only its
- * 2 MiB-aligned middle. A big block is its own mmap (the CLI fixes glibc's
- * mmap threshold at 1 MiB), and glibc's realloc grows it with mremap,
- * which moves a range only if it lies in one kernel VMA: advising the
- * aligned middle alone split the mapping in three, mremap failed with
- * EFAULT, and realloc fell back to malloc, memcpy and munmap. On a
- * 10M-object heap that copied about 500 MB of growing arrays into fresh
- * pages (8% of a cold `gc`'s samples in memmove, and the page faults of
- * the copies). The kernel uses huge pages only for the aligned parts
- * anyway. malloc_usable_size ends the block where its mapping ends.
+ * Only the 2 MiB-aligned middle is advised. That splits the block's mapping
+ * in three, so glibc's realloc cannot grow it with mremap (EFAULT across
+ * VMAs) and copies it into a fresh block instead: about 505 MB of copies
+ * for a 10M-object heap. Advising the whole mapping lets mremap move the
+ * arrays, and was measured (issue 12): at 10M objects slightly faster, at
+ * 50M much slower (a cold `gc` 61.8 and 64.9 s with the copies, 81.0 and
+ * 102.6 s with mremap; the allocator scan's lookups 7.5-8.3 s against
+ * 19.4-23.3 s), the moved arrays being slower to reach at random. The
+ * copies stay until the arrays are sized once instead of grown.
  */
-/** Advise huge pages for the mapping holding [p, p + len), when big. */
+/** Advise huge pages for the 2 MiB-aligned part of [p, p + len), when big. */
 static inline void rh_mem_advise_big(void *p, size_t len)
 {
 #ifdef MADV_HUGEPAGE
 	const uintptr_t huge = (uintptr_t)2 << 20;
 	if (!p || len < 2 * huge)
 		return;
-	long ps = sysconf(_SC_PAGESIZE);
-	const uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
-#ifdef __GLIBC__
-	size_t usable = malloc_usable_size(p);
-	if (usable > len)
-		len = usable;
-#endif
-	uintptr_t lo = (uintptr_t)p & ~(page - 1);
-	uintptr_t hi = ((uintptr_t)p + len + page - 1) & ~(page - 1);
-	(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t hi = ((uintptr_t)p + len) & ~(huge - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #else
 	(void)p;
 	(void)len;

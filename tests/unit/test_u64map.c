@@ -1,13 +1,11 @@
 /*
- * Unit tests of util/bigmem.h's huge-page advice, util/keyindex.c, the address index every snapshot lookup
+ * Unit tests of util/keyindex.c, the address index every snapshot lookup
  * goes through, util/u64map.c, refheap's other maps (and the reference
  * the key index is checked against), and util/arena.c, where names are
  * interned.
  */
-#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +15,6 @@
 #include <cmocka.h>
 
 #include "util/arena.h"
-#include "util/bigmem.h"
 #include "util/keyindex.h"
 #include "util/u64map.h"
 
@@ -259,58 +256,6 @@ static void rh_arena_intern_returns_one_copy(void **state)
 	rh_arena_deinit(&a);
 }
 
-/*
- * Whether [p, p + len) lies inside one line of /proc/self/maps: one VMA,
- * which mremap (glibc's realloc of a big block) needs to move it.
- */
-static bool one_mapping(const void *p, size_t len)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	assert_non_null(f);
-	char line[512];
-	bool ok = false;
-	uintptr_t a = (uintptr_t)p;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= a && a < hi) {
-			ok = a + len <= hi;
-			break;
-		}
-	}
-	fclose(f);
-	return ok;
-}
-
-/*
- * The advice once covered only the 2 MiB-aligned middle of a block,
- * which split its mapping in three: realloc's mremap then failed
- * (EFAULT) and glibc copied every growing array instead (about 500 MB at
- * 10M objects). The block must stay one mapping, before and after it
- * grows.
- */
-static void rh_mem_advise_big_keeps_one_mapping(void **state)
-{
-	(void)state;
-#if !defined(__GLIBC__) || defined(__SANITIZE_ADDRESS__)
-	skip();  /* ASan's allocator, or another libc: not glibc's mmapped chunks */
-#else
-	// As the CLI does (cli/main.c): big blocks are their own mappings.
-	mallopt(M_MMAP_THRESHOLD, 1 << 20);
-	size_t len = (size_t)9 << 20;
-	char *p = malloc(len);
-	assert_non_null(p);
-	rh_mem_advise_big(p, len);
-	memset(p, 1, len);
-	assert_true(one_mapping(p, malloc_usable_size(p)));
-	char *q = realloc(p, 4 * len);
-	assert_non_null(q);
-	assert_int_equal(q[len - 1], 1);
-	rh_mem_advise_big(q, 4 * len);
-	assert_true(one_mapping(q, malloc_usable_size(q)));
-	free(q);
-#endif
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,7 +267,6 @@ int main(void)
 		cmocka_unit_test(rh_keyindex_check_refuses_bad_slots),
 		cmocka_unit_test(rh_keyindex_reserve_avoids_rebuild),
 		cmocka_unit_test(rh_arena_intern_returns_one_copy),
-		cmocka_unit_test(rh_mem_advise_big_keeps_one_mapping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
