@@ -908,6 +908,7 @@ struct frame {
 	uint64_t stack;         /* value stack base */
 	int64_t stack_exact;    /* entries known live, -1 if unknown */
 	int64_t tuple_slot;     /* below stack_exact, live only if a tuple; -1 */
+	int64_t stack_reach;    /* entries from here on are stale; -1 if unknown */
 	bool func_borrowed;     /* 3.14+ f_funcobj is a borrowed _PyStackRef */
 	bool code_borrowed;     /* 3.14+ f_executable likewise */
 	int64_t addrq;          /* instruction byte offset for the line */
@@ -991,14 +992,17 @@ static int64_t handler_depth(struct roots_ctx *c, const struct code_info *ci,
 }
 
 /*
- * 3.11-3.13: how much of the value stack of a frame that is in a call its
- * current instruction makes is live, from its bytecode (stackdepth.h):
- * sets f->stack_exact (and f->tuple_slot) and returns true, or false when
- * the code cannot be read or the instruction is not one whose inputs are
- * known to stay live (then the caller falls back to handler_depth()).
+ * 3.11-3.13: the value stack of a frame from its bytecode (stackdepth.h).
+ * Sets f->stack_reach, the depth its current instruction can take the
+ * stack to: the words above are left over from earlier instructions. When
+ * `live`, the frame is in a call its current instruction makes: sets
+ * f->stack_exact (and f->tuple_slot), how much of the stack is live, and
+ * returns true. False when the code cannot be read or the instruction is
+ * not one whose inputs are known to stay live (then the caller falls back
+ * to handler_depth()).
  */
 static bool bytecode_depth(struct roots_ctx *c, const struct code_info *ci,
-			   struct frame *f)
+			   struct frame *f, bool live)
 {
 	struct rh_py_runtime *rt = c->rt;
 	if (f->addrq < 0 || (f->addrq & 1) || f->incomplete || !has(rt, PYL_RCO_CODE_ADAPTIVE) ||
@@ -1038,7 +1042,10 @@ static bool bytecode_depth(struct roots_ctx *c, const struct code_info *ci,
 				 ci->stacksize, (uint64_t)f->addrq / 2, &c->sd, &l);
 	if (r == -2)
 		c->err = rh_enomem;
-	if (r || l.live < 0)
+	if (r)
+		return false;
+	f->stack_reach = l.reach;
+	if (!live || l.live < 0)
 		return false;
 	c->stats.frames_bytecode_depth++;
 	f->stack_exact = l.live;
@@ -1081,8 +1088,13 @@ static void frame_slots(struct roots_ctx *c, const struct thread_ctx *th,
 	}
 	// The value stack: entries below a known depth are live; past it (or
 	// all of it when the depth is not recorded, as for an executing
-	// frame) words are kept only if they are plausible objects.
+	// frame) words are kept only if they are plausible objects, up to
+	// where the current instruction can take the stack, when known.
 	int64_t cap = ci->stacksize;
+	if (f->stack_reach >= 0 && f->stack_reach < cap) {
+		c->stats.stack_slots_stale += (uint64_t)(cap - f->stack_reach);
+		cap = f->stack_reach;
+	}
 	for (int64_t i0 = 0; i0 < cap && !c->stopped; i0 += 256) {
 		size_t k = (size_t)(cap - i0 < 256 ? cap - i0 : 256);
 		struct rh_error *err = rh_target_read(c->t, f->stack + 8 * (uint64_t)i0,
@@ -1225,6 +1237,7 @@ static bool read_frame_object(struct roots_ctx *c, uint64_t addr, struct frame *
 #define SLOT(i) (has(rt, i) ? addr + (uint64_t)off(rt, i) : 0)
 	memset(f, 0, sizeof(*f));
 	f->tuple_slot = -1;
+	f->stack_reach = -1;
 	f->addr = addr;
 	f->is_object = true;
 	f->code = FLD(PYL_RFR_CODE), f->code_slot = SLOT(PYL_RFR_CODE);
@@ -1296,6 +1309,7 @@ static bool read_iframe(struct roots_ctx *c, uint64_t addr, struct frame *f,
 #define SLOT(i) (has(rt, i) ? addr + (uint64_t)off(rt, i) : 0)
 	memset(f, 0, sizeof(*f));
 	f->tuple_slot = -1;
+	f->stack_reach = -1;
 	f->addr = addr;
 	*next_ret = FLD(PYL_RIF_PREVIOUS);
 	int owner = b[off(rt, PYL_RIF_OWNER)];
@@ -1401,7 +1415,14 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 	// dropped, at the eval breaker where a thread lets the GIL go
 	// (3.11 ceval.c CALL's CHECK_EVAL_BREAKER(), 3.13 bytecodes.c
 	// _CHECK_PERIODIC after _CALL, instr_ptr still at the CALL; 3.13
-	// spills no stack pointer there, unlike 3.14).
+	// spills no stack pointer there, unlike 3.14). Every frame, the
+	// innermost too, is somewhere inside its current instruction
+	// (prev_instr / instr_ptr is set as each starts), so the stack is no
+	// deeper than that instruction takes it: the words above are stale,
+	// not even candidates. They are what made a planted leak look held
+	// ("main() › value stack [11]" on 3.13, in one suite run here and
+	// one in CI): a freed temporary's slot whose block the leaked object
+	// reused.
 	bool innermost = true;
 	while (fa && !c->stopped && !c->err) {
 		if (n >= MAX_FRAMES) {
@@ -1451,8 +1472,8 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			f.stack = f.slots + 8 * (uint64_t)(err ? 0 : ci.nslots);
 			f.stack_exact = inlined_callee && !err && depth >= 0 &&
 					depth <= ci.stacksize ? depth : -1;
-			if (f.stack_exact < 0 && !err && !spills && !innermost)
-				bytecode_depth(c, &ci, &f);
+			if (!err && !spills)
+				bytecode_depth(c, &ci, &f, f.stack_exact < 0 && !innermost);
 			if (f.stack_exact < 0 && !err)
 				f.stack_exact = handler_depth(c, &ci, &f);
 			bool is_entry = false;

@@ -135,6 +135,9 @@ struct rh_py_roots_stats {
 	uint64_t frame_slots;
 	/** 3.11-3.13 frames whose live stack depth came from their bytecode. */
 	uint64_t frames_bytecode_depth;
+	/** 3.11-3.13 value-stack slots past where the current instruction
+	 *  can take the stack: stale, not scanned. */
+	uint64_t stack_slots_stale;
 	/** Static data scanned: modules, bytes, wall time. */
 	uint64_t static_modules;
 	uint64_t static_bytes;

@@ -207,7 +207,15 @@ int rh_py_stackdepth(uint32_t version_hex, const uint8_t *code, size_t len,
 	if (at >= n)
 		return -1;
 	const struct sd_op *op = &tab[code[2 * at]];
-	struct rh_py_stack_live l = { .depth = w.depth[at], .live = -1, .tuple_slot = -1 };
+	struct rh_py_stack_live l = { .depth = w.depth[at], .live = -1, .tuple_slot = -1,
+				      .reach = w.depth[at] };
+	uint32_t x = s->arg[at];
+	if (!(op->flags & SD_NOFALL) && l.depth + effect(&op->eff[0], x) > l.reach)
+		l.reach = l.depth + effect(&op->eff[0], x);
+	if ((op->flags & (SD_JFWD | SD_JBACK)) && l.depth + effect(&op->eff[1], x) > l.reach)
+		l.reach = l.depth + effect(&op->eff[1], x);
+	if (l.reach > stacksize)
+		return -1; // the walk checked each edge's depth: not reached
 	if (op->flags & SD_LIVE) {
 		l.live = l.depth - ((op->flags & SD_TOP1) ? 1 : 0);
 		if (op->flags & SD_CALLARGS) {

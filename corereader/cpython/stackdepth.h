@@ -21,6 +21,15 @@
  * item access, binary operations, iteration, imports, `with`): each
  * keeps its inputs in their slots until the call returns.
  *
+ * While an instruction runs, the stack never holds more entries than the
+ * larger of its depths before and after: the interpreter reads inputs
+ * from their slots and writes outputs over them at the end (3.12/3.13
+ * Python/bytecodes.c; 3.11's hand-written ceval.c pushes an output
+ * before a call only where that output is counted in the instruction's
+ * effect, BEFORE_WITH's __exit__, UNPACK_SEQUENCE's items), and the
+ * compiler sizes co_stacksize on that very rule. The slots above are
+ * left over from earlier instructions: they own nothing.
+ *
  * Fails closed: any opcode without a table entry, a negative depth or one
  * past co_stacksize, two depths meeting at one instruction, a jump into
  * the middle of an instruction or out of the code, an unreadable
@@ -57,6 +66,10 @@ struct rh_py_stack_live {
 	int64_t tuple_slot;  /* a slot below `live` that is live only if it
 	                      * holds an exact tuple (CALL_FUNCTION_EX's
 	                      * positional arguments), else -1 */
+	int64_t reach;       /* the most entries the stack holds while the
+	                      * instruction runs: the larger of its depth
+	                      * before and after (either way out); the
+	                      * slots from `reach` on are stale */
 };
 
 /*

@@ -141,6 +141,46 @@ static void test_live(void **state)
 	}
 }
 
+/*
+ * How high the stack gets while an instruction runs: never below its
+ * depth, and over a whole code object exactly co_stacksize, which the
+ * compiler computed as the largest depth before or after any reachable
+ * instruction (3.11 Python/compile.c stackdepth(), 3.12/3.13
+ * Python/flowgraph.c calculate_stackdepth()): an independent answer.
+ */
+static void test_reach(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NVECS; i++) {
+		const struct vec *v = &vecs[i];
+		int64_t most = -1;
+		for (size_t k = 0; k < v->nmodel; k++) {
+			struct rh_py_stack_live l;
+			assert_int_equal(depth_at(v, v->code, v->len, v->exc, v->exclen,
+						  v->stacksize, v->model[k].unit, &l), 0);
+			assert_true(l.reach >= l.depth);
+			if (l.reach > most)
+				most = l.reach;
+		}
+		if (most != v->stacksize)
+			fail_msg("%s: the stack reaches %lld, co_stacksize %lld", v->name,
+				 (long long)most, (long long)v->stacksize);
+		struct rh_py_stack_live l;
+		if (v->call_ex >= 0) {
+			// a call leaves its result where its callable was
+			assert_int_equal(depth_at(v, v->code, v->len, v->exc, v->exclen,
+						  v->stacksize, (uint64_t)v->call_ex, &l), 0);
+			assert_int_equal(l.reach, l.depth);
+		}
+		if (v->before_with >= 0) {
+			// the manager becomes __exit__ and __enter__'s result
+			assert_int_equal(depth_at(v, v->code, v->len, v->exc, v->exclen,
+						  v->stacksize, (uint64_t)v->before_with, &l), 0);
+			assert_int_equal(l.reach, l.depth + 1);
+		}
+	}
+}
+
 static uint8_t buf[8192];
 
 static const struct vec *loop_of(uint32_t minor)
@@ -252,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_interpreter_depths),
 		cmocka_unit_test(test_model_depths),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_reach),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_extended_arg),
 	};
