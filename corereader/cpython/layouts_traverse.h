@@ -277,6 +277,12 @@
 	X(TCO_EXCEPTIONTABLE, O, "PyCodeObject", "co_exceptiontable", false)   \
 	X(TCO_ZOMBIEFRAME, O, "PyCodeObject", "co_zombieframe", false)         \
 	X(TCO_WEAKLIST, O, "PyCodeObject", "co_weakreflist", false)            \
+	X(TCO_CODE_CACHE, O, "PyCodeObject", "_co_code", false)   /* 3.11 */   \
+	X(TCO_CACHED, O, "PyCodeObject", "_co_cached", false)     /* 3.12+ */  \
+	X(TCOCACHED_CODE, O, "_PyCoCached", "_co_code", false)                 \
+	X(TCOCACHED_VARNAMES, O, "_PyCoCached", "_co_varnames", false)         \
+	X(TCOCACHED_CELLVARS, O, "_PyCoCached", "_co_cellvars", false)         \
+	X(TCOCACHED_FREEVARS, O, "_PyCoCached", "_co_freevars", false)         \
 	/* Objects/exceptions.c                                           */   \
 	X(TEXC_DICT, O, "PyBaseExceptionObject", "dict", false)                \
 	X(TEXC_ARGS, O, "PyBaseExceptionObject", "args", false)                \
@@ -639,6 +645,10 @@
 	X(TSSLST_ERR_NAMES_TO_CODES, O, "_sslmodulestate", "err_names_to_codes", false) /* 3.10-3.11 */ \
 	X(TSSLST_LIB_CODES_TO_NAMES, O, "_sslmodulestate", "lib_codes_to_names", false) \
 	X(TSSLST_SOCK_TYPE, O, "_sslmodulestate", "Sock_Type", false) \
+	X(TSSLST_STR_LIBRARY, O, "_sslmodulestate", "str_library", false) /* 3.11+ */ \
+	X(TSSLST_STR_REASON, O, "_sslmodulestate", "str_reason", false) \
+	X(TSSLST_STR_VERIFY_CODE, O, "_sslmodulestate", "str_verify_code", false) \
+	X(TSSLST_STR_VERIFY_MESSAGE, O, "_sslmodulestate", "str_verify_message", false) \
 	X(TSSL_EXC_TYPE, O, "PySSLSocket", "exc_type", false)   /* <=3.11 */   \
 	X(TSSL_EXC_VALUE, O, "PySSLSocket", "exc_value", false)                \
 	X(TSSL_EXC_TB, O, "PySSLSocket", "exc_tb", false)                      \

@@ -143,6 +143,7 @@ enum special {
 	SP_CTYPES_STGINFO,  /* CType_Type_traverse()'s StgInfo */
 	SP_CAPSULE,         /* capsule_traverse()'s traverse_func (interpreter) */
 	SP_CYFUNC_DEFAULTS, /* Cython's __Pyx_CyFunction_traverse() defaults */
+	SP_CODE_CACHED,     /* a code object's _co_cached attributes (3.12+) */
 };
 
 struct tfunc {
@@ -524,6 +525,7 @@ static const struct fld F_code[] = {
 	OWN(TCO_QUALNAME, "co_qualname"), OWN(TCO_LNOTAB, "co_lnotab"),
 	OWN(TCO_LINETABLE, "co_linetable"), OWN(TCO_EXCEPTIONTABLE, "co_exceptiontable"),
 	OWN(TCO_ZOMBIEFRAME, "co_zombieframe"), WK(TCO_WEAKLIST, "co_weakreflist"),
+	OWN(TCO_CODE_CACHE, "_co_code"),
 };
 /* Objects/rangeobject.c */
 static const struct fld F_range[] = {
@@ -952,7 +954,9 @@ static const struct fld M_sqlite[] = {
 	V(TSQLST_ADAPTERS, "adapters"),
 };
 /* Modules/_ssl.c sslmodule_traverse() (3.10+): the types, the exceptions,
- * the error-code tables (err_names_to_codes 3.10-3.11), Sock_Type. */
+ * the error-code tables (err_names_to_codes 3.10-3.11), Sock_Type. Not
+ * visited, released by sslmodule_clear() (3.11+): the interned attribute
+ * names fill_and_set_sslerror() sets on an SSLError. */
 static const struct fld M_ssl[] = {
 	V(TSSLST_CONTEXT_TYPE, "SSLContext"), V(TSSLST_SOCKET_TYPE, "_SSLSocket"),
 	V(TSSLST_MEMBIO_TYPE, "MemoryBIO"), V(TSSLST_SESSION_TYPE, "SSLSession"),
@@ -965,6 +969,9 @@ static const struct fld M_ssl[] = {
 	V(TSSLST_ERR_CODES_TO_NAMES, "err_codes_to_names"),
 	V(TSSLST_ERR_NAMES_TO_CODES, "err_names_to_codes"),
 	V(TSSLST_LIB_CODES_TO_NAMES, "lib_codes_to_names"), V(TSSLST_SOCK_TYPE, "Sock_Type"),
+	OWN(TSSLST_STR_LIBRARY, "str_library"), OWN(TSSLST_STR_REASON, "str_reason"),
+	OWN(TSSLST_STR_VERIFY_CODE, "str_verify_code"),
+	OWN(TSSLST_STR_VERIFY_MESSAGE, "str_verify_message"),
 };
 /* Modules/_asynciomodule.c module_traverse() (3.13+): the types, the
  * imported helpers, the task sets (scheduled_tasks, eager_tasks,
@@ -1107,7 +1114,7 @@ static const struct tfunc tfuncs[] = {
 	/* the first rows are referred to by index (TF_*); "<...>" rows are
 	 * non-GC types found by their type object (type_anchors) */
 	SPROW("subtype_traverse", SP_SUBTYPE),
-	ROW("<code>", SP_NONE, F_code, NULL),
+	ROW("<code>", SP_CODE_CACHED, F_code, NULL),
 	ROW("<range>", SP_NONE, F_range, NULL),
 	ROW("<longrangeiter>", SP_NONE, F_lrangeiter, NULL),
 	ROW("<abc_data>", SP_NONE, F_abcdata, NULL),
@@ -2824,8 +2831,14 @@ static void sp_subtype(struct vctx *c, const struct tinfo *ti)
 	uint64_t values_at = c->obj - (uint64_t)PYL(rt, SZ_GC_HEAD) - 16;
 	bool managed = (ti->flags & PY_TPFLAGS_MANAGED_DICT) && PYL_HAS(rt, DV_VALUES);
 	if (managed && (PYL_HAS(rt, TDV_VALID) || PYL_HAS(rt, TSZ_DICTORVALUES))) {
-		// 3.12+
-		managed_dict(c, ti);
+		// 3.12+: only where the base's dict offset differs (Objects/
+		// typeobject.c subtype_traverse 3.12-3.15). A subclass of a C
+		// type with a managed dict of its own leaves the dict to the
+		// base's traverse: _asyncio.Future's FutureObj_traverse ends
+		// with PyObject_VisitManagedDict (3.13+), so a
+		// _GatheringFuture's attributes are visited once, at the end.
+		if (ti->dict_differs)
+			managed_dict(c, ti);
 	} else {
 		if (managed) {
 			// 3.11
@@ -3119,6 +3132,53 @@ static void scan_state(struct vctx *c, uint64_t state, uint64_t size, bool known
 }
 
 /*
+ * The words of a module state its m_traverse does not visit (MT_FIELDS
+ * rows), where they are objects: owned references, not visited. A C
+ * module keeps in its state what it made or imported at init and
+ * releases it in m_clear / m_free; m_traverse visits only what can be
+ * part of a cycle, so interned strings (_ssl's str_verify_message 3.11+,
+ * _datetime's, _pickle's...), ints and bytes are left out. Their counts
+ * are real: without these references each looked leaked, "held by a
+ * pymalloc block" refheap could not type. The words the row reads
+ * (fields, decimal's tables, 3.12 asyncio's freelist head) are skipped.
+ */
+static void scan_state_rest(struct vctx *c, const struct rh_layout_value *L,
+			    const struct mtfunc *m, uint64_t state, uint64_t size)
+{
+	int64_t skip[64];
+	size_t nskip = 0;
+	for (size_t i = 0; i < m->nfields && nskip < N(skip); i++)
+		if (L[m->fields[i].layout].found)
+			skip[nskip++] = L[m->fields[i].layout].value;
+	static const int walked[] = { PYL_TDECST_SIGNAL_MAP, PYL_TDECST_COND_MAP,
+				      PYL_TASYNCST_FI_FREELIST };
+	for (size_t i = 0; i < N(walked) && nskip < N(skip); i++)
+		if (m->walk != MW_NONE && L[walked[i]].found)
+			skip[nskip++] = L[walked[i]].value;
+	if (nskip == N(skip))
+		return; // a row with more fields than this: not scanned
+	if (size > CONSERVATIVE_MAX)
+		size = CONSERVATIVE_MAX;
+	uint64_t buf[CHUNK];
+	for (uint64_t off = 0; off + 8 <= size && !done(c); ) {
+		uint64_t k = (size - off) / 8;
+		if (k > CHUNK)
+			k = CHUNK;
+		if (!rd_bytes(c, state + off, buf, k * 8))
+			return;
+		for (uint64_t j = 0; j < k && !done(c); j++) {
+			int64_t at = (int64_t)(off + j * 8);
+			bool listed = false;
+			for (size_t s = 0; s < nskip && !listed; s++)
+				listed = skip[s] == at;
+			if (!listed && buf[j] && rh_py_object_plausible(c->rt, buf[j]))
+				emit(c, buf[j], RH_REF_FIELD, false, "md_state", (uint64_t)at, 0);
+		}
+		off += k * 8;
+	}
+}
+
+/*
  * module_traverse(), Objects/moduleobject.c: the C module's m_traverse
  * (3.9+: only if m_size <= 0 or md_state is allocated), then md_dict.
  * m_traverse functions we know (mtfuncs) are mirrored; for the others the
@@ -3163,7 +3223,7 @@ static void sp_module(struct vctx *c)
 					const struct fld *f = &mtfuncs[mt].fields[i];
 					if (L[f->layout].found &&
 					    rd(c, state + (uint64_t)L[f->layout].value, &v))
-						emit(c, v, RH_REF_FIELD, true, f->name, 0, 0);
+						emit(c, v, RH_REF_FIELD, f->op != OP_OWNED, f->name, 0, 0);
 				}
 				if (mtfuncs[mt].walk == MW_DECCOND) {
 					mt_deccond(c, L, state, PYL_TDECST_SIGNAL_MAP, 0, "signal_map ex");
@@ -3171,6 +3231,7 @@ static void sp_module(struct vctx *c)
 				} else if (mtfuncs[mt].walk == MW_FI_FREELIST) {
 					mt_fi_freelist(c, L, state);
 				}
+				scan_state_rest(c, L, &mtfuncs[mt], state, size);
 			}
 		}
 	}
@@ -3750,6 +3811,34 @@ static void sp_ctypes_stginfo(struct vctx *c)
 }
 
 /*
+ * The attributes a code object computes on first use and keeps (3.12+,
+ * Objects/codeobject.c): co_code, co_varnames, co_cellvars and
+ * co_freevars are built by _PyCode_GetCode() / get_cached_locals() into
+ * the PyMem block _co_cached points at, and released with it by
+ * code_dealloc() (clear_cached_state in 3.14+). 3.11 kept only the first,
+ * in the code object itself (_co_code, a field of F_code). Owned, not
+ * visited: code objects have no tp_traverse. Without them every tuple of
+ * names a dataclass's or a class body's code was asked for looked leaked,
+ * held by a 32-byte block refheap could not type.
+ */
+static void sp_code_cached(struct vctx *c)
+{
+	static const struct { int l; const char *name; } f[] = {
+		{ PYL_TCOCACHED_CODE, "_co_cached._co_code" },
+		{ PYL_TCOCACHED_VARNAMES, "_co_cached._co_varnames" },
+		{ PYL_TCOCACHED_CELLVARS, "_co_cached._co_cellvars" },
+		{ PYL_TCOCACHED_FREEVARS, "_co_cached._co_freevars" },
+	};
+	uint64_t cached, v;
+	if (!c->L[PYL_TCO_CACHED].found ||
+	    !rd(c, c->obj + (uint64_t)c->L[PYL_TCO_CACHED].value, &cached) || !cached)
+		return;
+	for (size_t i = 0; i < N(f) && !done(c); i++)
+		if (c->L[f[i].l].found && rd(c, cached + (uint64_t)c->L[f[i].l].value, &v))
+			emit(c, v, RH_REF_FIELD, false, f[i].name, 0, 0);
+}
+
+/*
  * capsule_traverse(), Objects/capsule.c 3.13: calls the capsule's
  * traverse_func. The one CPython installs (_PyCapsule_SetTraverse) is
  * Modules/socketmodule.c sock_capi_traverse(): Py_VISIT(capi->Sock_Type)
@@ -3853,6 +3942,7 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 	case SP_CTYPES_STGINFO: sp_ctypes_stginfo(c); break;
 	case SP_CAPSULE: sp_capsule(c); break;
 	case SP_CYFUNC_DEFAULTS: sp_cyfunc_defaults(c); break;
+	case SP_CODE_CACHED: sp_code_cached(c); break;
 	}
 }
 
