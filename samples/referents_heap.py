@@ -23,7 +23,9 @@ Then collection is disabled and the process forks:
   child   writes the record and exits.
 Both have the same heap at the fork. What differs afterwards (the child's
 own frames, objects the recording allocates) is either new, so absent from
-the core, or listed as volatile (the frames on the child's stack). The
+the core, or listed as volatile (the frames on the child's stack, the interned
+strings, from which a string dies when the recording evicts the type
+attribute cache entry that held it last). The
 sample imports neither threading nor logging nor random, whose at-fork
 hooks would change the child's heap; run it with -S so that no site .pth
 file imports them either.
@@ -739,6 +741,14 @@ def record(path):
     while f is not None:
         frames.append("0x%x" % id(f))
         f = f.f_back
+    # The interned-strings dict (tracked on 3.14+) owns no count of its
+    # mortal strings (Objects/unicodeobject.c): one whose last holder was
+    # the type attribute cache dies, and leaves the dict, as soon as the
+    # code below evicts that cache entry. The core has it; so the dict is
+    # volatile. It is the dict that maps an interned name to itself (a
+    # function's name is interned at compile time).
+    name = record.__name__
+    frames += ["0x%x" % id(o) for o in objs if type(o) is dict and o.get(name) is name]
     ranges = interpreter_ranges()
     mem = SelfMemory()
     subtype = mem.word(id(Probe) + TP_TRAVERSE_OFFSET)

@@ -20,6 +20,16 @@
 #            WSGI server answering four client threads
 # and "leaks": files_decimal.py with leaks planted mid-work (Py_IncRef on
 # lists then dropped).
+# Then, on the newest interpreters (each CPython of the Debian roots,
+# trixie's 3.13, sid's 3.14 and 3.15, run under chroot and read with
+# --sysroot, and each of REFHEAP_TEST_PYTHONS), the applications that need
+# no package, to the same checks:
+#   files    as above
+#   asyncio  samples/realapps/asyncio_app.py: an asyncio server answering
+#            JSON from four client tasks, sqlite3, a thread pool, an SSL
+#            context, dataclasses, decimal, logging
+#   leaks    as above
+# REFHEAP_REALAPPS=newest runs only these, =debian only the first part.
 #
 # For each core it asserts (tests/integration/check_realapp.py and
 # compare_referents.py):
@@ -82,14 +92,16 @@ note() { RESULTS+=("$(printf '%-10s %-14s %s' "$1" "$2" "$3")"); }
 # run_app NAME AFTER PLANT ARGS...: run the application under the oracle,
 # dump the stopped copy; sets CORE and APPDIR. Returns 1 (after printing
 # why) if no core with a record could be made.
+# APP_PY: the interpreter (Debian's 3.11, or one in a root: py_exec).
+APP_PY=$DEBPY
 run_app() {
     local name=$1 after=$2 plant=$3 dir pid c1
     shift 3
     dir=$TESTDIR/$name
-    mkdir -p "$dir"
+    py_dir "$APP_PY" "$dir" || { echo "cannot make $dir for $APP_PY"; return 1; }
     APPDIR=$dir
     CORE=
-    (cd "$dir" && exec "$DEBPY" "$ORACLE" --dir "$dir" --after "$after" --plant "$plant" \
+    (cd "$dir" && py_exec "$APP_PY" "$ORACLE" --dir "$dir" --after "$after" --plant "$plant" \
         -- "$@") > "$dir/app.out" 2> "$dir/app.err" &
     pid=$!
     CHILD_PIDS+=("$pid")
@@ -153,7 +165,7 @@ judge() {
             # mypyc's and other unknown C types are scanned conservatively:
             # only the types refheap claims to know must be exact.
             "$HOSTPY" "$RCOMPARE" "$dir/record.jsonl" "$dir/dump.jsonl" --label "$name" \
-                --min-overall 0 > "$dir/compare.txt"
+                --min-overall 0 ${STRICT_CLASSES:+--strict-classes} > "$dir/compare.txt"
             rc=$?
             grep -v '^  \(example\|  cpython\|  refheap\)' "$dir/compare.txt" |
                 grep -E '^(===|compared|overall|OK|FAIL|HARNESS)|differs' | head -n 40
@@ -205,6 +217,20 @@ one() {
     judge "$name"
 }
 
+# leaks NAME: files_decimal.py with leaks planted mid-work, all to be found
+leaks() {
+    echo
+    echo "=== $1"
+    if run_app "$1" 2 5 "$APPS/files_decimal.py" 30; then
+        judge "$1" "$APPDIR/planted"
+    else
+        echo "HARNESS ERROR $1: could not make a core with a record"
+        note "$1" "harness error" "see above"
+        HARNESS=1
+    fi
+}
+
+debian_apps() {
 # files: three text files open, decimal
 one files 2 0 "$APPS/files_decimal.py" 30
 
@@ -267,15 +293,35 @@ else
 fi
 
 # leaks planted mid-work must all be found
-echo
-echo "=== leaks"
-if run_app leaks 2 5 "$APPS/files_decimal.py" 30; then
-    judge leaks "$APPDIR/planted"
-else
-    echo "HARNESS ERROR leaks: could not make a core with a record"
-    note leaks "harness error" "see above"
-    HARNESS=1
-fi
+leaks leaks
+}
+
+# The newest interpreters: the applications without packages, on each
+# CPython of the Debian roots and of REFHEAP_TEST_PYTHONS.
+newest_apps() {
+    local i label
+    REFHEAP_ROOTS=only REFHEAP_PYTHONS= find_pythons
+    echo
+    print_pythons
+    # no package: every class instance must match but where the
+    # conservative scan explains it (compare_referents.py --strict-classes)
+    STRICT_CLASSES=1
+    for i in "${!PY_PATHS[@]}"; do
+        APP_PY=${PY_PATHS[$i]}
+        label=${PY_LABELS[$i]}
+        one "$label/files" 2 0 "$APPS/files_decimal.py" 30
+        one "$label/asyncio" 2 0 "$APPS/asyncio_app.py" 30
+        leaks "$label/leaks"
+    done
+    APP_PY=$DEBPY
+    STRICT_CLASSES=
+}
+
+case ${REFHEAP_REALAPPS:-all} in
+    debian) debian_apps ;;
+    newest) newest_apps ;;
+    *) debian_apps; newest_apps ;;
+esac
 
 echo
 echo "=== results"
