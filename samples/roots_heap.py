@@ -9,7 +9,9 @@ Usage:
 The main thread runs  main() -> outer() -> middle() (a generator, resumed by
 next()) -> inner(), each with distinctive locals (marker_*), a cell variable
 (outer's cell_marker, a free variable of inner), and a worker thread blocks
-in worker_main() -> worker_level2() on a lock. Then, in inner(), on ONE
+in worker_main() -> worker_level2() on a lock, inside a `for` loop over an
+iterator (marker_iter, also on the frame's value stack under the call).
+Then, in inner(), on ONE
 source line:
 
     snapshot = record(...); STOP()
@@ -103,6 +105,7 @@ def record(out, cells):
         "main_module": id(sys.modules["__main__"]),
         "sys_module": id(sys.modules["sys"]),
         "global_marker": id(GLOBAL_MARKER),
+        "worker_iter": WORKER["iter"],
         "datetime_type": id(datetime.datetime),
         # Py_TPFLAGS_HEAPTYPE: False when _datetime (C) defines it statically
         "datetime_heap_type": bool(datetime.datetime.__flags__ & (1 << 9)),
@@ -116,9 +119,14 @@ def record(out, cells):
 def worker_level2():
     marker_worker = Marker("worker")
     WORKER["native_id"] = threading.get_native_id()
+    # a `for` loop's iterator sits below the blocking call's inputs on the
+    # value stack: a live entry, wherever in the call the thread is
+    marker_iter = iter([RELEASE])
+    WORKER["iter"] = id(marker_iter)
     WORKER["ready"].set()
-    RELEASE.acquire()  # the worker blocks here
-    RELEASE.release()
+    for lock in marker_iter:
+        lock.acquire()  # the worker blocks here
+        lock.release()
     return marker_worker
 
 
@@ -140,7 +148,7 @@ def task_sleeping(native_id):
 def wait_worker_blocked():
     """True once the worker sleeps on the acquire() line."""
     w = WORKER["thread"]
-    acquire_line = worker_level2.__code__.co_firstlineno + 4
+    acquire_line = worker_level2.__code__.co_firstlineno + 9
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         f = sys._current_frames().get(w.ident)

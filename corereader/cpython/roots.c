@@ -997,9 +997,11 @@ static int64_t handler_depth(struct roots_ctx *c, const struct code_info *ci,
  * stack to: the words above are left over from earlier instructions. When
  * `live`, the frame is in a call its current instruction makes: sets
  * f->stack_exact (and f->tuple_slot), how much of the stack is live, and
- * returns true. False when the code cannot be read or the instruction is
- * not one whose inputs are known to stay live (then the caller falls back
- * to handler_depth()).
+ * returns true. Otherwise (the innermost frame, anywhere in its
+ * instruction) sets f->stack_exact to the entries below the instruction's
+ * inputs, which it does not touch, where known. False when the code
+ * cannot be read or the instruction is not one whose inputs are known
+ * (then the caller falls back to handler_depth()).
  */
 static bool bytecode_depth(struct roots_ctx *c, const struct code_info *ci,
 			   struct frame *f, bool live)
@@ -1045,7 +1047,18 @@ static bool bytecode_depth(struct roots_ctx *c, const struct code_info *ci,
 	if (r)
 		return false;
 	f->stack_reach = l.reach;
-	if (!live || l.live < 0)
+	if (!live) {
+		// what a `for` loop iterates over, outside the call its body
+		// is in: live, the thread stopped in that call or in the eval
+		// breaker after it (a files script's outer list_iterator was
+		// "unaccounted" on 3.11, 3.13 and 3.15)
+		if (l.floor < 0 || f->stack_exact >= 0)
+			return false; // unknown, or a recorded depth already
+		c->stats.frames_bytecode_floor++;
+		f->stack_exact = l.floor;
+		return true;
+	}
+	if (l.live < 0)
 		return false;
 	c->stats.frames_bytecode_depth++;
 	f->stack_exact = l.live;
@@ -1472,10 +1485,17 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			f.stack = f.slots + 8 * (uint64_t)(err ? 0 : ci.nslots);
 			f.stack_exact = inlined_callee && !err && depth >= 0 &&
 					depth <= ci.stacksize ? depth : -1;
-			if (!err && !spills)
-				bytecode_depth(c, &ci, &f, f.stack_exact < 0 && !innermost);
-			if (f.stack_exact < 0 && !err)
-				f.stack_exact = handler_depth(c, &ci, &f);
+			// the innermost frame's depth, when set, is its floor
+			bool floor = !err && !spills && innermost &&
+				     bytecode_depth(c, &ci, &f, false);
+			if (!err && !spills && !innermost)
+				bytecode_depth(c, &ci, &f, f.stack_exact < 0);
+			if (!err && (f.stack_exact < 0 || floor)) {
+				// both are entries known live: the larger covers more
+				int64_t h = handler_depth(c, &ci, &f);
+				if (h > f.stack_exact)
+					f.stack_exact = h;
+			}
 			bool is_entry = false;
 			if (has(rt, PYL_RIF_IS_ENTRY)) {
 				unsigned char e;

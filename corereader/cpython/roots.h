@@ -138,6 +138,9 @@ struct rh_py_roots_stats {
 	/** 3.11-3.13 value-stack slots past where the current instruction
 	 *  can take the stack: stale, not scanned. */
 	uint64_t stack_slots_stale;
+	/** 3.11-3.13 innermost frames whose stack below their current
+	 *  instruction's inputs came from their bytecode. */
+	uint64_t frames_bytecode_floor;
 	/** Static data scanned: modules, bytes, wall time. */
 	uint64_t static_modules;
 	uint64_t static_bytes;

@@ -123,6 +123,49 @@ static bool put(struct walk *w, const uint32_t *arg, int64_t i, int64_t d)
 	return true;
 }
 
+/*
+ * How many stack entries the instruction with base opcode `base` and
+ * argument x reads (its inputs), or -1 if not listed: the instructions a
+ * stopped thread's innermost frame is at in a call into C, in the eval
+ * breaker (3.11 ceval.c CHECK_EVAL_BREAKER() in CALL, JUMP_BACKWARD,
+ * RESUME; 3.12/3.13 bytecodes.c CHECK_EVAL_BREAKER / _CHECK_PERIODIC), or
+ * in `for`'s next() and `await`'s send(). Opcode numbers: each version's
+ * Lib/opcode.py (3.11, 3.12) and Lib/_opcode_metadata.py (3.13).
+ *   CALL              callable (or NULL), self or callable, x arguments
+ *                     (3.11 ceval.c TARGET(CALL): is_method(),
+ *                     STACK_SHRINK(oparg + 2); 3.12/3.13 bytecodes.c
+ *                     `method, callable, args[oparg]`)
+ *   PRECALL (3.11)    the same entries, which CALL then reads
+ *   CALL_KW (3.13)    those and the kwnames tuple
+ *   CALL_FUNCTION_EX  NULL, func, callargs, kwargs if x & 1
+ *   FOR_ITER          the iterator
+ *   SEND              receiver and value
+ *   JUMP_BACKWARD(_NO_INTERRUPT), RESUME, NOP: none
+ */
+static int64_t inputs(uint32_t minor, uint8_t base, uint32_t x)
+{
+	if (minor == 11 || minor == 12) {
+		switch (base) {
+		case 171: return (int64_t)x + 2;            /* CALL */
+		case 166: return minor == 11 ? (int64_t)x + 2 : -1; /* PRECALL */
+		case 142: return 3 + (int64_t)(x & 1);      /* CALL_FUNCTION_EX */
+		case 93: return 1;                          /* FOR_ITER */
+		case 123: return 2;                         /* SEND */
+		case 140: case 134: case 151: case 9: return 0;
+		}
+	} else if (minor == 13) {
+		switch (base) {
+		case 53: return (int64_t)x + 2;             /* CALL */
+		case 57: return (int64_t)x + 3;             /* CALL_KW */
+		case 54: return 3 + (int64_t)(x & 1);       /* CALL_FUNCTION_EX */
+		case 72: return 1;                          /* FOR_ITER */
+		case 104: return 2;                         /* SEND */
+		case 77: case 78: case 149: case 30: return 0;
+		}
+	}
+	return -1;
+}
+
 int rh_py_stackdepth(uint32_t version_hex, const uint8_t *code, size_t len,
 		     const uint8_t *exc, size_t exclen, int64_t stacksize,
 		     uint64_t unit, struct rh_py_stackdepth_scratch *s,
@@ -208,8 +251,11 @@ int rh_py_stackdepth(uint32_t version_hex, const uint8_t *code, size_t len,
 		return -1;
 	const struct sd_op *op = &tab[code[2 * at]];
 	struct rh_py_stack_live l = { .depth = w.depth[at], .live = -1, .tuple_slot = -1,
-				      .reach = w.depth[at] };
+				      .reach = w.depth[at], .floor = -1 };
 	uint32_t x = s->arg[at];
+	int64_t in = inputs((version_hex >> 16) & 255, op->deopt, x);
+	if (in >= 0 && in <= l.depth)
+		l.floor = l.depth - in;
 	if (!(op->flags & SD_NOFALL) && l.depth + effect(&op->eff[0], x) > l.reach)
 		l.reach = l.depth + effect(&op->eff[0], x);
 	if ((op->flags & (SD_JFWD | SD_JBACK)) && l.depth + effect(&op->eff[1], x) > l.reach)

@@ -30,6 +30,12 @@
  * compiler sizes co_stacksize on that very rule. The slots above are
  * left over from earlier instructions: they own nothing.
  *
+ * Below its inputs an instruction leaves the stack alone, so those entries
+ * are live at any point of it: the floor, for the instructions a stopped
+ * thread's innermost frame is usually at (a call into C, the eval
+ * breaker's checks at a backward jump or a function's start, `for`'s
+ * next(), `await`'s send()).
+ *
  * Fails closed: any opcode without a table entry, a negative depth or one
  * past co_stacksize, two depths meeting at one instruction, a jump into
  * the middle of an instruction or out of the code, an unreadable
@@ -70,6 +76,11 @@ struct rh_py_stack_live {
 	                      * instruction runs: the larger of its depth
 	                      * before and after (either way out); the
 	                      * slots from `reach` on are stale */
+	int64_t floor;       /* the entries below the instruction's inputs,
+	                      * which it never touches: live all through
+	                      * it, wherever in it the frame is; -1 when the
+	                      * instruction is not one whose inputs are
+	                      * known (see stackdepth.c inputs()) */
 };
 
 /*

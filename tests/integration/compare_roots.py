@@ -14,6 +14,8 @@ Checks, for every thread of the record (keyed by native thread id):
 and also:
   - the cell variable of outer() and the free variable of inner() hold the
     cell object recorded;
+  - 3.11+: the worker's `for` iterator is an exact (not conservative) root,
+    "value stack [0]" of its innermost frame, blocked in a call;
   - sys.modules and sys.__dict__ are INTERPRETER roots at the recorded
     addresses; the modules '__main__' and 'sys' are MODULE roots at theirs;
   - there is an INTERNED root;
@@ -131,6 +133,19 @@ def main():
                 ok = has_root("thread", lab, addr)
                 check(ok, "%s = 0x%x" % (lab, addr))
                 nmarkers += 1
+    # The worker's `for` iterator, below the blocked call's inputs on its
+    # innermost frame's value stack: an exact root from 3.11 on (3.11-3.13
+    # from the bytecode, 3.14+ from the stack pointer the call spilled);
+    # 3.8-3.10 record no depth for an executing frame.
+    if tuple(int(x) for x in rec["version"].split(".")[:2]) >= (3, 11) and "worker_iter" in rec:
+        w = rec["threads"][1]
+        text = frame_text.get((w["native_id"], "worker_level2"))
+        lab = "thread %d%s%s%svalue stack [0]" % (w["native_id"], SEP, text, SEP)
+        got = [r for r in by_label.get(lab, []) if int(r["addr"], 16) == rec["worker_iter"]]
+        exact = bool(got) and not got[0].get("conservative")
+        check(exact, "%s = 0x%x, exact (the for loop's iterator under the call)%s"
+              % (lab, rec["worker_iter"], "" if exact else
+                 ", but conservative" if got else ": no such root"))
     main_tid = rec["threads"][0]["native_id"]
     for cell in rec["cells"]:
         text = frame_text.get((main_tid, cell["frame"]))

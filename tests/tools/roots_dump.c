@@ -156,6 +156,7 @@ int main(int argc, char **argv)
 	printf("# frame_slots %" PRIu64 "\n", st.frame_slots);
 	printf("# frames_bytecode_depth %" PRIu64 "\n", st.frames_bytecode_depth);
 	printf("# stack_slots_stale %" PRIu64 "\n", st.stack_slots_stale);
+	printf("# frames_bytecode_floor %" PRIu64 "\n", st.frames_bytecode_floor);
 	printf("# static_modules %" PRIu64 "\n", st.static_modules);
 	printf("# static_bytes %" PRIu64 "\n", st.static_bytes);
 	printf("# static_seconds %.6f\n", st.static_seconds);

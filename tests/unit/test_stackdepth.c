@@ -159,6 +159,7 @@ static void test_reach(void **state)
 			assert_int_equal(depth_at(v, v->code, v->len, v->exc, v->exclen,
 						  v->stacksize, v->model[k].unit, &l), 0);
 			assert_true(l.reach >= l.depth);
+			assert_true(l.floor >= -1 && l.floor <= l.depth);
 			if (l.reach > most)
 				most = l.reach;
 		}
@@ -171,6 +172,19 @@ static void test_reach(void **state)
 			assert_int_equal(depth_at(v, v->code, v->len, v->exc, v->exclen,
 						  v->stacksize, (uint64_t)v->call_ex, &l), 0);
 			assert_int_equal(l.reach, l.depth);
+		}
+		if (v->call_ex >= 0) {
+			// below its inputs (NULL, f, args, kwargs) the stack
+			// is the frame's, whatever point of the call it is at
+			assert_int_equal(depth_at(v, v->code, v->len, v->exc, v->exclen,
+						  v->stacksize, (uint64_t)v->call_ex, &l), 0);
+			assert_int_equal(l.floor, l.depth - 4);
+		}
+		if (v->before_with >= 0) {
+			// not an instruction whose inputs are listed
+			assert_int_equal(depth_at(v, v->code, v->len, v->exc, v->exclen,
+						  v->stacksize, (uint64_t)v->before_with, &l), 0);
+			assert_int_equal(l.floor, -1);
 		}
 		if (v->before_with >= 0) {
 			// the manager becomes __exit__ and __enter__'s result
