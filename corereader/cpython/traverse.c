@@ -3109,10 +3109,11 @@ static void mt_fi_freelist(struct vctx *c, const struct rh_layout_value *L, uint
 	}
 }
 
-/* Every plausible object pointer of a module state, in address order
- * (MT_STATE_ALL), or, traversed == false, of any module state whose
- * m_traverse we do not know (conservative). */
-static void scan_state(struct vctx *c, uint64_t state, uint64_t size, bool known)
+/* The plausible object pointers of a module state, in address order, but
+ * at the offsets in skip[], reported as `kind` (traversed or not). */
+static void scan_state_words(struct vctx *c, uint64_t state, uint64_t size,
+			     enum rh_py_ref_kind kind, bool traversed,
+			     const int64_t *skip, size_t nskip)
 {
 	if (size > CONSERVATIVE_MAX)
 		size = CONSERVATIVE_MAX;
@@ -3123,12 +3124,25 @@ static void scan_state(struct vctx *c, uint64_t state, uint64_t size, bool known
 			k = CHUNK;
 		if (!rd_bytes(c, state + off, buf, k * 8))
 			return;
-		for (uint64_t j = 0; j < k && !done(c); j++)
-			if (buf[j] && rh_py_object_plausible(c->rt, buf[j]))
-				emit(c, buf[j], known ? RH_REF_FIELD : RH_REF_CONSERVATIVE,
-				     known, "md_state", off + j * 8, 0);
+		for (uint64_t j = 0; j < k && !done(c); j++) {
+			int64_t at = (int64_t)(off + j * 8);
+			bool listed = false;
+			for (size_t s = 0; s < nskip && !listed; s++)
+				listed = skip[s] == at;
+			if (!listed && buf[j] && rh_py_object_plausible(c->rt, buf[j]))
+				emit(c, buf[j], kind, traversed, "md_state", (uint64_t)at, 0);
+		}
 		off += k * 8;
 	}
+}
+
+/* Every plausible object pointer of a module state (MT_STATE_ALL), or,
+ * traversed == false, of any module state whose m_traverse we do not know
+ * (conservative). */
+static void scan_state(struct vctx *c, uint64_t state, uint64_t size, bool known)
+{
+	scan_state_words(c, state, size, known ? RH_REF_FIELD : RH_REF_CONSERVATIVE, known,
+			 NULL, 0);
 }
 
 /*
@@ -3157,25 +3171,7 @@ static void scan_state_rest(struct vctx *c, const struct rh_layout_value *L,
 			skip[nskip++] = L[walked[i]].value;
 	if (nskip == N(skip))
 		return; // a row with more fields than this: not scanned
-	if (size > CONSERVATIVE_MAX)
-		size = CONSERVATIVE_MAX;
-	uint64_t buf[CHUNK];
-	for (uint64_t off = 0; off + 8 <= size && !done(c); ) {
-		uint64_t k = (size - off) / 8;
-		if (k > CHUNK)
-			k = CHUNK;
-		if (!rd_bytes(c, state + off, buf, k * 8))
-			return;
-		for (uint64_t j = 0; j < k && !done(c); j++) {
-			int64_t at = (int64_t)(off + j * 8);
-			bool listed = false;
-			for (size_t s = 0; s < nskip && !listed; s++)
-				listed = skip[s] == at;
-			if (!listed && buf[j] && rh_py_object_plausible(c->rt, buf[j]))
-				emit(c, buf[j], RH_REF_FIELD, false, "md_state", (uint64_t)at, 0);
-		}
-		off += k * 8;
-	}
+	scan_state_words(c, state, size, RH_REF_FIELD, false, skip, nskip);
 }
 
 /*
