@@ -414,6 +414,18 @@ def build_once():
     KEEP.append(dd)
     KEEP.append(collections.Counter("abracadabra"))
     KEEP.append(collections.ChainMap({"a": 1}, {"b": leaf}))
+    # _queue.SimpleQueue (concurrent.futures' work queue): 3.13+ keep the
+    # items in a ring buffer; this one wraps around its end (capacity 8,
+    # the oldest item at index 4)
+    import _queue
+    q = _queue.SimpleQueue()
+    for k in range(5):
+        q.put([k])
+    for k in range(4):
+        q.get()
+    for k in range(6):
+        q.put(leaf if k == 3 else (k, "queued"))
+    KEEP.append(q)
     # iterators of builtins
     lst = [leaf, 1, 2]
     tup = (leaf, 1, 2)

@@ -767,6 +767,11 @@
 	X(TCSVST_WRITER_TYPE, O, "_csvstate", "writer_type", false)            \
 	X(TCSVDIALECT_LINETERM, O, "DialectObj", "lineterminator", false)      \
 	X(TSIMPLEQUEUE_LST, O, "simplequeueobject", "lst", false)              \
+	X(TSIMPLEQUEUE_BUF, O, "simplequeueobject", "buf", false) /* 3.13+ */  \
+	X(TRINGBUF_GET_IDX, O, "RingBuf", "get_idx", false)                    \
+	X(TRINGBUF_ITEMS, O, "RingBuf", "items", false)                        \
+	X(TRINGBUF_ITEMS_CAP, O, "RingBuf", "items_cap", false)                \
+	X(TRINGBUF_NUM_ITEMS, O, "RingBuf", "num_items", false)                \
 	/* non-GC owners (traverse.c dealloc_anchors)                     */   \
 	X(TTP_DEALLOC, O, "PyTypeObject", "tp_dealloc", false)                 \
 	X(TPOLL_DICT, O, "pollObject", "dict", false)                          \

@@ -144,6 +144,7 @@ enum special {
 	SP_CAPSULE,         /* capsule_traverse()'s traverse_func (interpreter) */
 	SP_CYFUNC_DEFAULTS, /* Cython's __Pyx_CyFunction_traverse() defaults */
 	SP_CODE_CACHED,     /* a code object's _co_cached attributes (3.12+) */
+	SP_SIMPLEQUEUE,     /* simplequeue_traverse()'s ring buffer (3.13+) */
 };
 
 struct tfunc {
@@ -762,6 +763,9 @@ static const struct fld F_capsule[] = { SPECIAL };
  * the type last (3.10+ heap types). */
 static const struct fld F_csvdialect[] = { V(TCSVDIALECT_LINETERM, "lineterminator"), TYPEV };
 static const struct fld F_simplequeue[] = { V(TSIMPLEQUEUE_LST, "lst"), TYPEV };
+/* 3.13+: the items of its RingBuf, oldest first, then the type (the queue
+ * of every concurrent.futures thread pool: its _WorkItems looked leaked) */
+static const struct fld F_simplequeue_ring[] = { REQ(TSIMPLEQUEUE_BUF), SPECIAL, TYPEV };
 static const struct fld F_cthunk[] = {
 	TYPEV, V(TCTHUNK_CONVERTERS, "converters"), V(TCTHUNK_CALLABLE, "callable"),
 	V(TCTHUNK_RESTYPE, "restype"),
@@ -1296,6 +1300,7 @@ static const struct tfunc tfuncs[] = {
 	ROW("<poll>", SP_NONE, F_poll_nogc, NULL),
 	ROW("<timezone>", SP_NONE, F_timezone_nogc, NULL),
 	ROW("simplequeue_traverse", SP_NONE, F_simplequeue, NULL),
+	ROW("simplequeue_traverse", SP_SIMPLEQUEUE, F_simplequeue_ring, NULL),
 	/* Cython 0.29's runtime, in Cython modules (lset_of) */
 	ROW("__Pyx_CyFunction_traverse", SP_CYFUNC_DEFAULTS, F_cyfunc, NULL),
 	ROW("__pyx_FusedFunction_traverse", SP_NONE, F_cyfused, "__Pyx_CyFunction_traverse"),
@@ -1840,7 +1845,7 @@ static bool special_portable(enum special sp)
 	return sp == SP_NONE || sp == SP_MANAGED_DICT || sp == SP_SQLITE_CTX ||
 	       sp == SP_SQLITE_CACHE || sp == SP_PICKLER_MEMO ||
 	       sp == SP_UNPICKLER_MEMO || sp == SP_CTYPES_STGDICT ||
-	       sp == SP_CTYPES_STGINFO || sp == SP_CYFUNC_DEFAULTS;
+	       sp == SP_CTYPES_STGINFO || sp == SP_CYFUNC_DEFAULTS || sp == SP_SIMPLEQUEUE;
 }
 
 /* Whether row r can be read with layouts L: in an extension module only
@@ -3807,6 +3812,39 @@ static void sp_ctypes_stginfo(struct vctx *c)
 }
 
 /*
+ * simplequeue_traverse(), Modules/_queuemodule.c 3.13-3.15: RingBuf_At(buf,
+ * i) for i < num_items, items[(get_idx + i) % items_cap], in the
+ * module's own layouts (c->L).
+ */
+static void sp_simplequeue(struct vctx *c)
+{
+	const struct rh_layout_value *L = c->L;
+	if (!L[PYL_TSIMPLEQUEUE_BUF].found || !L[PYL_TRINGBUF_GET_IDX].found ||
+	    !L[PYL_TRINGBUF_ITEMS].found || !L[PYL_TRINGBUF_ITEMS_CAP].found ||
+	    !L[PYL_TRINGBUF_NUM_ITEMS].found)
+		return;
+	uint64_t buf = c->obj + (uint64_t)L[PYL_TSIMPLEQUEUE_BUF].value;
+	uint64_t get, items, cap, n;
+	if (!rd(c, buf + (uint64_t)L[PYL_TRINGBUF_GET_IDX].value, &get) ||
+	    !rd(c, buf + (uint64_t)L[PYL_TRINGBUF_ITEMS].value, &items) ||
+	    !rd(c, buf + (uint64_t)L[PYL_TRINGBUF_ITEMS_CAP].value, &cap) ||
+	    !rd(c, buf + (uint64_t)L[PYL_TRINGBUF_NUM_ITEMS].value, &n))
+		return;
+	if (!count_ok(c, (int64_t)cap) || !count_ok(c, (int64_t)n) || n > cap ||
+	    (cap && get >= cap) || (n && !items)) {
+		bad(c, RH_BAD_DATA(c->obj, "SimpleQueue 0x%" PRIx64 " has %" PRId64 " items from %"
+				   PRId64 " in a ring of %" PRId64, c->obj, (int64_t)n,
+				   (int64_t)get, (int64_t)cap));
+		return;
+	}
+	// oldest first: from get_idx to the end of the array, then from 0
+	uint64_t first = n < cap - get ? n : cap - get;
+	visit_array(c, items + get * 8, first, false, RH_REF_ITEM, NULL, 0);
+	if (!done(c))
+		visit_array(c, items, n - first, false, RH_REF_ITEM, NULL, first);
+}
+
+/*
  * The attributes a code object computes on first use and keeps (3.12+,
  * Objects/codeobject.c): co_code, co_varnames, co_cellvars and
  * co_freevars are built by _PyCode_GetCode() / get_cached_locals() into
@@ -3939,6 +3977,7 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 	case SP_CAPSULE: sp_capsule(c); break;
 	case SP_CYFUNC_DEFAULTS: sp_cyfunc_defaults(c); break;
 	case SP_CODE_CACHED: sp_code_cached(c); break;
+	case SP_SIMPLEQUEUE: sp_simplequeue(c); break;
 	}
 }
 
