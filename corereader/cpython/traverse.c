@@ -3155,8 +3155,8 @@ static void scan_state(struct vctx *c, uint64_t state, uint64_t size, bool known
  * rows), where they are objects: owned references, not visited. A C
  * module keeps in its state what it made or imported at init and
  * releases it in m_clear / m_free; m_traverse visits only what can be
- * part of a cycle, so interned strings (_ssl's str_verify_message 3.11+,
- * _datetime's, _pickle's...), ints and bytes are left out. Their counts
+ * part of a cycle, so strings (_ssl's interned str_verify_message 3.11+),
+ * ints and bytes are left out. Their counts
  * are real: without these references each looked leaked, "held by a
  * pymalloc block" refheap could not type. The words the row reads
  * (fields, decimal's tables, 3.12 asyncio's freelist head) are skipped.
@@ -3849,7 +3849,7 @@ static void sp_simplequeue(struct vctx *c)
  * Objects/codeobject.c): co_code, co_varnames, co_cellvars and
  * co_freevars are built by _PyCode_GetCode() / get_cached_locals() into
  * the PyMem block _co_cached points at, and released with it by
- * code_dealloc() (clear_cached_state in 3.14+). 3.11 kept only the first,
+ * code_dealloc() (3.12-3.15). 3.11 kept only the first,
  * in the code object itself (_co_code, a field of F_code). Owned, not
  * visited: code objects have no tp_traverse. Without them every tuple of
  * names a dataclass's or a class body's code was asked for looked leaked,
