@@ -1051,7 +1051,7 @@ static bool bytecode_depth(struct roots_ctx *c, const struct code_info *ci,
 		// what a `for` loop iterates over, outside the call its body
 		// is in: live, the thread stopped in that call or in the eval
 		// breaker after it (a files script's outer list_iterator was
-		// "unaccounted" on 3.11, 3.13 and 3.15)
+		// "unaccounted" on Debian's 3.11 and trixie's 3.13)
 		if (l.floor < 0 || f->stack_exact >= 0)
 			return false; // unknown, or a recorded depth already
 		c->stats.frames_bytecode_floor++;
@@ -1486,10 +1486,9 @@ static void frames_roots(struct roots_ctx *c, const struct thread_ctx *th,
 			f.stack_exact = inlined_callee && !err && depth >= 0 &&
 					depth <= ci.stacksize ? depth : -1;
 			// the innermost frame's depth, when set, is its floor
-			bool floor = !err && !spills && innermost &&
-				     bytecode_depth(c, &ci, &f, false);
-			if (!err && !spills && !innermost)
-				bytecode_depth(c, &ci, &f, f.stack_exact < 0);
+			bool floor = !err && !spills &&
+				     bytecode_depth(c, &ci, &f, !innermost && f.stack_exact < 0) &&
+				     innermost;
 			if (!err && (f.stack_exact < 0 || floor)) {
 				// both are entries known live: the larger covers more
 				int64_t h = handler_depth(c, &ci, &f);
@@ -2253,7 +2252,15 @@ static bool bootstate_at(struct roots_ctx *c, uint64_t w, int tid)
 		rh_error_destroy(err);
 		return false;
 	}
-	if (!ts || !is_tstate(c, ts))
+	// A thread state's own first word (`prev`) is a thread state too:
+	// a pointer to one (a C local, TLS's _Py_tss_tstate just below the
+	// TCB) is no bootstate, and stopped the search before the real one
+	// (two of sid 3.14's thread-pool workers' bound run methods looked
+	// leaked). A bootstate's function is an object.
+	uint64_t fn;
+	if (!ts || !is_tstate(c, ts) || is_tstate(c, w) ||
+	    !rh_target_peek_u64(c->t, w + (uint64_t)L[PYL_RBOOT_FUNC].value, &fn) ||
+	    !heap_object(c, fn))
 		return false;
 	static const struct { int l; const char *name; } f[] = {
 		{ PYL_RBOOT_FUNC, "function" }, { PYL_RBOOT_ARGS, "args" },
