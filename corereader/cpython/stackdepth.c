@@ -260,8 +260,7 @@ int rh_py_stackdepth(uint32_t version_hex, const uint8_t *code, size_t len,
 		l.reach = l.depth + effect(&op->eff[0], x);
 	if ((op->flags & (SD_JFWD | SD_JBACK)) && l.depth + effect(&op->eff[1], x) > l.reach)
 		l.reach = l.depth + effect(&op->eff[1], x);
-	if (l.reach > stacksize)
-		return -1; // the walk checked each edge's depth: not reached
+	// reach <= stacksize: the walk put() each of these edges' depths
 	if (op->flags & SD_LIVE) {
 		l.live = l.depth - ((op->flags & SD_TOP1) ? 1 : 0);
 		if (op->flags & SD_CALLARGS) {
