@@ -52,6 +52,9 @@ if [ "${SKIP_APT:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
     else
         say "all packages present"
     fi
+    # Every package realapps.sh runs is installed now: an application it
+    # would skip for want of one is a failure (issue 9: CI runs them).
+    export REFHEAP_REALAPPS_REQUIRED=1
 fi
 
 # gdb-minimal (GDB without Python, for tests/integration/gdb_plugin.sh)

@@ -30,6 +30,9 @@
 #            context, dataclasses, decimal, logging
 #   leaks    as above
 # REFHEAP_REALAPPS=newest runs only these, =debian only the first part.
+# REFHEAP_REALAPPS_REQUIRED=1 (tests/run-all.sh sets it once it has
+# installed the packages): a Debian application that would be skipped for
+# want of its interpreter or package fails the test instead.
 #
 # For each core it asserts (tests/integration/check_realapp.py and
 # compare_referents.py):
@@ -66,9 +69,17 @@ DEBPY=/usr/bin/python3.11
 for t in "$REFERENTS_DUMP" "$CORE_WORDS"; do
     [ -x "$t" ] || hard_error "test driver not found at $t (make check builds it)"
 done
-[ -x "$DEBPY" ] || skip "Debian's $DEBPY is not installed (apt-get install python3.11 python3.11-dbg): the applications are Debian packages built for it"
+# missing_all WHY: no Debian application can run
+missing_all() {
+    if [ -n "${REFHEAP_REALAPPS_REQUIRED:-}" ]; then
+        echo "FAIL: $* (REFHEAP_REALAPPS_REQUIRED is set: the applications must run)"
+        exit 1
+    fi
+    skip "$@"
+}
+[ -x "$DEBPY" ] || missing_all "Debian's $DEBPY is not installed (apt-get install python3.11 python3.11-dbg): the applications are Debian packages built for it"
 "$DEBPY" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' ||
-    skip "$DEBPY is not CPython 3.11"
+    missing_all "$DEBPY is not CPython 3.11"
 enough_space "$TESTDIR" 3000 || skip "not enough space for the cores"
 HOSTPY=$(host_python)
 # Objects held only by native code (a stack, a mypyc object) get their own
@@ -203,6 +214,18 @@ in_pause() {
 
 have_module() { "$DEBPY" -c "import $1" 2>/dev/null; }
 
+# missing NAME PACKAGE: the application NAME cannot run without PACKAGE
+missing() {
+    if [ -n "${REFHEAP_REALAPPS_REQUIRED:-}" ]; then
+        echo "FAIL $1: $2 is not installed for $DEBPY, and REFHEAP_REALAPPS_REQUIRED is set"
+        note "$1" FAIL "$2 not installed"
+        FAILED=1
+    else
+        echo "SKIP $1: $2 is not installed for $DEBPY (apt-get install $2)"
+        note "$1" skipped "$2 not installed"
+    fi
+}
+
 one() {
     local name=$1
     shift
@@ -248,8 +271,7 @@ for m in pkgutil.walk_packages(docutils.__path__, "docutils."):
     } > "$src/index.rst"
     one sphinx 6 0 -m sphinx -q -E -b html "$src" "$TESTDIR/sphinx-out"
 else
-    echo "SKIP sphinx: python3-sphinx is not installed for $DEBPY (apt-get install python3-sphinx)"
-    note sphinx skipped "python3-sphinx not installed"
+    missing sphinx python3-sphinx
 fi
 
 # mypy: Debian's mypyc-compiled build checking a project (a copy of
@@ -277,8 +299,7 @@ if have_module mypy; then
     one mypy 3 0 -m mypy --no-incremental --cache-dir=/dev/null --ignore-missing-imports \
         --check-untyped-defs "$proj"
 else
-    echo "SKIP mypy: mypy is not installed for $DEBPY (apt-get install mypy)"
-    note mypy skipped "mypy not installed"
+    missing mypy mypy
 fi
 
 # django: four client threads against a threading WSGI server
@@ -288,8 +309,7 @@ if have_module django; then
     # takes it from their bytecode (corereader/cpython/stackdepth.c)
     one django 3 0 "$APPS/django_app.py" 30
 else
-    echo "SKIP django: python3-django is not installed for $DEBPY (apt-get install python3-django)"
-    note django skipped "python3-django not installed"
+    missing django python3-django
 fi
 
 # leaks planted mid-work must all be found
