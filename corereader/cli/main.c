@@ -424,7 +424,9 @@ int parse_common(int argc, char **argv, const char *usage,
 void print_stats(const struct rh_snapshot *s)
 {
 	// Resident anonymous memory is what the snapshot costs beyond the
-	// mapped core (RssFile); malloc's count includes untouched capacity.
+	// mapped core (RssFile); malloc's count includes untouched capacity,
+	// the address space the snapshot's arrays reserve at the start
+	// (heap/snapshot.c reserve_arrays) among it.
 	struct mallinfo2 mi = mallinfo2();
 	double heap = (double)(mi.uordblks + mi.hblkhd) / (1024.0 * 1024.0);
 	uint64_t anon = 0, file = 0, peak = 0;
@@ -433,7 +435,7 @@ void print_stats(const struct rh_snapshot *s)
 	fprintf(stderr,
 		"refheap: stats: %u objects, %" PRIu64 " edges, %zu roots; snapshot %.3f s "
 		"(runtime %.3f, objects %.3f, of which references %.3f); "
-		"malloc'd %.1f MiB; resident anonymous %.1f MiB (%.1f bytes/object), "
+		"malloc'd %.1f MiB (address space); resident anonymous %.1f MiB (%.1f bytes/object), "
 		"file-backed %.1f MiB, peak RSS %.1f MiB%s\n",
 		s->nobjects, s->nedges, s->nroots, s->seconds_runtime + s->seconds_objects,
 		s->seconds_runtime, s->seconds_objects, s->seconds_graph, heap, anon_mib,

@@ -19,6 +19,7 @@
 #include "heap/snapshot_parallel.h"
 #include "util/bigmem.h"
 #include "util/byobj.h"
+#include "util/satmath.h"
 #include "util/workpool.h"
 #include "image/image.h"
 #include "target/target.h"
@@ -150,6 +151,81 @@ struct rh_error *rh_snapshot_refs_walk(const struct rh_snapshot *s, uint32_t idx
 			       walk_ref, &c);
 }
 
+/*
+ * Size the object and edge arrays once, at the most the target's readable
+ * memory could hold: an object takes 16 bytes at least (a refcount and a
+ * type), a reference a word. Only address space: the pages of a fresh
+ * mmapped block are not resident until written, and they are written in
+ * index order, so the arrays cost what they hold. Grown instead
+ * (grow_objects, push_edge), each array copied at every doubling, a
+ * 10M-object snapshot copied ~505 MB and faulted in as much fresh memory
+ * again (issue 12). Where the system will not give that much address
+ * space (a strict overcommit policy), or the heap holds more than the
+ * bound (overlapping phantom objects of a corrupt core), the arrays grow
+ * as before.
+ */
+static void reserve_arrays(struct rh_snapshot *s, struct rh_target *t)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < rh_target_segment_count(t); i++) {
+		struct rh_segment_info si;
+		rh_target_segment(t, i, &si);
+		if (si.dumped || si.file_backed)
+			bytes = rh_add_sat(bytes, si.end - si.start);
+	}
+	uint64_t nobj = bytes / 16 + (1u << 16);
+	if (nobj > RH_SNAP_MAX_OBJECTS)
+		nobj = RH_SNAP_MAX_OBJECTS;
+	uint64_t nedges = bytes / 8 + (1u << 18);
+	if (nedges > UINT32_MAX)
+		nedges = UINT32_MAX;
+	// Test hook: REFHEAP_TEST_RESERVE=N reserves room for N objects and
+	// N references only, so that a small core grows its arrays past the
+	// reservation (tests/integration/jobs.sh: the same answers).
+	const char *env = getenv("REFHEAP_TEST_RESERVE");
+	if (env && *env) {
+		nobj = strtoull(env, NULL, 0);
+		nobj = nobj < 1 ? 1 : nobj > RH_SNAP_MAX_OBJECTS ? RH_SNAP_MAX_OBJECTS : nobj;
+		nedges = nobj;
+	}
+	bool ok = true;
+#define RESERVE(field)                                                          \
+	do {                                                                    \
+		s->field = rh_big_malloc((size_t)nobj * sizeof(*s->field));     \
+		ok = ok && s->field;                                            \
+	} while (0)
+	RESERVE(obj_addr);
+	RESERVE(obj_type);
+	RESERVE(obj_size);
+	RESERVE(obj_refcnt);
+	RESERVE(obj_gen);
+	RESERVE(obj_interp);
+	RESERVE(obj_found);
+#undef RESERVE
+	s->edges = rh_big_malloc((size_t)nedges * sizeof(*s->edges));
+	if (ok && s->edges) {
+		s->objects_cap = (uint32_t)nobj;
+		s->edges_cap = nedges;
+		return;
+	}
+	free(s->obj_addr);
+	free(s->obj_type);
+	free(s->obj_size);
+	free(s->obj_refcnt);
+	free(s->obj_gen);
+	free(s->obj_interp);
+	free(s->obj_found);
+	free(s->edges);
+	s->obj_addr = NULL;
+	s->obj_type = NULL;
+	s->obj_size = NULL;
+	s->obj_refcnt = NULL;
+	s->obj_gen = NULL;
+	s->obj_interp = NULL;
+	s->obj_found = NULL;
+	s->edges = NULL;
+}
+
 /* Grow the object arrays together, geometrically. */
 static bool grow_objects(struct rh_snapshot *s)
 {
@@ -160,10 +236,11 @@ static bool grow_objects(struct rh_snapshot *s)
 		cap = RH_SNAP_MAX_OBJECTS;
 #define GROW(field)                                                            \
 	do {                                                                   \
-		void *p = realloc(s->field, (size_t)cap * sizeof(*s->field));  \
+		void *p = rh_big_realloc(s->field,                             \
+					 (size_t)s->nobjects * sizeof(*s->field), \
+					 (size_t)cap * sizeof(*s->field));       \
 		if (!p)                                                        \
 			return false;                                          \
-		rh_mem_advise_big(p, (size_t)cap * sizeof(*s->field));         \
 		s->field = p;                                                  \
 	} while (0)
 	GROW(obj_addr);
@@ -485,10 +562,10 @@ static bool push_edge(struct rh_snapshot *s, uint32_t word)
 		uint64_t cap = s->edges_cap ? s->edges_cap * 2 : 1u << 18;
 		if (cap > UINT32_MAX)
 			cap = UINT32_MAX;
-		uint32_t *p = realloc(s->edges, cap * sizeof(*p));
+		uint32_t *p = rh_big_realloc(s->edges, s->nedges * sizeof(*p),
+					     cap * sizeof(*p));
 		if (!p)
 			return false;
-		rh_mem_advise_big(p, cap * sizeof(*p));
 		s->edges = p;
 		s->edges_cap = cap;
 	}
@@ -505,7 +582,9 @@ static int on_ref(void *arg, const struct rh_py_ref *ref)
 		return 0;
 	if (c->npending == c->pending_cap) {
 		size_t cap = c->pending_cap ? c->pending_cap * 2 : 4096;
-		struct pending_ref *p = realloc(c->pending, cap * sizeof(*p));
+		struct pending_ref *p = rh_big_realloc(c->pending,
+						       c->npending * sizeof(*p),
+						       cap * sizeof(*p));
 		if (!p) {
 			c->nomem = true;
 			return 1;
@@ -791,7 +870,12 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 	struct rh_prefollow *pf = rh_prefollow_create(rt, jobs);
 	double t_scan = 0;
 	budget_init(&c.budget, t);
-	uint64_t start_cap = 0;
+	// edge_start: one more than the objects, reserved as they are
+	// (reserve_arrays).
+	uint64_t start_cap = (uint64_t)s->objects_cap + 1;
+	s->edge_start = rh_big_malloc(start_cap * sizeof(*s->edge_start));
+	if (!s->edge_start)
+		start_cap = 0;
 	bool scanned = !alloc_scan;
 	uint64_t unreadable = 0;
 	uint32_t counts[BATCH];
@@ -828,10 +912,10 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			uint64_t cap = start_cap ? start_cap * 2 : 1u << 16;
 			while (cap < (uint64_t)end + 1)
 				cap *= 2;
-			uint32_t *p = realloc(s->edge_start, cap * sizeof(*p));
+			uint32_t *p = rh_big_realloc(s->edge_start, i * sizeof(*p),
+						     cap * sizeof(*p));
 			if (!p)
 				goto nomem;
-			rh_mem_advise_big(p, cap * sizeof(*p));
 			s->edge_start = p;
 			start_cap = cap;
 		}
@@ -1400,7 +1484,7 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	 * candidates' counts are kept past the allocator scan
 	 * (cand_counted).
 	 */
-	uint16_t *counted = calloc(n ? n : 1, sizeof(*counted));
+	uint16_t *counted = rh_big_calloc(n ? n : 1, sizeof(*counted));
 	struct rh_u64map over;
 	rh_u64map_init(&over);
 	uint32_t *over_count = NULL, *cand_counted = NULL;
@@ -1495,13 +1579,13 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 		if (pass == 0) {
 			if (!ncand)
 				goto out;
-			c->cand_obj = malloc(ncand * sizeof(*c->cand_obj));
-			cand_counted = malloc(ncand * sizeof(*cand_counted));
-			c->words = calloc(ncand, sizeof(*c->words));
+			c->cand_obj = rh_big_malloc(ncand * sizeof(*c->cand_obj));
+			cand_counted = rh_big_malloc(ncand * sizeof(*cand_counted));
+			c->words = rh_big_calloc(ncand, sizeof(*c->words));
 			c->filter_bits = 12;
 			while (c->filter_bits < 40 && (1ULL << c->filter_bits) < (uint64_t)ncand * 16)
 				c->filter_bits++;
-			c->filter = calloc((1ULL << c->filter_bits) / 64, sizeof(*c->filter));
+			c->filter = rh_big_calloc((1ULL << c->filter_bits) / 64, sizeof(*c->filter));
 			if (!c->cand_obj || !cand_counted || !c->words || !c->filter ||
 			    !rh_u64map_reserve(&c->cand, ncand))
 				goto nomem;
@@ -1728,6 +1812,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	double t1 = now();
 	s->seconds_runtime = t1 - t0;
 
+	reserve_arrays(s, t);
 	for (size_t i = 0; i < s->ninterps; i++) {
 		if (s->interps[i].gc_owner != i)
 			continue;

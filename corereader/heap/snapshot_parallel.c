@@ -15,6 +15,7 @@
 
 #include "cpython/runtime.h"
 #include "heap/snapshot_parallel.h"
+#include "util/bigmem.h"
 #include "util/workpool.h"
 
 /* Objects per task, and per window (the pool runs once per window). */
@@ -151,7 +152,8 @@ static int save_ref(void *arg, const struct rh_py_ref *ref)
 		return 0;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 4096;
-		struct saved_ref *p = realloc(b->refs, cap * sizeof(*p));
+		struct saved_ref *p = rh_big_realloc(b->refs, b->n * sizeof(*p),
+						     cap * sizeof(*p));
 		if (!p) {
 			b->nomem = true;
 			return 1;

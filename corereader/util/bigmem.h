@@ -12,18 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 /*
  * Only the 2 MiB-aligned middle is advised. That splits the block's mapping
  * in three, so glibc's realloc cannot grow it with mremap (EFAULT across
- * VMAs) and copies it into a fresh block instead: about 505 MB of copies
- * for a 10M-object heap. Advising the whole mapping lets mremap move the
- * arrays, and was measured (issue 12): at 10M objects slightly faster, at
- * 50M much slower (a cold `gc` 61.8 and 64.9 s with the copies, 81.0 and
- * 102.6 s with mremap; the allocator scan's lookups 7.5-8.3 s against
- * 19.4-23.3 s), the moved arrays being slower to reach at random. The
- * copies stay until the arrays are sized once instead of grown.
+ * VMAs) and copies it into a fresh block instead. Advising the whole
+ * mapping lets mremap move the arrays, and was measured (issue 12): at 10M
+ * objects slightly faster, at 50M much slower (a cold `gc` 61.8 and 64.9 s
+ * with the copies, 81.0 and 102.6 s with mremap; the allocator scan's
+ * lookups 7.5-8.3 s against 19.4-23.3 s), the moved arrays being slower to
+ * reach at random. So growing arrays are copied, by rh_big_realloc below.
  */
 /** Advise huge pages for the 2 MiB-aligned part of [p, p + len), when big. */
 static inline void rh_mem_advise_big(void *p, size_t len)
@@ -42,11 +42,25 @@ static inline void rh_mem_advise_big(void *p, size_t len)
 #endif
 }
 
-/* malloc/calloc for arrays of one entry per object or edge. */
+/*
+ * malloc/calloc for arrays of one entry per object or edge.
+ * rh_big_malloc gives a big block whole 2 MiB pages: aligned, its size
+ * rounded up. A block malloc places at a page boundary only has a head
+ * and a tail that are not advised, up to 4 MiB of 4 KiB faults each: the
+ * address index is rebuilt ~35 times as it grows, and those faults were
+ * most of a cold snapshot's (issue 12).
+ */
 static inline void *rh_big_malloc(size_t size)
 {
-	void *p = malloc(size);
-	rh_mem_advise_big(p, size);
+	const size_t huge = (size_t)2 << 20;
+	if (size < 2 * huge || size > SIZE_MAX - huge) {
+		void *p = malloc(size);
+		rh_mem_advise_big(p, size);
+		return p;
+	}
+	size_t len = (size + huge - 1) & ~(huge - 1);
+	void *p = aligned_alloc(huge, len);
+	rh_mem_advise_big(p, len);
 	return p;
 }
 
@@ -58,6 +72,30 @@ static inline void *rh_big_calloc(size_t nmemb, size_t size)
 	if (p)
 		rh_mem_advise_big(p, nmemb * size);
 	return p;
+}
+
+/*
+ * Grow a big array to new_size bytes, keeping its first used bytes: a
+ * fresh block, advised before anything touches it, then the copy. glibc's
+ * realloc copied into a fresh block too (see above), but the advice came
+ * after the copy had faulted the whole block in as 4 KiB pages: for a
+ * 10M-object heap ~505 MB of growth copies, ~125,000 faults at ~10 us on
+ * a VM, about a second of a cold snapshot. Only the used part is copied.
+ * Blocks under 64 KiB go to realloc (tests/integration/jobs.sh grows
+ * arrays from room for 1,000 objects, and so reaches this copy on a small
+ * core). NULL on no memory, p then left as it was.
+ */
+static inline void *rh_big_realloc(void *p, size_t used, size_t new_size)
+{
+	if (new_size < ((size_t)64 << 10))
+		return realloc(p, new_size);
+	void *q = rh_big_malloc(new_size);
+	if (!q)
+		return NULL;
+	if (p && used)
+		memcpy(q, p, used < new_size ? used : new_size);
+	free(p);
+	return q;
 }
 
 #endif /* RH_UTIL_BIGMEM_H */

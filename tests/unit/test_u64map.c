@@ -1,8 +1,9 @@
 /*
  * Unit tests of util/keyindex.c, the address index every snapshot lookup
  * goes through, util/u64map.c, refheap's other maps (and the reference
- * the key index is checked against), and util/arena.c, where names are
- * interned.
+ * the key index is checked against), util/arena.c, where names are
+ * interned, and util/bigmem.h, which allocates and grows the snapshot's
+ * arrays.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "util/arena.h"
+#include "util/bigmem.h"
 #include "util/keyindex.h"
 #include "util/u64map.h"
 
@@ -256,6 +258,44 @@ static void rh_arena_intern_returns_one_copy(void **state)
 	rh_arena_deinit(&a);
 }
 
+/*
+ * A big block is whole 2 MiB pages (aligned, so that all of it can be a
+ * huge page), and growing keeps the used part: small to big (realloc's
+ * side, then a fresh block) and big to bigger.
+ */
+static void rh_big_realloc_keeps_the_used_part(void **state)
+{
+	(void)state;
+	const size_t huge = (size_t)2 << 20;
+	uint8_t *big = rh_big_malloc(5 * huge + 1);
+	assert_non_null(big);
+	assert_int_equal((uintptr_t)big % huge, 0);
+	memset(big, 0x5a, 5 * huge + 1);
+	free(big);
+
+	uint32_t *p = rh_big_realloc(NULL, 0, 1000 * sizeof(*p));
+	assert_non_null(p);
+	for (uint32_t i = 0; i < 1000; i++)
+		p[i] = i * 7 + 1;
+	// 1000 entries to 3M: a fresh block of whole huge pages.
+	p = rh_big_realloc(p, 1000 * sizeof(*p), 3000000 * sizeof(*p));
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % huge, 0);
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_int_equal(p[i], i * 7 + 1);
+	for (uint32_t i = 1000; i < 3000000; i++)
+		p[i] = i ^ 0x9e3779b9u;
+	// 3M to 6M, the first 2.5M in use: those are kept.
+	p = rh_big_realloc(p, 2500000 * sizeof(*p), 6000000 * sizeof(*p));
+	assert_non_null(p);
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_int_equal(p[i], i * 7 + 1);
+	for (uint32_t i = 1000; i < 2500000; i++)
+		assert_int_equal(p[i], i ^ 0x9e3779b9u);
+	p[6000000 - 1] = 1;
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +307,7 @@ int main(void)
 		cmocka_unit_test(rh_keyindex_check_refuses_bad_slots),
 		cmocka_unit_test(rh_keyindex_reserve_avoids_rebuild),
 		cmocka_unit_test(rh_arena_intern_returns_one_copy),
+		cmocka_unit_test(rh_big_realloc_keeps_the_used_part),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
