@@ -143,6 +143,10 @@
 	X(RTS_THREADING_LOCAL_KEY, O, "PyThreadState", "threading_local_key", false) /* 3.13 */ \
 	X(RTS_THREADING_LOCAL_SENTINEL, O, "PyThreadState", "threading_local_sentinel", false) \
 	X(RTS_ON_DELETE_DATA, O, "PyThreadState", "on_delete_data", false) /* <=3.12 */ \
+	/* _PyThreadStateImpl (Include/internal/pycore_tstate.h), every      */ \
+	/* thread state's real type 3.13+: the main thread's is embedded in  */ \
+	/* PyInterpreterState (_initial_thread)                              */ \
+	X(RTI_LAZY_IMPORTS, O, "_PyThreadStateImpl", "lazy_imports", false) /* 3.15 */ \
 	X(RESI_EXC_TYPE, O, "_PyErr_StackItem", "exc_type", false) /* <=3.10 */ \
 	X(RESI_EXC_VALUE, O, "_PyErr_StackItem", "exc_value", false)           \
 	X(RESI_EXC_TRACEBACK, O, "_PyErr_StackItem", "exc_traceback", false)   \

@@ -1549,6 +1549,10 @@ static const struct field tstate_fields[] = {
 	{ PYL_RTS_ASYNC_GEN_FINALIZER, "async generator finalizer hook" },
 	{ PYL_RTS_THREADING_LOCAL_KEY, "threading.local key" },
 	{ PYL_RTS_THREADING_LOCAL_SENTINEL, "threading.local sentinel" },
+	// 3.15 (Python/import.c lazy_import_resolve_impl): the set of lazy
+	// imports this thread is resolving, made on the first resolution
+	// (PySet_New, owned) and kept, emptied, after it.
+	{ PYL_RTI_LAZY_IMPORTS, "lazy imports being resolved" },
 };
 
 /*
