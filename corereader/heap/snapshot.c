@@ -151,6 +151,19 @@ struct rh_error *rh_snapshot_refs_walk(const struct rh_snapshot *s, uint32_t idx
 			       walk_ref, &c);
 }
 
+/* The bytes of the target's dumped or file-backed segments: what it can hold. */
+static uint64_t readable_bytes(struct rh_target *t)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < rh_target_segment_count(t); i++) {
+		struct rh_segment_info si;
+		rh_target_segment(t, i, &si);
+		if (si.dumped || si.file_backed)
+			bytes = rh_add_sat(bytes, si.end - si.start);
+	}
+	return bytes;
+}
+
 /*
  * Size the object and edge arrays once, at the most the target's readable
  * memory could hold: an object takes 16 bytes at least (a refcount and a
@@ -166,13 +179,7 @@ struct rh_error *rh_snapshot_refs_walk(const struct rh_snapshot *s, uint32_t idx
  */
 static void reserve_arrays(struct rh_snapshot *s, struct rh_target *t)
 {
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < rh_target_segment_count(t); i++) {
-		struct rh_segment_info si;
-		rh_target_segment(t, i, &si);
-		if (si.dumped || si.file_backed)
-			bytes = rh_add_sat(bytes, si.end - si.start);
-	}
+	uint64_t bytes = readable_bytes(t);
 	uint64_t nobj = bytes / 16 + (1u << 16);
 	if (nobj > RH_SNAP_MAX_OBJECTS)
 		nobj = RH_SNAP_MAX_OBJECTS;
@@ -208,22 +215,21 @@ static void reserve_arrays(struct rh_snapshot *s, struct rh_target *t)
 		s->edges_cap = nedges;
 		return;
 	}
-	free(s->obj_addr);
-	free(s->obj_type);
-	free(s->obj_size);
-	free(s->obj_refcnt);
-	free(s->obj_gen);
-	free(s->obj_interp);
-	free(s->obj_found);
-	free(s->edges);
-	s->obj_addr = NULL;
-	s->obj_type = NULL;
-	s->obj_size = NULL;
-	s->obj_refcnt = NULL;
-	s->obj_gen = NULL;
-	s->obj_interp = NULL;
-	s->obj_found = NULL;
-	s->edges = NULL;
+	// Not all reserved: grow them all from nothing instead.
+#define DROP(field)                                                             \
+	do {                                                                    \
+		free(s->field);                                                 \
+		s->field = NULL;                                                \
+	} while (0)
+	DROP(obj_addr);
+	DROP(obj_type);
+	DROP(obj_size);
+	DROP(obj_refcnt);
+	DROP(obj_gen);
+	DROP(obj_interp);
+	DROP(obj_found);
+	DROP(edges);
+#undef DROP
 }
 
 /* Grow the object arrays together, geometrically. */
@@ -501,12 +507,7 @@ struct budget {
 static void budget_init(struct budget *b, struct rh_target *t)
 {
 	memset(b, 0, sizeof(*b));
-	for (size_t i = 0; i < rh_target_segment_count(t); i++) {
-		struct rh_segment_info si;
-		rh_target_segment(t, i, &si);
-		if (si.dumped || si.file_backed)
-			b->bytes += si.end - si.start;
-	}
+	b->bytes = readable_bytes(t);
 	// Test hook: REFHEAP_TEST_BUDGET_BYTES=N counts the core as N bytes,
 	// so that a test reaches the bounds on a small healthy core.
 	const char *env = getenv("REFHEAP_TEST_BUDGET_BYTES");
