@@ -1157,15 +1157,45 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 }
 
 /*
+ * An object on no GC list, if its type is a GC type, is untracked: _gc_next
+ * 0 and _gc_prev holding at most the FINALIZED/COLLECTING flag bits
+ * (_PyObject_GC_Link and _PyObject_GC_UNTRACK, Modules/gcmodule.c and
+ * Include/internal/pycore_object.h 3.8-3.13; Python/gc.c 3.14).
+ */
+static bool gc_head_untracked(struct rh_py_runtime *rt, const struct py_type *tp,
+			      uint64_t obj)
+{
+	if (!(tp->flags & PY_TPFLAGS_HAVE_GC))
+		return true;
+	uint64_t head = obj - (uint64_t)PYL(rt, SZ_GC_HEAD), next, prev;
+	struct rh_error *err = rh_target_read_u64(rt->target, head + PYL(rt, GC_NEXT), &next);
+	if (!err)
+		err = rh_target_read_u64(rt->target, head + PYL(rt, GC_PREV), &prev);
+	if (err) {
+		rh_error_destroy(err);
+		return false;
+	}
+	return next == 0 && prev <= 3;
+}
+
+bool rh_py_gc_head_untracked(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr)
+{
+	const struct py_type *tp = py_type_get(rt, type_addr);
+	return tp && gc_head_untracked(rt, tp, addr);
+}
+
+bool rh_py_type_plausible(struct rh_py_runtime *rt, uint64_t addr)
+{
+	return type_valid(rt, addr, 0);
+}
+
+/*
  * The header of a candidate found by the allocator scan agrees with its
  * type; now the rest of it must agree with the block. Stale bytes in a
  * reused block (a C string written over the front of a freed tuple) pass
  * the header checks often enough to matter on real heaps.
  *  - A GC object the scan finds is on no GC list (those were read first),
- *    so it must be untracked: _gc_next 0 and _gc_prev holding at most the
- *    FINALIZED/COLLECTING flag bits (_PyObject_GC_Link and
- *    _PyObject_GC_UNTRACK, Modules/gcmodule.c and
- *    Include/internal/pycore_object.h 3.8-3.13).
+ *    so it must be untracked (gc_head_untracked).
  *  - Its extent, pre-header + basic size + inline items, lies inside the
  *    block (the pymalloc size class, or the glibc chunk's usable size).
  *  - Its per-type fields are possible (py_object_inline_size), and its
@@ -1175,18 +1205,8 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr)
 static bool block_object_consistent(struct rh_py_runtime *rt, const struct py_type *tp,
 				    uint64_t block, uint64_t size, uint64_t obj)
 {
-	if (tp->flags & PY_TPFLAGS_HAVE_GC) {
-		uint64_t head = obj - (uint64_t)PYL(rt, SZ_GC_HEAD), next, prev;
-		struct rh_error *err = rh_target_read_u64(rt->target, head + PYL(rt, GC_NEXT), &next);
-		if (!err)
-			err = rh_target_read_u64(rt->target, head + PYL(rt, GC_PREV), &prev);
-		if (err) {
-			rh_error_destroy(err);
-			return false;
-		}
-		if (next != 0 || prev > 3)
-			return false;
-	}
+	if (!gc_head_untracked(rt, tp, obj))
+		return false;
 	bool bad = false;
 	uint64_t extent = py_object_inline_size(rt, tp, obj, &bad);
 	// extent counts the type's pre-header; what precedes obj in the

@@ -249,6 +249,24 @@ int64_t rh_py_refcnt_word(const struct rh_py_runtime *rt, uint64_t word);
 bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr);
 
 /**
+ * Whether addr is a type object (readable, ready, sane sizes, a name, a
+ * metatype chain that reaches PyType_Type; static in a loaded module or a
+ * GC-tracked heap type): the test rh_py_object_plausible applies to an
+ * object's ob_type. Answers are cached per address; main thread only.
+ */
+bool rh_py_type_plausible(struct rh_py_runtime *rt, uint64_t addr);
+
+/**
+ * For an object known to be on no GC list: whether its GC header says so.
+ * True when its type is no GC type, or when the header is an untracked
+ * one (_gc_next 0, _gc_prev at most the FINALIZED/COLLECTING bits). A
+ * pointer into the middle of another object, read as a header, seldom
+ * passes (tests/integration/realapps.sh: a stale stack word at a tuple's
+ * ob_size read as a `Model` whose GC header was the tuple's header).
+ */
+bool rh_py_gc_head_untracked(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr);
+
+/**
  * Whether an allocator block [block, block+size) holds an object, and
  * where it starts: at the block for non-GC types, after the PyGC_Head for
  * GC types, after the managed dict/weakref pre-header too for types that

@@ -442,6 +442,14 @@ static int on_root(void *arg, const struct rh_py_root *root)
 			c->unreadable++;
 			return c->nomem;
 		}
+		// A word of a stack or of static data that points at a header
+		// of a GC type whose object is on no GC list (the lists were
+		// read first) and yet says it is tracked: the inside of another
+		// object (a tuple's ob_size and first item read as a refcount
+		// and a class, under a GC header that was the tuple's own), or
+		// a freed one. Not a holder of anything.
+		if (root->conservative && !rh_py_gc_head_untracked(c->rt, root->addr, o.type_addr))
+			return 0;
 		if (!add_new(s, c->rt, &o, RH_FOUND_ROOT, 0, &idx)) {
 			c->nomem = true;
 			return 1;
@@ -638,6 +646,20 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 						      r->addr);
 			else
 				rh_error_destroy(err);
+			return true;
+		}
+		// Its type word must name a type (what rh_py_object_plausible
+		// asks of a conservative candidate; cached per type): a field
+		// that holds no object pointer, or the field of a phantom, once
+		// exported objects of type "" with a refcount of 4294967294 and
+		// a chain of more behind them (a Django core, realapps.sh).
+		uint32_t t;
+		if (!rh_u64map_find(&s->type_index, o.type_addr, &t) &&
+		    !rh_py_type_plausible(c->rt, o.type_addr)) {
+			if (c->dangling++ < 20)
+				rh_problems_add(&s->problems,
+						"reference to 0x%" PRIx64 " is to no object: its type "
+						"word 0x%" PRIx64 " is not a type", r->addr, o.type_addr);
 			return true;
 		}
 		if (!add_new(s, c->rt, &o, RH_FOUND_REF, r->interp, &idx)) {
@@ -996,7 +1018,7 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 				"more than %u references: the rest were not recorded",
 				UINT32_MAX);
 	if (c.dangling > 20)
-		rh_problems_add(&s->problems, "%" PRIu64 " references in all were unreadable",
+		rh_problems_add(&s->problems, "%" PRIu64 " references in all were unreadable or to no object",
 				c.dangling);
 	if (unreadable > 20)
 		rh_problems_add(&s->problems, "%" PRIu64 " objects in all had unreadable references",

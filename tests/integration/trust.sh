@@ -14,11 +14,18 @@
 #    core points at (orphans 0), every unaccounted object with a candidate
 #    holder, and the objects C types hold in fields their traverse does not
 #    visit (decimal's SignalDicts, _io's decoders) not unaccounted;
+#  - no phantom from a native stack: a word on a thread's stack that points
+#    16 bytes into a tuple, where ob_size and the first item read as the
+#    header of an instance of a class, is exported as no object;
 #  - a running generator is not a problem: exit status 0;
 #  - partial means explained: on a copy of the core with one dict's keys
 #    pointer clobbered, every command exits 1, prints on stderr how many
 #    problems there were and the first ones, and its --json has them in
-#    `problems`.
+#    `problems`;
+#  - a reference to no object is not followed: on a copy of the core with a
+#    list's first item pointed at a planted header whose type word points
+#    at zeroes, export exits 1, names the reference in its problems, and
+#    exports nothing at that address.
 # Exits 77 if there is no interpreter.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/test-lib.sh"
@@ -97,6 +104,10 @@ for line in open(os.path.join(d, "export.jsonl")):
     # immortal and 3.11 static objects read 2**32-1 (their count means nothing)
     if r["refcnt"] > core // 8 and r["refcnt"] != 2**32 - 1:
         fails.append("0x%x %s: refcount %d beyond one per word of the core" % (a, r["type"], r["refcnt"]))
+for a in rec["interior"]:
+    if a in objs:
+        fails.append("phantom %s object at 0x%x, inside a tuple: found %s"
+                     % (objs[a]["type"], a, objs[a]["found"]))
 if len(objs) < 1000:
     fails.append("only %d objects exported" % len(objs))
 hist = json.load(open(os.path.join(d, "histogram.json")))
@@ -216,7 +227,66 @@ PYEOF
             show_file "$dir/partial.text.err" stderr; ok=0
         fi
     fi
-    rm -f "$core" "$dir/bad.core"
+    # --- a reference to no object: a list's first item pointed at no_type
+    if [ $ok = 1 ]; then
+        notype=$("$HOSTPY" - "$dir/export.jsonl" "$core" "$dir/bad2.core" "$dir/record.json" <<'PYEOF'
+import json, shutil, struct, sys
+exp, core, bad, rec = sys.argv[1:5]
+target = [p["addr"] for p in json.load(open(rec))["planted"] if p["name"] == "no_type"][0]
+with open(core, "rb") as f:
+    hdr = f.read(64)
+    phoff, = struct.unpack_from("<Q", hdr, 32)
+    phnum, = struct.unpack_from("<H", hdr, 56)
+    f.seek(phoff)
+    ph = f.read(56 * phnum)
+    loads = []
+    for k in range(phnum):
+        typ, flags, off, va, pa, filesz, memsz, al = struct.unpack_from("<IIQQQQQQ", ph, 56 * k)
+        if typ == 1:
+            loads.append((va, off, filesz))
+    def file_off(a):
+        for va, off, filesz in loads:
+            if va <= a and a + 8 <= va + filesz:
+                return off + a - va
+    for line in open(exp):
+        r = json.loads(line)
+        if r.get("record") == "object" and r["type"] == "list" and r["found"] == "gc" and r["refs"]:
+            # PyListObject: ob_item right after the PyVarObject header (3.8-3.15)
+            o = file_off(int(r["addr"], 16) + 24)
+            if o is None:
+                continue
+            f.seek(o)
+            items, = struct.unpack("<Q", f.read(8))
+            o = file_off(items)
+            if o is None:
+                continue
+            shutil.copyfile(core, bad)
+            with open(bad, "r+b") as g:
+                g.seek(o)
+                g.write(struct.pack("<Q", target))
+            print("0x%x" % target)
+            break
+PYEOF
+)
+        if [ -z "$notype" ]; then
+            echo "HARNESS ERROR $label: no list to redirect in the core"; ok=0
+        else
+            timeout -k 5 "$TIMEOUT" "$REFHEAP" export --no-cache "$dir/bad2.core" > "$dir/notype.jsonl" 2> "$dir/notype.err"
+            rc=$?
+            if [ $rc -ne 1 ]; then
+                echo "FAIL $label: export with a reference to no object exited $(describe_rc $rc), expected 1 (partial)"
+                show_file "$dir/notype.err" stderr; ok=0
+            elif ! grep -q "reference to $notype is to no object" "$dir/notype.err"; then
+                echo "FAIL $label: export did not name the reference to no object $notype"
+                show_file "$dir/notype.err" stderr; ok=0
+            elif grep -q "^{\"record\":\"object\",\"addr\":\"$notype\"" "$dir/notype.jsonl"; then
+                echo "FAIL $label: the header at $notype, whose type word is no type, was exported:"
+                grep "^{\"record\":\"object\",\"addr\":\"$notype\"" "$dir/notype.jsonl" | head -c 300; echo
+                ok=0
+            fi
+        fi
+    fi
+    rm -f "$core" "$dir/bad.core" "$dir/bad2.core"
     if [ $ok = 1 ]; then
         echo "ok $label"
     else
