@@ -1180,6 +1180,11 @@ static bool gc_head_untracked(struct rh_py_runtime *rt, const struct py_type *tp
 
 bool rh_py_gc_head_untracked(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr)
 {
+	// A statically allocated object (a static type, 3.12+'s static
+	// strings and deep-frozen code) has no GC header: the words before
+	// it are the module's other data.
+	if (rh_image_module_containing(rt->image, addr))
+		return true;
 	const struct py_type *tp = py_type_get(rt, type_addr);
 	return tp && gc_head_untracked(rt, tp, addr);
 }

@@ -258,8 +258,10 @@ bool rh_py_type_plausible(struct rh_py_runtime *rt, uint64_t addr);
 
 /**
  * For an object known to be on no GC list: whether its GC header says so.
- * True when its type is no GC type, or when the header is an untracked
- * one (_gc_next 0, _gc_prev at most the FINALIZED/COLLECTING bits). A
+ * True when its type is no GC type, when it lies in a loaded module's
+ * image (a static object has no GC header), or when the header is an
+ * untracked one (_gc_next 0, _gc_prev at most the FINALIZED/COLLECTING
+ * bits). A
  * pointer into the middle of another object, read as a header, seldom
  * passes (tests/integration/realapps.sh: a stale stack word at a tuple's
  * ob_size read as a `Model` whose GC header was the tuple's header).

@@ -648,6 +648,14 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 				rh_error_destroy(err);
 			return true;
 		}
+		// A word of an object refheap cannot traverse that points into
+		// another object (ctypes' CArgObject holding an address 16
+		// bytes into a tuple, trust.sh): the same test as for a
+		// conservative root. Not a reference: dropped unsaid, as the
+		// scan drops any word that is no pointer.
+		if ((r->flags & RH_EDGE_CONSERVATIVE) &&
+		    !rh_py_gc_head_untracked(c->rt, r->addr, o.type_addr))
+			return true;
 		// Its type word must name a type (what rh_py_object_plausible
 		// asks of a conservative candidate; cached per type): a field
 		// that holds no object pointer, or the field of a phantom, once
