@@ -118,6 +118,7 @@ struct om_ctx {
 	rh_py_block_fn *fn;
 	void *arg;
 	bool stopped;
+	bool count_only;          /* rh_py_alloc_options.count_only */
 	struct rh_py_alloc_stats *st;
 	struct om_layout L;
 	unsigned char *pool_buf;  /* MAX_POOL_SIZE bytes */
@@ -549,6 +550,8 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 	}
 	st->pools_used++;
 	st->pool_ref_counts += count;
+	if (c->count_only)
+		return;
 
 	uint64_t ncarved = (nextoff - L->overhead) / size;
 	uint64_t nfree = ncarved - count;
@@ -765,10 +768,11 @@ struct rh_error *rh_py_alloc_scan(struct rh_py_runtime *rt,
 		.fn = fn,
 		.arg = arg,
 		.st = &st,
+		.count_only = opts->count_only,
 	};
 	if (!opts->skip_pymalloc)
 		pymalloc_scan(&c);
-	if (!c.err && !c.stopped && !opts->skip_malloc)
+	if (!c.err && !c.stopped && !opts->skip_malloc && !opts->count_only)
 		c.err = om_glibc_scan(rt, opts, problems, fn, arg, c.ranges,
 				      c.nranges, &st, &c.stopped);
 	free(c.ranges);

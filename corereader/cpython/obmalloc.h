@@ -76,6 +76,13 @@ struct rh_py_alloc_options {
 	bool no_libc_symbols;
 	/** Layout cache directory for libc's DWARF answers, or NULL. */
 	const char *cache_dir;
+	/**
+	 * Count only: check the pool headers and add up their ref.count
+	 * (stats pool_ref_counts, CPython's own count of used small blocks)
+	 * without walking a free chain or reporting a block. The glibc half
+	 * is skipped. One header read per pool: a few milliseconds per GiB.
+	 */
+	bool count_only;
 };
 
 /** How the glibc heaps were found. */

@@ -232,6 +232,47 @@ static void reserve_arrays(struct rh_snapshot *s, struct rh_target *t)
 #undef DROP
 }
 
+/*
+ * Size the address index once, for as many objects as pymalloc has blocks
+ * in use: CPython's own count (the pools' ref.count, what
+ * sys.getallocatedblocks() adds up), read from the pool headers alone in
+ * a few milliseconds. Grown instead, the index was rebuilt about 35 times
+ * on a 10M-object heap, each rebuild zeroing a fresh table and placing
+ * every key again: 9% of a cold `gc` (issue 12), and at the last rebuild
+ * the old table and the new one were resident together.
+ *
+ * Most objects are pymalloc blocks; the blocks that are no objects (a
+ * list's item array, a dict's keys) make the index roomier, the objects
+ * that are no blocks (bigger than 512 bytes, static) grow it as before. A
+ * corrupt allocator gives a count that is capped by what the core can
+ * hold (readable_bytes), and its problems are left to the allocator scan
+ * proper, which meets them again. The count does not depend on the object
+ * arrays' reservation (REFHEAP_TEST_RESERVE), so the index, which the
+ * snapshot cache stores, is the same either way.
+ */
+static void reserve_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
+			  struct rh_target *t)
+{
+	struct rh_problems scratch;
+	rh_problems_init(&scratch);
+	const struct rh_py_alloc_options o = { .count_only = true, .skip_malloc = true };
+	struct rh_py_alloc_stats st;
+	struct rh_error *err = rh_py_alloc_scan(rt, &o, &scratch, NULL, NULL, &st);
+	rh_problems_deinit(&scratch);
+	if (err) {
+		rh_error_destroy(err);
+		return;
+	}
+	uint64_t n = st.pool_ref_counts;
+	uint64_t most = readable_bytes(t) / 16;
+	if (n > most)
+		n = most;
+	if (n >= RH_KEYINDEX_MAX)
+		n = RH_KEYINDEX_MAX - 1;
+	// No memory for it: the index grows as it did.
+	(void)rh_keyindex_reserve(&s->obj_index, s->obj_addr, (size_t)n);
+}
+
 /* Grow the object arrays together, geometrically. */
 static bool grow_objects(struct rh_snapshot *s)
 {
@@ -787,17 +828,20 @@ static bool flush_blocks(struct follow_ctx *c)
 struct block_prep {
 	struct rh_pool *pool;
 	struct rh_py_runtime *rt;
+	const struct rh_snapshot *s;   /* its index only read while the pool runs */
 	struct rh_py_block *b;
 	uint64_t *obj;    /* per block: its object, 0 for none, or PREP_REDO */
 	uint32_t n;
 };
 
-static struct block_prep *prep_create(struct rh_py_runtime *rt, uint32_t jobs)
+static struct block_prep *prep_create(struct rh_py_runtime *rt,
+				      const struct rh_snapshot *s, uint32_t jobs)
 {
 	struct block_prep *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->rt = rt;
+	p->s = s;
 	p->b = malloc(PREP_BATCH * sizeof(*p->b));
 	p->obj = malloc(PREP_BATCH * sizeof(*p->obj));
 	p->pool = p->b && p->obj ? rh_pool_create(jobs) : NULL;
@@ -833,6 +877,25 @@ static void prep_chunk(void *arg, uint32_t chunk)
 		p->obj[i] = rh_py_worker_take_deferred() ? PREP_REDO : ok ? addr : 0;
 	}
 	rh_py_worker_leave();
+	// An object the index holds is no news (most blocks: 9.4M of 12M on
+	// bench/mkheap.py's 10M heap): looked up here, on every thread and
+	// prefetched as flush_blocks does, instead of on the main thread
+	// alone. Only the main thread adds to the index, and not while the
+	// pool runs; what it adds from this batch's blocks cannot be another
+	// block's object (blocks do not overlap), so each answer is the one
+	// --jobs 1 gets.
+	const struct rh_keyindex *x = &p->s->obj_index;
+	for (uint32_t i = lo; i < hi; i++)
+		if (p->obj[i] > PREP_REDO)
+			rh_keyindex_prefetch(x, p->obj[i]);
+	for (uint32_t i = lo; i < hi; i++)
+		if (p->obj[i] > PREP_REDO)
+			rh_keyindex_prefetch_key(x, p->s->obj_addr, p->obj[i]);
+	for (uint32_t i = lo; i < hi; i++) {
+		uint32_t idx;
+		if (p->obj[i] > PREP_REDO && rh_snapshot_find(p->s, p->obj[i], &idx))
+			p->obj[i] = 0;
+	}
 }
 
 /* Object addr proposed by the scan; non-zero to stop (no memory). */
@@ -922,7 +985,7 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			struct rh_py_alloc_options aopts = { .cache_dir = cache_dir };
 			double t0 = now();
 			// pf: the workers are allowed and prepared
-			c.prep = pf ? prep_create(rt, jobs) : NULL;
+			c.prep = pf ? prep_create(rt, s, jobs) : NULL;
 			err = rh_py_alloc_scan(rt, &aopts, &s->problems, on_block, &c, NULL);
 			if (!err && !c.nomem && c.prep && c.prep->n)
 				(void)prep_flush(&c);   /* nomem is in c.nomem */
@@ -1844,6 +1907,10 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	s->seconds_runtime = t1 - t0;
 
 	reserve_arrays(s, t);
+	// Only a snapshot that follows references meets the objects that
+	// are not on a GC list: without the graph the count would oversize.
+	if (opts && opts->graph)
+		reserve_index(s, rt, t);
 	for (size_t i = 0; i < s->ninterps; i++) {
 		if (s->interps[i].gc_owner != i)
 			continue;

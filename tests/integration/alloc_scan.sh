@@ -20,7 +20,8 @@
 #       size class, exactly; and the scan's reading of getallocatedblocks()
 #       (pools' ref.count + raw_allocated_blocks [+ interpreter_leaks]
 #       3.9+, the counter _Py_AllocatedBlocks 3.8) == the value CPython
-#       returned, exactly;
+#       returned, exactly; a count-only scan gives the same sum and reports
+#       no block;
 #   (a') 25 chunks the sample freed with libc's free() just before the stop
 #       (7 in tcache, the rest in a fastbin: glibc keeps them marked in use)
 #       are not reported;
@@ -142,6 +143,12 @@ if raw >= 0 and found + raw != rec["allocated_blocks"]:
                  % (found, raw, rec["allocated_blocks"]))
 if num(kv, "pool_ref_counts") != found:
     fails.append("(b) pools' ref.count sum %s != blocks found %d" % (kv.get("pool_ref_counts"), found))
+# the count alone (rh_py_alloc_options.count_only: the snapshot's index
+# size) is the same sum, and reports no block
+if num(kv, "count_only_pool_ref_counts") != found or num(kv, "count_only_blocks_reported") != 0:
+    fails.append("(b) a count-only scan gives ref.count sum %s and %s blocks reported, "
+                 "expected %d and 0" % (kv.get("count_only_pool_ref_counts"),
+                                        kv.get("count_only_blocks_reported"), found))
 
 # (c) problems
 for p in problems:

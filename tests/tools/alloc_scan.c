@@ -69,6 +69,17 @@ static const char *source_name(const struct rh_py_block *b)
 	return "malloc";
 }
 
+/* Blocks a count-only scan reported: it must report none. */
+static uint64_t count_only_reported;
+
+static int on_count_only_block(void *arg, const struct rh_py_block *b)
+{
+	(void)arg;
+	(void)b;
+	count_only_reported++;
+	return 0;
+}
+
 static int on_block(void *arg, const struct rh_py_block *b)
 {
 	struct scan *s = arg;
@@ -217,6 +228,17 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (err)
 		goto out;
+	// The count alone (what the snapshot sizes its address index by):
+	// the same sum, without a block reported.
+	struct rh_py_alloc_options copts = aopts;
+	copts.count_only = true;
+	struct rh_py_alloc_stats cst;
+	struct rh_problems cproblems;
+	rh_problems_init(&cproblems);
+	err = rh_py_alloc_scan(rt, &copts, &cproblems, on_count_only_block, NULL, &cst);
+	rh_problems_deinit(&cproblems);
+	if (err)
+		goto out;
 	static const char *const methods[] = { "none", "symbols", "segments" };
 	printf("version %s\n", rh_py_runtime_info(rt)->version);
 	printf("pool_size %" PRIu64 "\n", st.pool_size);
@@ -229,6 +251,9 @@ int main(int argc, char **argv)
 	printf("pymalloc_blocks %" PRIu64 "\n", st.pymalloc_blocks);
 	printf("pymalloc_bytes %" PRIu64 "\n", st.pymalloc_bytes);
 	printf("pool_ref_counts %" PRIu64 "\n", st.pool_ref_counts);
+	printf("count_only_pool_ref_counts %" PRIu64 "\n", cst.pool_ref_counts);
+	printf("count_only_blocks_reported %" PRIu64 "\n",
+	       cst.pymalloc_blocks + cst.malloc_chunks + count_only_reported);
 	printf("raw_allocated_blocks %" PRId64 "\n", st.raw_allocated_blocks);
 	printf("allocated_blocks %" PRId64 "\n", st.allocated_blocks);
 	printf("malloc_method %s\n", methods[st.malloc_method]);

@@ -224,6 +224,9 @@ static void rh_keyindex_reserve_avoids_rebuild(void **state)
 	struct rh_keyindex x;
 	rh_keyindex_init(&x);
 	assert_true(rh_keyindex_reserve(&x, keys, 1000));
+	// sized for 1000 at a load of at most 7/10, no more: growing by
+	// half from 16 slots would give 1641
+	assert_true(x.nslots >= 1000 * 10 / 7 && x.nslots <= 1000 * 10 / 7 + 10);
 	uint32_t *slots = x.slots;
 	size_t nslots = x.nslots;
 	for (uint32_t i = 0; i < 1000; i++) {
