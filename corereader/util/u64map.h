@@ -49,7 +49,8 @@ static inline size_t rh_u64map_home(uint64_t k, size_t n)
 }
 
 /** Hint that key will be looked up soon (prefetch its home slot). */
-static inline void rh_u64map_prefetch(const struct rh_u64map *m, uint64_t key)
+/* Always inlined, or GCC deletes it: see RH_PREFETCH_FN in util/keyindex.h. */
+static inline __attribute__((always_inline)) void rh_u64map_prefetch(const struct rh_u64map *m, uint64_t key)
 {
 	if (!m->keys)
 		return;
