@@ -1189,6 +1189,16 @@ bool rh_py_gc_head_untracked(struct rh_py_runtime *rt, uint64_t addr, uint64_t t
 	return tp && gc_head_untracked(rt, tp, addr);
 }
 
+void rh_py_object_prefetch(struct rh_py_runtime *rt, uint64_t addr)
+{
+	// rh_target_view writes the target's last-segment cache: GCC cannot
+	// take this function for one without effects and drop its calls
+	// (see RH_PREFETCH_FN in util/keyindex.h).
+	const void *v = rh_target_view(rt->target, addr, 16);
+	if (v)
+		__builtin_prefetch(v);
+}
+
 bool rh_py_type_plausible(struct rh_py_runtime *rt, uint64_t addr)
 {
 	return type_valid(rt, addr, 0);

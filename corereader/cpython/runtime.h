@@ -249,6 +249,13 @@ int64_t rh_py_refcnt_word(const struct rh_py_runtime *rt, uint64_t word);
 bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr);
 
 /**
+ * Hint that the object at addr will be read soon: prefetch the cache line
+ * of its header from the target's memory, where the target has it mapped
+ * (a core). Nothing is read; any address will do.
+ */
+void rh_py_object_prefetch(struct rh_py_runtime *rt, uint64_t addr);
+
+/**
  * Whether addr is a type object (readable, ready, sane sizes, a name, a
  * metatype chain that reaches PyType_Type; static in a loaded module or a
  * GC-tracked heap type): the test rh_py_object_plausible applies to an

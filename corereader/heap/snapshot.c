@@ -428,19 +428,32 @@ static int add_tracked(void *arg, const struct rh_py_object *o)
 }
 
 /*
- * A batch of a GC list's objects: their index slots are prefetched
- * together, then they are added in list order. One insert per object
- * otherwise waits on a cache miss each (2.3M of them on a 10M-object
- * heap); a batch overlaps them.
+ * How far ahead of an index lookup its memory is prefetched, in lookups:
+ * the home slot PF_SLOT lookups ahead, then the key that slot names
+ * PF_KEY ahead (the slot has arrived by then). About as many misses as a
+ * core keeps in flight (10-16 line fill buffers): a whole batch's slots
+ * prefetched at once (~900 in follow_references) ran past them.
+ */
+#define PF_SLOT 16
+#define PF_KEY 8
+
+/*
+ * A batch of a GC list's objects, added in list order with their index
+ * slots prefetched ahead. One insert per object otherwise waits on a
+ * cache miss each (2.3M of them on a 10M-object heap).
  */
 static int add_tracked_batch(void *arg, const struct rh_py_object *objs, size_t n)
 {
 	struct add_ctx *c = arg;
-	for (size_t k = 0; k < n; k++)
-		rh_keyindex_prefetch(&c->s->obj_index, objs[k].addr);
-	for (size_t k = 0; k < n; k++)
+	const struct rh_keyindex *x = &c->s->obj_index;
+	for (size_t k = 0; k < PF_SLOT && k < n; k++)
+		rh_keyindex_prefetch(x, objs[k].addr);
+	for (size_t k = 0; k < n; k++) {
+		if (k + PF_SLOT < n)
+			rh_keyindex_prefetch(x, objs[k + PF_SLOT].addr);
 		if (add_tracked(c, &objs[k]))
 			return 1;
+	}
 	return 0;
 }
 
@@ -775,11 +788,16 @@ static bool orphan_consistent(struct follow_ctx *c, const struct rh_py_object *o
 static bool flush_blocks(struct follow_ctx *c)
 {
 	const struct rh_keyindex *x = &c->s->obj_index;
-	for (size_t k = 0; k < c->nblocks; k++)
+	size_t nb = c->nblocks;
+	for (size_t k = 0; k < PF_SLOT && k < nb; k++)
 		rh_keyindex_prefetch(x, c->blocks[k]);
-	for (size_t k = 0; k < c->nblocks; k++)
+	for (size_t k = 0; k < PF_KEY && k < nb; k++)
 		rh_keyindex_prefetch_key(x, c->s->obj_addr, c->blocks[k]);
-	for (size_t k = 0; k < c->nblocks; k++) {
+	for (size_t k = 0; k < nb; k++) {
+		if (k + PF_SLOT < nb)
+			rh_keyindex_prefetch(x, c->blocks[k + PF_SLOT]);
+		if (k + PF_KEY < nb)
+			rh_keyindex_prefetch_key(x, c->s->obj_addr, c->blocks[k + PF_KEY]);
 		uint32_t idx;
 		if (rh_snapshot_find(c->s, c->blocks[k], &idx))
 			continue;
@@ -885,13 +903,18 @@ static void prep_chunk(void *arg, uint32_t chunk)
 	// block's object (blocks do not overlap), so each answer is the one
 	// --jobs 1 gets.
 	const struct rh_keyindex *x = &p->s->obj_index;
-	for (uint32_t i = lo; i < hi; i++)
+	const uint64_t *keys = p->s->obj_addr;
+	for (uint32_t i = lo; i < hi && i < lo + PF_SLOT; i++)
 		if (p->obj[i] > PREP_REDO)
 			rh_keyindex_prefetch(x, p->obj[i]);
-	for (uint32_t i = lo; i < hi; i++)
+	for (uint32_t i = lo; i < hi && i < lo + PF_KEY; i++)
 		if (p->obj[i] > PREP_REDO)
-			rh_keyindex_prefetch_key(x, p->s->obj_addr, p->obj[i]);
+			rh_keyindex_prefetch_key(x, keys, p->obj[i]);
 	for (uint32_t i = lo; i < hi; i++) {
+		if (i + PF_SLOT < hi && p->obj[i + PF_SLOT] > PREP_REDO)
+			rh_keyindex_prefetch(x, p->obj[i + PF_SLOT]);
+		if (i + PF_KEY < hi && p->obj[i + PF_KEY] > PREP_REDO)
+			rh_keyindex_prefetch_key(x, keys, p->obj[i + PF_KEY]);
 		uint32_t idx;
 		if (p->obj[i] > PREP_REDO && rh_snapshot_find(p->s, p->obj[i], &idx))
 			p->obj[i] = 0;
@@ -939,15 +962,6 @@ static int on_block(void *arg, const struct rh_py_block *b)
 
 /* Objects whose references are read before they are resolved together. */
 #define BATCH 512
-/*
- * How far ahead of a lookup its memory is prefetched, in lookups: about
- * as many misses as a core keeps in flight (10-16 line fill buffers).
- * Prefetching a whole batch's slots at once (~900) ran past them: most
- * of follow_references' samples still sat on the slot load (perf
- * annotate, issue 12).
- */
-#define PF_SLOT 16
-#define PF_KEY 8
 /* Objects left to read below which the other threads are not woken. */
 #define PARALLEL_MIN 4096
 
@@ -1076,9 +1090,12 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 			for (uint32_t n = 0; n < counts[k - i] && !c.full; n++, r++) {
 				if (r + PF_SLOT < np)
 					rh_keyindex_prefetch(x, c.pending[r + PF_SLOT].addr);
-				if (r + PF_KEY < np)
-					rh_keyindex_prefetch_key(x, s->obj_addr,
-								 c.pending[r + PF_KEY].addr);
+				// A reference to an object not yet known is
+				// resolved by reading the object's header.
+				if (r + PF_KEY < np &&
+				    !rh_keyindex_prefetch_key(x, s->obj_addr,
+							      c.pending[r + PF_KEY].addr))
+					rh_py_object_prefetch(rt, c.pending[r + PF_KEY].addr);
 				if (!resolve(&c, &c.pending[r]) && c.nomem)
 					goto nomem;
 			}

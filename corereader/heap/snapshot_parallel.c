@@ -22,6 +22,8 @@
 #define CHUNK 1024
 #define WINDOW (64 * CHUNK)
 #define NCHUNKS (WINDOW / CHUNK)
+/* Objects whose headers are prefetched ahead of the one read. */
+#define OBJ_AHEAD 4
 
 /* One reference as rh_py_referents gave it (what on_ref reads of it). */
 struct saved_ref {
@@ -177,9 +179,15 @@ static void read_chunk(void *arg, uint32_t chunk)
 	b->n = 0;
 	b->nomem = false;
 	rh_py_worker_enter();
+	// The objects lie anywhere in the heap: each header read would wait
+	// on a miss. Prefetched OBJ_AHEAD objects ahead.
+	for (uint32_t k = lo; k < hi && k < lo + OBJ_AHEAD; k++)
+		rh_py_object_prefetch(pf->rt, w->in[k - w->from].addr);
 	for (uint32_t k = lo; k < hi; k++) {
 		struct obj_rec *r = &w->recs[k - w->from];
 		const struct obj_in *in = &w->in[k - w->from];
+		if (k + OBJ_AHEAD < hi)
+			rh_py_object_prefetch(pf->rt, w->in[k + OBJ_AHEAD - w->from].addr);
 		if (!in->type)
 			continue;
 		size_t before = b->n;

@@ -129,25 +129,28 @@ RH_PREFETCH_FN rh_keyindex_prefetch(const struct rh_keyindex *x, uint64_t key)
 /**
  * The second step of a prefetch, once the home slot is in the cache:
  * prefetch the key of the first slot whose tag matches (a few slots on).
+ * False when an empty slot comes first: the key is absent (as of now),
+ * and the caller may prefetch what it will read about a new key instead.
  */
-RH_PREFETCH_FN rh_keyindex_prefetch_key(const struct rh_keyindex *x,
-					    const uint64_t *keys, uint64_t key)
+static inline __attribute__((always_inline)) bool
+rh_keyindex_prefetch_key(const struct rh_keyindex *x, const uint64_t *keys, uint64_t key)
 {
 	size_t n = x->nslots;
 	if (!n)
-		return;
+		return false;
 	uint64_t h = rh_keyindex_hash(key);
 	uint32_t tag = rh_keyindex_tag(h);
 	size_t j = rh_keyindex_home(h, n);
 	for (int k = 0; k < 4; k++, j = j + 1 == n ? 0 : j + 1) {
 		uint32_t w = x->slots[j];
 		if (!w)
-			return;
+			return false;
 		if ((w & ~RH_KEYINDEX_POS_MASK) == tag) {
 			__builtin_prefetch(&keys[(w & RH_KEYINDEX_POS_MASK) - 1]);
-			return;
+			return true;
 		}
 	}
+	return true;
 }
 
 /**
