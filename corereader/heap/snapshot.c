@@ -19,6 +19,7 @@
 #include "heap/snapshot_parallel.h"
 #include "util/bigmem.h"
 #include "util/byobj.h"
+#include "util/prefault.h"
 #include "util/satmath.h"
 #include "util/workpool.h"
 #include "image/image.h"
@@ -273,6 +274,62 @@ static void reserve_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	(void)rh_keyindex_reserve(&s->obj_index, s->obj_addr, (size_t)n);
 }
 
+/*
+ * The object arrays, edge_start and the edges, faulted in ahead of their
+ * writer by a helper thread (util/prefault.h): the kernel's zeroing of
+ * their fresh pages, 8% of a cold `gc`'s samples on the main thread at 10M
+ * objects, moves to the other core, idle for a third of the snapshot. A
+ * stretch is asked for when the writer is half-way through the last one:
+ * the memory faulted in but not yet used is one stretch at most (1.5 MB
+ * of objects, 0.5 MB of edges, each array rounded to its 2 MiB huge
+ * pages). Only with --jobs > 1. Arrays that grow instead (reserve_arrays
+ * failed) move: a request for a freed block populates nothing.
+ */
+#define AHEAD_OBJECTS (1u << 16)
+#define AHEAD_EDGES (1u << 17)
+
+struct ahead {
+	struct rh_prefault *pf;
+	uint64_t objects, edges;   /* asked for up to, exclusive */
+	uint32_t *edge_start;      /* follow_references' array, once made */
+	uint64_t start_cap;
+};
+
+static void ahead_objects(struct ahead *a, const struct rh_snapshot *s)
+{
+	if (!a->pf || (uint64_t)s->nobjects + AHEAD_OBJECTS / 2 < a->objects)
+		return;
+	uint64_t lo = a->objects > s->nobjects ? a->objects : s->nobjects;
+	uint64_t hi = lo + AHEAD_OBJECTS < s->objects_cap ? lo + AHEAD_OBJECTS : s->objects_cap;
+	if (hi <= lo)
+		return;
+#define AHEAD(field)                                                            \
+	rh_prefault_request(a->pf, (char *)s->field + lo * sizeof(*s->field),  \
+			    (hi - lo) * sizeof(*s->field))
+	AHEAD(obj_addr);
+	AHEAD(obj_type);
+	AHEAD(obj_size);
+	AHEAD(obj_refcnt);
+	AHEAD(obj_gen);
+	AHEAD(obj_interp);
+	AHEAD(obj_found);
+#undef AHEAD
+	if (a->edge_start && hi < a->start_cap)
+		rh_prefault_request(a->pf, a->edge_start + lo, (hi - lo) * sizeof(*a->edge_start));
+	a->objects = hi;
+}
+
+static void ahead_edges(struct ahead *a, const struct rh_snapshot *s)
+{
+	if (!a->pf || s->nedges + AHEAD_EDGES / 2 < a->edges)
+		return;
+	uint64_t lo = a->edges > s->nedges ? a->edges : s->nedges;
+	uint64_t hi = lo + AHEAD_EDGES < s->edges_cap ? lo + AHEAD_EDGES : s->edges_cap;
+	if (hi > lo)
+		rh_prefault_request(a->pf, s->edges + lo, (hi - lo) * sizeof(*s->edges));
+	a->edges = hi;
+}
+
 /* Grow the object arrays together, geometrically. */
 static bool grow_objects(struct rh_snapshot *s)
 {
@@ -408,6 +465,7 @@ struct add_ctx {
 	struct rh_py_runtime *rt;
 	uint8_t interp;
 	bool nomem;
+	struct ahead *ahead;
 };
 
 static int add_tracked(void *arg, const struct rh_py_object *o)
@@ -446,6 +504,7 @@ static int add_tracked_batch(void *arg, const struct rh_py_object *objs, size_t 
 {
 	struct add_ctx *c = arg;
 	const struct rh_keyindex *x = &c->s->obj_index;
+	ahead_objects(c->ahead, c->s);
 	for (size_t k = 0; k < PF_SLOT && k < n; k++)
 		rh_keyindex_prefetch(x, objs[k].addr);
 	for (size_t k = 0; k < n; k++) {
@@ -979,7 +1038,7 @@ static int on_block(void *arg, const struct rh_py_block *b)
 static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_target *t,
 					  struct rh_py_runtime *rt,
 					  bool alloc_scan, const char *cache_dir,
-					  uint32_t jobs)
+					  uint32_t jobs, struct ahead *ahead)
 {
 	struct follow_ctx c = { .s = s, .rt = rt };
 	// Other threads read the references of the objects ahead
@@ -993,6 +1052,8 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 	s->edge_start = rh_big_malloc(start_cap * sizeof(*s->edge_start));
 	if (!s->edge_start)
 		start_cap = 0;
+	ahead->edge_start = s->edge_start;
+	ahead->start_cap = start_cap;
 	bool scanned = !alloc_scan;
 	uint64_t unreadable = 0;
 	uint32_t counts[BATCH];
@@ -1035,7 +1096,11 @@ static struct rh_error *follow_references(struct rh_snapshot *s, struct rh_targe
 				goto nomem;
 			s->edge_start = p;
 			start_cap = cap;
+			ahead->edge_start = p;
+			ahead->start_cap = cap;
 		}
+		ahead_objects(ahead, s);
+		ahead_edges(ahead, s);
 		c.npending = 0;
 		memset(counts, 0, sizeof(counts));
 		for (uint32_t k = i; k < end && !c.full; k++) {
@@ -1926,6 +1991,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	struct rh_snapshot *s = calloc(1, sizeof(*s));
 	if (!s)
 		return rh_enomem;
+	struct ahead ahead = { 0 };
 	rh_problems_init(&s->problems);
 	rh_arena_init(&s->arena);
 	rh_u64map_init(&s->type_index);
@@ -1943,6 +2009,9 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	s->seconds_runtime = t1 - t0;
 
 	reserve_arrays(s, t);
+	uint32_t jobs = rh_pool_default_jobs(opts ? opts->jobs : 0);
+	if (jobs > 1 && opts && opts->graph)
+		ahead.pf = rh_prefault_create();
 	// Only a snapshot that follows references meets the objects that
 	// are not on a GC list: without the graph the count would oversize.
 	if (opts && opts->graph)
@@ -1950,9 +2019,9 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	for (size_t i = 0; i < s->ninterps; i++) {
 		if (s->interps[i].gc_owner != i)
 			continue;
-		struct add_ctx c = { .s = s, .rt = rt, .interp = i > 255 ? 255 : (uint8_t)i };
-		err = rh_py_gc_for_each_batch(rt, i, &s->problems, add_tracked_batch, &c,
-					      rh_pool_default_jobs(opts ? opts->jobs : 0));
+		struct add_ctx c = { .s = s, .rt = rt, .interp = i > 255 ? 255 : (uint8_t)i,
+				     .ahead = &ahead };
+		err = rh_py_gc_for_each_batch(rt, i, &s->problems, add_tracked_batch, &c, jobs);
 		if (!err && c.nomem)
 			err = rh_error_create(RH_ERR_NO_MEMORY,
 					      "out of memory after reading %u objects",
@@ -1971,7 +2040,9 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 		double t3 = now();
 		s->seconds_roots = t3 - t2;
 		err = follow_references(s, t, rt, opts->alloc_scan, opts->cache_dir,
-					rh_pool_default_jobs(opts->jobs));
+					jobs, &ahead);
+		rh_prefault_destroy(ahead.pf);
+		ahead.pf = NULL;
 		if (err)
 			goto out_runtime;
 		double t4 = now();
@@ -2000,6 +2071,7 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	return NULL;
 
 out_runtime:
+	rh_prefault_destroy(ahead.pf);
 	rh_py_runtime_destroy(rt);
 out_snapshot:
 	rh_snapshot_destroy(s);

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "util/arena.h"
 #include "util/bigmem.h"
 #include "util/keyindex.h"
+#include "util/prefault.h"
 #include "util/u64map.h"
 
 static void rh_u64map_insert_then_find_many(void **state)
@@ -239,6 +241,41 @@ static void rh_keyindex_reserve_avoids_rebuild(void **state)
 	free(keys);
 }
 
+/*
+ * The helper only populates: what the writer has put in the memory stays,
+ * while the helper works on it and after; requests for freed memory and
+ * for NULL are harmless. (Whether the pages became resident depends on
+ * the kernel: MADV_POPULATE_WRITE is 5.14+.)
+ */
+static void rh_prefault_keeps_contents(void **state)
+{
+	(void)state;
+	size_t len = (size_t)8 << 20;
+	unsigned char *p = rh_big_malloc(len);
+	assert_non_null(p);
+	for (size_t i = 0; i < len / 2; i++)
+		p[i] = (unsigned char)(i * 7 + 1);
+	struct rh_prefault *pf = rh_prefault_create();
+	rh_prefault_request(pf, p, len);
+	// the writer goes on while the helper populates
+	for (size_t i = len / 2; i < len; i++)
+		p[i] = (unsigned char)(i * 7 + 1);
+	unsigned char *gone = rh_big_malloc(len);
+	assert_non_null(gone);
+	free(gone);
+	rh_prefault_request(pf, gone, len);
+	rh_prefault_request(NULL, p, len);
+	for (int k = 0; k < 100; k++)
+		rh_prefault_request(pf, p + (size_t)k * 4096, 4096);
+	usleep(20000);
+	rh_prefault_destroy(pf);
+	rh_prefault_destroy(NULL);
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (unsigned char)(i * 7 + 1))
+			fail_msg("byte %zu changed", i);
+	free(p);
+}
+
 static void rh_arena_intern_returns_one_copy(void **state)
 {
 	struct rh_arena a;
@@ -311,6 +348,7 @@ int main(void)
 		cmocka_unit_test(rh_keyindex_reserve_avoids_rebuild),
 		cmocka_unit_test(rh_arena_intern_returns_one_copy),
 		cmocka_unit_test(rh_big_realloc_keeps_the_used_part),
+		cmocka_unit_test(rh_prefault_keeps_contents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

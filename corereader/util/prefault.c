@@ -1,0 +1,110 @@
+/*
+ * Faulting in fresh memory ahead of its writer; see prefault.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "util/prefault.h"
+
+/* Linux 5.14 (include/uapi/asm-generic/mman-common.h); older headers lack it. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Requests waiting: the snapshot asks for a handful of arrays at a time. */
+#define QUEUE 32
+
+struct range {
+	uintptr_t start, end;
+};
+
+struct rh_prefault {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct range q[QUEUE];
+	unsigned head, n;     /* ring of n requests from q[head] */
+	bool stop;
+	bool unsupported;     /* the kernel refused: requests are dropped */
+};
+
+static void *helper(void *arg)
+{
+	struct rh_prefault *p = arg;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->n && !p->stop)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (p->stop)
+			break;
+		struct range r = p->q[p->head];
+		p->head = (p->head + 1) % QUEUE;
+		p->n--;
+		pthread_mutex_unlock(&p->lock);
+		uintptr_t lo = r.start & ~(page - 1);
+		uintptr_t hi = (r.end + page - 1) & ~(page - 1);
+		// EINVAL: no such advice (before 5.14); ENOMEM: not mapped (a
+		// block freed meanwhile: harmless, nothing is written). Either
+		// way the writer faults the pages in itself.
+		bool refused = hi > lo && madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) != 0 &&
+			       errno == EINVAL;
+		pthread_mutex_lock(&p->lock);
+		if (refused)
+			p->unsupported = true;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+struct rh_prefault *rh_prefault_create(void)
+{
+	struct rh_prefault *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	if (pthread_create(&p->thread, NULL, helper, p) != 0) {
+		pthread_cond_destroy(&p->wake);
+		pthread_mutex_destroy(&p->lock);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void rh_prefault_request(struct rh_prefault *p, void *start, size_t len)
+{
+	if (!p || !len)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (!p->unsupported && p->n < QUEUE) {
+		p->q[(p->head + p->n) % QUEUE] = (struct range){
+			(uintptr_t)start, (uintptr_t)start + len,
+		};
+		p->n++;
+		pthread_cond_signal(&p->wake);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void rh_prefault_destroy(struct rh_prefault *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
