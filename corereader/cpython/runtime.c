@@ -952,10 +952,15 @@ struct rh_error *rh_py_object_read(struct rh_py_runtime *rt, uint64_t addr,
 #define TYPE_CHECK_CACHE_MAX 1000000
 
 /*
- * Whether addr is a type object: readable, PyType_Ready'd, sane sizes, a
- * readable name, its own type PyType_Type or a metatype (depth bounds the
- * metaclass chain), and either statically allocated inside a loaded module
- * or, for a heap type, tracked by the GC (heap types always are).
+ * Whether addr is a type object: readable, sane sizes, a readable name,
+ * its own type PyType_Type or a metatype (depth bounds the metaclass
+ * chain), and either statically allocated inside a loaded module or, for a
+ * heap type, PyType_Ready'd and tracked by the GC (heap types always are).
+ * A static type need not be ready: 3.8's functools.KeyWrapper and
+ * _lru_list_elem never are (Modules/_functoolsmodule.c 3.8 makes their
+ * objects with PyObject_New and never calls PyType_Ready on them), and
+ * their objects are real (tests/integration/referents.sh: 21 references
+ * of an lru_cache's dicts and lists were refused as "to no object").
  * Answers are cached per address.
  */
 static bool type_valid(struct rh_py_runtime *rt, uint64_t addr, int depth)
@@ -984,7 +989,8 @@ static bool type_valid(struct rh_py_runtime *rt, uint64_t addr, int depth)
 		uint64_t name = py_get_u64(buf, PYL(rt, TP_NAME));
 		uint64_t meta = py_get_u64(buf, PYL(rt, OB_TYPE));
 		char c;
-		if (!(flags & PY_TPFLAGS_READY) || basic < 16 || basic > (1 << 20) ||
+		if (((flags & PY_TPFLAGS_HEAPTYPE) && !(flags & PY_TPFLAGS_READY)) ||
+		    basic < 16 || basic > (1 << 20) ||
 		    item < 0 || item > (1 << 16) || !name ||
 		    !rh_target_readable(rt->target, name, 1) ||
 		    !rh_target_peek(rt->target, name, &c, 1) || c <= ' ')
