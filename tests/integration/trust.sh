@@ -41,6 +41,33 @@ print_pythons
 HOSTPY=$(host_python)
 export REFHEAP_SNAPSHOT_CACHE_MAX_MB=0
 
+# File offsets of a core's dumped bytes, for the copies with bytes changed
+cat > "$TESTDIR/core_offsets.py" <<'PYEOF'
+import struct
+
+
+def file_offsets(core):
+    """A function giving the file offset of the 8 bytes at an address of
+    the core's memory (its PT_LOAD segments' dumped part), or None."""
+    with open(core, "rb") as f:
+        hdr = f.read(64)
+        phoff, = struct.unpack_from("<Q", hdr, 32)
+        phnum, = struct.unpack_from("<H", hdr, 56)
+        f.seek(phoff)
+        ph = f.read(56 * phnum)
+    loads = []
+    for k in range(phnum):
+        typ, flags, off, va, pa, filesz, memsz, al = struct.unpack_from("<IIQQQQQQ", ph, 56 * k)
+        if typ == 1:
+            loads.append((va, off, filesz))
+
+    def file_off(a):
+        for va, off, filesz in loads:
+            if va <= a and a + 8 <= va + filesz:
+                return off + a - va
+    return file_off
+PYEOF
+
 FAILED=0
 for i in "${!PY_PATHS[@]}"; do
     label=${PY_LABELS[$i]}
@@ -153,24 +180,11 @@ PYEOF
     # --- partial means explained: clobber one dict's ma_keys (offset 32
     # in PyDictObject, 3.8-3.13) in a copy of the core
     if [ $ok = 1 ]; then
-        addr=$("$HOSTPY" - "$dir/export.jsonl" "$core" "$dir/bad.core" <<'PYEOF'
+        addr=$(PYTHONPATH=$TESTDIR "$HOSTPY" - "$dir/export.jsonl" "$core" "$dir/bad.core" <<'PYEOF'
 import json, shutil, struct, sys
 exp, core, bad = sys.argv[1:4]
-with open(core, "rb") as f:
-    hdr = f.read(64)
-    phoff, = struct.unpack_from("<Q", hdr, 32)
-    phnum, = struct.unpack_from("<H", hdr, 56)
-    f.seek(phoff)
-    ph = f.read(56 * phnum)
-loads = []
-for k in range(phnum):
-    typ, flags, off, va, pa, filesz, memsz, al = struct.unpack_from("<IIQQQQQQ", ph, 56 * k)
-    if typ == 1:
-        loads.append((va, off, filesz))
-def file_off(a):
-    for va, off, filesz in loads:
-        if va <= a and a + 8 <= va + filesz:
-            return off + a - va
+from core_offsets import file_offsets
+file_off = file_offsets(core)
 for line in open(exp):
     r = json.loads(line)
     if r.get("record") == "object" and r["type"] == "dict" and r["found"] == "gc" and r["refs"]:
@@ -229,25 +243,13 @@ PYEOF
     fi
     # --- a reference to no object: a list's first item pointed at no_type
     if [ $ok = 1 ]; then
-        notype=$("$HOSTPY" - "$dir/export.jsonl" "$core" "$dir/bad2.core" "$dir/record.json" <<'PYEOF'
+        notype=$(PYTHONPATH=$TESTDIR "$HOSTPY" - "$dir/export.jsonl" "$core" "$dir/bad2.core" "$dir/record.json" <<'PYEOF'
 import json, shutil, struct, sys
 exp, core, bad, rec = sys.argv[1:5]
 target = [p["addr"] for p in json.load(open(rec))["planted"] if p["name"] == "no_type"][0]
+from core_offsets import file_offsets
+file_off = file_offsets(core)
 with open(core, "rb") as f:
-    hdr = f.read(64)
-    phoff, = struct.unpack_from("<Q", hdr, 32)
-    phnum, = struct.unpack_from("<H", hdr, 56)
-    f.seek(phoff)
-    ph = f.read(56 * phnum)
-    loads = []
-    for k in range(phnum):
-        typ, flags, off, va, pa, filesz, memsz, al = struct.unpack_from("<IIQQQQQQ", ph, 56 * k)
-        if typ == 1:
-            loads.append((va, off, filesz))
-    def file_off(a):
-        for va, off, filesz in loads:
-            if va <= a and a + 8 <= va + filesz:
-                return off + a - va
     for line in open(exp):
         r = json.loads(line)
         if r.get("record") == "object" and r["type"] == "list" and r["found"] == "gc" and r["refs"]:
