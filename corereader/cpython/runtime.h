@@ -256,8 +256,8 @@ bool rh_py_object_plausible(struct rh_py_runtime *rt, uint64_t addr);
 void rh_py_object_prefetch(struct rh_py_runtime *rt, uint64_t addr);
 
 /**
- * Whether addr is a type object (readable, ready, sane sizes, a name, a
- * metatype chain that reaches PyType_Type; static in a loaded module or a
+ * Whether addr is a type object (readable, sane sizes, a name, a metatype
+ * chain that reaches PyType_Type; static in a loaded module, or a ready,
  * GC-tracked heap type): the test rh_py_object_plausible applies to an
  * object's ob_type. Answers are cached per address; main thread only.
  */
@@ -268,10 +268,9 @@ bool rh_py_type_plausible(struct rh_py_runtime *rt, uint64_t addr);
  * True when its type is no GC type, when it lies in a loaded module's
  * image (a static object has no GC header), or when the header is an
  * untracked one (_gc_next 0, _gc_prev at most the FINALIZED/COLLECTING
- * bits). A
- * pointer into the middle of another object, read as a header, seldom
- * passes (tests/integration/realapps.sh: a stale stack word at a tuple's
- * ob_size read as a `Model` whose GC header was the tuple's header).
+ * bits). A pointer into the middle of another object, read as a header,
+ * seldom passes (tests/integration/realapps.sh: a stale stack word at a
+ * tuple's ob_size read as a `Model` whose GC header was the tuple's own).
  */
 bool rh_py_gc_head_untracked(struct rh_py_runtime *rt, uint64_t addr, uint64_t type_addr);
 
