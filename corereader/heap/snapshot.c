@@ -407,14 +407,12 @@ bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_
  * Add an object the index does not hold (the caller looked it up): *idx_ret
  * gets its index. False on no memory or when the table is full.
  */
-static bool add_new(struct rh_snapshot *s, struct rh_py_runtime *rt,
-		    const struct rh_py_object *o, uint8_t found, uint8_t interp,
-		    uint32_t *idx_ret)
+static bool add_new_typed(struct rh_snapshot *s, struct rh_py_runtime *rt,
+			  const struct rh_py_object *o, uint32_t t, uint8_t found,
+			  uint8_t interp, uint32_t *idx_ret)
 {
 	uint32_t i = s->nobjects;
-	uint32_t t;
-	if ((s->nobjects == s->objects_cap && !grow_objects(s)) ||
-	    type_index(s, rt, o->type_addr, &t) < 0)
+	if (s->nobjects == s->objects_cap && !grow_objects(s))
 		return false;
 	// The index reads its keys from obj_addr: the address goes first.
 	s->obj_addr[i] = o->addr;
@@ -442,6 +440,16 @@ static bool add_new(struct rh_snapshot *s, struct rh_py_runtime *rt,
 	s->obj_found[i] = found;
 	*idx_ret = i;
 	return true;
+}
+
+/* add_new_typed, the type's index looked up (or the type added) first. */
+static bool add_new(struct rh_snapshot *s, struct rh_py_runtime *rt,
+		    const struct rh_py_object *o, uint8_t found, uint8_t interp,
+		    uint32_t *idx_ret)
+{
+	uint32_t t;
+	return type_index(s, rt, o->type_addr, &t) == 0 &&
+	       add_new_typed(s, rt, o, t, found, interp, idx_ret);
 }
 
 /*
@@ -774,16 +782,23 @@ static bool resolve(struct follow_ctx *c, const struct pending_ref *r)
 		// that holds no object pointer, or the field of a phantom, once
 		// exported objects of type "" with a refcount of 4294967294 and
 		// a chain of more behind them (a Django core, realapps.sh).
+		// The type's index, looked up once here for add_new_typed.
 		uint32_t t;
-		if (!rh_u64map_find(&s->type_index, o.type_addr, &t) &&
-		    !rh_py_type_plausible(c->rt, o.type_addr)) {
-			if (c->dangling++ < 20)
-				rh_problems_add(&s->problems,
-						"reference to 0x%" PRIx64 " is to no object: its type "
-						"word 0x%" PRIx64 " is not a type", r->addr, o.type_addr);
-			return true;
+		if (!rh_u64map_find(&s->type_index, o.type_addr, &t)) {
+			if (!rh_py_type_plausible(c->rt, o.type_addr)) {
+				if (c->dangling++ < 20)
+					rh_problems_add(&s->problems,
+							"reference to 0x%" PRIx64 " is to no object: "
+							"its type word 0x%" PRIx64 " is not a type",
+							r->addr, o.type_addr);
+				return true;
+			}
+			if (type_index(s, c->rt, o.type_addr, &t) < 0) {
+				c->nomem = true;
+				return false;
+			}
 		}
-		if (!add_new(s, c->rt, &o, RH_FOUND_REF, r->interp, &idx)) {
+		if (!add_new_typed(s, c->rt, &o, t, RH_FOUND_REF, r->interp, &idx)) {
 			c->nomem = true;
 			return false;
 		}
