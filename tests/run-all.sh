@@ -123,8 +123,24 @@ for b in $BUILDS; do
     fi
 done
 
+# The verdict lines of every failing test, last: a CI log cut in the
+# middle (the test-suite.log above can run to thousands of lines) still
+# ends with why each test failed.
+verdicts() {
+    local log=$1 t
+    for t in $(sed -n 's/^\(FAIL\|ERROR\): \(.*\)/\2/p' "$log" | sort -u); do
+        [ -f "$(dirname "$log")/$t.log" ] || continue
+        echo "  $t:"
+        grep -E '^(FAIL|HARNESS|ERROR|not ok)|<-- differs|exited|Killed|impossible' \
+            "$(dirname "$log")/$t.log" | grep -v '^FAIL: ' | head -n 25 | sed 's/^/    /'
+        sed -n '/^=== results/,/^figures:/p' "$(dirname "$log")/$t.log" | sed 's/^/    /'
+    done
+}
+
 say "summary"
 for b in $BUILDS; do
     printf '  build/%-8s %s\n' "$b" "${RESULT[$b]:-not run}"
+    [ -f "$SRC/build/$b/test-suite.log" ] && [ "${RESULT[$b]:-}" = "make check failed" ] &&
+        verdicts "$SRC/build/$b/test-suite.log"
 done
 exit $status
