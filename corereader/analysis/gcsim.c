@@ -164,6 +164,41 @@ static void set_ranks(const struct rh_snapshot *s, uint8_t rank_of[256][4])
 	}
 }
 
+/*
+ * The slot of an object while the simulation is built: its position among
+ * the simulated objects, in rank order and index order within a rank, read
+ * from a bitmap per rank and a count per 64 objects rather than from an
+ * array of a slot per object: that array, 4 bytes an object, made the peak
+ * of a `gc` command (37 MB at 9.37M objects, issue 12); these are 0.75.
+ */
+struct slot_rank {
+	size_t nblocks;
+	uint64_t *bits[4];     /* per rank: bit i, object i is simulated at that rank */
+	uint32_t *before[4];   /* per rank, per 64 objects: the slot of its first one */
+};
+
+static void slot_rank_free(struct slot_rank *sr)
+{
+	for (int r = 0; r < 4; r++) {
+		free(sr->bits[r]);
+		free(sr->before[r]);
+	}
+}
+
+static inline uint32_t slot_of(const struct slot_rank *sr, const struct rh_snapshot *s,
+			       const uint8_t rank_of[256][4], uint32_t t)
+{
+	int8_t gen = s->obj_gen[t];
+	if (!tracked_gen(gen))
+		return NO_SLOT;
+	const uint64_t *bits = sr->bits[rank_of[s->obj_interp[t]][gen]];
+	uint64_t w = bits[t >> 6], bit = 1ULL << (t & 63);
+	if (!(w & bit))
+		return NO_SLOT;
+	return sr->before[rank_of[s->obj_interp[t]][gen]][t >> 6] +
+	       (uint32_t)__builtin_popcountll(w & (bit - 1));
+}
+
 static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 {
 	const uint32_t n = s->nobjects;
@@ -205,27 +240,36 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 				       "objects, more than it can index", nedges);
 	// Slot numbers fit 31 bits: n <= RH_EDGE_INDEX_MASK + 1.
 	size_t nt = m->ntracked ? m->ntracked : 1;
-	uint32_t *slot = rh_big_malloc((n ? (size_t)n : 1) * sizeof(*slot));
+	struct slot_rank sr = { .nblocks = ((size_t)n + 63) / 64 + 1 };
+	bool sr_ok = true;
+	for (int r = 0; r < 4; r++) {
+		sr.bits[r] = rh_big_calloc(sr.nblocks, sizeof(*sr.bits[r]));
+		sr.before[r] = rh_big_malloc(sr.nblocks * sizeof(*sr.before[r]));
+		sr_ok = sr_ok && sr.bits[r] && sr.before[r];
+	}
 	m->obj = rh_big_malloc(nt * sizeof(*m->obj));
 	m->rc = rh_big_malloc(nt * sizeof(*m->rc));
 	m->start = rh_big_malloc((nt + 1) * sizeof(*m->start));
 	m->edges = rh_big_malloc((nedges ? nedges : 1) * sizeof(*m->edges));
 	m->refs = rh_big_malloc(nt * sizeof(*m->refs));
 	m->queue = rh_big_malloc(nt * sizeof(*m->queue));
-	if (!slot || !m->obj || !m->rc || !m->start || !m->edges || !m->refs ||
+	if (!sr_ok || !m->obj || !m->rc || !m->start || !m->edges || !m->refs ||
 	    !m->queue) {
-		free(slot);
+		slot_rank_free(&sr);
 		return rh_enomem;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		int8_t gen = s->obj_gen[i];
+		// each block's first slot, per rank: the slots given so far
+		if (!(i & 63))
+			for (int r = 0; r < 4; r++)
+				sr.before[r][i >> 6] = at[r];
 		if (in_sim(s, i)) {
-			uint32_t k = at[rank_of[s->obj_interp[i]][gen]]++;
-			slot[i] = k;
+			unsigned r = rank_of[s->obj_interp[i]][gen];
+			uint32_t k = at[r]++;
+			sr.bits[r][i >> 6] |= 1ULL << (i & 63);
 			m->obj[k] = i;
 			m->rc[k] = s->obj_refcnt[i];
-		} else {
-			slot[i] = NO_SLOT;
 		}
 	}
 	uint32_t ce = 0;
@@ -236,15 +280,18 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
 			uint32_t w = s->edges[e];
 			uint32_t t = w & RH_EDGE_INDEX_MASK;
-			if ((w & NO_FOLLOW) || t >= n || slot[t] == NO_SLOT)
+			if ((w & NO_FOLLOW) || t >= n)
+				continue;
+			uint32_t st = slot_of(&sr, s, rank_of, t);
+			if (st == NO_SLOT)
 				continue;
 			if (multi && owner_of[s->obj_interp[t]] != o)
 				continue;
-			m->edges[ce++] = slot[t] | (w & NO_SUBTRACT ? SLOT_NO_SUBTRACT : 0);
+			m->edges[ce++] = st | (w & NO_SUBTRACT ? SLOT_NO_SUBTRACT : 0);
 		}
 	}
 	m->start[m->ntracked] = ce;
-	free(slot);
+	slot_rank_free(&sr);
 	return NULL;
 }
 

@@ -55,22 +55,49 @@ static bool is_garbage(uint8_t v)
 	return v == RH_VERDICT_CYCLIC_GARBAGE || v == RH_VERDICT_FROZEN;
 }
 
+uint32_t rh_verdicts_member_from(const struct rh_verdicts *v, uint32_t obj)
+{
+	uint32_t lo = 0, hi = v->nmembers;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v->members[mid].obj < obj)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t rh_verdicts_comp(const struct rh_verdicts *v, uint32_t i)
+{
+	// Only garbage and what only garbage holds are members: most
+	// objects are answered by their verdict alone.
+	if (i >= v->n || !(is_garbage(v->verdict[i]) || (v->flags[i] & RH_VF_HELD_BY_GARBAGE)))
+		return NONE;
+	uint32_t k = rh_verdicts_member_from(v, i);
+	return k < v->nmembers && v->members[k].obj == i ? v->members[k].comp : NONE;
+}
+
+static int member_cmp(const void *x, const void *y)
+{
+	uint32_t a = ((const struct rh_comp_member *)x)->obj;
+	uint32_t b = ((const struct rh_comp_member *)y)->obj;
+	return a < b ? -1 : a > b;
+}
+
 struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_reach *r,
 				 const struct rh_gcsim *g, struct rh_verdicts *ret)
 {
 	uint32_t n = s->nobjects;
 	size_t m = n ? n : 1;
 	struct rh_verdicts v = { .n = n };
+	uint32_t *uf = NULL;
 	v.verdict = rh_big_malloc(m);
 	v.flags = rh_big_calloc(m, 1);
-	v.comp = rh_big_malloc(m * sizeof(*v.comp));
-	// The union-find forest lives in v.comp itself (no second array of
-	// the heap's size: issue 12); NONE outside garbage.
-	uint32_t *uf = v.comp;
-	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
-	if (!v.verdict || !v.flags || !v.comp || !queue)
+	if (!v.verdict || !v.flags)
 		goto nomem;
 
+	uint32_t ng = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t tier = r->tier[i], freed = g->freed[i], out;
 		if (s->obj_refcnt[i] == 0)
@@ -87,77 +114,103 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		else
 			out = PENDING;
 		v.verdict[i] = out;
-		uf[i] = is_garbage(out) ? i : NONE;
+		ng += is_garbage(out);
 	}
 
-	// Garbage that references garbage is freed together.
-	for (uint32_t i = 0; i < n; i++) {
-		if (!is_garbage(v.verdict[i]))
-			continue;
+	// The garbage objects in index order (members[0..ng)), then what
+	// only they hold, appended by the search below (the queue).
+	size_t cap = ng ? ng : 1;
+	v.members = malloc(cap * sizeof(*v.members));
+	uf = malloc(cap * sizeof(*uf));
+	if (!v.members || !uf)
+		goto nomem;
+	for (uint32_t i = 0, k = 0; i < n; i++)
+		if (is_garbage(v.verdict[i])) {
+			v.members[k] = (struct rh_comp_member){ .obj = i };
+			uf[k] = k;
+			k++;
+		}
+	v.nmembers = ng;
+
+	// Garbage that references garbage is freed together. The forest
+	// is over positions in members: the same order as the indices, so
+	// a component is still named by its first member.
+	for (uint32_t k = 0; k < ng; k++) {
+		uint32_t i = v.members[k].obj;
 		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
 			uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
 			if (!(w & RH_EDGE_BORROWED) && t < n && v.verdict[t] == v.verdict[i])
-				unite(uf, i, t);
+				unite(uf, k, rh_verdicts_member_from(&v, t));
 		}
 	}
 	// Flatten: every member points at its representative, its
-	// component's lowest index (in index order each find() ends at a
+	// component's lowest position (in order each find() ends at a
 	// representative or an already flattened lower member).
 	uint32_t ncomps = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		if (uf[i] == NONE)
-			continue;
-		uf[i] = find(uf, i);
-		ncomps += uf[i] == i;
+	for (uint32_t k = 0; k < ng; k++) {
+		uf[k] = find(uf, k);
+		ncomps += uf[k] == k;
 	}
 	v.comps = rh_big_calloc(ncomps ? ncomps : 1, sizeof(*v.comps));
 	if (!v.comps)
 		goto nomem;
-	// Number the components in index order. A representative comes
-	// before its members, so when member i is reached comp[rep] already
-	// holds the number (rep < i) while comp[i] still names rep.
+	// Number the components in index order: a representative comes
+	// before its members, so its number is known when they are reached.
 	uint32_t next = 0;
-	uint32_t head = 0, tail = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t rep = v.comp[i];
-		if (rep == NONE)
-			continue;
-		if (rep == i) {
+	for (uint32_t k = 0; k < ng; k++) {
+		uint32_t rep = uf[k], i = v.members[k].obj;
+		if (rep == k) {
 			v.comps[next] = (struct rh_garbage_comp){
 				.first = i,
 				.youngest = -1,
 				.frozen = v.verdict[i] == RH_VERDICT_FROZEN,
 				.interp = s->obj_interp[i],
 			};
-			v.comp[i] = next++;
+			v.members[k].comp = next++;
 		} else {
-			v.comp[i] = v.comp[rep];
+			v.members[k].comp = v.members[rep].comp;
 		}
-		struct rh_garbage_comp *c = &v.comps[v.comp[i]];
+		struct rh_garbage_comp *c = &v.comps[v.members[k].comp];
 		c->members++;
 		c->bytes = rh_add_sat(c->bytes, rh_snapshot_size(s, i));
 		int y = rh_gcsim_youngest(g, i);
 		if (y > c->youngest)
 			c->youngest = (int8_t)y;
-		queue[tail++] = i;
 	}
 	v.ncomps = ncomps;
+	free(uf);
+	uf = NULL;
 
-	// What only garbage holds goes with the component that reaches it first.
+	// What only garbage holds goes with the component that reaches it
+	// first: a breadth-first search from the garbage, in index order,
+	// whose queue is the members array itself.
+	size_t head = 0, tail = ng;
 	while (head < tail) {
-		uint32_t i = queue[head++];
+		uint32_t i = v.members[head].obj, c = v.members[head].comp;
+		head++;
 		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
 			uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
 			if ((w & RH_EDGE_BORROWED) || t >= n || v.verdict[t] != PENDING)
 				continue;
 			v.verdict[t] = v.verdict[i];
 			v.flags[t] |= RH_VF_HELD_BY_GARBAGE;
-			v.comp[t] = v.comp[i];
-			v.comps[v.comp[t]].held++;
-			v.comps[v.comp[t]].held_bytes = rh_add_sat(v.comps[v.comp[t]].held_bytes, rh_snapshot_size(s, t));
-			queue[tail++] = t;
+			v.comps[c].held++;
+			v.comps[c].held_bytes = rh_add_sat(v.comps[c].held_bytes, rh_snapshot_size(s, t));
+			if (tail == cap) {
+				// each object is queued once: at most n members
+				size_t ncap = cap * 2 < m ? cap * 2 : m;
+				struct rh_comp_member *p = realloc(v.members, ncap * sizeof(*p));
+				if (!p)
+					goto nomem;
+				v.members = p;
+				cap = ncap;
+			}
+			v.members[tail++] = (struct rh_comp_member){ .obj = t, .comp = c };
 		}
 	}
+	// In index order for the lookups (the indices are distinct).
+	v.nmembers = (uint32_t)tail;
+	qsort(v.members, tail, sizeof(*v.members), member_cmp);
 	// Nothing reaches what is left, and its count is explained (or
 	// means nothing): immortal objects, and otherwise only an
 	// inconsistent heap (a count too low) gets here.
@@ -165,11 +218,10 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		if (v.verdict[i] == PENDING)
 			v.verdict[i] = s->obj_refcnt[i] == RH_REFCNT_IMMORTAL ? RH_VERDICT_IMMORTAL
 									: RH_VERDICT_UNACCOUNTED;
-	free(queue);
 	*ret = v;
 	return NULL;
 nomem:
-	free(queue);
+	free(uf);
 	rh_verdicts_free(&v);
 	return rh_enomem;
 }
@@ -178,7 +230,7 @@ void rh_verdicts_free(struct rh_verdicts *v)
 {
 	free(v->verdict);
 	free(v->flags);
-	free(v->comp);
+	free(v->members);
 	free(v->comps);
 	memset(v, 0, sizeof(*v));
 }

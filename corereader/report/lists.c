@@ -947,7 +947,7 @@ static struct rh_error *need_verdicts(const struct rh_analysis *a)
 	return NULL;
 }
 
-/* The top components with a few members each: one pass over v->comp. */
+/* The top components with a few members each: one pass over v->members. */
 static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
 				     struct rh_suspect_cycle **ret, size_t *nret)
 {
@@ -985,9 +985,9 @@ static struct rh_error *comps_gather(const struct rh_analysis *a, unsigned max,
 		}
 	}
 	size_t unfilled = top.n;
-	for (uint32_t i = start; i < v->n && unfilled; i++) {
-		uint32_t c = v->comp[i];
-		if (c == UINT32_MAX || c >= v->ncomps || slot[c] == UINT32_MAX ||
+	for (uint32_t j = rh_verdicts_member_from(v, start); j < v->nmembers && unfilled; j++) {
+		uint32_t i = v->members[j].obj, c = v->members[j].comp;
+		if (c >= v->ncomps || slot[c] == UINT32_MAX ||
 		    (v->flags[i] & RH_VF_HELD_BY_GARBAGE))
 			continue;
 		struct rh_suspect_cycle *cv = &views[slot[c]];

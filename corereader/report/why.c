@@ -93,8 +93,9 @@ static struct rh_error *gather(struct rh_analysis *a, uint32_t idx,
 		if (err)
 			return err;
 	}
-	if (a->v.comp[idx] != UINT32_MAX) {
-		ev->comp_id = a->v.comp[idx];
+	uint32_t comp = rh_verdicts_comp(&a->v, idx);
+	if (comp != UINT32_MAX) {
+		ev->comp_id = comp;
 		ev->comp = &a->v.comps[ev->comp_id];
 		const struct rh_snap_gc *gc = rh_gc_state_of_interp(s, s->obj_interp[idx]);
 		if (gc) {
@@ -134,8 +135,10 @@ static void comp_members(const struct rh_analysis *a, uint32_t comp, unsigned ma
 {
 	const struct rh_verdicts *v = &a->v;
 	unsigned k = 0;
-	for (uint32_t i = v->comps[comp].first; i < v->n && k < max; i++) {
-		if (v->comp[i] == comp && !(v->flags[i] & RH_VF_HELD_BY_GARBAGE)) {
+	for (uint32_t j = rh_verdicts_member_from(v, v->comps[comp].first);
+	     j < v->nmembers && k < max; j++) {
+		uint32_t i = v->members[j].obj;
+		if (v->members[j].comp == comp && !(v->flags[i] & RH_VF_HELD_BY_GARBAGE)) {
 			fn(arg, i);
 			k++;
 		}
