@@ -83,8 +83,8 @@
 struct sim {
 	uint32_t ntracked;
 	uint32_t young_end[4];
+	const uint32_t *refcnt;  /* the snapshot's obj_refcnt (clamped counts) */
 	uint32_t *obj;        /* slot -> object index */
-	uint32_t *rc;         /* slot -> clamped refcount */
 	uint32_t *start;      /* ntracked + 1: slot edges start[k] .. start[k+1] */
 	uint32_t *edges;      /* target slot | SLOT_NO_SUBTRACT */
 	uint32_t *refs;       /* slot -> gc_refs, during one run */
@@ -97,7 +97,6 @@ struct sim {
 static void sim_deinit(struct sim *m)
 {
 	free(m->obj);
-	free(m->rc);
 	free(m->start);
 	free(m->edges);
 	free(m->refs);
@@ -248,12 +247,11 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 		sr_ok = sr_ok && sr.bits[r] && sr.before[r];
 	}
 	m->obj = rh_big_malloc(nt * sizeof(*m->obj));
-	m->rc = rh_big_malloc(nt * sizeof(*m->rc));
 	m->start = rh_big_malloc((nt + 1) * sizeof(*m->start));
 	m->edges = rh_big_malloc((nedges ? nedges : 1) * sizeof(*m->edges));
 	m->refs = rh_big_malloc(nt * sizeof(*m->refs));
 	m->queue = rh_big_malloc(nt * sizeof(*m->queue));
-	if (!sr_ok || !m->obj || !m->rc || !m->start || !m->edges || !m->refs ||
+	if (!sr_ok || !m->obj || !m->start || !m->edges || !m->refs ||
 	    !m->queue) {
 		slot_rank_free(&sr);
 		return rh_enomem;
@@ -269,7 +267,6 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 			uint32_t k = at[r]++;
 			sr.bits[r][i >> 6] |= 1ULL << (i & 63);
 			m->obj[k] = i;
-			m->rc[k] = s->obj_refcnt[i];
 		}
 	}
 	uint32_t ce = 0;
@@ -306,7 +303,11 @@ static void collect(struct sim *m, uint32_t nyoung, uint8_t *freed, uint8_t bit)
 
 	// update_refs: gc_refs = refcount. An immortal count means nothing
 	// and stays huge; a count of 0 (caught mid-dealloc) starts at 0.
-	memcpy(refs, m->rc, (size_t)nyoung * sizeof(*refs));
+	// Read through obj[] rather than from a copy by slot (4 bytes a
+	// tracked object at the simulation's peak, issue 12): within a rank
+	// the slots are in index order, so the reads go forward.
+	for (uint32_t k = 0; k < nyoung; k++)
+		refs[k] = m->refcnt[m->obj[k]];
 
 	// subtract_refs: afterwards gc_refs counts the references from
 	// outside the young objects. It never goes below 0 (CPython asserts
@@ -350,7 +351,7 @@ struct rh_error *rh_gcsim_run(const struct rh_snapshot *s, struct rh_gcsim *ret)
 		return rh_error_create(RH_ERR_INVALID_ARGUMENT,
 				       "the GC simulation needs the snapshot's references: "
 				       "build it with the graph option");
-	struct sim m = { 0 };
+	struct sim m = { .refcnt = s->obj_refcnt };
 	struct rh_gcsim g = { .n = s->nobjects, .ninterps = s->ninterps };
 	struct rh_error *err = sim_build(s, &m);
 	if (err)
