@@ -145,15 +145,29 @@ def gil_recorder(recorder, io, ranges, mem_fd):
 
 
 def plant_leaks(n, path):
-    incref = ctypes.pythonapi.Py_IncRef
-    incref.argtypes = [ctypes.py_object]
-    incref.restype = None
+    """Leak n lists: each gets a reference nothing holds (Py_IncRef)
+    and is dropped. Done on a thread of its own that ends before the
+    snapshot: the call leaves the list's address in the C stack it ran
+    on (libffi's argument area, registers spilled by Py_IncRef), and a
+    later call of the snapshot's thread (the ctypes pause()) could have
+    that stale word inside its own live frame, which refheap rightly
+    reads as a native holder (held-by-native, not unaccounted). A dead
+    thread's stack is nobody's frame."""
     addrs = []
-    for i in range(n):
-        leak = ["planted leak", i, {"n": i}]
-        incref(leak)
-        addrs.append("0x%x\n" % id(leak))
-        del leak
+
+    def plant():
+        incref = ctypes.pythonapi.Py_IncRef
+        incref.argtypes = [ctypes.py_object]
+        incref.restype = None
+        for i in range(n):
+            leak = ["planted leak", i, {"n": i}]
+            incref(leak)
+            addrs.append("0x%x\n" % id(leak))
+            del leak
+
+    t = threading.Thread(target=plant, name="plant-leaks")
+    t.start()
+    t.join()
     with open(path, "w") as f:
         f.write("".join(addrs))
 
