@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "analysis/gcsim.h"
+#include "analysis/reach.h"
+#include "analysis/verdict.h"
 
 #define ALL_BITS                                                               \
 	(RH_GCSIM_GEN(0) | RH_GCSIM_GEN(1) | RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN)
@@ -118,6 +120,84 @@ static struct rh_gcsim run(struct tsnap *t)
 	assert_int_equal(g.n, t->s.nobjects);
 	assert_int_equal(g.ninterps, t->s.ninterps);
 	return g;
+}
+
+/* ------------------------------------------------------------ verdicts */
+
+/*
+ * Garbage components (analysis/verdict.c): two cycles, what only the
+ * first holds, and objects outside any. No roots, so reach places nothing
+ * and the verdicts come from the simulation. The components are kept for
+ * their members only (sorted pairs): each member answers its component,
+ * every other object UINT32_MAX, and the members come in index order.
+ */
+static void rh_verdicts_components_of_members_only(void **state)
+{
+	(void)state;
+	struct tsnap *t = ts_new(9, 1);
+	// 0 <-> 1: a cycle in gen 0, holding 2 (untracked) which holds 6
+	// (untracked); 3 <-> 4 <-> 7: a cycle across gens 0 and 1, members
+	// not adjacent in index order; 5: tracked, no references, count 1
+	// (unaccounted); 8: immortal, untracked
+	obj(t, 0, 0, 1);
+	obj(t, 1, 0, 1);
+	obj(t, 2, -1, 1);
+	obj(t, 3, 1, 1);
+	obj(t, 4, 0, 1);
+	obj(t, 5, 0, 1);
+	obj(t, 6, -1, 1);
+	obj(t, 7, 1, 1);
+	obj(t, 8, -1, IMMORTAL);
+	edge(t, 0, 1, 0);
+	edge(t, 1, 0, 0);
+	edge(t, 1, 2, 0);
+	edge(t, 2, 6, 0);
+	edge(t, 3, 4, 0);
+	edge(t, 4, 7, 0);
+	edge(t, 7, 3, 0);
+	struct rh_gcsim g = run(t);
+	struct rh_reach r;
+	struct rh_error *err = rh_reach_run(&t->s, &r);
+	if (err)
+		fail_msg("rh_reach_run: %s", err->message);
+	struct rh_verdicts v;
+	err = rh_verdicts_run(&t->s, &r, &g, &v);
+	if (err)
+		fail_msg("rh_verdicts_run: %s", err->message);
+
+	assert_int_equal(v.ncomps, 2);
+	assert_int_equal(v.nmembers, 7);   /* 0 1 2 3 4 6 7 */
+	for (uint32_t k = 1; k < v.nmembers; k++)
+		assert_true(v.members[k - 1].obj < v.members[k].obj);
+	const uint32_t want[9] = { 0, 0, 0, 1, 1, UINT32_MAX, 0, 1, UINT32_MAX };
+	for (uint32_t i = 0; i < 9; i++)
+		assert_int_equal(rh_verdicts_comp(&v, i), want[i]);
+	assert_int_equal(rh_verdicts_comp(&v, 9), UINT32_MAX);   /* past the heap */
+	// components named by their first member, in index order
+	assert_int_equal(v.comps[0].first, 0);
+	assert_int_equal(v.comps[0].members, 2);
+	assert_int_equal(v.comps[0].held, 2);
+	assert_int_equal(v.comps[0].bytes, 16 + 32);
+	assert_int_equal(v.comps[0].held_bytes, 48 + 112);
+	assert_int_equal(v.comps[0].youngest, 0);
+	assert_int_equal(v.comps[1].first, 3);
+	assert_int_equal(v.comps[1].members, 3);
+	assert_int_equal(v.comps[1].held, 0);
+	assert_int_equal(v.comps[1].youngest, 1);
+	assert_int_equal(v.verdict[2], RH_VERDICT_CYCLIC_GARBAGE);
+	assert_true(v.flags[2] & RH_VF_HELD_BY_GARBAGE);
+	assert_true(v.flags[6] & RH_VF_HELD_BY_GARBAGE);
+	assert_false(v.flags[0] & RH_VF_HELD_BY_GARBAGE);
+	assert_int_equal(v.verdict[5], RH_VERDICT_UNACCOUNTED);
+	assert_int_equal(v.verdict[8], RH_VERDICT_IMMORTAL);
+	// the first member at or after an index
+	assert_int_equal(rh_verdicts_member_from(&v, 0), 0);
+	assert_int_equal(rh_verdicts_member_from(&v, 5), 5);   /* 6 */
+	assert_int_equal(rh_verdicts_member_from(&v, 8), v.nmembers);
+	rh_verdicts_free(&v);
+	rh_reach_free(&r);
+	rh_gcsim_free(&g);
+	ts_free(t);
 }
 
 /* ------------------------------------------------------------ gcsim cases */
@@ -1116,6 +1196,7 @@ int main(void)
 		cmocka_unit_test(rh_gcsim_big_sizes_counted),
 		cmocka_unit_test(rh_gcsim_without_graph_is_invalid_argument),
 		cmocka_unit_test(rh_gcsim_empty_snapshot),
+		cmocka_unit_test(rh_verdicts_components_of_members_only),
 		cmocka_unit_test(rh_gcsim_matches_brute_force_on_random_graphs),
 		cmocka_unit_test(rh_gc_why_not_below_threshold_counts),
 		cmocka_unit_test(rh_gc_why_not_due_now),
