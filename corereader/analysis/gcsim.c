@@ -171,7 +171,6 @@ static void set_ranks(const struct rh_snapshot *s, uint8_t rank_of[256][4])
  * of a `gc` command (37 MB at 9.37M objects, issue 12); these are 0.75.
  */
 struct slot_rank {
-	size_t nblocks;
 	uint64_t *bits[4];     /* per rank: bit i, object i is simulated at that rank */
 	uint32_t *before[4];   /* per rank, per 64 objects: the slot of its first one */
 };
@@ -190,12 +189,11 @@ static inline uint32_t slot_of(const struct slot_rank *sr, const struct rh_snaps
 	int8_t gen = s->obj_gen[t];
 	if (!tracked_gen(gen))
 		return NO_SLOT;
-	const uint64_t *bits = sr->bits[rank_of[s->obj_interp[t]][gen]];
-	uint64_t w = bits[t >> 6], bit = 1ULL << (t & 63);
+	unsigned r = rank_of[s->obj_interp[t]][gen];
+	uint64_t w = sr->bits[r][t >> 6], bit = 1ULL << (t & 63);
 	if (!(w & bit))
 		return NO_SLOT;
-	return sr->before[rank_of[s->obj_interp[t]][gen]][t >> 6] +
-	       (uint32_t)__builtin_popcountll(w & (bit - 1));
+	return sr->before[r][t >> 6] + (uint32_t)__builtin_popcountll(w & (bit - 1));
 }
 
 static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
@@ -239,11 +237,12 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 				       "objects, more than it can index", nedges);
 	// Slot numbers fit 31 bits: n <= RH_EDGE_INDEX_MASK + 1.
 	size_t nt = m->ntracked ? m->ntracked : 1;
-	struct slot_rank sr = { .nblocks = ((size_t)n + 63) / 64 + 1 };
+	struct slot_rank sr = { 0 };
+	size_t nblocks = ((size_t)n + 63) / 64 + 1;
 	bool sr_ok = true;
 	for (int r = 0; r < 4; r++) {
-		sr.bits[r] = rh_big_calloc(sr.nblocks, sizeof(*sr.bits[r]));
-		sr.before[r] = rh_big_malloc(sr.nblocks * sizeof(*sr.before[r]));
+		sr.bits[r] = rh_big_calloc(nblocks, sizeof(*sr.bits[r]));
+		sr.before[r] = rh_big_malloc(nblocks * sizeof(*sr.before[r]));
 		sr_ok = sr_ok && sr.bits[r] && sr.before[r];
 	}
 	m->obj = rh_big_malloc(nt * sizeof(*m->obj));
