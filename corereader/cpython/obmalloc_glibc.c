@@ -398,14 +398,23 @@ static bool load_glibc_layout(struct g_ctx *c, const char *cache_dir)
 	if (!m->debug_path)
 		return false;
 	struct rh_layout_value v[GQ_COUNT_];
-	struct rh_error *err = rh_layouts_resolve(m->debug_path,
-						  m->build_id[0] ? m->build_id : NULL,
-						  cache_dir, glibc_queries, GQ_COUNT_, v, NULL);
-	if (err) {
-		rh_problems_add_error(c->problems, err,
-				      "malloc: reading glibc's struct layouts from %s (falling back to the memory segments)",
-				      m->debug_path);
-		return false;
+	if (c->rt->glibc_layout) {
+		memcpy(v, c->rt->glibc_layout, sizeof(v));
+	} else {
+		struct rh_error *err = rh_layouts_resolve(m->debug_path,
+							  m->build_id[0] ? m->build_id : NULL,
+							  cache_dir, glibc_queries, GQ_COUNT_, v, NULL);
+		if (err) {
+			rh_problems_add_error(c->problems, err,
+					      "malloc: reading glibc's struct layouts from %s (falling back to the memory segments)",
+					      m->debug_path);
+			return false;
+		}
+		// Kept for the next scan (py_internal.h); without memory it
+		// reads them again.
+		c->rt->glibc_layout = malloc(sizeof(v));
+		if (c->rt->glibc_layout)
+			memcpy(c->rt->glibc_layout, v, sizeof(v));
 	}
 	// glibc 2.43 has no fastbins (malloc_state lost fastbinsY): its
 	// small free chunks are in the tcache (or the bins) only

@@ -119,6 +119,12 @@ struct rh_py_runtime {
 	/* layout cache directory (rh_py_options), for the layouts traverse.c
 	 * reads later from extension modules' DWARF; NULL for no cache */
 	const char *cache_dir;
+	/*
+	 * obmalloc_glibc.c's answers from libc's DWARF, once read: a snapshot
+	 * scans the allocators twice (following references, then native
+	 * words), and reading them again took 50 ms without a layout cache.
+	 */
+	struct rh_layout_value *glibc_layout;
 };
 
 #define PYL(rt, name) ((rt)->L[PYL_##name].value)

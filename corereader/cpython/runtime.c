@@ -63,6 +63,7 @@ void rh_py_runtime_destroy(struct rh_py_runtime *rt)
 	rh_u64map_deinit(&rt->type_index);
 	rh_u64map_deinit(&rt->type_checked);
 	rh_arena_deinit(&rt->arena);
+	free(rt->glibc_layout);
 	free(rt);
 }
 
