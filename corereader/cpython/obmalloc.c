@@ -111,6 +111,23 @@ struct om_state {
 	char what[48];            /* for messages: "interpreter 0" */
 };
 
+/* One pool of a marks table. */
+struct mark_pool {
+	uint64_t first_bit;   /* of its blocks in rh_py_block_marks.bits */
+	uint32_t size;        /* block size */
+	uint32_t ncarved;     /* blocks below nextoffset */
+};
+
+struct rh_py_block_marks {
+	struct rh_u64map index;     /* pool address -> position in pools */
+	struct mark_pool *pools;
+	size_t npools, cap;
+	uint64_t pool_size, overhead;
+	uint64_t offsets[3];        /* where rh_py_block_object() looks */
+	uint64_t nbits;
+	uint64_t *bits;             /* made when the count is done */
+};
+
 struct om_ctx {
 	struct rh_py_runtime *rt;
 	struct rh_target *t;
@@ -119,6 +136,8 @@ struct om_ctx {
 	void *arg;
 	bool stopped;
 	bool count_only;          /* rh_py_alloc_options.count_only */
+	struct rh_py_block_marks *marks;        /* count_only: being made */
+	const struct rh_py_block_marks *skip;   /* rh_py_alloc_options.skip */
 	struct rh_py_alloc_stats *st;
 	struct om_layout L;
 	unsigned char *pool_buf;  /* MAX_POOL_SIZE bytes */
@@ -505,6 +524,118 @@ static void settle_pool_size(struct om_ctx *c, const struct om_state *s,
 	L->pool_size_settled = true;
 }
 
+/* ------------------------------------------------------------------ */
+/* Block marks                                                         */
+
+/* The count-only scan saw a used pool: give its blocks their bits. */
+static void note_pool(struct om_ctx *c, uint64_t pool, uint64_t size, uint64_t ncarved)
+{
+	struct rh_py_block_marks *m = c->marks;
+	if (m->npools == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 1024;
+		struct mark_pool *p = realloc(m->pools, ncap * sizeof(*p));
+		if (!p)
+			goto fail;
+		m->pools = p;
+		m->cap = ncap;
+	}
+	// A pool seen twice (two arenas claiming it: corrupt) keeps its first
+	// bits; the full scan skips blocks only where the two agree.
+	int r = rh_u64map_insert(&m->index, pool, (uint32_t)m->npools, NULL);
+	if (r < 0)
+		goto fail;
+	if (r == 0)
+		return;
+	// ncarved <= POOL_SIZE / 8 and the pools are bounded by the core: no
+	// overflow, but the positions are uint32_t.
+	if (m->npools >= UINT32_MAX)
+		goto fail;
+	m->nbits = (m->nbits + 63) & ~(uint64_t)63;
+	m->pools[m->npools++] = (struct mark_pool){
+		.first_bit = m->nbits, .size = (uint32_t)size, .ncarved = (uint32_t)ncarved,
+	};
+	m->nbits += ncarved;
+	return;
+fail:
+	// No memory for the marks: the scan goes on without them.
+	rh_py_block_marks_destroy(m);
+	c->marks = NULL;
+}
+
+/* The pool's first mark word, if the marks have it as the scan sees it. */
+static const uint64_t *marked_blocks(const struct rh_py_block_marks *m, uint64_t pool,
+				     uint64_t size, uint64_t ncarved)
+{
+	uint32_t i;
+	if (!m || !rh_u64map_find(&m->index, pool, &i))
+		return NULL;
+	const struct mark_pool *p = &m->pools[i];
+	if (p->size != size || p->ncarved != ncarved || p->first_bit % 64)
+		return NULL;
+	return m->bits + p->first_bit / 64;
+}
+
+bool rh_py_block_marks_set(struct rh_py_block_marks *m, uint64_t obj)
+{
+	uint64_t pool = obj & ~(m->pool_size - 1);
+	uint32_t i;
+	if (obj - pool < m->overhead || !rh_u64map_find(&m->index, pool, &i))
+		return false;
+	const struct mark_pool *p = &m->pools[i];
+	uint64_t off = obj - pool - m->overhead;
+	uint64_t k = off / p->size;
+	uint64_t at = off - k * p->size;
+	if (k >= p->ncarved || (at != m->offsets[0] && at != m->offsets[1] && at != m->offsets[2]))
+		return false;
+	uint64_t bit = p->first_bit + k;
+	__atomic_fetch_or(&m->bits[bit / 64], 1ULL << (bit % 64), __ATOMIC_RELAXED);
+	return true;
+}
+
+void rh_py_block_marks_destroy(struct rh_py_block_marks *m)
+{
+	if (!m)
+		return;
+	rh_u64map_deinit(&m->index);
+	free(m->pools);
+	free(m->bits);
+	free(m);
+}
+
+/*
+ * Start the marks of a count-only scan. Each pool's bits start on a word
+ * (rounded up), so that a pool's marks are whole words of their own.
+ */
+static struct rh_py_block_marks *marks_create(struct rh_py_runtime *rt)
+{
+	struct rh_py_block_marks *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	rh_u64map_init(&m->index);
+	// rh_py_block_object()'s candidates (cpython/runtime.c): the
+	// object at the block's start, after a GC header, or after a GC
+	// header and 3.12+'s managed pre-header (dict and weakref words).
+	uint64_t gc = (uint64_t)PYL(rt, SZ_GC_HEAD);
+	m->offsets[0] = 0;
+	m->offsets[1] = gc;
+	m->offsets[2] = gc + 16;
+	return m;
+}
+
+/* The count is done: the bits, all clear. False (and no marks) without memory. */
+static bool marks_finish(struct om_ctx *c)
+{
+	struct rh_py_block_marks *m = c->marks;
+	m->pool_size = c->L.pool_size;
+	m->overhead = c->L.overhead;
+	m->bits = calloc(m->nbits / 64 + 1, sizeof(uint64_t));
+	if (m->bits && m->npools)
+		return true;
+	rh_py_block_marks_destroy(m);
+	c->marks = NULL;
+	return false;
+}
+
 static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 		      uint64_t pool, const unsigned char *hdr)
 {
@@ -550,10 +681,13 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 	}
 	st->pools_used++;
 	st->pool_ref_counts += count;
-	if (c->count_only)
-		return;
-
 	uint64_t ncarved = (nextoff - L->overhead) / size;
+	if (c->count_only) {
+		if (c->marks)
+			note_pool(c, pool, size, ncarved);
+		return;
+	}
+
 	uint64_t nfree = ncarved - count;
 	memset(c->bitmap, 0, ((ncarved + 63) / 64) * sizeof(uint64_t));
 	// The carved part in place when the target has it mapped (a core);
@@ -615,9 +749,16 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 		rh_problems_add(c->problems,
 				"pymalloc: %s, arena %" PRIu64 ", pool 0x%" PRIx64 " (%" PRIu64 "-byte blocks): ref.count %u but %" PRIu64 " of %" PRIu64 " carved blocks are not on the free chain; those are reported as used",
 				s->what, idx, pool, size, count, used, ncarved);
+	// Blocks the caller marked as known are counted, not reported.
+	const uint64_t *known = marked_blocks(c->skip, pool, size, ncarved);
 	for (uint64_t k = 0; k < ncarved; k++) {
 		if (c->bitmap[k / 64] & (1ULL << (k % 64)))
 			continue;
+		if (known && (__atomic_load_n(&known[k / 64], __ATOMIC_RELAXED) >> (k % 64)) & 1) {
+			st->pymalloc_blocks++;
+			st->pymalloc_bytes += size;
+			continue;
+		}
 		if (!report(c, pool + L->overhead + k * size, size))
 			return;
 	}
@@ -769,9 +910,18 @@ struct rh_error *rh_py_alloc_scan(struct rh_py_runtime *rt,
 		.arg = arg,
 		.st = &st,
 		.count_only = opts->count_only,
+		.skip = opts->skip,
 	};
+	if (opts->marks_ret)
+		*opts->marks_ret = NULL;
+	if (opts->count_only && opts->marks_ret)
+		c.marks = marks_create(rt);   /* NULL: no marks, the count goes on */
 	if (!opts->skip_pymalloc)
 		pymalloc_scan(&c);
+	if (c.marks && !c.err && !c.stopped && marks_finish(&c))
+		*opts->marks_ret = c.marks;
+	else
+		rh_py_block_marks_destroy(c.marks);
 	if (!c.err && !c.stopped && !opts->skip_malloc && !opts->count_only)
 		c.err = om_glibc_scan(rt, opts, problems, fn, arg, c.ranges,
 				      c.nranges, &st, &c.stopped);

@@ -28,6 +28,7 @@
 
 struct rh_error;
 struct rh_problems;
+struct rh_py_block_marks;   /* below */
 struct rh_py_runtime;
 
 enum rh_py_block_source {
@@ -83,7 +84,39 @@ struct rh_py_alloc_options {
 	 * is skipped. One header read per pool: a few milliseconds per GiB.
 	 */
 	bool count_only;
+	/**
+	 * With count_only: also note every pool counted, for block marks
+	 * (below); *marks_ret gets them, or NULL (no memory, or no pool).
+	 */
+	struct rh_py_block_marks **marks_ret;
+	/**
+	 * Blocks marked here are counted in the stats but not reported: the
+	 * caller knows their objects already. Only pools the count-only scan
+	 * that made the marks saw can have marked blocks.
+	 */
+	const struct rh_py_block_marks *skip;
 };
+
+/**
+ * A bit per block of the used pools, for a caller that knows most blocks'
+ * objects before the allocator scan (the snapshot, after following
+ * references: 9.4M of the 12M blocks of bench/mkheap.py's 10M-object
+ * heap). Checking such a block for an object, then looking its address up
+ * in the snapshot's index, was most of the scan's time, memory-bound on
+ * the index (issue 12); a known object marks its block from the object
+ * list instead, in address-independent order, with its pool found in a
+ * small table. Marks may be set from several threads at once.
+ */
+struct rh_py_block_marks;
+
+/**
+ * Mark the block holding an object at obj. The object must sit where
+ * rh_py_block_object() looks for one in its block (after a GC header and
+ * 3.12+'s managed pre-header, or at the start): any other address, or one
+ * in no pool the count saw, marks nothing. False when nothing was marked.
+ */
+bool rh_py_block_marks_set(struct rh_py_block_marks *m, uint64_t obj);
+void rh_py_block_marks_destroy(struct rh_py_block_marks *m);
 
 /** How the glibc heaps were found. */
 enum rh_py_malloc_method {

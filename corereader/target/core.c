@@ -46,6 +46,7 @@
 #include "target/target_internal.h"
 #include "util/error.h"
 #include "util/path.h"
+#include "util/prefault.h"
 
 _Static_assert(sizeof(((struct elf_prstatus *)0)->pr_reg) ==
 		       sizeof(((struct rh_thread *)0)->regs),
@@ -1262,6 +1263,12 @@ struct rh_error *rh_target_core_fault(struct rh_target *t,
 				      "and it is not backed by a file",
 				      addr, seg->start, seg->end);
 	}
+}
+
+void rh_target_touch_ahead(struct rh_target *t, struct rh_prefault *pf)
+{
+	if (t->kind == RH_TARGET_CORE && t->core && t->core->map)
+		rh_prefault_touch(pf, t->core->map, t->core->size);
 }
 
 void rh_target_core_destroy(struct rh_target *t)

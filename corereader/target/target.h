@@ -269,6 +269,17 @@ void rh_target_segment(const struct rh_target *t, size_t i,
  */
 const struct rh_problems *rh_target_problems(const struct rh_target *t);
 
+struct rh_prefault;
+
+/**
+ * Hand a core's mapping to pf's helper thread, which reads each page once
+ * when it has nothing else to do (util/prefault.h: the first read of a
+ * page through a fresh mapping is what costs). No-op for other targets.
+ * The mapping lives until rh_target_destroy(), which must come after
+ * rh_prefault_destroy(pf).
+ */
+void rh_target_touch_ahead(struct rh_target *t, struct rh_prefault *pf);
+
 /**
  * This process's own resident memory, from /proc/self/status: anonymous
  * (RssAnon: what refheap allocated) and file-backed (RssFile: mapped cores

@@ -14,6 +14,20 @@
  *
  * Only a hint: on an older kernel (EINVAL) the helper stops, and the
  * writer faults its pages in as before.
+ *
+ * With no request waiting, the helper reads one byte of each page of a
+ * range given to rh_prefault_touch(), in order: a core file's mapping.
+ * There the first read of each page through a fresh mapping is what
+ * costs. MADV_POPULATE_READ maps a 0.8 GB core in 35 ms, yet the first
+ * pass over its pages still takes 0.3 s, with no page fault and no
+ * kernel time: on x86 the kernel installs the entries "old", and the
+ * processor sets each one's accessed bit on the first access, which on
+ * this project's reference VM costs ~1.5 us a page, and for one page in
+ * sixteen nearly as much as for all. Touched by another thread of the
+ * process, the pages are then as quick for the snapshot as if it had
+ * read them before (measured: a 16 KiB-stride pass over the core took
+ * 0.30 s cold, 0.002 s after a helper thread's pass). That made the
+ * 10M-object heap's GC-list phase 0.2 s shorter (issue 12).
  */
 #ifndef RH_UTIL_PREFAULT_H
 #define RH_UTIL_PREFAULT_H
@@ -30,7 +44,13 @@ struct rh_prefault *rh_prefault_create(void);
  * pages itself). p may be NULL.
  */
 void rh_prefault_request(struct rh_prefault *p, void *start, size_t len);
-/** Stop the helper (the request it is working on finishes first). */
+/**
+ * Read a byte of each page of [start, start + len), in order, whenever no
+ * request waits; a later call replaces the range. The range must stay
+ * mapped until rh_prefault_destroy(). p may be NULL.
+ */
+void rh_prefault_touch(struct rh_prefault *p, const void *start, size_t len);
+/** Stop the helper (the request or the few pages it is working on finish first). */
 void rh_prefault_destroy(struct rh_prefault *p);
 
 #endif /* RH_UTIL_PREFAULT_H */

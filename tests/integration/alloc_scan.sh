@@ -28,7 +28,11 @@
 #   (c) no problem recorded;
 #   (d) without libc's symbols (--no-libc-symbols) the same chunks are
 #       found: symbol-route chunks + the free ones it recognised in
-#       tcache/fastbins, and the large orphans still lie in used chunks.
+#       tcache/fastbins, and the large orphans still lie in used chunks;
+#   (e) block marks (what the snapshot's allocator scan passes over): each
+#       pymalloc object, at CPython's offset of 0, 16 or 32, marks its
+#       block, its address + 8 and a malloc'd object mark nothing, and a
+#       scan skipping the marked blocks counts them all, reports the rest.
 # Then, on one interpreter, corrupted copies of the core (a looping free
 # chain, a bad size class, a chunk size that overruns its heap, arena
 # pool_address outside its arena) must give problems, not crashes.
@@ -149,6 +153,43 @@ if num(kv, "count_only_pool_ref_counts") != found or num(kv, "count_only_blocks_
     fails.append("(b) a count-only scan gives ref.count sum %s and %s blocks reported, "
                  "expected %d and 0" % (kv.get("count_only_pool_ref_counts"),
                                         kv.get("count_only_blocks_reported"), found))
+
+# (e) block marks (rh_py_block_marks, the snapshot's way past the blocks of
+# objects it knows): each pymalloc object marks its block, an address 8
+# bytes on marks nothing, a malloc'd object marks nothing; a scan that
+# skips marked blocks counts the same blocks, reports all but the marked
+# ones, and none of those.
+marks = {}
+for line in open(scan_path):
+    if line.startswith("mark "):
+        _, a, at, at8 = line.split()
+        marks[int(a, 16)] = (at, at8)
+marked_finds = dict((int(l.split()[1], 16), l.split()[2]) for l in open(scan_path)
+                    if l.startswith("marked_find "))
+if kv.get("marks") != "made":
+    fails.append("(e) no block marks were made (marks %s)" % kv.get("marks"))
+else:
+    blocks = set()
+    for o in rec["orphans"] + rec["live"]:
+        addr = int(o["addr"], 16)
+        f = finds.get(addr)
+        m = marks.get(addr)
+        if f is None or m is None:
+            continue
+        want = "set" if f[0] == "pymalloc" else "none"
+        if m != (want, "none"):
+            fails.append("(e) %s %s at %s (offset %d): marking it gave %s, 8 bytes on %s; want %s, none"
+                         % (f[0], o["name"], o["addr"], f[3], m[0], m[1], want))
+        if f[0] == "pymalloc":
+            blocks.add(f[1])
+            if marked_finds.get(addr) != "skipped":
+                fails.append("(e) the block of %s at %s was marked, but the marked scan %s it"
+                             % (o["name"], o["addr"], marked_finds.get(addr, "did not see")))
+    if num(kv, "marked_scan_blocks") != found or \
+       num(kv, "marked_scan_reported") != found - len(blocks):
+        fails.append("(e) the marked scan counted %s blocks and reported %s; want %d and %d - %d marked"
+                     % (kv.get("marked_scan_blocks"), kv.get("marked_scan_reported"), found,
+                        found, len(blocks)))
 
 # (c) problems
 for p in problems:

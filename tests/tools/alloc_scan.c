@@ -18,7 +18,12 @@
  *
  * Output: "key value" lines (version, the fields of struct
  * rh_py_alloc_stats, problems N, seconds), "problem: ..." lines, and the
- * lines the options ask for. Exit status: 0 no problem, 1 problems were
+ * lines the options ask for. With --find, the block marks too (struct
+ * rh_py_block_marks, made by a count-only scan): "mark ADDR set|none
+ * set|none" (ADDR marked, then ADDR + 8, which no object can start at),
+ * then a pymalloc scan that skips the marked blocks: "marked_scan_blocks
+ * N" (its stats' count), "marked_scan_reported N" and "marked_find ADDR
+ * reported|skipped" for each ADDR in a used pymalloc block. Exit status: 0 no problem, 1 problems were
  * recorded (the scan went on), 2 the core could not be read, 64 usage.
  */
 #include "config.h"
@@ -67,6 +72,25 @@ static const char *source_name(const struct rh_py_block *b)
 		return "malloc-mmapped";
 	}
 	return "malloc";
+}
+
+/* The scan that skips marked blocks: what it reported. */
+struct marked_scan {
+	const struct scan *s;
+	uint64_t reported;
+	bool reported_find[MAX_FINDS];
+};
+
+static int on_marked_block(void *arg, const struct rh_py_block *b)
+{
+	struct marked_scan *m = arg;
+	m->reported++;
+	for (size_t i = 0; i < m->s->nfinds; i++) {
+		uint64_t a = m->s->finds[i].addr;
+		if (a >= b->addr && a - b->addr < b->size)
+			m->reported_find[i] = true;
+	}
+	return 0;
 }
 
 /* Blocks a count-only scan reported: it must report none. */
@@ -239,6 +263,35 @@ int main(int argc, char **argv)
 	rh_problems_deinit(&cproblems);
 	if (err)
 		goto out;
+	// The block marks, when there are addresses to mark.
+	struct rh_py_block_marks *marks = NULL;
+	struct marked_scan ms = { .s = &s };
+	struct rh_py_alloc_stats mst = { 0 };
+	if (s.nfinds) {
+		copts.marks_ret = &marks;
+		rh_problems_init(&cproblems);
+		err = rh_py_alloc_scan(rt, &copts, &cproblems, on_count_only_block, NULL, &cst);
+		rh_problems_deinit(&cproblems);
+		if (err)
+			goto out;
+	}
+	bool marked[MAX_FINDS] = { false }, marked8[MAX_FINDS] = { false };
+	bool have_marks = marks != NULL;
+	if (marks) {
+		for (size_t i = 0; i < s.nfinds; i++) {
+			marked[i] = rh_py_block_marks_set(marks, s.finds[i].addr);
+			marked8[i] = rh_py_block_marks_set(marks, s.finds[i].addr + 8);
+		}
+		struct rh_py_alloc_options mopts = aopts;
+		mopts.skip_malloc = true;
+		mopts.skip = marks;
+		rh_problems_init(&cproblems);
+		err = rh_py_alloc_scan(rt, &mopts, &cproblems, on_marked_block, &ms, &mst);
+		rh_problems_deinit(&cproblems);
+		rh_py_block_marks_destroy(marks);
+		if (err)
+			goto out;
+	}
 	static const char *const methods[] = { "none", "symbols", "segments" };
 	printf("version %s\n", rh_py_runtime_info(rt)->version);
 	printf("pool_size %" PRIu64 "\n", st.pool_size);
@@ -278,6 +331,18 @@ int main(int argc, char **argv)
 			       f->addr - f->block.addr);
 		else
 			printf("find 0x%" PRIx64 " not in a used block\n", f->addr);
+	}
+	if (s.nfinds) {
+		printf("marks %s\n", have_marks ? "made" : "none");
+		for (size_t i = 0; i < s.nfinds; i++)
+			printf("mark 0x%" PRIx64 " %s %s\n", s.finds[i].addr, marked[i] ? "set" : "none",
+			       marked8[i] ? "set" : "none");
+		printf("marked_scan_blocks %" PRIu64 "\n", mst.pymalloc_blocks);
+		printf("marked_scan_reported %" PRIu64 "\n", ms.reported);
+		for (size_t i = 0; i < s.nfinds; i++)
+			if (s.finds[i].found && s.finds[i].block.source == RH_BLOCK_PYMALLOC)
+				printf("marked_find 0x%" PRIx64 " %s\n", s.finds[i].addr,
+				       ms.reported_find[i] ? "reported" : "skipped");
 	}
 	printf("open_problems %zu\n", open_problems);
 	printf("problems %zu\n", rh_problems_total(&problems));
