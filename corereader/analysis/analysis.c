@@ -70,7 +70,7 @@ static struct rh_error *dominators(struct rh_analysis *a)
 	free(roots);
 	if (err)
 		return err;
-	a->retained = rh_big_malloc((n ? n : 1) * sizeof(*a->retained));
+	a->retained = rh_big_malloc_hot((n ? n : 1) * sizeof(*a->retained));
 	if (!a->retained) {
 		rh_domtree_free(&a->dom);
 		return rh_enomem;

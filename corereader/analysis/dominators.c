@@ -450,13 +450,14 @@ static void *malloc_array(size_t nmemb, size_t size)
 	size_t bytes;
 	if (__builtin_mul_overflow(nmemb, size, &bytes))
 		return NULL;
-	return rh_big_malloc(bytes ? bytes : 1);
+	// The tree's arrays are filled whole (util/bigmem.h).
+	return rh_big_malloc_hot(bytes ? bytes : 1);
 }
 
 static void *calloc_array(size_t nmemb, size_t size)
 {
 	// calloc() checks nmemb * size itself.
-	return rh_big_calloc(nmemb ? nmemb : 1, size);
+	return rh_big_calloc_hot(nmemb ? nmemb : 1, size);
 }
 
 struct rh_error *rh_dominators(const struct rh_csr *g, const uint32_t *roots,

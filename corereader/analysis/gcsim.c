@@ -245,10 +245,13 @@ static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)
 		sr.before[r] = rh_big_malloc(nblocks * sizeof(*sr.before[r]));
 		sr_ok = sr_ok && sr.bits[r] && sr.before[r];
 	}
-	m->obj = rh_big_malloc(nt * sizeof(*m->obj));
-	m->start = rh_big_malloc((nt + 1) * sizeof(*m->start));
+	// Filled whole below, so faulted in on two threads (util/bigmem.h);
+	// not the edges (an upper bound: edges to untracked objects are
+	// left out) nor the queue (what one collection reaches).
+	m->obj = rh_big_malloc_hot(nt * sizeof(*m->obj));
+	m->start = rh_big_malloc_hot((nt + 1) * sizeof(*m->start));
 	m->edges = rh_big_malloc((nedges ? nedges : 1) * sizeof(*m->edges));
-	m->refs = rh_big_malloc(nt * sizeof(*m->refs));
+	m->refs = rh_big_malloc_hot(nt * sizeof(*m->refs));
 	m->queue = rh_big_malloc(nt * sizeof(*m->queue));
 	if (!sr_ok || !m->obj || !m->start || !m->edges || !m->refs ||
 	    !m->queue) {

@@ -49,8 +49,8 @@ struct rh_error *rh_rgraph_build(const struct rh_snapshot *s, struct rh_rgraph *
 				       "referrers need a snapshot with references");
 	uint32_t n = s->nobjects;
 	struct rh_rgraph g = { .n = n };
-	g.start = rh_big_calloc((size_t)n + 2, sizeof(*g.start));
-	g.src = rh_big_malloc((s->nedges ? s->nedges : 1) * sizeof(*g.src));
+	g.start = rh_big_calloc_hot((size_t)n + 2, sizeof(*g.start));
+	g.src = rh_big_malloc_hot((s->nedges ? s->nedges : 1) * sizeof(*g.src));
 	if (!g.start || !g.src) {
 		rh_rgraph_free(&g);
 		return rh_enomem;
@@ -161,13 +161,20 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 	uint32_t n = s->nobjects;
 	struct rh_reach r = { .n = n };
 	size_t m = n ? n : 1;
-	r.tier = rh_big_malloc(m);
+	// The tiers are all written next (memset), so faulted in on two
+	// threads (util/bigmem.h). Not the parents nor the counts: the
+	// objects nothing reaches or references (the allocator scan's,
+	// appended last) leave their end untouched, and untouched it stays
+	// out of memory.
+	r.tier = rh_big_malloc_hot(m);
 	r.parent = rh_big_malloc(m * sizeof(*r.parent));
 	r.found16 = rh_big_calloc(m, sizeof(*r.found16));
 	r.native_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.native_bits));
 	r.owned_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.owned_roots));
 	r.best_roots = malloc((s->nroots ? s->nroots : 1) * sizeof(*r.best_roots));
 	r.rooted_bits = rh_big_calloc((m + 63) / 64, sizeof(*r.rooted_bits));
+	// Not the queue: each tier's search starts it over, and only the
+	// biggest tier's length of it is written.
 	uint32_t *queue = rh_big_malloc(m * sizeof(*queue));
 	if (!r.tier || !r.parent || !r.found16 || !r.native_bits || !r.owned_roots || !r.best_roots ||
 	    !r.rooted_bits ||

@@ -92,7 +92,9 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 	size_t m = n ? n : 1;
 	struct rh_verdicts v = { .n = n };
 	uint32_t *uf = NULL;
-	v.verdict = rh_big_malloc(m);
+	// Every verdict is written: faulted in on two threads (util/bigmem.h).
+	// The flags only where one is set: the rest stays untouched.
+	v.verdict = rh_big_malloc_hot(m);
 	v.flags = rh_big_calloc(m, 1);
 	if (!v.verdict || !v.flags)
 		goto nomem;

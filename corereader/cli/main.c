@@ -33,6 +33,7 @@
 #include "target/target.h"
 #include "util/error.h"
 #include "util/outfile.h"
+#include "util/prefault.h"
 #include "util/workpool.h"
 
 static const char main_usage[] =
@@ -566,6 +567,8 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 	char *cache_dir = NULL;
 	if (!o->no_cache)
 		cache_dir = o->cache_dir ? strdup(o->cache_dir) : rh_layouts_default_cache_dir();
+	// --jobs 1: one thread, also for faulting in the analyses' arrays.
+	rh_populate_threads(rh_pool_default_jobs(o->jobs) > 1);
 	struct rh_snapshot_options sopts = {
 		.cache_dir = cache_dir,
 		.graph = graph,

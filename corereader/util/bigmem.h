@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "util/prefault.h"
+
 /*
  * Only the 2 MiB-aligned middle is advised. That splits the block's mapping
  * in three, so glibc's realloc cannot grow it with mremap (EFAULT across
@@ -96,6 +98,27 @@ static inline void *rh_big_realloc(void *p, size_t used, size_t new_size)
 		memcpy(q, p, used < new_size ? used : new_size);
 	free(p);
 	return q;
+}
+
+/*
+ * rh_big_malloc and rh_big_calloc for arrays written all over at once
+ * (one entry per object, filled by the caller next): faulted in on two
+ * threads first (util/prefault.h rh_populate).
+ */
+static inline void *rh_big_malloc_hot(size_t size)
+{
+	void *p = rh_big_malloc(size);
+	rh_populate(p, size);
+	return p;
+}
+
+static inline void *rh_big_calloc_hot(size_t nmemb, size_t size)
+{
+	void *p = rh_big_calloc(nmemb, size);
+	// rh_big_calloc checked the product (calloc returned it).
+	if (p)
+		rh_populate(p, nmemb * size);
+	return p;
 }
 
 #endif /* RH_UTIL_BIGMEM_H */

@@ -139,3 +139,49 @@ void rh_prefault_destroy(struct rh_prefault *p)
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
+
+/* ------------------------------------------------------------------ */
+/* Populating fresh memory on two threads                              */
+
+#define POPULATE_MIN ((size_t)8 << 20)
+
+static int populate_allowed = 1;
+
+void rh_populate_threads(int allowed)
+{
+	populate_allowed = allowed;
+}
+
+struct half {
+	uintptr_t lo, hi;
+};
+
+static void *populate_half(void *arg)
+{
+	const struct half *h = arg;
+	// Refused (EINVAL before Linux 5.14): the writes fault it in.
+	(void)madvise((void *)h->lo, h->hi - h->lo, MADV_POPULATE_WRITE);
+	return NULL;
+}
+
+void rh_populate(void *p, size_t len)
+{
+	if (!p || len < POPULATE_MIN || !populate_allowed)
+		return;
+	// Whole pages inside the block, split on a 2 MiB boundary so that
+	// each half is made of whole huge pages (util/bigmem.h).
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)p + len) & ~(page - 1);
+	uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t mid = (lo + (hi - lo) / 2 + huge - 1) & ~(huge - 1);
+	if (hi <= lo || mid <= lo || mid >= hi)
+		return;
+	struct half second = { mid, hi };
+	pthread_t t;
+	bool started = pthread_create(&t, NULL, populate_half, &second) == 0;
+	struct half first = { lo, started ? mid : hi };
+	populate_half(&first);
+	if (started)
+		pthread_join(t, NULL);
+}
