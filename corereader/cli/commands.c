@@ -83,6 +83,12 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	struct rh_error *err = load(o, true, resume, &x->t, &x->img, &x->s);
 	if (err)
 		return fail(err);
+	// Analyses never look an address up, and reports only a few times:
+	// the index goes before the analyses' own arrays come (peak memory,
+	// issue 12). A session with no analysis (diff's older snapshot)
+	// looks up every object of the newer one, and keeps it.
+	if (need)
+		rh_snapshot_drop_index(x->s);
 	rh_analysis_init(&x->a, x->s);
 	// One part at a time, in dependency order, to show where it is.
 	static const char *const parts[] = { "referrers", "reachability and refcount audit",

@@ -49,6 +49,7 @@ void rh_snapshot_destroy(struct rh_snapshot *s)
 	free(s->obj_interp);
 	free(s->obj_found);
 	rh_keyindex_deinit(&s->obj_index);
+	free(s->type_obj);
 	free(s->edge_start);
 	free(s->edges);
 	free(s->roots);
@@ -403,8 +404,52 @@ uint64_t rh_snapshot_size(const struct rh_snapshot *s, uint32_t i)
 	return b ? b->size : UINT32_MAX;
 }
 
+/*
+ * Scans of the objects a dropped index allows before it is built again:
+ * a report's few lookups (an ADDR argument, gc.garbage) take ~15 ms each
+ * at 10M objects; many (a heap snapshot's weak references) pay for the
+ * index once instead.
+ */
+#define DROPPED_SCANS 4
+
+/* rh_snapshot_find once rh_snapshot_drop_index() let the index go. */
+static bool find_dropped(struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret)
+{
+	uint32_t t;
+	if (rh_u64map_find(&s->type_index, addr, &t) && t < s->ntypes) {
+		*idx_ret = s->type_obj[t];
+		return s->type_obj[t] != UINT32_MAX;
+	}
+	if (s->dropped_finds < DROPPED_SCANS) {
+		s->dropped_finds++;
+		for (uint32_t i = 0; i < s->nobjects; i++)
+			if (s->obj_addr[i] == addr) {
+				*idx_ret = i;
+				return true;
+			}
+		return false;
+	}
+	// Built again, once the cache writer has let the old one go.
+	rh_snapshot_cache_wait(s);
+	rh_keyindex_deinit(&s->obj_index);
+	bool ok = rh_keyindex_reserve(&s->obj_index, s->obj_addr, s->nobjects);
+	for (uint32_t i = 0; ok && i < s->nobjects; i++)
+		ok = rh_keyindex_push(&s->obj_index, s->obj_addr);
+	if (!ok) {
+		// No memory for it: scan, as before.
+		rh_keyindex_deinit(&s->obj_index);
+		s->dropped_finds = 0;
+		return find_dropped(s, addr, idx_ret);
+	}
+	s->index_dropped = false;
+	return rh_keyindex_find(&s->obj_index, s->obj_addr, addr, idx_ret);
+}
+
 bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret)
 {
+	if (__builtin_expect(s->index_dropped, 0))
+		// Only on the thread that dropped it (snapshot.h).
+		return find_dropped((struct rh_snapshot *)s, addr, idx_ret);
 	return rh_keyindex_find(&s->obj_index, s->obj_addr, addr, idx_ret);
 }
 

@@ -72,8 +72,10 @@
  */
 // (+48: the phase timings seconds_gc_lists..seconds_native, for --stats
 // of a snapshot just built only: not saved; +8: cache_writer, the thread
-// writing this very file: not saved.)
-_Static_assert(sizeof(struct rh_snapshot) == 488,
+// writing this very file: not saved; +16: index_dropped, dropped_finds
+// and type_obj, a command's lookups after rh_snapshot_drop_index: not
+// saved, a file's index is never dropped.)
+_Static_assert(sizeof(struct rh_snapshot) == 504,
 	       "struct rh_snapshot changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_root) == 40,
 	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
@@ -387,9 +389,41 @@ struct section_data {
 	uint64_t size;
 };
 
+static bool pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		off += (uint64_t)w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+/* Called once the file holds the index, which may then be let go. */
+typedef void index_written_fn(void *arg);
+
+static struct rh_error *cache_write(const struct rh_snapshot *s,
+				    const struct rh_snapshot_cache_key *key,
+				    const char *path, uint64_t max_bytes,
+				    index_written_fn *index_written, void *arg);
+
 struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 					 const struct rh_snapshot_cache_key *key,
 					 const char *path, uint64_t max_bytes)
+{
+	return cache_write(s, key, path, max_bytes, NULL, NULL);
+}
+
+static struct rh_error *cache_write(const struct rh_snapshot *s,
+				    const struct rh_snapshot_cache_key *key,
+				    const char *path, uint64_t max_bytes,
+				    index_written_fn *index_written, void *arg)
 {
 	if (!s->have_graph || !s->edge_start)
 		return rh_error_create(RH_ERR_LIMIT, "only snapshots with references are cached");
@@ -580,13 +614,21 @@ struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 	}
 	static const char zeros[ALIGN];
 	bool ok = write_all(fd, h, sizeof(*h));
+	// The index first, in its place: the command may be waiting to let
+	// it go (rh_snapshot_drop_index) while the rest is written.
+	if (ok && secs[SEC_INDEX].size)
+		ok = pwrite_all(fd, secs[SEC_INDEX].data, secs[SEC_INDEX].size,
+				h->sections[SEC_INDEX].offset);
+	if (ok && index_written)
+		index_written(arg);
 	uint64_t pos = sizeof(*h);
 	for (int i = 0; ok && i < NSECTIONS; i++) {
 		if (h->sections[i].offset > pos)
 			ok = write_all(fd, zeros, h->sections[i].offset - pos);
 		pos = h->sections[i].offset;
 		if (ok && secs[i].size)
-			ok = write_all(fd, secs[i].data, secs[i].size);
+			ok = i == SEC_INDEX ? lseek(fd, (off_t)secs[i].size, SEEK_CUR) >= 0
+					    : write_all(fd, secs[i].data, secs[i].size);
 		pos += secs[i].size;
 	}
 	if (ok && off > pos)
@@ -1323,16 +1365,38 @@ static void set_note(struct rh_snapshot *s, const char *fmt, ...)
 struct rh_snapshot_writer {
 	pthread_t thread;
 	const struct rh_snapshot *s;
+	/*
+	 * Under mu: the file holds the index (or the write gave up), and the
+	 * command dropped it meanwhile (rh_snapshot_drop_index): whichever
+	 * comes second frees it.
+	 */
+	pthread_mutex_t mu;
+	bool index_written, drop_index;
 	struct rh_snapshot_cache_key key;
 	char *core_path, *path, *dir;
 	uint64_t limit;
 	char note[512];
 };
 
+/* The writer is done with the index: free it if the command dropped it. */
+static void writer_index_written(void *arg)
+{
+	struct rh_snapshot_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	if (!w->index_written && w->drop_index)
+		// The command reads the index no more (rh_snapshot_find waits
+		// for this thread before building it again).
+		rh_keyindex_deinit((struct rh_keyindex *)&w->s->obj_index);
+	w->index_written = true;
+	pthread_mutex_unlock(&w->mu);
+}
+
 static void *writer_main(void *arg)
 {
 	struct rh_snapshot_writer *w = arg;
-	struct rh_error *err = rh_snapshot_cache_write(w->s, &w->key, w->path, w->limit);
+	struct rh_error *err = cache_write(w->s, &w->key, w->path, w->limit,
+					   writer_index_written, w);
+	writer_index_written(w);   /* no-op if called; a write that gave up early */
 	if (err) {
 		snprintf(w->note, sizeof(w->note), "snapshot cache not written: %s", err->message);
 		rh_error_destroy(err);
@@ -1344,6 +1408,7 @@ static void *writer_main(void *arg)
 
 static void writer_free(struct rh_snapshot_writer *w)
 {
+	pthread_mutex_destroy(&w->mu);
 	free(w->core_path);
 	free(w->path);
 	free(w->dir);
@@ -1360,6 +1425,7 @@ static bool writer_start(struct rh_snapshot *s, const struct rh_snapshot_cache_k
 	w->s = s;
 	w->key = *key;
 	w->limit = limit;
+	pthread_mutex_init(&w->mu, NULL);
 	w->core_path = strdup(key->core_path);
 	w->path = strdup(path);
 	w->dir = strdup(dir);
@@ -1383,6 +1449,42 @@ static void writer_join(struct rh_snapshot *s)
 	if (w->note[0] && !s->cache_note)
 		set_note(s, "%s", w->note);
 	writer_free(w);
+}
+
+void rh_snapshot_cache_wait(struct rh_snapshot *s)
+{
+	writer_join(s);
+}
+
+void rh_snapshot_drop_index(struct rh_snapshot *s)
+{
+	// A cache file's index is file-backed: nothing to gain.
+	if (!s || s->index_dropped || s->from_cache || s->cache_map || !s->obj_index.slots)
+		return;
+	// Type objects, looked up by reports once per type (module names,
+	// classes): found now, while the index is here.
+	uint32_t *type_obj = malloc((s->ntypes ? s->ntypes : 1) * sizeof(*type_obj));
+	if (!type_obj)
+		return;   // keep the index
+	for (uint32_t t = 0; t < s->ntypes; t++)
+		if (!rh_snapshot_find(s, s->types[t].addr, &type_obj[t]))
+			type_obj[t] = UINT32_MAX;
+	free(s->type_obj);
+	s->type_obj = type_obj;
+	s->dropped_finds = 0;
+	bool now = true;
+	struct rh_snapshot_writer *w = s->cache_writer;
+	if (w) {
+		pthread_mutex_lock(&w->mu);
+		if (!w->index_written) {
+			w->drop_index = true;   /* the writer frees it */
+			now = false;
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+	s->index_dropped = true;
+	if (now)
+		rh_keyindex_deinit(&s->obj_index);
 }
 
 /* Open the runtime for what is read on demand, and check it is the one the file was made from. */
