@@ -479,6 +479,66 @@ static void rh_snapshot_cache_round_trip(void **state)
 	unlink(p);
 }
 
+/*
+ * rh_snapshot_drop_index: every lookup answers as with the index, through
+ * the per-type table (a type object), the scans, and the index built
+ * again after DROPPED_SCANS (4) of them; a cache file's index is kept.
+ */
+static void rh_snapshot_drop_index_finds_the_same(void **state)
+{
+	(void)state;
+	struct rh_snapshot *s = make_snapshot(N);
+	// One object is a type's type object (a class's own address).
+	s->obj_addr[5] = s->types[2].addr;
+	rh_keyindex_deinit(&s->obj_index);
+	for (uint32_t i = 0; i < N; i++)
+		assert_true(rh_keyindex_push(&s->obj_index, s->obj_addr));
+	uint32_t idx;
+	rh_snapshot_drop_index(s);
+	assert_true(s->index_dropped);
+	assert_null(s->obj_index.slots);
+	// Types: from the table, no scan spent.
+	for (int round = 0; round < 3; round++)
+		for (uint32_t t = 0; t < s->ntypes; t++) {
+			bool found = rh_snapshot_find(s, s->types[t].addr, &idx);
+			assert_int_equal(found, t == 2);
+			if (found)
+				assert_int_equal(idx, 5);
+		}
+	assert_int_equal(s->dropped_finds, 0);
+	// Four scans: an object, an address inside one, the last, a miss.
+	assert_true(rh_snapshot_find(s, s->obj_addr[N / 2], &idx));
+	assert_int_equal(idx, N / 2);
+	assert_false(rh_snapshot_find(s, s->obj_addr[7] + 8, &idx));
+	assert_true(rh_snapshot_find(s, s->obj_addr[N - 1], &idx));
+	assert_int_equal(idx, N - 1);
+	assert_false(rh_snapshot_find(s, 0x10, &idx));
+	assert_true(s->index_dropped);
+	// The fifth builds the index again.
+	assert_true(rh_snapshot_find(s, s->obj_addr[0], &idx));
+	assert_int_equal(idx, 0);
+	assert_false(s->index_dropped);
+	assert_non_null(s->obj_index.slots);
+	for (uint32_t i = 0; i < N; i++) {
+		assert_true(rh_snapshot_find(s, s->obj_addr[i], &idx));
+		assert_int_equal(idx, i);
+		assert_false(rh_snapshot_find(s, s->obj_addr[i] + 16, &idx));
+	}
+	// Written after a drop and rebuild, the file is the same as before.
+	const char *p = tmp_path("drop.snap");
+	assert_null(rh_snapshot_cache_write(s, &test_key, p, 0));
+	struct rh_snapshot *b = NULL;
+	assert_null(rh_snapshot_cache_read(p, &test_key, &b));
+	assert_same(s, b);
+	// A file's index is file-backed: kept.
+	rh_snapshot_drop_index(b);
+	assert_false(b->index_dropped);
+	assert_non_null(b->obj_index.slots);
+	rh_snapshot_destroy(b);
+	rh_snapshot_destroy(s);
+	unlink(p);
+}
+
 static void rh_snapshot_cache_round_trip_small_and_empty(void **state)
 {
 	(void)state;
@@ -1019,6 +1079,7 @@ int main(void)
 		cmocka_unit_test(rh_snapshot_cache_prune_keeps_under_the_size_cap),
 		cmocka_unit_test(rh_snapshot_cache_prune_drops_files_of_gone_cores),
 		cmocka_unit_test(rh_snapshot_cache_paths_differ_by_key),
+		cmocka_unit_test(rh_snapshot_drop_index_finds_the_same),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
