@@ -450,14 +450,13 @@ static void *malloc_array(size_t nmemb, size_t size)
 	size_t bytes;
 	if (__builtin_mul_overflow(nmemb, size, &bytes))
 		return NULL;
-	// The tree's arrays are filled whole (util/bigmem.h).
-	return rh_big_malloc_hot(bytes ? bytes : 1);
+	return rh_big_malloc(bytes ? bytes : 1);
 }
 
 static void *calloc_array(size_t nmemb, size_t size)
 {
 	// calloc() checks nmemb * size itself.
-	return rh_big_calloc_hot(nmemb ? nmemb : 1, size);
+	return rh_big_calloc(nmemb ? nmemb : 1, size);
 }
 
 struct rh_error *rh_dominators(const struct rh_csr *g, const uint32_t *roots,
@@ -511,7 +510,12 @@ struct rh_error *rh_dominators_rev(const struct rh_csr *g, const struct rh_csr *
 		semidominators_rev(nodes, count, rev, idom, order);
 	} else {
 		uint32_t npreds = prefix_sums(pred_start, count);
+		// Filled whole next, so faulted in on two threads (util/bigmem.h).
+		// Not the per-node arrays: only the nodes reached (the first
+		// `count` DFS numbers) are written, and a heap of much garbage
+		// would hold the rest in memory for nothing.
 		uint32_t *preds = malloc_array(npreds, sizeof(*preds));
+		rh_populate(preds, (size_t)npreds * sizeof(*preds));
 		if (!preds) {
 			err = rh_enomem;
 			goto out;
