@@ -550,6 +550,8 @@ static void note_pool(struct om_ctx *c, uint64_t pool, uint64_t size, uint64_t n
 	// overflow, but the positions are uint32_t.
 	if (m->npools >= UINT32_MAX)
 		goto fail;
+	// Each pool's bits start on a word: the scan reads a pool's marks
+	// as whole words of their own (marked_blocks).
 	m->nbits = (m->nbits + 63) & ~(uint64_t)63;
 	m->pools[m->npools++] = (struct mark_pool){
 		.first_bit = m->nbits, .size = (uint32_t)size, .ncarved = (uint32_t)ncarved,
@@ -602,10 +604,7 @@ void rh_py_block_marks_destroy(struct rh_py_block_marks *m)
 	free(m);
 }
 
-/*
- * Start the marks of a count-only scan. Each pool's bits start on a word
- * (rounded up), so that a pool's marks are whole words of their own.
- */
+/* Start the marks of a count-only scan. */
 static struct rh_py_block_marks *marks_create(struct rh_py_runtime *rt)
 {
 	struct rh_py_block_marks *m = calloc(1, sizeof(*m));

@@ -1244,6 +1244,8 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			uint64_t *obj_ret)
 {
 	uint64_t gc = (uint64_t)PYL(rt, SZ_GC_HEAD);
+	// The same offsets make the allocator scan's block marks
+	// (cpython/obmalloc.c marks_create): change both together.
 	uint64_t offsets[] = { 0, gc, gc + 16 };
 	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
 		uint64_t obj = block + offsets[i];
