@@ -123,7 +123,7 @@ struct rh_py_block_marks {
 	struct mark_pool *pools;
 	size_t npools, cap;
 	uint64_t pool_size, overhead;
-	uint64_t offsets[3];        /* where rh_py_block_object() looks */
+	uint64_t offsets[RH_PY_BLOCK_OFFSETS];   /* where rh_py_block_object() looks */
 	uint64_t nbits;
 	uint64_t *bits;             /* made when the count is done */
 };
@@ -587,7 +587,10 @@ bool rh_py_block_marks_set(struct rh_py_block_marks *m, uint64_t obj)
 	uint64_t off = obj - pool - m->overhead;
 	uint64_t k = off / p->size;
 	uint64_t at = off - k * p->size;
-	if (k >= p->ncarved || (at != m->offsets[0] && at != m->offsets[1] && at != m->offsets[2]))
+	bool candidate = false;
+	for (size_t j = 0; j < RH_PY_BLOCK_OFFSETS; j++)
+		candidate |= at == m->offsets[j];
+	if (k >= p->ncarved || !candidate)
 		return false;
 	uint64_t bit = p->first_bit + k;
 	__atomic_fetch_or(&m->bits[bit / 64], 1ULL << (bit % 64), __ATOMIC_RELAXED);
@@ -611,13 +614,7 @@ static struct rh_py_block_marks *marks_create(struct rh_py_runtime *rt)
 	if (!m)
 		return NULL;
 	rh_u64map_init(&m->index);
-	// rh_py_block_object()'s candidates (cpython/runtime.c): the
-	// object at the block's start, after a GC header, or after a GC
-	// header and 3.12+'s managed pre-header (dict and weakref words).
-	uint64_t gc = (uint64_t)PYL(rt, SZ_GC_HEAD);
-	m->offsets[0] = 0;
-	m->offsets[1] = gc;
-	m->offsets[2] = gc + 16;
+	rh_py_block_offsets(rt, m->offsets);
 	return m;
 }
 

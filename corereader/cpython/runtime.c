@@ -1052,6 +1052,14 @@ uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt)
 	return (uint64_t)PYL(rt, SZ_GC_HEAD);
 }
 
+void rh_py_block_offsets(const struct rh_py_runtime *rt, uint64_t offs[RH_PY_BLOCK_OFFSETS])
+{
+	uint64_t gc = (uint64_t)PYL(rt, SZ_GC_HEAD);
+	offs[0] = 0;
+	offs[1] = gc;
+	offs[2] = gc + 16;
+}
+
 int64_t rh_py_refcnt_word(const struct rh_py_runtime *rt, uint64_t word)
 {
 	// 3.14+ (Include/object.h): a union of int64_t ob_refcnt_full with
@@ -1244,10 +1252,9 @@ bool rh_py_block_object(struct rh_py_runtime *rt, uint64_t block, uint64_t size,
 			uint64_t *obj_ret)
 {
 	uint64_t gc = (uint64_t)PYL(rt, SZ_GC_HEAD);
-	// The same offsets make the allocator scan's block marks
-	// (cpython/obmalloc.c marks_create): change both together.
-	uint64_t offsets[] = { 0, gc, gc + 16 };
-	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+	uint64_t offsets[RH_PY_BLOCK_OFFSETS];
+	rh_py_block_offsets(rt, offsets);
+	for (size_t i = 0; i < RH_PY_BLOCK_OFFSETS; i++) {
 		uint64_t obj = block + offsets[i];
 		if (offsets[i] + 16 > size)
 			break;

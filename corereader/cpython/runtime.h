@@ -311,6 +311,16 @@ bool rh_py_tuple_gc_untracks(struct rh_py_runtime *rt, uint64_t addr, uint64_t t
 uint64_t rh_py_gc_head_size(const struct rh_py_runtime *rt);
 
 /**
+ * Where in an allocator block an object may start, in the order
+ * rh_py_block_object() tries them: at the block's start (no GC header),
+ * after the PyGC_Head, or after it and 3.12+'s managed pre-header (the
+ * dict and weakref words, Include/internal/pycore_object.h). The block
+ * marks and the native-words scan ask the same.
+ */
+#define RH_PY_BLOCK_OFFSETS 3
+void rh_py_block_offsets(const struct rh_py_runtime *rt, uint64_t offs[RH_PY_BLOCK_OFFSETS]);
+
+/**
  * tp_name of a type object, interned (valid until the runtime is
  * destroyed). Unreadable names come back as "<unreadable type 0x...>".
  */

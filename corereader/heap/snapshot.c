@@ -1546,7 +1546,6 @@ struct native_ctx {
 	struct rh_snapshot *s;
 	struct rh_py_runtime *rt;
 	struct rh_target *t;
-	uint64_t gc_head;
 	/* objects whose refcount exceeds the references counted: addr -> candidate */
 	struct rh_u64map cand;
 	uint32_t *cand_obj;     /* candidate -> object index */
@@ -1658,7 +1657,8 @@ static int native_hit_block(struct native_ctx *c, const struct rh_py_block *b)
 	// block). Its words are scanned as well: a field its tp_traverse
 	// does not visit (or refheap's copy of it misses) is a holder too.
 	uint32_t holder = UINT32_MAX, idx;
-	uint64_t offs[] = { 0, c->gc_head, c->gc_head + 16 };
+	uint64_t offs[RH_PY_BLOCK_OFFSETS];
+	rh_py_block_offsets(c->rt, offs);
 	for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
 		if (offs[k] + 16 <= b->size &&
 		    rh_snapshot_find(s, b->addr + offs[k], &idx)) {
@@ -1810,7 +1810,6 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	c->s = s;
 	c->rt = rt;
 	c->t = t;
-	c->gc_head = rh_py_gc_head_size(rt);
 	c->type_scan = calloc(s->ntypes ? s->ntypes : 1, 1);
 	if (!c->type_scan)
 		goto nomem;

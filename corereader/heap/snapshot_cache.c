@@ -369,21 +369,6 @@ static uint64_t str_add(struct strtab *st, const char *s)
 	return off;
 }
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 struct section_data {
 	const void *data;
 	uint64_t size;
@@ -612,27 +597,19 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		err = rh_error_os(e, tmp, "cannot reserve %" PRIu64 " MiB for %s", off >> 20, tmp);
 		goto out;
 	}
-	static const char zeros[ALIGN];
-	bool ok = write_all(fd, h, sizeof(*h));
-	// The index first, in its place: the command may be waiting to let
-	// it go (rh_snapshot_drop_index) while the rest is written.
+	// Every part at its offset; the file has its full size first, so
+	// the alignment gaps between sections read as zeros.
+	bool ok = ftruncate(fd, (off_t)off) == 0 && pwrite_all(fd, h, sizeof(*h), 0);
+	// The index first: the command may be waiting to let it go
+	// (rh_snapshot_drop_index) while the rest is written.
 	if (ok && secs[SEC_INDEX].size)
 		ok = pwrite_all(fd, secs[SEC_INDEX].data, secs[SEC_INDEX].size,
 				h->sections[SEC_INDEX].offset);
 	if (ok && index_written)
 		index_written(arg);
-	uint64_t pos = sizeof(*h);
-	for (int i = 0; ok && i < NSECTIONS; i++) {
-		if (h->sections[i].offset > pos)
-			ok = write_all(fd, zeros, h->sections[i].offset - pos);
-		pos = h->sections[i].offset;
-		if (ok && secs[i].size)
-			ok = i == SEC_INDEX ? lseek(fd, (off_t)secs[i].size, SEEK_CUR) >= 0
-					    : write_all(fd, secs[i].data, secs[i].size);
-		pos += secs[i].size;
-	}
-	if (ok && off > pos)
-		ok = write_all(fd, zeros, off - pos);
+	for (int i = 0; ok && i < NSECTIONS; i++)
+		if (i != SEC_INDEX && secs[i].size)
+			ok = pwrite_all(fd, secs[i].data, secs[i].size, h->sections[i].offset);
 	if (!ok) {
 		err = rh_error_os(errno, tmp, "cannot write the snapshot cache file %s", tmp);
 		goto out;
