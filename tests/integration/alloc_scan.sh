@@ -218,27 +218,32 @@ print("ROW %-24s %7s %-9s %6s %9d %9d %8s %9d %6s %5s %5s %3d/%-3d %4d %6s" % (
 sys.exit(1 if fails else 0)
 EOF
 
-# corrupt.py CORE OUT KIND ADDR VALUE SIZE: copy CORE to OUT with SIZE bytes
-# at target address ADDR replaced by VALUE (little-endian).
+# corrupt.py CORE OUT (ADDR VALUE SIZE)...: copy CORE to OUT with SIZE
+# bytes at each target address ADDR replaced by VALUE (little-endian).
 cat > "$TESTDIR/corrupt.py" <<'EOF'
 import shutil, struct, sys
-core, out, addr, value, size = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), int(sys.argv[4], 0), int(sys.argv[5])
+core, out = sys.argv[1], sys.argv[2]
 with open(core, "rb") as f:
     eh = f.read(64)
     phoff, = struct.unpack_from("<Q", eh, 32)
     phentsize, phnum = struct.unpack_from("<HH", eh, 54)
     f.seek(phoff)
     ph = f.read(phentsize * phnum)
-for i in range(phnum):
-    p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
-    if p_type == 1 and p_vaddr <= addr and addr + size <= p_vaddr + p_filesz:
-        break
-else:
-    sys.exit("address 0x%x is not in the core" % addr)
+patches = []
+for k in range(3, len(sys.argv), 3):
+    addr, value, size = int(sys.argv[k], 0), int(sys.argv[k + 1], 0), int(sys.argv[k + 2])
+    for i in range(phnum):
+        p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
+        if p_type == 1 and p_vaddr <= addr and addr + size <= p_vaddr + p_filesz:
+            patches.append((p_offset + addr - p_vaddr, value.to_bytes(size, "little")))
+            break
+    else:
+        sys.exit("address 0x%x is not in the core" % addr)
 shutil.copyfile(core, out)
 with open(out, "r+b") as f:
-    f.seek(p_offset + addr - p_vaddr)
-    f.write(value.to_bytes(size, "little"))
+    for off, data in patches:
+        f.seek(off)
+        f.write(data)
 EOF
 
 run_scan() { # OUT ARGS...
@@ -248,12 +253,14 @@ run_scan() { # OUT ARGS...
     SCAN_RC=$?
 }
 
-# corrupt_one NAME ADDR VALUE SIZE EXPECT: the scan of a corrupted copy must
-# exit 1 (problems recorded) and say EXPECT in a problem.
+# corrupt_one NAME ADDR VALUE SIZE EXPECT [ADDR VALUE SIZE]...: the scan of
+# a copy corrupted there must exit 1 (problems recorded) and say EXPECT in
+# a problem.
 corrupt_one() {
     local name=$1 addr=$2 value=$3 size=$4 expect=$5
+    shift 5
     local bad="$CDIR/core.$name"
-    if ! "$HOSTPY" "$TESTDIR/corrupt.py" "$CORE" "$bad" "$addr" "$value" "$size"; then
+    if ! "$HOSTPY" "$TESTDIR/corrupt.py" "$CORE" "$bad" "$addr" "$value" "$size" "$@"; then
         echo "HARNESS ERROR corrupt/$name: could not patch the core"
         HARNESS=1
         return
@@ -280,8 +287,11 @@ corrupt_tests() {
     pool=$(printf '0x%x' $(( block & ~(ps - 1) )))
     # szidx (offset 36 in struct pool_header, layouts_obmalloc.h) out of range
     corrupt_one szidx $(( pool + 36 )) 200 4 "size class 200"
-    # the pool's free chain loops: its freeblock points to a used block
-    corrupt_one freechain $(( pool + 8 )) "$block" 8 "free chain breaks"
+    # the pool's free chain loops: its freeblock points to a used block,
+    # whose first word points back at it (left as it was, that word may
+    # be 0, an untracked GC object's _gc_next, and the chain would end
+    # cleanly after one link: 3.12's was, in one run of three)
+    corrupt_one freechain $(( pool + 8 )) "$block" 8 "free chain breaks" "$block" "$block" 8
     # arenaindex of another arena
     corrupt_one arenaindex $(( pool + 32 )) 100000 4 "arenaindex 100000"
     # maxarenas (3.8-3.11 static) far beyond the arena vector
