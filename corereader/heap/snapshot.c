@@ -1535,13 +1535,51 @@ struct native_hit {
 	uint64_t block, size;
 };
 
-/* Blocks the allocator scan gives, checked for candidate words in batches. */
+/*
+ * Blocks the allocator scan gives, read in batches on the pool's threads
+ * (native_check_chunk), NATIVE_CHUNK blocks a task: a thread finds the
+ * candidates' addresses in a block and the object the block holds, then
+ * the main thread takes the blocks in scan order (native_flush) and counts
+ * their words as --jobs 1 does. On mypy's heap half the blocks hold such a
+ * word (a mypyc object's fields are no references refheap counts, so what
+ * they point at becomes a candidate), and finding each one's holder, three
+ * index lookups, was 40% of this phase on the main thread (issue 12).
+ */
 #define NATIVE_BATCH 16384
+#define NATIVE_CHUNK 256
+#define NATIVE_CHUNKS (NATIVE_BATCH / NATIVE_CHUNK)
+/* Words a task keeps, at most; a block past that is read again in order. */
+#define NATIVE_CHUNK_WORDS (1u << 16)
+
+/* A candidate's address found at a block's byte off. */
+struct native_word {
+	uint32_t cand, off;
+};
+
+/* What a pool thread found in one block of the batch. */
+enum {
+	SEEN_NONE,    /* no candidate's address */
+	SEEN_SKIP,    /* its holder's memory says nothing (holder_meaningful) */
+	SEEN_WORDS,   /* words first..first+n of its task's buffer */
+	SEEN_REDO,    /* unreadable part, or too many words: the main thread reads it */
+};
+
+struct native_seen {
+	uint32_t holder;
+	uint32_t first, n;
+	uint8_t state;
+};
+
+struct native_words_buf {
+	struct native_word *w;
+	uint32_t n, cap;
+};
 
 struct native_ctx {
-	struct rh_pool *pool;   /* checks a batch of blocks (native_any) */
+	struct rh_pool *pool;   /* reads a batch of blocks (native_check_chunk) */
 	struct rh_py_block *batch;
-	uint8_t *batch_hit;
+	struct native_seen *seen;
+	struct native_words_buf found[NATIVE_CHUNKS];
 	uint32_t nbatch;
 	struct rh_snapshot *s;
 	struct rh_py_runtime *rt;
@@ -1559,8 +1597,9 @@ struct native_ctx {
 	 */
 	uint64_t *filter;
 	unsigned filter_bits;
-	/* per snapshot type: 0 unknown, 1 scan its objects, 2 do not */
+	/* per snapshot type: 1 scan its objects, 2 do not (filled first) */
 	uint8_t *type_scan;
+	uint64_t offs[RH_PY_BLOCK_OFFSETS];   /* where a block's object may start */
 	struct native_hit *hits;
 	size_t nhits, hits_cap;
 	uint64_t buf[4096];
@@ -1573,15 +1612,26 @@ struct native_ctx {
  * nothing; frames and generators keep stale words past their stack top
  * (rh_py_type_has_stale_slots).
  */
-static bool holder_meaningful(struct native_ctx *c, uint32_t i)
+static bool holder_meaningful(const struct native_ctx *c, uint32_t i)
 {
-	struct rh_snapshot *s = c->s;
-	if (s->obj_refcnt[i] == 0)
-		return false;
-	uint32_t t = s->obj_type[i];
-	if (!c->type_scan[t])
-		c->type_scan[t] = rh_py_type_has_stale_slots(c->rt, s->types[t].addr) ? 2 : 1;
-	return c->type_scan[t] == 1;
+	const struct rh_snapshot *s = c->s;
+	return s->obj_refcnt[i] != 0 && c->type_scan[s->obj_type[i]] == 1;
+}
+
+/*
+ * The object block b holds, if any, or UINT32_MAX: it starts at the
+ * block, after the PyGC_Head, or after the managed pre-header too (an
+ * offset is tried only when a header fits after it: past the block is
+ * the next block). Only reads: the pool's threads call it.
+ */
+static uint32_t native_holder(const struct native_ctx *c, const struct rh_py_block *b)
+{
+	uint32_t idx;
+	for (size_t k = 0; k < RH_PY_BLOCK_OFFSETS; k++)
+		if (c->offs[k] + 16 <= b->size &&
+		    rh_snapshot_find(c->s, b->addr + c->offs[k], &idx))
+			return idx;
+	return UINT32_MAX;
 }
 
 static inline uint64_t filter_bit(const struct native_ctx *c, uint64_t w)
@@ -1639,32 +1689,44 @@ static uint64_t native_size(const struct rh_py_block *b)
 	return size & ~(uint64_t)7;
 }
 
-/* native_any of block i of the batch (a predicate for the pool). */
-static bool native_any_at(void *arg, uint32_t i)
+/*
+ * Word `word` of block b (holder: the object b holds, or UINT32_MAX) is
+ * candidate cand's address: counted, and remembered up to NATIVE_HITS a
+ * candidate. False on no memory.
+ */
+static bool note_hit(struct native_ctx *c, uint32_t cand, uint32_t holder,
+		     const struct rh_py_block *b, uint64_t word)
 {
-	const struct native_ctx *c = arg;
-	return native_any(c, c->batch[i].addr, native_size(&c->batch[i]));
+	if (c->words[cand] != UINT32_MAX)
+		c->words[cand]++;
+	// Past NATIVE_HITS a candidate, or 2^32 in all (runs and sort_hits
+	// number them in 32 bits), words are counted, not remembered.
+	if (c->words[cand] > NATIVE_HITS || c->nhits >= UINT32_MAX - 1)
+		return true;
+	if (c->nhits == c->hits_cap) {
+		size_t cap = c->hits_cap ? c->hits_cap * 2 : 4096;
+		struct native_hit *p = realloc(c->hits, cap * sizeof(*p));
+		if (!p) {
+			c->nomem = true;
+			return false;
+		}
+		c->hits = p;
+		c->hits_cap = cap;
+	}
+	c->hits[c->nhits++] = (struct native_hit){
+		.cand = cand, .holder = holder, .source = (uint8_t)b->source,
+		.word = word, .block = b->addr, .size = b->size,
+	};
+	return true;
 }
 
 /* Block b, known to hold a candidate's address (or an unreadable part). */
 static int native_hit_block(struct native_ctx *c, const struct rh_py_block *b)
 {
-	struct rh_snapshot *s = c->s;
 	uint64_t size = native_size(b);
-	// The object the block holds, if any: it starts at the block, after
-	// the PyGC_Head, or after the managed pre-header too (an offset is
-	// tried only when a header fits after it: past the block is the next
-	// block). Its words are scanned as well: a field its tp_traverse
+	// Its object's words are scanned as well: a field its tp_traverse
 	// does not visit (or refheap's copy of it misses) is a holder too.
-	uint32_t holder = UINT32_MAX, idx;
-	uint64_t offs[RH_PY_BLOCK_OFFSETS];
-	rh_py_block_offsets(c->rt, offs);
-	for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
-		if (offs[k] + 16 <= b->size &&
-		    rh_snapshot_find(s, b->addr + offs[k], &idx)) {
-			holder = idx;
-			break;
-		}
+	uint32_t holder = native_holder(c, b);
 	if (holder != UINT32_MAX && !holder_meaningful(c, holder))
 		return 0;
 	for (uint64_t off = 0; off < size; off += sizeof(c->buf)) {
@@ -1678,43 +1740,129 @@ static int native_hit_block(struct native_ctx *c, const struct rh_py_block *b)
 		}
 		for (size_t k = 0; k < len / 8; k++) {
 			uint32_t cand;
-			if (!native_cand(c, c->buf[k], &cand))
-				continue;
-			if (c->words[cand] != UINT32_MAX)
-				c->words[cand]++;
-			if (c->words[cand] > NATIVE_HITS)
-				continue;
-			if (c->nhits == c->hits_cap) {
-				size_t cap = c->hits_cap ? c->hits_cap * 2 : 4096;
-				struct native_hit *p = realloc(c->hits, cap * sizeof(*p));
-				if (!p) {
-					c->nomem = true;
-					return 1;
-				}
-				c->hits = p;
-				c->hits_cap = cap;
-			}
-			c->hits[c->nhits++] = (struct native_hit){
-				.cand = cand, .holder = holder, .source = (uint8_t)b->source,
-				.word = b->addr + off + k * 8, .block = b->addr, .size = b->size,
-			};
+			if (native_cand(c, c->buf[k], &cand) &&
+			    !note_hit(c, cand, holder, b, b->addr + off + k * 8))
+				return 1;
 		}
 	}
 	return 0;
 }
 
 /*
- * The blocks of a batch, checked on the pool for candidate words (most
- * blocks hold none), then the few that do taken in scan order.
+ * native_hit_block's reading of one block, on a pool thread: the
+ * candidates' addresses it holds go to the task's buffer, to be counted
+ * in order by native_flush. Where that would differ from reading the block
+ * there (a part the core lacks) or would keep too much, SEEN_REDO leaves
+ * the block to the main thread.
  */
+static void native_check(const struct native_ctx *c, const struct rh_py_block *b,
+			 struct native_words_buf *f, struct native_seen *seen)
+{
+	uint64_t size = native_size(b);
+	seen->first = f->n;
+	seen->n = 0;
+	seen->state = SEEN_NONE;
+	const unsigned char *view = size ? rh_target_view(c->t, b->addr, size) : NULL;
+	if (size && !view) {
+		if (native_any(c, b->addr, size))
+			seen->state = SEEN_REDO;
+		return;
+	}
+	for (uint64_t off = 0; off < size; off += 8) {
+		uint64_t w;
+		uint32_t cand;
+		memcpy(&w, view + off, 8);
+		if (!native_cand(c, w, &cand))
+			continue;
+		if (f->n == f->cap) {
+			uint32_t cap = f->cap ? f->cap * 2 : 1024;
+			struct native_word *p = cap <= NATIVE_CHUNK_WORDS
+						? realloc(f->w, cap * sizeof(*p)) : NULL;
+			if (!p) {
+				f->n = seen->first;
+				seen->state = SEEN_REDO;
+				return;
+			}
+			f->w = p;
+			f->cap = cap;
+		}
+		f->w[f->n++] = (struct native_word){ cand, (uint32_t)off };
+	}
+	seen->n = f->n - seen->first;
+	if (seen->n)
+		seen->state = SEEN_WORDS;   /* its holder is looked up next */
+}
+
+/* Blocks whose holders are looked up ahead of the one looked up. */
+#define HOLDER_AHEAD 8
+
+/* Prefetch what native_holder will read of block b: the index slots, then (key) the keys. */
+static inline void holder_prefetch(const struct native_ctx *c, const struct rh_py_block *b,
+				   bool key)
+{
+	for (size_t k = 0; k < RH_PY_BLOCK_OFFSETS; k++) {
+		if (c->offs[k] + 16 > b->size)
+			continue;
+		if (key)
+			(void)rh_keyindex_prefetch_key(&c->s->obj_index, c->s->obj_addr,
+						       b->addr + c->offs[k]);
+		else
+			rh_keyindex_prefetch(&c->s->obj_index, b->addr + c->offs[k]);
+	}
+}
+
+/*
+ * A task: its blocks' words first, then the holders of the blocks that
+ * have candidate words, the lookups of the next ones prefetched (one
+ * lookup waiting on memory after another was most of this phase).
+ */
+static void native_check_chunk(void *arg, uint32_t chunk)
+{
+	struct native_ctx *c = arg;
+	struct native_words_buf *f = &c->found[chunk];
+	uint32_t lo = chunk * NATIVE_CHUNK;
+	uint32_t hi = c->nbatch - lo > NATIVE_CHUNK ? lo + NATIVE_CHUNK : c->nbatch;
+	uint32_t need[NATIVE_CHUNK], nneed = 0;
+	f->n = 0;
+	for (uint32_t i = lo; i < hi; i++) {
+		native_check(c, &c->batch[i], f, &c->seen[i]);
+		if (c->seen[i].state == SEEN_WORDS)
+			need[nneed++] = i;
+	}
+	for (uint32_t j = 0; j < nneed && j < HOLDER_AHEAD; j++)
+		holder_prefetch(c, &c->batch[need[j]], false);
+	for (uint32_t j = 0; j < nneed; j++) {
+		if (j + HOLDER_AHEAD < nneed)
+			holder_prefetch(c, &c->batch[need[j + HOLDER_AHEAD]], false);
+		if (j + HOLDER_AHEAD / 2 < nneed)
+			holder_prefetch(c, &c->batch[need[j + HOLDER_AHEAD / 2]], true);
+		struct native_seen *seen = &c->seen[need[j]];
+		seen->holder = native_holder(c, &c->batch[need[j]]);
+		// Its words stay in the buffer, unread.
+		if (seen->holder != UINT32_MAX && !holder_meaningful(c, seen->holder))
+			seen->state = SEEN_SKIP;
+	}
+}
+
+/* The blocks of a batch, read on the pool, then counted in scan order. */
 static int native_flush(struct native_ctx *c)
 {
-	rh_parallel_flags(c->pool, c->nbatch, native_any_at, c, c->batch_hit);
+	rh_pool_run(c->pool, native_check_chunk, c, (c->nbatch + NATIVE_CHUNK - 1) / NATIVE_CHUNK);
 	uint32_t n = c->nbatch;
 	c->nbatch = 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (c->batch_hit[i] && native_hit_block(c, &c->batch[i]))
-			return 1;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct native_seen *seen = &c->seen[i];
+		const struct rh_py_block *b = &c->batch[i];
+		if (seen->state == SEEN_REDO) {
+			if (native_hit_block(c, b))
+				return 1;
+		} else if (seen->state == SEEN_WORDS) {
+			const struct native_word *w = c->found[i / NATIVE_CHUNK].w + seen->first;
+			for (uint32_t k = 0; k < seen->n; k++)
+				if (!note_hit(c, w[k].cand, seen->holder, b, b->addr + w[k].off))
+					return 1;
+		}
+	}
 	return 0;
 }
 
@@ -1734,21 +1882,130 @@ static int hit_cmp(const void *x, const void *y)
 		return a->cand < b->cand ? -1 : 1;
 	if (a->holder != b->holder)
 		return a->holder < b->holder ? -1 : 1;
-	return a->word < b->word ? -1 : a->word > b->word;
+	if (a->word != b->word)
+		return a->word < b->word ? -1 : 1;
+	// The same word twice (blocks that overlap in a corrupt heap): any
+	// order is right, one order keeps the output the same on every run.
+	if (a->block != b->block)
+		return a->block < b->block ? -1 : 1;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
+	return (a->source > b->source) - (a->source < b->source);
 }
 
 /*
- * References from object h to object x the snapshot has. Conservative ones
- * too: an object of an unknown type was scanned word by word already, and
- * its conservative edges are the audit's evidence (analysis/reach.c).
+ * The hits in hit_cmp's order: placed by candidate in place (the
+ * candidates are numbered: a counting sort that swaps each hit into its
+ * candidate's part), then each candidate's hits sorted, NATIVE_HITS at
+ * most (note_hit). A qsort of them all was a fifth of this phase on
+ * mypy's heap, half a million hits (issue 12). False on no memory.
  */
-static uint32_t edges_between(const struct rh_snapshot *s, uint32_t h, uint32_t x)
+static bool sort_hits(struct native_ctx *c, uint32_t ncand)
 {
-	uint32_t k = 0;
-	for (uint32_t e = s->edge_start[h]; e < s->edge_start[h + 1]; e++)
-		if ((s->edges[e] & RH_EDGE_INDEX_MASK) == x)
-			k++;
-	return k;
+	if (c->nhits < 2)
+		return true;
+	uint32_t *head = calloc((size_t)ncand + 1, sizeof(*head));
+	uint32_t *end = malloc(((size_t)ncand + 1) * sizeof(*end));
+	if (!head || !end) {
+		free(head);
+		free(end);
+		return false;
+	}
+	struct native_hit *h = c->hits;
+	for (size_t k = 0; k < c->nhits; k++)
+		head[h[k].cand + 1]++;
+	for (uint32_t k = 0; k < ncand; k++)
+		head[k + 1] += head[k];
+	for (uint32_t k = 0; k < ncand; k++)
+		end[k] = head[k + 1];
+	for (uint32_t k = 0; k < ncand; k++) {
+		uint32_t from = k ? end[k - 1] : 0;
+		// Each swap puts one hit where it belongs: linear in all.
+		while (head[k] < end[k]) {
+			uint32_t d = h[head[k]].cand;
+			if (d == k) {
+				head[k]++;
+				continue;
+			}
+			struct native_hit tmp = h[head[d]];
+			h[head[d]++] = h[head[k]];
+			h[head[k]] = tmp;
+		}
+		if (end[k] - from > 1)
+			qsort(h + from, end[k] - from, sizeof(*h), hit_cmp);
+	}
+	free(head);
+	free(end);
+	return true;
+}
+
+/* The hits one holder (or untyped memory) has at one candidate, in hits order. */
+struct hit_run {
+	uint32_t first, n;   /* hits[first, first + n) */
+	uint32_t edges;      /* typed: the references from the holder to the candidate */
+};
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/*
+ * Each typed run's edges: the references its holder has to its candidate
+ * that the snapshot holds, conservative ones too (an object of an unknown
+ * type was scanned word by word already, and its conservative edges are
+ * the audit's evidence: analysis/reach.c). Each holder's references are
+ * read once, for all its runs: counted per run, a tuple of a million
+ * candidates read its million references a million times. False on no
+ * memory.
+ */
+static bool run_edges(struct native_ctx *c, struct hit_run *runs, uint32_t nruns,
+		      uint32_t ncand)
+{
+	const struct rh_snapshot *s = c->s;
+	uint32_t ntyped = 0;
+	for (uint32_t r = 0; r < nruns; r++)
+		ntyped += c->hits[runs[r].first].holder != UINT32_MAX;
+	if (!ntyped)
+		return true;
+	// (holder << 32 | run), sorted: the runs of each holder together
+	uint64_t *by = malloc(ntyped * sizeof(*by));
+	uint32_t *stamp = calloc(ncand, sizeof(*stamp));
+	uint32_t *count = malloc(ncand * sizeof(*count));
+	if (!by || !stamp || !count) {
+		free(by);
+		free(stamp);
+		free(count);
+		return false;
+	}
+	ntyped = 0;
+	for (uint32_t r = 0; r < nruns; r++)
+		if (c->hits[runs[r].first].holder != UINT32_MAX)
+			by[ntyped++] = (uint64_t)c->hits[runs[r].first].holder << 32 | r;
+	qsort(by, ntyped, sizeof(*by), u64_cmp);
+	for (uint32_t g = 0, next; g < ntyped; g = next) {
+		uint32_t holder = (uint32_t)(by[g] >> 32);
+		for (next = g; next < ntyped && (uint32_t)(by[next] >> 32) == holder; next++) {
+			uint32_t cand = c->hits[runs[(uint32_t)by[next]].first].cand;
+			stamp[cand] = g + 1;
+			count[cand] = 0;
+		}
+		for (uint32_t e = s->edge_start[holder]; e < s->edge_start[holder + 1]; e++) {
+			uint32_t to = s->edges[e] & RH_EDGE_INDEX_MASK, cand;
+			if (to < s->nobjects && native_cand(c, s->obj_addr[to], &cand) &&
+			    stamp[cand] == g + 1)
+				count[cand]++;
+		}
+		for (uint32_t k = g; k < next; k++) {
+			struct hit_run *run = &runs[(uint32_t)by[k]];
+			run->edges = count[c->hits[run->first].cand];
+		}
+	}
+	free(by);
+	free(stamp);
+	free(count);
+	return true;
 }
 
 /*
@@ -1800,6 +2057,7 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	rh_u64map_init(&over);
 	uint32_t *over_count = NULL, *cand_counted = NULL;
 	uint8_t *named = NULL;
+	struct hit_run *runs = NULL;
 	struct rh_error *err = NULL;
 	if (!c || !counted) {
 		free(c);
@@ -1813,6 +2071,11 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	c->type_scan = calloc(s->ntypes ? s->ntypes : 1, 1);
 	if (!c->type_scan)
 		goto nomem;
+	// Filled here, for the pool's threads only read (the type's lookup
+	// may fill the runtime's lazy tables).
+	for (uint32_t i = 0; i < s->ntypes; i++)
+		c->type_scan[i] = rh_py_type_has_stale_slots(rt, s->types[i].addr) ? 2 : 1;
+	rh_py_block_offsets(rt, c->offs);
 	// Pass 0 counts in `counted`; pass 1, if any object saturated it
 	// with a refcount above, counts those exactly.
 	for (int pass = 0; pass < 2; pass++) {
@@ -1913,15 +2176,17 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	rh_problems_init(&quiet);
 	// Blocks are checked in batches on `jobs` threads (the target must
 	// be one several threads can read: cpython/runtime.h).
-	if (jobs > 1 && rh_py_workers_allowed(rt)) {
+	// The threads look holders up in the index: not once it is let go
+	// (find_dropped rebuilds it).
+	if (jobs > 1 && rh_py_workers_allowed(rt) && !s->index_dropped) {
 		c->batch = rh_big_malloc(NATIVE_BATCH * sizeof(*c->batch));
-		c->batch_hit = malloc(NATIVE_BATCH);
-		c->pool = c->batch && c->batch_hit ? rh_pool_create(jobs) : NULL;
+		c->seen = rh_big_malloc(NATIVE_BATCH * sizeof(*c->seen));
+		c->pool = c->batch && c->seen ? rh_pool_create(jobs) : NULL;
 		if (!c->pool) {
 			free(c->batch);
-			free(c->batch_hit);
+			free(c->seen);
 			c->batch = NULL;
-			c->batch_hit = NULL;
+			c->seen = NULL;
 		}
 	}
 	err = rh_py_alloc_scan(rt, &aopts, &quiet, native_block, c, NULL);
@@ -1931,8 +2196,13 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	rh_pool_destroy(c->pool);
 	c->pool = NULL;
 	free(c->batch);
-	free(c->batch_hit);
+	free(c->seen);
 	c->batch = NULL;
+	c->seen = NULL;
+	for (size_t k = 0; k < NATIVE_CHUNKS; k++) {
+		free(c->found[k].w);
+		c->found[k] = (struct native_words_buf){ 0 };
+	}
 	if (err)
 		goto out;
 	// Objects in a module's static data are in no allocator block, and
@@ -1955,26 +2225,37 @@ static struct rh_error *native_words(struct rh_snapshot *s, struct rh_py_runtime
 	}
 	if (c->nomem)
 		goto nomem;
-	qsort(c->hits, c->nhits, sizeof(*c->hits), hit_cmp);
+	if (!sort_hits(c, ncand))
+		goto nomem;
 	named = calloc(ncand, 1);
 	if (!named)
 		goto nomem;
+	// The runs: each holder's (or untyped memory's) words at a candidate.
+	// c->hits has fewer than UINT32_MAX hits (NATIVE_HITS a candidate).
+	uint32_t nruns = 0;
+	runs = malloc((c->nhits ? c->nhits : 1) * sizeof(*runs));
+	if (!runs)
+		goto nomem;
 	for (size_t h = 0, next; h < c->nhits; h = next) {
-		const struct native_hit *hit = &c->hits[h];
+		for (next = h + 1; next < c->nhits && c->hits[next].cand == c->hits[h].cand &&
+				   c->hits[next].holder == c->hits[h].holder; next++)
+			;
+		runs[nruns++] = (struct hit_run){ .first = (uint32_t)h, .n = (uint32_t)(next - h) };
+	}
+	if (!run_edges(c, runs, nruns, ncand))
+		goto nomem;
+	for (uint32_t r = 0; r < nruns; r++) {
+		const struct native_hit *hit = &c->hits[runs[r].first];
 		uint32_t i = c->cand_obj[hit->cand];
-		// The run of words one holder (or untyped memory) has at i.
-		uint32_t run = 1;
-		for (next = h + 1; next < c->nhits && c->hits[next].cand == hit->cand &&
-				   c->hits[next].holder == hit->holder; next++)
-			run++;
+		uint32_t run = runs[r].n;
+		size_t next = runs[r].first + run;
 		bool typed = hit->holder != UINT32_MAX;
-		if (typed ? run <= edges_between(s, hit->holder, i)
-			  : c->words[hit->cand] <= cand_counted[hit->cand])
+		if (typed ? run <= runs[r].edges : c->words[hit->cand] <= cand_counted[hit->cand])
 			continue;
 		// Typed words beyond the holder's edges: the last ones (the
 		// holder's edges come first in its memory more often than not;
 		// either way the holder is the same).
-		size_t first = typed ? next - (run - edges_between(s, hit->holder, i)) : h;
+		size_t first = typed ? next - (run - runs[r].edges) : runs[r].first;
 		for (size_t k = first; k < next && named[hit->cand] < NATIVE_NAMED; k++) {
 			const struct native_hit *x = &c->hits[k];
 			char label[320];
@@ -2018,6 +2299,7 @@ out:
 	rh_u64map_deinit(&over);
 	free(over_count);
 	free(cand_counted);
+	free(runs);
 	return err;
 }
 

@@ -287,31 +287,3 @@ bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_py_ref_fn *fn, vo
 	r->state = OBJ_NONE;
 	return true;
 }
-
-/* ------------------------------------------------------------------ */
-/* A predicate over items, in chunks                                   */
-
-#define FLAG_CHUNK 256
-
-struct flags_job {
-	rh_parallel_pred *pred;
-	void *arg;
-	uint32_t n;
-	uint8_t *out;
-};
-
-static void flag_chunk(void *arg, uint32_t chunk)
-{
-	struct flags_job *j = arg;
-	uint32_t lo = chunk * FLAG_CHUNK;
-	uint32_t hi = j->n - lo > FLAG_CHUNK ? lo + FLAG_CHUNK : j->n;
-	for (uint32_t i = lo; i < hi; i++)
-		j->out[i] = j->pred(j->arg, i);
-}
-
-void rh_parallel_flags(struct rh_pool *pool, uint32_t n, rh_parallel_pred *pred, void *arg,
-		       uint8_t *out)
-{
-	struct flags_job j = { .pred = pred, .arg = arg, .n = n, .out = out };
-	rh_pool_run(pool, flag_chunk, &j, (n + FLAG_CHUNK - 1) / FLAG_CHUNK);
-}

@@ -51,15 +51,4 @@ bool rh_prefollow_window(struct rh_prefollow *pf, const struct rh_snapshot *s,
 bool rh_prefollow_take(struct rh_prefollow *pf, uint32_t k, rh_py_ref_fn *fn, void *arg,
 		       struct rh_error **err_ret);
 
-/*
- * A predicate over numbered items, run on a pool: out[i] = pred(arg, i)
- * for i in [0, n). The predicate only reads (the target, filled tables);
- * whoever uses the flags does so in item order on one thread, so the
- * result cannot depend on the threads. With pool NULL it runs inline.
- */
-struct rh_pool;
-typedef bool rh_parallel_pred(void *arg, uint32_t i);
-void rh_parallel_flags(struct rh_pool *pool, uint32_t n, rh_parallel_pred *pred, void *arg,
-		       uint8_t *out);
-
 #endif /* RH_HEAP_SNAPSHOT_PARALLEL_H */
