@@ -693,6 +693,7 @@
 	X(TSZ_DECOBJ, S, "PyDecObject", NULL, false)                           \
 	X(TSZ_DECSIGDICT, S, "PyDecSignalDictObject", NULL, false)             \
 	X(TSZ_PDATA, S, "Pdata", NULL, false)                                  \
+	X(TPDATA_DATA, O, "Pdata", "data", false)                              \
 	X(TSZ_RLOCK, S, "rlockobject", NULL, false)                            \
 	/* Modules/_ctypes/ (ctypes.h)                                    */   \
 	X(TCDATA_OBJECTS, O, "CDataObject", "b_objects", false)                \

@@ -145,6 +145,7 @@ enum special {
 	SP_CYFUNC_DEFAULTS, /* Cython's __Pyx_CyFunction_traverse() defaults */
 	SP_CODE_CACHED,     /* a code object's _co_cached attributes (3.12+) */
 	SP_SIMPLEQUEUE,     /* simplequeue_traverse()'s ring buffer (3.13+) */
+	SP_PDATA,           /* an unpickler's stack: owned, never visited */
 };
 
 struct tfunc {
@@ -658,6 +659,11 @@ static const struct fld F_unpickler[] = {
 static const struct fld F_pmemoproxy[] = { TYPEV, V(TPMEMOPROXY_PICKLER, "pickler") };
 static const struct fld F_upmemoproxy[] = { TYPEV, V(TUPMEMOPROXY_UNPICKLER, "unpickler") };
 static const struct fld F_pdata[] = { REQ(TSZ_PDATA), TYPEV };
+/* Objects/typeobject.c 3.15: _PyObject_VisitType(), the shared tp_traverse
+ * of heap types that visit their type only */
+static const struct fld F_visit_type[] = { TYPEV };
+/* <=3.11: a static non-GC type, nothing visited (its stack: SP_PDATA) */
+static const struct fld F_pdata_static[] = { REQ(TPDATA_DATA) };
 /* Modules/_decimal/_decimal.c, 3.13 (heap types; no traverse before). */
 static const struct fld F_decctx[] = {
 	TYPEV, V(TDECCTX_TRAPS, "traps"), V(TDECCTX_FLAGS, "flags"),
@@ -1270,7 +1276,9 @@ static const struct tfunc tfuncs[] = {
 	ROW("Unpickler_traverse", SP_UNPICKLER_MEMO, F_unpickler, NULL),
 	ROW("PicklerMemoProxy_traverse", SP_NONE, F_pmemoproxy, NULL),
 	ROW("UnpicklerMemoProxy_traverse", SP_NONE, F_upmemoproxy, NULL),
-	ROW("Pdata_traverse", SP_NONE, F_pdata, NULL),
+	ROW("Pdata_traverse", SP_PDATA, F_pdata, NULL),
+	ROW("_PyObject_VisitType", SP_NONE, F_visit_type, NULL),
+	ROW("<Pdata>", SP_PDATA, F_pdata_static, NULL),   /* <=3.11 */
 	ROW("context_traverse", SP_NONE, F_decctx, NULL),   /* _decimal's */
 	ROW("context_traverse", SP_NONE, F_sslctx, NULL),   /* _ssl's */
 	ROW("ctxmanager_traverse", SP_NONE, F_decctxmgr, NULL),
@@ -1424,6 +1432,7 @@ struct slot {
 struct py_traverse {
 	struct rh_u64map fn_map;     /* tp_traverse address -> row */
 	struct rh_u64map anchor_map; /* type address -> row (non-GC types) */
+	uint32_t row_visit_type;     /* the _PyObject_VisitType row */
 	struct rh_u64map mt_map;     /* m_traverse address -> mtfuncs index and
 				      * layout set (TF_MAKE), or TF_UNKNOWN */
 	struct rh_u64map type_map;   /* type address -> index in types */
@@ -1522,6 +1531,7 @@ static struct rh_error *traverse_init(struct rh_py_runtime *rt)
 		return rh_enomem;
 	rh_u64map_init(&tv->fn_map);
 	rh_u64map_init(&tv->anchor_map);
+	tv->row_visit_type = row_by_name("_PyObject_VisitType", strlen("_PyObject_VisitType"));
 	rh_u64map_init(&tv->mt_map);
 	rh_u64map_init(&tv->type_map);
 	tv->lsets = calloc(8, sizeof(*tv->lsets));
@@ -1758,8 +1768,9 @@ static void bad(struct vctx *c, struct rh_error *err)
  * (or, `reverse`, decreasing) index order, skipping NULL as Py_VISIT does.
  * n has been bounded by the caller; reads go by chunks.
  */
-static void visit_array(struct vctx *c, uint64_t addr, uint64_t n, bool reverse,
-			enum rh_py_ref_kind kind, const char *name, uint64_t index0)
+static void visit_array_as(struct vctx *c, uint64_t addr, uint64_t n, bool reverse,
+			   bool traversed, enum rh_py_ref_kind kind, const char *name,
+			   uint64_t index0)
 {
 	uint64_t buf[CHUNK];
 	// The whole array in one piece when it is viewed in place.
@@ -1774,11 +1785,18 @@ static void visit_array(struct vctx *c, uint64_t addr, uint64_t n, bool reverse,
 			return;
 		for (uint64_t j = 0; j < k && !done(c); j++) {
 			uint64_t i = reverse ? k - 1 - j : j;
-			emit(c, py_get_u64(b, (int64_t)(i * 8)), kind, true, name,
+			emit(c, py_get_u64(b, (int64_t)(i * 8)), kind, traversed, name,
 			     index0 + first + i, 0);
 		}
 		done_n += k;
 	}
+}
+
+/* visit_array_as for references tp_traverse visits (most). */
+static void visit_array(struct vctx *c, uint64_t addr, uint64_t n, bool reverse,
+			enum rh_py_ref_kind kind, const char *name, uint64_t index0)
+{
+	visit_array_as(c, addr, n, reverse, true, kind, name, index0);
 }
 
 /* An item count is plausible if the items could be in the target. */
@@ -1845,7 +1863,8 @@ static bool special_portable(enum special sp)
 	return sp == SP_NONE || sp == SP_MANAGED_DICT || sp == SP_SQLITE_CTX ||
 	       sp == SP_SQLITE_CACHE || sp == SP_PICKLER_MEMO ||
 	       sp == SP_UNPICKLER_MEMO || sp == SP_CTYPES_STGDICT ||
-	       sp == SP_CTYPES_STGINFO || sp == SP_CYFUNC_DEFAULTS || sp == SP_SIMPLEQUEUE;
+	       sp == SP_CTYPES_STGINFO || sp == SP_CYFUNC_DEFAULTS || sp == SP_SIMPLEQUEUE ||
+	       sp == SP_PDATA;
 }
 
 /* Whether row r can be read with layouts L: in an extension module only
@@ -2194,11 +2213,26 @@ static const struct {
 } dealloc_anchors[] = {
 	{ "context_dealloc", "<decimal context>" },        // _decimal <=3.12
 	{ "incrementalnewlinedecoder_dealloc", "<nldecoder>" }, // _io <=3.11
+	{ "Pdata_dealloc", "<Pdata>" },                    // _pickle <=3.11
 	{ "poll_dealloc", "<poll>" },                      // select
 	{ "timezone_dealloc", "<timezone>" },              // _datetime
 };
 
-static uint32_t dealloc_anchor(struct rh_py_runtime *rt, uint64_t fn)
+/*
+ * 3.15: heap types whose tp_traverse visits only the type share one
+ * function, _PyObject_VisitType(); where such a type owns more references
+ * than it visits, its tp_dealloc tells it, and the row its own traverse
+ * had before (Pdata_traverse(), 3.12-3.14) reads them.
+ */
+static const struct {
+	const char *dealloc;
+	const char *row;
+} visit_type_anchors[] = {
+	{ "Pdata_dealloc", "Pdata_traverse" },             // _pickle 3.15
+};
+
+/* The row named for fn, a tp_dealloc, by one of the tables above. */
+static uint32_t dealloc_row(struct rh_py_runtime *rt, uint64_t fn, bool visit_type)
 {
 	const struct rh_module *m = NULL;
 	const char *name = NULL;
@@ -2206,11 +2240,14 @@ static uint32_t dealloc_anchor(struct rh_py_runtime *rt, uint64_t fn)
 	if (!fn || !rh_image_symbolize(rt->image, fn, &m, &name, &off) || off != 0 || !m || !name)
 		return TF_NONE;
 	size_t len = strcspn(name, ".");   // "context_dealloc.lto_priv.0"
-	for (size_t i = 0; i < N(dealloc_anchors); i++) {
-		if (strlen(dealloc_anchors[i].dealloc) != len ||
-		    memcmp(dealloc_anchors[i].dealloc, name, len) != 0)
+	size_t n = visit_type ? N(visit_type_anchors) : N(dealloc_anchors);
+	for (size_t i = 0; i < n; i++) {
+		const char *dealloc = visit_type ? visit_type_anchors[i].dealloc
+						 : dealloc_anchors[i].dealloc;
+		const char *row = visit_type ? visit_type_anchors[i].row : dealloc_anchors[i].row;
+		if (strlen(dealloc) != len || memcmp(dealloc, name, len) != 0)
 			continue;
-		uint32_t r = row_by_name(dealloc_anchors[i].row, strlen(dealloc_anchors[i].row));
+		uint32_t r = row_by_name(row, strlen(row));
 		uint32_t ls = m == rt->info.module ? 0 : lset_of(rt, m, name);
 		if (m != rt->info.module && !ls)
 			return TF_NONE;   // no DWARF for it: a problem says so
@@ -2224,12 +2261,17 @@ static uint32_t dealloc_anchor(struct rh_py_runtime *rt, uint64_t fn)
 static uint32_t tf_of_type(struct rh_py_runtime *rt, uint64_t addr,
 			   const struct typebuf *t)
 {
-	if (t->traverse)
-		return tf_of_fn(rt, t->traverse);
+	if (t->traverse) {
+		uint32_t tf = tf_of_fn(rt, t->traverse), d;
+		if (tf != TF_UNKNOWN && tf != TF_NONE && TF_ROW(tf) == rt->traverse->row_visit_type &&
+		    (d = dealloc_row(rt, t->dealloc, true)) != TF_NONE)
+			return d;
+		return tf;
+	}
 	uint32_t idx;
 	if (rh_u64map_find(&rt->traverse->anchor_map, addr, &idx))
 		return idx;
-	return dealloc_anchor(rt, t->dealloc);
+	return dealloc_row(rt, t->dealloc, false);
 }
 
 /*
@@ -3726,7 +3768,13 @@ static void sp_sqlite_cache(struct vctx *c)
  * visited from 3.11.7 and 3.12.1 on (bpo-41422, a change of behaviour in
  * patch releases with no change of layout: the one place this file must
  * look at the version). Pickler: the keys of the PyMemoTable, last entry
- * first; Unpickler: memo[memo_size - 1] down to memo[0]. */
+ * first; Unpickler: memo[memo_size - 1] down to memo[0]. Before, the memos
+ * hold their references all the same (PyMemoTable_Set and
+ * _Unpickler_MemoPut take one with Py_INCREF) but the collector does not
+ * see them: they are read as owned, not traversed. Unread, every object a
+ * running pickle.load() had memoized looked leaked: 774,000 of a Sphinx
+ * build's 4.7M objects on Debian's 3.11.2, dumped while it loaded a
+ * doctree (issue 12's real heaps). */
 static bool pickle_memo_visited(const struct rh_py_runtime *rt)
 {
 	uint32_t v = rt->info.version_hex >> 8;  /* 0xMMmmpp */
@@ -3738,7 +3786,7 @@ static void sp_pickler_memo(struct vctx *c)
 {
 	uint64_t memo, table;
 	int64_t n;
-	if (!pickle_memo_visited(c->rt) || !LHAS(c, TPICKLER_MEMO) ||
+	if (!LHAS(c, TPICKLER_MEMO) ||
 	    !LHAS(c, TMEMOTABLE_TABLE) || !LHAS(c, TMEMOTABLE_ALLOCATED) ||
 	    !LHAS(c, TSZ_MEMOENTRY) || !LHAS(c, TMEMOENTRY_KEY))
 		return;
@@ -3751,17 +3799,17 @@ static void sp_pickler_memo(struct vctx *c)
 		return;
 	}
 	uint64_t esz = LOFF(c, TSZ_MEMOENTRY), koff = LOFF(c, TMEMOENTRY_KEY), k;
+	bool visited = pickle_memo_visited(c->rt);
 	for (int64_t i = n - 1; i >= 0 && !done(c); i--)
 		if (rd(c, table + (uint64_t)i * esz + koff, &k))
-			emit(c, k, RH_REF_ITEM, true, "memo key", (uint64_t)i, 0);
+			emit(c, k, RH_REF_ITEM, visited, "memo key", (uint64_t)i, 0);
 }
 
 static void sp_unpickler_memo(struct vctx *c)
 {
 	uint64_t memo;
 	int64_t n;
-	if (!pickle_memo_visited(c->rt) || !LHAS(c, TUNPICKLER_MEMO) ||
-	    !LHAS(c, TUNPICKLER_MEMO_SIZE))
+	if (!LHAS(c, TUNPICKLER_MEMO) || !LHAS(c, TUNPICKLER_MEMO_SIZE))
 		return;
 	if (!rd(c, c->obj + LOFF(c, TUNPICKLER_MEMO), &memo) || !memo ||
 	    !rd(c, c->obj + LOFF(c, TUNPICKLER_MEMO_SIZE), (uint64_t *)&n))
@@ -3770,7 +3818,27 @@ static void sp_unpickler_memo(struct vctx *c)
 		bad(c, RH_BAD_DATA(c->obj, "unpickler memo of %" PRId64 " entries", n));
 		return;
 	}
-	visit_array(c, memo, (uint64_t)n, true, RH_REF_ITEM, "memo", 0);
+	visit_array_as(c, memo, (uint64_t)n, true, pickle_memo_visited(c->rt), RH_REF_ITEM,
+		       "memo", 0);
+}
+
+/* Pdata, Modules/_pickle.c: the stack of a running unpickler, Py_SIZE(self)
+ * objects at self->data, each an owned reference (Pdata_push steals one,
+ * Pdata_dealloc drops them) that no traverse visits: 3.8-3.11's Pdata_Type
+ * has no tp_traverse, 3.12+'s Pdata_traverse() visits the type only. Read
+ * as owned: unread, what a pickle.load() in progress had stacked looked
+ * leaked (590 objects of a Sphinx build's heap, issue 12's real heaps). */
+static void sp_pdata(struct vctx *c)
+{
+	uint64_t data, n;
+	if (!LHAS(c, TPDATA_DATA) || !rd(c, c->obj + LOFF(c, TPDATA_DATA), &data) || !data ||
+	    !rd(c, c->obj + PYL(c->rt, OB_SIZE), &n))
+		return;
+	if (!count_ok(c, (int64_t)n)) {
+		bad(c, RH_BAD_DATA(c->obj, "unpickler stack of %" PRId64 " items", (int64_t)n));
+		return;
+	}
+	visit_array_as(c, data, n, false, false, RH_REF_ITEM, "stack item", 0);
 }
 
 /* CDataType_traverse(), Modules/_ctypes/_ctypes.c 3.8-3.12:
@@ -3972,6 +4040,7 @@ static void run_special(struct vctx *c, enum special sp, bool owner_heap)
 	case SP_SQLITE_CACHE: sp_sqlite_cache(c); break;
 	case SP_PICKLER_MEMO: sp_pickler_memo(c); break;
 	case SP_UNPICKLER_MEMO: sp_unpickler_memo(c); break;
+	case SP_PDATA: sp_pdata(c); break;
 	case SP_CTYPES_STGDICT: sp_ctypes_stgdict(c); break;
 	case SP_CTYPES_STGINFO: sp_ctypes_stginfo(c); break;
 	case SP_CAPSULE: sp_capsule(c); break;

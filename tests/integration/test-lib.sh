@@ -589,6 +589,27 @@ stopped_sample_core() {
     RECORD=$record
 }
 
+# stop_one_core PYTHON DIR ARGS...: run $SAMPLE with ARGS under PYTHON
+# until it prints "STOP 1" and stops itself, dump it to DIR/core with
+# gcore and kill it. Returns 1, having said why, if there is no core (a
+# harness problem, not refheap's).
+stop_one_core() {
+    local py=$1 dir=$2 pid
+    shift 2
+    py_exec "$py" -I "$SAMPLE" "$@" > "$dir/sample.out" 2> "$dir/sample.err" &
+    pid=$!
+    CHILD_PIDS+=("$pid")
+    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop" \
+            eval "grep -q '^STOP 1' '$dir/sample.out' && proc_group_stopped $pid" ||
+       ! gcore_stopped "$pid" "$dir"; then
+        _show_sample "$dir"
+        kill -KILL "$pid" 2>/dev/null; reap "$pid"
+        return 1
+    fi
+    kill -KILL "$pid" 2>/dev/null
+    reap "$pid"
+}
+
 # read syscall number on this machine (for /proc/PID/syscall)
 case $(uname -m) in
     x86_64) READ_NR=0 ;;
