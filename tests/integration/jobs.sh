@@ -65,20 +65,11 @@ for i in "${!PY_PATHS[@]}"; do
     py_dir "$py" "$dir" || { FAILED=$((FAILED + 1)); continue; }
     echo "=== $label ($py)"
     enough_space "$dir/" 512 || { FAILED=$((FAILED + 1)); continue; }
-    py_exec "$py" -I "$SAMPLE" --out "$dir/record.json" > "$dir/sample.out" 2> "$dir/sample.err" &
-    pid=$!
-    CHILD_PIDS+=("$pid")
-    if ! WAIT_ALIVE=$pid wait_until "$TIMEOUT" "the sample to stop" \
-            eval "grep -q '^STOP 1' '$dir/sample.out' && proc_group_stopped $pid" ||
-       ! gcore_stopped "$pid" "$dir"; then
+    if ! stop_one_core "$py" "$dir" --out "$dir/record.json"; then
         echo "HARNESS ERROR $label: no core"
-        _show_sample "$dir"
-        kill -KILL "$pid" 2>/dev/null; reap "$pid"
         FAILED=$((FAILED + 1))
         continue
     fi
-    kill -KILL "$pid" 2>/dev/null
-    reap "$pid"
     core=$dir/core
     # an object half-way through the table, and the first leak suspect
     timeout -k 5 "$TIMEOUT" "$REFHEAP" export --jobs 1 --no-cache "$core" > "$dir/export.jsonl" 2> /dev/null
