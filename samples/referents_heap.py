@@ -75,8 +75,11 @@ import weakref
 
 TP_NAME_OFFSET = 24
 TP_TRAVERSE_OFFSET = 184
-MD_DEF_OFFSET = 24           # PyModuleObject.md_def
+MD_DEF_OFFSET = 24           # PyModuleObject.md_def (<=3.14)
 M_TRAVERSE_OFFSET = 80       # PyModuleDef.m_traverse
+# 3.15 copies m_traverse into the module (md_def is gone; offset 24 is
+# md_state): reading md_def there classified modules at random
+MD_STATE_TRAVERSE_OFFSET = 64   # PyModuleObject.md_state_traverse (3.15)
 UNITS = 250         # about 40,000 tracked objects in all
 KEEP = []           # everything built stays reachable from here
 UNTRACKED = []      # untracked objects recorded too (see the docstring)
@@ -800,8 +803,11 @@ def record(path):
                 # the module counts as an extension object when that
                 # function lies outside the interpreter
                 rec["n"] = getattr(o, "__name__", "?")
-                mdef = mem.word(id(o) + MD_DEF_OFFSET)
-                mtrav = mdef and mem.word(mdef + M_TRAVERSE_OFFSET)
+                if sys.version_info >= (3, 15):
+                    mtrav = mem.word(id(o) + MD_STATE_TRAVERSE_OFFSET)
+                else:
+                    mdef = mem.word(id(o) + MD_DEF_OFFSET)
+                    mtrav = mdef and mem.word(mdef + M_TRAVERSE_OFFSET)
                 if mtrav and not any(lo <= mtrav < hi for lo, hi in ranges):
                     rec["k"] = "extension"
             out.write(json.dumps(rec) + "\n")

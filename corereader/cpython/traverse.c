@@ -1087,6 +1087,15 @@ static const struct mtfunc mtfuncs[] = {
 	{ "lzma_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "resourcemodule_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "mmap_traverse", MT_STATE_ALL, NULL, 0 },
+	/* Modules/_bz2module.c (3.10+: bz2_compressor_type,
+	 * bz2_decompressor_type), Modules/_zstd/_zstdmodule.c (3.14+, built
+	 * into Debian's 3.15: ZstdDict_type, ZstdCompressor_type,
+	 * ZstdDecompressor_type, ZstdError, CParameter_type,
+	 * DParameter_type): the whole state, in order. Unread, _zstd's module
+	 * failed realapps.sh's referents check whenever the application had
+	 * imported it by the time of the dump. */
+	{ "_bz2_traverse", MT_STATE_ALL, NULL, 0 },
+	{ "_zstd_traverse", MT_STATE_ALL, NULL, 0 },
 	{ "_random_traverse", MT_FIELDS, M_random, N(M_random) },
 	{ "_csv_traverse", MT_FIELDS, M_csv, N(M_csv) },
 	{ "socket_traverse", MT_FIELDS, M_socket, N(M_socket) },
