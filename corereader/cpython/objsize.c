@@ -293,6 +293,21 @@ static uint64_t unicode_size(struct size_ctx *c, uint64_t op)
 	return size;
 }
 
+void py_object_size_prefetch(struct rh_py_runtime *rt, const struct py_type *tp,
+			     uint64_t addr)
+{
+	if (tp->size_kind != PY_SIZE_DICT && tp->size_kind != PY_SIZE_ODICT)
+		return;
+	const unsigned char *v = rh_target_view(rt->target, addr + PYL(rt, DICT_KEYS), 8);
+	uint64_t keys;
+	if (!v)
+		return;
+	memcpy(&keys, v, 8);
+	const void *k = keys ? rh_target_view(rt->target, keys, 16) : NULL;
+	if (k)
+		__builtin_prefetch(k);
+}
+
 uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
 			uint64_t addr)
 {

@@ -185,6 +185,8 @@ uint64_t py_symbol(struct rh_py_runtime *rt, const char *name);
 
 /** The type record for a type address (reads the type on first use). */
 const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr);
+/** The type record if already read, else NULL (reads nothing, fills nothing). */
+const struct py_type *py_type_known(const struct rh_py_runtime *rt, uint64_t addr);
 
 /**
  * Shallow size of the object at addr as sys.getsizeof() gives it. On a
@@ -199,6 +201,13 @@ uint64_t py_object_size(struct rh_py_runtime *rt, const struct py_type *tp,
  * if a field could not be read or the size exceeds the target's memory.
  * Either way the size returned is bounded by the target's memory.
  */
+/*
+ * Prefetch what py_object_size() will read of the object at addr beyond
+ * its header, where that is another block: a dict's keys. Called a few
+ * objects ahead of the size, once the object's own line has arrived.
+ */
+void py_object_size_prefetch(struct rh_py_runtime *rt, const struct py_type *tp,
+			     uint64_t addr);
 uint64_t py_object_size_checked(struct rh_py_runtime *rt, const struct py_type *tp,
 				uint64_t addr, bool *bad_ret);
 

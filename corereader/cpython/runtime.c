@@ -864,6 +864,12 @@ static enum py_size_kind size_kind_of(struct rh_py_runtime *rt, uint64_t addr)
 	return PY_SIZE_GENERIC;
 }
 
+const struct py_type *py_type_known(const struct rh_py_runtime *rt, uint64_t addr)
+{
+	uint32_t idx;
+	return rh_u64map_find(&rt->type_index, addr, &idx) ? &rt->types[idx] : NULL;
+}
+
 const struct py_type *py_type_get(struct rh_py_runtime *rt, uint64_t addr)
 {
 	uint32_t idx;
@@ -1313,6 +1319,26 @@ static bool walk_flush(struct walk_ctx *w)
 	return true;
 }
 
+/*
+ * A node's size reads more than the chaser read of it: the object's
+ * fields (a list's allocated, a dict's keys and their size), one cache
+ * miss after another on this thread (on a Sphinx build's heap, whose
+ * lists are in no address order, a third of its time in the GC lists,
+ * issue 12). Prefetched SIZE_AHEAD nodes ahead, the dicts' keys half as
+ * far.
+ */
+#define SIZE_AHEAD 8
+
+static void size_prefetch(struct walk_ctx *w, uint64_t node, const unsigned char *bytes)
+{
+	// Only a type already read: the table fills in node order, as
+	// without the pipe.
+	const struct py_type *tp = py_type_known(w->rt,
+						 py_get_u64(bytes + w->gc_head, PYL(w->rt, OB_TYPE)));
+	if (tp)
+		py_object_size_prefetch(w->rt, tp, node + w->gc_head);
+}
+
 static int walk_node(void *arg, uint64_t node, const unsigned char *bytes)
 {
 	struct walk_ctx *w = arg;
@@ -1500,6 +1526,13 @@ static struct rh_error *pipe_list(struct gc_pipe *p, struct walk_ctx *w, uint64_
 	for (;;) {
 		struct pipe_chunk *c = pipe_take(p);
 		for (uint32_t i = 0; i < c->n; i++) {
+			// What the sizes read past the node's first bytes
+			// (walk_node): the object's fields, SIZE_AHEAD nodes on,
+			// then a dict's keys, once those fields have arrived.
+			if (i + SIZE_AHEAD < c->n)
+				rh_py_object_prefetch(w->rt, c->node[i + SIZE_AHEAD] + w->gc_head + 16);
+			if (i + SIZE_AHEAD / 2 < c->n)
+				size_prefetch(w, c->node[i + SIZE_AHEAD / 2], c->bytes[i + SIZE_AHEAD / 2]);
 			n++;
 			if (walk_node(w, c->node[i], c->bytes[i]))
 				break;
