@@ -659,8 +659,9 @@ static const struct fld F_unpickler[] = {
 static const struct fld F_pmemoproxy[] = { TYPEV, V(TPMEMOPROXY_PICKLER, "pickler") };
 static const struct fld F_upmemoproxy[] = { TYPEV, V(TUPMEMOPROXY_UNPICKLER, "unpickler") };
 static const struct fld F_pdata[] = { REQ(TSZ_PDATA), TYPEV };
-/* Objects/typeobject.c 3.15: _PyObject_VisitType(), the shared tp_traverse
- * of heap types that visit their type only */
+/* 3.15: _PyObject_VisitType(), the tp_traverse that heap types visiting
+ * only their type share (Debian sid's 3.15.2: _pickle.Pdata's, among
+ * others'; seen in its DWARF and symbol table) */
 static const struct fld F_visit_type[] = { TYPEV };
 /* <=3.11: a static non-GC type, nothing visited (its stack: SP_PDATA) */
 static const struct fld F_pdata_static[] = { REQ(TPDATA_DATA) };
