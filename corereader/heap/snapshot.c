@@ -1655,8 +1655,8 @@ static inline bool native_cand(const struct native_ctx *c, uint64_t w, uint32_t 
  */
 static bool native_any(const struct native_ctx *c, uint64_t addr, uint64_t size)
 {
-	// Its own buffer: this runs on the pool's threads (native_any_at);
-	// it only reads the target and the candidate map.
+	// Its own buffer: the pool's threads call it too (native_check, a
+	// block not viewed in place); it only reads the target and the map.
 	uint64_t buf[512];
 	// In place when the target has the block mapped (a core): the scan
 	// reads every block in use, and copying them all was most of its cost.
