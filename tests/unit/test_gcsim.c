@@ -22,7 +22,7 @@
 #define ALL_BITS                                                               \
 	(RH_GCSIM_GEN(0) | RH_GCSIM_GEN(1) | RH_GCSIM_GEN(2) | RH_GCSIM_UNFROZEN)
 #define IMMORTAL UINT32_MAX
-#define MAXE 4096
+#define MAXE 16384
 
 /* ------------------------------------------------------------ snapshots */
 
@@ -194,6 +194,53 @@ static void rh_verdicts_components_of_members_only(void **state)
 	assert_int_equal(rh_verdicts_member_from(&v, 0), 0);
 	assert_int_equal(rh_verdicts_member_from(&v, 5), 5);   /* 6 */
 	assert_int_equal(rh_verdicts_member_from(&v, 8), v.nmembers);
+	rh_verdicts_free(&v);
+	rh_reach_free(&r);
+	rh_gcsim_free(&g);
+	ts_free(t);
+}
+
+/*
+ * Enough garbage that members are found by rank (analysis/verdict.c
+ * RANK_MIN), interleaved with objects that are not garbage: K two-cycles
+ * 3k <-> 3k+1, each even cycle also pointing at the next one (one
+ * component of four), and 3k+2 tracked with nothing holding it
+ * (unaccounted). Every component and member must come out as with the
+ * binary search: named by its first member, in index order.
+ */
+static void rh_verdicts_components_by_rank(void **state)
+{
+	(void)state;
+	enum { K = 4200 };   /* 8400 garbage objects, above RANK_MIN */
+	struct tsnap *t = ts_new(3 * K, 1);
+	for (uint32_t k = 0; k < K; k++) {
+		edge(t, 3 * k, 3 * k + 1, 0);
+		edge(t, 3 * k + 1, 3 * k, 0);
+		if (k % 2 == 0)
+			edge(t, 3 * k + 1, 3 * (k + 1), 0);
+	}
+	struct rh_gcsim g = run(t);
+	struct rh_reach r;
+	struct rh_error *err = rh_reach_run(&t->s, &r);
+	if (err)
+		fail_msg("rh_reach_run: %s", err->message);
+	struct rh_verdicts v;
+	err = rh_verdicts_run(&t->s, &r, &g, &v);
+	if (err)
+		fail_msg("rh_verdicts_run: %s", err->message);
+	assert_int_equal(v.ncomps, K / 2);
+	assert_int_equal(v.nmembers, 2 * K);
+	for (uint32_t k = 0; k < K; k++) {
+		assert_int_equal(rh_verdicts_comp(&v, 3 * k), k / 2);
+		assert_int_equal(rh_verdicts_comp(&v, 3 * k + 1), k / 2);
+		assert_int_equal(rh_verdicts_comp(&v, 3 * k + 2), UINT32_MAX);
+		assert_int_equal(v.verdict[3 * k + 2], RH_VERDICT_UNACCOUNTED);
+	}
+	for (uint32_t c = 0; c < K / 2; c++) {
+		assert_int_equal(v.comps[c].first, 6 * c);
+		assert_int_equal(v.comps[c].members, 4);
+		assert_int_equal(v.comps[c].held, 0);
+	}
 	rh_verdicts_free(&v);
 	rh_reach_free(&r);
 	rh_gcsim_free(&g);
@@ -1197,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(rh_gcsim_without_graph_is_invalid_argument),
 		cmocka_unit_test(rh_gcsim_empty_snapshot),
 		cmocka_unit_test(rh_verdicts_components_of_members_only),
+		cmocka_unit_test(rh_verdicts_components_by_rank),
 		cmocka_unit_test(rh_gcsim_matches_brute_force_on_random_graphs),
 		cmocka_unit_test(rh_gc_why_not_below_threshold_counts),
 		cmocka_unit_test(rh_gc_why_not_due_now),
