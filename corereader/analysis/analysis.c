@@ -79,6 +79,8 @@ static struct rh_error *dominators(struct rh_analysis *a)
 	return NULL;
 }
 
+const unsigned rh_analysis_order[5] = { 0, 2, 1, 3, 4 };
+
 struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 {
 	if (what & RH_NEED_VERDICTS)
@@ -86,8 +88,8 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 	if (what & RH_NEED_DOMINATORS)
 		what |= RH_NEED_REACH;
 	struct rh_error *err = NULL;
-	for (unsigned bit = 0; bit < 5 && !err; bit++) {
-		unsigned b = 1u << bit;
+	for (unsigned o = 0; o < 5 && !err; o++) {
+		unsigned bit = rh_analysis_order[o], b = 1u << bit;
 		if (!(what & b) || (a->have & b))
 			continue;
 		double t0 = now();

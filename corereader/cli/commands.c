@@ -98,12 +98,13 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 		need |= RH_NEED_REACH | RH_NEED_GCSIM;
 	if (need & RH_NEED_DOMINATORS)
 		need |= RH_NEED_REACH;
-	for (unsigned bit = 0; bit < 5 && !err; bit++) {
+	for (unsigned step = 0; step < 5 && !err; step++) {
+		unsigned bit = rh_analysis_order[step];
 		if (!(need & (1u << bit)))
 			continue;
 		char what[96];
 		snprintf(what, sizeof(what), "analysing: %s...", parts[bit]);
-		rh_progress_phase(what, 60 + (int)bit * 7);
+		rh_progress_phase(what, 60 + (int)step * 7);
 		err = rh_analysis_need(&x->a, 1u << bit);
 	}
 	// Clear the line before the report reaches the terminal.
