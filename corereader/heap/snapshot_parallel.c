@@ -22,6 +22,8 @@
 #define CHUNK 1024
 #define WINDOW (64 * CHUNK)
 #define NCHUNKS (WINDOW / CHUNK)
+/* References a chunk's buffer keeps room for between reads (as PENDING_KEEP). */
+#define REFS_KEEP (1u << 16)
 /* Objects whose headers are prefetched ahead of the one read. */
 #define OBJ_AHEAD 4
 
@@ -177,6 +179,12 @@ static void read_chunk(void *arg, uint32_t chunk)
 	uint32_t lo = w->from + chunk * CHUNK;
 	uint32_t hi = w->to - lo > CHUNK ? lo + CHUNK : w->to;
 	b->n = 0;
+	if (b->cap > REFS_KEEP) {
+		// A giant container's: not kept for every later window.
+		free(b->refs);
+		b->refs = NULL;
+		b->cap = 0;
+	}
 	b->nomem = false;
 	rh_py_worker_enter();
 	// The objects lie anywhere in the heap: each header read would wait
