@@ -11,6 +11,8 @@ Plants one object per reason `refheap why` must tell:
   traceback   a local of a frame kept by a stored exception reachable via tb_frame
   leak        Py_IncRef'd through ctypes, every Python ref  unaccounted, excess 1
               dropped
+  leak_held   the item of a list leaked that way, with an   unaccounted, excess 1,
+              extra reference of its own                    1 reference found
   short       held twice by a list, Py_DecRef'd once        reachable, deficit 1
   gen0        a self-cycle, garbage below the gen-0         cyclic-garbage, freed by 0
               threshold (or with the GC disabled)
@@ -170,6 +172,17 @@ def main():
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(leaked))
     PLANTED["leak"] = hex(id(leaked))
     del leaked
+
+    # A leaked list's item with a leaked count of its own: the list's
+    # reference is found, the other one is nowhere (as mypy's leaked
+    # lists held by a leaked object's attribute).
+    held = Marker("leak_held")
+    box = [held]
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(box))
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(held))
+    PLANTED["leak_held"] = hex(id(held))
+    PLANTED["leak_box"] = hex(id(box))
+    del held, box
 
     # No local of main() may hold the module's globals: the path to a
     # global must go through the module.

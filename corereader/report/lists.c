@@ -1351,7 +1351,11 @@ static void suspects_text(FILE *f, const struct rh_analysis *a, const struct sus
 		fprintf(f, "\n      refcount %" PRIu32 ", %" PRIu32 " references found (%" PRId64
 			" unexplained), retains %s\n", s->obj_refcnt[i], rh_reach_found(&a->reach, i),
 			x->le[k].excess, b1);
-		if (!x->hs[k].n)
+		if (!x->hs[k].n && rh_reach_found(&a->reach, i))
+			fputs("      no word in the core beyond the references found points at "
+			      "it (no object,\n      malloc'd memory, native stack or C static): "
+			      "a reference taken and\n      never released (a missing Py_DECREF)\n", f);
+		else if (!x->hs[k].n)
 			fputs("      no word anywhere in the core points at it (no object, "
 			      "malloc'd memory,\n      native stack or C static): a reference "
 			      "taken and never released\n      (a missing Py_DECREF)\n", f);
@@ -1449,9 +1453,9 @@ struct rh_error *rh_report_leaks(FILE *f, struct rh_analysis *a,
 	fputc('\n', f);
 	fprintf(f, "\n1. refcount exceeds every reference found, and no live object holds them "
 		"(leaked,\n   or held from memory refheap cannot type): %" PRIu64 " objects, %"
-		PRIu64 " with no word anywhere\n   pointing at them (listed first; the others"
-		" name candidate holders: stack\n   words, C statics, malloc'd memory, which"
-		" may be stale copies)\n", leaks.count, leaks.orphans);
+		PRIu64 " with no word pointing\n   at them beyond the references found (listed first;"
+		" the others name candidate\n   holders: stack words, C statics, malloc'd memory,"
+		" which may be stale copies)\n", leaks.count, leaks.orphans);
 	suspects_text(f, a, &leaks, RH_MAX_NATIVE_HOLDERS);
 	rh_format_bytes(native.bytes, b2, sizeof(b2));
 	fprintf(f, "\n   held by native code (not suspects): %" PRIu64 " objects (%s) whose "

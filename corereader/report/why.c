@@ -274,9 +274,17 @@ static void write_text(FILE *f, struct rh_analysis *a, uint32_t idx,
 			fputc('\n', f);
 		}
 	} else if (ev->verdict == RH_VERDICT_UNACCOUNTED) {
-		fputs("  no word anywhere in the core (objects, malloc'd memory, native\n"
-		      "  stacks, C statics) points at it: a reference was taken and never\n"
-		      "  released (a missing Py_DECREF)\n", f);
+		// "Anywhere" only when nothing at all points at it: a mypy
+		// list held by one counted attribute read "no word anywhere"
+		// beside the path through that attribute.
+		if (rh_reach_found(&a->reach, idx))
+			fputs("  no word in the core beyond the references found (objects,\n"
+			      "  malloc'd memory, native stacks, C statics) points at it: a\n"
+			      "  reference was taken and never released (a missing Py_DECREF)\n", f);
+		else
+			fputs("  no word anywhere in the core (objects, malloc'd memory, native\n"
+			      "  stacks, C statics) points at it: a reference was taken and never\n"
+			      "  released (a missing Py_DECREF)\n", f);
 	}
 	if (ev->deficit < 0)
 		fprintf(f, "warning: refcount %" PRIu32 " is lower than the %" PRIu32

@@ -52,7 +52,8 @@ planted = rec["planted"]
 
 for name, want in [("global", "reachable"), ("thread", "reachable"),
                    ("closure", "reachable"), ("traceback", "reachable"),
-                   ("leak", "unaccounted"), ("short", "reachable"), ("gen0", "cyclic-garbage"),
+                   ("leak", "unaccounted"), ("leak_held", "unaccounted"),
+                   ("short", "reachable"), ("gen0", "cyclic-garbage"),
                    ("gen2", "cyclic-garbage"), ("frozen", "frozen")]:
     w = why(name)
     if w is None:
@@ -86,8 +87,22 @@ for name, want in [("global", "reachable"), ("thread", "reachable"),
               "traceback: path labels %r lack __traceback__ and tb_frame" % e)
     elif name == "short":
         check(w["refcount"]["deficit"] == 1, "short: deficit %r, expected 1" % w["refcount"])
-    elif name == "leak":
-        check(w["refcount"]["excess"] == 1, "leak: excess %r, expected 1" % w["refcount"])
+    elif name in ("leak", "leak_held"):
+        check(w["refcount"]["excess"] == 1, "%s: excess %r, expected 1" % (name, w["refcount"]))
+        # The text says where no word is: anywhere (nothing points at
+        # the leak), or beyond the one reference found (the list's).
+        found = 0 if name == "leak" else 1
+        check(w["refcount"].get("found") == found,
+              "%s: references found %r, expected %d" % (name, w["refcount"], found))
+        try:
+            text = open(os.path.join(d, "why-%s.txt" % name)).read()
+        except OSError as e:
+            text = ""
+            fails.append("%s: no text from refheap why (%s)" % (name, e))
+        want_text = ("no word anywhere in the core" if name == "leak"
+                     else "no word in the core beyond the references found")
+        check(want_text in " ".join(text.split()),
+              "%s: the text lacks %r: %r" % (name, want_text, text[-400:]))
     elif name in ("gen0", "gen2") and snap["gc"].get("model") == "incremental":
         # 3.14.0-3.14.4's incremental collector (Python/gc.c there): gen0
         # is young garbage, freed by a young collection; gen2 was moved by
@@ -173,7 +188,8 @@ check(got == want, "cyclic_garbage: %d objects, gc.collect() found %d; missing %
 # state...) fails here instead of flooding `refheap leaks`.
 UNACCOUNTED_MAX = 25
 others = [a for a, v in verdicts.items()
-          if v == "unaccounted" and a != planted.get("leak")]
+          if v == "unaccounted" and a not in (planted.get("leak"), planted.get("leak_held"),
+                                             planted.get("leak_box"))]
 check(len(others) <= UNACCOUNTED_MAX,
       "%d objects other than the planted leak are 'unaccounted' (at most %d expected): %s"
       % (len(others), UNACCOUNTED_MAX,

@@ -33,7 +33,7 @@ for i in "${!PY_PATHS[@]}"; do
             FAILED=1; continue
         fi
         ok=1
-        for what in global thread closure traceback short leak gen0 gen2 frozen; do
+        for what in global thread closure traceback short leak leak_held gen0 gen2 frozen; do
             addr=$("$HOSTPY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["planted"].get(sys.argv[2], ""))' "$RECORD" "$what")
             [ -n "$addr" ] || continue
             timeout -k 5 "$TIMEOUT" "$REFHEAP" why --json --paths 3 "$addr" "$CORE" \
@@ -44,6 +44,11 @@ for i in "${!PY_PATHS[@]}"; do
                 show_file "$dir/why-$what.err" stderr
                 ok=0
             fi
+            # The text's account of the leaked count (compare_why.py).
+            case $what in leak|leak_held)
+                timeout -k 5 "$TIMEOUT" "$REFHEAP" why "$addr" "$CORE" \
+                    > "$dir/why-$what.txt" 2>> "$dir/why-$what.err" ;;
+            esac
         done
         timeout -k 5 "$TIMEOUT" "$REFHEAP" export "$CORE" > "$dir/export.jsonl" 2> "$dir/export.err"
         rc=$?
