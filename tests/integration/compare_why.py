@@ -90,19 +90,26 @@ for name, want in [("global", "reachable"), ("thread", "reachable"),
     elif name in ("leak", "leak_held"):
         check(w["refcount"]["excess"] == 1, "%s: excess %r, expected 1" % (name, w["refcount"]))
         # The text says where no word is: anywhere (nothing points at
-        # the leak), or beyond the one reference found (the list's).
+        # the leak), or beyond the one reference found (the list's) --
+        # never "anywhere" with a reference found. Unless it names
+        # candidate holders instead: on 3.8-3.10 a stale slot of main()'s
+        # value stack, whose top refheap cannot know, holds leak_held.
         found = 0 if name == "leak" else 1
         check(w["refcount"].get("found") == found,
               "%s: references found %r, expected %d" % (name, w["refcount"], found))
         try:
-            text = open(os.path.join(d, "why-%s.txt" % name)).read()
+            text = " ".join(open(os.path.join(d, "why-%s.txt" % name)).read().split())
         except OSError as e:
             text = ""
             fails.append("%s: no text from refheap why (%s)" % (name, e))
         want_text = ("no word anywhere in the core" if name == "leak"
                      else "no word in the core beyond the references found")
-        check(want_text in " ".join(text.split()),
-              "%s: the text lacks %r: %r" % (name, want_text, text[-400:]))
+        check(want_text in text or "candidate native holders" in text,
+              "%s: the text has neither %r nor candidate holders: %r"
+              % (name, want_text, text[-400:]))
+        if name == "leak_held":
+            check("no word anywhere" not in text,
+                  "leak_held: 'no word anywhere' with a reference found: %r" % text[-400:])
     elif name in ("gen0", "gen2") and snap["gc"].get("model") == "incremental":
         # 3.14.0-3.14.4's incremental collector (Python/gc.c there): gen0
         # is young garbage, freed by a young collection; gen2 was moved by
