@@ -132,17 +132,26 @@ struct fifo {
 	bool nomem;
 };
 
+/* A block for the tail: a spare one, or a new one; NULL on no memory. */
+static struct qblock *fifo_block(struct fifo *q)
+{
+	struct qblock *b = q->spare;
+	if (b)
+		q->spare = b->next;
+	else if (!(b = rh_big_malloc(sizeof(*b)))) {
+		q->nomem = true;
+		return NULL;
+	}
+	b->next = NULL;
+	return b;
+}
+
 static void fifo_push(struct fifo *q, uint32_t v)
 {
 	if (!q->tail || q->tpos == QBLOCK) {
-		struct qblock *b = q->spare;
-		if (b)
-			q->spare = b->next;
-		else if (!(b = rh_big_malloc(sizeof(*b)))) {
-			q->nomem = true;
+		struct qblock *b = fifo_block(q);
+		if (!b)
 			return;
-		}
-		b->next = NULL;
 		if (q->tail)
 			q->tail->next = b;
 		else
@@ -196,14 +205,9 @@ static void bfs(const struct rh_snapshot *s, struct rh_reach *r, struct fifo *q,
 			r->parent[t] = i;
 			if (tp == QBLOCK) {
 				// tb is full (hb is not NULL here, nor tb)
-				struct qblock *b = q->spare;
-				if (b)
-					q->spare = b->next;
-				else if (!(b = rh_big_malloc(sizeof(*b)))) {
-					q->nomem = true;
+				struct qblock *b = fifo_block(q);
+				if (!b)
 					break;
-				}
-				b->next = NULL;
 				tb->next = b;
 				tb = b;
 				tp = 0;
