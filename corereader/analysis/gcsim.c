@@ -49,6 +49,7 @@
 #include "analysis/gcsim.h"
 #include "util/satmath.h"
 #include "util/bigmem.h"
+#include "util/bitrank.h"
 
 /*
  * Edges subtract_refs() does not subtract. Conservative edges are guesses;
@@ -190,10 +191,9 @@ static inline uint32_t slot_of(const struct slot_rank *sr, const struct rh_snaps
 	if (!tracked_gen(gen))
 		return NO_SLOT;
 	unsigned r = rank_of[s->obj_interp[t]][gen];
-	uint64_t w = sr->bits[r][t >> 6], bit = 1ULL << (t & 63);
-	if (!(w & bit))
+	if (!(sr->bits[r][t >> 6] & (1ULL << (t & 63))))
 		return NO_SLOT;
-	return sr->before[r][t >> 6] + (uint32_t)__builtin_popcountll(w & (bit - 1));
+	return rh_bitrank(sr->bits[r], sr->before[r], t);
 }
 
 static struct rh_error *sim_build(const struct rh_snapshot *s, struct sim *m)

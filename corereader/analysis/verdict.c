@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/bigmem.h"
+#include "util/bitrank.h"
 
 #define NONE UINT32_MAX
 #define PENDING 0xff
@@ -79,8 +80,9 @@ uint32_t rh_verdicts_comp(const struct rh_verdicts *v, uint32_t i)
 }
 
 /*
- * Positions of the garbage in members[0..ng), by rank: a bit per object
- * (set for garbage) and the garbage before each 64 objects. Found by a
+ * Positions of the garbage in members[0..ng), by rank (util/bitrank.h): a
+ * bit per object (set for garbage) and the garbage before each 64
+ * objects. Found by a
  * binary search over members instead (twenty dependent reads an edge),
  * the union below was 40% of this function's samples on a Sphinx build
  * caught mid-collection (1.4M garbage objects: the collection's
@@ -105,19 +107,8 @@ static bool rank_make(struct garbage_rank *gr, const uint8_t *verdict, uint32_t 
 	for (uint32_t i = 0; i < n; i++)
 		if (is_garbage(verdict[i]))
 			gr->bits[i / 64] |= 1ULL << (i % 64);
-	uint32_t sum = 0;
-	for (size_t b = 0; b < nb; b++) {
-		gr->before[b] = sum;
-		sum += (uint32_t)__builtin_popcountll(gr->bits[b]);
-	}
+	rh_bitrank_fill(gr->bits, gr->before, nb, 0);
 	return true;
-}
-
-/* Position in members of garbage object i (rh_verdicts_member_from's answer). */
-static inline uint32_t rank_of(const struct garbage_rank *gr, uint32_t i)
-{
-	uint64_t below = gr->bits[i / 64] & ((1ULL << (i % 64)) - 1);
-	return gr->before[i / 64] + (uint32_t)__builtin_popcountll(below);
 }
 
 static void rank_free(struct garbage_rank *gr)
@@ -199,7 +190,8 @@ struct rh_error *rh_verdicts_run(const struct rh_snapshot *s, const struct rh_re
 		for (uint32_t e = s->edge_start[i]; e < s->edge_start[i + 1]; e++) {
 			uint32_t w = s->edges[e], t = w & RH_EDGE_INDEX_MASK;
 			if (!(w & RH_EDGE_BORROWED) && t < n && v.verdict[t] == v.verdict[i])
-				unite(uf, k, ranked ? rank_of(&gr, t) : rh_verdicts_member_from(&v, t));
+				unite(uf, k, ranked ? rh_bitrank(gr.bits, gr.before, t)
+						    : rh_verdicts_member_from(&v, t));
 		}
 	}
 	rank_free(&gr);

@@ -124,6 +124,18 @@ static struct rh_gcsim run(struct tsnap *t)
 
 /* ------------------------------------------------------------ verdicts */
 
+/* Reachability, then the verdicts from it and the simulation g. */
+static void run_verdicts(struct tsnap *t, const struct rh_gcsim *g, struct rh_reach *r,
+			 struct rh_verdicts *v)
+{
+	struct rh_error *err = rh_reach_run(&t->s, r);
+	if (err)
+		fail_msg("rh_reach_run: %s", err->message);
+	err = rh_verdicts_run(&t->s, r, g, v);
+	if (err)
+		fail_msg("rh_verdicts_run: %s", err->message);
+}
+
 /*
  * Garbage components (analysis/verdict.c): two cycles, what only the
  * first holds, and objects outside any. No roots, so reach places nothing
@@ -157,13 +169,8 @@ static void rh_verdicts_components_of_members_only(void **state)
 	edge(t, 7, 3, 0);
 	struct rh_gcsim g = run(t);
 	struct rh_reach r;
-	struct rh_error *err = rh_reach_run(&t->s, &r);
-	if (err)
-		fail_msg("rh_reach_run: %s", err->message);
 	struct rh_verdicts v;
-	err = rh_verdicts_run(&t->s, &r, &g, &v);
-	if (err)
-		fail_msg("rh_verdicts_run: %s", err->message);
+	run_verdicts(t, &g, &r, &v);
 
 	assert_int_equal(v.ncomps, 2);
 	assert_int_equal(v.nmembers, 7);   /* 0 1 2 3 4 6 7 */
@@ -221,13 +228,8 @@ static void rh_verdicts_components_by_rank(void **state)
 	}
 	struct rh_gcsim g = run(t);
 	struct rh_reach r;
-	struct rh_error *err = rh_reach_run(&t->s, &r);
-	if (err)
-		fail_msg("rh_reach_run: %s", err->message);
 	struct rh_verdicts v;
-	err = rh_verdicts_run(&t->s, &r, &g, &v);
-	if (err)
-		fail_msg("rh_verdicts_run: %s", err->message);
+	run_verdicts(t, &g, &r, &v);
 	assert_int_equal(v.ncomps, K / 2);
 	assert_int_equal(v.nmembers, 2 * K);
 	for (uint32_t k = 0; k < K; k++) {
