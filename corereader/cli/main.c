@@ -292,6 +292,7 @@ int parse_common(int argc, char **argv, const char *usage,
 			break;
 		case OPT_STATS:
 			o->stats = true;
+			rh_target_self_memory_watch();
 			break;
 		case OPT_LABELS:
 			o->labels = true;
@@ -443,16 +444,20 @@ void print_stats(const struct rh_snapshot *s)
 		s->nobjects ? (double)anon / s->nobjects : 0.0,
 		(double)file / (1024.0 * 1024.0), (double)peak / (1024.0 * 1024.0),
 		have ? "" : " (resident memory unknown)");
-	// Peak beyond the file-backed pages: the mapped core (populated
-	// whole at the start) and a mapped cached snapshot stay resident to
-	// the end, so the peak minus what is file-backed now is the peak of
-	// the anonymous memory (snapshot arrays and the analyses' working
-	// arrays) to within what the kernel dropped of the mappings.
-	if (have && peak > file)
+	// Peak beyond the file-backed pages: the largest sample of the
+	// anonymous memory (snapshot arrays and the analyses' working
+	// arrays), target/target.c rh_target_self_memory_watch. VmHWM less
+	// what is file-backed now is no measure of it once the snapshot's
+	// arrays went to the page cache (heap/snapshot_cache.c): it is only
+	// the fallback where no sample was taken.
+	uint64_t apeak = 0;
+	if (!rh_target_self_anon_peak(&apeak) && have && peak > file)
+		apeak = peak - file;
+	if (apeak)
 		fprintf(stderr,
 			"refheap: stats: peak RSS beyond file-backed pages %.1f MiB (%.1f bytes/object)\n",
-			(double)(peak - file) / (1024.0 * 1024.0),
-			s->nobjects ? (double)(peak - file) / s->nobjects : 0.0);
+			(double)apeak / (1024.0 * 1024.0),
+			s->nobjects ? (double)apeak / s->nobjects : 0.0);
 	if (s->from_cache)
 		fputs("refheap: stats: snapshot mapped from the snapshot cache\n", stderr);
 	else if (s->have_graph)

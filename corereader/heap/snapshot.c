@@ -429,8 +429,8 @@ static bool find_dropped(struct rh_snapshot *s, uint64_t addr, uint32_t *idx_ret
 			}
 		return false;
 	}
-	// Built again, once the cache writer has let the old one go.
-	rh_snapshot_cache_wait(s);
+	// Built again (the cache writer had written the old one before it
+	// was let go).
 	rh_keyindex_deinit(&s->obj_index);
 	bool ok = rh_keyindex_reserve(&s->obj_index, s->obj_addr, s->nobjects);
 	for (uint32_t i = 0; ok && i < s->nobjects; i++)

@@ -171,6 +171,9 @@ struct rh_snap_type {
 	bool size_exact;
 };
 
+/* The arrays that can be handed to the page cache: the 7 obj_ arrays, edge_start, edges. */
+#define RH_SNAP_ADOPT_MAX 9
+
 struct rh_snap_big_size {
 	uint32_t obj;
 	uint64_t size;
@@ -298,6 +301,22 @@ struct rh_snapshot {
 	 * waits for it; the file appears by rename only once complete.
 	 */
 	struct rh_snapshot_writer *cache_writer;
+	/**
+	 * Pages of the object and edge arrays that were handed to the page
+	 * cache once written to the cache file: a private mapping of the
+	 * file replaced them, same bytes, so the kernel may drop them and
+	 * read them again instead of keeping them in RAM
+	 * (heap/snapshot_cache.c adopt_section). Each entry: the snapshot's
+	 * field holding the array, and how many bytes from its start are
+	 * mapped. rh_snapshot_cache_release() makes them anonymous again
+	 * before the arrays go back to malloc. Written by the cache writer's
+	 * thread, read once it is joined.
+	 */
+	struct rh_snap_adopted {
+		void **field;
+		size_t len;
+	} adopted[RH_SNAP_ADOPT_MAX];
+	unsigned nadopted;
 };
 
 struct rh_snapshot_options {
@@ -343,13 +362,11 @@ bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_
  * Let the address index go, before analyses that never read it (a third
  * of a built snapshot's memory at 10M objects: 7.3 bytes an object of the
  * 41.6). A snapshot read from a cache file keeps its (file-backed) index.
- * When the cache file is being written on a thread, the index goes once
- * the file has it (written first for that). Reports' lookups go on
+ * When the cache file is being written on a thread, this waits until the
+ * file has the index (written first for that). Reports' lookups go on
  * through rh_snapshot_find(), which answers the same.
  */
 void rh_snapshot_drop_index(struct rh_snapshot *s);
-/** Wait for the cache file being written on a thread, if any (heap/ only). */
-void rh_snapshot_cache_wait(struct rh_snapshot *s);
 
 /**
  * A short, safe repr of object idx ('text', 42, <class 'app.User'>, <dict
@@ -451,6 +468,17 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 					 const struct rh_snapshot_cache_key *key,
 					 const char *path, uint64_t max_bytes);
+
+/**
+ * rh_snapshot_cache_write(), then each of s's object and edge arrays is
+ * replaced, at the same address and with the same bytes, by a private
+ * mapping of the file: page cache the kernel may drop and read again,
+ * instead of anonymous memory (s->adopted). What rh_snapshot_load_or_create
+ * does with a snapshot it has just built.
+ */
+struct rh_error *rh_snapshot_cache_write_adopt(struct rh_snapshot *s,
+					       const struct rh_snapshot_cache_key *key,
+					       const char *path, uint64_t max_bytes);
 
 /**
  * Map a cache file written by rh_snapshot_cache_write() and check it

@@ -19,6 +19,13 @@
 #include <stdio.h>
 
 #include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,27 +589,107 @@ const struct rh_problems *rh_target_problems(const struct rh_target *t)
 	return &t->problems;
 }
 
+/* One field of /proc/self/status ("RssAnon:"), in bytes; false if absent. */
+static bool status_field(const char *text, const char *name, uint64_t *ret)
+{
+	const char *p = strstr(text, name);
+	unsigned long long kib;
+	if (!p || sscanf(p + strlen(name), " %llu", &kib) != 1)
+		return false;
+	*ret = (uint64_t)kib * 1024;
+	return true;
+}
+
+/* /proc/self/status, read with no allocation (the sampler below runs it). */
+static bool read_status(char *buf, size_t len)
+{
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	size_t n = 0;
+	while (n + 1 < len) {
+		ssize_t r = read(fd, buf + n, len - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	return n > 0;
+}
+
 bool rh_target_self_memory(uint64_t *anon_ret, uint64_t *file_ret,
 			   uint64_t *peak_ret)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return false;
-	char line[256];
-	unsigned long long kib;
-	int found = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "RssAnon: %llu", &kib) == 1) {
-			*anon_ret = kib * 1024;
-			found |= 1;
-		} else if (sscanf(line, "RssFile: %llu", &kib) == 1) {
-			*file_ret = kib * 1024;
-			found |= 2;
-		} else if (sscanf(line, "VmHWM: %llu", &kib) == 1) {
-			*peak_ret = kib * 1024;
-			found |= 4;
-		}
+	char buf[4096];
+	return read_status(buf, sizeof(buf)) && status_field(buf, "RssAnon:", anon_ret) &&
+	       status_field(buf, "RssFile:", file_ret) && status_field(buf, "VmHWM:", peak_ret);
+}
+
+/*
+ * The peak of memory that only RAM or swap can hold: RssAnon, and RssShmem
+ * (a snapshot cache on tmpfs). The kernel keeps a high-water mark of the
+ * whole RSS only (VmHWM), file-backed pages included, and those grow after
+ * the peak when the snapshot's arrays are handed to the page cache
+ * (heap/snapshot_cache.c adopt_section): VmHWM less the file-backed pages
+ * at the end would then read too low. So a thread samples it every 5 ms;
+ * what the analyses allocate stays for tens of milliseconds at least.
+ */
+static _Atomic uint64_t anon_peak;
+static _Atomic bool sampler_started;
+
+static void anon_sample(void)
+{
+	char buf[4096];
+	uint64_t anon = 0, shmem = 0;
+	if (!read_status(buf, sizeof(buf)) || !status_field(buf, "RssAnon:", &anon))
+		return;
+	(void)status_field(buf, "RssShmem:", &shmem);
+	uint64_t v = anon + shmem, cur = atomic_load(&anon_peak);
+	while (v > cur && !atomic_compare_exchange_weak(&anon_peak, &cur, v))
+		;
+}
+
+static void *sampler_main(void *arg)
+{
+	(void)arg;
+	const struct timespec period = { 0, 5 * 1000 * 1000 };
+	for (;;) {
+		anon_sample();
+		nanosleep(&period, NULL);
 	}
-	fclose(f);
-	return found == 7;
+	return NULL;
+}
+
+void rh_target_self_memory_watch(void)
+{
+	bool no = false;
+	if (!atomic_compare_exchange_strong(&sampler_started, &no, true))
+		return;
+	anon_sample();
+	pthread_t th;
+	pthread_attr_t attr;
+	if (pthread_attr_init(&attr) != 0)
+		return;
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	(void)pthread_attr_setstacksize(&attr, 64 << 10);
+	// Blocked signals: the thread never runs a handler meant for the
+	// main one (the live target's resume on SIGINT).
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	(void)pthread_create(&th, &attr, sampler_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+bool rh_target_self_anon_peak(uint64_t *ret)
+{
+	if (!atomic_load(&sampler_started))
+		return false;
+	anon_sample();
+	*ret = atomic_load(&anon_peak);
+	return *ret > 0;
 }

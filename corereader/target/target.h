@@ -288,4 +288,17 @@ void rh_target_touch_ahead(struct rh_target *t, struct rh_prefault *pf);
 bool rh_target_self_memory(uint64_t *anon_ret, uint64_t *file_ret,
 			   uint64_t *peak_ret);
 
+/**
+ * Start sampling this process's anonymous memory (RssAnon + RssShmem) every
+ * 5 ms on a thread of its own, for --stats; once per process.
+ */
+void rh_target_self_memory_watch(void);
+
+/**
+ * The largest sample since rh_target_self_memory_watch(), this moment's
+ * included, in bytes; false if the watch never started or /proc is not
+ * readable.
+ */
+bool rh_target_self_anon_peak(uint64_t *ret);
+
 #endif /* RH_TARGET_TARGET_H */
