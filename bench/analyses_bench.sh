@@ -22,15 +22,18 @@
 # time, CPU time (user + sys), peak RSS, and per object two peaks: beyond
 # the core (peak RSS less the core's size: the core is mapped and
 # populated whole; the snapshot cache file's pages, mapped once written,
-# count here) and beyond the file-backed pages (--stats: anonymous memory
-# only, the snapshot's arrays until they are mapped from the file and the
+# count here) and beyond the file-backed pages (--stats: the peak of the
+# anonymous memory, sampled every 5 ms: the snapshot's arrays until they
+# are handed to the page cache once written to the cache file, and the
 # analyses' working memory); the resident anonymous memory per object at
 # the end (--stats), the ratio to the interpreter's gc.collect(), and the
 # load average when it ran (timings taken at a load above ~1 on a 2-core
 # machine are not fit for targets).
 # Then each command runs again with the snapshot cache warm ("warm": the
 # analyses alone, beside the snapshot mapped from the cache), with the
-# analyses' time and the peak RSS beyond the file-backed pages (--stats).
+# analyses' time and the peak RSS beyond the file-backed pages (--stats),
+# and once more with --no-cache, as for a live target: the snapshot's
+# arrays stay anonymous memory to the end.
 # `why` is asked about an object in the middle of the heap (mkheap.py's
 # probe_addr). At the end, per size: time and bytes per object, and the
 # ratio of the largest size's per-object cost to 10M's. Targets (issue
@@ -174,6 +177,18 @@ for n in $SIZES; do
         COST[$n,$name,wb]=$wb
     done
     WROWS+=("$wrow")
+    # no snapshot cache (--no-cache, and every live target): the snapshot's
+    # arrays stay anonymous memory, nothing hands them to the page cache
+    for cmd in "why $addr" gc "dominators --top 20" histogram leaks cycles; do
+        name=${cmd%% *}
+        # shellcheck disable=SC2086
+        timed "$SCRATCH/n-$name.$n" "$REFHEAP" $cmd "${JOBS_OPT[@]}" --stats --no-cache "$core"
+        err=$SCRATCH/n-$name.$n.err
+        nb=$(sed -n 's/.*peak RSS beyond file-backed pages [0-9.]* MiB (\([0-9.]*\) bytes\/object).*/\1/p' "$err" | head -1)
+        echo "$name (--no-cache): ${WALL}s wall, ${CPU}s CPU, peak RSS ${RSS} MiB, ${nb:-?} bytes/object peak beyond file-backed pages, load ${LOAD}"
+        COST[$n,$name,nb]=$nb
+        COST[$n,$name,nw]=$WALL
+    done
     COST[$n,nobj]=${NOBJ:-$n}
     # warm: the snapshot cache written by the last command
     timed "$SCRATCH/a-warm.$n" "$REFHEAP" gc "${JOBS_OPT[@]}" --cache-dir "$CACHE" "$core"
@@ -204,14 +219,15 @@ printf '%s\n' "${WROWS[@]}"
 # alone (warm), and peak bytes per object; the largest size against 10M
 # (or against the size before it)
 echo
-echo "=== per object, per size (cold: wall ns/object, peak RSS, peak bytes/object beyond the core and beyond the file-backed pages (target <= 48 at 10M); warm: analyses ns/object)"
+echo "=== per object, per size (cold: wall ns/object, peak RSS, peak bytes/object beyond the core and beyond the file-backed pages (target <= 48 at 10M), the same with --no-cache; warm: analyses ns/object)"
 sizes=($SIZES)
-printf '%-9s %-10s %12s %10s %12s %12s %12s\n' size command "cold ns/obj" "peak RSS" "cold B/obj" "anon B/obj" "warm ns/obj"
+printf '%-9s %-10s %12s %10s %12s %12s %12s %12s\n' size command "cold ns/obj" "peak RSS" "cold B/obj" "anon B/obj" "no-cache B" "warm ns/obj"
 for n in "${sizes[@]}"; do
     for c in why gc dominators histogram leaks cycles; do
         awk -v n="${COST[$n,nobj]}" -v size="$n" -v c="$c" -v w="${COST[$n,$c]:-0}" -v b="${COST[$n,$c,b]:-?}" \
             -v r="${COST[$n,$c,r]:-?}" -v an="${COST[$n,$c,a]:-?}" -v a="${COST[$n,$c,w]:-0}" \
-            'BEGIN { printf "%-9s %-10s %12.0f %10s %12s %12s %12.0f\n", size, c, w * 1e9 / n, r " MiB", b, an, a * 1e9 / n }'
+            -v nb="${COST[$n,$c,nb]:-?}" \
+            'BEGIN { printf "%-9s %-10s %12.0f %10s %12s %12s %12s %12.0f\n", size, c, w * 1e9 / n, r " MiB", b, an, nb, a * 1e9 / n }'
     done
 done
 base=
