@@ -458,6 +458,19 @@ void print_stats(const struct rh_snapshot *s)
 			"refheap: stats: peak RSS beyond file-backed pages %.1f MiB (%.1f bytes/object)\n",
 			(double)apeak / (1024.0 * 1024.0),
 			s->nobjects ? (double)apeak / s->nobjects : 0.0);
+	// The arrays moved to the page cache (heap/snapshot_cache.c), known
+	// once the writer is done (--verbose and --jobs 1 write before the
+	// analyses; otherwise it may still be writing).
+	if (s->cache_writer) {
+		fputs("refheap: stats: the snapshot's arrays are being written to the page cache\n",
+		      stderr);
+	} else if (!s->from_cache && s->have_graph) {
+		uint64_t moved = 0;
+		for (unsigned i = 0; i < s->nadopted && i < RH_SNAP_ADOPT_MAX; i++)
+			moved += s->adopted[i].len;
+		fprintf(stderr, "refheap: stats: the snapshot's arrays in the page cache: "
+			"%u of %u, %.1f MiB\n", s->nadopted, RH_SNAP_ADOPT_MAX, (double)moved / (1024.0 * 1024.0));
+	}
 	if (s->from_cache)
 		fputs("refheap: stats: snapshot mapped from the snapshot cache\n", stderr);
 	else if (s->have_graph)

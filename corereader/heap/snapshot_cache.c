@@ -415,6 +415,27 @@ static bool pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return true;
 }
 
+/*
+ * A new file in dir with no name: O_TMPFILE, or where the file system
+ * lacks it a temporary name removed at once. -1 with errno on failure.
+ */
+static int unnamed_file(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	char *tmp;
+	if (asprintf(&tmp, "%s/.unnamed.XXXXXX", dir) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(tmp);
+	free(tmp);
+	return fd;
+}
+
 /* Called once the file holds the index, which may then be let go. */
 typedef void index_written_fn(void *arg);
 
@@ -484,32 +505,34 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 				    const struct rh_snapshot_cache_key *key,
 				    const char *path, uint64_t max_bytes,
 				    index_written_fn *index_written, void *arg,
-				    struct rh_snapshot *adopt);
+				    struct rh_snapshot *adopt, bool unnamed);
 
 struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 					 const struct rh_snapshot_cache_key *key,
 					 const char *path, uint64_t max_bytes)
 {
-	return cache_write(s, key, path, max_bytes, NULL, NULL, NULL);
+	return cache_write(s, key, path, max_bytes, NULL, NULL, NULL, false);
 }
 
 struct rh_error *rh_snapshot_cache_write_adopt(struct rh_snapshot *s,
 					       const struct rh_snapshot_cache_key *key,
 					       const char *path, uint64_t max_bytes)
 {
-	return cache_write(s, key, path, max_bytes, NULL, NULL, s);
+	return cache_write(s, key, path, max_bytes, NULL, NULL, s, false);
 }
 
 /*
  * Write s to path. adopt, when not NULL, is s itself: each object and edge
  * array is handed to the page cache as soon as it is written
- * (adopt_section).
+ * (adopt_section). unnamed: path is a directory, and the file is made
+ * there with no name, only for adopt (no index: nothing reads it back);
+ * it goes with the last mapping, however refheap exits.
  */
 static struct rh_error *cache_write(const struct rh_snapshot *s,
 				    const struct rh_snapshot_cache_key *key,
 				    const char *path, uint64_t max_bytes,
 				    index_written_fn *index_written, void *arg,
-				    struct rh_snapshot *adopt)
+				    struct rh_snapshot *adopt, bool unnamed)
 {
 	if (!s->have_graph || !s->edge_start)
 		return rh_error_create(RH_ERR_LIMIT, "only snapshots with references are cached");
@@ -661,6 +684,8 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		[SEC_PROBLEMS] = { problems, s->problems.count * sizeof(*problems) },
 		[SEC_STRINGS] = { st.buf, st.len },
 	};
+	if (unnamed)
+		secs[SEC_INDEX].size = 0;
 	uint64_t off = (sizeof(*h) + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
 	for (int i = 0; i < NSECTIONS; i++) {
 		h->sections[i].offset = off;
@@ -676,6 +701,14 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		goto out;
 	}
 
+	if (unnamed) {
+		fd = unnamed_file(path);
+		if (fd < 0) {
+			err = rh_error_os(errno, path, "cannot create a file in %s", path);
+			goto out;
+		}
+		goto created;
+	}
 	// A temporary name starting with '.' in the same directory: rename()
 	// is atomic, and a reader never sees half a file.
 	const char *slash = strrchr(path, '/');
@@ -692,10 +725,14 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		tmp = NULL;
 		goto out;
 	}
+created:;
+	// What the messages name: the temporary file, or the directory of
+	// an unnamed one.
+	const char *name = tmp ? tmp : path;
 	// Reserve the space first: a full disk fails here, not mid-write.
 	int e = posix_fallocate(fd, 0, (off_t)off);
 	if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
-		err = rh_error_os(e, tmp, "cannot reserve %" PRIu64 " MiB for %s", off >> 20, tmp);
+		err = rh_error_os(e, name, "cannot reserve %" PRIu64 " MiB for %s", off >> 20, name);
 		goto out;
 	}
 	// Every part at its offset; the file has its full size first, so
@@ -735,15 +772,17 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 				      h->sections[i].offset);
 	}
 	if (!ok) {
-		err = rh_error_os(errno, tmp, "cannot write the snapshot cache file %s", tmp);
+		err = rh_error_os(errno, name, "cannot write the snapshot cache file %s", name);
 		goto out;
 	}
 	int fdc = fd;
 	fd = -1;
 	if (close(fdc) < 0) {
-		err = rh_error_os(errno, tmp, "cannot write the snapshot cache file %s", tmp);
+		err = rh_error_os(errno, name, "cannot write the snapshot cache file %s", name);
 		goto out;
 	}
+	if (unnamed)
+		goto out;   /* the mappings hold it */
 	if (rename(tmp, path) < 0) {
 		err = rh_error_os(errno, path, "cannot rename %s to %s", tmp, path);
 		goto out;
@@ -1482,6 +1521,8 @@ struct rh_snapshot_writer {
 	struct rh_snapshot_cache_key key;
 	char *core_path, *path, *dir;
 	uint64_t limit;
+	/* An unnamed file in dir, only to hand the arrays to the page cache. */
+	bool unnamed;
 	char note[512];
 };
 
@@ -1498,13 +1539,15 @@ static void writer_index_written(void *arg)
 static void *writer_main(void *arg)
 {
 	struct rh_snapshot_writer *w = arg;
-	struct rh_error *err = cache_write(w->s, &w->key, w->path, w->limit,
-					   writer_index_written, w, w->adopt);
+	struct rh_error *err = cache_write(w->s, &w->key, w->unnamed ? w->dir : w->path,
+					   w->limit, writer_index_written, w, w->adopt, w->unnamed);
 	writer_index_written(w);   /* no-op if called; a write that gave up early */
 	if (err) {
-		snprintf(w->note, sizeof(w->note), "snapshot cache not written: %s", err->message);
+		snprintf(w->note, sizeof(w->note), "%s: %s",
+			 w->unnamed ? "the snapshot stays in memory" : "snapshot cache not written",
+			 err->message);
 		rh_error_destroy(err);
-	} else {
+	} else if (!w->unnamed) {
 		prune(w->dir, w->limit);
 	}
 	return NULL;
@@ -1520,9 +1563,12 @@ static void writer_free(struct rh_snapshot_writer *w)
 	free(w);
 }
 
-/* Start writing s's cache file on a thread; false when none could start. */
+/*
+ * Start writing s's cache file on a thread (unnamed: an unnamed file in
+ * dir, path NULL); false when none could start.
+ */
 static bool writer_start(struct rh_snapshot *s, const struct rh_snapshot_cache_key *key,
-			 const char *path, const char *dir, uint64_t limit)
+			 const char *path, const char *dir, uint64_t limit, bool unnamed)
 {
 	struct rh_snapshot_writer *w = calloc(1, sizeof(*w));
 	if (!w)
@@ -1531,10 +1577,11 @@ static bool writer_start(struct rh_snapshot *s, const struct rh_snapshot_cache_k
 	w->adopt = s;
 	w->key = *key;
 	w->limit = limit;
+	w->unnamed = unnamed;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	w->core_path = strdup(key->core_path);
-	w->path = strdup(path);
+	w->path = strdup(path ? path : "");
 	w->dir = strdup(dir);
 	w->key.core_path = w->core_path;
 	if (!w->core_path || !w->path || !w->dir ||
@@ -1641,6 +1688,39 @@ static uint64_t estimate(const struct rh_snapshot *s)
 	       (uint64_t)s->ntypes * 64 + (1u << 20);
 }
 
+/*
+ * Write s to its cache file at path, or (unnamed) to an unnamed file in
+ * dir, handing its arrays to the page cache as they are written: on a
+ * thread while the command goes on, or here before it does. Why not, if
+ * not, goes to s's cache note.
+ */
+static void write_out(struct rh_snapshot *s, const struct rh_snapshot_cache_key *key,
+		      const char *path, const char *dir, uint64_t limit,
+		      const struct rh_snapshot_options *opts, bool unnamed)
+{
+	const char *what = unnamed ? "the snapshot stays in memory" : "snapshot cache not written";
+	if (estimate(s) > limit) {
+		set_note(s, "%s: about %" PRIu64 " MiB, more than the cache may hold (%" PRIu64
+			 " MiB: --cache-max or REFHEAP_SNAPSHOT_CACHE_MAX_MB)", what,
+			 estimate(s) >> 20, limit >> 20);
+	} else if (!make_dirs(dir)) {
+		set_note(s, "%s: cannot create the directory %s: %s", what, dir, strerror(errno));
+	} else if (!room_for(dir, estimate(s))) {
+		set_note(s, "%s: not enough free space in %s for about %" PRIu64 " MiB", what, dir,
+			 estimate(s) >> 20);
+	} else if (opts->cache_write_sync || rh_pool_default_jobs(opts->jobs) < 2 ||
+		   !writer_start(s, key, path, dir, limit, unnamed)) {
+		struct rh_error *werr = cache_write(s, key, unnamed ? dir : path, limit, NULL, NULL,
+						    s, unnamed);
+		if (werr) {
+			set_note(s, "%s: %s", what, werr->message);
+			rh_error_destroy(werr);
+		} else if (!unnamed) {
+			prune(dir, limit);
+		}
+	}
+}
+
 struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image *img,
 					    const struct rh_snapshot_options *opts,
 					    const char *dir, struct rh_snapshot **ret)
@@ -1648,9 +1728,19 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 	uint64_t limit = limit_for(opts);
 	struct rh_snapshot_cache_key key;
 	char *real = NULL;
-	if (!dir || !*dir || !opts || !opts->graph || !limit ||
-	    rh_target_kind(t) != RH_TARGET_CORE || !make_key(t, img, opts, &key, &real))
+	if (!dir || !*dir || !opts || !opts->graph || !limit)
 		return rh_snapshot_create(t, img, opts, ret);
+	if (rh_target_kind(t) != RH_TARGET_CORE || !make_key(t, img, opts, &key, &real)) {
+		// Not cached (a live process changes; a core that is no
+		// regular file has no key), but the arrays still go to the
+		// page cache, through an unnamed file in the directory.
+		struct rh_error *err = rh_snapshot_create(t, img, opts, ret);
+		if (!err && (*ret)->have_graph) {
+			key = (struct rh_snapshot_cache_key){ .core_path = rh_target_name(t) };
+			write_out(*ret, &key, NULL, dir, limit, opts, true);
+		}
+		return err;
+	}
 
 	char *path = cache_path(dir, &key);
 	if (!path) {
@@ -1685,26 +1775,7 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 	err = rh_snapshot_create(t, img, opts, &s);
 	if (err)
 		goto out;
-	if (estimate(s) > limit) {
-		set_note(s, "snapshot cache not written: about %" PRIu64 " MiB, more than "
-			 "the cache may hold (%" PRIu64 " MiB: --cache-max or "
-			 "REFHEAP_SNAPSHOT_CACHE_MAX_MB)", estimate(s) >> 20, limit >> 20);
-	} else if (!make_dirs(dir)) {
-		set_note(s, "snapshot cache not written: cannot create the directory %s: %s",
-			 dir, strerror(errno));
-	} else if (!room_for(dir, estimate(s))) {
-		set_note(s, "snapshot cache not written: not enough free space in %s for "
-			 "about %" PRIu64 " MiB", dir, estimate(s) >> 20);
-	} else if (opts->cache_write_sync || rh_pool_default_jobs(opts->jobs) < 2 ||
-		   !writer_start(s, &key, path, dir, limit)) {
-		struct rh_error *werr = rh_snapshot_cache_write_adopt(s, &key, path, limit);
-		if (werr) {
-			set_note(s, "snapshot cache not written: %s", werr->message);
-			rh_error_destroy(werr);
-		} else {
-			prune(dir, limit);
-		}
-	}
+	write_out(s, &key, path, dir, limit, opts, false);
 	if (note[0] && !s->cache_note)
 		set_note(s, "%s", note);
 	*ret = s;

@@ -55,6 +55,12 @@ static inline void rh_mem_advise_big(void *p, size_t len)
 static inline void *rh_big_malloc(size_t size)
 {
 	const size_t huge = (size_t)2 << 20;
+	// From 1 MiB, whole pages: the snapshot cache maps its file over the
+	// snapshot's arrays once written (heap/snapshot_cache.c adopt_section),
+	// which needs them page-aligned; malloc puts a block this size 16
+	// bytes into a page.
+	if (size >= ((size_t)1 << 20) && size < 2 * huge)
+		return aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
 	if (size < 2 * huge || size > SIZE_MAX - huge) {
 		void *p = malloc(size);
 		rh_mem_advise_big(p, size);
