@@ -456,8 +456,9 @@ typedef void index_written_fn(void *arg);
  * MAP_FIXED fail all the same (no memory for one more mapping), the array
  * is made again from that first mapping.
  *
- * Only whole pages of a page-aligned array, from its start: the big arrays
- * come from rh_big_malloc, 2 MiB-aligned, and a small one stays as it is.
+ * Only whole pages of a page-aligned array, from its start: rh_big_malloc
+ * gives whole pages from 1 MiB (ADOPT_MIN), and a smaller array stays as
+ * it is.
  * The reserved room past the used part (a touched huge page is resident
  * whole) goes with MADV_DONTNEED: nothing reads past nobjects or nedges.
  *
