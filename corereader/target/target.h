@@ -281,6 +281,13 @@ struct rh_prefault;
 void rh_target_touch_ahead(struct rh_target *t, struct rh_prefault *pf);
 
 /**
+ * Make a core's pages present in one call (MADV_POPULATE_READ), before a
+ * command reads most of them (a snapshot being built). No-op for other
+ * targets, and harmless if it fails.
+ */
+void rh_target_populate(struct rh_target *t);
+
+/**
  * This process's own resident memory, from /proc/self/status: anonymous
  * (RssAnon: what refheap allocated) and file-backed (RssFile: mapped cores
  * and libraries), in bytes. For --stats; false if unavailable.
