@@ -47,15 +47,26 @@ struct rh_analysis {
 	struct rh_verdicts v;
 	struct rh_domtree dom;
 	uint64_t *retained;            /* bytes, per object (with dominators) */
-	/** Seconds spent per part, in RH_NEED_* bit order. */
+	/**
+	 * Seconds spent per part, in RH_NEED_* bit order; the GC simulation's
+	 * overlap reachability's when they run side by side, so wall counts
+	 * the analyses' time.
+	 */
 	double seconds[5];
+	double wall;
+	/**
+	 * Threads the analyses may use: 1 builds every part on the calling
+	 * thread; otherwise (0: as many as there are) the GC simulation runs
+	 * beside reachability. Set after rh_analysis_init (--jobs).
+	 */
+	unsigned jobs;
 };
 
 void rh_analysis_init(struct rh_analysis *a, const struct rh_snapshot *s);
 /** Build what `what` names and what it depends on. Errors: those of the parts. */
 struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what);
 void rh_analysis_deinit(struct rh_analysis *a);
-/** Total seconds spent in analyses. */
+/** Total seconds spent in analyses (wall time). */
 double rh_analysis_seconds(const struct rh_analysis *a);
 
 #endif /* RH_ANALYSIS_ANALYSIS_H */

@@ -76,6 +76,7 @@ bool parse_uint(const char *s, long max, long *ret);
 /** Parse the options shared by every command. Returns -1 to go on, else an exit status. */
 int parse_common(int argc, char **argv, const char *usage, struct common_opts *o);
 void print_stats(const struct rh_snapshot *s);
+unsigned analysis_jobs(const struct rh_snapshot *s, const struct common_opts *o);
 void print_problems(const struct rh_problems *p, const char *what);
 /**
  * On stderr, when a result is partial: how many problems there were and

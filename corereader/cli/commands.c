@@ -90,7 +90,10 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	if (need)
 		rh_snapshot_drop_index(x->s);
 	rh_analysis_init(&x->a, x->s);
-	// One part at a time, in dependency order, to show where it is.
+	x->a.jobs = analysis_jobs(x->s, o);
+	// One part at a time, in dependency order, to show where it is; the
+	// GC simulation with reachability, which it runs beside
+	// (analysis/analysis.c).
 	static const char *const parts[] = { "referrers", "reachability and refcount audit",
 					     "the cyclic GC's simulation", "verdicts",
 					     "dominator tree" };
@@ -99,13 +102,18 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	if (need & RH_NEED_DOMINATORS)
 		need |= RH_NEED_REACH;
 	for (unsigned step = 0; step < 5 && !err; step++) {
-		unsigned bit = rh_analysis_order[step];
-		if (!(need & (1u << bit)))
+		unsigned bit = rh_analysis_order[step], want = 1u << bit;
+		if (!(need & want) || (x->a.have & want))
 			continue;
+		const char *part = parts[bit];
+		if (want == RH_NEED_GCSIM && (need & RH_NEED_REACH)) {
+			want |= RH_NEED_REACH;
+			part = "reachability, refcount audit and the cyclic GC's simulation";
+		}
 		char what[96];
-		snprintf(what, sizeof(what), "analysing: %s...", parts[bit]);
+		snprintf(what, sizeof(what), "analysing: %s...", part);
 		rh_progress_phase(what, 60 + (int)step * 7);
-		err = rh_analysis_need(&x->a, 1u << bit);
+		err = rh_analysis_need(&x->a, want);
 	}
 	// Clear the line before the report reaches the terminal.
 	rh_progress_done();

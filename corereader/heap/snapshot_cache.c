@@ -452,9 +452,12 @@ typedef void index_written_fn(void *arg);
  * swaps the mappings under its lock, and a fault waits for it.
  *
  * The file is mapped once elsewhere first, so a file system that cannot
- * map it fails there, before MAP_FIXED has let the old pages go. Should
- * MAP_FIXED fail all the same (no memory for one more mapping), the array
- * is made again from that first mapping.
+ * map it fails there, before MAP_FIXED has let the old pages go, and
+ * there must be room for the mappings it splits (vm.max_map_count). Should
+ * MAP_FIXED fail all the same (the kernel out of memory for one more
+ * mapping), the array is made again, anonymous, from that first mapping;
+ * the library cannot stop the command if even that fails, so it tries
+ * again for a while.
  *
  * Only whole pages of a page-aligned array, from its start: rh_big_malloc
  * gives whole pages from 1 MiB (ADOPT_MIN), and a smaller array stays as
@@ -475,23 +478,24 @@ static void adopt_section(struct rh_snapshot *s, int fd, void **field, uint64_t 
 	if (!a || a % page || off % page || len < ADOPT_MIN || len > SIZE_MAX ||
 	    s->nadopted >= RH_SNAP_ADOPT_MAX)
 		return;
+	if (!rh_target_self_map_room(3))
+		return;
 	void *first = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, (off_t)off);
 	if (first == MAP_FAILED)
 		return;
 	void *m = mmap((void *)a, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
 		       fd, (off_t)off);
 	if (m == MAP_FAILED) {
-		m = mmap((void *)a, (size_t)len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		if (m == MAP_FAILED) {
-			// The array is gone and nothing can hold it again:
-			// stop before anything reads it (RH_EXIT_FATAL).
-			static const char msg[] = "refheap: out of memory while moving the "
-						  "snapshot to its cache file\n";
-			(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-			_exit(2);
+		for (int tries = 0; tries < 1000; tries++) {
+			m = mmap((void *)a, (size_t)len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			if (m != MAP_FAILED)
+				break;
+			const struct timespec ms = { 0, 1000 * 1000 };
+			nanosleep(&ms, NULL);
 		}
-		memcpy(m, first, (size_t)len);
+		if (m != MAP_FAILED)
+			memcpy(m, first, (size_t)len);
 		munmap(first, (size_t)len);
 		return;
 	}

@@ -628,6 +628,31 @@ bool rh_target_self_memory(uint64_t *anon_ret, uint64_t *file_ret,
 	       status_field(buf, "RssFile:", file_ret) && status_field(buf, "VmHWM:", peak_ret);
 }
 
+bool rh_target_self_map_room(unsigned more)
+{
+	long max = 65530;
+	char buf[8192];
+	int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t r = read(fd, buf, sizeof(buf) - 1);
+		buf[r > 0 ? r : 0] = 0;
+		if (r <= 0 || sscanf(buf, "%ld", &max) != 1)
+			max = 65530;
+		close(fd);
+	}
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	long lines = 0;
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < r; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	// A margin for what other threads map meanwhile.
+	return lines + (long)more + 64 < max;
+}
+
 /*
  * The peak of memory that only RAM or swap can hold: RssAnon, and RssShmem
  * (a snapshot cache on tmpfs). The kernel keeps a high-water mark of the

@@ -296,6 +296,13 @@ bool rh_target_self_memory(uint64_t *anon_ret, uint64_t *file_ret,
 			   uint64_t *peak_ret);
 
 /**
+ * Whether this process may make `more` mappings beyond those it has
+ * (/proc/self/maps against vm.max_map_count): the kernel refuses any past
+ * that count, and a mapping replaced in its middle splits in three.
+ */
+bool rh_target_self_map_room(unsigned more);
+
+/**
  * Start sampling this process's anonymous memory (RssAnon + RssShmem) every
  * 5 ms on a thread of its own, for --stats; once per process.
  */
