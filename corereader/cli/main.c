@@ -419,16 +419,19 @@ int parse_common(int argc, char **argv, const char *usage,
 }
 
 /*
- * Threads for the analyses (struct rh_analysis jobs): --jobs, except that
- * a snapshot in anonymous memory (--no-cache: nothing went to the page
- * cache) has them one after another, so that the GC simulation's working
- * memory and reachability's do not add up on top of it: a cold `gc
- * --no-cache` peaked at 49.0 bytes an object side by side, 45.8 in turn,
- * on the 10M-object benchmark (issue 12).
+ * Threads for the analyses (struct rh_analysis jobs): --jobs once the
+ * snapshot's arrays are in the page cache (mapped from the cache file, or
+ * moved there before the command went on); while they are anonymous memory
+ * (--no-cache, or the cache writer still at work) the parts run one after
+ * another, so that the GC simulation's working memory and reachability's
+ * do not add up on top of them. Side by side, a cold `gc --no-cache`
+ * peaked at 49.0 bytes an object instead of 45.8, and a cold `why` with the
+ * writer at work at 45.8-53.5 instead of 47.4-47.6, on the 10M-object
+ * benchmark; cold, the writer has the second core anyway (issue 12).
  */
 unsigned analysis_jobs(const struct rh_snapshot *s, const struct common_opts *o)
 {
-	bool paged = s->from_cache || s->cache_writer || s->nadopted;
+	bool paged = s->from_cache || (!s->cache_writer && s->nadopted);
 	return paged ? rh_pool_default_jobs(o->jobs) : 1;
 }
 
