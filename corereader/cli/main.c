@@ -431,8 +431,10 @@ int parse_common(int argc, char **argv, const char *usage,
  */
 unsigned analysis_jobs(const struct rh_snapshot *s, const struct common_opts *o)
 {
-	bool paged = s->from_cache || (!s->cache_writer && s->nadopted);
-	return paged ? rh_pool_default_jobs(o->jobs) : 1;
+	unsigned arrays;
+	uint64_t bytes;
+	return rh_snapshot_paged(s, &arrays, &bytes) == RH_SNAP_PAGED ? rh_pool_default_jobs(o->jobs)
+									: 1;
 }
 
 /*
@@ -478,16 +480,16 @@ void print_stats(const struct rh_snapshot *s)
 	// The arrays moved to the page cache (heap/snapshot_cache.c), known
 	// once the writer is done (--verbose and --jobs 1 write before the
 	// analyses; otherwise it may still be writing).
-	if (s->cache_writer) {
+	unsigned arrays;
+	uint64_t moved;
+	enum rh_snap_paging where = rh_snapshot_paged(s, &arrays, &moved);
+	if (where == RH_SNAP_MOVING)
 		fputs("refheap: stats: the snapshot's arrays are being written to the page cache\n",
 		      stderr);
-	} else if (!s->from_cache && s->have_graph) {
-		uint64_t moved = 0;
-		for (unsigned i = 0; i < s->nadopted && i < RH_SNAP_ADOPT_MAX; i++)
-			moved += s->adopted[i].len;
+	else if (!s->from_cache && s->have_graph)
 		fprintf(stderr, "refheap: stats: the snapshot's arrays in the page cache: "
-			"%u of %u, %.1f MiB\n", s->nadopted, RH_SNAP_ADOPT_MAX, (double)moved / (1024.0 * 1024.0));
-	}
+			"%u of %u, %.1f MiB\n", arrays, RH_SNAP_ADOPT_MAX,
+			(double)moved / (1024.0 * 1024.0));
 	if (s->from_cache)
 		fputs("refheap: stats: snapshot mapped from the snapshot cache\n", stderr);
 	else if (s->have_graph)

@@ -469,16 +469,20 @@ struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 					 const struct rh_snapshot_cache_key *key,
 					 const char *path, uint64_t max_bytes);
 
+/** Where a snapshot's object and edge arrays are (rh_snapshot_paged). */
+enum rh_snap_paging {
+	RH_SNAP_ANONYMOUS,   /* in anonymous memory (--no-cache, or too small to move) */
+	RH_SNAP_MOVING,      /* the cache writer is still handing them over */
+	RH_SNAP_PAGED,       /* in the page cache: moved there, or mapped from a cache file */
+};
+
 /**
- * rh_snapshot_cache_write(), then each of s's object and edge arrays is
- * replaced, at the same address and with the same bytes, by a private
- * mapping of the file: page cache the kernel may drop and read again,
- * instead of anonymous memory (s->adopted). What rh_snapshot_load_or_create
- * does with a snapshot it has just built.
+ * Where s's arrays are; with RH_SNAP_PAGED for a snapshot just built, how
+ * many of the RH_SNAP_ADOPT_MAX arrays moved and their bytes (both 0
+ * otherwise). Call from the thread that owns s.
  */
-struct rh_error *rh_snapshot_cache_write_adopt(struct rh_snapshot *s,
-					       const struct rh_snapshot_cache_key *key,
-					       const char *path, uint64_t max_bytes);
+enum rh_snap_paging rh_snapshot_paged(const struct rh_snapshot *s, unsigned *arrays_ret,
+				      uint64_t *bytes_ret);
 
 /**
  * Map a cache file written by rh_snapshot_cache_write() and check it

@@ -519,11 +519,19 @@ struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 	return cache_write(s, key, path, max_bytes, NULL, NULL, NULL, false);
 }
 
-struct rh_error *rh_snapshot_cache_write_adopt(struct rh_snapshot *s,
-					       const struct rh_snapshot_cache_key *key,
-					       const char *path, uint64_t max_bytes)
+enum rh_snap_paging rh_snapshot_paged(const struct rh_snapshot *s, unsigned *arrays_ret,
+				      uint64_t *bytes_ret)
 {
-	return cache_write(s, key, path, max_bytes, NULL, NULL, s, false);
+	*arrays_ret = 0;
+	*bytes_ret = 0;
+	if (s->cache_writer)
+		return RH_SNAP_MOVING;   /* adopted[] is the writer's until joined */
+	if (s->from_cache)
+		return RH_SNAP_PAGED;
+	for (unsigned i = 0; i < s->nadopted && i < RH_SNAP_ADOPT_MAX; i++)
+		*bytes_ret += s->adopted[i].len;
+	*arrays_ret = s->nadopted;
+	return s->nadopted ? RH_SNAP_PAGED : RH_SNAP_ANONYMOUS;
 }
 
 /*

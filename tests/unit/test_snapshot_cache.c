@@ -1132,8 +1132,13 @@ static void rh_snapshot_cache_adopt_maps_the_file(void **state)
 	uint8_t *found = s->obj_found;
 	bool found_aligned = (uintptr_t)found % 4096 == 0;
 	const char *p = tmp_path("adopt.snap");
-	assert_null(rh_snapshot_cache_write_adopt(s, &test_key, p, 0));
+	assert_null(cache_write(s, &test_key, p, 0, NULL, NULL, s, false));
 	assert_int_equal(s->nadopted, found_aligned ? 9 : 8);
+	unsigned arrays;
+	uint64_t bytes;
+	assert_int_equal(rh_snapshot_paged(s, &arrays, &bytes), RH_SNAP_PAGED);
+	assert_int_equal(arrays, s->nadopted);
+	assert_true(bytes >= (uint64_t)n * 8 - 4096);
 	assert_ptr_equal(s->obj_found, found);
 	assert_false(!found_aligned && mapped_from(found, "adopt.snap"));
 	for (int i = 0; i < 8; i++) {
