@@ -1757,8 +1757,11 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 		// Not cached (a live process changes; a core that is no
 		// regular file has no key), but the arrays still go to the
 		// page cache, through an unnamed file in the directory.
+		// Only when some array is big enough to move (ADOPT_MIN): a
+		// small process writes nothing.
 		struct rh_error *err = rh_snapshot_create(t, img, opts, ret);
-		if (!err && (*ret)->have_graph) {
+		if (!err && (*ret)->have_graph &&
+		    ((uint64_t)(*ret)->nobjects * 8 >= ADOPT_MIN || (*ret)->nedges * 4 >= ADOPT_MIN)) {
 			key = (struct rh_snapshot_cache_key){ .core_path = rh_target_name(t) };
 			write_out(*ret, &key, NULL, dir, limit, opts, true);
 		}
