@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include "util/bigmem.h"
 
@@ -108,8 +109,10 @@ static void side_join(struct side *x, struct rh_error **err)
 	pthread_join(x->thread, NULL);
 	x->running = false;
 	x->a->seconds[2] += x->seconds;
-	if (!x->err)
+	if (!x->err) {
 		x->a->have |= RH_NEED_GCSIM;
+		rh_analysis_cache_save_add(x->a, RH_NEED_GCSIM);
+	}
 	else if (!*err)
 		*err = x->err;
 	else
@@ -159,9 +162,12 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 			err = dominators(a);
 			break;
 		}
-		if (!err)
-			a->have |= b;
 		a->seconds[bit] += now() - t0;
+		if (!err) {
+			a->have |= b;
+			// Saved while the next part is built (analysis_cache.c).
+			rh_analysis_cache_save_add(a, b);
+		}
 	}
 	side_join(&side, &err);
 	a->wall += now() - start;
@@ -170,6 +176,11 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 
 void rh_analysis_deinit(struct rh_analysis *a)
 {
+	rh_error_destroy(rh_analysis_cache_save_finish(a));
+	// Parts read from the analyses file are in its mapping.
+	a->have &= ~a->cache_loaded;
+	if (a->cache_map)
+		munmap(a->cache_map, a->cache_map_len);
 	if (a->have & RH_NEED_REFERRERS)
 		rh_rgraph_free(&a->rg);
 	if (a->have & RH_NEED_REACH)

@@ -60,6 +60,36 @@ struct rh_analysis {
 	 * beside reachability. Set after rh_analysis_init (--jobs).
 	 */
 	unsigned jobs;
+	/**
+	 * Parts read from the analyses file of the snapshot's cache
+	 * (rh_analysis_cache_load): their arrays point into cache_map,
+	 * read-only, and rh_analysis_deinit() unmaps it instead of freeing
+	 * them.
+	 */
+	unsigned cache_loaded;
+	void *cache_map;
+	size_t cache_map_len;
+	/**
+	 * Parts the file held that this command did not want: not checked,
+	 * not used, only written again as they were if the file is
+	 * (rh_analysis_cache_save_add), so that a command does not drop what
+	 * an earlier one saved.
+	 */
+	unsigned cache_carried;
+	struct rh_analysis_carry {
+		struct rh_rgraph rg;
+		struct rh_reach reach;
+		struct rh_gcsim gc;
+		struct rh_verdicts v;
+		struct rh_domtree dom;
+		uint64_t *retained;
+	} carry;
+	/** What rh_analysis_cache_save wrote (parts, bytes) and how long it took (--stats). */
+	unsigned cache_saved;
+	uint64_t cache_saved_bytes;
+	double cache_save_seconds;
+	/** The thread of rh_analysis_cache_save_start, until ..._finish. */
+	struct rh_analysis_saver *saver;
 };
 
 void rh_analysis_init(struct rh_analysis *a, const struct rh_snapshot *s);
@@ -68,5 +98,49 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what);
 void rh_analysis_deinit(struct rh_analysis *a);
 /** Total seconds spent in analyses (wall time). */
 double rh_analysis_seconds(const struct rh_analysis *a);
+
+/*
+ * The results of the analyses (the referrers, reachability, the GC
+ * simulation, the verdicts, the dominator tree and retained sizes) depend
+ * on the snapshot alone: saved beside a cached snapshot
+ * (the path and id heap/snapshot.h rh_snapshot_sidecar_path gives), the
+ * next command on the same core maps them instead of building them
+ * (analysis/analysis_cache.c). The file is untrusted input: what a report
+ * indexes with is checked before use.
+ */
+
+/**
+ * Take the parts in `want` (RH_NEED_*, with what they are built from)
+ * the analyses file at path holds, if it names snapshot file `id` and the
+ * snapshot's counts; call before rh_analysis_need. Only the parts taken
+ * are checked element by element: the checks read every page. A missing
+ * file, or one of another snapshot file or format, is no error (nothing is
+ * taken). Errors: RH_ERR_BAD_DATA (a corrupt file), RH_ERR_OS; nothing
+ * taken either way.
+ */
+struct rh_error *rh_analysis_cache_load(struct rh_analysis *a, const char *path, uint64_t id,
+					unsigned want);
+
+/**
+ * Save the parts built since (or besides) what was loaded to path, for
+ * snapshot file `id`, atomically, if it takes at most `room` bytes. Does
+ * nothing when no part is new. Errors: RH_ERR_LIMIT (no room), RH_ERR_OS,
+ * RH_ERR_NO_MEMORY.
+ */
+struct rh_error *rh_analysis_cache_save(struct rh_analysis *a, const char *path, uint64_t id,
+					uint64_t room);
+
+/**
+ * rh_analysis_cache_save part by part, on a thread of its own (unless
+ * not threaded: then on the caller's): start before rh_analysis_need, which hands each part over as it is built
+ * (rh_analysis_cache_save_add), while the next one is; finish waits for
+ * the thread, names the file, and returns what went wrong (the file is
+ * then not written). Parts read from the file are written again only
+ * with a new one. rh_analysis_deinit finishes too.
+ */
+struct rh_error *rh_analysis_cache_save_start(struct rh_analysis *a, const char *path,
+					      uint64_t id, uint64_t room, bool threaded);
+void rh_analysis_cache_save_add(struct rh_analysis *a, unsigned parts);
+struct rh_error *rh_analysis_cache_save_finish(struct rh_analysis *a);
 
 #endif /* RH_ANALYSIS_ANALYSIS_H */

@@ -76,6 +76,16 @@ bool parse_uint(const char *s, long max, long *ret);
 /** Parse the options shared by every command. Returns -1 to go on, else an exit status. */
 int parse_common(int argc, char **argv, const char *usage, struct common_opts *o);
 void print_stats(const struct rh_snapshot *s);
+struct rh_analysis;
+/** Take the analyses' results in `need` saved with the snapshot cache (before rh_analysis_need). */
+void analyses_from_cache(struct rh_analysis *a, struct rh_snapshot *s,
+			 const struct common_opts *o, unsigned need);
+/** Save the analyses' results beside the snapshot's cache file: start on a thread... */
+void analyses_to_cache_start(struct rh_analysis *a, struct rh_snapshot *s,
+			     const struct common_opts *o);
+/** ...and wait for it (and the snapshot's own file). */
+void analyses_to_cache_finish(struct rh_analysis *a, struct rh_snapshot *s,
+			      const struct common_opts *o);
 unsigned analysis_jobs(const struct rh_snapshot *s, const struct common_opts *o);
 void print_problems(const struct rh_problems *p, const char *what);
 /**

@@ -91,6 +91,11 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 		rh_snapshot_drop_index(x->s);
 	rh_analysis_init(&x->a, x->s);
 	x->a.jobs = analysis_jobs(x->s, o);
+	// Saved for the next command on this core as they are built.
+	if (need) {
+		analyses_from_cache(&x->a, x->s, o, need);
+		analyses_to_cache_start(&x->a, x->s, o);
+	}
 	// One part at a time, in dependency order, to show where it is; the
 	// GC simulation with reachability, which it runs beside
 	// (analysis/analysis.c).
@@ -138,6 +143,11 @@ static int session_close(struct session *x, struct rh_error *err)
 		status = RH_EXIT_PARTIAL;
 	if (status == RH_EXIT_PARTIAL)
 		print_partial(&x->s->problems);
+	if (fflush(x->out) != 0 || ferror(x->out)) {
+		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
+		status = RH_EXIT_OS;
+	}
+	analyses_to_cache_finish(&x->a, x->s, x->o);
 	if (x->o->stats) {
 		print_stats(x->s);
 		const double *sec = x->a.seconds;
@@ -145,10 +155,17 @@ static int session_close(struct session *x, struct rh_error *err)
 			"refheap: stats: analyses %.3f s (referrers %.3f, reach %.3f, gc %.3f, "
 			"verdicts %.3f, dominators %.3f)\n",
 			rh_analysis_seconds(&x->a), sec[0], sec[1], sec[2], sec[3], sec[4]);
-	}
-	if (fflush(x->out) != 0 || ferror(x->out)) {
-		fprintf(stderr, "refheap: writing the output failed: %s\n", strerror(errno));
-		status = RH_EXIT_OS;
+		if (x->a.cache_saved)
+			fprintf(stderr, "refheap: stats: analyses saved with the snapshot cache: "
+				"%.1f MiB, written in %.3f s as they were built\n", (double)x->a.cache_saved_bytes / (1024.0 * 1024.0),
+				x->a.cache_save_seconds);
+		if (x->a.cache_loaded)
+			fprintf(stderr, "refheap: stats: analyses read from the snapshot cache:%s%s%s%s%s\n",
+				(x->a.cache_loaded & RH_NEED_REFERRERS) ? " referrers" : "",
+				(x->a.cache_loaded & RH_NEED_REACH) ? " reach" : "",
+				(x->a.cache_loaded & RH_NEED_GCSIM) ? " gc" : "",
+				(x->a.cache_loaded & RH_NEED_VERDICTS) ? " verdicts" : "",
+				(x->a.cache_loaded & RH_NEED_DOMINATORS) ? " dominators" : "");
 	}
 	rh_analysis_deinit(&x->a);
 	rh_snapshot_destroy(x->s);

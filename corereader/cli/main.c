@@ -438,6 +438,69 @@ unsigned analysis_jobs(const struct rh_snapshot *s, const struct common_opts *o)
 }
 
 /*
+ * The analyses' results saved with the snapshot cache (analysis.h
+ * rh_analysis_cache_load): taken before the analyses run, when the
+ * snapshot itself came from the cache. A file that fails its checks is
+ * built again and replaced; --verbose says why.
+ */
+void analyses_from_cache(struct rh_analysis *a, struct rh_snapshot *s,
+			 const struct common_opts *o, unsigned need)
+{
+	uint64_t id;
+	const char *path = s->from_cache ? rh_snapshot_sidecar_path(s, &id) : NULL;
+	if (!path)
+		return;
+	struct rh_error *err = rh_analysis_cache_load(a, path, id, need);
+	if (err && o->verbose) {
+		fputs("refheap: note: analyses not read from the snapshot cache: ", stderr);
+		rh_escape_text(stderr, err->message, strlen(err->message));
+		fputc('\n', stderr);
+	}
+	rh_error_destroy(err);
+}
+
+/*
+ * Save what the analyses build for the next command on the same core,
+ * beside the snapshot's cache file: on a thread, part by part as they are
+ * built (analyses_to_cache_start, before rh_analysis_need), then waited
+ * for with the snapshot's own writer (analyses_to_cache_finish), whose
+ * file must exist for the analyses' to be of use.
+ */
+void analyses_to_cache_start(struct rh_analysis *a, struct rh_snapshot *s,
+			     const struct common_opts *o)
+{
+	uint64_t id;
+	const char *path = rh_snapshot_sidecar_path(s, &id);
+	// --jobs 1: on this thread, as the snapshot's own file is.
+	struct rh_error *err = path ? rh_analysis_cache_save_start(a, path, id,
+								 rh_snapshot_sidecar_room(s),
+								 rh_pool_default_jobs(o->jobs) > 1)
+				    : NULL;
+	if (err && o->verbose) {
+		fputs("refheap: note: ", stderr);
+		rh_escape_text(stderr, err->message, strlen(err->message));
+		fputc('\n', stderr);
+	}
+	rh_error_destroy(err);
+}
+
+void analyses_to_cache_finish(struct rh_analysis *a, struct rh_snapshot *s,
+			      const struct common_opts *o)
+{
+	uint64_t id;
+	const char *path = rh_snapshot_sidecar_path(s, &id);
+	struct rh_error *err = rh_analysis_cache_save_finish(a);
+	if (a->cache_saved)
+		rh_snapshot_sidecar_settle(s, path);
+	if (err && o->verbose) {
+		fputs("refheap: note: ", stderr);
+		rh_escape_text(stderr, err->message, strlen(err->message));
+		fputc('\n', stderr);
+	}
+	rh_error_destroy(err);
+}
+
+/*
  * --stats: where the time went and how much memory the snapshot holds
  * beyond the mapped core (malloc's own count: the core itself is mmapped
  * and does not appear in it).
@@ -750,7 +813,10 @@ static int cmd_export(int argc, char **argv)
 	struct rh_analysis an;
 	rh_analysis_init(&an, snap);
 	an.jobs = analysis_jobs(snap, &o);
-	err = rh_analysis_need(&an, heapsnapshot ? RH_NEED_REACH : RH_NEED_VERDICTS);
+	unsigned need = heapsnapshot ? RH_NEED_REACH : RH_NEED_VERDICTS;
+	analyses_from_cache(&an, snap, &o, need);
+	analyses_to_cache_start(&an, snap, &o);
+	err = rh_analysis_need(&an, need);
 	if (err) {
 		print_error(err);
 		rh_error_destroy(err);
@@ -784,6 +850,7 @@ static int cmd_export(int argc, char **argv)
 		rh_report_export_jsonl(out, snap, &eopts);
 	}
 	rh_progress_done();
+	analyses_to_cache_finish(&an, snap, &o);
 	rh_analysis_deinit(&an);
 	if (status == RH_EXIT_OK)
 		status = rh_problems_total(&snap->problems) ? RH_EXIT_PARTIAL : RH_EXIT_OK;

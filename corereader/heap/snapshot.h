@@ -302,6 +302,16 @@ struct rh_snapshot {
 	 */
 	struct rh_snapshot_writer *cache_writer;
 	/**
+	 * The named cache file this snapshot was read from or is being
+	 * written to (in the arena), else NULL; the random id in its
+	 * header, which a file of results derived from the snapshot names
+	 * (rh_snapshot_sidecar_path); and the cap on the cache directory
+	 * in bytes, which such a file counts towards.
+	 */
+	const char *cache_file;
+	uint64_t cache_id;
+	uint64_t cache_limit;
+	/**
 	 * Pages of the object and edge arrays that were handed to the page
 	 * cache once written to the cache file: a private mapping of the
 	 * file replaced them, same bytes, so the kernel may drop them and
@@ -388,6 +398,10 @@ typedef int rh_snapshot_label_fn(void *arg, uint64_t edge, const char *label);
 struct rh_error *rh_snapshot_edge_labels(const struct rh_snapshot *s, uint32_t idx,
 					 rh_snapshot_label_fn *fn, void *arg);
 
+/** rh_snapshot_edge_labels() for edge `edge` of idx alone: the others are not named. */
+struct rh_error *rh_snapshot_edge_label_one(const struct rh_snapshot *s, uint32_t idx,
+					    uint64_t edge, rh_snapshot_label_fn *fn, void *arg);
+
 /**
  * Called for each reference of an object: a stored edge (its index) or a
  * weak reference (edge UINT64_MAX) to a known object `to`, with its label.
@@ -468,6 +482,36 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
 					 const struct rh_snapshot_cache_key *key,
 					 const char *path, uint64_t max_bytes);
+
+/*
+ * A sidecar: a file of results derived from a cached snapshot (the
+ * analyses': analysis/analysis_cache.c), kept beside the snapshot's cache
+ * file as <file>.analyses. It names the snapshot file's random id, so a
+ * snapshot written again makes it stale; the cap counts it with its
+ * snapshot file, and pruning removes the two together (and a sidecar
+ * whose snapshot file is gone). Its content is the caller's; the caller
+ * writes it to a temporary name from rh_snapshot_sidecar_tmp() and renames it.
+ */
+
+/**
+ * The sidecar path of s and the id it must name, or NULL when s has no
+ * named cache file (a live target, --no-cache, a write that failed); its
+ * file may still be being written (see rh_snapshot_sidecar_settle).
+ */
+const char *rh_snapshot_sidecar_path(struct rh_snapshot *s, uint64_t *id_ret);
+
+/**
+ * Once a sidecar is written at path: wait for s's own file, and remove
+ * the sidecar if that file was not written after all; else prune the
+ * directory to its cap, the sidecar counted.
+ */
+void rh_snapshot_sidecar_settle(struct rh_snapshot *s, const char *path);
+
+/**
+ * Bytes a sidecar of s may take: the cap on the cache directory less the
+ * snapshot file, and no more than the free space less a margin.
+ */
+uint64_t rh_snapshot_sidecar_room(const struct rh_snapshot *s);
 
 /** Where a snapshot's object and edge arrays are (rh_snapshot_paged). */
 enum rh_snap_paging {

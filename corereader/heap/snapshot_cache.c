@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -54,7 +55,8 @@
 #define MAGIC "RHSNAPC\0"
 /* Bump when the layout below or the meaning of a snapshot field changes. */
 /* 3: the address index is util/keyindex.h's slots (was u64map keys + values). */
-#define FORMAT_VERSION 3u
+/* 4: the header's id, which a sidecar of the analyses' results names. */
+#define FORMAT_VERSION 4u
 #define ENDIAN_MARK 0x01020304u
 /* Section offsets: a 4 KiB page (adopt_section maps whole pages). */
 #define ALIGN 4096u
@@ -79,8 +81,10 @@
 // writing this very file: not saved; +16: index_dropped, dropped_finds
 // and type_obj, a command's lookups after rh_snapshot_drop_index: not
 // saved, a file's index is never dropped; +152: adopted and nadopted,
-// the arrays of a snapshot just built that went to the page cache.)
-_Static_assert(sizeof(struct rh_snapshot) == 656,
+// the arrays of a snapshot just built that went to the page cache;
+// +24: cache_file, cache_id, cache_limit: cache_id is the header's id,
+// the others are of this command.)
+_Static_assert(sizeof(struct rh_snapshot) == 680,
 	       "struct rh_snapshot changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_root) == 40,
 	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
@@ -129,6 +133,8 @@ struct disk_header {
 	uint64_t tool;            /* hash of refheap's version and build-id */
 	char tool_version[32];    /* PACKAGE_VERSION, for people */
 	uint64_t file_size;
+	/* random, new for each file written: what a sidecar names */
+	uint64_t id;
 
 	/* key */
 	uint64_t core_dev, core_ino, core_size;
@@ -153,6 +159,11 @@ struct disk_header {
 
 	struct disk_section sections[NSECTIONS];
 };
+
+/* tests/integration/jobs.sh compares files written with --jobs 1 and 7 but for these bytes. */
+_Static_assert(offsetof(struct disk_header, id) == 72 &&
+	       offsetof(struct disk_header, seconds_runtime) == 280,
+	       "the header's id or timings moved: update tests/integration/jobs.sh");
 
 struct disk_root {
 	uint32_t obj;
@@ -579,6 +590,7 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 	h->nsections = NSECTIONS;
 	h->tool = tool_hash();
 	snprintf(h->tool_version, sizeof(h->tool_version), "%s", PACKAGE_VERSION);
+	h->id = s->cache_id;
 	h->core_dev = key->dev;
 	h->core_ino = key->ino;
 	h->core_size = key->size;
@@ -934,12 +946,107 @@ static struct rh_error *check_header(const struct reader *r,
 	return NULL;
 }
 
+/*
+ * The checks of the big arrays, in chunks run on both cores: on the
+ * 10M-object benchmark they read 210 MB of a 389 MB file, and took 30-50
+ * ms of a warm command's 0.11-0.16 s on one (issue 12 item 4). Each chunk
+ * only says whether it found something wrong (and how many index slots
+ * it saw used); the message comes from a pass on one thread.
+ */
+#define CHECK_CHUNK (1u << 20)
+
+struct check_task {
+	const struct rh_snapshot *s;
+	uint32_t ninterp;
+	uint32_t obj_tasks, start_tasks, edge_tasks, index_tasks;
+	bool *bad;          /* one per task */
+	size_t *used;       /* one per index task */
+};
+
+static void check_chunk(void *arg, uint32_t task)
+{
+	const struct check_task *c = arg;
+	const struct rh_snapshot *s = c->s;
+	uint32_t n = s->nobjects, k = task;
+	uint32_t bad = 0;
+	if (k < c->obj_tasks) {
+		uint64_t lo = (uint64_t)k * CHECK_CHUNK, hi = lo + CHECK_CHUNK < n ? lo + CHECK_CHUNK : n;
+		for (uint64_t i = lo; i < hi; i++) {
+			bad |= s->obj_type[i] >= s->ntypes;
+			bad |= (uint8_t)(s->obj_gen[i] + 1) > RH_SNAP_GEN_PERMANENT + 1;
+			bad |= s->obj_interp[i] >= c->ninterp;
+		}
+	} else if ((k -= c->obj_tasks) < c->start_tasks) {
+		uint64_t lo = (uint64_t)k * CHECK_CHUNK, hi = lo + CHECK_CHUNK < n ? lo + CHECK_CHUNK : n;
+		for (uint64_t i = lo; i < hi; i++)
+			bad |= s->edge_start[i + 1] < s->edge_start[i];
+	} else if ((k -= c->start_tasks) < c->edge_tasks) {
+		uint64_t lo = (uint64_t)k * CHECK_CHUNK;
+		uint64_t hi = lo + CHECK_CHUNK < s->nedges ? lo + CHECK_CHUNK : s->nedges;
+		for (uint64_t e = lo; e < hi; e++)
+			bad |= (s->edges[e] & RH_EDGE_INDEX_MASK) >= n;
+	} else {
+		k -= c->edge_tasks;
+		bool b = false;
+		c->used[k] = rh_keyindex_check_slots(&s->obj_index, n, (size_t)k * CHECK_CHUNK,
+						     (size_t)(k + 1) * CHECK_CHUNK, &b);
+		bad |= b;
+	}
+	c->bad[task] = bad != 0;
+}
+
+/* Whether the big arrays pass (false: some check failed; or no memory: run them on one thread). */
+static bool check_big_arrays(const struct rh_snapshot *s, uint32_t ninterp, bool *ran)
+{
+	struct check_task c = { .s = s, .ninterp = ninterp };
+	c.obj_tasks = (uint32_t)(((uint64_t)s->nobjects + CHECK_CHUNK - 1) / CHECK_CHUNK);
+	c.start_tasks = c.obj_tasks;
+	c.edge_tasks = (uint32_t)((s->nedges + CHECK_CHUNK - 1) / CHECK_CHUNK);
+	c.index_tasks = (uint32_t)((s->obj_index.nslots + CHECK_CHUNK - 1) / CHECK_CHUNK);
+	uint32_t ntasks = c.obj_tasks + c.start_tasks + c.edge_tasks + c.index_tasks;
+	*ran = false;
+	c.bad = calloc(ntasks ? ntasks : 1, sizeof(*c.bad));
+	c.used = calloc(c.index_tasks ? c.index_tasks : 1, sizeof(*c.used));
+	uint32_t jobs = rh_pool_default_jobs(0);
+	// Threads pay for themselves from a few million objects.
+	struct rh_pool *pool = jobs > 1 && ntasks > 8 ? rh_pool_create(jobs > 2 ? 2 : jobs) : NULL;
+	if (!c.bad || !c.used) {
+		free(c.bad);
+		free(c.used);
+		rh_pool_destroy(pool);
+		return false;
+	}
+	rh_pool_run(pool, check_chunk, &c, ntasks);
+	rh_pool_destroy(pool);
+	bool ok = true;
+	size_t used = 0;
+	for (uint32_t k = 0; k < ntasks; k++)
+		ok &= !c.bad[k];
+	for (uint32_t k = 0; k < c.index_tasks; k++)
+		used += c.used[k];
+	free(c.bad);
+	free(c.used);
+	*ran = true;
+	return ok && used == s->nobjects;
+}
+
 /* Every index of the object arrays and edges within its bounds. */
 static struct rh_error *check_objects(const struct reader *r, const struct rh_snapshot *s)
 {
 	uint32_t n = s->nobjects;
 	uint32_t bad = 0;
 	uint32_t ninterp = s->ninterps ? (uint32_t)(s->ninterps > 256 ? 256 : s->ninterps) : 1;
+	if (s->edge_start[0] != 0 || s->edge_start[n] != s->nedges)
+		return corrupt(r, "edge_start runs from %u to %u, not 0 to %" PRIu64,
+			       s->edge_start[0], s->edge_start[n], s->nedges);
+	if (!rh_keyindex_check_shape(&s->obj_index, n))
+		return corrupt(r, "the address index (%zu slots) does not index %u objects",
+			       s->obj_index.nslots, n);
+	bool ran;
+	if (check_big_arrays(s, ninterp, &ran))
+		goto small;
+	// Something failed (or there was no memory to split the work): the
+	// checks again on this thread, to say what.
 	for (uint32_t i = 0; i < n; i++) {
 		bad |= s->obj_type[i] >= s->ntypes;
 		bad |= (uint8_t)(s->obj_gen[i] + 1) > RH_SNAP_GEN_PERMANENT + 1;
@@ -957,14 +1064,6 @@ static struct rh_error *check_objects(const struct reader *r, const struct rh_sn
 					       s->obj_interp[i], s->ninterps);
 		}
 	}
-	for (size_t i = 0; i < s->nbig_sizes; i++)
-		if (s->big_sizes[i].obj >= n ||
-		    (i && s->big_sizes[i].obj <= s->big_sizes[i - 1].obj))
-			return corrupt(r, "big size %zu is of object %u", i, s->big_sizes[i].obj);
-
-	if (s->edge_start[0] != 0 || s->edge_start[n] != s->nedges)
-		return corrupt(r, "edge_start runs from %u to %u, not 0 to %" PRIu64,
-			       s->edge_start[0], s->edge_start[n], s->nedges);
 	for (uint32_t i = 0; i < n; i++)
 		bad |= s->edge_start[i + 1] < s->edge_start[i];
 	if (bad)
@@ -982,6 +1081,13 @@ static struct rh_error *check_objects(const struct reader *r, const struct rh_sn
 	if (!rh_keyindex_check(&s->obj_index, n))
 		return corrupt(r, "the address index (%zu slots) does not index %u objects",
 			       s->obj_index.nslots, n);
+	if (ran)
+		return corrupt(r, "the checks of its arrays disagree");   /* not reached */
+small:
+	for (size_t i = 0; i < s->nbig_sizes; i++)
+		if (s->big_sizes[i].obj >= n ||
+		    (i && s->big_sizes[i].obj <= s->big_sizes[i - 1].obj))
+			return corrupt(r, "big size %zu is of object %u", i, s->big_sizes[i].obj);
 	return NULL;
 }
 
@@ -1235,6 +1341,7 @@ struct rh_error *rh_snapshot_cache_read(const char *path,
 	rh_keyindex_init(&s->obj_index);
 	s->cache_map = map;
 	s->cache_map_len = (size_t)r.size;
+	s->cache_id = r.h->id;
 	err = build(&r, s);
 	if (err) {
 		rh_snapshot_destroy(s);
@@ -1294,9 +1401,51 @@ static bool is_cache_name(const char *name)
 	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".snap") == 0;
 }
 
+/* A temporary file of a cache file or of a sidecar (".X.snap.analyses.tmpXXXXXX"). */
 static bool is_tmp_name(const char *name)
 {
 	return name[0] == '.' && strstr(name, ".snap.") != NULL;
+}
+
+#define SIDECAR_SUFFIX ".analyses"
+
+static bool is_sidecar_name(const char *name)
+{
+	size_t len = strlen(name), sl = strlen(".snap" SIDECAR_SUFFIX);
+	return name[0] != '.' && len > sl && strcmp(name + len - sl, ".snap" SIDECAR_SUFFIX) == 0;
+}
+
+/* Disk space the sidecar of cache file `name` takes (0: none). */
+static uint64_t sidecar_bytes(int dfd, const char *name)
+{
+	char side[NAME_MAX + 1];
+	struct stat st;
+	if ((size_t)snprintf(side, sizeof(side), "%s" SIDECAR_SUFFIX, name) >= sizeof(side) ||
+	    fstatat(dfd, side, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/* Remove cache file `name` and its sidecar. */
+static void unlink_with_sidecar(int dfd, const char *name)
+{
+	char side[NAME_MAX + 1];
+	unlinkat(dfd, name, 0);
+	if ((size_t)snprintf(side, sizeof(side), "%s" SIDECAR_SUFFIX, name) < sizeof(side))
+		unlinkat(dfd, side, 0);
+}
+
+/* Whether the cache file a sidecar `name` belongs to is absent. */
+static bool sidecar_orphan(int dfd, const char *name)
+{
+	char snap[NAME_MAX + 1];
+	size_t len = strlen(name) - strlen(SIDECAR_SUFFIX);
+	if (len >= sizeof(snap))
+		return true;
+	memcpy(snap, name, len);
+	snap[len] = '\0';
+	struct stat st;
+	return fstatat(dfd, snap, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
 }
 
 struct entry {
@@ -1381,6 +1530,12 @@ static void prune(const char *dir, uint64_t limit)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		bool tmp = is_tmp_name(de->d_name);
+		if (!tmp && is_sidecar_name(de->d_name)) {
+			// Counted and removed with its cache file.
+			if (sidecar_orphan(dfd, de->d_name))
+				unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
 		if (!tmp && !is_cache_name(de->d_name))
 			continue;
 		struct stat st;
@@ -1392,7 +1547,7 @@ static void prune(const char *dir, uint64_t limit)
 			continue;
 		}
 		if (core_gone(dfd, de->d_name)) {
-			unlinkat(dfd, de->d_name, 0);
+			unlink_with_sidecar(dfd, de->d_name);
 			continue;
 		}
 		if (n == cap) {
@@ -1407,7 +1562,7 @@ static void prune(const char *dir, uint64_t limit)
 		if (!e[n].name)
 			break;
 		e[n].mtime = st.st_mtim;
-		e[n].bytes = (uint64_t)st.st_blocks * 512;
+		e[n].bytes = (uint64_t)st.st_blocks * 512 + sidecar_bytes(dfd, de->d_name);
 		n++;
 	}
 	qsort(e, n, sizeof(*e), newest_first);
@@ -1415,7 +1570,7 @@ static void prune(const char *dir, uint64_t limit)
 	for (size_t i = 0; i < n; i++) {
 		bool fits = e[i].bytes <= limit - total;
 		if (i >= KEEP_FILES || !fits)
-			unlinkat(dfd, e[i].name, 0);
+			unlink_with_sidecar(dfd, e[i].name);
 		else
 			total += e[i].bytes;
 		free(e[i].name);
@@ -1623,6 +1778,8 @@ static void writer_join(struct rh_snapshot *s)
 		return;
 	pthread_join(w->thread, NULL);
 	s->cache_writer = NULL;
+	if (w->note[0] && !w->unnamed)
+		s->cache_file = NULL;   /* not written: no sidecar either */
 	if (w->note[0] && !s->cache_note)
 		set_note(s, "%s", w->note);
 	writer_free(w);
@@ -1703,6 +1860,27 @@ static bool room_for(const char *dir, uint64_t bytes)
 	return avail > FREE_MARGIN && avail - FREE_MARGIN >= bytes;
 }
 
+/*
+ * A new file's id: random, so that a sidecar of an older file of the same
+ * name (the same core, read again) never passes for this one's.
+ */
+static uint64_t new_id(void)
+{
+	uint64_t id = 0;
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != (ssize_t)sizeof(id)) {
+		struct hash h;
+		hash_init(&h);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		hash_u64(&h, (uint64_t)ts.tv_sec);
+		hash_u64(&h, (uint64_t)ts.tv_nsec);
+		hash_u64(&h, (uint64_t)getpid());
+		hash_u64(&h, (uint64_t)(uintptr_t)&h);
+		id = h.h;
+	}
+	return id ? id : 1;
+}
+
 /* Rough size of s's cache file, before building it. */
 static uint64_t estimate(const struct rh_snapshot *s)
 {
@@ -1722,6 +1900,12 @@ static void write_out(struct rh_snapshot *s, const struct rh_snapshot_cache_key 
 		      const struct rh_snapshot_options *opts, bool unnamed)
 {
 	const char *what = unnamed ? "the snapshot stays in memory" : "snapshot cache not written";
+	if (!unnamed) {
+		// Named for a sidecar once written (cleared if it is not).
+		s->cache_id = new_id();
+		s->cache_file = rh_arena_strndup(&s->arena, path, strlen(path));
+		s->cache_limit = limit;
+	}
 	if (estimate(s) > limit) {
 		set_note(s, "%s: about %" PRIu64 " MiB, more than the cache may hold (%" PRIu64
 			 " MiB: --cache-max or REFHEAP_SNAPSHOT_CACHE_MAX_MB)", what,
@@ -1742,6 +1926,8 @@ static void write_out(struct rh_snapshot *s, const struct rh_snapshot_cache_key 
 			prune(dir, limit);
 		}
 	}
+	if (!unnamed && !s->cache_writer && s->cache_note)
+		s->cache_file = NULL;   /* not written */
 }
 
 struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image *img,
@@ -1782,6 +1968,8 @@ struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image
 		err = attach_runtime(s, t, img, opts);
 		if (!err) {
 			s->from_cache = true;
+			s->cache_file = rh_arena_strndup(&s->arena, path, strlen(path));
+			s->cache_limit = limit;
 			s->seconds_objects = t1 - t0;
 			s->seconds_graph = 0;
 			utimensat(AT_FDCWD, path, NULL, 0);   /* most recently used */
@@ -1809,4 +1997,64 @@ out:
 	free(path);
 	free(real);
 	return err;
+}
+
+const char *rh_snapshot_sidecar_path(struct rh_snapshot *s, uint64_t *id_ret)
+{
+	if (!s || !s->cache_file)
+		return NULL;
+	size_t len = strlen(s->cache_file);
+	char *path = rh_arena_alloc(&s->arena, len + sizeof(SIDECAR_SUFFIX));
+	if (!path)
+		return NULL;
+	memcpy(path, s->cache_file, len);
+	memcpy(path + len, SIDECAR_SUFFIX, sizeof(SIDECAR_SUFFIX));
+	*id_ret = s->cache_id;
+	return path;
+}
+
+void rh_snapshot_sidecar_settle(struct rh_snapshot *s, const char *path)
+{
+	if (!s || !path)
+		return;
+	writer_join(s);   /* clears cache_file if the file was not written */
+	if (!s->cache_file) {
+		unlink(path);
+		return;
+	}
+	// The cap counts the sidecar with its snapshot file: the older
+	// files go now if the two no longer fit beside them.
+	char *dir = strdup(s->cache_file);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash) {
+		*slash = '\0';
+		prune(dir, s->cache_limit);
+	}
+	free(dir);
+}
+
+uint64_t rh_snapshot_sidecar_room(const struct rh_snapshot *s)
+{
+	if (!s || !s->cache_file)
+		return 0;
+	// The file itself once written; meanwhile, what it will be about.
+	struct stat st;
+	uint64_t used = stat(s->cache_file, &st) == 0 && !s->cache_writer
+				? (uint64_t)st.st_blocks * 512 : estimate(s);
+	uint64_t room = s->cache_limit > used ? s->cache_limit - used : 0;
+	char *dir = strdup(s->cache_file);
+	if (!dir)
+		return 0;
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	struct statvfs v;
+	if (slash && statvfs(dir, &v) == 0) {
+		uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
+		avail = avail > FREE_MARGIN ? avail - FREE_MARGIN : 0;
+		if (avail < room)
+			room = avail;
+	}
+	free(dir);
+	return room;
 }

@@ -51,7 +51,7 @@ void rh_edge_label(const struct rh_snapshot *s, uint32_t from, uint32_t to,
 		return;
 	struct edge_label_ctx c = { .edge = e, .buf = buf, .len = len };
 	if (s->rt)
-		rh_error_destroy(rh_snapshot_edge_labels(s, from, pick_label, &c));
+		rh_error_destroy(rh_snapshot_edge_label_one(s, from, e, pick_label, &c));
 	if (!c.found) {
 		// No label from the target (it changed, or the type is
 		// unknown): say at least which reference it is.

@@ -98,21 +98,36 @@ bool rh_keyindex_push(struct rh_keyindex *x, const uint64_t *keys)
 	return true;
 }
 
-bool rh_keyindex_check(const struct rh_keyindex *x, size_t n)
+bool rh_keyindex_check_shape(const struct rh_keyindex *x, size_t n)
 {
 	if (!x->nslots)
 		return n == 0 && x->count == 0;
-	if (x->count != n || n >= x->nslots || n > RH_KEYINDEX_MAX)
-		return false;
+	return x->count == n && n < x->nslots && n <= RH_KEYINDEX_MAX;
+}
+
+size_t rh_keyindex_check_slots(const struct rh_keyindex *x, size_t n, size_t lo, size_t hi,
+			       bool *bad_ret)
+{
 	// Branch-free: this runs over the whole index on every cache load.
 	size_t used = 0;
 	uint32_t bad = 0;
-	for (size_t j = 0; j < x->nslots; j++) {
+	for (size_t j = lo; j < hi && j < x->nslots; j++) {
 		uint32_t w = x->slots[j];
 		uint32_t p = w & RH_KEYINDEX_POS_MASK;
 		used += w != 0;
 		// A used slot has p in 1..n; an empty one is all zero.
 		bad |= (uint32_t)(w != 0) & ((uint32_t)(p == 0) | (uint32_t)(p > n));
 	}
+	if (bad)
+		*bad_ret = true;
+	return used;
+}
+
+bool rh_keyindex_check(const struct rh_keyindex *x, size_t n)
+{
+	if (!rh_keyindex_check_shape(x, n))
+		return false;
+	bool bad = false;
+	size_t used = rh_keyindex_check_slots(x, n, 0, x->nslots, &bad);
 	return !bad && used == n;
 }

@@ -160,5 +160,13 @@ rh_keyindex_prefetch_key(const struct rh_keyindex *x, const uint64_t *keys, uint
  * a lookup miss: keys are compared). False if not.
  */
 bool rh_keyindex_check(const struct rh_keyindex *x, size_t n);
+/** rh_keyindex_check in parts: the counts... */
+bool rh_keyindex_check_shape(const struct rh_keyindex *x, size_t n);
+/**
+ * ...and slots lo..hi: sets *bad_ret if one holds a position not below n,
+ * and returns how many are used (the sum over all parts must be n).
+ */
+size_t rh_keyindex_check_slots(const struct rh_keyindex *x, size_t n, size_t lo, size_t hi,
+			       bool *bad_ret);
 
 #endif /* RH_UTIL_KEYINDEX_H */

@@ -14,7 +14,7 @@ LIB_C = $(filter %.c,$(LIB_SOURCES))
 LIB_O = $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_C))
 HDRS = $(wildcard $(srcdir)/corereader/*/*.h) $(builddir)/config.h
 COMMON_O = $(OUT)/obj/fuzz_common.o $(OUT)/obj/fuzz_analyses.o $(OUT)/obj/elfwriter.o
-HARNESSES = fuzz_core fuzz_layout_cache fuzz_snapshot_cache fuzz_heap
+HARNESSES = fuzz_core fuzz_layout_cache fuzz_snapshot_cache fuzz_analysis_cache fuzz_heap
 LIBS_F = $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(DEBUGINFOD_LIBS) -lz -lpthread
 
 all: $(addprefix $(OUT)/,$(HARNESSES))
@@ -24,7 +24,7 @@ $(OUT)/obj/%.o: $(srcdir)/%.c $(HDRS)
 	@echo "  FUZZCC   $<"
 	@$(FUZZ_CC) $(CFLAGS_F) -c -o $@ $<
 
-$(OUT)/obj/fuzz_common.o: $(srcdir)/tests/fuzz/fuzz_common.c $(srcdir)/tests/fuzz/fuzz_common.h
+$(OUT)/obj/fuzz_common.o: $(srcdir)/tests/fuzz/fuzz_common.c $(srcdir)/tests/fuzz/fuzz_common.h $(HDRS)
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) $(CFLAGS_F) -c -o $@ $<
 $(OUT)/obj/fuzz_analyses.o: $(srcdir)/tests/fuzz/fuzz_analyses.c $(HDRS)
@@ -40,6 +40,12 @@ $(OUT)/fuzz_snapshot_cache: $(srcdir)/tests/fuzz/fuzz_snapshot_cache.c $(LIB_O) 
 	@echo "  FUZZLD   $@"
 	@$(FUZZ_CC) $(CFLAGS_F) -fsanitize=fuzzer -o $@ $< \
 		$(filter-out %/snapshot_cache.o,$(LIB_O)) $(COMMON_O) $(LIBS_F)
+
+# So does fuzz_analysis_cache with analysis_cache.c.
+$(OUT)/fuzz_analysis_cache: $(srcdir)/tests/fuzz/fuzz_analysis_cache.c $(LIB_O) $(COMMON_O) $(srcdir)/corereader/analysis/analysis_cache.c
+	@echo "  FUZZLD   $@"
+	@$(FUZZ_CC) $(CFLAGS_F) -fsanitize=fuzzer -o $@ $< \
+		$(filter-out %/analysis_cache.o,$(LIB_O)) $(COMMON_O) $(LIBS_F)
 
 $(OUT)/%: $(srcdir)/tests/fuzz/%.c $(LIB_O) $(COMMON_O)
 	@echo "  FUZZLD   $@"

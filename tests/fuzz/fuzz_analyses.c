@@ -42,36 +42,42 @@ void fuzz_run_analyses(const struct rh_snapshot *s, int labels)
 		return;
 	struct rh_analysis an;
 	rh_analysis_init(&an, s);
-	struct rh_error *err = rh_analysis_need(&an, RH_NEED_VERDICTS | RH_NEED_DOMINATORS |
-						     RH_NEED_REFERRERS | RH_NEED_REACH);
+	fuzz_run_reports(&an, labels);
+	rh_analysis_deinit(&an);
+}
+
+void fuzz_run_reports(struct rh_analysis *an, int labels)
+{
+	FILE *f = devnull();
+	const struct rh_snapshot *s = an->s;
+	struct rh_error *err = rh_analysis_need(an, RH_NEED_VERDICTS | RH_NEED_DOMINATORS |
+						    RH_NEED_REFERRERS | RH_NEED_REACH);
 	if (err) {
 		rh_error_destroy(err);
-		rh_analysis_deinit(&an);
 		return;
 	}
-	struct rh_export_options eo = { .verdicts = &an.v };
+	struct rh_export_options eo = { .verdicts = &an->v };
 	rh_report_export_jsonl(f, s, &eo);
 	struct rh_list_options lo = { .top = 5 };
-	rh_error_destroy(rh_report_gc(f, &an, &lo));
-	rh_error_destroy(rh_report_leaks(f, &an, &lo));
-	rh_error_destroy(rh_report_cycles(f, &an, &lo));
-	rh_error_destroy(rh_report_dominators(f, &an, &lo));
-	rh_error_destroy(rh_report_histogram(f, &an, &lo));
+	rh_error_destroy(rh_report_gc(f, an, &lo));
+	rh_error_destroy(rh_report_leaks(f, an, &lo));
+	rh_error_destroy(rh_report_cycles(f, an, &lo));
+	rh_error_destroy(rh_report_dominators(f, an, &lo));
+	rh_error_destroy(rh_report_histogram(f, an, &lo));
 	lo.json = true;
-	rh_error_destroy(rh_report_leaks(f, &an, &lo));
+	rh_error_destroy(rh_report_leaks(f, an, &lo));
 	// why, refs and referrers of a few objects spread over the table
 	struct rh_why_options wo = { .paths = 2, .members = 5 };
 	struct rh_tree_options to = { .depth = 3, .width = 4 };
 	for (uint32_t k = 0; k < 4 && s->nobjects; k++) {
 		uint32_t i = (uint32_t)((uint64_t)s->nobjects * k / 4);
-		rh_error_destroy(rh_report_why(f, &an, i, &wo));
+		rh_error_destroy(rh_report_why(f, an, i, &wo));
 		wo.json = !wo.json;
 		to.referrers = k & 1;
-		rh_error_destroy(rh_report_tree(f, &an, i, &to));
+		rh_error_destroy(rh_report_tree(f, an, i, &to));
 		if (labels) {
 			size_t n = 0;
 			rh_error_destroy(rh_snapshot_edge_labels(s, i, count_label, &n));
 		}
 	}
-	rh_analysis_deinit(&an);
 }

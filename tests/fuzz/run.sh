@@ -20,7 +20,7 @@ replay=0
 if [ "${1:-}" = --replay ]; then replay=1; shift; secs=0; else secs=${1:?usage: run.sh SECONDS|--replay [HARNESS...]}; shift; fi
 build=$(cd "${BUILD:-$src/build/normal}" 2>/dev/null && pwd) || { echo "run.sh: no build directory ${BUILD:-$src/build/normal}" >&2; exit 77; }
 fz=$build/fuzz
-harnesses=${*:-core layout_cache snapshot_cache heap}
+harnesses=${*:-core layout_cache snapshot_cache analysis_cache heap}
 for h in $harnesses; do
     [ -x "$fz/fuzz_$h" ] || { echo "run.sh: $fz/fuzz_$h not built: run make fuzz in $build (needs clang with libFuzzer)" >&2; exit 77; }
 done
@@ -82,8 +82,20 @@ for h in $harnesses; do
         files=()
         for d in "${dirs[@]}"; do for f in "$d"/*; do [ -f "$f" ] && files+=("$f"); done; done
         start=$(date +%s)
-        "$fz/fuzz_$h" -rss_limit_mb=2048 -timeout=60 "${files[@]}" > "$log" 2>&1
-        rc=$?
+        # The seeds of the cache readers must be accepted: a refused seed
+        # (a format bumped without new seeds) fuzzes only the header.
+        seeds=()
+        for f in "$here/seeds/$h"/*; do [ -f "$f" ] && seeds+=("$f"); done
+        rc=0
+        case $h in
+            snapshot_cache|analysis_cache)
+                REFHEAP_FUZZ_SEEDS_VALID=1 "$fz/fuzz_$h" -rss_limit_mb=2048 -timeout=60 \
+                    "${seeds[@]}" > "$log.seeds" 2>&1 || { rc=$?; cat "$log.seeds" >> "$log"; } ;;
+        esac
+        if [ $rc -eq 0 ]; then
+            "$fz/fuzz_$h" -rss_limit_mb=2048 -timeout=60 "${files[@]}" > "$log" 2>&1
+            rc=$?
+        fi
         execs=${#files[@]}
         rss=-
     else

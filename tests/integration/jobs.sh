@@ -41,17 +41,20 @@ for bad in 0 65 x; do
     fi
 done
 
-# The timing doubles of the snapshot cache's header: bytes [272, 296).
-TIMING_LO=272 TIMING_HI=296
+# The timing doubles of the snapshot cache's header: bytes [280, 304);
+# and its id, random for each file written (what the analyses' file
+# names): bytes [72, 80).
+TIMING_LO=280 TIMING_HI=304 ID_LO=72 ID_HI=80
 
-# same_cache A B: the two cache files differ at most in the timing bytes
+# same_cache A B: the two cache files differ at most in the timing and id bytes
 same_cache() {
     local off
     [ "$(stat -c %s "$1")" = "$(stat -c %s "$2")" ] || { echo "sizes differ"; return 1; }
     while read -r off _; do
         # cmp -l counts bytes from 1
-        if [ $((off - 1)) -lt $TIMING_LO ] || [ $((off - 1)) -ge $TIMING_HI ]; then
-            echo "byte $((off - 1)) differs (outside the timings at $TIMING_LO..$TIMING_HI)"
+        if { [ $((off - 1)) -lt $TIMING_LO ] || [ $((off - 1)) -ge $TIMING_HI ]; } &&
+           { [ $((off - 1)) -lt $ID_LO ] || [ $((off - 1)) -ge $ID_HI ]; }; then
+            echo "byte $((off - 1)) differs (outside the timings at $TIMING_LO..$TIMING_HI and the id at $ID_LO..$ID_HI)"
             return 1
         fi
     done < <(cmp -l "$1" "$2")

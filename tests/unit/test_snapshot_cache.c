@@ -72,142 +72,7 @@ static const struct rh_snapshot_cache_key test_key = {
 
 #define N 300u
 
-/*
- * A snapshot as rh_snapshot_create() leaves one: n objects in a chain with
- * some extra edges, 5 types, 2 interpreters (3 threads), roots of every
- * kind, two big sizes, problems.
- */
-static struct rh_snapshot *make_snapshot(uint32_t n)
-{
-	struct rh_snapshot *s = calloc(1, sizeof(*s));
-	assert_non_null(s);
-	rh_problems_init(&s->problems);
-	rh_arena_init(&s->arena);
-	rh_keyindex_init(&s->obj_index);
-	rh_u64map_init(&s->type_index);
-	s->target_name = rh_arena_intern(&s->arena, "core.1234", 9);
-	s->pid = 1234;
-	s->python_version = rh_arena_intern(&s->arena, "3.11.7", 6);
-	s->python_version_hex = 0x030b07f0;
-	s->python_module = rh_arena_intern(&s->arena, "/usr/lib/libpython3.11.so", 25);
-	s->build_id = rh_arena_intern(&s->arena, "0123abcd", 8);
-	s->debug_file = rh_arena_intern(&s->arena, "", 0);
-	s->debug_offsets_checked = 7;
-	s->seconds_runtime = 0.25;
-	s->seconds_objects = 1.5;
-	s->seconds_graph = 1.25;
-
-	s->ninterps = 2;
-	s->interps = calloc(2, sizeof(*s->interps));
-	assert_non_null(s->interps);
-	for (size_t i = 0; i < 2; i++) {
-		struct rh_snap_interp *in = &s->interps[i];
-		in->addr = 0x5000 + 0x100 * i;
-		in->id = (int64_t)i;
-		in->main = i == 0;
-		in->gc_owner = 0;
-		in->gc.enabled = i == 0;
-		in->gc.collecting = i == 1;
-		for (int g = 0; g < RH_SNAP_NGENS; g++) {
-			in->gc.gens[g].threshold = 700 / (g + 1);
-			in->gc.gens[g].count = g + 3 + (int64_t)i;
-		}
-		in->gc.garbage_len = i ? -1 : 4;
-		in->gc.garbage_addr = 0x7000 + i;
-		in->gc.have_long_lived = true;
-		in->gc.long_lived_total = 1000 + (int64_t)i;
-		in->gc.long_lived_pending = 20;
-		in->gc.runtime_wide = i == 1;
-		in->nthreads = i ? 1 : 2;
-		in->threads = calloc(in->nthreads, sizeof(*in->threads));
-		assert_non_null(in->threads);
-		for (size_t k = 0; k < in->nthreads; k++)
-			in->threads[k] = (struct rh_snap_thread){
-				.addr = 0x9000 + 0x10 * k + 0x100 * i,
-				.thread_id = 0x7f0000 + k, .native_thread_id = k ? -1 : 4242,
-			};
-	}
-
-	s->ntypes = 5;
-	s->types_cap = 5;
-	s->types = calloc(5, sizeof(*s->types));
-	assert_non_null(s->types);
-	static const char *const tnames[] = { "dict", "list", "app.User", "str", "int" };
-	for (uint32_t t = 0; t < 5; t++) {
-		s->types[t] = (struct rh_snap_type){
-			.addr = 0x600000 + 0x400 * t,
-			.name = rh_arena_intern(&s->arena, tnames[t], strlen(tnames[t])),
-			.size_exact = t != 2,
-		};
-		assert_int_equal(rh_u64map_insert(&s->type_index, s->types[t].addr, t, NULL), 1);
-	}
-
-	s->nobjects = n;
-	s->objects_cap = n;
-	s->obj_addr = calloc(n ? n : 1, 8);
-	s->obj_type = calloc(n ? n : 1, 4);
-	s->obj_size = calloc(n ? n : 1, 4);
-	s->obj_refcnt = calloc(n ? n : 1, 4);
-	s->obj_gen = calloc(n ? n : 1, 1);
-	s->obj_interp = calloc(n ? n : 1, 1);
-	s->obj_found = calloc(n ? n : 1, 1);
-	assert_true(s->obj_addr && s->obj_type && s->obj_size && s->obj_refcnt &&
-		    s->obj_gen && s->obj_interp && s->obj_found);
-	for (uint32_t i = 0; i < n; i++) {
-		s->obj_addr[i] = 0x7f0000100000ULL + 0x30ULL * i;
-		s->obj_type[i] = i % 5;
-		s->obj_size[i] = 16 + i;
-		s->obj_refcnt[i] = i % 7 == 0 ? RH_REFCNT_IMMORTAL : i % 3;
-		s->obj_gen[i] = (int8_t)((int)(i % 5) - 1);   /* -1 .. 3 */
-		s->obj_interp[i] = (uint8_t)(i % 2);
-		s->obj_found[i] = (uint8_t)(1u << (i % 4));
-		assert_true(rh_keyindex_push(&s->obj_index, s->obj_addr));
-	}
-	if (n > 10) {
-		s->nbig_sizes = 2;
-		s->big_sizes = calloc(2, sizeof(*s->big_sizes));
-		assert_non_null(s->big_sizes);
-		s->big_sizes[0] = (struct rh_snap_big_size){ 3, 5ULL << 32 };
-		s->big_sizes[1] = (struct rh_snap_big_size){ 9, 1ULL << 40 };
-		s->obj_size[3] = s->obj_size[9] = UINT32_MAX;
-	}
-
-	s->have_graph = true;
-	s->edge_start = calloc(n + 1, 4);
-	s->edges = calloc(3 * (size_t)n + 1, 4);
-	assert_true(s->edge_start && s->edges);
-	for (uint32_t i = 0; i < n; i++) {
-		s->edge_start[i] = (uint32_t)s->nedges;
-		if (i + 1 < n)
-			s->edges[s->nedges++] = i + 1;
-		if (i % 4 == 0)
-			s->edges[s->nedges++] = (i * 7) % n | RH_EDGE_OWNED;
-		if (i % 9 == 0)
-			s->edges[s->nedges++] = (i / 2) | RH_EDGE_CONSERVATIVE | RH_EDGE_BORROWED;
-	}
-	s->edge_start[n] = (uint32_t)s->nedges;
-	s->edges_cap = 3 * (uint64_t)n + 1;
-
-	s->nroots = n ? 12 : 0;
-	s->roots_cap = 12;
-	s->roots = calloc(12, sizeof(*s->roots));
-	assert_non_null(s->roots);
-	for (size_t r = 0; r < s->nroots; r++) {
-		char name[64];
-		int len = snprintf(name, sizeof(name), "thread %zu \xe2\x80\xba frame local 'x%zu'",
-				   r, r % 3);
-		s->roots[r] = (struct rh_snap_root){
-			.obj = (uint32_t)((r * 37) % n), .kind = (uint8_t)(r % (RH_SNAP_ROOT_MEMORY + 1)),
-			.conservative = r % 2, .name = rh_arena_intern(&s->arena, name, (size_t)len),
-			.where = r * 8, .thread = (int64_t)r - 3, .owned = r % 3 == 0,
-			.secondary = r % 5 == 0,
-		};
-	}
-	rh_problems_add(&s->problems, "object 0x%x is on two GC lists", 0x1234);
-	rh_problems_add(&s->problems, "3 roots point to unreadable objects");
-	s->problems.dropped = 5;
-	return s;
-}
+#include "snapshot_fixture.h"
 
 static void assert_same(const struct rh_snapshot *a, const struct rh_snapshot *b)
 {
@@ -1002,6 +867,51 @@ static void rh_snapshot_cache_prune_keeps_under_the_size_cap(void **state)
 	unsetenv("REFHEAP_SNAPSHOT_CACHE_MAX_MB");
 }
 
+/*
+ * A sidecar (the analyses' file) counts with its snapshot file against the
+ * cap and goes with it; one whose snapshot file is gone goes at once.
+ */
+static void rh_snapshot_cache_prune_takes_sidecars_along(void **state)
+{
+	(void)state;
+	char dir[300];
+	snprintf(dir, sizeof(dir), "%s/prune-sidecar", tmpdir);
+	assert_true(make_dirs(dir));
+	char p[400];
+	static char block[64 * 1024];
+	memset(block, 'x', sizeof(block));
+	time_t base = time(NULL) - 100000;
+	struct stat st;
+	uint64_t each = 0;
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
+		spit(p, block, sizeof(block));
+		struct timespec ts[2] = { { base + i * 10, 0 }, { base + i * 10, 0 } };
+		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+		assert_int_equal(stat(p, &st), 0);
+		each = (uint64_t)st.st_blocks * 512;
+		snprintf(p, sizeof(p), "%s/%016x.snap.analyses", dir, i);
+		spit(p, block, sizeof(block));
+	}
+	snprintf(p, sizeof(p), "%s/%016x.snap.analyses", dir, 7);
+	spit(p, block, sizeof(block));
+	// Room for both snapshot files, not for their sidecars too: the
+	// older pair goes, and the orphan.
+	prune(dir, 3 * each);
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.snap", dir, i);
+		assert_int_equal(access(p, F_OK) == 0, i == 1);
+		snprintf(p, sizeof(p), "%s/%016x.snap.analyses", dir, i);
+		assert_int_equal(access(p, F_OK) == 0, i == 1);
+	}
+	snprintf(p, sizeof(p), "%s/%016x.snap.analyses", dir, 7);
+	assert_int_equal(access(p, F_OK), -1);
+	prune(dir, 0);
+	snprintf(p, sizeof(p), "%s/%016x.snap.analyses", dir, 1);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* The key of an existing file, as make_key() would give it (context aside). */
 static struct rh_snapshot_cache_key key_of(const char *path)
 {
@@ -1173,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(rh_snapshot_cache_size_limit),
 		cmocka_unit_test(rh_snapshot_cache_prune_keeps_most_recent),
 		cmocka_unit_test(rh_snapshot_cache_prune_keeps_under_the_size_cap),
+		cmocka_unit_test(rh_snapshot_cache_prune_takes_sidecars_along),
 		cmocka_unit_test(rh_snapshot_cache_prune_drops_files_of_gone_cores),
 		cmocka_unit_test(rh_snapshot_cache_paths_differ_by_key),
 		cmocka_unit_test(rh_snapshot_drop_index_finds_the_same),
