@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include "util/bigmem.h"
+#include "util/satmath.h"
 
 static double now(void)
 {
@@ -81,7 +82,80 @@ static struct rh_error *dominators(struct rh_analysis *a)
 	return NULL;
 }
 
-const unsigned rh_analysis_order[5] = { 0, 2, 1, 3, 4 };
+/*
+ * Bytes retained per type, each object counted once: walking the
+ * dominator tree depth first, an object adds its retained size to its
+ * type's when no object of the same type is above it (active[type] counts
+ * those on the path). Moved here from the histogram's report to be saved
+ * with the other analyses: it took 0.15 s of a warm `histogram` at 9.37M
+ * objects (issue 12).
+ */
+static struct rh_error *type_retained(struct rh_analysis *a)
+{
+	const struct rh_snapshot *s = a->s;
+	const struct rh_domtree *t = &a->dom;
+	uint32_t n = s->nobjects;
+	uint64_t *out = calloc(s->ntypes ? s->ntypes : 1, sizeof(*out));
+	if (!out)
+		return rh_enomem;
+	uint32_t *first = malloc((n ? n : 1) * sizeof(*first));
+	uint32_t *next = malloc((n ? n : 1) * sizeof(*next));
+	uint32_t *active = calloc(s->ntypes ? s->ntypes : 1, sizeof(*active));
+	if (!first || !next || !active || t->n != n) {
+		free(first);
+		free(next);
+		free(active);
+		free(out);
+		return t->n != n ? rh_error_create(RH_ERR_INVALID_ARGUMENT, "no dominator tree")
+				 : rh_enomem;
+	}
+	const uint32_t NONE = UINT32_MAX;
+	memset(first, 0xff, (size_t)n * sizeof(*first));
+	uint32_t top = NONE;
+	for (uint32_t k = t->nreached; k-- > 0;) {
+		uint32_t x = t->order[k], p;
+		if (x >= n)
+			continue;
+		p = t->idom[x];
+		if (p == RH_DOM_ROOT) {
+			next[x] = top;
+			top = x;
+		} else if (p < n) {
+			next[x] = first[p];
+			first[p] = x;
+		}
+	}
+	uint32_t x = top;
+	while (x != NONE) {
+		uint32_t ty = s->obj_type[x];
+		if (active[ty]++ == 0)
+			out[ty] = rh_add_sat(out[ty], a->retained[x]);
+		if (first[x] != NONE) {
+			x = first[x];
+			continue;
+		}
+		for (;;) {
+			active[s->obj_type[x]]--;
+			if (next[x] != NONE) {
+				x = next[x];
+				break;
+			}
+			uint32_t p = t->idom[x];
+			if (p >= n) {
+				x = NONE;
+				break;
+			}
+			x = p;
+		}
+	}
+	free(first);
+	free(next);
+	free(active);
+	a->type_retained = out;
+	return NULL;
+}
+
+const unsigned rh_analysis_order[RH_NPARTS] = { 0, 2, 1, 3, 4, 5 };
 
 /* The GC simulation on a thread of its own (rh_analysis_need). */
 struct side {
@@ -123,6 +197,8 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 {
 	if (what & RH_NEED_VERDICTS)
 		what |= RH_NEED_REACH | RH_NEED_GCSIM;
+	if (what & RH_NEED_TYPE_RETAINED)
+		what |= RH_NEED_DOMINATORS;
 	if (what & RH_NEED_DOMINATORS)
 		what |= RH_NEED_REACH;
 	struct rh_error *err = NULL;
@@ -135,7 +211,7 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 	const unsigned pair = RH_NEED_REACH | RH_NEED_GCSIM;
 	if ((what & pair) == pair && !(a->have & pair) && a->jobs != 1)
 		side.running = pthread_create(&side.thread, NULL, gcsim_main, &side) == 0;
-	for (unsigned o = 0; o < 5 && !err; o++) {
+	for (unsigned o = 0; o < RH_NPARTS && !err; o++) {
 		unsigned bit = rh_analysis_order[o], b = 1u << bit;
 		if (!(what & b) || (a->have & b) || (b == RH_NEED_GCSIM && side.running))
 			continue;
@@ -160,6 +236,9 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 			break;
 		case RH_NEED_DOMINATORS:
 			err = dominators(a);
+			break;
+		case RH_NEED_TYPE_RETAINED:
+			err = type_retained(a);
 			break;
 		}
 		a->seconds[bit] += now() - t0;
@@ -193,6 +272,8 @@ void rh_analysis_deinit(struct rh_analysis *a)
 		rh_domtree_free(&a->dom);
 		free(a->retained);
 	}
+	if (a->have & RH_NEED_TYPE_RETAINED)
+		free(a->type_retained);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -8,6 +8,7 @@
  *   gcsim      CPython's cyclic GC per generation (gcsim.h)
  *   verdicts   one verdict per object, garbage components (verdict.h)
  *   dominators the dominator tree and retained sizes (dominators.h)
+ *   type_retained  retained bytes per type, from the dominator tree
  */
 #ifndef RH_ANALYSIS_ANALYSIS_H
 #define RH_ANALYSIS_ANALYSIS_H
@@ -25,6 +26,9 @@
 #define RH_NEED_GCSIM 4u
 #define RH_NEED_VERDICTS 8u
 #define RH_NEED_DOMINATORS 16u
+/** Bytes retained per type (histogram, report): needs the dominator tree. */
+#define RH_NEED_TYPE_RETAINED 32u
+#define RH_NPARTS 6
 
 /**
  * The order in which the parts are built, as bit numbers: dependencies
@@ -36,7 +40,7 @@
  * the simulation held a `gc`'s peak at 9.37M objects: 447.8 MiB beyond the
  * core, against 436.9 for the snapshot's own (issue 12).
  */
-extern const unsigned rh_analysis_order[5];
+extern const unsigned rh_analysis_order[RH_NPARTS];
 
 struct rh_analysis {
 	const struct rh_snapshot *s;
@@ -48,11 +52,17 @@ struct rh_analysis {
 	struct rh_domtree dom;
 	uint64_t *retained;            /* bytes, per object (with dominators) */
 	/**
+	 * Bytes retained by the objects of each type, each counted once: the
+	 * sum of the retained sizes of the objects of the type that no other
+	 * object of the type dominates (with type_retained; s->ntypes entries).
+	 */
+	uint64_t *type_retained;
+	/**
 	 * Seconds spent per part, in RH_NEED_* bit order; the GC simulation's
 	 * overlap reachability's when they run side by side, so wall counts
 	 * the analyses' time.
 	 */
-	double seconds[5];
+	double seconds[RH_NPARTS];
 	double wall;
 	/**
 	 * Threads the analyses may use: 1 builds every part on the calling
@@ -83,6 +93,7 @@ struct rh_analysis {
 		struct rh_verdicts v;
 		struct rh_domtree dom;
 		uint64_t *retained;
+		uint64_t *type_retained;
 	} carry;
 	/** What rh_analysis_cache_save wrote (parts, bytes) and how long it took (--stats). */
 	unsigned cache_saved;

@@ -28,6 +28,7 @@
  *     verdicts   verdict u8[n]  flags u8[n]  members {u32 obj, comp}[]
  *                comps struct rh_garbage_comp[]
  *     dominators idom u32[n]  order u32[nreached]  retained u64[n]
+ *     type_retained  u64[ntypes]
  *
  * Like the snapshot cache file, this one is untrusted input: every count,
  * offset and index a report uses to index an array is checked before
@@ -61,7 +62,7 @@
 
 /* What is saved: every part. */
 #define CACHEABLE (RH_NEED_REFERRERS | RH_NEED_REACH | RH_NEED_GCSIM | RH_NEED_VERDICTS | \
-		   RH_NEED_DOMINATORS)
+		   RH_NEED_DOMINATORS | RH_NEED_TYPE_RETAINED)
 
 /* Saved as they are: these fail the build when the structs change. */
 _Static_assert(sizeof(struct rh_found_big) == 8, "struct rh_found_big changed");
@@ -90,6 +91,7 @@ enum {
 	SEC_IDOM,
 	SEC_ORDER,
 	SEC_RETAINED,
+	SEC_TYPE_RETAINED,
 	NSECTIONS
 };
 
@@ -106,7 +108,7 @@ struct disk_header {
 	uint64_t snapshot_id;     /* the snapshot cache file's header id */
 	uint64_t file_size;
 	/* the snapshot's counts, checked against the one loaded */
-	uint64_t nobjects, nedges, nroots, ninterps;
+	uint64_t nobjects, nedges, nroots, ninterps, ntypes;
 	uint32_t parts;           /* RH_NEED_* bits saved */
 	uint32_t pad;
 	/* the results' own counts */
@@ -197,6 +199,11 @@ static void describe(const struct rh_analysis *a, unsigned parts, struct disk_he
 		sec[SEC_IDOM] = (struct out_sec){ d->idom, n * 4 };
 		sec[SEC_ORDER] = (struct out_sec){ d->order, (uint64_t)d->nreached * 4 };
 		sec[SEC_RETAINED] = (struct out_sec){ c ? c->retained : a->retained, n * 8 };
+	}
+	if (parts & RH_NEED_TYPE_RETAINED) {
+		c = source(a, RH_NEED_TYPE_RETAINED);
+		sec[SEC_TYPE_RETAINED] = (struct out_sec){ c ? c->type_retained : a->type_retained,
+							   (uint64_t)a->s->ntypes * 8 };
 	}
 }
 
@@ -385,6 +392,7 @@ struct rh_error *rh_analysis_cache_save_start(struct rh_analysis *a, const char 
 	h->nedges = s->nedges;
 	h->nroots = s->nroots;
 	h->ninterps = s->ninterps;
+	h->ntypes = s->ntypes;
 	w->off = (sizeof(*h) + SEC_ALIGN - 1) & ~(uint64_t)(SEC_ALIGN - 1);
 	// Without a thread, the parts are written as they come (rh_analysis_need).
 	w->threaded = threaded && pthread_create(&w->thread, NULL, saver_main, w) == 0;
@@ -413,6 +421,8 @@ void rh_analysis_cache_save_add(struct rh_analysis *a, unsigned parts)
 		parts &= ~RH_NEED_VERDICTS;
 	if ((parts & RH_NEED_DOMINATORS) && !(held & RH_NEED_REACH))
 		parts &= ~RH_NEED_DOMINATORS;
+	if ((parts & RH_NEED_TYPE_RETAINED) && !((held | parts) & RH_NEED_DOMINATORS))
+		parts &= ~RH_NEED_TYPE_RETAINED;
 	if (!w->threaded) {
 		unsigned take = parts & ~w->written;
 		if (take && !w->err) {
@@ -732,8 +742,20 @@ out:
 	return NULL;
 }
 
+/* Any value is a byte count: only its place is checked. */
+static struct rh_error *load_type_retained(const struct reader *r, const struct rh_snapshot *s,
+					   uint64_t **ret)
+{
+	const uint64_t *p = section(r, SEC_TYPE_RETAINED, (uint64_t)s->ntypes * 8);
+	if (!p)
+		return corrupt(r, "the retained bytes per type are out of place");
+	*ret = (uint64_t *)p;
+	return NULL;
+}
+
 /* The parts' checks as tasks, the longest first. */
-enum { TASK_DOMINATORS, TASK_REFERRERS, TASK_REACH, TASK_VERDICTS, TASK_GCSIM, NPART_TASKS };
+enum { TASK_DOMINATORS, TASK_REFERRERS, TASK_REACH, TASK_VERDICTS, TASK_GCSIM,
+       TASK_TYPE_RETAINED, NPART_TASKS };
 
 struct parts_task {
 	const struct reader *r;
@@ -745,16 +767,18 @@ struct parts_task {
 	struct rh_verdicts v;
 	struct rh_domtree dom;
 	uint64_t *retained;
+	uint64_t *type_retained;
 	struct rh_error *err[NPART_TASKS];
 };
 
 /* The sections of each part, first and last. */
-static const int part_sections[5][2] = {
+static const int part_sections[RH_NPARTS][2] = {
 	{ SEC_RG_START, SEC_RG_SRC },   /* RH_NEED_REFERRERS */
 	{ SEC_TIER, SEC_ROOTED_BITS },  /* RH_NEED_REACH */
 	{ SEC_FREED, SEC_GENS },        /* RH_NEED_GCSIM */
 	{ SEC_VERDICT, SEC_COMPS },     /* RH_NEED_VERDICTS */
 	{ SEC_IDOM, SEC_RETAINED },     /* RH_NEED_DOMINATORS */
+	{ SEC_TYPE_RETAINED, SEC_TYPE_RETAINED },   /* RH_NEED_TYPE_RETAINED */
 };
 
 /*
@@ -790,7 +814,7 @@ static void load_part(void *arg, uint32_t task)
 	static const unsigned part_of[NPART_TASKS] = {
 		[TASK_DOMINATORS] = RH_NEED_DOMINATORS, [TASK_REFERRERS] = RH_NEED_REFERRERS,
 		[TASK_REACH] = RH_NEED_REACH, [TASK_VERDICTS] = RH_NEED_VERDICTS,
-		[TASK_GCSIM] = RH_NEED_GCSIM,
+		[TASK_GCSIM] = RH_NEED_GCSIM, [TASK_TYPE_RETAINED] = RH_NEED_TYPE_RETAINED,
 	};
 	if (parts & p->check & part_of[task])
 		populate(p->r, part_of[task]);
@@ -816,6 +840,10 @@ static void load_part(void *arg, uint32_t task)
 		if (parts & RH_NEED_GCSIM)
 			*err = load_gcsim(p->r, p->s, &p->gc, p->check & RH_NEED_GCSIM);
 		break;
+	case TASK_TYPE_RETAINED:
+		if (parts & RH_NEED_TYPE_RETAINED)
+			*err = load_type_retained(p->r, p->s, &p->type_retained);
+		break;
 	}
 }
 
@@ -833,7 +861,7 @@ static struct rh_error *load(struct rh_analysis *a, const struct reader *r, uint
 	    h->endian != ENDIAN_MARK || h->nsections != NSECTIONS || h->snapshot_id != id)
 		return NULL;
 	if (h->nobjects != s->nobjects || h->nedges != s->nedges || h->nroots != s->nroots ||
-	    h->ninterps != s->ninterps)
+	    h->ninterps != s->ninterps || h->ntypes != s->ntypes)
 		return corrupt(r, "it names the snapshot file, but not its counts");
 	if (h->file_size != r->size)
 		return corrupt(r, "its size is not the one it was written with");
@@ -844,6 +872,8 @@ static struct rh_error *load(struct rh_analysis *a, const struct reader *r, uint
 	    (h->parts & (RH_NEED_REACH | RH_NEED_GCSIM)) != (RH_NEED_REACH | RH_NEED_GCSIM))
 		return corrupt(r, "its parts");
 	if ((h->parts & RH_NEED_DOMINATORS) && !(h->parts & RH_NEED_REACH))
+		return corrupt(r, "its parts");
+	if ((h->parts & RH_NEED_TYPE_RETAINED) && !(h->parts & RH_NEED_DOMINATORS))
 		return corrupt(r, "its parts");
 	struct parts_task pt = { .r = r, .s = s, .check = h->parts & want };
 	struct rh_error *err = NULL;
@@ -866,13 +896,15 @@ static struct rh_error *load(struct rh_analysis *a, const struct reader *r, uint
 	struct rh_verdicts v = pt.v;
 	struct rh_domtree dom = pt.dom;
 	uint64_t *retained = pt.retained;
+	uint64_t *type_ret = pt.type_retained;
 	// Sections of the parts it does not hold must be empty.
 	for (int i = 0; !err && i < NSECTIONS; i++) {
 		bool held = (i <= SEC_RG_SRC && (h->parts & RH_NEED_REFERRERS)) ||
 			    (i >= SEC_TIER && i <= SEC_ROOTED_BITS && (h->parts & RH_NEED_REACH)) ||
 			    (i >= SEC_FREED && i <= SEC_GENS && (h->parts & RH_NEED_GCSIM)) ||
 			    (i >= SEC_VERDICT && i <= SEC_COMPS && (h->parts & RH_NEED_VERDICTS)) ||
-			    (i >= SEC_IDOM && (h->parts & RH_NEED_DOMINATORS));
+			    (i >= SEC_IDOM && i <= SEC_RETAINED && (h->parts & RH_NEED_DOMINATORS)) ||
+			    (i == SEC_TYPE_RETAINED && (h->parts & RH_NEED_TYPE_RETAINED));
 		if (!held && h->sections[i].size)
 			err = corrupt(r, "a section of a part it does not hold");
 	}
@@ -906,6 +938,10 @@ static struct rh_error *load(struct rh_analysis *a, const struct reader *r, uint
 		c->dom = dom;
 		c->retained = retained;
 	}
+	if (take & RH_NEED_TYPE_RETAINED)
+		a->type_retained = type_ret;
+	else if (carry & RH_NEED_TYPE_RETAINED)
+		c->type_retained = type_ret;
 	a->have |= take;
 	a->cache_loaded = take;
 	a->cache_carried = carry;
@@ -920,6 +956,8 @@ struct rh_error *rh_analysis_cache_load(struct rh_analysis *a, const char *path,
 {
 	double t0 = now();
 	// What the wanted parts are built from comes too.
+	if (want & RH_NEED_TYPE_RETAINED)
+		want |= RH_NEED_DOMINATORS;
 	if (want & RH_NEED_VERDICTS)
 		want |= RH_NEED_REACH | RH_NEED_GCSIM;
 	if (want & RH_NEED_DOMINATORS)

@@ -99,14 +99,16 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	// One part at a time, in dependency order, to show where it is; the
 	// GC simulation with reachability, which it runs beside
 	// (analysis/analysis.c).
-	static const char *const parts[] = { "referrers", "reachability and refcount audit",
-					     "the cyclic GC's simulation", "verdicts",
-					     "dominator tree" };
+	static const char *const parts[RH_NPARTS] = { "referrers", "reachability and refcount audit",
+						      "the cyclic GC's simulation", "verdicts",
+						      "dominator tree", "retained bytes per type" };
 	if (need & RH_NEED_VERDICTS)
 		need |= RH_NEED_REACH | RH_NEED_GCSIM;
+	if (need & RH_NEED_TYPE_RETAINED)
+		need |= RH_NEED_DOMINATORS;
 	if (need & RH_NEED_DOMINATORS)
 		need |= RH_NEED_REACH;
-	for (unsigned step = 0; step < 5 && !err; step++) {
+	for (unsigned step = 0; step < RH_NPARTS && !err; step++) {
 		unsigned bit = rh_analysis_order[step], want = 1u << bit;
 		if (!(need & want) || (x->a.have & want))
 			continue;
@@ -153,19 +155,20 @@ static int session_close(struct session *x, struct rh_error *err)
 		const double *sec = x->a.seconds;
 		fprintf(stderr,
 			"refheap: stats: analyses %.3f s (referrers %.3f, reach %.3f, gc %.3f, "
-			"verdicts %.3f, dominators %.3f)\n",
-			rh_analysis_seconds(&x->a), sec[0], sec[1], sec[2], sec[3], sec[4]);
+			"verdicts %.3f, dominators %.3f, retained per type %.3f)\n",
+			rh_analysis_seconds(&x->a), sec[0], sec[1], sec[2], sec[3], sec[4], sec[5]);
 		if (x->a.cache_saved)
 			fprintf(stderr, "refheap: stats: analyses saved with the snapshot cache: "
 				"%.1f MiB, written in %.3f s as they were built\n", (double)x->a.cache_saved_bytes / (1024.0 * 1024.0),
 				x->a.cache_save_seconds);
 		if (x->a.cache_loaded)
-			fprintf(stderr, "refheap: stats: analyses read from the snapshot cache:%s%s%s%s%s\n",
+			fprintf(stderr, "refheap: stats: analyses read from the snapshot cache:%s%s%s%s%s%s\n",
 				(x->a.cache_loaded & RH_NEED_REFERRERS) ? " referrers" : "",
 				(x->a.cache_loaded & RH_NEED_REACH) ? " reach" : "",
 				(x->a.cache_loaded & RH_NEED_GCSIM) ? " gc" : "",
 				(x->a.cache_loaded & RH_NEED_VERDICTS) ? " verdicts" : "",
-				(x->a.cache_loaded & RH_NEED_DOMINATORS) ? " dominators" : "");
+				(x->a.cache_loaded & RH_NEED_DOMINATORS) ? " dominators" : "",
+				(x->a.cache_loaded & RH_NEED_TYPE_RETAINED) ? " type-retained" : "");
 	}
 	rh_analysis_deinit(&x->a);
 	rh_snapshot_destroy(x->s);
@@ -367,7 +370,7 @@ int cmd_histogram(int argc, char **argv)
 	struct session x;
 	// --module reads each type's __module__ from the target: keep a live
 	// process stopped until then.
-	if ((status = session_open(&x, &o, RH_NEED_DOMINATORS, !o.module_filter)) >= 0)
+	if ((status = session_open(&x, &o, RH_NEED_TYPE_RETAINED, !o.module_filter)) >= 0)
 		return status;
 	struct rh_list_options lo = { .json = o.json, .top = o.top, .sort = o.sort,
 				      .type = o.type_filter, .module = o.module_filter };
@@ -569,7 +572,7 @@ int cmd_report(int argc, char **argv)
 	if ((status = open_output(o.output, &of, &out)) >= 0)
 		return status;
 	struct session x;
-	if ((status = session_open(&x, &o, RH_NEED_VERDICTS | RH_NEED_DOMINATORS |
+	if ((status = session_open(&x, &o, RH_NEED_VERDICTS | RH_NEED_TYPE_RETAINED |
 					    RH_NEED_REFERRERS, false)) >= 0) {
 		rh_outfile_abort(&of);
 		return status;

@@ -202,62 +202,11 @@ static int hist_rank(const void *arg, uint32_t a, uint32_t b)
  */
 static struct rh_error *retained_by_type(const struct rh_analysis *a, struct rh_type_row *rows)
 {
-	const struct rh_snapshot *s = a->s;
-	const struct rh_domtree *t = &a->dom;
-	uint32_t n = s->nobjects;
-	if (!(a->have & RH_NEED_DOMINATORS) || !a->retained || t->n != n)
+	// Built with the analyses (analysis.c type_retained) and saved with them.
+	if (!(a->have & RH_NEED_TYPE_RETAINED) || !a->type_retained)
 		return NULL;
-	uint32_t *first = malloc((n ? n : 1) * sizeof(*first));
-	uint32_t *next = malloc((n ? n : 1) * sizeof(*next));
-	uint32_t *active = calloc(s->ntypes ? s->ntypes : 1, sizeof(*active));
-	if (!first || !next || !active) {
-		free(first);
-		free(next);
-		free(active);
-		return rh_enomem;
-	}
-	const uint32_t NONE = UINT32_MAX;
-	memset(first, 0xff, (size_t)n * sizeof(*first));
-	uint32_t top = NONE;
-	for (uint32_t k = t->nreached; k-- > 0;) {
-		uint32_t x = t->order[k], p;
-		if (x >= n)
-			continue;
-		p = t->idom[x];
-		if (p == RH_DOM_ROOT) {
-			next[x] = top;
-			top = x;
-		} else if (p < n) {
-			next[x] = first[p];
-			first[p] = x;
-		}
-	}
-	uint32_t x = top;
-	while (x != NONE) {
-		uint32_t ty = s->obj_type[x];
-		if (active[ty]++ == 0)
-			rows[ty].retained += a->retained[x];
-		if (first[x] != NONE) {
-			x = first[x];
-			continue;
-		}
-		for (;;) {
-			active[s->obj_type[x]]--;
-			if (next[x] != NONE) {
-				x = next[x];
-				break;
-			}
-			uint32_t p = t->idom[x];
-			if (p >= n) {
-				x = NONE;
-				break;
-			}
-			x = p;
-		}
-	}
-	free(first);
-	free(next);
-	free(active);
+	for (uint32_t t = 0; t < a->s->ntypes; t++)
+		rows[t].retained += a->type_retained[t];
 	return NULL;
 }
 

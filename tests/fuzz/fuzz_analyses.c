@@ -50,7 +50,7 @@ void fuzz_run_reports(struct rh_analysis *an, int labels)
 {
 	FILE *f = devnull();
 	const struct rh_snapshot *s = an->s;
-	struct rh_error *err = rh_analysis_need(an, RH_NEED_VERDICTS | RH_NEED_DOMINATORS |
+	struct rh_error *err = rh_analysis_need(an, RH_NEED_VERDICTS | RH_NEED_TYPE_RETAINED |
 						    RH_NEED_REFERRERS | RH_NEED_REACH);
 	if (err) {
 		rh_error_destroy(err);

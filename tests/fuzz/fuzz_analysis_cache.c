@@ -27,7 +27,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #define ID 0x5eedull
 #define ALL (RH_NEED_REFERRERS | RH_NEED_REACH | RH_NEED_GCSIM | RH_NEED_VERDICTS | \
-	     RH_NEED_DOMINATORS)
+	     RH_NEED_DOMINATORS | RH_NEED_TYPE_RETAINED)
 #define OBJECTS 40
 
 static struct rh_snapshot *snap;
@@ -40,7 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *seeds = getenv("REFHEAP_FUZZ_MAKE_SEEDS");
 	if (seeds && *seeds) {
 		static const unsigned parts[] = {
-			RH_NEED_REFERRERS | RH_NEED_VERDICTS | RH_NEED_DOMINATORS,
+			RH_NEED_REFERRERS | RH_NEED_VERDICTS | RH_NEED_TYPE_RETAINED,
 			RH_NEED_REACH,
 			RH_NEED_VERDICTS,
 		};

@@ -106,7 +106,8 @@ want() {
         gc|gc_t|cycles) echo "reach gc verdicts" ;;
         why|why_t) echo "referrers reach gc verdicts" ;;
         refs|referrers) echo "referrers reach" ;;
-        dom|hist|hist_t) echo "reach dominators" ;;
+        dom) echo "reach dominators" ;;
+        hist|hist_t) echo "reach dominators type-retained" ;;
         leaks|leaks_t) echo "referrers reach gc verdicts dominators" ;;
     esac
 }

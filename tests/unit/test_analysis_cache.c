@@ -28,7 +28,7 @@
 #define N 300u
 
 #define ALL (RH_NEED_REFERRERS | RH_NEED_REACH | RH_NEED_GCSIM | RH_NEED_VERDICTS | \
-	     RH_NEED_DOMINATORS)
+	     RH_NEED_DOMINATORS | RH_NEED_TYPE_RETAINED)
 #define ID 0x5eed5eed12345678ull
 
 static char tmpdir[256];
@@ -161,6 +161,7 @@ static void assert_same_results(const struct rh_analysis *a, const struct rh_ana
 	SAME(a->dom.idom, b->dom.idom, n);
 	SAME(a->dom.order, b->dom.order, a->dom.nreached);
 	SAME(a->retained, b->retained, n);
+	SAME(a->type_retained, b->type_retained, a->s->ntypes);
 }
 
 /* ------------------------------------------------------------------ */
@@ -281,7 +282,8 @@ static void rh_analysis_cache_carries_parts_not_wanted(void **state)
 	assert_null(rh_analysis_cache_load(&b, path, ID, RH_NEED_VERDICTS));
 	assert_int_equal(b.cache_loaded, RH_NEED_REACH | RH_NEED_GCSIM | RH_NEED_VERDICTS);
 	assert_int_equal(b.have, b.cache_loaded);
-	assert_int_equal(b.cache_carried, RH_NEED_REFERRERS | RH_NEED_DOMINATORS);
+	assert_int_equal(b.cache_carried,
+			 RH_NEED_REFERRERS | RH_NEED_DOMINATORS | RH_NEED_TYPE_RETAINED);
 	// Nothing new: no file.
 	assert_null(rh_analysis_cache_save_start(&b, again, ID, UINT64_MAX, true));
 	assert_null(rh_analysis_need(&b, RH_NEED_VERDICTS));
@@ -471,6 +473,9 @@ static bool f_file_size(struct forged *x) { x->h->file_size += 64; return true; 
 static bool f_parts_unknown(struct forged *x) { x->h->parts |= 1u << 9; return true; }
 static bool f_parts_verdicts_alone(struct forged *x) { x->h->parts &= ~RH_NEED_GCSIM; return true; }
 static bool f_parts_dominators_alone(struct forged *x) { x->h->parts &= ~RH_NEED_REACH; return true; }
+static bool f_parts_types_alone(struct forged *x) { x->h->parts &= ~RH_NEED_DOMINATORS; x->h->parts &= ~RH_NEED_REACH; return true; }
+static bool f_types_size(struct forged *x) { x->h->sections[SEC_TYPE_RETAINED].size += 8; return true; }
+static bool f_ntypes(struct forged *x) { x->h->ntypes++; return true; }
 static bool f_nsrc(struct forged *x) { x->h->nsrc = x->h->nedges + 1; return true; }
 static bool f_nreached(struct forged *x) { x->h->nreached = (uint64_t)x->n + 1; return true; }
 static bool f_nmembers(struct forged *x) { x->h->nmembers = UINT64_MAX / 4; return true; }
@@ -578,7 +583,7 @@ static void rh_analysis_cache_forged_files_refused(void **state)
 	(void)state;
 	static forge_fn *const forges[] = {
 		f_magic, f_file_size, f_parts_unknown, f_parts_verdicts_alone,
-		f_parts_dominators_alone, f_nsrc, f_nreached, f_nmembers, f_sec_past_end,
+		f_parts_dominators_alone, f_parts_types_alone, f_types_size, f_ntypes, f_nsrc, f_nreached, f_nmembers, f_sec_past_end,
 		f_sec_wrap, f_sec_misaligned, f_sec_in_header, f_sec_size, f_tier, f_parent,
 		f_freed, f_verdict, f_flags, f_src, f_start_decreasing, f_start_end,
 		f_best_root, f_best_unsorted, f_owned, f_member_comp, f_comp_interp,
