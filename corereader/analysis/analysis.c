@@ -193,7 +193,7 @@ static void side_join(struct side *x, struct rh_error **err)
 		rh_error_destroy(x->err);
 }
 
-struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
+unsigned rh_analysis_closure(unsigned what)
 {
 	if (what & RH_NEED_VERDICTS)
 		what |= RH_NEED_REACH | RH_NEED_GCSIM;
@@ -201,6 +201,12 @@ struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
 		what |= RH_NEED_DOMINATORS;
 	if (what & RH_NEED_DOMINATORS)
 		what |= RH_NEED_REACH;
+	return what;
+}
+
+struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what)
+{
+	what = rh_analysis_closure(what);
 	struct rh_error *err = NULL;
 	double start = now();
 	// Reachability and the GC simulation read only the snapshot and

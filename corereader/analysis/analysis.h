@@ -104,6 +104,9 @@ struct rh_analysis {
 };
 
 void rh_analysis_init(struct rh_analysis *a, const struct rh_snapshot *s);
+/** `what` (RH_NEED_* bits) with every part it is built from. */
+unsigned rh_analysis_closure(unsigned what);
+
 /** Build what `what` names and what it depends on. Errors: those of the parts. */
 struct rh_error *rh_analysis_need(struct rh_analysis *a, unsigned what);
 void rh_analysis_deinit(struct rh_analysis *a);

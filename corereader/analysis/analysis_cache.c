@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "analysis/analysis.h"
+#include "util/outfile.h"
 #include "util/workpool.h"
 
 #define MAGIC "RHANALY\0"
@@ -123,23 +124,6 @@ struct out_sec {
 	const void *p;
 	uint64_t size;
 };
-
-static bool pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off)
-{
-	const char *p = buf;
-	while (len) {
-		size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
-		ssize_t w = pwrite(fd, p, chunk, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		off += (uint64_t)w;
-		len -= (uint64_t)w;
-	}
-	return true;
-}
 
 static uint64_t bitset_words(uint32_t n)
 {
@@ -267,7 +251,7 @@ static bool write_parents(int fd, const struct rh_reach *r, uint64_t off)
 		uint32_t len = r->n - lo < CHUNK ? (uint32_t)(r->n - lo) : CHUNK;
 		for (uint32_t k = 0; k < len; k++)
 			buf[k] = r->tier[lo + k] == RH_TIER_NONE ? RH_REACH_SOURCE : r->parent[lo + k];
-		ok = pwrite_all(fd, buf, (uint64_t)len * 4, off + lo * 4);
+		ok = rh_pwrite_all(fd, buf, (uint64_t)len * 4, off + lo * 4);
 	}
 	free(buf);
 	return ok;
@@ -306,7 +290,7 @@ static struct rh_error *write_parts(struct rh_analysis_saver *w, unsigned parts)
 			continue;
 		const struct rh_analysis_carry *c = source(w->a, RH_NEED_REACH);
 		bool ok = i == SEC_PARENT ? write_parents(w->fd, c ? &c->reach : &w->a->reach, w->off)
-					  : pwrite_all(w->fd, sec[i].p, sec[i].size, w->off);
+					  : rh_pwrite_all(w->fd, sec[i].p, sec[i].size, w->off);
 		if (!ok)
 			return saver_fail(w, errno ? errno : EIO, "cannot write beside");
 		w->h.sections[i] = (struct disk_section){ w->off, sec[i].size };
@@ -321,7 +305,7 @@ static struct rh_error *finish_file(struct rh_analysis_saver *w)
 {
 	w->h.parts = w->written;
 	w->h.file_size = w->off;
-	if (!pwrite_all(w->fd, &w->h, sizeof(w->h), 0) || ftruncate(w->fd, (off_t)w->off) < 0)
+	if (!rh_pwrite_all(w->fd, &w->h, sizeof(w->h), 0) || ftruncate(w->fd, (off_t)w->off) < 0)
 		return saver_fail(w, errno ? errno : EIO, "cannot write beside");
 	int fd = w->fd;
 	w->fd = -1;
@@ -956,13 +940,7 @@ struct rh_error *rh_analysis_cache_load(struct rh_analysis *a, const char *path,
 {
 	double t0 = now();
 	// What the wanted parts are built from comes too.
-	if (want & RH_NEED_TYPE_RETAINED)
-		want |= RH_NEED_DOMINATORS;
-	if (want & RH_NEED_VERDICTS)
-		want |= RH_NEED_REACH | RH_NEED_GCSIM;
-	if (want & RH_NEED_DOMINATORS)
-		want |= RH_NEED_REACH;
-	struct rh_error *err = cache_load(a, path, id, want);
+	struct rh_error *err = cache_load(a, path, id, rh_analysis_closure(want));
 	a->wall += now() - t0;
 	return err;
 }

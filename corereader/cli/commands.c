@@ -102,12 +102,7 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	static const char *const parts[RH_NPARTS] = { "referrers", "reachability and refcount audit",
 						      "the cyclic GC's simulation", "verdicts",
 						      "dominator tree", "retained bytes per type" };
-	if (need & RH_NEED_VERDICTS)
-		need |= RH_NEED_REACH | RH_NEED_GCSIM;
-	if (need & RH_NEED_TYPE_RETAINED)
-		need |= RH_NEED_DOMINATORS;
-	if (need & RH_NEED_DOMINATORS)
-		need |= RH_NEED_REACH;
+	need = rh_analysis_closure(need);
 	for (unsigned step = 0; step < RH_NPARTS && !err; step++) {
 		unsigned bit = rh_analysis_order[step], want = 1u << bit;
 		if (!(need & want) || (x->a.have & want))

@@ -437,6 +437,17 @@ unsigned analysis_jobs(const struct rh_snapshot *s, const struct common_opts *o)
 									: 1;
 }
 
+/* Under --verbose, "refheap: note: " WHAT and err's message; err is destroyed. */
+static void cache_note(const struct common_opts *o, const char *what, struct rh_error *err)
+{
+	if (err && o->verbose) {
+		fprintf(stderr, "refheap: note: %s", what);
+		rh_escape_text(stderr, err->message, strlen(err->message));
+		fputc('\n', stderr);
+	}
+	rh_error_destroy(err);
+}
+
 /*
  * The analyses' results saved with the snapshot cache (analysis.h
  * rh_analysis_cache_load): taken before the analyses run, when the
@@ -450,13 +461,8 @@ void analyses_from_cache(struct rh_analysis *a, struct rh_snapshot *s,
 	const char *path = s->from_cache ? rh_snapshot_sidecar_path(s, &id) : NULL;
 	if (!path)
 		return;
-	struct rh_error *err = rh_analysis_cache_load(a, path, id, need);
-	if (err && o->verbose) {
-		fputs("refheap: note: analyses not read from the snapshot cache: ", stderr);
-		rh_escape_text(stderr, err->message, strlen(err->message));
-		fputc('\n', stderr);
-	}
-	rh_error_destroy(err);
+	cache_note(o, "analyses not read from the snapshot cache: ",
+		   rh_analysis_cache_load(a, path, id, need));
 }
 
 /*
@@ -476,12 +482,7 @@ void analyses_to_cache_start(struct rh_analysis *a, struct rh_snapshot *s,
 								 rh_snapshot_sidecar_room(s),
 								 rh_pool_default_jobs(o->jobs) > 1)
 				    : NULL;
-	if (err && o->verbose) {
-		fputs("refheap: note: ", stderr);
-		rh_escape_text(stderr, err->message, strlen(err->message));
-		fputc('\n', stderr);
-	}
-	rh_error_destroy(err);
+	cache_note(o, "", err);
 }
 
 void analyses_to_cache_finish(struct rh_analysis *a, struct rh_snapshot *s,
@@ -492,12 +493,7 @@ void analyses_to_cache_finish(struct rh_analysis *a, struct rh_snapshot *s,
 	struct rh_error *err = rh_analysis_cache_save_finish(a);
 	if (a->cache_saved)
 		rh_snapshot_sidecar_settle(s, path);
-	if (err && o->verbose) {
-		fputs("refheap: note: ", stderr);
-		rh_escape_text(stderr, err->message, strlen(err->message));
-		fputc('\n', stderr);
-	}
-	rh_error_destroy(err);
+	cache_note(o, "", err);
 }
 
 /*

@@ -50,6 +50,7 @@
 #include "heap/snapshot.h"
 #include "image/image.h"
 #include "target/target.h"
+#include "util/outfile.h"
 #include "util/workpool.h"
 
 #define MAGIC "RHSNAPC\0"
@@ -410,22 +411,6 @@ struct section_data {
 	uint64_t size;
 };
 
-static bool pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t w = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : len, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		off += (uint64_t)w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 /*
  * A new file in dir with no name: O_TMPFILE, or where the file system
  * lacks it a temporary name removed at once. -1 with errno on failure.
@@ -762,11 +747,11 @@ created:;
 	}
 	// Every part at its offset; the file has its full size first, so
 	// the alignment gaps between sections read as zeros.
-	bool ok = ftruncate(fd, (off_t)off) == 0 && pwrite_all(fd, h, sizeof(*h), 0);
+	bool ok = ftruncate(fd, (off_t)off) == 0 && rh_pwrite_all(fd, h, sizeof(*h), 0);
 	// The index first: the command may be waiting to let it go
 	// (rh_snapshot_drop_index) while the rest is written.
 	if (ok && secs[SEC_INDEX].size)
-		ok = pwrite_all(fd, secs[SEC_INDEX].data, secs[SEC_INDEX].size,
+		ok = rh_pwrite_all(fd, secs[SEC_INDEX].data, secs[SEC_INDEX].size,
 				h->sections[SEC_INDEX].offset);
 	if (ok && index_written)
 		index_written(arg);
@@ -800,7 +785,7 @@ created:;
 		int i = order[w];
 		if (i == SEC_INDEX || !secs[i].size)
 			continue;
-		ok = pwrite_all(fd, secs[i].data, secs[i].size, h->sections[i].offset);
+		ok = rh_pwrite_all(fd, secs[i].data, secs[i].size, h->sections[i].offset);
 		if (ok && field[i])
 			adopt_section(adopt, fd, field[i], secs[i].size,
 				      cap[i] > secs[i].size ? cap[i] : secs[i].size,

@@ -141,3 +141,19 @@ void rh_outfile_abort(struct rh_outfile *o)
 		unlink(o->tmp);   // ours; the destination is never touched
 	reset(o);
 }
+
+bool rh_pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : (size_t)len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		off += (uint64_t)w;
+		len -= (uint64_t)w;
+	}
+	return true;
+}

@@ -47,4 +47,11 @@ void rh_outfile_abort(struct rh_outfile *o);
  */
 struct rh_error *rh_outfile_reserve(struct rh_outfile *o, const char *path);
 
+#include <stdint.h>
+/**
+ * pwrite(2) all of buf at off, in calls of at most 1 GiB, again after
+ * EINTR; false with errno on failure (a short write of 0: errno left).
+ */
+bool rh_pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off);
+
 #endif /* RH_UTIL_OUTFILE_H */

@@ -1,6 +1,7 @@
 /*
- * A hand-built snapshot for the unit tests of the snapshot cache and of
- * the analyses' cache (test_snapshot_cache.c, test_analysis_cache.c).
+ * A hand-built snapshot, and reading and writing whole files, for the unit
+ * tests of the snapshot cache and of the analyses' cache
+ * (test_snapshot_cache.c, test_analysis_cache.c).
  * Include after <cmocka.h> and heap/snapshot.h.
  */
 #ifndef RH_TESTS_SNAPSHOT_FIXTURE_H
@@ -147,6 +148,30 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 	rh_problems_add(&s->problems, "3 roots point to unreadable objects");
 	s->problems.dropped = 5;
 	return s;
+}
+
+/* A whole file, and a file written whole. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long l = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *buf = malloc((size_t)l);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)l, f), (size_t)l);
+	fclose(f);
+	*len = (size_t)l;
+	return buf;
+}
+
+static void spit(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
 }
 
 #endif /* RH_TESTS_SNAPSHOT_FIXTURE_H */

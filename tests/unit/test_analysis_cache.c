@@ -164,6 +164,17 @@ static void assert_same_results(const struct rh_analysis *a, const struct rh_ana
 	SAME(a->type_retained, b->type_retained, a->s->ntypes);
 }
 
+/* The file at path holds every part, the same as a. */
+static void assert_file_holds(const struct rh_analysis *a, const char *path)
+{
+	struct rh_analysis c;
+	rh_analysis_init(&c, a->s);
+	assert_null(rh_analysis_cache_load(&c, path, ID, ALL));
+	assert_int_equal(c.cache_loaded, ALL);
+	assert_same_results(a, &c);
+	rh_analysis_deinit(&c);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void round_trip(uint32_t n)
@@ -212,7 +223,7 @@ static void rh_analysis_cache_saved_as_built(void **state)
 {
 	(void)state;
 	struct rh_snapshot *s = make_heap(N, 40);
-	struct rh_analysis a, b, c;
+	struct rh_analysis a, b;
 	built(&a, s);
 	for (int threaded = 0; threaded < 2; threaded++) {
 		const char *path = tmp_path("t.snap.analyses");
@@ -225,11 +236,7 @@ static void rh_analysis_cache_saved_as_built(void **state)
 		assert_int_equal(b.cache_saved, ALL);
 		rh_analysis_deinit(&b);
 
-		rh_analysis_init(&c, s);
-		assert_null(rh_analysis_cache_load(&c, path, ID, ALL));
-		assert_int_equal(c.cache_loaded, ALL);
-		assert_same_results(&a, &c);
-		rh_analysis_deinit(&c);
+		assert_file_holds(&a, path);
 		unlink(path);
 	}
 
@@ -248,20 +255,13 @@ static void rh_analysis_cache_saved_as_built(void **state)
 	assert_null(rh_analysis_cache_save_finish(&b));
 	assert_int_equal(b.cache_saved, ALL);
 	rh_analysis_deinit(&b);
-	rh_analysis_init(&c, s);
-	assert_null(rh_analysis_cache_load(&c, path, ID, ALL));
-	assert_int_equal(c.cache_loaded, ALL);
-	assert_same_results(&a, &c);
-	rh_analysis_deinit(&c);
+	assert_file_holds(&a, path);
 	assert_int_equal(count_files(), 1);
 	unlink(path);
 
 	rh_analysis_deinit(&a);
 	rh_snapshot_destroy(s);
 }
-
-static unsigned char *slurp(const char *path, size_t *len);
-static void spit(const char *path, const void *buf, size_t len);
 
 /*
  * A command that wants some parts: only those are checked and taken; the
@@ -295,11 +295,7 @@ static void rh_analysis_cache_carries_parts_not_wanted(void **state)
 	assert_null(rh_analysis_cache_save_finish(&b));
 	assert_int_equal(b.cache_saved, ALL);
 	rh_analysis_deinit(&b);
-	rh_analysis_init(&c, s);
-	assert_null(rh_analysis_cache_load(&c, again, ID, ALL));
-	assert_int_equal(c.cache_loaded, ALL);
-	assert_same_results(&a, &c);
-	rh_analysis_deinit(&c);
+	assert_file_holds(&a, again);
 	unlink(again);
 
 	// A damaged part nobody wanted is carried as it is, and refused by
@@ -383,29 +379,6 @@ static void rh_analysis_cache_room(void **state)
 }
 
 /* ------------------------------------------------------------ forged */
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long l = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *buf = malloc((size_t)l);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)l, f), (size_t)l);
-	fclose(f);
-	*len = (size_t)l;
-	return buf;
-}
-
-static void spit(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	fclose(f);
-}
 
 /*
  * Load the file; if it is taken, check what a report relies on: every

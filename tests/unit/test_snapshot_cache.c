@@ -223,29 +223,6 @@ static void assert_consistent(const struct rh_snapshot *s)
 
 /* ------------------------------------------------------------ helpers */
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long l = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *buf = malloc((size_t)l);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)l, f), (size_t)l);
-	fclose(f);
-	*len = (size_t)l;
-	return buf;
-}
-
-static void spit(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	fclose(f);
-}
-
 /*
  * Read a (possibly corrupt) file: either refused with a message, or
  * accepted and consistent. Returns whether it was accepted.
