@@ -745,13 +745,7 @@ struct parts_task {
 	const struct reader *r;
 	const struct rh_snapshot *s;
 	unsigned check;          /* parts whose content is checked (the others: only placed) */
-	struct rh_rgraph rg;
-	struct rh_reach reach;
-	struct rh_gcsim gc;
-	struct rh_verdicts v;
-	struct rh_domtree dom;
-	uint64_t *retained;
-	uint64_t *type_retained;
+	struct rh_analysis_carry out;
 	struct rh_error *err[NPART_TASKS];
 };
 
@@ -805,28 +799,28 @@ static void load_part(void *arg, uint32_t task)
 	switch (task) {
 	case TASK_DOMINATORS:
 		if (parts & RH_NEED_DOMINATORS)
-			*err = load_dominators(p->r, p->s, &p->dom, &p->retained,
+			*err = load_dominators(p->r, p->s, &p->out.dom, &p->out.retained,
 					       p->check & RH_NEED_DOMINATORS);
 		break;
 	case TASK_REFERRERS:
 		if (parts & RH_NEED_REFERRERS)
-			*err = load_referrers(p->r, p->s, &p->rg, p->check & RH_NEED_REFERRERS);
+			*err = load_referrers(p->r, p->s, &p->out.rg, p->check & RH_NEED_REFERRERS);
 		break;
 	case TASK_REACH:
 		if (parts & RH_NEED_REACH)
-			*err = load_reach(p->r, p->s, &p->reach, p->check & RH_NEED_REACH);
+			*err = load_reach(p->r, p->s, &p->out.reach, p->check & RH_NEED_REACH);
 		break;
 	case TASK_VERDICTS:
 		if (parts & RH_NEED_VERDICTS)
-			*err = load_verdicts(p->r, p->s, &p->v, p->check & RH_NEED_VERDICTS);
+			*err = load_verdicts(p->r, p->s, &p->out.v, p->check & RH_NEED_VERDICTS);
 		break;
 	case TASK_GCSIM:
 		if (parts & RH_NEED_GCSIM)
-			*err = load_gcsim(p->r, p->s, &p->gc, p->check & RH_NEED_GCSIM);
+			*err = load_gcsim(p->r, p->s, &p->out.gc, p->check & RH_NEED_GCSIM);
 		break;
 	case TASK_TYPE_RETAINED:
 		if (parts & RH_NEED_TYPE_RETAINED)
-			*err = load_type_retained(p->r, p->s, &p->type_retained);
+			*err = load_type_retained(p->r, p->s, &p->out.type_retained);
 		break;
 	}
 }
@@ -874,13 +868,7 @@ static struct rh_error *load(struct rh_analysis *a, const struct reader *r, uint
 		else
 			rh_error_destroy(pt.err[k]);
 	}
-	struct rh_rgraph rg = pt.rg;
-	struct rh_reach reach = pt.reach;
-	struct rh_gcsim gc = pt.gc;
-	struct rh_verdicts v = pt.v;
-	struct rh_domtree dom = pt.dom;
-	uint64_t *retained = pt.retained;
-	uint64_t *type_ret = pt.type_retained;
+	const struct rh_analysis_carry *got = &pt.out;
 	// Sections of the parts it does not hold must be empty.
 	for (int i = 0; !err && i < NSECTIONS; i++) {
 		bool held = (i <= SEC_RG_SRC && (h->parts & RH_NEED_REFERRERS)) ||
@@ -898,34 +886,21 @@ static struct rh_error *load(struct rh_analysis *a, const struct reader *r, uint
 	// not wanted are only carried over to a file written again.
 	unsigned take = h->parts & want & ~a->have;
 	unsigned carry = h->parts & ~want & ~a->have;
-	struct rh_analysis_carry *c = &a->carry;
+	a->carry = *got;
 	if (take & RH_NEED_REFERRERS)
-		a->rg = rg;
-	else if (carry & RH_NEED_REFERRERS)
-		c->rg = rg;
+		a->rg = got->rg;
 	if (take & RH_NEED_REACH)
-		a->reach = reach;
-	else if (carry & RH_NEED_REACH)
-		c->reach = reach;
+		a->reach = got->reach;
 	if (take & RH_NEED_GCSIM)
-		a->gc = gc;
-	else if (carry & RH_NEED_GCSIM)
-		c->gc = gc;
+		a->gc = got->gc;
 	if (take & RH_NEED_VERDICTS)
-		a->v = v;
-	else if (carry & RH_NEED_VERDICTS)
-		c->v = v;
+		a->v = got->v;
 	if (take & RH_NEED_DOMINATORS) {
-		a->dom = dom;
-		a->retained = retained;
-	} else if (carry & RH_NEED_DOMINATORS) {
-		c->dom = dom;
-		c->retained = retained;
+		a->dom = got->dom;
+		a->retained = got->retained;
 	}
 	if (take & RH_NEED_TYPE_RETAINED)
-		a->type_retained = type_ret;
-	else if (carry & RH_NEED_TYPE_RETAINED)
-		c->type_retained = type_ret;
+		a->type_retained = got->type_retained;
 	a->have |= take;
 	a->cache_loaded = take;
 	a->cache_carried = carry;
