@@ -117,6 +117,14 @@ struct disk_header {
 	struct disk_section sections[NSECTIONS];
 };
 
+/*
+ * The header's layout is the file's format: a change must bump
+ * FORMAT_VERSION and regenerate tests/fuzz/seeds/analysis_cache (run.sh
+ * --replay fails on a seed the reader refuses).
+ */
+_Static_assert(sizeof(struct disk_header) == 464 && NSECTIONS == 20,
+	       "the analyses file's header changed: bump FORMAT_VERSION, regenerate the fuzz seeds");
+
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
 
