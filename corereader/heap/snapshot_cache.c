@@ -165,6 +165,9 @@ struct disk_header {
 _Static_assert(offsetof(struct disk_header, id) == 72 &&
 	       offsetof(struct disk_header, seconds_runtime) == 280,
 	       "the header's id or timings moved: update tests/integration/jobs.sh");
+/* The header's layout is the format: regenerate tests/fuzz/seeds/snapshot_cache with it. */
+_Static_assert(sizeof(struct disk_header) == 576,
+	       "the header changed: bump FORMAT_VERSION, regenerate the fuzz seeds");
 
 struct disk_root {
 	uint32_t obj;
