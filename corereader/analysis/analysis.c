@@ -89,33 +89,60 @@ static struct rh_error *dominators(struct rh_analysis *a)
  * those on the path). Moved here from the histogram's report to be saved
  * with the other analyses: it took 0.15 s of a warm `histogram` at 9.37M
  * objects (issue 12).
+ *
+ * Most objects dominate nothing (the ints and strings of a heap), and
+ * every object above another in the tree dominates something. So an
+ * object that dominates nothing, of a type no object that dominates
+ * something has ("inner" types), has no object of its type above it: it
+ * counts, and is added in a sequential pass without joining the walk.
+ * At 9.37M objects the walk was 0.38 s of a cold `histogram`, at random
+ * over every object (issue 12).
  */
 static struct rh_error *type_retained(struct rh_analysis *a)
 {
 	const struct rh_snapshot *s = a->s;
 	const struct rh_domtree *t = &a->dom;
 	uint32_t n = s->nobjects;
-	uint64_t *out = calloc(s->ntypes ? s->ntypes : 1, sizeof(*out));
-	if (!out)
-		return rh_enomem;
-	uint32_t *first = malloc((n ? n : 1) * sizeof(*first));
-	uint32_t *next = malloc((n ? n : 1) * sizeof(*next));
-	uint32_t *active = calloc(s->ntypes ? s->ntypes : 1, sizeof(*active));
-	if (!first || !next || !active || t->n != n) {
+	uint32_t ntypes = s->ntypes ? s->ntypes : 1;
+	uint64_t *out = calloc(ntypes, sizeof(*out));
+	uint32_t *first = rh_big_malloc((n ? n : 1) * sizeof(*first));
+	uint32_t *next = rh_big_malloc((n ? n : 1) * sizeof(*next));
+	uint32_t *active = calloc(ntypes, sizeof(*active));
+	uint8_t *inner = calloc(ntypes, 1);
+	uint64_t *parent_bits = calloc(((size_t)n + 63) / 64 + 1, sizeof(*parent_bits));
+	if (!out || !first || !next || !active || !inner || !parent_bits || t->n != n) {
 		free(first);
 		free(next);
 		free(active);
+		free(inner);
+		free(parent_bits);
 		free(out);
 		return t->n != n ? rh_error_create(RH_ERR_INVALID_ARGUMENT, "no dominator tree")
 				 : rh_enomem;
 	}
 	const uint32_t NONE = UINT32_MAX;
+	// Which objects dominate something, then which types they have.
+	for (uint32_t x = 0; x < n; x++) {
+		uint32_t p = t->idom[x];
+		if (p < n)
+			parent_bits[p >> 6] |= UINT64_C(1) << (p & 63);
+	}
+	for (uint32_t x = 0; x < n; x++)
+		if (parent_bits[x >> 6] >> (x & 63) & 1)
+			inner[s->obj_type[x] < ntypes ? s->obj_type[x] : 0] = 1;
+	// The leaves of the tree whose type is not inner count alone; the
+	// rest are linked into child lists for the walk.
 	memset(first, 0xff, (size_t)n * sizeof(*first));
 	uint32_t top = NONE;
 	for (uint32_t k = t->nreached; k-- > 0;) {
 		uint32_t x = t->order[k], p;
 		if (x >= n)
 			continue;
+		uint32_t ty = s->obj_type[x];
+		if (!(parent_bits[x >> 6] >> (x & 63) & 1) && ty < ntypes && !inner[ty]) {
+			out[ty] = rh_add_sat(out[ty], a->retained[x]);
+			continue;
+		}
 		p = t->idom[x];
 		if (p == RH_DOM_ROOT) {
 			next[x] = top;
@@ -125,6 +152,8 @@ static struct rh_error *type_retained(struct rh_analysis *a)
 			first[p] = x;
 		}
 	}
+	free(parent_bits);
+	free(inner);
 	uint32_t x = top;
 	while (x != NONE) {
 		uint32_t ty = s->obj_type[x];

@@ -56,8 +56,13 @@
 #include "util/workpool.h"
 
 #define MAGIC "RHANALY\0"
-/* Bump when the layout below or the meaning of a saved field changes. */
-#define FORMAT_VERSION 1u
+/*
+ * Bump when the layout below or the meaning of a saved field changes.
+ * 2: the dominator tree's order ends with the leaves the DFS no longer
+ * enters (analysis/dominators.c single_leaves()); a file of 1 would give
+ * warm commands another order of siblings than cold ones.
+ */
+#define FORMAT_VERSION 2u
 #define ENDIAN_MARK 0x01020304u
 #define SEC_ALIGN 64u
 

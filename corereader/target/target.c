@@ -34,6 +34,34 @@
 #include "target/target_internal.h"
 #include "util/error.h"
 
+/*
+ * The segment the last read hit, per thread: small reads cluster, so this
+ * is the fast path. It was one field of the target, shared by the
+ * snapshot's threads (heap/snapshot_parallel.c, the GC list walker, the
+ * allocator scan's checkers), each writing it on a miss: the cache line
+ * went back and forth between the cores, and its load was 40-60% of the
+ * samples of every word read (perf annotate, a cold 10M-object `gc`,
+ * issue 12). Keyed by the target's id, not its address, which a later
+ * target may be given after this one is freed.
+ */
+static _Thread_local struct {
+	uint64_t id;
+	const struct rh_seg *seg;
+} last_hit;
+
+static uint64_t next_target_id = 1;
+
+static inline const struct rh_seg *last_seg(const struct rh_target *t)
+{
+	return last_hit.id == t->id ? last_hit.seg : NULL;
+}
+
+static inline void set_last_seg(const struct rh_target *t, const struct rh_seg *s)
+{
+	last_hit.id = t->id;
+	last_hit.seg = s;
+}
+
 struct rh_error *rh_target_alloc(enum rh_target_kind kind, const char *name,
 				 struct rh_target **ret)
 {
@@ -41,6 +69,7 @@ struct rh_error *rh_target_alloc(enum rh_target_kind kind, const char *name,
 	if (!t)
 		return rh_enomem;
 	t->kind = kind;
+	t->id = __atomic_fetch_add(&next_target_id, 1, __ATOMIC_RELAXED);
 	t->name = strdup(name);
 	if (!t->name) {
 		free(t);
@@ -109,10 +138,7 @@ static bool access_range(struct rh_target *t, uint64_t addr, uint8_t *buf,
 			 uint64_t *fail_addr)
 {
 	while (len) {
-		// t->last is a hint shared by the snapshot's worker threads
-		// (heap/snapshot_parallel.c): read and written atomically,
-		// any value is right.
-		const struct rh_seg *s = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
+		const struct rh_seg *s = last_seg(t);
 		if (!s || addr < s->start || addr >= s->end) {
 			size_t i = rh_target_find_segment(t->segs, t->nsegs,
 							  addr);
@@ -122,7 +148,7 @@ static bool access_range(struct rh_target *t, uint64_t addr, uint8_t *buf,
 				return false;
 			}
 			s = &t->segs[i];
-			__atomic_store_n(&t->last, s, __ATOMIC_RELAXED);
+			set_last_seg(t, s);
 		}
 		uint64_t n = s->end - addr;
 		if (n > len)
@@ -236,7 +262,7 @@ struct rh_error *rh_target_read(struct rh_target *t, uint64_t addr, void *buf,
 				size_t len)
 {
 	// The fast path: inside the direct bytes of the last segment hit.
-	const struct rh_seg *s = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
+	const struct rh_seg *s = last_seg(t);
 	if (s && in_direct(s, addr, len)) {
 		const uint8_t *p = s->data + (addr - s->start);
 		// The readers' small fixed sizes as single moves: a copy of
@@ -272,13 +298,13 @@ static inline const uint8_t *view_at(struct rh_target *t, uint64_t addr, size_t 
 {
 	if (!len || wraps(addr, len))
 		return NULL;
-	const struct rh_seg *s = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
+	const struct rh_seg *s = last_seg(t);
 	if (!s || addr - s->start >= s->end - s->start) {
 		size_t i = rh_target_find_segment(t->segs, t->nsegs, addr);
 		if (i == t->nsegs)
 			return NULL;
 		s = &t->segs[i];
-		__atomic_store_n(&t->last, s, __ATOMIC_RELAXED);
+		set_last_seg(t, s);
 	}
 	// Direct bytes only, which also keeps the range in one segment.
 	if (!in_direct(s, addr, len))
@@ -294,7 +320,8 @@ const void *rh_target_view(struct rh_target *t, uint64_t addr, size_t len)
 /*
  * The typed reads go through the view with a constant size: the copy is
  * then one load, where rh_target_read's copy of a variable length is a
- * call into libc's memcpy (on a miss of t->last, two: access_range's).
+ * call into libc's memcpy (on a miss of the last-hit segment, two:
+ * access_range's).
  * The cpython readers make tens of millions of these word reads on a big
  * heap (issue 12: libc's memmove, reached this way, was a fifth of a
  * 10M-object snapshot's time). Bytes the view refuses (live targets, the

@@ -11,8 +11,8 @@
  * page that was never dumped. Live segments have no direct bytes: they are
  * read through live.c's block cache.
  *
- * A target is not thread-safe: reads update the last-hit segment and, for a
- * live process, the block cache.
+ * A target is not thread-safe: reads of a live process update its block
+ * cache. The last-hit segment is per thread (target.c).
  */
 #ifndef RH_TARGET_TARGET_INTERNAL_H
 #define RH_TARGET_TARGET_INTERNAL_H
@@ -71,8 +71,11 @@ struct rh_target {
 	/** Sorted by start, non-overlapping. */
 	struct rh_seg *segs;
 	size_t nsegs;
-	/** Last segment a read hit: small reads cluster, so this is the fast path. */
-	const struct rh_seg *last;
+	/**
+	 * Unique among the targets of the process (never reused): names this
+	 * target in each thread's last-hit segment (target.c).
+	 */
+	uint64_t id;
 
 	struct rh_mapping *mappings;   /* sorted by start */
 	size_t nmappings;
