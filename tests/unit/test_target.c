@@ -1103,6 +1103,83 @@ static void rh_target_open_memory_reads(void **state)
 	rh_target_destroy(t);
 }
 
+/*
+ * The segment a read hit last is remembered per thread, keyed by the
+ * target (target/target.c last_hit): two targets over the same addresses,
+ * read in turn, each answer from their own bytes; so does a target made
+ * after one is destroyed (it may get the same address); and two threads
+ * reading one target at once, each in its own segment, see their own.
+ */
+struct hint_reader {
+	struct rh_target *t;
+	uint64_t addr;
+	uint8_t want;
+	int bad;
+};
+
+static void *hint_read_loop(void *arg)
+{
+	struct hint_reader *r = arg;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t v;
+		struct rh_error *err = rh_target_read_u64(r->t, r->addr + (uint64_t)(i % 8) * 8, &v);
+		if (err || (v & 0xff) != r->want)
+			r->bad++;
+		rh_error_destroy(err);
+	}
+	return NULL;
+}
+
+static void rh_target_last_hit_per_target_and_thread(void **state)
+{
+	(void)state;
+	uint8_t a[64], b[64], c[64];
+	memset(a, 0xa1, sizeof(a));
+	memset(b, 0xb2, sizeof(b));
+	memset(c, 0xc3, sizeof(c));
+	struct rh_memory_segment sa[] = { { 0x1000, a, sizeof(a) }, { 0x9000, c, sizeof(c) } };
+	struct rh_memory_segment sb[] = { { 0x1000, b, sizeof(b) } };
+	struct rh_target *ta, *tb;
+	expect_ok(rh_target_open_memory(sa, 2, &ta));
+	expect_ok(rh_target_open_memory(sb, 1, &tb));
+	for (int i = 0; i < 4; i++) {
+		uint64_t v;
+		uint8_t byte;
+		expect_ok(rh_target_read_u64(ta, 0x1008, &v));
+		assert_int_equal(v & 0xff, 0xa1);
+		expect_ok(rh_target_read_u64(tb, 0x1008, &v));
+		assert_int_equal(v & 0xff, 0xb2);
+		expect_ok(rh_target_read(ta, 0x1010, &byte, 1));
+		assert_int_equal(byte, 0xa1);
+		assert_ptr_equal(rh_target_view(tb, 0x1000, 8), b);
+		assert_ptr_equal(rh_target_view(ta, 0x1000, 8), a);
+	}
+	// tb's segment hit last on this thread; a target made in its place
+	// must not answer from it.
+	rh_target_destroy(tb);
+	uint8_t d[16];
+	memset(d, 0xd4, sizeof(d));
+	struct rh_memory_segment sd[] = { { 0x1000, d, sizeof(d) } };
+	struct rh_target *td;
+	expect_ok(rh_target_open_memory(sd, 1, &td));
+	uint64_t v;
+	expect_ok(rh_target_read_u64(td, 0x1000, &v));
+	assert_int_equal(v & 0xff, 0xd4);
+	expect_error(rh_target_read_u64(td, 0x1020, &v), RH_ERR_FAULT, "0x1020");
+	rh_target_destroy(td);
+	// Two threads on one target, each in its own segment.
+	struct hint_reader r1 = { .t = ta, .addr = 0x1000, .want = 0xa1 };
+	struct hint_reader r2 = { .t = ta, .addr = 0x9000, .want = 0xc3 };
+	pthread_t th1, th2;
+	assert_int_equal(pthread_create(&th1, NULL, hint_read_loop, &r1), 0);
+	assert_int_equal(pthread_create(&th2, NULL, hint_read_loop, &r2), 0);
+	pthread_join(th1, NULL);
+	pthread_join(th2, NULL);
+	assert_int_equal(r1.bad, 0);
+	assert_int_equal(r2.bad, 0);
+	rh_target_destroy(ta);
+}
+
 static void rh_target_open_memory_overlap(void **state)
 {
 	(void)state;
@@ -1585,6 +1662,7 @@ int main(void)
 		cmocka_unit_test(rh_target_read_nt_file_without_pt_load),
 		cmocka_unit_test(rh_target_read_undumped_anonymous_faults),
 		cmocka_unit_test(rh_target_open_memory_reads),
+		cmocka_unit_test(rh_target_last_hit_per_target_and_thread),
 		cmocka_unit_test(rh_target_open_memory_overlap),
 		cmocka_unit_test(rh_target_open_pid_stops_reads_and_resumes),
 		cmocka_unit_test(rh_target_open_pid_copies_and_lets_it_run),
