@@ -663,7 +663,9 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 	char *cache_dir = NULL;
 	if (!o->no_cache)
 		cache_dir = o->cache_dir ? strdup(o->cache_dir) : rh_layouts_default_cache_dir();
-	// --jobs 1: one thread, also for faulting in the analyses' arrays.
+	// --jobs 1: one thread, also for faulting in the analyses' arrays
+	// and checking the cache files.
+	rh_pool_set_default_jobs(o->jobs);
 	rh_populate_threads(rh_pool_default_jobs(o->jobs) > 1);
 	struct rh_snapshot_options sopts = {
 		.cache_dir = cache_dir,

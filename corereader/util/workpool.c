@@ -144,9 +144,17 @@ void rh_pool_destroy(struct rh_pool *p)
 	free(p);
 }
 
+/* rh_pool_set_default_jobs(); set once at the start, before any thread. */
+static uint32_t process_jobs;
+
+void rh_pool_set_default_jobs(uint32_t jobs)
+{
+	process_jobs = jobs;
+}
+
 uint32_t rh_pool_default_jobs(uint32_t requested)
 {
-	uint32_t n = requested;
+	uint32_t n = requested ? requested : process_jobs;
 	if (!n) {
 		const char *env = getenv("REFHEAP_JOBS");
 		char *end;

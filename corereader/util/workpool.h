@@ -41,11 +41,18 @@ void rh_pool_wait(struct rh_pool *p, bool help);
 void rh_pool_destroy(struct rh_pool *p);
 
 /**
- * How many threads to use: `requested` if non-zero, else $REFHEAP_JOBS
- * if set to a number, else the online CPUs; at most RH_POOL_MAX_JOBS.
+ * How many threads to use: `requested` if non-zero, else what
+ * rh_pool_set_default_jobs() set, else $REFHEAP_JOBS if set to a number,
+ * else the online CPUs; at most RH_POOL_MAX_JOBS.
  */
 #define RH_POOL_MAX_JOBS 64
 #define RH_POOL_DEFAULT_MAX 8
 uint32_t rh_pool_default_jobs(uint32_t requested);
+/**
+ * The process's own default (the command line's --jobs; 0: none), for the
+ * code that has no options to pass one through: the snapshot cache's
+ * checks (heap/snapshot_cache.c) ran on two threads under --jobs 1.
+ */
+void rh_pool_set_default_jobs(uint32_t jobs);
 
 #endif /* RH_UTIL_WORKPOOL_H */
