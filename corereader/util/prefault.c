@@ -152,6 +152,11 @@ void rh_populate_threads(int allowed)
 	populate_allowed = allowed;
 }
 
+int rh_populate_threads_allowed(void)
+{
+	return populate_allowed;
+}
+
 struct half {
 	uintptr_t lo, hi;
 };

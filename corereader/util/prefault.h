@@ -67,5 +67,7 @@ void rh_prefault_destroy(struct rh_prefault *p);
 void rh_populate(void *p, size_t len);
 /** Whether rh_populate() may start a thread (--jobs 1 says no). Default yes. */
 void rh_populate_threads(int allowed);
+/** What rh_populate_threads() last said: may a helper thread be started? */
+int rh_populate_threads_allowed(void);
 
 #endif /* RH_UTIL_PREFAULT_H */
