@@ -104,69 +104,90 @@ static struct rh_error *type_retained(struct rh_analysis *a)
 	const struct rh_domtree *t = &a->dom;
 	uint32_t n = s->nobjects;
 	uint32_t ntypes = s->ntypes ? s->ntypes : 1;
+	if (t->n != n)
+		return rh_error_create(RH_ERR_INVALID_ARGUMENT, "no dominator tree");
+	const uint32_t NONE = UINT32_MAX;
+	size_t nwords = ((size_t)n + 63) / 64;
 	uint64_t *out = calloc(ntypes, sizeof(*out));
-	uint32_t *first = rh_big_malloc((n ? n : 1) * sizeof(*first));
-	uint32_t *next = rh_big_malloc((n ? n : 1) * sizeof(*next));
 	uint32_t *active = calloc(ntypes, sizeof(*active));
 	uint8_t *inner = calloc(ntypes, 1);
-	uint64_t *parent_bits = calloc(((size_t)n + 63) / 64 + 1, sizeof(*parent_bits));
-	if (!out || !first || !next || !active || !inner || !parent_bits || t->n != n) {
-		free(first);
-		free(next);
-		free(active);
-		free(inner);
-		free(parent_bits);
-		free(out);
-		return t->n != n ? rh_error_create(RH_ERR_INVALID_ARGUMENT, "no dominator tree")
-				 : rh_enomem;
-	}
-	const uint32_t NONE = UINT32_MAX;
-	// Which objects dominate something, then which types they have.
+	// The objects the walk goes through ("linked"): those that dominate
+	// something, then those of an inner type too. Numbered densely by
+	// their rank in this bitset (prefix: the count before each word), so
+	// that the child lists take 8 bytes a linked object, 4.8M of the
+	// 9.37M at 10M objects, not 8 an object.
+	uint64_t *linked = calloc(nwords + 1, sizeof(*linked));
+	uint32_t *prefix = malloc((nwords + 1) * sizeof(*prefix));
+	uint32_t *first = NULL, *next = NULL;
+	struct rh_error *err = NULL;
+	if (!out || !active || !inner || !linked || !prefix)
+		goto nomem;
 	for (uint32_t x = 0; x < n; x++) {
 		uint32_t p = t->idom[x];
 		if (p < n)
-			parent_bits[p >> 6] |= UINT64_C(1) << (p & 63);
+			linked[p >> 6] |= UINT64_C(1) << (p & 63);
 	}
 	for (uint32_t x = 0; x < n; x++)
-		if (parent_bits[x >> 6] >> (x & 63) & 1)
+		if (linked[x >> 6] >> (x & 63) & 1)
 			inner[s->obj_type[x] < ntypes ? s->obj_type[x] : 0] = 1;
+	for (uint32_t x = 0; x < n; x++) {
+		uint32_t ty = s->obj_type[x];
+		if (t->idom[x] != RH_DOM_NONE && ty < ntypes && inner[ty])
+			linked[x >> 6] |= UINT64_C(1) << (x & 63);
+	}
+	uint32_t nlinked = 0;
+	for (size_t w = 0; w < nwords; w++) {
+		prefix[w] = nlinked;
+		nlinked += (uint32_t)__builtin_popcountll(linked[w]);
+	}
+#define RANK(x) (prefix[(x) >> 6] + (uint32_t)__builtin_popcountll( \
+			 linked[(x) >> 6] & ((UINT64_C(1) << ((x) & 63)) - 1)))
+	first = rh_big_malloc((nlinked ? nlinked : 1) * sizeof(*first));
+	next = rh_big_malloc((nlinked ? nlinked : 1) * sizeof(*next));
+	if (!first || !next)
+		goto nomem;
+	memset(first, 0xff, (size_t)nlinked * sizeof(*first));
 	// The leaves of the tree whose type is not inner count alone; the
 	// rest are linked into child lists for the walk.
-	memset(first, 0xff, (size_t)n * sizeof(*first));
 	uint32_t top = NONE;
 	for (uint32_t k = t->nreached; k-- > 0;) {
-		uint32_t x = t->order[k], p;
+		uint32_t x = t->order[k];
 		if (x >= n)
 			continue;
-		uint32_t ty = s->obj_type[x];
-		if (!(parent_bits[x >> 6] >> (x & 63) & 1) && ty < ntypes && !inner[ty]) {
-			out[ty] = rh_add_sat(out[ty], a->retained[x]);
+		if (!(linked[x >> 6] >> (x & 63) & 1)) {
+			uint32_t ty = s->obj_type[x];
+			if (ty < ntypes)
+				out[ty] = rh_add_sat(out[ty], a->retained[x]);
 			continue;
 		}
-		p = t->idom[x];
+		uint32_t p = t->idom[x], cx = RANK(x);
 		if (p == RH_DOM_ROOT) {
-			next[x] = top;
+			next[cx] = top;
 			top = x;
 		} else if (p < n) {
-			next[x] = first[p];
-			first[p] = x;
+			// p dominates x: it is linked.
+			uint32_t cp = RANK(p);
+			next[cx] = first[cp];
+			first[cp] = x;
+		} else {
+			next[cx] = NONE;
 		}
 	}
-	free(parent_bits);
-	free(inner);
 	uint32_t x = top;
 	while (x != NONE) {
 		uint32_t ty = s->obj_type[x];
 		if (active[ty]++ == 0)
 			out[ty] = rh_add_sat(out[ty], a->retained[x]);
-		if (first[x] != NONE) {
-			x = first[x];
+		uint32_t f = first[RANK(x)];
+		if (f != NONE) {
+			x = f;
 			continue;
 		}
 		for (;;) {
 			active[s->obj_type[x]]--;
-			if (next[x] != NONE) {
-				x = next[x];
+			uint32_t nx = next[RANK(x)];
+			if (nx != NONE) {
+				x = nx;
 				break;
 			}
 			uint32_t p = t->idom[x];
@@ -177,11 +198,21 @@ static struct rh_error *type_retained(struct rh_analysis *a)
 			x = p;
 		}
 	}
+#undef RANK
+	a->type_retained = out;
+	out = NULL;
+	goto out;
+nomem:
+	err = rh_enomem;
+out:
 	free(first);
 	free(next);
+	free(prefix);
+	free(linked);
+	free(inner);
 	free(active);
-	a->type_retained = out;
-	return NULL;
+	free(out);
+	return err;
 }
 
 const unsigned rh_analysis_order[RH_NPARTS] = { 0, 2, 1, 3, 4, 5 };
