@@ -17,7 +17,9 @@
  * and a 10-million-object heap must finish in seconds.
  *
  * Where to start reading: rh_dominators() runs five phases, each a function
- * below, in this order:
+ * below, in this order, after single_leaves() has found the leaves with
+ * one way in, which the DFS does not enter (their idom is their one
+ * predecessor; 4.57M of the 9.37M objects of the 10M-object benchmark):
  *
  *   1. dfs()          number reached nodes 1..N in DFS preorder (the virtual
  *                     root is 0), record each one's DFS-tree parent, and
@@ -27,7 +29,8 @@
  *                     compression over the link forest;
  *   4. semi_nca()     idom(w) = nearest common ancestor of parent(w) and
  *                     semi(w) in the dominator tree built so far, w = 1..N;
- *   5. back to node indices: idom[], and order[] = the DFS preorder.
+ *   5. back to node indices: idom[], and order[] = the DFS preorder,
+ *      then the leaves left out.
  *
  * Time is memory latency: every phase reads per-node state at random.
  * Measured on a 2-core VM (~170 ns a dependent cache miss), a uniformly

@@ -42,7 +42,8 @@ struct rh_domtree {
 	uint32_t *idom;
 	/**
 	 * Reached nodes in an order where every node comes after its
-	 * immediate dominator (DFS preorder); nreached entries.
+	 * immediate dominator (DFS preorder, then the leaves with one way in,
+	 * which the DFS does not enter, by index); nreached entries.
 	 */
 	uint32_t *order;
 	uint32_t nreached;
