@@ -811,11 +811,24 @@ struct rh_error *rh_report_dominators(FILE *f, struct rh_analysis *a,
 		return err;
 	if ((err = rh_topn_init(&top, o.top, s->nobjects, retained_rank, a->retained)))
 		goto out;
-	uint64_t total = 0;
+	// Once the top is full, an object enters it only with more retained
+	// bytes than the worst one kept: retained_rank breaks ties by the
+	// lower index, and the objects come in index order. Compared here
+	// rather than through the ranking function for every object (9.37M
+	// calls, a fifth of a warm `dominators` at 10M objects; issue 12).
+	uint64_t total = 0, floor = 0;
+	bool full = false;
 	for (uint32_t i = 0; i < s->nobjects; i++) {
-		total = rh_add_sat(total, rh_snapshot_size(s, i));
-		if (a->retained[i] && rh_type_filter_pass(&tf, s->obj_type[i]))
-			rh_topn_add(&top, i);
+		uint32_t sz = s->obj_size[i];
+		total = rh_add_sat(total, sz != UINT32_MAX ? sz : rh_snapshot_size(s, i));
+		uint64_t r = a->retained[i];
+		if (!r || (full && r <= floor) || !rh_type_filter_pass(&tf, s->obj_type[i]))
+			continue;
+		rh_topn_add(&top, i);
+		if (top.cap && top.n == top.cap) {
+			full = true;
+			floor = a->retained[top.items[0]];
+		}
 	}
 	rh_topn_finish(&top);
 	entries = calloc(top.n ? top.n : 1, sizeof(*entries));
