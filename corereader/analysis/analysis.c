@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include "util/bigmem.h"
+#include "util/bitrank.h"
 #include "util/satmath.h"
 
 static double now(void)
@@ -113,7 +114,7 @@ static struct rh_error *type_retained(struct rh_analysis *a)
 	uint8_t *inner = calloc(ntypes, 1);
 	// The objects the walk goes through ("linked"): those that dominate
 	// something, then those of an inner type too. Numbered densely by
-	// their rank in this bitset (prefix: the count before each word), so
+	// their rank in this bitset (util/bitrank.h), so
 	// that the child lists take 8 bytes a linked object, 4.8M of the
 	// 9.37M at 10M objects, not 8 an object.
 	uint64_t *linked = calloc(nwords + 1, sizeof(*linked));
@@ -129,19 +130,15 @@ static struct rh_error *type_retained(struct rh_analysis *a)
 	}
 	for (uint32_t x = 0; x < n; x++)
 		if (linked[x >> 6] >> (x & 63) & 1)
-			inner[s->obj_type[x] < ntypes ? s->obj_type[x] : 0] = 1;
+			inner[s->obj_type[x]] = 1;
 	for (uint32_t x = 0; x < n; x++) {
 		uint32_t ty = s->obj_type[x];
 		if (t->idom[x] != RH_DOM_NONE && ty < ntypes && inner[ty])
 			linked[x >> 6] |= UINT64_C(1) << (x & 63);
 	}
-	uint32_t nlinked = 0;
-	for (size_t w = 0; w < nwords; w++) {
-		prefix[w] = nlinked;
-		nlinked += (uint32_t)__builtin_popcountll(linked[w]);
-	}
-#define RANK(x) (prefix[(x) >> 6] + (uint32_t)__builtin_popcountll( \
-			 linked[(x) >> 6] & ((UINT64_C(1) << ((x) & 63)) - 1)))
+	rh_bitrank_fill(linked, prefix, nwords + 1, 0);
+	uint32_t nlinked = prefix[nwords];
+#define RANK(x) rh_bitrank(linked, prefix, (x))
 	first = rh_big_malloc((nlinked ? nlinked : 1) * sizeof(*first));
 	next = rh_big_malloc((nlinked ? nlinked : 1) * sizeof(*next));
 	if (!first || !next)

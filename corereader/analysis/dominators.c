@@ -140,7 +140,7 @@ static inline void prefetch_edge_slot(const struct rh_csr *g,
 
 /*
  * Leaves with one way in. Most objects of a Python heap refer to nothing
- * (ints, strings, floats, bytes) and are referred to once: 7.1M of the
+ * (ints, strings, floats, bytes) and are referred to once: 4.57M of the
  * 9.37M objects of the 10M-object benchmark. Such a node w lies on no
  * path to another node, so taking it out changes no other node's
  * dominators; and its only predecessor p dominates it, the nearest
@@ -241,7 +241,8 @@ struct dfs_ahead {
 	uint32_t upto;      /* DFS numbers asked for, exclusive */
 };
 
-static void dfs_ahead(struct dfs_ahead *a, uint32_t d)
+/* Ask for the next stretch when DFS number d is half-way into the last one. */
+static inline void dfs_ahead(struct dfs_ahead *a, uint32_t d)
 {
 	if (!a->pf || d + AHEAD_NODES / 2 < a->upto || a->upto > a->n)
 		return;
@@ -362,8 +363,7 @@ static uint32_t dfs(const struct rh_csr *g, const uint32_t *roots,
 				if (npreds)
 					npreds[count + 1]++;
 				f->label = pos;
-				if (count + 1 >= ahead->upto - AHEAD_NODES / 2)
-					dfs_ahead(ahead, count + 1);
+				dfs_ahead(ahead, count + 1);
 				dfs_enter(g, dfn, vertex, nodes, t, ++count, cur, single);
 				cur = count;
 			} else {

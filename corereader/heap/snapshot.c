@@ -415,10 +415,8 @@ static int type_index(struct rh_snapshot *s, struct rh_py_runtime *rt,
 _Static_assert(offsetof(struct rh_snap_big_size, obj) == 0,
 	       "rh_byobj_find keys on a leading index");
 
-uint64_t rh_snapshot_size(const struct rh_snapshot *s, uint32_t i)
+uint64_t rh_snapshot_size_big(const struct rh_snapshot *s, uint32_t i)
 {
-	if (s->obj_size[i] != UINT32_MAX)
-		return s->obj_size[i];
 	const struct rh_snap_big_size *b = rh_byobj_find(s->big_sizes, s->nbig_sizes,
 							 sizeof(*s->big_sizes), i);
 	return b ? b->size : UINT32_MAX;

@@ -819,8 +819,7 @@ struct rh_error *rh_report_dominators(FILE *f, struct rh_analysis *a,
 	uint64_t total = 0, floor = 0;
 	bool full = false;
 	for (uint32_t i = 0; i < s->nobjects; i++) {
-		uint32_t sz = s->obj_size[i];
-		total = rh_add_sat(total, sz != UINT32_MAX ? sz : rh_snapshot_size(s, i));
+		total = rh_add_sat(total, rh_snapshot_size(s, i));
 		uint64_t r = a->retained[i];
 		if (!r || (full && r <= floor) || !rh_type_filter_pass(&tf, s->obj_type[i]))
 			continue;
