@@ -192,10 +192,21 @@ uint32_t rh_edge_between(const struct rh_snapshot *s, uint32_t from, uint32_t to
  * no source reaches without passing through it (Eclipse MAT's retained
  * set of one object), computed with two searches instead of the whole
  * dominator tree. Sources: roots of every tier; for an object no root
- * reaches, the search from the roots alone.
+ * reaches, the search from the roots alone. With the referrers (rg, may
+ * be NULL), a small retained set is found from idx alone, with the same
+ * answer.
  * Errors: RH_ERR_NO_MEMORY.
  */
-struct rh_error *rh_retained_one(const struct rh_snapshot *s, const struct rh_reach *r,
-				 uint32_t idx, uint64_t *objects_ret, uint64_t *bytes_ret);
+struct rh_error *rh_retained_one(const struct rh_snapshot *s, const struct rh_rgraph *rg,
+				 const struct rh_reach *r, uint32_t idx,
+				 uint64_t *objects_ret, uint64_t *bytes_ret);
+
+/**
+ * Test hook: the steps (edges, referrers, reach-tree parents) rh_retained_one
+ * may take from idx before it searches the whole heap instead; 0 restores
+ * the default. Returns how many calls since the last were answered from
+ * idx alone. Not for use while another thread calls rh_retained_one.
+ */
+uint64_t rh_retained_local_budget(uint64_t work);
 
 #endif /* RH_ANALYSIS_REACH_H */

@@ -107,7 +107,8 @@ static struct rh_error *gather(struct rh_analysis *a, uint32_t idx,
 		}
 	}
 	if (ev->verdict != RH_VERDICT_DEAD) {
-		err = rh_retained_one(s, r, idx, &ev->retained_objects, &ev->retained_bytes);
+		err = rh_retained_one(s, &a->rg, r, idx, &ev->retained_objects,
+				      &ev->retained_bytes);
 		if (err)
 			return err;
 	}
