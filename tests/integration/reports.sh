@@ -18,7 +18,8 @@
 #               the GC disabled
 #   cycles      the ring: 50 members of known total size, freed by a
 #               generation-0 collection blocked by gc.disable()
-#   leaks       the leaked object, an orphan; the ring; the big list
+#   leaks       the leaked object, an orphan; the ring; the big list; the
+#               same retained sets however many candidates it starts from
 #   diff        the new class grew by 5000, held through ['GROWN']
 # and each report's text form runs. DOT and graphviz rendering (and the
 # note when graphviz is missing) are checked on the first interpreter.
@@ -107,6 +108,20 @@ for i in "${!PY_PATHS[@]}"; do
     rh cycles_t cycles "$c1" &&
     rh leaks_t leaks "$c1" &&
     rh diff_t diff "$c1" "$c2" || { FAILED=$((FAILED + 1)); rm -f "$c1" "$c2"; continue; }
+
+    # The largest retained sets do not depend on how many candidates the
+    # first try keeps (report/lists.c retained_sets): from the best one,
+    # growing by retries, or from all of them, the lists are the default's.
+    rh leaks3 leaks --json -n 3 "$c1" &&
+    REFHEAP_TEST_SETS_K=1 rh leaks3_k1 leaks --json -n 3 "$c1" &&
+    REFHEAP_TEST_SETS_K=0 rh leaks3_k0 leaks --json -n 3 "$c1" || FAILED=$((FAILED + 1))
+    for k in k1 k0; do
+        if ! cmp -s "$dir/leaks3.json" "$dir/leaks3_$k.json"; then
+            echo "FAIL $label: leaks -n 3 differs when its first try keeps $k candidates"
+            diff "$dir/leaks3.json" "$dir/leaks3_$k.json" | head -5
+            FAILED=$((FAILED + 1))
+        fi
+    done
 
     before=$FAILED
     if [ $FIRST -eq 1 ]; then
