@@ -53,6 +53,7 @@
 
 #include "analysis/analysis.h"
 #include "util/outfile.h"
+#include "util/rangecheck.h"
 #include "util/workpool.h"
 
 #define MAGIC "RHANALY\0"
@@ -561,12 +562,10 @@ static struct rh_error *load_referrers(const struct reader *r, const struct rh_s
 	// Every report reads start[t] .. start[t + 1] of src.
 	if (start[0] != 0 || start[n] != h->nsrc || start[n + 1] != h->nsrc)
 		return corrupt(r, "the referrers' bounds");
-	for (uint32_t t = 0; t < n; t++)
-		if (start[t + 1] < start[t])
-			return corrupt(r, "the referrers' starts decrease");
-	for (uint64_t e = 0; e < h->nsrc; e++)
-		if ((src[e] & RH_EDGE_INDEX_MASK) >= n)
-			return corrupt(r, "a referrer out of range");
+	if (rh_u32_any_decrease(start, n))
+		return corrupt(r, "the referrers' starts decrease");
+	if (rh_u32_any_ge(src, h->nsrc, RH_EDGE_INDEX_MASK, n))
+		return corrupt(r, "a referrer out of range");
 out:
 	*g = (struct rh_rgraph){ .n = n, .start = (uint32_t *)start, .src = (uint32_t *)src };
 	return NULL;
@@ -596,9 +595,9 @@ static struct rh_error *load_reach(const struct reader *r, const struct rh_snaps
 	// indexed; roots index the snapshot's root records.
 	if (!bytes_below(tier, n, RH_TIER_NONE + 1))
 		return corrupt(r, "a tier out of range");
-	for (uint32_t i = 0; i < n; i++)
-		if (parent[i] >= n && parent[i] != RH_REACH_SOURCE)
-			return corrupt(r, "a parent out of range");
+	_Static_assert(RH_REACH_SOURCE == UINT32_MAX, "a parent's source mark changed");
+	if (rh_u32_any_ge_but_max(parent, n, n))
+		return corrupt(r, "a parent out of range");
 	if (!byobj_ok(found_big, h->nfound_big, n) || !byobj_ok(best, h->nbest_roots, n))
 		return corrupt(r, "reachability's tables are not sorted by object");
 	for (uint64_t k = 0; k < h->nbest_roots; k++)

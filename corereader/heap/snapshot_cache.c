@@ -51,6 +51,7 @@
 #include "image/image.h"
 #include "target/target.h"
 #include "util/outfile.h"
+#include "util/rangecheck.h"
 #include "util/workpool.h"
 
 #define MAGIC "RHSNAPC\0"
@@ -959,20 +960,33 @@ static void check_chunk(void *arg, uint32_t task)
 	uint32_t bad = 0;
 	if (k < c->obj_tasks) {
 		uint64_t lo = (uint64_t)k * CHECK_CHUNK, hi = lo + CHECK_CHUNK < n ? lo + CHECK_CHUNK : n;
-		for (uint64_t i = lo; i < hi; i++) {
-			bad |= s->obj_type[i] >= s->ntypes;
-			bad |= (uint8_t)(s->obj_gen[i] + 1) > RH_SNAP_GEN_PERMANENT + 1;
-			bad |= s->obj_interp[i] >= c->ninterp;
+		bad = rh_u32_any_ge(s->obj_type + lo, hi - lo, UINT32_MAX, s->ntypes);
+		// The same sign-bit comparisons as util/rangecheck.h, on
+		// bytes: gen + 1 in 0 .. RH_SNAP_GEN_PERMANENT + 1, the
+		// interpreter below ninterp (1..256).
+		uint32_t acc = 0;
+		uint64_t i = lo;
+		for (; i + RH_CHECK_BLOCK <= hi; i += RH_CHECK_BLOCK) {
+			uint32_t a = 0;
+			for (unsigned j = 0; j < RH_CHECK_BLOCK; j++) {
+				a |= (uint32_t)(RH_SNAP_GEN_PERMANENT + 1) -
+				     (uint8_t)(s->obj_gen[i + j] + 1);
+				a |= c->ninterp - 1 - s->obj_interp[i + j];
+			}
+			acc |= a;
 		}
+		for (; i < hi; i++) {
+			acc |= (uint32_t)(RH_SNAP_GEN_PERMANENT + 1) - (uint8_t)(s->obj_gen[i] + 1);
+			acc |= c->ninterp - 1 - s->obj_interp[i];
+		}
+		bad |= acc >> 31;
 	} else if ((k -= c->obj_tasks) < c->start_tasks) {
 		uint64_t lo = (uint64_t)k * CHECK_CHUNK, hi = lo + CHECK_CHUNK < n ? lo + CHECK_CHUNK : n;
-		for (uint64_t i = lo; i < hi; i++)
-			bad |= s->edge_start[i + 1] < s->edge_start[i];
+		bad = rh_u32_any_decrease(s->edge_start + lo, hi - lo);
 	} else if ((k -= c->start_tasks) < c->edge_tasks) {
 		uint64_t lo = (uint64_t)k * CHECK_CHUNK;
 		uint64_t hi = lo + CHECK_CHUNK < s->nedges ? lo + CHECK_CHUNK : s->nedges;
-		for (uint64_t e = lo; e < hi; e++)
-			bad |= (s->edges[e] & RH_EDGE_INDEX_MASK) >= n;
+		bad = rh_u32_any_ge(s->edges + lo, hi - lo, RH_EDGE_INDEX_MASK, n);
 	} else {
 		k -= c->edge_tasks;
 		bool b = false;

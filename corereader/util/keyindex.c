@@ -8,6 +8,7 @@
 
 #include "util/bigmem.h"
 #include "util/keyindex.h"
+#include "util/rangecheck.h"
 
 void rh_keyindex_init(struct rh_keyindex *x)
 {
@@ -108,15 +109,36 @@ bool rh_keyindex_check_shape(const struct rh_keyindex *x, size_t n)
 size_t rh_keyindex_check_slots(const struct rh_keyindex *x, size_t n, size_t lo, size_t hi,
 			       bool *bad_ret)
 {
-	// Branch-free: this runs over the whole index on every cache load.
+	// This runs over the whole index on every cache load: branch-free,
+	// comparisons as sign bits, in blocks of a constant length, so that
+	// GCC -O2 vectorizes it (util/rangecheck.h says why).
+	// A used slot has p in 1..n; an empty one is all zero. p and n are
+	// below 2^29, so n - p and p - 1 are negative exactly when p > n or
+	// p == 0.
+	if (hi > x->nslots)
+		hi = x->nslots;
+	uint32_t n32 = n > RH_KEYINDEX_MAX ? RH_KEYINDEX_MAX : (uint32_t)n;
 	size_t used = 0;
 	uint32_t bad = 0;
-	for (size_t j = lo; j < hi && j < x->nslots; j++) {
+	size_t j = lo;
+	for (; j + RH_CHECK_BLOCK <= hi; j += RH_CHECK_BLOCK) {
+		uint32_t u = 0, b = 0;
+		for (size_t k = 0; k < RH_CHECK_BLOCK; k++) {
+			uint32_t w = x->slots[j + k];
+			uint32_t p = w & RH_KEYINDEX_POS_MASK;
+			uint32_t nz = (w | (0u - w)) >> 31;   /* w != 0 */
+			u += nz;
+			b |= nz & (((n32 - p) | (p - 1)) >> 31);
+		}
+		used += u;
+		bad |= b;
+	}
+	for (; j < hi; j++) {
 		uint32_t w = x->slots[j];
 		uint32_t p = w & RH_KEYINDEX_POS_MASK;
-		used += w != 0;
-		// A used slot has p in 1..n; an empty one is all zero.
-		bad |= (uint32_t)(w != 0) & ((uint32_t)(p == 0) | (uint32_t)(p > n));
+		uint32_t nz = (w | (0u - w)) >> 31;
+		used += nz;
+		bad |= nz & (((n32 - p) | (p - 1)) >> 31);
 	}
 	if (bad)
 		*bad_ret = true;
