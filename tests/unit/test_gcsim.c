@@ -1284,7 +1284,7 @@ static void rh_retained_one_local_matches_whole_heap(void **state)
 			s->obj_refcnt[i] = rnd(4);
 			uint32_t ne = chain ? (uint32_t)(i + 1 < n) + (rnd(8) == 0 ? 1u : 0u) : rnd(4);
 			for (uint32_t k = 0; k < ne; k++) {
-				uint32_t to = chain && k == 0 ? i + 1 : rnd(n);
+				uint32_t to = chain && k == 0 && i + 1 < n ? i + 1 : rnd(n);
 				uint32_t f = rnd(8);
 				uint32_t flags = f == 0 ? RH_EDGE_OWNED : f == 1 ? RH_EDGE_CONSERVATIVE : 0;
 #ifdef RH_EDGE_BORROWED
