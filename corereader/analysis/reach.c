@@ -1,8 +1,9 @@
 /*
  * Reachability by tier, the refcount audit and retention paths: see
  * reach.h. Every search here is a breadth-first search over index arrays,
- * with one queue array of the heap's size: linear, no recursion, no
- * per-object allocation.
+ * with one queue array of the heap's size, or, for the searches from one
+ * object (`why`), a queue that grows and arrays taken 4,096 entries at a
+ * time (util/sparse.h): linear, no recursion, no per-object allocation.
  */
 #include "analysis/reach.h"
 #include "util/satmath.h"
