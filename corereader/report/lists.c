@@ -1226,7 +1226,7 @@ static int cmp_u32(const void *x, const void *y)
 
 static bool in_sorted(const uint32_t *v, size_t n, uint32_t x)
 {
-	return bsearch(&x, v, n, sizeof(*v), cmp_u32) != NULL;
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_u32) != NULL;
 }
 
 /* One try with the best k candidates (k 0: all). *done false: too few survived, try more. */
@@ -1254,7 +1254,8 @@ static struct rh_error *sets_try(struct sets_ctx *c, unsigned max, size_t k,
 		if ((full && r <= floor) || !set_candidate(c, x))
 			continue;
 		rh_topn_add(&top, x);
-		if (top.cap && top.n == top.cap) {
+		// k 0 keeps every candidate (room for all n): never full.
+		if (k && top.n == top.cap) {
 			full = true;
 			floor = a->retained[top.items[0]];
 		}
@@ -1265,14 +1266,17 @@ static struct rh_error *sets_try(struct sets_ctx *c, unsigned max, size_t k,
 		if (rh_snapshot_find(s, s->types[ty].addr, &x) && !exclude_with_dicts(c, x))
 			goto nomem;
 	}
-	qsort(c->off, c->noff, sizeof(*c->off), cmp_u32);
+	if (c->noff)
+		qsort(c->off, c->noff, sizeof(*c->off), cmp_u32);
 	// The 80% rule, for the kept candidates only.
 	byidx = malloc((top.n ? top.n : 1) * sizeof(*byidx));
 	struck = calloc(top.n ? top.n : 1, 1);
 	if (!byidx || !struck)
 		goto nomem;
-	memcpy(byidx, top.items, top.n * sizeof(*byidx));
-	qsort(byidx, top.n, sizeof(*byidx), cmp_u32);
+	if (top.n) {
+		memcpy(byidx, top.items, top.n * sizeof(*byidx));
+		qsort(byidx, top.n, sizeof(*byidx), cmp_u32);
+	}
 	for (size_t j = 0; j < c->nnear; j++) {
 		uint32_t x = c->near[j], p = a->dom.idom[x];
 		if (p >= n || !strikes(a->retained[x], a->retained[p]))
