@@ -17,12 +17,6 @@
 
 #define NONE UINT32_MAX
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static struct rh_error *count_big(const struct rh_snapshot *s, struct rh_reach *r);
 
 static int cmp_best_root(const void *a, const void *b)
@@ -305,7 +299,7 @@ struct rh_error *rh_reach_run(const struct rh_snapshot *s, struct rh_reach *ret)
 		r.best_roots[r.nbest_roots++] = (struct rh_best_root){ root->obj, (uint32_t)k };
 		r.rooted_bits[root->obj >> 6] |= 1ull << (root->obj & 63);
 	}
-	qsort(r.owned_roots, r.nowned_roots, sizeof(*r.owned_roots), cmp_u32);
+	qsort(r.owned_roots, r.nowned_roots, sizeof(*r.owned_roots), rh_byobj_cmp_u32);
 	struct rh_error *err = count_big(s, &r);
 	if (err) {
 		rh_reach_free(&r);
@@ -544,24 +538,6 @@ static uint8_t source_tier(const struct rh_snapshot *s, const struct rh_reach *r
 	return RH_TIER_NONE;
 }
 
-/*
- * queue[at] = v, growing the queue by doubling: the searches from one
- * object start small (util/sparse.h), and at most every object is queued.
- */
-static bool queue_push(uint32_t **queue, size_t *cap, size_t at, uint32_t v)
-{
-	if (at >= *cap) {
-		size_t c = *cap ? *cap * 2 : 1024;
-		uint32_t *q = realloc(*queue, c * sizeof(*q));
-		if (!q)
-			return false;
-		*queue = q;
-		*cap = c;
-	}
-	(*queue)[at] = v;
-	return true;
-}
-
 /* Upper bound on candidates kept: paths beyond the first thousand sources say nothing new. */
 #define MAX_CANDIDATES 4096
 
@@ -582,14 +558,13 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 	struct rh_sparse32 next, dist;
 	bool have_next = rh_sparse32_init(&next, n), have_dist = rh_sparse32_init(&dist, n);
 	uint32_t *queue = NULL;
-	size_t queue_cap = 0;
+	size_t head = 0, tail = 0, queue_cap = 0;
 	struct cand *cands = rh_big_malloc(MAX_CANDIDATES * sizeof(*cands));
 	size_t ncands = 0;
 	struct rh_error *err = NULL;
 	if (!have_next || !have_dist || !cands || !rh_sparse32_set(&next, idx, idx + 1) ||
-	    !queue_push(&queue, &queue_cap, 0, idx))
+	    !rh_u32_append(&queue, &tail, &queue_cap, idx))
 		goto nomem;
-	uint32_t head = 0, tail = 1;
 	// Only objects of idx's own tier or better can be on its paths, so
 	// a search from a reachable object need not wander into garbage.
 	uint8_t limit = r->tier[idx];
@@ -622,9 +597,8 @@ struct rh_error *rh_paths_find(const struct rh_snapshot *s, const struct rh_rgra
 			if (limit != RH_TIER_NONE && r->tier[u] > limit)
 				continue;
 			if (!rh_sparse32_set(&next, u, v + 1) || !rh_sparse32_set(&dist, u, dv + 1) ||
-			    !queue_push(&queue, &queue_cap, tail, u))
+			    !rh_u32_append(&queue, &tail, &queue_cap, u))
 				goto nomem;
-			tail++;
 		}
 	}
 	qsort(cands, ncands, sizeof(*cands), cand_cmp);
@@ -732,12 +706,12 @@ static int retained_local(const struct rh_snapshot *s, const struct rh_rgraph *r
 	struct rh_sparse32 pos;
 	uint32_t *list = NULL, *stack = NULL;
 	uint8_t *gone = NULL;
-	size_t cap = 0, nl = 1, ns = 0;
+	size_t cap = 0, nl = 0, ns = 0;
 	uint64_t work = 0;
 	int ret = -1;
 	if (!rh_sparse32_init(&pos, n))
 		return -1;
-	if (!rh_sparse32_set(&pos, idx, 1) || !queue_push(&list, &cap, 0, idx))
+	if (!rh_sparse32_set(&pos, idx, 1) || !rh_u32_append(&list, &nl, &cap, idx))
 		goto out;
 	for (size_t h = 0; h < nl; h++) {
 		if (list[h] & GONE_BIT)
@@ -751,9 +725,8 @@ static int retained_local(const struct rh_snapshot *s, const struct rh_rgraph *r
 				continue;
 			uint32_t entry = t | (chain_avoids(r, n, idx, t, &work) ? GONE_BIT : 0);
 			if (!rh_sparse32_set(&pos, t, (uint32_t)nl + 1) ||
-			    !queue_push(&list, &cap, nl, entry))
+			    !rh_u32_append(&list, &nl, &cap, entry))
 				goto out;
-			nl++;
 		}
 		if (work > budget) {
 			ret = 0;

@@ -84,7 +84,9 @@
 #include "report/gcstate.h"
 #include "report/labels.h"
 #include "report/listutil.h"
+#include "util/byobj.h"
 #include "util/satmath.h"
+#include "util/sparse.h"
 
 #define REPR_MAX 120
 #define CHAIN_SHOWN 8
@@ -662,6 +664,19 @@ static int retained_rank(const void *arg, uint32_t a, uint32_t b)
 	return c ? c : (a < b ? 1 : -1);
 }
 
+/*
+ * For a top ranked by retained_rank and fed objects in index order: the
+ * retained bytes an object must exceed to enter, once the top is full (0
+ * before). Ties go to the lower index, which came first, so an object
+ * with just the floor's bytes cannot enter. Compared by the caller
+ * rather than through the ranking function for every object (9.37M
+ * calls, a fifth of a warm `dominators` at 10M objects; issue 12).
+ */
+static uint64_t retained_floor(const struct rh_topn *t, const uint64_t *retained)
+{
+	return t->n && t->n == t->cap ? retained[t->items[0]] : 0;
+}
+
 /* Top of the dominator chain of every object, computed when a chain is
  * too long to walk (lazily, once). */
 struct chain_tops {
@@ -811,23 +826,14 @@ struct rh_error *rh_report_dominators(FILE *f, struct rh_analysis *a,
 		return err;
 	if ((err = rh_topn_init(&top, o.top, s->nobjects, retained_rank, a->retained)))
 		goto out;
-	// Once the top is full, an object enters it only with more retained
-	// bytes than the worst one kept: retained_rank breaks ties by the
-	// lower index, and the objects come in index order. Compared here
-	// rather than through the ranking function for every object (9.37M
-	// calls, a fifth of a warm `dominators` at 10M objects; issue 12).
 	uint64_t total = 0, floor = 0;
-	bool full = false;
 	for (uint32_t i = 0; i < s->nobjects; i++) {
 		total = rh_add_sat(total, rh_snapshot_size(s, i));
 		uint64_t r = a->retained[i];
-		if (!r || (full && r <= floor) || !rh_type_filter_pass(&tf, s->obj_type[i]))
+		if (r <= floor || !rh_type_filter_pass(&tf, s->obj_type[i]))
 			continue;
 		rh_topn_add(&top, i);
-		if (top.cap && top.n == top.cap) {
-			full = true;
-			floor = a->retained[top.items[0]];
-		}
+		floor = retained_floor(&top, a->retained);
 	}
 	rh_topn_finish(&top);
 	entries = calloc(top.n ? top.n : 1, sizeof(*entries));
@@ -1143,8 +1149,8 @@ static int leak_rank(const void *arg, uint32_t x, uint32_t y)
  * Written for 10M-object heaps: a first pass, in index order, reads only
  * each object's own entries (its verdict, retained bytes, type, whether
  * a root holds it) and keeps the best K of the objects that pass those
- * tests, comparing with the worst kept before ranking, as the dominators
- * report does. Only those K can be in the answer, unless the 80% rule
+ * tests, comparing with the worst kept before ranking (retained_floor), as
+ * the dominators report does. Only those K can be in the answer, unless the 80% rule
  * strikes more than K - max of them, when the search starts again with
  * four times K. The 80% rule reads an object's retained bytes against
  * its dominator's: an object dominated by one of the K can strike it only
@@ -1164,20 +1170,6 @@ struct sets_ctx {
 	uint32_t *off;             /* objects the module and class rules exclude, sorted */
 	size_t noff, off_cap;
 };
-
-static bool push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 1024;
-		uint32_t *p = realloc(*v, c * sizeof(*p));
-		if (!p)
-			return false;
-		*v = p;
-		*cap = c;
-	}
-	(*v)[(*n)++] = x;
-	return true;
-}
 
 static bool strikes(uint64_t child, uint64_t dominator)
 {
@@ -1207,26 +1199,15 @@ static bool set_candidate(const struct sets_ctx *c, uint32_t x)
 static bool exclude_with_dicts(struct sets_ctx *c, uint32_t x)
 {
 	const struct rh_snapshot *s = c->a->s;
-	if (!push_u32(&c->off, &c->noff, &c->off_cap, x))
+	if (!rh_u32_append(&c->off, &c->noff, &c->off_cap, x))
 		return false;
 	for (uint32_t e = s->edge_start[x]; e < s->edge_start[x + 1]; e++) {
 		uint32_t d = s->edges[e] & RH_EDGE_INDEX_MASK;
 		if (d < s->nobjects && c->kind[s->obj_type[d]] == 2 &&
-		    !push_u32(&c->off, &c->noff, &c->off_cap, d))
+		    !rh_u32_append(&c->off, &c->noff, &c->off_cap, d))
 			return false;
 	}
 	return true;
-}
-
-static int cmp_u32(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	return a < b ? -1 : a > b;
-}
-
-static bool in_sorted(const uint32_t *v, size_t n, uint32_t x)
-{
-	return n && bsearch(&x, v, n, sizeof(*v), cmp_u32) != NULL;
 }
 
 /* One try with the best k candidates (k 0: all). *done false: too few survived, try more. */
@@ -1247,7 +1228,7 @@ static struct rh_error *sets_try(struct sets_ctx *c, unsigned max, size_t k,
 	bool full = false;
 	for (uint32_t x = 0; x < n; x++) {
 		uint64_t r = a->retained[x];
-		if ((!full || strikes(r, floor)) && !push_u32(&c->near, &c->nnear, &c->near_cap, x))
+		if ((!full || strikes(r, floor)) && !rh_u32_append(&c->near, &c->nnear, &c->near_cap, x))
 			goto nomem;
 		if (c->kind[s->obj_type[x]] == 1 && !exclude_with_dicts(c, x))
 			goto nomem;
@@ -1257,7 +1238,7 @@ static struct rh_error *sets_try(struct sets_ctx *c, unsigned max, size_t k,
 		// k 0 keeps every candidate (room for all n): never full.
 		if (k && top.n == top.cap) {
 			full = true;
-			floor = a->retained[top.items[0]];
+			floor = retained_floor(&top, a->retained);
 		}
 	}
 	// Classes and their dicts.
@@ -1267,7 +1248,7 @@ static struct rh_error *sets_try(struct sets_ctx *c, unsigned max, size_t k,
 			goto nomem;
 	}
 	if (c->noff)
-		qsort(c->off, c->noff, sizeof(*c->off), cmp_u32);
+		qsort(c->off, c->noff, sizeof(*c->off), rh_byobj_cmp_u32);
 	// The 80% rule, for the kept candidates only.
 	byidx = malloc((top.n ? top.n : 1) * sizeof(*byidx));
 	struck = calloc(top.n ? top.n : 1, 1);
@@ -1275,13 +1256,13 @@ static struct rh_error *sets_try(struct sets_ctx *c, unsigned max, size_t k,
 		goto nomem;
 	if (top.n) {
 		memcpy(byidx, top.items, top.n * sizeof(*byidx));
-		qsort(byidx, top.n, sizeof(*byidx), cmp_u32);
+		qsort(byidx, top.n, sizeof(*byidx), rh_byobj_cmp_u32);
 	}
 	for (size_t j = 0; j < c->nnear; j++) {
 		uint32_t x = c->near[j], p = a->dom.idom[x];
 		if (p >= n || !strikes(a->retained[x], a->retained[p]))
 			continue;
-		uint32_t *hit = bsearch(&p, byidx, top.n, sizeof(*byidx), cmp_u32);
+		const uint32_t *hit = rh_byobj_find(byidx, top.n, sizeof(*byidx), p);
 		if (hit)
 			struck[hit - byidx] = 1;
 	}
@@ -1289,8 +1270,8 @@ static struct rh_error *sets_try(struct sets_ctx *c, unsigned max, size_t k,
 	size_t kept = 0;
 	for (size_t j = 0; j < top.n; j++) {
 		uint32_t x = top.items[j];
-		uint32_t *hit = bsearch(&x, byidx, top.n, sizeof(*byidx), cmp_u32);
-		if (!struck[hit - byidx] && !in_sorted(c->off, c->noff, x))
+		const uint32_t *hit = rh_byobj_find(byidx, top.n, sizeof(*byidx), x);
+		if (!struck[hit - byidx] && !rh_byobj_find(c->off, c->noff, sizeof(*c->off), x))
 			top.items[kept++] = x;
 	}
 	top.n = kept;

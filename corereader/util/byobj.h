@@ -45,4 +45,16 @@ static inline const void *rh_byobj_find(const void *base, size_t n, size_t strid
 	return k == obj ? rec : NULL;
 }
 
+/**
+ * qsort comparator for a plain array of object indices: records of
+ * stride 4, then searched with rh_byobj_find.
+ */
+static inline int rh_byobj_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x, y;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x < y ? -1 : x > y;
+}
+
 #endif

@@ -8,7 +8,8 @@
  * 10M-object benchmark, a memset of 37 MB of fresh memory per array, most
  * of a warm `why` (issue 12). Untouched chunks cost one NULL pointer each;
  * a search that visits the whole heap pays one calloc per 4096 entries,
- * not one per object.
+ * not one per object. The lists such searches keep (their queues, what
+ * they found) grow by doubling: rh_u32_append.
  */
 #ifndef RH_UTIL_SPARSE_H
 #define RH_UTIL_SPARSE_H
@@ -61,6 +62,21 @@ static inline void rh_sparse32_free(struct rh_sparse32 *a)
 	free(a->chunks);
 	a->chunks = NULL;
 	a->nchunks = 0;
+}
+
+/** (*v)[(*n)++] = x, doubling *v's room (*cap entries) when full. False on no memory. */
+static inline bool rh_u32_append(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		uint32_t *p = realloc(*v, c * sizeof(*p));
+		if (!p)
+			return false;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return true;
 }
 
 #endif /* RH_UTIL_SPARSE_H */
