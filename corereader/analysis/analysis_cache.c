@@ -235,6 +235,7 @@ struct rh_analysis_saver {
 	struct rh_analysis *a;
 	char *path, *tmp;
 	int fd;
+	struct rh_blockwrite bw;  /* writes fd, once it is open */
 	uint64_t room;
 	unsigned written;
 	uint64_t off;
@@ -254,7 +255,7 @@ static struct rh_error *saver_fail(struct rh_analysis_saver *w, int e, const cha
  * untouched), and the file gets no stray bytes of this process's memory;
  * the reader checks every parent.
  */
-static bool write_parents(int fd, const struct rh_reach *r, uint64_t off)
+static bool write_parents(struct rh_blockwrite *bw, const struct rh_reach *r, uint64_t off)
 {
 	enum { CHUNK = 1u << 16 };
 	uint32_t *buf = malloc(CHUNK * sizeof(*buf));
@@ -265,7 +266,7 @@ static bool write_parents(int fd, const struct rh_reach *r, uint64_t off)
 		uint32_t len = r->n - lo < CHUNK ? (uint32_t)(r->n - lo) : CHUNK;
 		for (uint32_t k = 0; k < len; k++)
 			buf[k] = r->tier[lo + k] == RH_TIER_NONE ? RH_REACH_SOURCE : r->parent[lo + k];
-		ok = rh_pwrite_all(fd, buf, (uint64_t)len * 4, off + lo * 4);
+		ok = rh_blockwrite_at(bw, buf, (uint64_t)len * 4, off + lo * 4);
 	}
 	free(buf);
 	return ok;
@@ -298,13 +299,17 @@ static struct rh_error *write_parts(struct rh_analysis_saver *w, unsigned parts)
 		w->fd = mkostemp(w->tmp, O_CLOEXEC);
 		if (w->fd < 0)
 			return saver_fail(w, errno, "cannot create a file beside");
+		// In whole 2 MiB blocks (util/outfile.h): every warm command
+		// reads this file, in a new process each time.
+		if (!rh_blockwrite_init(&w->bw, w->fd, w->off))
+			return rh_enomem;
 	}
 	for (int i = 0; i < NSECTIONS; i++) {
 		if (!sec[i].size)
 			continue;
 		const struct rh_analysis_carry *c = source(w->a, RH_NEED_REACH);
-		bool ok = i == SEC_PARENT ? write_parents(w->fd, c ? &c->reach : &w->a->reach, w->off)
-					  : rh_pwrite_all(w->fd, sec[i].p, sec[i].size, w->off);
+		bool ok = i == SEC_PARENT ? write_parents(&w->bw, c ? &c->reach : &w->a->reach, w->off)
+					  : rh_blockwrite_at(&w->bw, sec[i].p, sec[i].size, w->off);
 		if (!ok)
 			return saver_fail(w, errno ? errno : EIO, "cannot write beside");
 		w->h.sections[i] = (struct disk_section){ w->off, sec[i].size };
@@ -319,7 +324,8 @@ static struct rh_error *finish_file(struct rh_analysis_saver *w)
 {
 	w->h.parts = w->written;
 	w->h.file_size = w->off;
-	if (!rh_pwrite_all(w->fd, &w->h, sizeof(w->h), 0) || ftruncate(w->fd, (off_t)w->off) < 0)
+	if (!rh_blockwrite_finish(&w->bw) || !rh_pwrite_all(w->fd, &w->h, sizeof(w->h), 0) ||
+	    ftruncate(w->fd, (off_t)w->off) < 0)
 		return saver_fail(w, errno ? errno : EIO, "cannot write beside");
 	int fd = w->fd;
 	w->fd = -1;
@@ -453,6 +459,7 @@ struct rh_error *rh_analysis_cache_save_finish(struct rh_analysis *a)
 		w->seconds += now() - t0;
 	}
 	a->saver = NULL;
+	rh_blockwrite_abort(&w->bw);
 	if (w->fd >= 0)
 		close(w->fd);
 	if (w->tmp)

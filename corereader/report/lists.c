@@ -1341,8 +1341,13 @@ static struct rh_error *suspects_gather(const struct rh_analysis *a, enum rh_ver
 	struct rh_error *err = rh_topn_init(&top, max, s->nobjects, leak_rank, &lrc);
 	if (err)
 		return err;
-	for (uint32_t i = 0; i < s->nobjects; i++) {
-		if (a->v.verdict[i] != verdict || rh_reach_excess(s, &a->reach, i) <= 0)
+	// The verdict's objects found by memchr: a handful among millions,
+	// and a byte loop over the verdicts was a fifth of a warm `leaks` at
+	// 10M objects (perf, issue 12).
+	const uint8_t *vd = a->v.verdict, *vend = vd + s->nobjects;
+	for (const uint8_t *at = vd; at < vend && (at = memchr(at, verdict, (size_t)(vend - at))); at++) {
+		uint32_t i = (uint32_t)(at - vd);
+		if (rh_reach_excess(s, &a->reach, i) <= 0)
 			continue;
 		if (!held[i] && (a->have & RH_NEED_REFERRERS))
 			for (uint32_t p = a->rg.start[i]; p < a->rg.start[i + 1]; p++)

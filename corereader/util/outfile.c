@@ -157,3 +157,88 @@ bool rh_pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off)
 	}
 	return true;
 }
+
+bool rh_blockwrite_init(struct rh_blockwrite *w, int fd, uint64_t off)
+{
+	w->fd = fd;
+	w->base = off & ~(RH_BLOCKWRITE_BLOCK - 1);
+	// The bytes of off's block before off are written too, as zeros: a
+	// write from off itself would give the block smaller folios.
+	w->end = off - w->base;
+	w->buf = calloc(1, RH_BLOCKWRITE_BLOCK);
+	return w->buf != NULL;
+}
+
+static bool blockwrite_flush(struct rh_blockwrite *w)
+{
+	return w->end == 0 || rh_pwrite_all(w->fd, w->buf, w->end, w->base);
+}
+
+bool rh_blockwrite_at(struct rh_blockwrite *w, const void *p, uint64_t len, uint64_t off)
+{
+	const uint8_t *src = p;
+	if (off < w->base + w->end) {
+		errno = EINVAL;
+		return false;
+	}
+	// A gap past the gathered block: the block goes first, then the
+	// blocks the gap covers whole are skipped (they read as zeros: a hole,
+	// or the room the caller reserved).
+	if (off - w->base >= RH_BLOCKWRITE_BLOCK) {
+		if (!blockwrite_flush(w))
+			return false;
+		w->base = off & ~(RH_BLOCKWRITE_BLOCK - 1);
+		w->end = 0;
+	}
+	memset(w->buf + w->end, 0, off - w->base - w->end);
+	w->end = off - w->base;
+	while (len > 0) {
+		if (w->end == 0 && len >= RH_BLOCKWRITE_BLOCK) {
+			// A whole block straight from the source, its pages
+			// read first: a page fault in the kernel's copy makes it
+			// halve its chunk, and so the folios, for the rest of the
+			// call (mm/filemap.c generic_perform_write, 6.x), which a
+			// source mapped from the last analyses file met on most
+			// of its pages.
+			unsigned char sum = 0;
+			for (uint64_t k = 0; k < RH_BLOCKWRITE_BLOCK; k += 4096)
+				sum += ((const volatile uint8_t *)src)[k];
+			(void)sum;
+			if (!rh_pwrite_all(w->fd, src, RH_BLOCKWRITE_BLOCK, w->base))
+				return false;
+			src += RH_BLOCKWRITE_BLOCK;
+			len -= RH_BLOCKWRITE_BLOCK;
+			w->base += RH_BLOCKWRITE_BLOCK;
+			continue;
+		}
+		uint64_t n = RH_BLOCKWRITE_BLOCK - w->end;
+		if (n > len)
+			n = len;
+		memcpy(w->buf + w->end, src, n);
+		src += n;
+		len -= n;
+		w->end += n;
+		if (w->end == RH_BLOCKWRITE_BLOCK) {
+			if (!blockwrite_flush(w))
+				return false;
+			w->base += RH_BLOCKWRITE_BLOCK;
+			w->end = 0;
+		}
+	}
+	return true;
+}
+
+bool rh_blockwrite_finish(struct rh_blockwrite *w)
+{
+	bool ok = blockwrite_flush(w);
+	int e = errno;
+	rh_blockwrite_abort(w);
+	errno = e;
+	return ok;
+}
+
+void rh_blockwrite_abort(struct rh_blockwrite *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+}

@@ -2,8 +2,9 @@
  * Unit tests of util/keyindex.c, the address index every snapshot lookup
  * goes through, util/u64map.c, refheap's other maps (and the reference
  * the key index is checked against), util/arena.c, where names are
- * interned, and util/bigmem.h, which allocates and grows the snapshot's
- * arrays.
+ * interned, util/bigmem.h, which allocates and grows the snapshot's
+ * arrays, and util/outfile.c's block writer, which writes the analyses
+ * cache.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +21,7 @@
 #include "util/arena.h"
 #include "util/bigmem.h"
 #include "util/keyindex.h"
+#include "util/outfile.h"
 #include "util/prefault.h"
 #include "util/u64map.h"
 
@@ -247,6 +250,62 @@ static void rh_keyindex_reserve_avoids_rebuild(void **state)
  * for NULL are harmless. (Whether the pages became resident depends on
  * the kernel: MADV_POPULATE_WRITE is 5.14+.)
  */
+/* A file of random writes, forward with gaps, is what the writes say. */
+static void rh_blockwrite_writes_what_it_is_given(void **state)
+{
+	(void)state;
+	const uint64_t B = RH_BLOCKWRITE_BLOCK, size = 5 * B + 12345;
+	uint8_t *want = calloc(size, 1), *got = malloc(size), *src = malloc(size);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_non_null(src);
+	srand(12);
+	for (uint64_t k = 0; k < size; k++)
+		src[k] = (uint8_t)(rand() % 255 + 1);
+	for (int round = 0; round < 40; round++) {
+		char path[] = "/tmp/refheap-blockwrite-XXXXXX";
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		unlink(path);
+		memset(want, 0, size);
+		// The first write anywhere in the first blocks; then writes of
+		// 0 bytes to more than two blocks, after gaps of 0 bytes to
+		// more than a block: every case of where they start and end.
+		uint64_t off = (uint64_t)rand() % (2 * B), end = off;
+		struct rh_blockwrite w;
+		assert_true(rh_blockwrite_init(&w, fd, off));
+		while (1) {
+			uint64_t gap = rand() % 4 == 0 ? 0 : (uint64_t)rand() % (B + B / 2);
+			uint64_t len = rand() % 3 == 0 ? (uint64_t)rand() % (2 * B + 5000)
+						       : (uint64_t)rand() % 300000;
+			if (end + gap + len > size)
+				break;
+			uint64_t at = end + gap;
+			assert_true(rh_blockwrite_at(&w, src + at, len, at));
+			memcpy(want + at, src + at, len);
+			end = at + len;
+		}
+		// Going back is refused.
+		if (end > off) {
+			assert_false(rh_blockwrite_at(&w, src, 1, end - 1));
+			assert_int_equal(errno, EINVAL);
+		}
+		assert_true(rh_blockwrite_finish(&w));
+		assert_null(w.buf);
+		rh_blockwrite_abort(&w);   /* idempotent */
+		// The file ends where the last write did, and holds the bytes
+		// written and zeros between.
+		assert_int_equal(lseek(fd, 0, SEEK_END), (off_t)(end > off ? end : off));
+		uint64_t n = end;
+		assert_int_equal(pread(fd, got, n, 0), (ssize_t)n);
+		assert_memory_equal(got, want, n);
+		close(fd);
+	}
+	free(want);
+	free(got);
+	free(src);
+}
+
 static void rh_prefault_keeps_contents(void **state)
 {
 	(void)state;
@@ -349,6 +408,7 @@ int main(void)
 		cmocka_unit_test(rh_arena_intern_returns_one_copy),
 		cmocka_unit_test(rh_big_realloc_keeps_the_used_part),
 		cmocka_unit_test(rh_prefault_keeps_contents),
+		cmocka_unit_test(rh_blockwrite_writes_what_it_is_given),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
