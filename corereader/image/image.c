@@ -193,13 +193,13 @@ out_ph:
 
 /* ------------------------------------------------------------ symbols */
 
-/* Intern a string into the module's arena; false on no memory or > 4 GiB. */
-static bool add_name(struct image_module *mod, const char *s, uint32_t *ret)
+/* Intern a string into one of the module's arenas; false on no memory or > 4 GiB. */
+static bool add_name(struct image_strbuf *names, const char *s, uint32_t *ret)
 {
-	size_t off = mod->names.len;
+	size_t off = names->len;
 	if (off > UINT32_MAX)
 		return false;
-	if (!image_strbuf_append(&mod->names, s, strlen(s) + 1))
+	if (!image_strbuf_append(names, s, strlen(s) + 1))
 		return false;
 	*ret = (uint32_t)off;
 	return true;
@@ -265,7 +265,7 @@ static struct rh_error *load_symbols(struct image_module *mod,
 				*cap = ncap;
 			}
 			struct image_symbol *s = &mod->syms[mod->nsyms];
-			if (!add_name(mod, name, &s->name))
+			if (!add_name(&mod->sym_names, name, &s->name))
 				return rh_enomem;
 			s->addr = sym.st_value + bias;
 			s->size = sym.st_size;
@@ -294,15 +294,15 @@ static void sort_symbols(struct image_module *mod)
 	if (!mod->nsyms)
 		return;
 	qsort_r(mod->syms, mod->nsyms, sizeof(*mod->syms), cmp_sym_addr,
-		mod->names.data);
+		mod->sym_names.data);
 	size_t out = 1;
 	for (size_t i = 1; i < mod->nsyms; i++) {
 		struct image_symbol *prev = &mod->syms[out - 1];
 		struct image_symbol *s = &mod->syms[i];
 		// Same address and name: the better rank sorted first.
 		if (s->addr == prev->addr &&
-		    strcmp(mod->names.data + s->name,
-			   mod->names.data + prev->name) == 0)
+		    strcmp(mod->sym_names.data + s->name,
+			   mod->sym_names.data + prev->name) == 0)
 			continue;
 		mod->syms[out++] = *s;
 	}
@@ -335,7 +335,7 @@ static struct rh_error *load_sections(struct image_module *mod,
 			cap = ncap;
 		}
 		struct image_section *s = &mod->sections[mod->nsections];
-		if (!add_name(mod, name, &s->name))
+		if (!add_name(&mod->names, name, &s->name))
 			return rh_enomem;
 		s->addr = shdr.sh_addr + bias;
 		s->size = shdr.sh_size;
@@ -458,6 +458,7 @@ static void module_deinit(struct image_module *mod)
 	free((char *)mod->pub.debug_path);
 	free((char *)mod->pub.debug_searched);
 	image_strbuf_deinit(&mod->names);
+	image_strbuf_deinit(&mod->sym_names);
 	free(mod->syms);
 	free(mod->by_name);
 	free(mod->sections);
@@ -625,14 +626,12 @@ static struct rh_error *build_module(struct rh_image *img, struct rh_target *t,
 	mod->pub.is_executable = lay.e_type == ET_EXEC ||
 		(spec->main_program && (lay.e_type == ET_DYN || !have_layout));
 
-	// Symbols of the file and of its debug file; sections of the file,
-	// or of the debug file when the file is missing (same addresses).
-	size_t cap = 0;
-	if (ef.elf && (err = load_symbols(mod, &ef, bias, &cap)))
-		goto out;
-	if (dbg.elf && (err = load_symbols(mod, &dbg, bias, &cap)))
-		goto out;
-	sort_symbols(mod);
+	// Symbols of the file and of its debug file, read when first asked
+	// for (module_symbols); sections of the file, or of the debug file
+	// when the file is missing (same addresses).
+	mod->sym_from_file = ef.elf != NULL;
+	mod->sym_from_debug = dbg.elf != NULL;
+	mod->sym_bias = bias;
 	if (ef.elf)
 		err = load_sections(mod, &ef, bias);
 	else if (dbg.elf)
@@ -783,6 +782,7 @@ rh_image_create_from_specs(struct rh_target *t,
 	struct rh_image *img = calloc(1, sizeof(*img));
 	if (!img)
 		return rh_enomem;
+	pthread_mutex_init(&img->sym_mu, NULL);
 	rh_problems_init(&img->problems);
 	struct image_debug_dirs dd;
 	if ((err = image_debug_dirs_init(&dd, opts)))
@@ -945,6 +945,7 @@ void rh_image_destroy(struct rh_image *img)
 		module_deinit(&img->modules[i]);
 	free(img->modules);
 	rh_problems_deinit(&img->problems);
+	pthread_mutex_destroy(&img->sym_mu);
 	free(img);
 }
 
@@ -990,7 +991,7 @@ static int cmp_sym_name(const void *a, const void *b, void *arg)
 	const struct image_module *mod = arg;
 	const struct image_symbol *x = &mod->syms[*(const uint32_t *)a];
 	const struct image_symbol *y = &mod->syms[*(const uint32_t *)b];
-	int r = strcmp(mod->names.data + x->name, mod->names.data + y->name);
+	int r = strcmp(mod->sym_names.data + x->name, mod->sym_names.data + y->name);
 	if (r)
 		return r;
 	if (x->rank != y->rank)
@@ -1018,9 +1019,67 @@ static struct rh_error *build_name_index(struct image_module *mod)
 	return NULL;
 }
 
+/*
+ * Read the symbols of the files build_module chose, as it would have: a
+ * file that cannot be opened again (gone since) gives none.
+ */
+static struct rh_error *read_symbols(struct image_module *mod)
+{
+	const char *paths[2] = { mod->sym_from_file ? mod->pub.local_path : NULL,
+				 mod->sym_from_debug ? mod->pub.debug_path : NULL };
+	size_t cap = 0;
+	struct rh_error *err = NULL;
+	for (int k = 0; k < 2 && !err; k++) {
+		struct image_elf ef = { .fd = -1 };
+		if (!paths[k])
+			continue;
+		struct rh_error *oe = image_elf_open(paths[k], &ef);
+		if (oe) {
+			rh_error_destroy(oe);
+			continue;
+		}
+		err = load_symbols(mod, &ef, mod->sym_bias, &cap);
+		image_elf_close(&ef);
+	}
+	if (err) {
+		free(mod->syms);
+		mod->syms = NULL;
+		mod->nsyms = 0;
+		return err;
+	}
+	sort_symbols(mod);
+	return NULL;
+}
+
+/*
+ * The module's symbols read (and with by_name, indexed by name), once,
+ * whichever thread asks first. Errors: RH_ERR_NO_MEMORY, RH_ERR_LIMIT;
+ * the module then has no symbols (or no name index) for every later
+ * query, which fails or misses as for a module without symbol tables.
+ */
+static struct rh_error *module_symbols(struct rh_image *img, struct image_module *mod,
+				       bool by_name)
+{
+	int want = by_name ? SYMS_BY_NAME : SYMS_READ;
+	if (__atomic_load_n(&mod->sym_state, __ATOMIC_ACQUIRE) >= want)
+		return NULL;
+	struct rh_error *err = NULL;
+	pthread_mutex_lock(&img->sym_mu);
+	int state = mod->sym_state;
+	if (state < SYMS_READ) {
+		err = read_symbols(mod);
+		state = SYMS_READ;
+	}
+	if (!err && by_name && state < SYMS_BY_NAME && !(err = build_name_index(mod)))
+		state = SYMS_BY_NAME;
+	__atomic_store_n(&mod->sym_state, state, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&img->sym_mu);
+	return err;
+}
+
 static const char *sym_name(const struct image_module *mod, size_t by_name_i)
 {
-	return mod->names.data + mod->syms[mod->by_name[by_name_i]].name;
+	return mod->sym_names.data + mod->syms[mod->by_name[by_name_i]].name;
 }
 
 /*
@@ -1154,7 +1213,7 @@ struct rh_error *rh_image_find_symbol(struct rh_image *img,
 		for (size_t k = 0; k < count; k++) {
 			struct image_module *mod =
 				only ? only : nth_in_lookup_order(img, k);
-			if ((err = build_name_index(mod)))
+			if ((err = module_symbols(img, mod, true)))
 				return err;
 			const struct image_symbol *s;
 			if (module_find_symbol(mod, name, renamed, &s)) {
@@ -1245,7 +1304,14 @@ bool rh_image_symbolize(struct rh_image *img, uint64_t addr,
 			break;
 		}
 	}
-	if (!mod || !mod->nsyms || mod->syms[0].addr > addr)
+	if (!mod)
+		return false;
+	struct rh_error *err = module_symbols(img, (struct image_module *)mod, false);
+	if (err) {
+		rh_error_destroy(err);
+		return false;
+	}
+	if (!mod->nsyms || mod->syms[0].addr > addr)
 		return false;
 	// Last symbol at or below addr: syms[lo - 1] after the search.
 	size_t lo = 0, hi = mod->nsyms;
@@ -1273,7 +1339,7 @@ bool rh_image_symbolize(struct rh_image *img, uint64_t addr,
 	if (module_ret)
 		*module_ret = &mod->pub;
 	if (name_ret)
-		*name_ret = mod->names.data + best->name;
+		*name_ret = mod->sym_names.data + best->name;
 	if (offset_ret)
 		*offset_ret = addr - best->addr;
 	return true;

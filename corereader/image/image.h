@@ -103,8 +103,9 @@ const struct rh_module *rh_image_module(const struct rh_image *img, size_t i);
  * renamed static variable) win over other suffixes, and ".cold" parts of
  * split functions come last; ties go to the first by name.
  *
- * The first lookup by name in a module sorts an index of its symbols, so
- * lookups on one image must not run concurrently.
+ * A module's symbols are read from its files at the first query that
+ * needs them, and indexed by name at the first lookup by name, once, under
+ * the image's lock: queries on one image may run on several threads.
  *
  * @param size_ret may be NULL.
  * Errors: RH_ERR_NOT_FOUND (the message names the files read),

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -427,6 +428,61 @@ static void symbolize_inside_variable_and_function(void **state)
 	// Outside every module.
 	assert_false(rh_image_symbolize(img, 16, &m, &name, &off));
 	rh_image_destroy(img);
+}
+
+/*
+ * The symbols are read at the first query, once, whichever of several
+ * threads asks first: the snapshot's threads symbolize function pointers
+ * while they traverse (cpython/traverse.c).
+ */
+struct sym_race {
+	struct rh_image *img;
+	pthread_barrier_t *go;
+	bool ok;
+};
+
+static void *sym_race_main(void *arg)
+{
+	struct sym_race *r = arg;
+	pthread_barrier_wait(r->go);
+	const char *name = NULL;
+	uint64_t off = 1, addr = 0;
+	bool by_addr = rh_image_symbolize(r->img, (uint64_t)(uintptr_t)&test_image_function,
+					  NULL, &name, &off) &&
+		       name && strcmp(name, "test_image_function") == 0 && off == 0;
+	struct rh_error *err = rh_image_find_symbol(r->img, NULL, "test_image_global", &addr, NULL);
+	r->ok = by_addr && !err && addr == (uint64_t)(uintptr_t)&test_image_global;
+	rh_error_destroy(err);
+	return NULL;
+}
+
+static void symbols_read_at_first_query_once_across_threads(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		struct rh_image *img = self_image(NULL);
+		struct image_module *mod = &img->modules[0];
+		// Nothing read before a query asks.
+		assert_int_equal(mod->sym_state, SYMS_UNREAD);
+		assert_int_equal(mod->nsyms, 0);
+		enum { N = 4 };
+		pthread_barrier_t go;
+		pthread_barrier_init(&go, NULL, N);
+		pthread_t th[N];
+		struct sym_race r[N];
+		for (int k = 0; k < N; k++) {
+			r[k] = (struct sym_race){ .img = img, .go = &go };
+			assert_int_equal(pthread_create(&th[k], NULL, sym_race_main, &r[k]), 0);
+		}
+		for (int k = 0; k < N; k++) {
+			pthread_join(th[k], NULL);
+			assert_true(r[k].ok);
+		}
+		pthread_barrier_destroy(&go);
+		assert_int_equal(mod->sym_state, SYMS_BY_NAME);
+		assert_true(mod->nsyms > 0);
+		rh_image_destroy(img);
+	}
 }
 
 /* A mapping of the file outside its PT_LOAD segments (image_of's spec
@@ -1284,6 +1340,7 @@ int main(void)
 		cmocka_unit_test(find_symbol_foreign_module_is_invalid_argument),
 		cmocka_unit_test(find_section_text_contains_function),
 		cmocka_unit_test(symbolize_inside_variable_and_function),
+		cmocka_unit_test(symbols_read_at_first_query_once_across_threads),
 		cmocka_unit_test(module_span_is_load_extent_not_stray_mapping),
 		cmocka_unit_test(c_name_len_drops_static_renamings_only),
 		cmocka_unit_test(create_from_specs_missing_file_is_problem),
