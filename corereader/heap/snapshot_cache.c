@@ -759,6 +759,7 @@ created:;
 				h->sections[SEC_INDEX].offset);
 	if (ok && index_written)
 		index_written(arg);
+
 	// The arrays the page cache can take, with the room reserved for
 	// them (bytes).
 	void **field[NSECTIONS] = { 0 };
@@ -794,11 +795,19 @@ created:;
 			adopt_section(adopt, fd, field[i], secs[i].size,
 				      cap[i] > secs[i].size ? cap[i] : secs[i].size,
 				      h->sections[i].offset);
+
 	}
 	if (!ok) {
 		err = rh_error_os(errno, name, "cannot write the snapshot cache file %s", name);
 		goto out;
 	}
+	// Its pages read once, for the next command (util/outfile.h); last,
+	// so that the arrays went to the page cache first (adopt_section:
+	// touching each section as written kept them in memory longer, the
+	// peak of a cold `leaks` at 10M rose from 47.5 to 49.5-54.2 bytes an
+	// object). An unnamed file has no next command.
+	if (!unnamed)
+		rh_file_touch_pages(fd, 0, off);
 	int fdc = fd;
 	fd = -1;
 	if (close(fdc) < 0) {

@@ -11,8 +11,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -241,4 +243,30 @@ void rh_blockwrite_abort(struct rh_blockwrite *w)
 {
 	free(w->buf);
 	w->buf = NULL;
+}
+
+void rh_file_touch_pages(int fd, uint64_t off, uint64_t len)
+{
+	// Never past the end of the file: a page there would raise SIGBUS.
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size < 0 || off >= (uint64_t)st.st_size)
+		return;
+	if (len > (uint64_t)st.st_size - off)
+		len = (uint64_t)st.st_size - off;
+	uint64_t lo = off & ~(uint64_t)4095;
+	if (!len || len > SIZE_MAX - (off - lo))
+		return;
+	size_t size = (size_t)(len + (off - lo));
+	void *m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, (off_t)lo);
+	if (m == MAP_FAILED)
+		return;
+#ifdef MADV_POPULATE_READ
+	(void)madvise(m, size, MADV_POPULATE_READ);
+#endif
+	const volatile uint8_t *p = m;
+	uint8_t sum = 0;
+	for (size_t k = 0; k < size; k += 4096)
+		sum += p[k];
+	(void)sum;
+	munmap(m, size);
 }

@@ -4,7 +4,7 @@
  * the key index is checked against), util/arena.c, where names are
  * interned, util/bigmem.h, which allocates and grows the snapshot's
  * arrays, and util/outfile.c's block writer, which writes the analyses
- * cache.
+ * cache, and its page toucher.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -306,6 +306,35 @@ static void rh_blockwrite_writes_what_it_is_given(void **state)
 	free(src);
 }
 
+/* Touching pages stays inside the file, wherever it is asked to go. */
+static void rh_file_touch_pages_stays_in_the_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/refheap-touch-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	char page[4096];
+	memset(page, 7, sizeof(page));
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(write(fd, page, sizeof(page)), (ssize_t)sizeof(page));
+	assert_int_equal(write(fd, page, 100), 100);   /* a partial last page */
+	// Past the end (a page there would be SIGBUS), unaligned, empty.
+	rh_file_touch_pages(fd, 0, UINT64_MAX);
+	rh_file_touch_pages(fd, 4097, 1u << 30);
+	rh_file_touch_pages(fd, 3 * 4096 + 99, 5);
+	rh_file_touch_pages(fd, 3 * 4096 + 100, 4096);
+	rh_file_touch_pages(fd, UINT64_MAX - 10, 20);
+	rh_file_touch_pages(fd, 0, 0);
+	rh_file_touch_pages(-1, 0, 4096);
+	// Nothing written.
+	char back[4096];
+	assert_int_equal(pread(fd, back, sizeof(back), 0), (ssize_t)sizeof(back));
+	assert_memory_equal(back, page, sizeof(back));
+	assert_int_equal(lseek(fd, 0, SEEK_END), 3 * 4096 + 100);
+	close(fd);
+}
+
 static void rh_prefault_keeps_contents(void **state)
 {
 	(void)state;
@@ -409,6 +438,7 @@ int main(void)
 		cmocka_unit_test(rh_big_realloc_keeps_the_used_part),
 		cmocka_unit_test(rh_prefault_keeps_contents),
 		cmocka_unit_test(rh_blockwrite_writes_what_it_is_given),
+		cmocka_unit_test(rh_file_touch_pages_stays_in_the_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
