@@ -632,6 +632,19 @@ static struct rh_error *build_module(struct rh_image *img, struct rh_target *t,
 	mod->sym_from_file = ef.elf != NULL;
 	mod->sym_from_debug = dbg.elf != NULL;
 	mod->sym_bias = bias;
+	// A file reached through a live process (/proc/PID/root, a process
+	// in a container) goes away with it, and the analyses run after it
+	// is resumed: its symbols are read now.
+	if ((ef.elf && strncmp(local, "/proc/", 6) == 0) ||
+	    (dbg.elf && debug_path && strncmp(debug_path, "/proc/", 6) == 0)) {
+		size_t cap = 0;
+		if (ef.elf && (err = load_symbols(mod, &ef, bias, &cap)))
+			goto out;
+		if (dbg.elf && (err = load_symbols(mod, &dbg, bias, &cap)))
+			goto out;
+		sort_symbols(mod);
+		mod->sym_state = SYMS_READ;
+	}
 	if (ef.elf)
 		err = load_sections(mod, &ef, bias);
 	else if (dbg.elf)
