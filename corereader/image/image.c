@@ -632,11 +632,10 @@ static struct rh_error *build_module(struct rh_image *img, struct rh_target *t,
 	mod->sym_from_file = ef.elf != NULL;
 	mod->sym_from_debug = dbg.elf != NULL;
 	mod->sym_bias = bias;
-	// A file reached through a live process (/proc/PID/root, a process
-	// in a container) goes away with it, and the analyses run after it
-	// is resumed: its symbols are read now.
-	if ((ef.elf && strncmp(local, "/proc/", 6) == 0) ||
-	    (dbg.elf && debug_path && strncmp(debug_path, "/proc/", 6) == 0)) {
+	// A file reached through the live process itself (its own root, a
+	// process in a container) goes away with it, and the analyses run
+	// after it is resumed: its symbols are read now.
+	if (spec->local_transient && spec->local_path) {
 		size_t cap = 0;
 		if (ef.elf && (err = load_symbols(mod, &ef, bias, &cap)))
 			goto out;
@@ -889,6 +888,7 @@ struct rh_error *rh_image_create(struct rh_target *t,
 		size_t j = i;
 		const struct rh_mapping *at0 = NULL;
 		const char *local_path = NULL;
+		bool transient = false;
 		uint64_t start = UINT64_MAX, end = 0;
 		bool main_program = false;
 		for (; j < n; j++) {
@@ -900,8 +900,10 @@ struct rh_error *rh_image_create(struct rh_target *t,
 			// another module here.
 			if (m->file_offset == 0 && !at0)
 				at0 = m;
-			if (!local_path && m->local_path)
+			if (!local_path && m->local_path) {
 				local_path = m->local_path;
+				transient = m->local_transient;
+			}
 			if (m->start < start)
 				start = m->start;
 			if (m->end > end)
@@ -920,11 +922,14 @@ struct rh_error *rh_image_create(struct rh_target *t,
 					"module for it", first->path);
 			continue;
 		}
-		if (at0->local_path)
+		if (at0->local_path) {
 			local_path = at0->local_path;
+			transient = at0->local_transient;
+		}
 		specs[nspecs++] = (struct rh_image_module_spec){
 			.name = first->path,
 			.local_path = local_path,
+			.local_transient = transient,
 			.load_addr = at0->start,
 			.start = start,
 			.end = end,

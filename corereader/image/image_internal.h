@@ -39,6 +39,8 @@ struct rh_image_module_spec {
 	const char *name;
 	/** File to open, or NULL to open <sysroot><name>. Borrowed. */
 	const char *local_path;
+	/** local_path is gone once the live target is (rh_mapping.local_transient). */
+	bool local_transient;
 	/** Runtime address of the ELF header (the mapping at file offset 0). */
 	uint64_t load_addr;
 	/** Span of all its mappings (end exclusive). */

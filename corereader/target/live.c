@@ -638,8 +638,9 @@ static bool is_regular_file(const char *path)
  */
 static char *local_path_for(const struct rh_target *t,
 			    const struct rh_target_options *opts,
-			    const char *exe, const char *path)
+			    const char *exe, const char *path, bool *transient)
 {
+	*transient = false;
 	const char *p = NULL;
 	char *resolved = NULL;
 	// Under a root (--sysroot, the process's own root), the mapped name
@@ -655,6 +656,7 @@ static char *local_path_for(const struct rh_target *t,
 		char root[64];
 		snprintf(root, sizeof(root), "/proc/%d/root", (int)t->pid);
 		p = resolved = rh_path_in_root(root, path);
+		*transient = true;
 	}
 	if (!p || !is_regular_file(p)) {
 		free(resolved);
@@ -757,7 +759,7 @@ static void local_paths(struct rh_target *t,
 {
 	for (size_t i = 0; i < t->nmappings; i++) {
 		struct rh_mapping *m = &t->mappings[i];
-		m->local_path = local_path_for(t, opts, exe, m->path);
+		m->local_path = local_path_for(t, opts, exe, m->path, &m->local_transient);
 	}
 }
 

@@ -66,6 +66,11 @@ struct rh_mapping {
 	 * its build-id does not match the core's copy of its ELF headers.
 	 */
 	const char *local_path;
+	/**
+	 * local_path leads through the live process itself (its own root,
+	 * a process in a container): the file is gone once the process is.
+	 */
+	bool local_transient;
 	/** Permissions as in /proc/PID/maps: bit 0 r, bit 1 w, bit 2 x (0 if unknown). */
 	unsigned prot;
 };
