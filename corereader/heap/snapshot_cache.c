@@ -759,7 +759,6 @@ created:;
 				h->sections[SEC_INDEX].offset);
 	if (ok && index_written)
 		index_written(arg);
-
 	// The arrays the page cache can take, with the room reserved for
 	// them (bytes).
 	void **field[NSECTIONS] = { 0 };
@@ -795,7 +794,6 @@ created:;
 			adopt_section(adopt, fd, field[i], secs[i].size,
 				      cap[i] > secs[i].size ? cap[i] : secs[i].size,
 				      h->sections[i].offset);
-
 	}
 	if (!ok) {
 		err = rh_error_os(errno, name, "cannot write the snapshot cache file %s", name);

@@ -160,6 +160,16 @@ bool rh_pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off)
 	return true;
 }
 
+/* Read a byte of each 4 KiB page of [p, p + size): volatile, so that it happens. */
+static void read_each_page(const void *p, size_t size)
+{
+	const volatile uint8_t *v = p;
+	uint8_t sum = 0;
+	for (size_t k = 0; k < size; k += 4096)
+		sum += v[k];
+	(void)sum;
+}
+
 bool rh_blockwrite_init(struct rh_blockwrite *w, int fd, uint64_t off)
 {
 	w->fd = fd;
@@ -202,10 +212,7 @@ bool rh_blockwrite_at(struct rh_blockwrite *w, const void *p, uint64_t len, uint
 			// call (mm/filemap.c generic_perform_write, 6.x), which a
 			// source mapped from the last analyses file met on most
 			// of its pages.
-			unsigned char sum = 0;
-			for (uint64_t k = 0; k < RH_BLOCKWRITE_BLOCK; k += 4096)
-				sum += ((const volatile uint8_t *)src)[k];
-			(void)sum;
+			read_each_page(src, RH_BLOCKWRITE_BLOCK);
 			if (!rh_pwrite_all(w->fd, src, RH_BLOCKWRITE_BLOCK, w->base))
 				return false;
 			src += RH_BLOCKWRITE_BLOCK;
@@ -263,10 +270,6 @@ void rh_file_touch_pages(int fd, uint64_t off, uint64_t len)
 #ifdef MADV_POPULATE_READ
 	(void)madvise(m, size, MADV_POPULATE_READ);
 #endif
-	const volatile uint8_t *p = m;
-	uint8_t sum = 0;
-	for (size_t k = 0; k < size; k += 4096)
-		sum += p[k];
-	(void)sum;
+	read_each_page(m, size);
 	munmap(m, size);
 }

@@ -111,8 +111,8 @@ void rh_blockwrite_abort(struct rh_blockwrite *w);
  * whichever process makes it: the first command to read a freshly written
  * 10M-object snapshot and its analyses paid 65-87 ms per file that way, a
  * warm `leaks` took 186-193 ms instead of 88-95. Paid by the thread that
- * writes the file, while the analyses run, the next command does not pay
- * it (issue 12). Best effort: what cannot be mapped is left as it is.
+ * wrote the file, once it is complete, the next command does not pay it
+ * (issue 12). Best effort: what cannot be mapped is left as it is.
  */
 void rh_file_touch_pages(int fd, uint64_t off, uint64_t len);
 
