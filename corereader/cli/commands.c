@@ -87,8 +87,11 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	// the index goes before the analyses' own arrays come (peak memory,
 	// issue 12). A session with no analysis (diff's older snapshot)
 	// looks up every object of the newer one, and keeps it.
-	if (need)
+	if (need) {
 		rh_snapshot_drop_index(x->s);
+		// Nor before the arrays went to the page cache (the peak).
+		rh_snapshot_wait_paged(x->s);
+	}
 	rh_analysis_init(&x->a, x->s);
 	x->a.jobs = analysis_jobs(x->s, o);
 	// Saved for the next command on this core as they are built.

@@ -547,8 +547,8 @@ void print_stats(const struct rh_snapshot *s)
 		      stderr);
 	else if (!s->from_cache && s->have_graph)
 		fprintf(stderr, "refheap: stats: the snapshot's arrays in the page cache: "
-			"%u of %u, %.1f MiB\n", arrays, RH_SNAP_ADOPT_MAX,
-			(double)moved / (1024.0 * 1024.0));
+			"%u of %u, %.1f MiB; the analyses waited %.3f s for them\n", arrays,
+			RH_SNAP_ADOPT_MAX, (double)moved / (1024.0 * 1024.0), s->seconds_paged_wait);
 	if (s->from_cache)
 		fputs("refheap: stats: snapshot mapped from the snapshot cache\n", stderr);
 	else if (s->have_graph)

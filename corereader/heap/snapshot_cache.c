@@ -78,15 +78,16 @@
  * FORMAT_VERSION bumped): these checks fail the build until the cache is
  * taught about it.
  */
-// (+48: the phase timings seconds_gc_lists..seconds_native, for --stats
-// of a snapshot just built only: not saved; +8: cache_writer, the thread
+// (+56: the phase timings seconds_gc_lists..seconds_native and
+// seconds_paged_wait, for --stats of a snapshot just built only: not
+// saved; +8: cache_writer, the thread
 // writing this very file: not saved; +16: index_dropped, dropped_finds
 // and type_obj, a command's lookups after rh_snapshot_drop_index: not
 // saved, a file's index is never dropped; +152: adopted and nadopted,
 // the arrays of a snapshot just built that went to the page cache;
 // +24: cache_file, cache_id, cache_limit: cache_id is the header's id,
 // the others are of this command.)
-_Static_assert(sizeof(struct rh_snapshot) == 680,
+_Static_assert(sizeof(struct rh_snapshot) == 688,
 	       "struct rh_snapshot changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_root) == 40,
 	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
@@ -436,8 +437,13 @@ static int unnamed_file(const char *dir)
 	return fd;
 }
 
-/* Called once the file holds the index, which may then be let go. */
-typedef void index_written_fn(void *arg);
+/*
+ * Called once the file holds the index, which may then be let go
+ * (WRITTEN_INDEX), and once the arrays went to the page cache
+ * (WRITTEN_ARRAYS, adopt_section).
+ */
+enum { WRITTEN_INDEX, WRITTEN_ARRAYS };
+typedef void index_written_fn(void *arg, int what);
 
 /*
  * Hand one array of the snapshot, just written to the cache file at off,
@@ -757,8 +763,17 @@ created:;
 	if (ok && secs[SEC_INDEX].size)
 		ok = rh_pwrite_all(fd, secs[SEC_INDEX].data, secs[SEC_INDEX].size,
 				h->sections[SEC_INDEX].offset);
-	if (ok && index_written)
-		index_written(arg);
+	if (ok && index_written) {
+		index_written(arg, WRITTEN_INDEX);
+		// Tests make the writer late, to see that the analyses wait
+		// for the arrays (tests/integration/page_cache.sh).
+		const char *delay = getenv("REFHEAP_TEST_WRITER_DELAY_MS");
+		long ms = delay ? strtol(delay, NULL, 10) : 0;
+		if (ms > 0 && ms <= 10000) {
+			const struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
+			nanosleep(&d, NULL);
+		}
+	}
 	// The arrays the page cache can take, with the room reserved for
 	// them (bytes).
 	void **field[NSECTIONS] = { 0 };
@@ -795,6 +810,8 @@ created:;
 				      cap[i] > secs[i].size ? cap[i] : secs[i].size,
 				      h->sections[i].offset);
 	}
+	if (ok && index_written)
+		index_written(arg, WRITTEN_ARRAYS);
 	if (!ok) {
 		err = rh_error_os(errno, name, "cannot write the snapshot cache file %s", name);
 		goto out;
@@ -1705,6 +1722,8 @@ struct rh_snapshot_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	bool index_written;
+	/* Under mu: the arrays went to the page cache, or the write gave up. */
+	bool arrays_written;
 	struct rh_snapshot_cache_key key;
 	char *core_path, *path, *dir;
 	uint64_t limit;
@@ -1714,11 +1733,13 @@ struct rh_snapshot_writer {
 };
 
 /* The writer is done with the index: the command may let it go. */
-static void writer_index_written(void *arg)
+static void writer_index_written(void *arg, int what)
 {
 	struct rh_snapshot_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	w->index_written = true;
+	if (what == WRITTEN_ARRAYS)
+		w->arrays_written = true;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->mu);
 }
@@ -1728,7 +1749,7 @@ static void *writer_main(void *arg)
 	struct rh_snapshot_writer *w = arg;
 	struct rh_error *err = cache_write(w->s, &w->key, w->unnamed ? w->dir : w->path,
 					   w->limit, writer_index_written, w, w->adopt, w->unnamed);
-	writer_index_written(w);   /* no-op if called; a write that gave up early */
+	writer_index_written(w, WRITTEN_ARRAYS);   /* a write that gave up early */
 	if (err) {
 		snprintf(w->note, sizeof(w->note), "%s: %s",
 			 w->unnamed ? "the snapshot stays in memory" : "snapshot cache not written",
@@ -1824,6 +1845,19 @@ void rh_snapshot_drop_index(struct rh_snapshot *s)
 	}
 	s->index_dropped = true;
 	rh_keyindex_deinit(&s->obj_index);
+}
+
+void rh_snapshot_wait_paged(struct rh_snapshot *s)
+{
+	struct rh_snapshot_writer *w = s ? s->cache_writer : NULL;
+	if (!w)
+		return;
+	double t0 = now();
+	pthread_mutex_lock(&w->mu);
+	while (!w->arrays_written)
+		pthread_cond_wait(&w->cond, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	s->seconds_paged_wait += now() - t0;
 }
 
 /* Open the runtime for what is read on demand, and check it is the one the file was made from. */
