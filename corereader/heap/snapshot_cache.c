@@ -62,6 +62,17 @@
 #define ENDIAN_MARK 0x01020304u
 /* Section offsets: a 4 KiB page (adopt_section maps whole pages). */
 #define ALIGN 4096u
+/*
+ * A section of BIG_MIN bytes or more starts at a 2 MiB boundary of the
+ * file: its array is 2 MiB-aligned in memory (util/bigmem.h
+ * rh_big_malloc), and only a file range congruent with its address can
+ * be mapped over it with 2 MiB entries (adopt_section). At 4 KiB
+ * boundaries the 10M benchmark's 305 MiB of adopted arrays were mapped
+ * 4 KiB at a time, and the analyses then read them through a TLB entry
+ * a page (issue 12).
+ */
+#define BIG_MIN (4u << 20)
+#define BIG_ALIGN (2u << 20)
 /* The smallest array handed to the page cache: a smaller one is not worth two mappings. */
 #define ADOPT_MIN (1u << 20)
 /* Cache files kept in the directory (most recently used). */
@@ -708,6 +719,8 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		secs[SEC_INDEX].size = 0;
 	uint64_t off = (sizeof(*h) + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
 	for (int i = 0; i < NSECTIONS; i++) {
+		if (secs[i].size >= BIG_MIN)
+			off = (off + BIG_ALIGN - 1) & ~(uint64_t)(BIG_ALIGN - 1);
 		h->sections[i].offset = off;
 		h->sections[i].size = secs[i].size;
 		off = (off + secs[i].size + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);

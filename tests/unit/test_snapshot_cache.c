@@ -1046,6 +1046,75 @@ static void rh_snapshot_cache_adopt_maps_the_file(void **state)
 	rh_snapshot_destroy(s);
 }
 
+/* The mapping of addr in /proc/self/maps: its start and file offset; false if none. */
+static bool mapping_of(const void *addr, uintptr_t *start, uint64_t *offset)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[1024];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		unsigned long long off;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s %llx", &lo, &hi, perms, &off) == 4 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
+			*start = lo;
+			*offset = off;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * A big array, 2 MiB-aligned as rh_big_malloc gives it, is mapped over
+ * from a file offset congruent with its address modulo 2 MiB, so that
+ * the kernel can map the file's 2 MiB folios with one entry each
+ * (BIG_ALIGN): the sections of 4 MiB or more start at 2 MiB boundaries
+ * of the file, and the smaller ones stay packed at 4 KiB.
+ */
+static void rh_snapshot_cache_big_sections_congruent(void **state)
+{
+	(void)state;
+	const size_t huge = (size_t)2 << 20;
+	const uint32_t n = 1200000;
+	struct rh_snapshot *s = make_snapshot(n);
+	// obj_addr 9.6 MB, edges 14.4 MB, obj_type 4.8 MB: big; obj_gen
+	// 1.2 MB: not.
+	void **f[] = { (void **)&s->obj_addr, (void **)&s->edges, (void **)&s->obj_type,
+		       (void **)&s->obj_gen };
+	size_t sz[] = { (size_t)n * 8, ((size_t)3 * n + 1) * 4, (size_t)n * 4, n };
+	for (int i = 0; i < 4; i++) {
+		size_t len = (sz[i] + huge - 1) & ~(huge - 1);
+		void *p = aligned_alloc(huge, len);
+		assert_non_null(p);
+		memcpy(p, *f[i], sz[i]);
+		free(*f[i]);
+		*f[i] = p;
+	}
+	const char *p = tmp_path("congruent.snap");
+	assert_null(cache_write(s, &test_key, p, 0, NULL, NULL, s, false));
+	for (int i = 0; i < 4; i++) {
+		uintptr_t start;
+		uint64_t off;
+		assert_true(mapped_from(*f[i], "congruent.snap"));
+		assert_true(mapping_of(*f[i], &start, &off));
+		assert_int_equal(start, (uintptr_t)*f[i]);
+		if (sz[i] >= BIG_MIN)
+			assert_int_equal(off % huge, 0);
+		else
+			assert_int_equal(off % ALIGN, 0);
+	}
+	struct rh_snapshot *b = NULL;
+	assert_null(rh_snapshot_cache_read(p, &test_key, &b));
+	assert_same(s, b);
+	rh_snapshot_destroy(b);
+	assert_int_equal(unlink(p), 0);
+	rh_snapshot_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1065,6 +1134,7 @@ int main(void)
 		cmocka_unit_test(rh_snapshot_cache_paths_differ_by_key),
 		cmocka_unit_test(rh_snapshot_drop_index_finds_the_same),
 		cmocka_unit_test(rh_snapshot_cache_adopt_maps_the_file),
+		cmocka_unit_test(rh_snapshot_cache_big_sections_congruent),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
