@@ -972,8 +972,12 @@ static void rehome_aligned(void **field, size_t n)
 	*field = p;
 }
 
-/* Whether /proc/self/maps maps addr from a file whose path contains name. */
-static bool mapped_from(const void *addr, const char *name)
+/*
+ * Whether /proc/self/maps maps addr from a file whose path contains name;
+ * the mapping's start and file offset in *start and *offset when not NULL.
+ */
+static bool mapping_of(const void *addr, const char *name, uintptr_t *start,
+		       uint64_t *offset)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
 	assert_non_null(f);
@@ -981,12 +985,25 @@ static bool mapped_from(const void *addr, const char *name)
 	bool found = false;
 	while (!found && fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && (uintptr_t)addr >= lo &&
-		    (uintptr_t)addr < hi)
-			found = strstr(line, name) != NULL;
+		unsigned long long off;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s %llx", &lo, &hi, perms, &off) != 4 ||
+		    (uintptr_t)addr < lo || (uintptr_t)addr >= hi)
+			continue;
+		found = strstr(line, name) != NULL;
+		if (found && start)
+			*start = lo;
+		if (found && offset)
+			*offset = off;
+		break;
 	}
 	fclose(f);
 	return found;
+}
+
+static bool mapped_from(const void *addr, const char *name)
+{
+	return mapping_of(addr, name, NULL, NULL);
 }
 
 /*
@@ -1046,28 +1063,6 @@ static void rh_snapshot_cache_adopt_maps_the_file(void **state)
 	rh_snapshot_destroy(s);
 }
 
-/* The mapping of addr in /proc/self/maps: its start and file offset; false if none. */
-static bool mapping_of(const void *addr, uintptr_t *start, uint64_t *offset)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	assert_non_null(f);
-	char line[1024];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		unsigned long long off;
-		char perms[8];
-		if (sscanf(line, "%lx-%lx %7s %llx", &lo, &hi, perms, &off) == 4 &&
-		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
-			*start = lo;
-			*offset = off;
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /*
  * A big array, 2 MiB-aligned as rh_big_malloc gives it, is mapped over
  * from a file offset congruent with its address modulo 2 MiB, so that
@@ -1099,8 +1094,7 @@ static void rh_snapshot_cache_big_sections_congruent(void **state)
 	for (int i = 0; i < 4; i++) {
 		uintptr_t start;
 		uint64_t off;
-		assert_true(mapped_from(*f[i], "congruent.snap"));
-		assert_true(mapping_of(*f[i], &start, &off));
+		assert_true(mapping_of(*f[i], "congruent.snap", &start, &off));
 		assert_int_equal(start, (uintptr_t)*f[i]);
 		if (sz[i] >= BIG_MIN)
 			assert_int_equal(off % huge, 0);
