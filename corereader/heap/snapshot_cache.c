@@ -454,7 +454,7 @@ static int unnamed_file(const char *dir)
  * (WRITTEN_ARRAYS, adopt_section).
  */
 enum { WRITTEN_INDEX, WRITTEN_ARRAYS };
-typedef void index_written_fn(void *arg, int what);
+typedef void written_fn(void *arg, int what);
 
 /*
  * Hand one array of the snapshot, just written to the cache file at off,
@@ -526,7 +526,7 @@ static void adopt_section(struct rh_snapshot *s, int fd, void **field, uint64_t 
 static struct rh_error *cache_write(const struct rh_snapshot *s,
 				    const struct rh_snapshot_cache_key *key,
 				    const char *path, uint64_t max_bytes,
-				    index_written_fn *index_written, void *arg,
+				    written_fn *written, void *arg,
 				    struct rh_snapshot *adopt, bool unnamed);
 
 struct rh_error *rh_snapshot_cache_write(const struct rh_snapshot *s,
@@ -561,7 +561,7 @@ enum rh_snap_paging rh_snapshot_paged(const struct rh_snapshot *s, unsigned *arr
 static struct rh_error *cache_write(const struct rh_snapshot *s,
 				    const struct rh_snapshot_cache_key *key,
 				    const char *path, uint64_t max_bytes,
-				    index_written_fn *index_written, void *arg,
+				    written_fn *written, void *arg,
 				    struct rh_snapshot *adopt, bool unnamed)
 {
 	if (!s->have_graph || !s->edge_start)
@@ -776,8 +776,8 @@ created:;
 	if (ok && secs[SEC_INDEX].size)
 		ok = rh_pwrite_all(fd, secs[SEC_INDEX].data, secs[SEC_INDEX].size,
 				h->sections[SEC_INDEX].offset);
-	if (ok && index_written) {
-		index_written(arg, WRITTEN_INDEX);
+	if (ok && written) {
+		written(arg, WRITTEN_INDEX);
 		// Tests make the writer late, to see that the analyses wait
 		// for the arrays (tests/integration/page_cache.sh).
 		const char *delay = getenv("REFHEAP_TEST_WRITER_DELAY_MS");
@@ -823,8 +823,8 @@ created:;
 				      cap[i] > secs[i].size ? cap[i] : secs[i].size,
 				      h->sections[i].offset);
 	}
-	if (ok && index_written)
-		index_written(arg, WRITTEN_ARRAYS);
+	if (ok && written)
+		written(arg, WRITTEN_ARRAYS);
 	if (!ok) {
 		err = rh_error_os(errno, name, "cannot write the snapshot cache file %s", name);
 		goto out;
@@ -1745,8 +1745,8 @@ struct rh_snapshot_writer {
 	char note[512];
 };
 
-/* The writer is done with the index: the command may let it go. */
-static void writer_index_written(void *arg, int what)
+/* The writer is done with the index (the command may let it go), or with the arrays too. */
+static void writer_written(void *arg, int what)
 {
 	struct rh_snapshot_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
@@ -1761,8 +1761,8 @@ static void *writer_main(void *arg)
 {
 	struct rh_snapshot_writer *w = arg;
 	struct rh_error *err = cache_write(w->s, &w->key, w->unnamed ? w->dir : w->path,
-					   w->limit, writer_index_written, w, w->adopt, w->unnamed);
-	writer_index_written(w, WRITTEN_ARRAYS);   /* a write that gave up early */
+					   w->limit, writer_written, w, w->adopt, w->unnamed);
+	writer_written(w, WRITTEN_ARRAYS);   /* a write that gave up early */
 	if (err) {
 		snprintf(w->note, sizeof(w->note), "%s: %s",
 			 w->unnamed ? "the snapshot stays in memory" : "snapshot cache not written",
