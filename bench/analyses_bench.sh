@@ -11,7 +11,13 @@
 #              about 0.8 GB; cores are deleted after use)
 #     PY       interpreter (default: pyenv's 3.11.7, found at run time)
 #   Environment: REFHEAP (default ./refheap, else build/normal/refheap),
-#   BENCH_JOBS (passed as --jobs; default: refheap's own default).
+#   BENCH_JOBS (passed as --jobs; default: refheap's own default),
+#   BENCH_CORE: "written" (default) leaves each core in the page cache as
+#   gcore wrote it, in 4 KiB pieces; "disk" drops it from the page cache
+#   first, so that it is read back from disk as a core handed over is,
+#   in 2 MiB pieces where the kernel and filesystem have large folios.
+#   Each command's line says how much of the core was mapped with 2 MiB
+#   entries: the snapshot's GC-list walk takes about half as long then.
 #
 # For each size, bench/mkheap.py builds the heap, times the interpreter's
 # own full gc.collect() on it (best of 3), stops itself and is dumped with
@@ -82,6 +88,7 @@ echo "largest heap: $max objects; needs ~${need} GiB of RAM and ~$(( need * 5 / 
 [ "$avail" -ge "$need" ] || die "not enough memory for $max objects (${avail} GiB available, ~${need} GiB needed): free some, or drop the size"
 [ "$disk" -gt $(( need * 5 / 6 )) ] || die "not enough disk in $SCRATCH for a $max-object core"
 echo "refheap: $REFHEAP"
+echo "cores:   ${BENCH_CORE:-written} (BENCH_CORE: \"written\", in the page cache as gcore wrote them; \"disk\", read back from disk)"
 echo "python:  $PY ($("$PY" -c 'import sys; print(sys.version.split()[0])'))"
 
 # timed LOG CMD...: run CMD (stdout to LOG.out); sets WALL (s), CPU (s),
@@ -123,6 +130,9 @@ for n in $SIZES; do
     kill -KILL "$pid"; wait "$pid" 2>/dev/null
     core=$SCRATCH/core.a$n
     [ -s "$core" ] || die "gcore wrote no core"
+    if [ "${BENCH_CORE:-written}" = disk ]; then
+        dd if="$core" iflag=nocache count=0 2> /dev/null || die "cannot drop $core from the page cache"
+    fi
     # warm the layout cache; `why` asks about the User half-way through
     # the registry (older mkheap.py: the object at 45% of the export)
     "$REFHEAP" summary --cache-dir "$CACHE" "$core" > /dev/null 2>&1
@@ -149,11 +159,12 @@ for n in $SIZES; do
         nobj=$(sed -n 's/.*stats: \([0-9]*\) objects.*/\1/p' "$err" | head -1)
         bpo=$(sed -n 's/.*(\([0-9.]*\) bytes\/object).*/\1/p' "$err" | head -1)
         abpo=$(sed -n 's/.*peak RSS beyond file-backed pages [0-9.]* MiB (\([0-9.]*\) bytes\/object).*/\1/p' "$err" | head -1)
+        huge=$(sed -n "s/.*the core's pages: .* (\([0-9]*%\)) mapped with 2 MiB entries.*/\1/p" "$err" | head -1)
         # peak beyond the core: the core is mapped whole (MADV_POPULATE_READ)
         pbpo=$(awk -v r="$RSS" -v c="$(stat -c %s "$core")" -v n="${nobj:-0}" \
                'BEGIN { if (n > 0) printf "%.1f", (r * 1048576 - c) / n; else print "?" }')
         ratio=$(awk -v w="$WALL" -v g="$gcs" 'BEGIN { if (g > 0) printf "%.1f", w / g; else print "?" }')
-        echo "$name: ${WALL}s wall (${ratio}x gc.collect), ${CPU}s CPU, peak RSS ${RSS} MiB (${pbpo} bytes/object beyond the core, ${abpo:-?} beyond the file-backed pages), ${bpo:-?} bytes/object resident anon at the end, load ${LOAD} (snapshot ${snap:-?}s: ${phases:-?}; $stats)"
+        echo "$name: ${WALL}s wall (${ratio}x gc.collect), ${CPU}s CPU, peak RSS ${RSS} MiB (${pbpo} bytes/object beyond the core, ${abpo:-?} beyond the file-backed pages), ${bpo:-?} bytes/object resident anon at the end, load ${LOAD}, core ${huge:-?} mapped with 2 MiB entries (snapshot ${snap:-?}s: ${phases:-?}; $stats)"
         row+=$(printf ' %10s' "${WALL}s")
         if [ "$name" = why ]; then
             NOBJ=$nobj SNAP=$snap WHYRSS=$RSS WHYBPO=$bpo WHYPBPO=$pbpo WHYABPO=$abpo

@@ -75,7 +75,7 @@ int usage_error(const char *fmt, ...);
 bool parse_uint(const char *s, long max, long *ret);
 /** Parse the options shared by every command. Returns -1 to go on, else an exit status. */
 int parse_common(int argc, char **argv, const char *usage, struct common_opts *o);
-void print_stats(const struct rh_snapshot *s);
+void print_stats(const struct rh_snapshot *s, const struct rh_target *t);
 struct rh_analysis;
 /** Take the analyses' results in `need` saved with the snapshot cache (before rh_analysis_need). */
 void analyses_from_cache(struct rh_analysis *a, struct rh_snapshot *s,

@@ -149,7 +149,7 @@ static int session_close(struct session *x, struct rh_error *err)
 	}
 	analyses_to_cache_finish(&x->a, x->s, x->o);
 	if (x->o->stats) {
-		print_stats(x->s);
+		print_stats(x->s, x->t);
 		const double *sec = x->a.seconds;
 		fprintf(stderr,
 			"refheap: stats: analyses %.3f s (referrers %.3f, reach %.3f, gc %.3f, "

@@ -1273,6 +1273,49 @@ void rh_target_populate(struct rh_target *t)
 #endif
 }
 
+bool rh_target_core_mapping(const struct rh_target *t, uint64_t *rss_ret, uint64_t *huge_ret)
+{
+	if (t->kind != RH_TARGET_CORE || !t->core || !t->core->map)
+		return false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return false;
+	char want[32];
+	snprintf(want, sizeof(want), "%" PRIxPTR "-", (uintptr_t)t->core->map);
+	size_t wlen = strlen(want);
+	char line[512];
+	bool in = false, have_rss = false, have_huge = false;
+	while (fgets(line, sizeof(line), f)) {
+		// What does not fit (a long path) is passed over, not read
+		// as a line of its own.
+		if (!strchr(line, '\n')) {
+			int c;
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+		}
+		// A mapping's first line: "start-end perms ...", with no colon
+		// before the first space; its fields are "Name:   N kB".
+		char *sp = strchr(line, ' ');
+		char *colon = strchr(line, ':');
+		if (sp && (!colon || colon > sp)) {
+			if (in)
+				break;
+			in = strncmp(line, want, wlen) == 0;
+			continue;
+		}
+		unsigned long long kb;
+		if (in && sscanf(line, "Rss: %llu kB", &kb) == 1) {
+			*rss_ret = (uint64_t)kb * 1024;
+			have_rss = true;
+		} else if (in && sscanf(line, "FilePmdMapped: %llu kB", &kb) == 1) {
+			*huge_ret = (uint64_t)kb * 1024;
+			have_huge = true;
+		}
+	}
+	fclose(f);
+	return have_rss && have_huge;
+}
+
 void rh_target_touch_ahead(struct rh_target *t, struct rh_prefault *pf)
 {
 	if (t->kind == RH_TARGET_CORE && t->core && t->core->map)

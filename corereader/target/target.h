@@ -293,6 +293,13 @@ void rh_target_touch_ahead(struct rh_target *t, struct rh_prefault *pf);
 void rh_target_populate(struct rh_target *t);
 
 /**
+ * How a core's mapping is resident now, from /proc/self/smaps: bytes
+ * resident, and of them bytes mapped with 2 MiB entries (FilePmdMapped).
+ * For --stats; false for other targets, or where smaps does not tell.
+ */
+bool rh_target_core_mapping(const struct rh_target *t, uint64_t *rss_ret, uint64_t *huge_ret);
+
+/**
  * This process's own resident memory, from /proc/self/status: anonymous
  * (RssAnon: what refheap allocated) and file-backed (RssFile: mapped cores
  * and libraries), in bytes. For --stats; false if unavailable.

@@ -17,7 +17,11 @@
 #     (rh_snapshot_wait_paged): --stats says how long, and the peak is the
 #     one of the run that wrote them before the analyses (a cold `leaks`
 #     at 10M objects peaked at 47.5-51.1 bytes an object, not 45.7, in
-#     the runs whose referrers came first).
+#     the runs whose referrers came first);
+#   - --stats says how the core is mapped (target/core.c
+#     rh_target_core_mapping, from /proc/self/smaps): all of it resident
+#     (populated whole before the snapshot), no more of it with 2 MiB
+#     entries than is resident; nothing of the kind for a live process.
 # Debian's python3.11; exits 77 without it.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 . "$(dirname "$0")/test-lib.sh"
@@ -87,6 +91,23 @@ run_refheap "$TESTDIR/core-w" dominators -n 20 --stats --cache-dir "$TESTDIR/cac
 grep -q 'snapshot mapped from the snapshot cache' "$TESTDIR/core-w.err" ||
     fail "the second run did not map the snapshot cache file"
 cmp -s "$TESTDIR/core-w.json" "$TESTDIR/core-n.json" || fail "the warm run differs from --no-cache"
+
+# core_mapping ERR: "RESIDENT HUGE" in MiB from --stats, or empty
+core_mapping() {
+    sed -n "s/.*the core's pages: \([0-9.]*\) MiB resident, \([0-9.]*\) MiB (.*) mapped with 2 MiB entries.*/\1 \2/p" "$1"
+}
+grep -q "the core's pages" "$TESTDIR/live-n.err" && fail "--stats describes a core's mapping for a live process"
+mapping=$(core_mapping "$TESTDIR/core-n.err")
+core_mib=$(awk -v b="$(stat -c %s "$TESTDIR/core")" 'BEGIN { printf "%.1f", b / 1048576 }')
+echo "core mapping: ${mapping:-?} MiB resident and with 2 MiB entries, of a ${core_mib} MiB core"
+if [ -z "$mapping" ]; then
+    fail "--stats does not say how the core is mapped"
+    show_file "$TESTDIR/core-n.err" stderr
+else
+    awk -v r="${mapping% *}" -v h="${mapping#* }" -v c="$core_mib" \
+        'BEGIN { exit !(r >= c - 0.1 && r <= c + 0.1 && h >= 0 && h <= r) }' ||
+        fail "core mapping '${mapping}' MiB: want all ${core_mib} MiB resident, and no more than that with 2 MiB entries"
+fi
 
 # Cold again, the file written on a thread (no --verbose), which is made
 # 400 ms late after the index: the analyses wait that long.
