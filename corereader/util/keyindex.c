@@ -33,7 +33,7 @@ static inline void place(uint32_t *slots, size_t n, uint64_t key, uint32_t pos)
 	size_t j = rh_keyindex_home(h, n);
 	while (slots[j])
 		j = j + 1 == n ? 0 : j + 1;
-	slots[j] = rh_keyindex_tag(h) | (pos + 1);
+	slots[j] = rh_keyindex_tag(h, n) | (pos + 1);
 }
 
 /*
@@ -118,6 +118,7 @@ size_t rh_keyindex_check_slots(const struct rh_keyindex *x, size_t n, size_t lo,
 	if (hi > x->nslots)
 		hi = x->nslots;
 	uint32_t n32 = n > RH_KEYINDEX_MAX ? RH_KEYINDEX_MAX : (uint32_t)n;
+	uint32_t mask = rh_keyindex_pos_mask(x->nslots);
 	size_t used = 0;
 	uint32_t bad = 0;
 	size_t j = lo;
@@ -125,7 +126,7 @@ size_t rh_keyindex_check_slots(const struct rh_keyindex *x, size_t n, size_t lo,
 		uint32_t u = 0, b = 0;
 		for (size_t k = 0; k < RH_CHECK_BLOCK; k++) {
 			uint32_t w = x->slots[j + k];
-			uint32_t p = w & RH_KEYINDEX_POS_MASK;
+			uint32_t p = w & mask;
 			uint32_t nz = (w | (0u - w)) >> 31;   /* w != 0 */
 			u += nz;
 			b |= nz & (((n32 - p) | (p - 1)) >> 31);
@@ -135,7 +136,7 @@ size_t rh_keyindex_check_slots(const struct rh_keyindex *x, size_t n, size_t lo,
 	}
 	for (; j < hi; j++) {
 		uint32_t w = x->slots[j];
-		uint32_t p = w & RH_KEYINDEX_POS_MASK;
+		uint32_t p = w & mask;
 		uint32_t nz = (w | (0u - w)) >> 31;
 		used += nz;
 		bad |= nz & (((n32 - p) | (p - 1)) >> 31);

@@ -576,7 +576,7 @@ static void set_index_value_out_of_range(struct disk_header *h, unsigned char *f
 	for (uint64_t j = 0; j < h->index_nslots; j++)
 		if (v[j]) {
 			// position nobjects (stored plus one), same tag
-			v[j] = (v[j] & ~RH_KEYINDEX_POS_MASK) | (uint32_t)(h->nobjects + 1);
+			v[j] = (v[j] & ~rh_keyindex_pos_mask(h->index_nslots)) | (uint32_t)(h->nobjects + 1);
 			return;
 		}
 }
@@ -595,9 +595,9 @@ static void set_index_tag_only(struct disk_header *h, unsigned char *f)
 	uint32_t *v = sec_ptr(h, f, SEC_INDEX);
 	for (uint64_t j = 0; j < h->index_nslots; j++)
 		if (v[j]) {
-			v[j] &= ~RH_KEYINDEX_POS_MASK;
+			v[j] &= ~rh_keyindex_pos_mask(h->index_nslots);
 			if (!v[j])
-				v[j] = 1u << RH_KEYINDEX_TAG_SHIFT;
+				v[j] = 1u << rh_keyindex_pos_bits(h->index_nslots);
 			return;
 		}
 }

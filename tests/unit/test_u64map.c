@@ -198,11 +198,11 @@ static void rh_keyindex_check_refuses_bad_slots(void **state)
 	while (!x.slots[j])
 		j++;
 	uint32_t saved = x.slots[j];
-	x.slots[j] = (saved & ~RH_KEYINDEX_POS_MASK) | 101;   // position 100 of 100
+	x.slots[j] = (saved & ~rh_keyindex_pos_mask(x.nslots)) | 101;   // position 100 of 100
 	assert_false(rh_keyindex_check(&x, 100));
-	x.slots[j] = saved & ~RH_KEYINDEX_POS_MASK;           // a tag, no position
+	x.slots[j] = saved & ~rh_keyindex_pos_mask(x.nslots);           // a tag, no position
 	if (!x.slots[j])
-		x.slots[j] = 1u << RH_KEYINDEX_TAG_SHIFT;
+		x.slots[j] = 1u << rh_keyindex_pos_bits(x.nslots);
 	assert_false(rh_keyindex_check(&x, 100));
 	x.slots[j] = 0;                                       // one slot missing
 	assert_false(rh_keyindex_check(&x, 100));
@@ -212,8 +212,8 @@ static void rh_keyindex_check_refuses_bad_slots(void **state)
 	for (size_t k = 0; k < x.nslots; k++)
 		if (x.slots[k] && x.slots[k] != saved) {
 			uint32_t other = x.slots[k];
-			x.slots[k] = (other & ~RH_KEYINDEX_POS_MASK) | (saved & RH_KEYINDEX_POS_MASK);
-			uint32_t lost = (other & RH_KEYINDEX_POS_MASK) - 1;
+			x.slots[k] = (other & ~rh_keyindex_pos_mask(x.nslots)) | (saved & rh_keyindex_pos_mask(x.nslots));
+			uint32_t lost = (other & rh_keyindex_pos_mask(x.nslots)) - 1;
 			assert_false(rh_keyindex_find(&x, keys, keys[lost], &pos) && pos != lost);
 			x.slots[k] = other;
 			break;
