@@ -21,7 +21,8 @@
 #
 # For each size, bench/mkheap.py builds the heap, times the interpreter's
 # own full gc.collect() on it (best of 3), stops itself and is dumped with
-# gcore. Each command then runs on the core with a warm layout cache and no
+# gcore, and the core is written back to disk (sync). Each command then
+# runs on the core with a warm layout cache and no
 # cached snapshot (the snapshot is rebuilt: "cold, snapshot included"; it
 # is written to the snapshot cache and then mapped from that file); a
 # last `gc` runs with the snapshot cache warm. Printed per command: wall
@@ -130,6 +131,14 @@ for n in $SIZES; do
     kill -KILL "$pid"; wait "$pid" 2>/dev/null
     core=$SCRATCH/core.a$n
     [ -s "$core" ] || die "gcore wrote no core"
+    # Written back to disk before anything is timed: gcore leaves the
+    # core's pages dirty, and the kernel writes them back 30 s later, or
+    # at once past dirty_background_ratio (a 50M core), in the middle of
+    # whichever command runs then. A core handed over to a user is at rest.
+    # (And only clean pages leave the page cache: BENCH_CORE=disk needs it.)
+    t0=$(date +%s%N)
+    sync "$core" || die "cannot write $core back to disk"
+    echo "core written back to disk in $(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s"
     if [ "${BENCH_CORE:-written}" = disk ]; then
         dd if="$core" iflag=nocache count=0 2> /dev/null || die "cannot drop $core from the page cache"
     fi
