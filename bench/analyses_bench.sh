@@ -112,6 +112,7 @@ timed() {
 ROWS=()
 PEROBJ=()
 WROWS=()
+SROWS=()
 declare -A COST
 for n in $SIZES; do
     echo
@@ -205,6 +206,17 @@ for n in $SIZES; do
         COST[$n,$name,wb]=$wb
     done
     WROWS+=("$wrow")
+    # summary as the second command: cut from the graph snapshot cached
+    # above (its GC lists' part), against walking the GC lists (layouts
+    # cached, no snapshot cache: what it does on a core seen first)
+    timed "$SCRATCH/s-cut.$n" "$REFHEAP" summary "${JOBS_OPT[@]}" --stats --cache-dir "$CACHE" "$core"
+    grep -q 'snapshot mapped from the snapshot cache' "$SCRATCH/s-cut.$n.err" || echo "  (summary: the snapshot was not taken from the cache)"
+    cut=$WALL
+    # (--cache-max 0: no snapshot cache; the layouts still come from it)
+    timed "$SCRATCH/s-walk.$n" "$REFHEAP" summary "${JOBS_OPT[@]}" --stats --cache-max 0 --cache-dir "$CACHE" "$core"
+    cmp -s "$SCRATCH/s-cut.$n.out" "$SCRATCH/s-walk.$n.out" || echo "  (summary: the cut's output differs from the walk's)"
+    echo "summary: ${cut}s wall cut from the cached graph snapshot, ${WALL}s walking the GC lists"
+    SROWS+=("$(printf '%-9s %12s %12s' "$n" "${cut}s" "${WALL}s")")
     # no snapshot cache (--no-cache, and every live target): the snapshot's
     # arrays stay anonymous memory, nothing hands them to the page cache
     for cmd in "why $addr" gc "dominators --top 20" histogram leaks cycles; do
@@ -242,6 +254,11 @@ printf '%-9s' objects
 for c in why gc dominators histogram leaks cycles; do printf ' %8s %6s %7s %7s' "$c" B/obj wall again; done
 echo
 printf '%s\n' "${WROWS[@]}"
+
+echo
+echo "=== summary: cut from the cached graph snapshot (a second command: target <= 0.1 s), and walking the GC lists"
+printf '%-9s %12s %12s\n' objects cut walk
+printf '%s\n' "${SROWS[@]}"
 
 # per-object cost: ns per object of each cold command, of the analyses
 # alone (warm), and peak bytes per object; the largest size against 10M

@@ -698,9 +698,10 @@ struct rh_error *load(const struct common_opts *o, bool graph,
 		.cache_write_sync = o->verbose,
 	};
 	// A graph snapshot of a core is cached beside the layouts, so that
-	// the next command on the same core (a GDB session) maps it back.
+	// the next command on the same core (a GDB session) maps it back;
+	// `summary` cuts its GC lists' part from it.
 	char *snap_dir = NULL;
-	if (graph && cache_dir && asprintf(&snap_dir, "%s/snapshots", cache_dir) < 0)
+	if (cache_dir && asprintf(&snap_dir, "%s/snapshots", cache_dir) < 0)
 		snap_dir = NULL;
 	struct rh_snapshot *snap;
 	err = rh_snapshot_load_or_create(t, img, &sopts, snap_dir, &snap);

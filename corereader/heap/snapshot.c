@@ -2521,10 +2521,14 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 	s->seconds_runtime = t1 - t0;
 
 	reserve_arrays(s, t);
+	size_t nproblems = rh_problems_total(&s->problems);
 	// Only a snapshot that follows references meets the objects that
 	// are not on a GC list: without the graph the count would oversize.
 	if (opts && opts->graph)
 		marks = reserve_index(s, rt, t);
+	// A problem of reserve_index's sits between the runtime's and the GC
+	// lists' ones, where a snapshot without the graph has none.
+	bool gc_prefix = rh_problems_total(&s->problems) == nproblems;
 	for (size_t i = 0; i < s->ninterps; i++) {
 		if (s->interps[i].gc_owner != i)
 			continue;
@@ -2539,6 +2543,11 @@ struct rh_error *rh_snapshot_create(struct rh_target *t, struct rh_image *img,
 			goto out_runtime;
 	}
 	s->seconds_gc_lists = now() - t1;
+	s->gc_nobjects = RH_SNAP_NO_GC_PREFIX;
+	if (gc_prefix && !s->problems.dropped) {
+		s->gc_nobjects = s->nobjects;
+		s->gc_nproblems = (uint32_t)s->problems.count;
+	}
 	if (opts && opts->graph) {
 		double t2 = now();
 		// Roots first: objects only they hold (3.11+ frame locals are

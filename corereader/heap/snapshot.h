@@ -258,6 +258,19 @@ struct rh_snapshot {
 	struct rh_arena arena;
 
 	/*
+	 * Where the GC lists' part of a graph snapshot ends: its objects come
+	 * list by list first, then those found otherwise, so objects
+	 * [0, gc_nobjects) and problems [0, gc_nproblems) are what a snapshot
+	 * without the graph (`summary`) reads. `summary` takes them from a
+	 * cached graph snapshot (rh_snapshot_load_or_create). gc_nobjects is
+	 * RH_SNAP_NO_GC_PREFIX when that prefix is not such a snapshot: none
+	 * was recorded, or problems were dropped past the cap by then, or
+	 * sizing the index (graph only) added a problem in between.
+	 */
+	uint32_t gc_nobjects;
+	uint32_t gc_nproblems;
+
+	/*
 	 * The runtime the snapshot was read from, kept for what is computed on
 	 * demand (reprs, edge labels): it reads the target again, so the target
 	 * and image must outlive the snapshot.
@@ -484,13 +497,20 @@ struct rh_snapshot_cache_key {
 	bool graph, alloc_scan;
 };
 
+#define RH_SNAP_NO_GC_PREFIX UINT32_MAX
+
 /**
  * rh_snapshot_create(), through the cache in snapshot_cache_dir (NULL: no
- * cache). Only core targets read with opts->graph are cached (a live
- * process changes). On a hit the runtime is opened again (layouts from
- * the layout cache) for what is read on demand (reprs, labels), and the
- * snapshot has from_cache set. Errors: those of rh_snapshot_create(); the
- * cache's own failures only set cache_note.
+ * cache). Only core targets are cached (a live process changes). On a hit
+ * the runtime is opened again (layouts from the layout cache) for what is
+ * read on demand (reprs, labels), and the snapshot has from_cache set.
+ * Without opts->graph (`summary`), a cached graph snapshot of the core
+ * (with or without the allocator scan) is cut to its GC lists' part
+ * (gc_nobjects objects: the index still finds the others, which nothing
+ * asks of such a snapshot); failing that, the snapshot of the GC lists
+ * alone is read from or written to the cache, and a graph snapshot of the
+ * core written later removes it. Errors: those of rh_snapshot_create();
+ * the cache's own failures only set cache_note.
  */
 struct rh_error *rh_snapshot_load_or_create(struct rh_target *t, struct rh_image *img,
 					    const struct rh_snapshot_options *opts,

@@ -152,6 +152,15 @@ void rh_problems_deinit(struct rh_problems *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void rh_problems_truncate(struct rh_problems *p, size_t n)
+{
+	for (size_t i = n; i < p->count; i++)
+		free(p->messages[i]);
+	if (n < p->count)
+		p->count = n;
+	p->dropped = 0;
+}
+
 static void problems_vadd(struct rh_problems *p, const char *prefix,
 			  const char *fmt, va_list ap)
 {

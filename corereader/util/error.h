@@ -128,6 +128,8 @@ void rh_problems_add(struct rh_problems *p, const char *fmt, ...)
 void rh_problems_add_error(struct rh_problems *p, struct rh_error *err,
 			   const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** Keep the first n problems (n <= count) and forget the dropped ones. */
+void rh_problems_truncate(struct rh_problems *p, size_t n);
 static inline size_t rh_problems_total(const struct rh_problems *p)
 {
 	return p->count + p->dropped;

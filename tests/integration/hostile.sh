@@ -139,6 +139,47 @@ done
     bad "the export with a broken GC list holds too few records"
 echo "broken GC list: named in the problems, the same export with 1, 2 and 7 threads"
 
+# ----- 2c. `summary` from the snapshot caches, with problems
+# `summary` caches its snapshot (the GC lists alone) and, once a graph
+# snapshot of the core is cached (by `gc`), takes that one's GC lists' part
+# instead of walking the lists again (issue 12 item 4). The graph
+# snapshot's problems past the lists' (the corrupted dict keys, found
+# following references) must not come along, the lists' own (the broken
+# list) must: each answer must be the walk's, byte for byte but for the
+# timings, with its exit status.
+more=0
+for kind in keys gclist; do
+    c=$TESTDIR/corrupt-$kind.core
+    cache=$TESTDIR/prefix-cache-$kind
+    # the layouts and summary's own snapshot cached first
+    run prefix_first_$kind summary --json --top 500 --cache-dir "$cache" "$c"
+    # the walk: --cache-max 0 turns the snapshot cache alone off
+    run prefix_walk_$kind summary --json --top 500 --cache-max 0 --cache-dir "$cache" "$c"
+    walk_rc=$RC
+    run prefix_own_$kind summary --json --top 500 --stats --cache-dir "$cache" "$c"
+    own_rc=$RC
+    run prefix_gc_$kind gc --json --cache-dir "$cache" "$c"
+    run prefix_cut_$kind summary --json --top 500 --stats --cache-dir "$cache" "$c"
+    for f in own cut; do
+        grep -q 'snapshot mapped from the snapshot cache' "$TESTDIR/prefix_${f}_$kind.err" ||
+            bad "summary ($f) on the core with corrupted $kind did not map the snapshot cache"
+    done
+    [ $own_rc -eq $walk_rc ] && [ $RC -eq $walk_rc ] ||
+        bad "summary from the snapshot caches (corrupted $kind): exit $(describe_rc $own_rc) and $(describe_rc $RC), the walk's $(describe_rc $walk_rc)"
+    for f in walk own cut; do
+        sed 's/"seconds":{[^}]*}/"seconds":{}/g' "$TESTDIR/prefix_${f}_$kind.out" > "$TESTDIR/prefix_${f}_$kind.cmp"
+    done
+    for f in own cut; do
+        cmp -s "$TESTDIR/prefix_walk_$kind.cmp" "$TESTDIR/prefix_${f}_$kind.cmp" ||
+            bad "summary from the snapshot cache ($f, corrupted $kind) differs from the walk of the GC lists"
+    done
+    n_gc=$($CHECK nproblems "$TESTDIR/prefix_gc_$kind.out")
+    n_walk=$($CHECK nproblems "$TESTDIR/prefix_walk_$kind.out")
+    [ "${n_gc:-0}" -gt "${n_walk:-0}" ] && more=$((more + 1))
+    echo "corrupted $kind: gc $n_gc problems, summary walking the lists $n_walk (exit $walk_rc); from its own cached snapshot and from the graph snapshot's part the same"
+done
+[ $more -gt 0 ] || bad "no corrupted core gave gc more problems than summary: the cut of the problems went untested"
+
 # ------------------------------------------------ 3. bounded work (item 5)
 $CHECK problems "$TESTDIR/export.jsonl" "stopped following" > /dev/null &&
     bad "a healthy core hit a work bound"

@@ -126,6 +126,9 @@ def main():
                 print("%s: no problem mentions %r; problems: %s" % (args[0], args[1], probs[:5]))
                 sys.exit(1)
         sys.exit("%s: no snapshot record" % args[0])
+    elif cmd == "nproblems":
+        # the problems of one JSON document (gc --json, summary --json)
+        print(len(json.loads(loads(args[0])).get("problems") or []))
     else:
         sys.exit("unknown command " + cmd)
 

@@ -6,7 +6,10 @@
 # let it record what the interpreter says about its heap (per generation:
 # count, threshold, objects, bytes; permanent generation; gc.garbage;
 # threads; every type's count, bytes and per-generation counts), then run
-# refheap on the core (cold, then warm from the layout cache) and compare.
+# refheap on the core (cold, then warm from the layout cache and the
+# snapshot the cold run cached; then the GC lists' part of the graph
+# snapshot a `gc` run cached, and both against walking the lists with the
+# layouts cached, byte for byte) and compare.
 # Also: the --gc-disabled variant on 3.11 interpreters, --no-cache, --top N and
 # the text output on one interpreter.
 # Fails on any mismatch (with a table of differences); skips (77) only if no
@@ -52,6 +55,59 @@ check_run() {
     return $rc
 }
 
+# same_json A B WHAT: A and B's JSON equal but for the timings
+same_json() {
+    "$HOSTPY" - "$1" "$2" "$3" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    d.pop("seconds", None)
+if a != b:
+    for k in sorted(set(a) | set(b)):
+        if a.get(k) != b.get(k):
+            print("  %s: walking the GC lists %.200r, %s %.200r"
+                  % (k, a.get(k), sys.argv[3], b.get(k)))
+    sys.exit(1)
+PY
+}
+
+# mapped NAME OUT: OUT.err (--stats) says the snapshot came from the cache;
+# the stats lines are then taken out of OUT.err
+mapped() {
+    if ! grep -q 'snapshot mapped from the snapshot cache' "$2.err"; then
+        echo "FAIL $1: the snapshot did not come from the snapshot cache"
+        show_file "$2.err" stderr
+        return 1
+    fi
+    grep -v '^refheap: stats: ' "$2.err" > "$2.err2"
+    mv "$2.err2" "$2.err"
+}
+
+# from_caches NAME DIR CACHE: `summary` from the snapshot caches against the
+# walk of the GC lists (layouts cached: --cache-max 0 turns only the
+# snapshot cache off), byte for byte but for the timings, and against the
+# record: the file the cold run cached (a snapshot without the graph),
+# then the GC lists' part of the graph snapshot a `gc` run cached
+from_caches() {
+    local name=$1 dir=$2 cache=$3 rc
+    run_refheap "$dir/walk" summary --json --cache-max 0 --cache-dir "$cache" "$CORE"
+    check_run "$name (walk, layouts cached)" "$RECORD" "$dir/walk" yes || return
+    run_refheap "$dir/again" summary --json --stats --cache-dir "$cache" "$CORE"
+    mapped "$name (its own snapshot cached)" "$dir/again" || return 1
+    if ! same_json "$dir/walk.json" "$dir/again.json" "its own snapshot cached"; then
+        echo "FAIL $name (its own snapshot cached): differs from the walk of the GC lists (above)"
+        return 1
+    fi
+    run_refheap "$dir/graph" gc --json --cache-dir "$cache" "$CORE"
+    run_refheap "$dir/prefix" summary --json --stats --cache-dir "$cache" "$CORE"
+    mapped "$name (from the graph snapshot)" "$dir/prefix" || { show_file "$dir/graph.err" "gc's stderr"; return 1; }
+    if ! same_json "$dir/walk.json" "$dir/prefix.json" "from the graph snapshot"; then
+        echo "FAIL $name (from the graph snapshot): differs from the walk of the GC lists (above)"
+        return 1
+    fi
+    check_run "$name (from the graph snapshot)" "$RECORD" "$dir/prefix" yes
+}
+
 # one_python INDEX VARIANT [SAMPLE ARGS...]
 one_python() {
     local i=$1 variant=$2
@@ -78,6 +134,12 @@ one_python() {
     if [ $rc -eq 0 ]; then
         run_refheap "$dir/warm" summary --json --cache-dir "$cache" "$CORE"
         check_run "$name (warm)" "$RECORD" "$dir/warm" yes
+        rc=$?
+    fi
+    # from the snapshot caches: summary's own, then a graph snapshot's
+    # GC lists' part; the answer must be the walk's
+    if [ $rc -eq 0 ]; then
+        from_caches "$name" "$dir" "$cache"
         rc=$?
     fi
     case $rc in

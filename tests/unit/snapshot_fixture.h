@@ -85,6 +85,8 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 
 	s->nobjects = n;
 	s->objects_cap = n;
+	s->gc_nobjects = n / 2;   /* the GC lists' part */
+	s->gc_nproblems = 0;
 	s->obj_addr = calloc(n ? n : 1, 8);
 	s->obj_type = calloc(n ? n : 1, 4);
 	s->obj_size = calloc(n ? n : 1, 4);

@@ -86,6 +86,8 @@ static void assert_same(const struct rh_snapshot *a, const struct rh_snapshot *b
 	assert_string_equal(a->debug_file, b->debug_file);
 	assert_int_equal(a->debug_offsets_checked, b->debug_offsets_checked);
 	assert_true(a->seconds_graph == b->seconds_graph);
+	assert_int_equal(a->gc_nobjects, b->gc_nobjects);
+	assert_int_equal(a->gc_nproblems, b->gc_nproblems);
 
 	assert_int_equal(a->ninterps, b->ninterps);
 	for (size_t i = 0; i < a->ninterps; i++) {
@@ -322,6 +324,68 @@ static void rh_snapshot_cache_round_trip(void **state)
 }
 
 /*
+ * A snapshot of the GC lists alone (`summary`'s): cached under a key
+ * without the graph, read back with no edges and no roots; a graph
+ * snapshot is not written under such a key, nor such a snapshot under a
+ * graph key, and a file whose header claims edges without the graph is
+ * corrupt.
+ */
+static void rh_snapshot_cache_without_graph(void **state)
+{
+	(void)state;
+	struct rh_snapshot_cache_key key = test_key;
+	key.graph = false;
+	key.alloc_scan = false;
+	struct rh_snapshot *a = make_snapshot(N);
+	const char *p = tmp_path("nograph.snap");
+	struct rh_error *err = rh_snapshot_cache_write(a, &key, p, 0);
+	assert_non_null(err);   /* a graph snapshot under a key without one */
+	rh_error_destroy(err);
+	a->have_graph = false;
+	a->nedges = 0;
+	a->nroots = 0;
+	memset(a->edge_start, 0, ((size_t)a->nobjects + 1) * sizeof(*a->edge_start));
+	err = rh_snapshot_cache_write(a, &test_key, p, 0);
+	assert_non_null(err);   /* and the other way round */
+	rh_error_destroy(err);
+	assert_null(rh_snapshot_cache_write(a, &key, p, 0));
+	struct rh_snapshot *b = NULL;
+	assert_null(rh_snapshot_cache_read(p, &key, &b));
+	assert_false(b->have_graph);
+	assert_int_equal(b->nobjects, a->nobjects);
+	assert_int_equal(b->nedges, 0);
+	assert_int_equal(b->nroots, 0);
+	assert_int_equal(b->gc_nobjects, a->gc_nobjects);
+	for (uint32_t i = 0; i < a->nobjects; i++) {
+		assert_int_equal(b->obj_addr[i], a->obj_addr[i]);
+		assert_int_equal(b->obj_gen[i], a->obj_gen[i]);
+		uint32_t idx;
+		assert_true(rh_snapshot_find(b, a->obj_addr[i], &idx));
+		assert_int_equal(idx, i);
+	}
+	rh_snapshot_destroy(b);
+	// The graph key does not find it: another file name, and its header
+	// says so too.
+	b = NULL;
+	err = rh_snapshot_cache_read(p, &test_key, &b);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_NOT_FOUND);
+	rh_error_destroy(err);
+	// A header without the graph that claims edges: corrupt.
+	size_t len;
+	unsigned char *f = slurp(p, &len);
+	((struct disk_header *)f)->nedges = 1;
+	spit(p, f, len);
+	err = rh_snapshot_cache_read(p, &key, &b);
+	assert_non_null(err);
+	assert_int_equal(err->code, RH_ERR_BAD_DATA);
+	rh_error_destroy(err);
+	free(f);
+	rh_snapshot_destroy(a);
+	unlink(p);
+}
+
+/*
  * rh_snapshot_drop_index: every lookup answers as with the index, through
  * the per-type table (a type object), the scans, and the index built
  * again after DROPPED_SCANS (4) of them; a cache file's index is kept.
@@ -511,6 +575,8 @@ static void set_section_in_header(struct disk_header *h, unsigned char *f) { (vo
 static void set_section_size(struct disk_header *h, unsigned char *f) { (void)f; h->sections[SEC_OBJ_TYPE].size -= 4; }
 static void set_file_size(struct disk_header *h, unsigned char *f) { (void)f; h->file_size += 64; }
 static void set_no_graph(struct disk_header *h, unsigned char *f) { (void)f; h->have_graph = 0; }
+static void set_gc_prefix_long(struct disk_header *h, unsigned char *f) { (void)f; h->gc_nobjects = (uint32_t)h->nobjects + 1; }
+static void set_gc_prefix_problems(struct disk_header *h, unsigned char *f) { (void)f; h->gc_nproblems = (uint32_t)h->nproblems + 1; }
 static void set_magic(struct disk_header *h, unsigned char *f) { (void)f; h->magic[3] ^= 1; }
 static void set_string_offset(struct disk_header *h, unsigned char *f) { (void)f; h->python_version = h->sections[SEC_STRINGS].size; }
 static void set_string_offset_null(struct disk_header *h, unsigned char *f) { (void)f; h->build_id = NO_STRING; }
@@ -691,6 +757,7 @@ static void rh_snapshot_cache_forged_files_refused(void **state)
 		set_index_no_empty_slot, set_index_tag_only, set_index_extra_slot,
 		set_root_out_of_range, set_root_kind,
 		set_root_name, set_type_name, set_gc_owner, set_interp_threads,
+		set_gc_prefix_long, set_gc_prefix_problems,
 		set_interp_threads_wrap, set_big_size_order, set_big_size_range,
 		set_problem_string,
 	};
@@ -1113,6 +1180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rh_snapshot_cache_round_trip),
+		cmocka_unit_test(rh_snapshot_cache_without_graph),
 		cmocka_unit_test(rh_snapshot_cache_round_trip_small_and_empty),
 		cmocka_unit_test(rh_snapshot_cache_other_key_is_a_miss),
 		cmocka_unit_test(rh_snapshot_cache_truncated_files_refused),
