@@ -37,6 +37,8 @@
 # For each core it asserts (tests/integration/check_realapp.py and
 # compare_referents.py):
 #   - refheap's tracked objects per generation equal the interpreter's;
+#   - `summary` from the snapshot caches (its own; the GC lists' part of
+#     the graph snapshot) equals its walk of the GC lists;
 #   - referents: every tracked object of a type whose tp_traverse refheap
 #     claims to know (interpreter types, and extension types it reads with
 #     the extension's DWARF) has exactly gc.get_referents()' multiset;
@@ -149,6 +151,43 @@ run_app() {
     CORE=$dir/core
 }
 
+# summary_from_caches NAME DIR: `summary` from the snapshot caches on this
+# heap (issue 12 item 4): its own cached snapshot, then the GC lists' part
+# of the graph snapshot `gc` caches; each equal, but for the timings, to a
+# walk of the lists (layouts cached: --cache-max 0 turns only the snapshot
+# cache off). The first run caches the layouts and summary's snapshot.
+summary_from_caches() {
+    local name=$1 dir=$2 cache=$2/cache f rc
+    for f in first walk own gc cut; do
+        case $f in
+            walk) set -- summary --json --cache-max 0 ;;
+            gc) set -- gc --json ;;
+            *) set -- summary --json --stats ;;
+        esac
+        timeout -k 5 "$TIMEOUT" "$REFHEAP" "$@" --cache-dir "$cache" "$CORE" \
+            > "$dir/s-$f.json" 2> "$dir/s-$f.err"
+        rc=$?
+        if [ $rc -gt 1 ]; then
+            echo "FAIL $name: refheap $* exited $(describe_rc "$rc")"
+            show_file "$dir/s-$f.err" stderr
+            return 1
+        fi
+    done
+    for f in own cut; do
+        if ! grep -q 'snapshot mapped from the snapshot cache' "$dir/s-$f.err"; then
+            echo "FAIL $name: summary ($f) did not map the snapshot cache"
+            show_file "$dir/s-$f.err" stderr
+            return 1
+        fi
+        if ! same_json_but_seconds "$dir/s-walk.json" "$dir/s-$f.json" "$f"; then
+            echo "FAIL $name: summary from the snapshot cache ($f) differs from the walk of the GC lists (above)"
+            return 1
+        fi
+    done
+    echo "OK $name: summary from its own cached snapshot and from the graph snapshot's GC lists' part, each equal to the walk of the lists"
+    rm -rf "$cache"
+}
+
 # judge NAME [PLANTED]: run refheap and the checks on $CORE
 judge() {
     local name=$1 planted=${2:-} dir=$APPDIR rc wall rss parity
@@ -196,6 +235,7 @@ judge() {
     cat "$dir/check.txt"
     [ $rc -eq 99 ] && HARNESS=1
     [ $rc -ne 0 ] && ok=0
+    summary_from_caches "$name" "$dir" || ok=0
     FIGURES+=("$(sed -n 's/^figures: //p' "$dir/check.txt") export_wall=${wall}s export_peak_rss=$((rss / 1024))MiB${parity:+ referents: $parity}")
     if [ $ok -eq 1 ]; then
         note "$name" ok "$(sed -n 's/^figures: //p' "$dir/check.txt")"

@@ -55,22 +55,6 @@ check_run() {
     return $rc
 }
 
-# same_json A B WHAT: A and B's JSON equal but for the timings
-same_json() {
-    "$HOSTPY" - "$1" "$2" "$3" <<'PY'
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for d in (a, b):
-    d.pop("seconds", None)
-if a != b:
-    for k in sorted(set(a) | set(b)):
-        if a.get(k) != b.get(k):
-            print("  %s: walking the GC lists %.200r, %s %.200r"
-                  % (k, a.get(k), sys.argv[3], b.get(k)))
-    sys.exit(1)
-PY
-}
-
 # mapped NAME OUT: OUT.err (--stats) says the snapshot came from the cache;
 # the stats lines are then taken out of OUT.err
 mapped() {
@@ -94,14 +78,14 @@ from_caches() {
     check_run "$name (walk, layouts cached)" "$RECORD" "$dir/walk" yes || return
     run_refheap "$dir/again" summary --json --stats --cache-dir "$cache" "$CORE"
     mapped "$name (its own snapshot cached)" "$dir/again" || return 1
-    if ! same_json "$dir/walk.json" "$dir/again.json" "its own snapshot cached"; then
+    if ! same_json_but_seconds "$dir/walk.json" "$dir/again.json" "its own snapshot cached"; then
         echo "FAIL $name (its own snapshot cached): differs from the walk of the GC lists (above)"
         return 1
     fi
     run_refheap "$dir/graph" gc --json --cache-dir "$cache" "$CORE"
     run_refheap "$dir/prefix" summary --json --stats --cache-dir "$cache" "$CORE"
     mapped "$name (from the graph snapshot)" "$dir/prefix" || { show_file "$dir/graph.err" "gc's stderr"; return 1; }
-    if ! same_json "$dir/walk.json" "$dir/prefix.json" "from the graph snapshot"; then
+    if ! same_json_but_seconds "$dir/walk.json" "$dir/prefix.json" "from the graph snapshot"; then
         echo "FAIL $name (from the graph snapshot): differs from the walk of the GC lists (above)"
         return 1
     fi

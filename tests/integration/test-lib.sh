@@ -728,6 +728,24 @@ show_file() {
     fi
 }
 
+# same_json_but_seconds A B WHAT: the JSON documents A (walking the GC
+# lists) and B (WHAT) are equal but for their "seconds" (timings); the
+# differing keys are printed otherwise
+same_json_but_seconds() {
+    "$(host_python)" - "$1" "$2" "$3" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    d.pop("seconds", None)
+if a != b:
+    for k in sorted(set(a) | set(b)):
+        if a.get(k) != b.get(k):
+            print("  %s: walking the GC lists %.200r, %s %.200r"
+                  % (k, a.get(k), sys.argv[3], b.get(k)))
+    sys.exit(1)
+PY
+}
+
 # one_line_error FILE: FILE holds exactly one line, starting with "refheap: "
 one_line_error() {
     [ "$(awk 'END { print NR }' "$1")" -eq 1 ] && head -n 1 "$1" | grep -q '^refheap: '
