@@ -29,6 +29,15 @@
 /** Bytes retained per type (histogram, report): needs the dominator tree. */
 #define RH_NEED_TYPE_RETAINED 32u
 #define RH_NPARTS 6
+/**
+ * Not a part: with the parts wanted, says that they are all the caller
+ * reads. A part the analyses file holds then comes without the parts it
+ * is built from, which are loaded (and checked) or built only for a part
+ * the file lacks. `histogram` reads only the bytes retained per type: at
+ * 10M objects the dominator tree and reachability it is built from were
+ * checked for nothing on every warm run (issue 12 item 4).
+ */
+#define RH_NEED_ONLY 0x100u
 
 /**
  * The order in which the parts are built, as bit numbers: dependencies
@@ -124,8 +133,8 @@ double rh_analysis_seconds(const struct rh_analysis *a);
  */
 
 /**
- * Take the parts in `want` (RH_NEED_*, with what they are built from)
- * the analyses file at path holds, if it names snapshot file `id` and the
+ * Take the parts in `want` (RH_NEED_*, with what they are built from,
+ * unless RH_NEED_ONLY) the analyses file at path holds, if it names snapshot file `id` and the
  * snapshot's counts; call before rh_analysis_need. Only the parts taken
  * are checked element by element: the checks read every page. A missing
  * file, or one of another snapshot file or format, is no error (nothing is

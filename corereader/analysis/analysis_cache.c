@@ -878,6 +878,9 @@ static struct rh_error *load(struct rh_analysis *a, const struct reader *r, uint
 		return corrupt(r, "its parts");
 	if ((h->parts & RH_NEED_TYPE_RETAINED) && !(h->parts & RH_NEED_DOMINATORS))
 		return corrupt(r, "its parts");
+	if (want & RH_NEED_ONLY)
+		want = (want & ~RH_NEED_ONLY) |
+		       rh_analysis_closure(want & ~RH_NEED_ONLY & ~h->parts);
 	struct parts_task pt = { .r = r, .s = s, .check = h->parts & want };
 	struct rh_error *err = NULL;
 	// The parts are checked side by side (a->jobs): on the 10M-object
@@ -939,8 +942,11 @@ struct rh_error *rh_analysis_cache_load(struct rh_analysis *a, const char *path,
 					unsigned want)
 {
 	double t0 = now();
-	// What the wanted parts are built from comes too.
-	struct rh_error *err = cache_load(a, path, id, rh_analysis_closure(want));
+	// What the wanted parts are built from comes too, unless the caller
+	// reads the wanted parts alone (load() then takes what a wanted part
+	// the file lacks is built from).
+	struct rh_error *err = cache_load(a, path, id, (want & RH_NEED_ONLY) ? want :
+						       rh_analysis_closure(want));
 	a->wall += now() - t0;
 	return err;
 }

@@ -78,6 +78,10 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 			bool resume)
 {
 	memset(x, 0, sizeof(*x));
+	// RH_NEED_ONLY: the report reads the parts in need alone
+	// (analysis.h).
+	bool only = (need & RH_NEED_ONLY) != 0;
+	need &= ~RH_NEED_ONLY;
 	x->o = o;
 	x->out = stdout;
 	struct rh_error *err = load(o, true, resume, &x->t, &x->img, &x->s);
@@ -96,7 +100,7 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	x->a.jobs = analysis_jobs(x->s, o);
 	// Saved for the next command on this core as they are built.
 	if (need) {
-		analyses_from_cache(&x->a, x->s, o, need);
+		analyses_from_cache(&x->a, x->s, o, need | (only ? RH_NEED_ONLY : 0));
 		analyses_to_cache_start(&x->a, x->s, o);
 	}
 	// One part at a time, in dependency order, to show where it is; the
@@ -105,7 +109,7 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	static const char *const parts[RH_NPARTS] = { "referrers", "reachability and refcount audit",
 						      "the cyclic GC's simulation", "verdicts",
 						      "dominator tree", "retained bytes per type" };
-	need = rh_analysis_closure(need);
+	need = rh_analysis_closure(only ? need & ~x->a.have : need);
 	for (unsigned step = 0; step < RH_NPARTS && !err; step++) {
 		unsigned bit = rh_analysis_order[step], want = 1u << bit;
 		if (!(need & want) || (x->a.have & want))
@@ -368,7 +372,9 @@ int cmd_histogram(int argc, char **argv)
 	struct session x;
 	// --module reads each type's __module__ from the target: keep a live
 	// process stopped until then.
-	if ((status = session_open(&x, &o, RH_NEED_TYPE_RETAINED, !o.module_filter)) >= 0)
+	// rh_report_histogram reads the bytes retained per type alone.
+	if ((status = session_open(&x, &o, RH_NEED_TYPE_RETAINED | RH_NEED_ONLY,
+				   !o.module_filter)) >= 0)
 		return status;
 	struct rh_list_options lo = { .json = o.json, .top = o.top, .sort = o.sort,
 				      .type = o.type_filter, .module = o.module_filter };

@@ -297,7 +297,9 @@ struct rh_error *rh_report_histogram(FILE *f, struct rh_analysis *a,
 		rh_topn_add(&top, t);
 	}
 	rh_topn_finish(&top);
-	bool have_retained = (a->have & RH_NEED_DOMINATORS) != 0;
+	// The bytes retained per type alone: histogram loads nothing else
+	// from the analyses file (RH_NEED_ONLY).
+	bool have_retained = (a->have & RH_NEED_TYPE_RETAINED) && a->type_retained;
 
 	if (o.json) {
 		struct rh_json j;
