@@ -2000,6 +2000,24 @@ static void write_out(struct rh_snapshot *s, const struct rh_snapshot_cache_key 
 }
 
 /*
+ * The cache file of this core's snapshot with `graph` and `alloc_scan` as
+ * given: its key in *key, whose core path *real_ret holds (the caller
+ * frees both strings). NULL when the core has no key or on no memory.
+ */
+static char *variant_path(struct rh_target *t, struct rh_image *img,
+			  const struct rh_snapshot_options *opts, bool graph, bool alloc_scan,
+			  const char *dir, struct rh_snapshot_cache_key *key, char **real_ret)
+{
+	struct rh_snapshot_options v = *opts;
+	v.graph = graph;
+	v.alloc_scan = alloc_scan;
+	*real_ret = NULL;
+	if (!make_key(t, img, &v, key, real_ret))
+		return NULL;
+	return cache_path(dir, key);
+}
+
+/*
  * A graph snapshot of the core being written supersedes the one without
  * the graph (`summary` cuts its GC lists' part from the graph snapshot):
  * the cache keeps a few files, and a stale one would take a place.
@@ -2007,14 +2025,9 @@ static void write_out(struct rh_snapshot *s, const struct rh_snapshot_cache_key 
 static void drop_summary_file(struct rh_target *t, struct rh_image *img,
 			      const struct rh_snapshot_options *opts, const char *dir)
 {
-	struct rh_snapshot_options gopts = *opts;
-	gopts.graph = false;
-	gopts.alloc_scan = false;
 	struct rh_snapshot_cache_key key;
-	char *real = NULL;
-	if (!make_key(t, img, &gopts, &key, &real))
-		return;
-	char *path = cache_path(dir, &key);
+	char *real;
+	char *path = variant_path(t, img, opts, false, false, dir, &key, &real);
 	if (path)
 		(void)unlink(path);
 	free(path);
@@ -2039,24 +2052,22 @@ static struct rh_snapshot *gc_prefix_from_cache(struct rh_target *t, struct rh_i
 	// The other commands' snapshot: with the allocator scan unless
 	// --no-alloc-scan; the GC lists' part is the same in both.
 	for (int scan = 1; scan >= 0; scan--) {
-		struct rh_snapshot_options gopts = *opts;
-		gopts.graph = true;
-		gopts.alloc_scan = scan;
 		struct rh_snapshot_cache_key key;
-		char *real = NULL;
-		if (!make_key(t, img, &gopts, &key, &real))
+		char *real;
+		char *path = variant_path(t, img, opts, true, scan, dir, &key, &real);
+		if (!path) {
+			free(real);
 			return NULL;
-		char *path = cache_path(dir, &key);
+		}
 		double t0 = now();
 		struct rh_snapshot *s = NULL;
-		struct rh_error *err = path ? rh_snapshot_cache_read(path, &key, &s) :
-					      rh_error_create(RH_ERR_NOT_FOUND, "no path");
+		struct rh_error *err = rh_snapshot_cache_read(path, &key, &s);
 		free(real);
 		if (!err && (s->gc_nobjects == RH_SNAP_NO_GC_PREFIX ||
 			     s->problems.count < s->gc_nproblems))
 			err = rh_error_create(RH_ERR_NOT_FOUND, "no GC lists' part");
 		if (!err)
-			err = attach_runtime(s, t, img, &gopts);
+			err = attach_runtime(s, t, img, opts);
 		if (err) {
 			rh_error_destroy(err);
 			rh_snapshot_destroy(s);
