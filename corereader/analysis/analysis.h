@@ -134,12 +134,12 @@ double rh_analysis_seconds(const struct rh_analysis *a);
 
 /**
  * Take the parts in `want` (RH_NEED_*, with what they are built from,
- * unless RH_NEED_ONLY) the analyses file at path holds, if it names snapshot file `id` and the
- * snapshot's counts; call before rh_analysis_need. Only the parts taken
- * are checked element by element: the checks read every page. A missing
- * file, or one of another snapshot file or format, is no error (nothing is
- * taken). Errors: RH_ERR_BAD_DATA (a corrupt file), RH_ERR_OS; nothing
- * taken either way.
+ * unless RH_NEED_ONLY) the analyses file at path holds, if it names
+ * snapshot file `id` and the snapshot's counts; call before
+ * rh_analysis_need. Only the parts taken are checked element by element:
+ * the checks read every page. A missing file, or one of another snapshot
+ * file or format, is no error (nothing is taken). Errors: RH_ERR_BAD_DATA
+ * (a corrupt file), RH_ERR_OS; nothing taken either way.
  */
 struct rh_error *rh_analysis_cache_load(struct rh_analysis *a, const char *path, uint64_t id,
 					unsigned want);
