@@ -78,10 +78,6 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 			bool resume)
 {
 	memset(x, 0, sizeof(*x));
-	// RH_NEED_ONLY: the report reads the parts in need alone
-	// (analysis.h).
-	bool only = (need & RH_NEED_ONLY) != 0;
-	need &= ~RH_NEED_ONLY;
 	x->o = o;
 	x->out = stdout;
 	struct rh_error *err = load(o, true, resume, &x->t, &x->img, &x->s);
@@ -100,7 +96,7 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	x->a.jobs = analysis_jobs(x->s, o);
 	// Saved for the next command on this core as they are built.
 	if (need) {
-		analyses_from_cache(&x->a, x->s, o, need | (only ? RH_NEED_ONLY : 0));
+		analyses_from_cache(&x->a, x->s, o, need);
 		analyses_to_cache_start(&x->a, x->s, o);
 	}
 	// One part at a time, in dependency order, to show where it is; the
@@ -109,7 +105,10 @@ static int session_open(struct session *x, struct common_opts *o, unsigned need,
 	static const char *const parts[RH_NPARTS] = { "referrers", "reachability and refcount audit",
 						      "the cyclic GC's simulation", "verdicts",
 						      "dominator tree", "retained bytes per type" };
-	need = rh_analysis_closure(only ? need & ~x->a.have : need);
+	// What a part taken from the cache is built from is not built: the
+	// file held it too, unless the report reads the part alone
+	// (RH_NEED_ONLY, analysis.h).
+	need = rh_analysis_closure(need & ~RH_NEED_ONLY & ~x->a.have);
 	for (unsigned step = 0; step < RH_NPARTS && !err; step++) {
 		unsigned bit = rh_analysis_order[step], want = 1u << bit;
 		if (!(need & want) || (x->a.have & want))
