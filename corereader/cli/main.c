@@ -577,6 +577,12 @@ void print_stats(const struct rh_snapshot *s, const struct rh_target *t)
 			"%.3f, allocator scan %.3f, static storage %.3f, native words %.3f s\n",
 			s->seconds_gc_lists, s->seconds_roots, s->seconds_follow,
 			s->seconds_alloc_scan, s->seconds_static, s->seconds_native);
+	if (!s->from_cache && s->have_graph)
+		fprintf(stderr,
+			"refheap: stats: address index: %" PRIu64 " objects by their pymalloc block "
+			"(%" PRIu64 " slots, %.1f MiB), %" PRIu64 " by hash\n",
+			s->stat_by_block, s->stat_block_slots,
+			(double)s->stat_block_slots * 4 / (1024.0 * 1024.0), s->stat_others);
 }
 
 void print_problems(const struct rh_problems *p, const char *what)

@@ -77,6 +77,7 @@
 #include "cpython/py_internal.h"
 #include "image/image.h"
 #include "target/target.h"
+#include "util/blockindex.h"
 #include "util/error.h"
 #include "util/u64map.h"
 
@@ -113,9 +114,11 @@ struct om_state {
 
 /* One pool of a marks table. */
 struct mark_pool {
+	uint64_t addr;
 	uint64_t first_bit;   /* of its blocks in rh_py_block_marks.bits */
 	uint32_t size;        /* block size */
 	uint32_t ncarved;     /* blocks below nextoffset */
+	uint32_t count;       /* ref.count: blocks in use */
 };
 
 struct rh_py_block_marks {
@@ -528,7 +531,8 @@ static void settle_pool_size(struct om_ctx *c, const struct om_state *s,
 /* Block marks                                                         */
 
 /* The count-only scan saw a used pool: give its blocks their bits. */
-static void note_pool(struct om_ctx *c, uint64_t pool, uint64_t size, uint64_t ncarved)
+static void note_pool(struct om_ctx *c, uint64_t pool, uint64_t size, uint64_t ncarved,
+		      uint32_t count)
 {
 	struct rh_py_block_marks *m = c->marks;
 	if (m->npools == m->cap) {
@@ -554,7 +558,8 @@ static void note_pool(struct om_ctx *c, uint64_t pool, uint64_t size, uint64_t n
 	// as whole words of their own (marked_blocks).
 	m->nbits = (m->nbits + 63) & ~(uint64_t)63;
 	m->pools[m->npools++] = (struct mark_pool){
-		.first_bit = m->nbits, .size = (uint32_t)size, .ncarved = (uint32_t)ncarved,
+		.addr = pool, .first_bit = m->nbits, .size = (uint32_t)size,
+		.ncarved = (uint32_t)ncarved, .count = count,
 	};
 	m->nbits += ncarved;
 	return;
@@ -605,6 +610,40 @@ void rh_py_block_marks_destroy(struct rh_py_block_marks *m)
 	free(m->pools);
 	free(m->bits);
 	free(m);
+}
+
+_Static_assert(RH_PY_BLOCK_OFFSETS == RH_BLOCKINDEX_OFFSETS,
+	       "an index by block needs rh_py_block_offsets()' places");
+
+/*
+ * A pool mostly free costs a slot per carved block for few objects: a
+ * heap that shrank keeps pools with one block in use of 1,024. Those go
+ * to the other index, so the slots stay within about twice the blocks in
+ * use.
+ */
+#define REGION_SPARSE(p) ((uint64_t)(p)->ncarved > 2 * (uint64_t)(p)->count + 64)
+
+struct rh_blockregion *rh_py_block_marks_regions(const struct rh_py_block_marks *m,
+						 struct rh_blockgeom *g, size_t *n_ret)
+{
+	*n_ret = 0;
+	memset(g, 0, sizeof(*g));
+	struct rh_blockregion *r = malloc((m->npools ? m->npools : 1) * sizeof(*r));
+	if (!r)
+		return NULL;
+	g->region_size = m->pool_size;
+	g->overhead = m->overhead;
+	memcpy(g->offs, m->offsets, sizeof(g->offs));
+	size_t n = 0;
+	for (size_t i = 0; i < m->npools; i++) {
+		const struct mark_pool *p = &m->pools[i];
+		if (!REGION_SPARSE(p))
+			r[n++] = (struct rh_blockregion){
+				.addr = p->addr, .size = p->size, .nblocks = p->ncarved,
+			};
+	}
+	*n_ret = n;
+	return r;
 }
 
 /* Start the marks of a count-only scan. */
@@ -680,7 +719,7 @@ static void scan_pool(struct om_ctx *c, const struct om_state *s, uint64_t idx,
 	uint64_t ncarved = (nextoff - L->overhead) / size;
 	if (c->count_only) {
 		if (c->marks)
-			note_pool(c, pool, size, ncarved);
+			note_pool(c, pool, size, ncarved, count);
 		return;
 	}
 

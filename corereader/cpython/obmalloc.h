@@ -118,6 +118,18 @@ struct rh_py_block_marks;
 bool rh_py_block_marks_set(struct rh_py_block_marks *m, uint64_t obj);
 void rh_py_block_marks_destroy(struct rh_py_block_marks *m);
 
+struct rh_blockregion;
+struct rh_blockgeom;
+/**
+ * The used pools the count saw, as the regions of an index by block
+ * (util/blockindex.h), *g their geometry: the pool size, the pool header's
+ * size, and where rh_py_block_object() looks for an object in a block.
+ * Pools mostly free are left out (more carved blocks than twice those in
+ * use, plus 64). A malloc'd array of *n_ret, or NULL on no memory.
+ */
+struct rh_blockregion *rh_py_block_marks_regions(const struct rh_py_block_marks *m,
+						 struct rh_blockgeom *g, size_t *n_ret);
+
 /** How the glibc heaps were found. */
 enum rh_py_malloc_method {
 	RH_MALLOC_NOT_SCANNED,   /* skipped, or no glibc heap found at all */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "util/arena.h"
+#include "util/blockindex.h"
 #include "util/error.h"
 #include "util/keyindex.h"
 #include "util/u64map.h"
@@ -219,11 +220,22 @@ struct rh_snapshot {
 	uint8_t *obj_interp;  /* interpreter index (capped at 255) */
 	uint8_t *obj_found;   /* RH_FOUND_* bits */
 	/**
-	 * Address -> object index (all objects), over obj_addr: its slots
-	 * hold indices only (util/keyindex.h). Use rh_snapshot_find().
-	 * Empty once dropped (rh_snapshot_drop_index).
+	 * Address -> object index, in two parts; use rh_snapshot_find().
+	 * obj_blocks holds the objects that sit in pymalloc's pools, by the
+	 * block that holds each (util/blockindex.h); obj_index the others,
+	 * over other_addr (util/keyindex.h: its positions q are those of
+	 * other_addr, and other_pos[q] is the object's index). Without a
+	 * pool table (a snapshot without the graph, a heap pymalloc did not
+	 * allocate) obj_blocks is empty and obj_index holds every object,
+	 * over obj_addr, other_addr NULL. Empty once dropped
+	 * (rh_snapshot_drop_index).
 	 */
+	struct rh_blockindex obj_blocks;
 	struct rh_keyindex obj_index;
+	uint64_t *other_addr;
+	uint32_t *other_pos;
+	uint32_t nothers, others_cap;
+	bool others_mapped;   /* other_addr and other_pos point into cache_map */
 	/**
 	 * rh_snapshot_drop_index() let the index go: finds look type objects
 	 * up in type_obj (per type: its object's index, or UINT32_MAX), scan
@@ -289,6 +301,8 @@ struct rh_snapshot {
 	 */
 	double seconds_gc_lists, seconds_roots, seconds_follow, seconds_alloc_scan,
 	       seconds_static, seconds_native;
+	/* How the address index held the objects when the snapshot was built (--stats). */
+	uint64_t stat_by_block, stat_block_slots, stat_others;
 	/* Waited for the writer to hand the arrays over (rh_snapshot_wait_paged). */
 	double seconds_paged_wait;
 
@@ -403,6 +417,9 @@ bool rh_snapshot_find(const struct rh_snapshot *s, uint64_t addr, uint32_t *idx_
  * through rh_snapshot_find(), which answers the same.
  */
 void rh_snapshot_drop_index(struct rh_snapshot *s);
+
+/** Free the address index's parts that are not a cache file's (heap/ only). */
+void rh_snapshot_index_free(struct rh_snapshot *s);
 
 /**
  * When the cache file is being written on a thread, wait until its

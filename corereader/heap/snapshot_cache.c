@@ -58,7 +58,7 @@
 /* Bump when the layout below or the meaning of a snapshot field changes. */
 /* 3: the address index is util/keyindex.h's slots (was u64map keys + values). */
 /* 4: the header's id, which a sidecar of the analyses' results names. */
-#define FORMAT_VERSION 5u
+#define FORMAT_VERSION 6u
 #define ENDIAN_MARK 0x01020304u
 /* Section offsets: a 4 KiB page (adopt_section maps whole pages). */
 #define ALIGN 4096u
@@ -98,7 +98,7 @@
 // the arrays of a snapshot just built that went to the page cache;
 // +24: cache_file, cache_id, cache_limit: cache_id is the header's id,
 // the others are of this command.)
-_Static_assert(sizeof(struct rh_snapshot) == 696,
+_Static_assert(sizeof(struct rh_snapshot) == 864,
 	       "struct rh_snapshot changed: update heap/snapshot_cache.c");
 _Static_assert(sizeof(struct rh_snap_root) == 40,
 	       "struct rh_snap_root changed: update heap/snapshot_cache.c");
@@ -109,6 +109,8 @@ _Static_assert(sizeof(struct rh_snap_interp) == 168,
 _Static_assert(sizeof(struct rh_snap_thread) == 24,
 	       "struct rh_snap_thread changed: update heap/snapshot_cache.c");
 /* big_sizes is used in place. */
+/* The regions are stored as they are. */
+_Static_assert(sizeof(struct rh_blockregion) == 24, "struct rh_blockregion layout");
 _Static_assert(sizeof(struct rh_snap_big_size) == 16 &&
 	       offsetof(struct rh_snap_big_size, size) == 8,
 	       "struct rh_snap_big_size layout");
@@ -131,6 +133,10 @@ enum {
 	SEC_THREADS,
 	SEC_PROBLEMS,
 	SEC_STRINGS,
+	SEC_BLOCK_REGIONS,
+	SEC_BLOCK_SLOTS,
+	SEC_OTHER_ADDR,
+	SEC_OTHER_POS,
 	NSECTIONS
 };
 
@@ -174,6 +180,17 @@ struct disk_header {
 	/* the GC lists' part (rh_snapshot gc_nobjects), for `summary` */
 	uint32_t gc_nobjects, gc_nproblems;
 
+	/*
+	 * The index by block (rh_snapshot obj_blocks): its geometry, regions,
+	 * slots and slots used, and the objects the keyindex holds (nothers,
+	 * over SEC_OTHER_ADDR). With none all are zero and the keyindex holds
+	 * every object.
+	 */
+	uint64_t block_region_size, block_overhead, block_offs[RH_BLOCKINDEX_OFFSETS];
+	uint64_t block_nregions, block_nslots, block_count, nothers;
+	uint8_t index_split;
+	uint8_t pad_split[7];
+
 	struct disk_section sections[NSECTIONS];
 };
 
@@ -182,7 +199,7 @@ _Static_assert(offsetof(struct disk_header, id) == 72 &&
 	       offsetof(struct disk_header, seconds_runtime) == 280,
 	       "the header's id or timings moved: update tests/integration/jobs.sh");
 /* The header's layout is the format: regenerate tests/fuzz/seeds/snapshot_cache with it. */
-_Static_assert(sizeof(struct disk_header) == 584,
+_Static_assert(sizeof(struct disk_header) == 728,
 	       "the header changed: bump FORMAT_VERSION, regenerate the fuzz seeds");
 
 struct disk_root {
@@ -380,6 +397,15 @@ void rh_snapshot_cache_release(struct rh_snapshot *s)
 	s->edge_start = NULL;
 	s->edges = NULL;
 	memset(&s->obj_index, 0, sizeof(s->obj_index));
+	// The region table is the snapshot's own; the rest was mapped.
+	free(s->obj_blocks.table);
+	memset(&s->obj_blocks, 0, sizeof(s->obj_blocks));
+	if (s->others_mapped) {
+		s->other_addr = NULL;
+		s->other_pos = NULL;
+		s->nothers = s->others_cap = 0;
+		s->others_mapped = false;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -574,7 +600,11 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		return rh_error_create(RH_ERR_LIMIT, "the snapshot is not what its key says");
 	if (!key->core_path)
 		return rh_error_create(RH_ERR_INVALID_ARGUMENT, "no core path for the snapshot cache");
-	if (s->obj_index.count != s->nobjects || s->nedges > UINT32_MAX)
+	bool split = s->other_addr != NULL;
+	if ((split ? s->obj_index.count != s->nothers ||
+			     s->obj_blocks.count + s->nothers != s->nobjects :
+		     s->obj_index.count != s->nobjects) ||
+	    s->nedges > UINT32_MAX)
 		return rh_error_create(RH_ERR_LIMIT, "the snapshot's index does not match its objects");
 
 	struct rh_error *err = NULL;
@@ -627,6 +657,17 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 	h->problems_dropped = s->problems.dropped;
 	h->index_nslots = s->obj_index.nslots;
 	h->index_count = s->obj_index.count;
+	if (split) {
+		const struct rh_blockindex *b = &s->obj_blocks;
+		h->index_split = 1;
+		h->block_region_size = b->g.region_size;
+		h->block_overhead = b->g.overhead;
+		memcpy(h->block_offs, b->g.offs, sizeof(h->block_offs));
+		h->block_nregions = b->nregions;
+		h->block_nslots = b->nslots;
+		h->block_count = b->count;
+		h->nothers = s->nothers;
+	}
 	h->seconds_runtime = s->seconds_runtime;
 	h->seconds_objects = s->seconds_objects;
 	h->seconds_graph = s->seconds_graph;
@@ -722,9 +763,19 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		[SEC_THREADS] = { threads, nthreads * sizeof(*threads) },
 		[SEC_PROBLEMS] = { problems, s->problems.count * sizeof(*problems) },
 		[SEC_STRINGS] = { st.buf, st.len },
+		[SEC_BLOCK_REGIONS] = { s->obj_blocks.regions,
+					s->obj_blocks.nregions * sizeof(struct rh_blockregion) },
+		[SEC_BLOCK_SLOTS] = { s->obj_blocks.slots, s->obj_blocks.nslots * 4 },
+		[SEC_OTHER_ADDR] = { s->other_addr, (uint64_t)s->nothers * 8 },
+		[SEC_OTHER_POS] = { s->other_pos, (uint64_t)s->nothers * 4 },
 	};
+	// The index's parts, written first (below).
+	static const int index_secs[] = { SEC_INDEX, SEC_BLOCK_REGIONS, SEC_BLOCK_SLOTS,
+					  SEC_OTHER_ADDR, SEC_OTHER_POS };
+	enum { NINDEX = sizeof(index_secs) / sizeof(index_secs[0]) };
 	if (unnamed)
-		secs[SEC_INDEX].size = 0;
+		for (int i = 0; i < NINDEX; i++)
+			secs[index_secs[i]].size = 0;
 	uint64_t off = (sizeof(*h) + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
 	for (int i = 0; i < NSECTIONS; i++) {
 		if (secs[i].size >= BIG_MIN)
@@ -781,9 +832,10 @@ created:;
 	bool ok = ftruncate(fd, (off_t)off) == 0 && rh_pwrite_all(fd, h, sizeof(*h), 0);
 	// The index first: the command may be waiting to let it go
 	// (rh_snapshot_drop_index) while the rest is written.
-	if (ok && secs[SEC_INDEX].size)
-		ok = rh_pwrite_all(fd, secs[SEC_INDEX].data, secs[SEC_INDEX].size,
-				h->sections[SEC_INDEX].offset);
+	for (int i = 0; ok && i < NINDEX; i++)
+		if (secs[index_secs[i]].size)
+			ok = rh_pwrite_all(fd, secs[index_secs[i]].data, secs[index_secs[i]].size,
+					   h->sections[index_secs[i]].offset);
 	if (ok && written) {
 		written(arg, WRITTEN_INDEX);
 		// Tests make the writer late, to see that the analyses wait
@@ -819,11 +871,14 @@ created:;
 		SEC_EDGES, SEC_OBJ_ADDR, SEC_EDGE_START, SEC_OBJ_TYPE, SEC_OBJ_SIZE,
 		SEC_OBJ_REFCNT, SEC_OBJ_GEN, SEC_OBJ_INTERP, SEC_OBJ_FOUND, SEC_BIG_SIZES,
 		SEC_INDEX, SEC_ROOTS, SEC_TYPES, SEC_INTERPS, SEC_THREADS, SEC_PROBLEMS,
-		SEC_STRINGS,
+		SEC_STRINGS, SEC_BLOCK_REGIONS, SEC_BLOCK_SLOTS, SEC_OTHER_ADDR, SEC_OTHER_POS,
 	};
 	for (int w = 0; ok && w < NSECTIONS; w++) {
 		int i = order[w];
-		if (i == SEC_INDEX || !secs[i].size)
+		bool index_part = false;
+		for (int j = 0; j < NINDEX; j++)
+			index_part |= i == index_secs[j];
+		if (index_part || !secs[i].size)
 			continue;
 		ok = rh_pwrite_all(fd, secs[i].data, secs[i].size, h->sections[i].offset);
 		if (ok && field[i])
@@ -913,7 +968,8 @@ static struct rh_error *section(const struct reader *r, int i, uint64_t elem,
 		"obj_addr", "obj_type", "obj_size", "obj_refcnt", "obj_gen",
 		"obj_interp", "obj_found", "big_sizes", "edge_start", "edges",
 		"index", "roots", "types", "interpreters",
-		"threads", "problems", "strings",
+		"threads", "problems", "strings", "block regions", "block slots",
+		"other addresses", "other positions",
 	};
 	const struct disk_section *sec = &r->h->sections[i];
 	uint64_t want;
@@ -970,10 +1026,21 @@ static struct rh_error *check_header(const struct reader *r,
 	if (h->graph > 1 || h->have_graph != h->graph ||
 	    (!h->graph && (h->nedges || h->nroots || h->alloc_scan)))
 		return corrupt(r, "its reference graph is not what its key says");
+	// Split: the blocks' slots hold block_count objects, the keyindex
+	// the other nothers; else the keyindex holds them all.
+	bool split_ok = h->index_split == 1 && h->index_count == h->nothers &&
+			h->nothers <= h->nobjects && h->block_count == h->nobjects - h->nothers &&
+			h->block_count <= h->block_nslots && h->block_nregions <= h->block_nslots;
+	bool whole_ok = h->index_split == 0 && h->index_count == h->nobjects && !h->nothers &&
+			!h->block_nregions && !h->block_nslots && !h->block_count &&
+			!h->block_region_size && !h->block_overhead && !h->block_offs[0] &&
+			!h->block_offs[1] && !h->block_offs[2];
+	static const uint8_t zero_pad[sizeof(h->pad_split)];
 	if (h->nobjects > RH_SNAP_MAX_OBJECTS || h->nedges > UINT32_MAX ||
-	    h->ntypes > UINT32_MAX || h->index_count != h->nobjects ||
+	    h->ntypes > UINT32_MAX || !(split_ok || whole_ok) ||
+	    memcmp(h->pad_split, zero_pad, sizeof(zero_pad)) ||
 	    (h->index_nslots <= h->index_count && h->index_nslots != 0) ||
-	    (h->nobjects && !h->index_nslots) || (h->nobjects && !h->ntypes) ||
+	    (h->index_count && !h->index_nslots) || (h->nobjects && !h->ntypes) ||
 	    h->nbig_sizes > h->nobjects ||
 	    (h->gc_nobjects != RH_SNAP_NO_GC_PREFIX &&
 	     (h->gc_nobjects > h->nobjects || h->gc_nproblems > h->nproblems)))
@@ -995,9 +1062,10 @@ static struct rh_error *check_header(const struct reader *r,
 struct check_task {
 	const struct rh_snapshot *s;
 	uint32_t ninterp;
-	uint32_t obj_tasks, start_tasks, edge_tasks, index_tasks;
+	uint32_t obj_tasks, start_tasks, edge_tasks, index_tasks, block_tasks, other_tasks;
+	size_t index_count;   /* what the keyindex holds (snapshot.h obj_index) */
 	bool *bad;          /* one per task */
-	size_t *used;       /* one per index task */
+	size_t *used;       /* one per index task, then one per block task */
 };
 
 static void check_chunk(void *arg, uint32_t task)
@@ -1035,12 +1103,24 @@ static void check_chunk(void *arg, uint32_t task)
 		uint64_t lo = (uint64_t)k * CHECK_CHUNK;
 		uint64_t hi = lo + CHECK_CHUNK < s->nedges ? lo + CHECK_CHUNK : s->nedges;
 		bad = rh_u32_any_ge(s->edges + lo, hi - lo, RH_EDGE_INDEX_MASK, n);
-	} else {
-		k -= c->edge_tasks;
+	} else if ((k -= c->edge_tasks) < c->index_tasks) {
 		bool b = false;
-		c->used[k] = rh_keyindex_check_slots(&s->obj_index, n, (size_t)k * CHECK_CHUNK,
+		c->used[k] = rh_keyindex_check_slots(&s->obj_index, c->index_count,
+						     (size_t)k * CHECK_CHUNK,
 						     (size_t)(k + 1) * CHECK_CHUNK, &b);
 		bad |= b;
+	} else if ((k -= c->index_tasks) < c->block_tasks) {
+		bool b = false;
+		const struct rh_blockindex *x = &s->obj_blocks;
+		c->used[c->index_tasks + k] =
+			rh_blockindex_check_slots(x->slots, x->nslots, n, (uint64_t)k * CHECK_CHUNK,
+						  (uint64_t)(k + 1) * CHECK_CHUNK, &b);
+		bad |= b;
+	} else {
+		k -= c->block_tasks;
+		uint64_t lo = (uint64_t)k * CHECK_CHUNK;
+		uint64_t hi = lo + CHECK_CHUNK < s->nothers ? lo + CHECK_CHUNK : s->nothers;
+		bad = rh_u32_any_ge(s->other_pos + lo, hi - lo, UINT32_MAX, n);
 	}
 	c->bad[task] = bad != 0;
 }
@@ -1048,15 +1128,19 @@ static void check_chunk(void *arg, uint32_t task)
 /* Whether the big arrays pass (false: some check failed; or no memory: run them on one thread). */
 static bool check_big_arrays(const struct rh_snapshot *s, uint32_t ninterp, bool *ran)
 {
-	struct check_task c = { .s = s, .ninterp = ninterp };
+	struct check_task c = { .s = s, .ninterp = ninterp, .index_count = s->obj_index.count };
 	c.obj_tasks = (uint32_t)(((uint64_t)s->nobjects + CHECK_CHUNK - 1) / CHECK_CHUNK);
 	c.start_tasks = c.obj_tasks;
 	c.edge_tasks = (uint32_t)((s->nedges + CHECK_CHUNK - 1) / CHECK_CHUNK);
 	c.index_tasks = (uint32_t)((s->obj_index.nslots + CHECK_CHUNK - 1) / CHECK_CHUNK);
-	uint32_t ntasks = c.obj_tasks + c.start_tasks + c.edge_tasks + c.index_tasks;
+	c.block_tasks = (uint32_t)((s->obj_blocks.nslots + CHECK_CHUNK - 1) / CHECK_CHUNK);
+	c.other_tasks = (uint32_t)(((uint64_t)s->nothers + CHECK_CHUNK - 1) / CHECK_CHUNK);
+	uint32_t ntasks = c.obj_tasks + c.start_tasks + c.edge_tasks + c.index_tasks +
+			  c.block_tasks + c.other_tasks;
+	uint32_t nused = c.index_tasks + c.block_tasks;
 	*ran = false;
 	c.bad = calloc(ntasks ? ntasks : 1, sizeof(*c.bad));
-	c.used = calloc(c.index_tasks ? c.index_tasks : 1, sizeof(*c.used));
+	c.used = calloc(nused ? nused : 1, sizeof(*c.used));
 	uint32_t jobs = rh_pool_default_jobs(0);
 	// Threads pay for themselves from a few million objects.
 	struct rh_pool *pool = jobs > 1 && ntasks > 8 ? rh_pool_create(jobs > 2 ? 2 : jobs) : NULL;
@@ -1069,15 +1153,17 @@ static bool check_big_arrays(const struct rh_snapshot *s, uint32_t ninterp, bool
 	rh_pool_run(pool, check_chunk, &c, ntasks);
 	rh_pool_destroy(pool);
 	bool ok = true;
-	size_t used = 0;
+	size_t used = 0, block_used = 0;
 	for (uint32_t k = 0; k < ntasks; k++)
 		ok &= !c.bad[k];
 	for (uint32_t k = 0; k < c.index_tasks; k++)
 		used += c.used[k];
+	for (uint32_t k = 0; k < c.block_tasks; k++)
+		block_used += c.used[c.index_tasks + k];
 	free(c.bad);
 	free(c.used);
 	*ran = true;
-	return ok && used == s->nobjects;
+	return ok && used == s->obj_index.count && block_used == s->obj_blocks.count;
 }
 
 /* Every index of the object arrays and edges within its bounds. */
@@ -1089,9 +1175,10 @@ static struct rh_error *check_objects(const struct reader *r, const struct rh_sn
 	if (s->edge_start[0] != 0 || s->edge_start[n] != s->nedges)
 		return corrupt(r, "edge_start runs from %u to %u, not 0 to %" PRIu64,
 			       s->edge_start[0], s->edge_start[n], s->nedges);
-	if (!rh_keyindex_check_shape(&s->obj_index, n))
-		return corrupt(r, "the address index (%zu slots) does not index %u objects",
-			       s->obj_index.nslots, n);
+	size_t count = s->obj_index.count;
+	if (!rh_keyindex_check_shape(&s->obj_index, count))
+		return corrupt(r, "the address index (%zu slots) does not index %zu objects",
+			       s->obj_index.nslots, count);
 	bool ran;
 	if (check_big_arrays(s, ninterp, &ran))
 		goto small;
@@ -1128,9 +1215,19 @@ static struct rh_error *check_objects(const struct reader *r, const struct rh_sn
 
 	// The index: positions in range, one slot used per object, and at
 	// least one empty slot (a lookup of an absent key stops at one).
-	if (!rh_keyindex_check(&s->obj_index, n))
-		return corrupt(r, "the address index (%zu slots) does not index %u objects",
-			       s->obj_index.nslots, n);
+	if (!rh_keyindex_check(&s->obj_index, count))
+		return corrupt(r, "the address index (%zu slots) does not index %zu objects",
+			       s->obj_index.nslots, count);
+	bool bad_block = false;
+	const struct rh_blockindex *x = &s->obj_blocks;
+	if (rh_blockindex_check_slots(x->slots, x->nslots, n, 0, x->nslots, &bad_block) !=
+		    x->count || bad_block)
+		return corrupt(r, "the index by block (%" PRIu64 " slots) does not index %zu objects",
+			       x->nslots, x->count);
+	for (uint32_t q = 0; q < s->nothers; q++)
+		if (s->other_pos[q] >= n)
+			return corrupt(r, "the address index names object %u of %u",
+				       s->other_pos[q], n);
 	if (ran)
 		return corrupt(r, "the checks of its arrays disagree");   /* not reached */
 small:
@@ -1191,7 +1288,36 @@ static struct rh_error *build(struct reader *r, struct rh_snapshot *s)
 	ARRAY(SEC_EDGE_START, edge_start, n + 1);
 	ARRAY(SEC_EDGES, edges, h->nedges);
 	ARRAY(SEC_INDEX, obj_index.slots, h->index_nslots);
+	// Before they point into the mapping: nothing frees them then.
+	s->others_mapped = true;
+	ARRAY(SEC_OTHER_ADDR, other_addr, h->nothers);
+	ARRAY(SEC_OTHER_POS, other_pos, h->nothers);
 #undef ARRAY
+	s->nothers = s->others_cap = (uint32_t)h->nothers;
+	const void *regions, *slots;
+	if ((err = section(r, SEC_BLOCK_REGIONS, sizeof(struct rh_blockregion),
+			   h->block_nregions, &regions)) ||
+	    (err = section(r, SEC_BLOCK_SLOTS, 4, h->block_nslots, &slots)))
+		return err;
+	if (h->index_split) {
+		// An index by block: the keyindex's keys are other_addr, even
+		// when it holds no object (snapshot.h).
+		static const uint64_t none = 0;
+		if (!s->other_addr)
+			s->other_addr = (uint64_t *)&none;
+		const struct rh_blockgeom g = {
+			.region_size = h->block_region_size, .overhead = h->block_overhead,
+			.offs = { h->block_offs[0], h->block_offs[1], h->block_offs[2] },
+		};
+		int opened = rh_blockindex_open(&s->obj_blocks, &g, regions, h->block_nregions,
+						(uint32_t *)slots, h->block_nslots, h->block_count);
+		if (opened < 0)
+			return rh_enomem;
+		if (!opened)
+			return corrupt(r, "its index by block (%" PRIu64 " regions, %" PRIu64
+				       " slots) does not fit its geometry",
+				       h->block_nregions, h->block_nslots);
+	}
 	s->nobjects = (uint32_t)n;
 	s->objects_cap = (uint32_t)n;
 	s->nbig_sizes = h->nbig_sizes;
@@ -1844,7 +1970,8 @@ static void writer_join(struct rh_snapshot *s)
 void rh_snapshot_drop_index(struct rh_snapshot *s)
 {
 	// A cache file's index is file-backed: nothing to gain.
-	if (!s || s->index_dropped || s->from_cache || s->cache_map || !s->obj_index.slots)
+	if (!s || s->index_dropped || s->from_cache || s->cache_map ||
+	    (!s->obj_index.slots && !s->obj_blocks.slots))
 		return;
 	// Type objects, looked up by reports once per type (module names,
 	// classes): found now, while the index is here.
@@ -1870,7 +1997,7 @@ void rh_snapshot_drop_index(struct rh_snapshot *s)
 		pthread_mutex_unlock(&w->mu);
 	}
 	s->index_dropped = true;
-	rh_keyindex_deinit(&s->obj_index);
+	rh_snapshot_index_free(s);
 }
 
 void rh_snapshot_wait_paged(struct rh_snapshot *s)
@@ -1954,8 +2081,9 @@ static uint64_t new_id(void)
 static uint64_t estimate(const struct rh_snapshot *s)
 {
 	return (uint64_t)s->nobjects * 27 + s->nedges * 4 +
-	       (uint64_t)s->obj_index.nslots * 4 + s->nroots * 64 +
-	       (uint64_t)s->ntypes * 64 + (1u << 20);
+	       (uint64_t)s->obj_index.nslots * 4 + s->obj_blocks.nslots * 4 +
+	       s->obj_blocks.nregions * sizeof(struct rh_blockregion) + (uint64_t)s->nothers * 12 +
+	       s->nroots * 64 + (uint64_t)s->ntypes * 64 + (1u << 20);
 }
 
 /*

@@ -1,7 +1,9 @@
 /*
  * An index over a key array the caller owns: key -> its position in the
  * array, for the snapshot's address index (object address -> object
- * index: heap/snapshot.h obj_index, keys = obj_addr).
+ * index: heap/snapshot.h obj_index, keys = obj_addr; or, beside the index
+ * by block of util/blockindex.h, the objects outside pymalloc's pools,
+ * keys = other_addr).
  *
  * Why not util/u64map.h: a u64map stores each key again beside its value
  * (12 bytes a slot, 15-23 bytes an object at its load factors), and the

@@ -166,3 +166,31 @@ struct rh_snapshot *fuzz_make_snapshot(uint32_t n)
 	rh_problems_add(&s->problems, "object 0x%x is on two GC lists", 0x1234);
 	return s;
 }
+
+void fuzz_split_index(struct rh_snapshot *s)
+{
+	// As tests/unit/snapshot_fixture.h make_snapshot_split: 4 KiB regions
+	// of 48-byte blocks, objects at every offset the index knows.
+	rh_keyindex_deinit(&s->obj_index);
+	const struct rh_blockgeom g = { .region_size = 4096, .overhead = 48, .offs = { 0, 16, 32 } };
+	struct rh_blockregion r[2];
+	for (int k = 0; k < 2; k++)
+		r[k] = (struct rh_blockregion){
+			.addr = 0x7f0000100000ULL + 4096ULL * (uint64_t)k, .size = 48,
+			.nblocks = (4096 - 48) / 48,
+		};
+	if (!rh_blockindex_create(&s->obj_blocks, &g, r, 2))
+		abort();
+	s->others_cap = s->nobjects ? s->nobjects : 1;
+	s->other_addr = xcalloc(s->others_cap, sizeof(*s->other_addr));
+	s->other_pos = xcalloc(s->others_cap, sizeof(*s->other_pos));
+	for (uint32_t i = 0; i < s->nobjects; i++) {
+		if (rh_blockindex_place(&s->obj_blocks, s->obj_addr[i], i))
+			continue;
+		s->other_addr[s->nothers] = s->obj_addr[i];
+		s->other_pos[s->nothers] = i;
+		if (!rh_keyindex_push(&s->obj_index, s->other_addr))
+			abort();
+		s->nothers++;
+	}
+}

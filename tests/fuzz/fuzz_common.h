@@ -30,5 +30,7 @@ struct rh_snapshot;
  * seeds, fuzz_analysis_cache's snapshot). Aborts on no memory.
  */
 struct rh_snapshot *fuzz_make_snapshot(uint32_t n);
+/** Give s an index by block (heap/snapshot.h obj_blocks), the rest to the keyindex. */
+void fuzz_split_index(struct rh_snapshot *s);
 
 #endif

@@ -28,11 +28,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *seeds = getenv("REFHEAP_FUZZ_MAKE_SEEDS");
 	if (seeds && *seeds) {
-		static const uint32_t sizes[] = { 1, 12, 40 };
-		for (size_t k = 0; k < 3; k++) {
+		// The last with an index by block (4 KiB regions: its objects
+		// span two, and a third's go to the keyindex).
+		static const uint32_t sizes[] = { 1, 12, 40, 200 };
+		for (size_t k = 0; k < 4; k++) {
 			struct rh_snapshot *s = fuzz_make_snapshot(sizes[k]);
+			if (k == 3)
+				fuzz_split_index(s);
 			char p[512];
-			snprintf(p, sizeof(p), "%s/seed-snapshot-%u", seeds, sizes[k]);
+			snprintf(p, sizeof(p), "%s/seed-snapshot-%s%u", seeds, k == 3 ? "split-" : "",
+				 sizes[k]);
 			struct rh_snapshot_cache_key key = { .core_path = "core", .graph = true };
 			struct rh_error *err = rh_snapshot_cache_write(s, &key, p, 0);
 			if (err) {

@@ -152,6 +152,44 @@ static struct rh_snapshot *make_snapshot(uint32_t n)
 	return s;
 }
 
+/*
+ * make_snapshot(n) with its index by block (snapshot.h obj_blocks), as
+ * for objects in pymalloc's pools: 4 KiB regions of 48-byte blocks after
+ * a 48-byte header, so that the objects sit at every offset the index
+ * knows (0, 16, 32: 4096 is 16 past a multiple of 48). The first object
+ * (in a region's header) and those past the third region go to the
+ * keyindex, over other_addr.
+ */
+static __attribute__((unused)) struct rh_snapshot *make_snapshot_split(uint32_t n)
+{
+	struct rh_snapshot *s = make_snapshot(n);
+	rh_keyindex_deinit(&s->obj_index);
+	const struct rh_blockgeom g = { .region_size = 4096, .overhead = 48, .offs = { 0, 16, 32 } };
+	struct rh_blockregion r[3];
+	for (int k = 0; k < 3; k++)
+		r[k] = (struct rh_blockregion){
+			.addr = 0x7f0000100000ULL + 4096ULL * (uint64_t)k, .size = 48,
+			.nblocks = (4096 - 48) / 48,
+		};
+	assert_true(rh_blockindex_create(&s->obj_blocks, &g, r, 3));
+	s->others_cap = n ? n : 1;
+	s->other_addr = calloc(s->others_cap, sizeof(*s->other_addr));
+	s->other_pos = calloc(s->others_cap, sizeof(*s->other_pos));
+	assert_true(s->other_addr && s->other_pos);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pos;
+		assert_int_not_equal(rh_blockindex_find(&s->obj_blocks, s->obj_addr[i], &pos),
+				     RH_BI_FOUND);
+		if (rh_blockindex_place(&s->obj_blocks, s->obj_addr[i], i))
+			continue;
+		s->other_addr[s->nothers] = s->obj_addr[i];
+		s->other_pos[s->nothers] = i;
+		assert_true(rh_keyindex_push(&s->obj_index, s->other_addr));
+		s->nothers++;
+	}
+	return s;
+}
+
 /* A whole file, and a file written whole. */
 static unsigned char *slurp(const char *path, size_t *len)
 {

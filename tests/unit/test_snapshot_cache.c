@@ -143,6 +143,12 @@ static void assert_same(const struct rh_snapshot *a, const struct rh_snapshot *b
 	assert_false(rh_snapshot_find(b, 0x7f0000100008ULL, &idx));
 	assert_int_equal(a->obj_index.nslots, b->obj_index.nslots);
 	assert_int_equal(a->obj_index.count, b->obj_index.count);
+	assert_int_equal(a->nothers, b->nothers);
+	assert_int_equal(a->obj_blocks.nslots, b->obj_blocks.nslots);
+	assert_int_equal(a->obj_blocks.count, b->obj_blocks.count);
+	// An address in an indexed block, at an offset of no object there.
+	if (n)
+		assert_false(rh_snapshot_find(b, a->obj_addr[n / 2] + 16, &idx));
 
 	assert_true(b->have_graph);
 	assert_int_equal(a->nedges, b->nedges);
@@ -245,10 +251,13 @@ static bool try_read(const char *path, const struct rh_snapshot_cache_key *key)
 	return true;
 }
 
+/* The reference files are of snapshots with an index by block (split). */
+static bool split_reference;
+
 /* Write the reference file; *len gets its size. */
 static unsigned char *reference_file(const char *path, size_t *len)
 {
-	struct rh_snapshot *s = make_snapshot(N);
+	struct rh_snapshot *s = split_reference ? make_snapshot_split(N) : make_snapshot(N);
 	struct rh_error *err = rh_snapshot_cache_write(s, &test_key, path, 0);
 	assert_null(err);
 	rh_snapshot_destroy(s);
@@ -1176,6 +1185,126 @@ static void rh_snapshot_cache_big_sections_congruent(void **state)
 	rh_snapshot_destroy(s);
 }
 
+
+/*
+ * An index by block goes to the file and comes back: every object found
+ * where it was, through the blocks' slots or the keyindex of the others.
+ */
+static void rh_snapshot_cache_round_trip_split(void **state)
+{
+	(void)state;
+	struct rh_snapshot *a = make_snapshot_split(N);
+	assert_true(a->obj_blocks.count > N / 2);
+	assert_true(a->nothers > 0);
+	const char *p = tmp_path("split.snap");
+	assert_null(rh_snapshot_cache_write(a, &test_key, p, 0));
+	struct rh_snapshot *b = NULL;
+	assert_null(rh_snapshot_cache_read(p, &test_key, &b));
+	assert_same(a, b);
+	assert_consistent(b);
+	rh_snapshot_destroy(b);
+	rh_snapshot_destroy(a);
+}
+
+/* The hostile-file tests again, on a file with an index by block. */
+static void rh_snapshot_cache_split_truncated_refused(void **state)
+{
+	split_reference = true;
+	rh_snapshot_cache_truncated_files_refused(state);
+	split_reference = false;
+}
+
+static void rh_snapshot_cache_split_flipped_never_crash(void **state)
+{
+	split_reference = true;
+	rh_snapshot_cache_flipped_bytes_never_crash(state);
+	split_reference = false;
+}
+
+/* Slots that name no object, or an offset the geometry lacks, are corrupt. */
+static void block_slot_past_objects(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *slots = (uint32_t *)(f + h->sections[SEC_BLOCK_SLOTS].offset);
+	for (uint64_t i = 0; i < h->block_nslots; i++)
+		if (slots[i]) {
+			slots[i] = (slots[i] & ~RH_BLOCKINDEX_POS_MASK) | (uint32_t)(h->nobjects + 1);
+			return;
+		}
+}
+
+static void block_slot_bad_offset(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *slots = (uint32_t *)(f + h->sections[SEC_BLOCK_SLOTS].offset);
+	for (uint64_t i = 0; i < h->block_nslots; i++)
+		if (slots[i]) {
+			slots[i] |= 7u << RH_BLOCKINDEX_POS_BITS;
+			return;
+		}
+}
+
+static void block_slot_zero_pos(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *slots = (uint32_t *)(f + h->sections[SEC_BLOCK_SLOTS].offset);
+	for (uint64_t i = 0; i < h->block_nslots; i++)
+		if (slots[i]) {
+			slots[i] = 1u << RH_BLOCKINDEX_POS_BITS;   /* position -1 */
+			return;
+		}
+}
+
+static void block_region_overlaps(struct disk_header *h, unsigned char *f)
+{
+	struct rh_blockregion *r = (struct rh_blockregion *)(f + h->sections[SEC_BLOCK_REGIONS].offset);
+	r[1].addr = r[0].addr;
+}
+
+static void block_region_overruns(struct disk_header *h, unsigned char *f)
+{
+	struct rh_blockregion *r = (struct rh_blockregion *)(f + h->sections[SEC_BLOCK_REGIONS].offset);
+	r[2].nblocks += 1;
+}
+
+static void other_pos_past_objects(struct disk_header *h, unsigned char *f)
+{
+	uint32_t *pos = (uint32_t *)(f + h->sections[SEC_OTHER_POS].offset);
+	pos[0] = (uint32_t)h->nobjects;
+}
+
+static void block_count_off(struct disk_header *h, unsigned char *f)
+{
+	(void)f;
+	h->block_count--;
+	h->nothers++;
+	h->index_count++;
+}
+
+static void block_geometry_bad(struct disk_header *h, unsigned char *f)
+{
+	(void)f;
+	h->block_region_size = 3000;
+}
+
+static void rh_snapshot_cache_split_corruptions_refused(void **state)
+{
+	(void)state;
+	split_reference = true;
+	size_t len;
+	unsigned char *ref = reference_file(tmp_path("ref.snap"), &len);
+	split_reference = false;
+	void (*const fns[])(struct disk_header *, unsigned char *) = {
+		block_slot_past_objects, block_slot_bad_offset, block_slot_zero_pos,
+		block_region_overlaps, block_region_overruns, other_pos_past_objects,
+		block_count_off, block_geometry_bad,
+	};
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		struct rh_error *err = read_patched(ref, len, fns[i]);
+		assert_non_null(err);
+		assert_int_equal(err->code, RH_ERR_BAD_DATA);
+		rh_error_destroy(err);
+	}
+	free(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1197,6 +1326,10 @@ int main(void)
 		cmocka_unit_test(rh_snapshot_drop_index_finds_the_same),
 		cmocka_unit_test(rh_snapshot_cache_adopt_maps_the_file),
 		cmocka_unit_test(rh_snapshot_cache_big_sections_congruent),
+		cmocka_unit_test(rh_snapshot_cache_round_trip_split),
+		cmocka_unit_test(rh_snapshot_cache_split_truncated_refused),
+		cmocka_unit_test(rh_snapshot_cache_split_flipped_never_crash),
+		cmocka_unit_test(rh_snapshot_cache_split_corruptions_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

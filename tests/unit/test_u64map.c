@@ -1,6 +1,6 @@
 /*
- * Unit tests of util/keyindex.c, the address index every snapshot lookup
- * goes through, util/u64map.c, refheap's other maps (and the reference
+ * Unit tests of util/keyindex.c and util/blockindex.c, the address index
+ * every snapshot lookup goes through, util/u64map.c, refheap's other maps (and the reference
  * the key index is checked against), util/arena.c, where names are
  * interned, util/bigmem.h, which allocates and grows the snapshot's
  * arrays, and util/outfile.c's block writer, which writes the analyses
@@ -20,6 +20,7 @@
 
 #include "util/arena.h"
 #include "util/bigmem.h"
+#include "util/blockindex.h"
 #include "util/keyindex.h"
 #include "util/outfile.h"
 #include "util/prefault.h"
@@ -170,6 +171,134 @@ static void rh_keyindex_matches_a_reference(void **state)
 	rh_u64map_deinit(&ref);
 	rh_keyindex_deinit(&x);
 	free(keys);
+}
+
+
+/*
+ * The index by block with a keyindex beside it, as the snapshot uses them
+ * (heap/snapshot.c index_find, index_push), against a reference map:
+ * objects at every offset of blocks of every size, in and out of the
+ * indexed regions, two objects claimed in one block, addresses between
+ * blocks and in the regions' headers.
+ */
+static bool split_find(const struct rh_blockindex *b, const struct rh_keyindex *x,
+		       const uint64_t *other, const uint32_t *other_pos, uint64_t k, uint32_t *pos)
+{
+	int r = rh_blockindex_find(b, k, pos);
+	if (r != RH_BI_OTHER)
+		return r == RH_BI_FOUND;
+	uint32_t q;
+	if (!rh_keyindex_find(x, other, k, &q))
+		return false;
+	*pos = other_pos[q];
+	return true;
+}
+
+static void rh_blockindex_with_keyindex_matches_a_reference(void **state)
+{
+	(void)state;
+	enum { NREG = 300, N = 60000 };
+	const uint64_t base = 0x7f3000000000ULL, R = 16384;
+	const struct rh_blockgeom g = { .region_size = R, .overhead = 48, .offs = { 0, 16, 32 } };
+	struct rh_blockregion *regs = calloc(NREG + 3, sizeof(*regs));
+	assert_non_null(regs);
+	size_t nr = 0;
+	for (uint32_t i = 0; i < NREG; i++) {
+		uint32_t size = 16 * (1 + i % 32);
+		// Every third region is left out (a pool mostly free, or none).
+		if (i % 3 == 2)
+			continue;
+		regs[nr++] = (struct rh_blockregion){ .addr = base + R * i, .size = size,
+						       .nblocks = (uint32_t)((R - 48) / size) - i % 5 };
+	}
+	// Refused: a repeat, a region not aligned, one whose blocks overrun it.
+	regs[nr++] = regs[0];
+	regs[nr++] = (struct rh_blockregion){ .addr = base + R * NREG + 8, .size = 16, .nblocks = 4 };
+	regs[nr++] = (struct rh_blockregion){ .addr = base + R * (NREG + 1), .size = 512, .nblocks = 40 };
+	struct rh_blockindex b;
+	assert_true(rh_blockindex_create(&b, &g, regs, nr));
+	assert_int_equal(b.nregions, nr - 3);
+	struct rh_keyindex x;
+	rh_keyindex_init(&x);
+	struct rh_u64map ref;
+	rh_u64map_init(&ref);
+	uint64_t *other = malloc(N * sizeof(*other));
+	uint32_t *other_pos = malloc(N * sizeof(*other_pos));
+	uint64_t *keys = malloc(N * sizeof(*keys));
+	assert_true(other && other_pos && keys);
+	uint32_t n = 0, nother = 0, pos;
+	uint64_t st = 0x243f6a8885a308d3ULL;
+	for (int round = 0; round < 4 * N && n < N; round++) {
+		st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint64_t r = st >> 11;
+		// Anywhere in the regions' span, 16-byte aligned, some 8-aligned.
+		uint64_t k = base + (r % (R * (NREG + 2))) / 16 * 16 + (r % 97 == 0 ? 8 : 0);
+		uint32_t want;
+		bool known = rh_u64map_find(&ref, k, &want);
+		assert_int_equal(split_find(&b, &x, other, other_pos, k, &pos), known);
+		if (known) {
+			assert_int_equal(pos, want);
+			continue;
+		}
+		keys[n] = k;
+		if (!rh_blockindex_place(&b, k, n)) {
+			other[nother] = k;
+			other_pos[nother] = n;
+			assert_true(rh_keyindex_push(&x, other));
+			nother++;
+		}
+		assert_int_equal(rh_u64map_insert(&ref, k, n, NULL), 1);
+		n++;
+	}
+	assert_true(n > N / 2);
+	// Both indexes took objects; some blocks were claimed twice.
+	assert_true(b.count > 1000 && nother > 1000);
+	assert_int_equal(b.count + nother, n);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_true(split_find(&b, &x, other, other_pos, keys[i], &pos));
+		assert_int_equal(pos, i);
+		uint32_t want;
+		bool known = rh_u64map_find(&ref, keys[i] + 16, &want);
+		assert_int_equal(split_find(&b, &x, other, other_pos, keys[i] + 16, &pos), known);
+		if (known)
+			assert_int_equal(pos, want);
+	}
+	// Far from every region, and at 0.
+	assert_false(split_find(&b, &x, other, other_pos, 0x10, &pos));
+	assert_false(split_find(&b, &x, other, other_pos, base - R, &pos));
+	// The slots' check: what is used, and a bad slot.
+	bool bad = false;
+	assert_int_equal(rh_blockindex_check_slots(b.slots, b.nslots, n, 0, b.nslots, &bad), b.count);
+	assert_false(bad);
+	assert_int_equal(rh_blockindex_check_slots(b.slots, b.nslots, n - 1, 0, b.nslots, &bad),
+			 b.count);
+	assert_true(bad);
+	// Opened over the same regions and slots (a cache file), it answers the same.
+	struct rh_blockindex o;
+	assert_int_equal(rh_blockindex_open(&o, &g, b.regions, b.nregions, b.slots, b.nslots, b.count), 1);
+	for (uint32_t i = 0; i < n; i += 3) {
+		assert_true(split_find(&o, &x, other, other_pos, keys[i], &pos));
+		assert_int_equal(pos, i);
+	}
+	rh_blockindex_deinit(&o);
+	// Refused on open: slots that do not follow one another, or too few.
+	struct rh_blockregion *copy = malloc(b.nregions * sizeof(*copy));
+	assert_non_null(copy);
+	memcpy(copy, b.regions, b.nregions * sizeof(*copy));
+	copy[1].first++;
+	assert_int_equal(rh_blockindex_open(&o, &g, copy, b.nregions, b.slots, b.nslots, b.count), 0);
+	copy[1].first--;
+	assert_int_equal(rh_blockindex_open(&o, &g, copy, b.nregions, b.slots, b.nslots - 1, b.count), 0);
+	const struct rh_blockgeom bad_g = { .region_size = R + 16, .overhead = 48 };
+	assert_int_equal(rh_blockindex_open(&o, &bad_g, copy, b.nregions, b.slots, b.nslots, b.count), 0);
+	free(copy);
+	rh_blockindex_deinit(&b);
+	rh_keyindex_deinit(&x);
+	rh_u64map_deinit(&ref);
+	free(other);
+	free(other_pos);
+	free(keys);
+	free(regs);
 }
 
 static void rh_keyindex_check_refuses_bad_slots(void **state)
@@ -433,6 +562,7 @@ int main(void)
 		cmocka_unit_test(rh_u64map_find_on_empty_map),
 		cmocka_unit_test(rh_keyindex_matches_a_reference),
 		cmocka_unit_test(rh_keyindex_check_refuses_bad_slots),
+		cmocka_unit_test(rh_blockindex_with_keyindex_matches_a_reference),
 		cmocka_unit_test(rh_keyindex_reserve_avoids_rebuild),
 		cmocka_unit_test(rh_arena_intern_returns_one_copy),
 		cmocka_unit_test(rh_big_realloc_keeps_the_used_part),
