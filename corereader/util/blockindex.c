@@ -9,6 +9,7 @@
 
 #include "util/bigmem.h"
 #include "util/blockindex.h"
+#include "util/rangecheck.h"
 
 /* Regions of more than this are no pools (CPython's are 4-256 KiB). */
 #define REGION_MAX ((uint64_t)1 << 24)
@@ -147,28 +148,48 @@ fail:
 	return 0;
 }
 
+/* One slot's verdict: 1 in bit 0 when used, 1 in bit 1 when bad (see below). */
+static inline uint32_t slot_check(uint32_t v, uint32_t n32)
+{
+	uint32_t p = v & RH_BLOCKINDEX_POS_MASK;
+	uint32_t code = v >> RH_BLOCKINDEX_POS_BITS;
+	uint32_t nz = (v | (0u - v)) >> 31;   /* v != 0 */
+	uint32_t b = ((n32 - p) | (p - 1) | ((uint32_t)(RH_BLOCKINDEX_OFFSETS - 1) - code)) >> 31;
+	return nz | ((nz & b) << 1);
+}
+
 size_t rh_blockindex_check_slots(const uint32_t *slots, uint64_t nslots, size_t n,
 				 uint64_t lo, uint64_t hi, bool *bad_ret)
 {
-	// Branch-free, as rh_keyindex_check_slots (util/rangecheck.h): a
-	// used slot has p = position + 1 in 1..n and an offset number below
-	// RH_BLOCKINDEX_OFFSETS; an empty one is all zero. p and n are below
-	// 2^29, so n - p and p - 1 are negative exactly when p > n or p == 0.
+	// This runs over every slot on every cache load: branch-free,
+	// comparisons as sign bits, in blocks of a constant length, so that
+	// GCC -O2 vectorizes it (util/rangecheck.h says why; as
+	// rh_keyindex_check_slots). A used slot has p = position + 1 in 1..n
+	// and an offset number below RH_BLOCKINDEX_OFFSETS; an empty one is
+	// all zero. p and n are below 2^29, so n - p and p - 1 are negative
+	// exactly when p > n or p == 0; so is OFFSETS - 1 - code past them.
 	if (hi > nslots)
 		hi = nslots;
 	uint32_t n32 = n > RH_BLOCKINDEX_MAX ? RH_BLOCKINDEX_MAX : (uint32_t)n;
-	uint32_t bad = 0;
 	size_t used = 0;
-	for (uint64_t i = lo; i < hi; i++) {
-		uint32_t v = slots[i];
-		uint32_t p = v & RH_BLOCKINDEX_POS_MASK;
-		uint32_t code = v >> RH_BLOCKINDEX_POS_BITS;
-		uint32_t u = v != 0;
-		bad |= (uint32_t)-u & ((n32 - p) | (p - 1) |
-				       ((uint32_t)(RH_BLOCKINDEX_OFFSETS - 1) - code));
+	uint32_t bad = 0;
+	uint64_t j = lo;
+	for (; j + RH_CHECK_BLOCK <= hi; j += RH_CHECK_BLOCK) {
+		uint32_t u = 0, b = 0;
+		for (size_t k = 0; k < RH_CHECK_BLOCK; k++) {
+			uint32_t c = slot_check(slots[j + k], n32);
+			u += c & 1;
+			b |= c;
+		}
 		used += u;
+		bad |= b >> 1;
 	}
-	if (bad >> 31)
+	for (; j < hi; j++) {
+		uint32_t c = slot_check(slots[j], n32);
+		used += c & 1;
+		bad |= c >> 1;
+	}
+	if (bad)
 		*bad_ret = true;
 	return used;
 }
