@@ -577,15 +577,10 @@ RH_PREFETCH_FN index_prefetch(const struct rh_snapshot *s, uint64_t addr)
 static inline __attribute__((always_inline)) bool
 index_prefetch_key(const struct rh_snapshot *s, uint64_t addr)
 {
-	uint64_t slot;
-	uint32_t code;
-	if (rh_blockindex_locate(&s->obj_blocks, addr, &slot, &code)) {
-		uint32_t v = s->obj_blocks.slots[slot];
-		if (!v)
-			return false;
-		if (v >> RH_BLOCKINDEX_POS_BITS == code)
-			return true;
-	}
+	uint32_t pos;
+	int r = rh_blockindex_find(&s->obj_blocks, addr, &pos);
+	if (r != RH_BI_OTHER)
+		return r == RH_BI_FOUND;
 	return rh_keyindex_prefetch_key(&s->obj_index,
 					s->other_addr ? s->other_addr : s->obj_addr, addr);
 }

@@ -397,9 +397,8 @@ void rh_snapshot_cache_release(struct rh_snapshot *s)
 	s->edge_start = NULL;
 	s->edges = NULL;
 	memset(&s->obj_index, 0, sizeof(s->obj_index));
-	// The region table is the snapshot's own; the rest was mapped.
-	free(s->obj_blocks.table);
-	memset(&s->obj_blocks, 0, sizeof(s->obj_blocks));
+	// Its region table is the snapshot's own; its slots were mapped.
+	rh_blockindex_deinit(&s->obj_blocks);
 	if (s->others_mapped) {
 		s->other_addr = NULL;
 		s->other_pos = NULL;
@@ -770,12 +769,14 @@ static struct rh_error *cache_write(const struct rh_snapshot *s,
 		[SEC_OTHER_POS] = { s->other_pos, (uint64_t)s->nothers * 4 },
 	};
 	// The index's parts, written first (below).
-	static const int index_secs[] = { SEC_INDEX, SEC_BLOCK_REGIONS, SEC_BLOCK_SLOTS,
-					  SEC_OTHER_ADDR, SEC_OTHER_POS };
-	enum { NINDEX = sizeof(index_secs) / sizeof(index_secs[0]) };
+	static const bool index_part[NSECTIONS] = {
+		[SEC_INDEX] = true, [SEC_BLOCK_REGIONS] = true, [SEC_BLOCK_SLOTS] = true,
+		[SEC_OTHER_ADDR] = true, [SEC_OTHER_POS] = true,
+	};
 	if (unnamed)
-		for (int i = 0; i < NINDEX; i++)
-			secs[index_secs[i]].size = 0;
+		for (int i = 0; i < NSECTIONS; i++)
+			if (index_part[i])
+				secs[i].size = 0;
 	uint64_t off = (sizeof(*h) + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
 	for (int i = 0; i < NSECTIONS; i++) {
 		if (secs[i].size >= BIG_MIN)
@@ -832,10 +833,9 @@ created:;
 	bool ok = ftruncate(fd, (off_t)off) == 0 && rh_pwrite_all(fd, h, sizeof(*h), 0);
 	// The index first: the command may be waiting to let it go
 	// (rh_snapshot_drop_index) while the rest is written.
-	for (int i = 0; ok && i < NINDEX; i++)
-		if (secs[index_secs[i]].size)
-			ok = rh_pwrite_all(fd, secs[index_secs[i]].data, secs[index_secs[i]].size,
-					   h->sections[index_secs[i]].offset);
+	for (int i = 0; ok && i < NSECTIONS; i++)
+		if (index_part[i] && secs[i].size)
+			ok = rh_pwrite_all(fd, secs[i].data, secs[i].size, h->sections[i].offset);
 	if (ok && written) {
 		written(arg, WRITTEN_INDEX);
 		// Tests make the writer late, to see that the analyses wait
@@ -875,10 +875,7 @@ created:;
 	};
 	for (int w = 0; ok && w < NSECTIONS; w++) {
 		int i = order[w];
-		bool index_part = false;
-		for (int j = 0; j < NINDEX; j++)
-			index_part |= i == index_secs[j];
-		if (index_part || !secs[i].size)
+		if (index_part[i] || !secs[i].size)
 			continue;
 		ok = rh_pwrite_all(fd, secs[i].data, secs[i].size, h->sections[i].offset);
 		if (ok && field[i])
